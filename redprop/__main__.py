@@ -1,0 +1,3 @@
+from redprop.cli import main
+
+main()

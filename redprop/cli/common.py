@@ -1,0 +1,77 @@
+"""What every command shares: the open store, the language, the clock and common options.
+
+The root callback fills `state` from --db/--lang; commands ask `open_db()` for the store.
+This is the only module of the CLI that reads the clock.
+"""
+
+import os
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from redprop.render import Format
+
+
+@dataclass
+class State:
+    db_path: Optional[Path] = None
+    lang: str = "zh"
+    store: object = None
+
+
+state = State()
+
+
+def open_db():
+    """The community's database, opened and migrated once per command."""
+    if state.store is None:
+        from redprop.db import default_db_path, open_store
+
+        state.store = open_store(state.db_path or default_db_path())
+    return state.store
+
+
+def now(store) -> datetime:
+    return datetime.now(store.tz)
+
+
+def moment(store, at: Optional[str]) -> datetime:
+    """`--at` as typed, or now. A moment in the future is allowed only for listings."""
+    if not at:
+        return now(store)
+    from redprop.timeutil import parse_instant
+
+    return parse_instant(at, now=now(store), tz=store.tz)
+
+
+def past_moment(store, at: Optional[str]) -> datetime:
+    """When something happened: `--at` or now, never in the future."""
+    from redprop.errors import InvalidValue
+    from redprop.timeutil import show_time
+
+    current = now(store)
+    happened = moment(store, at)
+    if (happened - current).total_seconds() > 60:
+        raise InvalidValue(f"--at {at!r} is in the future ({show_time(happened, store.tz)}); record things once they happened")
+    return happened
+
+
+def day(store, text: Optional[str], default_today: bool = True) -> Optional[date]:
+    from redprop.timeutil import parse_date
+
+    today = now(store).date()
+    if not text:
+        return today if default_today else None
+    return parse_date(text, today=today)
+
+
+def default_lang() -> str:
+    lang = os.environ.get("REDPROP_LANG", "zh").lower()
+    return "en" if lang.startswith("en") else "zh"
+
+
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="table (for people), json or csv (for scripts).")]
+AtOption = Annotated[Optional[str], typer.Option("--at", help="When it happened / as things stood then: 2026-11-20 9:30, 2026/11/20 9:30, 'yesterday 9:30', '2h ago'.")]

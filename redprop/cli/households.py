@@ -1,0 +1,237 @@
+"""`redprop household …` and `redprop resident …`."""
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from redprop.cli import common
+from redprop.cli.common import AtOption, FormatOption
+from redprop.render import Column, Format, emit, emit_record, print_text
+
+app = typer.Typer(no_args_is_help=True)
+residents_app = typer.Typer(no_args_is_help=True)
+
+HOUSEHOLD_COLUMNS = [
+    Column("key", "户号", "Address"),
+    Column("head", "户主", "Head"),
+    Column("phone", "电话", "Phone"),
+    Column("grid", "网格", "Grid"),
+    Column("members", "人口", "People", "right"),
+    Column("moved_in_on", "入住", "Moved in"),
+    Column("moved_out_on", "迁出", "Moved out"),
+    Column("note", "备注", "Note"),
+]
+RESIDENT_COLUMNS = [
+    Column("household", "户号", "Address"),
+    Column("name", "姓名", "Name"),
+    Column("relation_label", "关系", "Relation"),
+    Column("birth_year", "出生", "Born", "right"),
+    Column("phone", "电话", "Phone"),
+    Column("moved_out_on", "迁出", "Moved out"),
+]
+
+Key = Annotated[str, typer.Argument(help="Address key building-unit-room: 8-2-301, or 8-301 where the building has no units.")]
+Head = Annotated[Optional[str], typer.Option("--head", help="Head of household (户主).")]
+Phone = Annotated[Optional[str], typer.Option("--phone", help="Phone; kept as text, leading zeros and all.")]
+Grid = Annotated[Optional[str], typer.Option("--grid", help="Grid point (网格), e.g. G07.")]
+Members = Annotated[Optional[int], typer.Option("--members", min=0, help="Number of people living there (人口).")]
+MovedIn = Annotated[Optional[str], typer.Option("--moved-in", help="Date moved in (入住日期).")]
+Note = Annotated[Optional[str], typer.Option("--note", help="Free note (备注).")]
+FileArg = Annotated[Path, typer.Argument(help="A .csv (UTF-8, UTF-8 with BOM or GBK) or .xlsx file.")]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Check every row and report, write nothing.")]
+SkipInvalid = Annotated[bool, typer.Option("--skip-invalid", help="Write the good rows, list the refused ones, exit 0.")]
+Sheet = Annotated[Optional[str], typer.Option("--sheet", help="Worksheet of an .xlsx file (default: the first).")]
+
+
+def _changes(store, head, phone, grid, members, moved_in, note):
+    from redprop.households import HouseholdChanges
+    from redprop.values import clean_building, clean_date, clean_phone, clean_text
+
+    return HouseholdChanges(
+        head=clean_text(head),
+        phone=clean_phone(phone),
+        grid=clean_building(grid) if grid else None,
+        members=members,
+        moved_in_on=clean_date(moved_in, common.now(store).date()),
+        note=clean_text(note),
+    )
+
+
+@app.command("add")
+def add(key: Key, head: Head = None, phone: Phone = None, grid: Grid = None, members: Members = None,
+        moved_in: MovedIn = None, note: Note = None, fmt: FormatOption = Format.table):
+    """Add a household. Example: redprop household add 8-2-301 --head 熊秀英 --phone 0874-8123456 --grid G18"""
+    from redprop.households import add_household
+
+    store = common.open_db()
+    row = add_household(store, key, _changes(store, head, phone, grid, members, moved_in, note), common.now(store))
+    emit_record(row, HOUSEHOLD_COLUMNS, fmt, common.state.lang)
+
+
+@app.command("edit")
+def edit(key: Key, head: Head = None, phone: Phone = None, grid: Grid = None, members: Members = None,
+         moved_in: MovedIn = None, note: Note = None, fmt: FormatOption = Format.table):
+    """Change a household's details. Example: redprop household edit 8-2-301 --phone 13987400001"""
+    from redprop.households import edit_household
+
+    store = common.open_db()
+    row = edit_household(store, key, _changes(store, head, phone, grid, members, moved_in, note), common.now(store))
+    emit_record(row, HOUSEHOLD_COLUMNS, fmt, common.state.lang)
+
+
+@app.command("move-out")
+def move_out(key: Key,
+             on: Annotated[Optional[str], typer.Option("--on", help="Date moved out (default today).")] = None,
+             note: Note = None, fmt: FormatOption = Format.table):
+    """Record that a household moved out. Its record and history are kept. Example: redprop household move-out 8-2-301 --on 2026-11-01"""
+    from redprop.households import move_out as move_household_out
+
+    store = common.open_db()
+    row = move_household_out(store, key, common.day(store, on), common.now(store), note)
+    emit_record(row, HOUSEHOLD_COLUMNS, fmt, common.state.lang)
+
+
+@app.command("show")
+def show(key: Key, at: AtOption = None,
+         show_sensitive: Annotated[bool, typer.Option("--show-sensitive", help="Name sensitive focus groups instead of masking them.")] = False,
+         fmt: FormatOption = Format.table):
+    """A household with its residents (and, where recorded, its focus groups and visits). Example: redprop household show 8-2-301"""
+    from redprop.households import household_details
+
+    store = common.open_db()
+    details = household_details(store, key, common.moment(store, at), show_sensitive)
+    if fmt != Format.table:
+        emit_record(details, HOUSEHOLD_COLUMNS, fmt, common.state.lang)
+        return
+    lang = common.state.lang
+    emit_record(details, HOUSEHOLD_COLUMNS, fmt, lang)
+    print_text()
+    emit(_with_labels(details["residents"]), RESIDENT_COLUMNS, fmt, lang, title="住户 Residents")
+
+
+@app.command("list")
+def list_(
+    building: Annotated[Optional[str], typer.Option("--building", "-b", help="Only this building (3, 3栋).")] = None,
+    unit: Annotated[Optional[str], typer.Option("--unit", "-u", help="Only this unit.")] = None,
+    grid: Grid = None,
+    search: Annotated[Optional[str], typer.Option("--search", "-s", help="Text in a name (head or resident), phone or note.")] = None,
+    at: AtOption = None,
+    all_: Annotated[bool, typer.Option("--all", help="Include households that moved out.")] = False,
+    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most this many rows.")] = None,
+    fmt: FormatOption = Format.table,
+):
+    """Households living here (as of --at), in address order. Example: redprop household list --building 8 --search 熊"""
+    from redprop.households import list_households
+    from redprop.values import clean_building, clean_unit
+
+    store = common.open_db()
+    rows = list_households(
+        store,
+        building=clean_building(building) if building else None,
+        unit=clean_unit(unit) if unit is not None else None,
+        grid=clean_building(grid) if grid else None,
+        search=search,
+        on=common.moment(store, at).date() if at else None,
+        include_moved_out=all_,
+        limit=limit,
+    )
+    emit(rows, HOUSEHOLD_COLUMNS, fmt, common.state.lang)
+
+
+def run_import(importer, file: Path, dry_run: bool, skip_invalid: bool, sheet: Optional[str], fmt: Format):
+    """Shared by every `… import` command: run, list refused rows on stderr, print the summary."""
+    from redprop.render import message, print_json
+
+    store = common.open_db()
+    result = importer(store, file, common.now(store), dry_run=dry_run, skip_invalid=skip_invalid, sheet=sheet)
+    for error in result.refused:
+        message(f"refused {error}")
+    if result.ignored_columns:
+        message(f"ignored columns: {', '.join(result.ignored_columns)}")
+    if fmt == Format.json:
+        print_json(result.as_dict())
+    else:
+        print_text(result.summary())
+
+
+@app.command("import")
+def import_(file: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None,
+            fmt: FormatOption = Format.table):
+    """Load the households roster (楼栋, 单元, 门牌号, 户主, 电话, 网格, 人口, 入住日期, 备注). Example: redprop household import 住户花名册.xlsx"""
+    from redprop.roster import import_households
+
+    run_import(import_households, file, dry_run, skip_invalid, sheet, fmt)
+
+
+def _resident_values(store, relation, birth_year, phone, moved_out=None):
+    from redprop.catalogue import RELATIONS
+    from redprop.values import clean_date, clean_phone, clean_year
+
+    return {
+        "relation": RELATIONS.resolve(relation) if relation else None,
+        "birth_year": clean_year(birth_year),
+        "phone": clean_phone(phone),
+        "moved_out_on": clean_date(moved_out, common.now(store).date()),
+    }
+
+
+def _with_labels(rows):
+    from redprop.catalogue import RELATIONS
+
+    for row in rows:
+        row["relation_label"] = RELATIONS.label(row["relation"], common.state.lang)
+    return rows
+
+
+Name = Annotated[str, typer.Argument(help="The resident's name.")]
+Relation = Annotated[Optional[str], typer.Option("--relation", help="Relation to the head: 户主 配偶 子女 父母 孙子女 租户 其他 (or head, spouse, child…).")]
+BirthYear = Annotated[Optional[str], typer.Option("--birth-year", help="Year of birth, e.g. 1944.")]
+
+
+@residents_app.command("add")
+def resident_add(key: Key, name: Name, relation: Relation = None, birth_year: BirthYear = None, phone: Phone = None,
+                 fmt: FormatOption = Format.table):
+    """Add a person living in a household. Example: redprop resident add 8-2-301 熊秀英 --relation 户主 --birth-year 1944"""
+    from redprop.households import add_resident
+
+    store = common.open_db()
+    row = add_resident(store, key, name, _resident_values(store, relation, birth_year, phone), common.now(store))
+    emit_record(_with_labels([row])[0], RESIDENT_COLUMNS, fmt, common.state.lang)
+
+
+@residents_app.command("edit")
+def resident_edit(key: Key, name: Name,
+                  new_name: Annotated[Optional[str], typer.Option("--name", help="Correct the name.")] = None,
+                  relation: Relation = None, birth_year: BirthYear = None, phone: Phone = None,
+                  moved_out: Annotated[Optional[str], typer.Option("--moved-out", help="Date this person moved out (kept on record).")] = None,
+                  fmt: FormatOption = Format.table):
+    """Change a resident's details. Example: redprop resident edit 8-2-301 熊秀英 --phone 0874-8123456"""
+    from redprop.households import edit_resident
+
+    store = common.open_db()
+    values = _resident_values(store, relation, birth_year, phone, moved_out)
+    values["name"] = new_name.strip() if new_name else None
+    row = edit_resident(store, key, name, values, common.now(store))
+    emit_record(_with_labels([row])[0], RESIDENT_COLUMNS, fmt, common.state.lang)
+
+
+@residents_app.command("list")
+def resident_list(key: Annotated[Optional[str], typer.Argument(help="Only this household.")] = None,
+                  search: Annotated[Optional[str], typer.Option("--search", "-s", help="Text in a name or phone.")] = None,
+                  all_: Annotated[bool, typer.Option("--all", help="Include people who moved out.")] = False,
+                  fmt: FormatOption = Format.table):
+    """Residents, by household. Example: redprop resident list 8-2-301"""
+    from redprop.households import list_residents
+
+    store = common.open_db()
+    emit(_with_labels(list_residents(store, key, search, all_)), RESIDENT_COLUMNS, fmt, common.state.lang)
+
+
+@residents_app.command("import")
+def resident_import(file: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None,
+                    fmt: FormatOption = Format.table):
+    """Load residents (楼栋, 单元, 门牌号 or 户号, 姓名, 与户主关系, 出生年份, 电话). Example: redprop resident import 人口.csv"""
+    from redprop.roster import import_residents
+
+    run_import(import_residents, file, dry_run, skip_invalid, sheet, fmt)

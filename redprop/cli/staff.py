@@ -1,0 +1,111 @@
+"""`redprop staff …` and `redprop grid …`."""
+
+from typing import Annotated, Optional
+
+import typer
+
+from redprop.cli import common
+from redprop.cli.common import FormatOption
+from redprop.cli.households import DryRun, FileArg, Sheet, SkipInvalid, run_import
+from redprop.render import Column, Format, emit, emit_record
+
+app = typer.Typer(no_args_is_help=True)
+grid_app = typer.Typer(no_args_is_help=True)
+
+STAFF_COLUMNS = [
+    Column("name", "姓名", "Name"),
+    Column("role_label", "角色", "Role"),
+    Column("phone", "电话", "Phone"),
+    Column("covers", "负责区域", "Covers"),
+]
+GRID_COLUMNS = [
+    Column("code", "网格", "Grid"),
+    Column("name", "名称", "Name"),
+    Column("building", "楼栋", "Building"),
+    Column("households", "户数", "Households", "right"),
+    Column("staff", "人员", "Staff"),
+]
+
+
+def _labelled(rows):
+    from redprop.catalogue import ROLES
+
+    for row in rows:
+        row["role_label"] = ROLES.label(row["role"], common.state.lang)
+    return rows
+
+
+@app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="The staff member's name.")],
+    role: Annotated[Optional[str], typer.Option("--role", help="building_leader 楼栋长, grid_worker 网格员, mediator 治安调解员, cleaner 清扫保洁员, property_staff 物业人员, volunteer 党员志愿者.")] = None,
+    phone: Annotated[Optional[str], typer.Option("--phone", help="Phone number.")] = None,
+    covers: Annotated[Optional[str], typer.Option("--covers", help="Buildings and grid points covered, e.g. 3,5,G07.")] = None,
+    fmt: FormatOption = Format.table,
+):
+    """Add a staff member, or update one with the same name. Example: redprop staff add 李建国 --role 楼栋长 --covers 8"""
+    from redprop.catalogue import ROLES
+    from redprop.staff import clean_areas, save_staff
+    from redprop.values import clean_phone, split_list
+
+    store = common.open_db()
+    row, _ = save_staff(
+        store, name, ROLES.resolve(role) if role else None, clean_phone(phone),
+        clean_areas(split_list(covers)) if covers is not None else None, common.now(store),
+    )
+    emit_record(_labelled([row])[0], STAFF_COLUMNS, fmt, common.state.lang)
+
+
+@app.command("list")
+def list_(
+    role: Annotated[Optional[str], typer.Option("--role", help="Only this role.")] = None,
+    area: Annotated[Optional[str], typer.Option("--covers", help="Only staff covering this building or grid point.")] = None,
+    fmt: FormatOption = Format.table,
+):
+    """Staff and what they cover. Example: redprop staff list --role 网格员"""
+    from redprop.catalogue import ROLES
+    from redprop.staff import list_staff
+
+    store = common.open_db()
+    rows = list_staff(store, ROLES.resolve(role) if role else None, area)
+    emit(_labelled(rows), STAFF_COLUMNS, fmt, common.state.lang)
+
+
+@app.command("import")
+def import_(file: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None,
+            fmt: FormatOption = Format.table):
+    """Load staff (姓名, 角色, 电话, 负责区域). Example: redprop staff import sample_data/staff.csv"""
+    from redprop.roster import import_staff
+
+    run_import(import_staff, file, dry_run, skip_invalid, sheet, fmt)
+
+
+@grid_app.command("add")
+def grid_add(
+    code: Annotated[str, typer.Argument(help="Grid point code, e.g. G07.")],
+    name: Annotated[Optional[str], typer.Option("--name", help="A name people know it by, e.g. 8栋2单元.")] = None,
+    building: Annotated[Optional[str], typer.Option("--building", help="The building it lies in.")] = None,
+    fmt: FormatOption = Format.table,
+):
+    """Add (or rename) a grid point. Example: redprop grid add G18 --name 8栋2单元 --building 8"""
+    from redprop.staff import add_grid
+
+    store = common.open_db()
+    emit_record(add_grid(store, code, name, building, common.now(store)), GRID_COLUMNS, fmt, common.state.lang)
+
+
+@grid_app.command("list")
+def grid_list(fmt: FormatOption = Format.table):
+    """Grid points with their households and staff. Example: redprop grid list"""
+    from redprop.staff import list_grids
+
+    emit(list_grids(common.open_db()), GRID_COLUMNS, fmt, common.state.lang)
+
+
+@grid_app.command("import")
+def grid_import(file: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None,
+                fmt: FormatOption = Format.table):
+    """Load grid points (网格, 名称, 楼栋). Example: redprop grid import sample_data/grids.csv"""
+    from redprop.roster import import_grids
+
+    run_import(import_grids, file, dry_run, skip_invalid, sheet, fmt)

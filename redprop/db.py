@@ -1,0 +1,111 @@
+"""Opening the store: one SQLite file in WAL mode, foreign keys on, migrated on open.
+
+Two workers may type at the same moment: the busy timeout makes one wait for the other,
+and every write starts with `BEGIN IMMEDIATE` (in WAL a transaction that reads and then
+writes would otherwise fail with SQLITE_BUSY_SNAPSHOT however long the timeout).
+"""
+
+import os
+import sqlite3
+from contextlib import contextmanager
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from redprop.errors import DatabaseError, DatabaseMissing, InvalidValue
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+BUSY_TIMEOUT_SECONDS = float(os.environ.get("REDPROP_BUSY_TIMEOUT", "10"))
+
+
+def default_db_path() -> Path:
+    """`$REDPROP_DB`, else redprop.db in the user's data directory (XDG on Linux)."""
+    if os.environ.get("REDPROP_DB"):
+        return Path(os.environ["REDPROP_DB"])
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "redprop" / "redprop.db"
+
+
+class Store:
+    """An open database and the community's settings that every command needs."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path):
+        self.conn = conn
+        self.path = path
+
+    @contextmanager
+    def write(self):
+        """One write transaction: BEGIN IMMEDIATE … COMMIT, rolled back on any error."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def setting(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.setting("timezone", DEFAULT_TIMEZONE))
+
+    @property
+    def community(self) -> str:
+        return self.setting("community", "") or ""
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    try:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    except sqlite3.DatabaseError as e:
+        raise DatabaseError(f"cannot open {path}: {e}") from None
+    return conn
+
+
+def open_store(path: Path) -> Store:
+    """Open an existing database, applying pending migrations. Never creates one."""
+    if not path.exists():
+        raise DatabaseMissing(
+            f"no redprop database at {path}; create one with `redprop init` "
+            "(or point --db / REDPROP_DB at an existing one)"
+        )
+    from redprop.migrations import migrate
+
+    conn = _connect(path)
+    migrate(conn)
+    return Store(conn, path)
+
+
+def create_store(path: Path, community: str, timezone: str) -> Store:
+    """Create a new database for one community."""
+    from datetime import datetime
+
+    from redprop.migrations import migrate
+
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidValue(f"unknown time zone {timezone!r} (try Asia/Shanghai)") from None
+    if path.exists():
+        raise InvalidValue(f"{path} already exists; redprop init never overwrites a database")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = _connect(path)
+    migrate(conn)
+    store = Store(conn, path)
+    with store.write():
+        conn.executemany(
+            "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)",
+            [
+                ("community", community),
+                ("timezone", timezone),
+                ("created_at", datetime.now(ZoneInfo(timezone)).isoformat(timespec="seconds")),
+            ],
+        )
+    return store

@@ -1,0 +1,227 @@
+"""Households (户) and the residents living in them.
+
+A household is found by its address key (8-2-301). Moving out keeps the record and its
+history; nothing here deletes a row.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from redprop.db import Store
+from redprop.errors import InvalidValue, NotFound
+from redprop.timeutil import to_db
+from redprop.values import address_key, parse_address_key
+
+HOUSEHOLD_FIELDS = ("head", "phone", "grid", "members", "moved_in_on", "note")
+RESIDENT_FIELDS = ("relation", "birth_year", "phone", "moved_out_on")
+
+
+@dataclass
+class HouseholdChanges:
+    """Values a worker gives for a household; None means 'leave as it is'."""
+
+    head: str | None = None
+    phone: str | None = None
+    grid: str | None = None
+    members: int | None = None
+    moved_in_on: str | None = None
+    note: str | None = None
+
+    def given(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+def household_row(row) -> dict:
+    """The shape of a household in listings and JSON: always with its address key."""
+    return {
+        "key": row["key"],
+        "building": row["building"],
+        "unit": row["unit"],
+        "room": row["room"],
+        "head": row["head"],
+        "phone": row["phone"],
+        "grid": row["grid"],
+        "members": row["members"],
+        "moved_in_on": row["moved_in_on"],
+        "moved_out_on": row["moved_out_on"],
+        "note": row["note"],
+    }
+
+
+def get_household(store: Store, key: str):
+    normalized = address_key(*parse_address_key(key))
+    row = store.conn.execute("SELECT * FROM households WHERE key = ?", (normalized,)).fetchone()
+    if row is None:
+        raise NotFound(f"no household {normalized}")
+    return row
+
+
+def add_household(store: Store, key: str, changes: HouseholdChanges, now: datetime) -> dict:
+    building, unit, room = parse_address_key(key)
+    normalized = address_key(building, unit, room)
+    with store.write() as conn:
+        if conn.execute("SELECT 1 FROM households WHERE key = ?", (normalized,)).fetchone():
+            raise InvalidValue(f"household {normalized} already exists; use `household edit`")
+        stamp = to_db(now)
+        values = changes.given()
+        conn.execute(
+            "INSERT INTO households (key, building, unit, room, head, phone, grid, members, moved_in_on,"
+            " note, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (normalized, building, unit, room, *(values.get(f) for f in HOUSEHOLD_FIELDS), stamp, stamp),
+        )
+    return household_row(get_household(store, normalized))
+
+
+def edit_household(store: Store, key: str, changes: HouseholdChanges, now: datetime) -> dict:
+    values = changes.given()
+    if not values:
+        raise InvalidValue("nothing to change: give at least one of --head, --phone, --grid, --members, --moved-in, --note")
+    with store.write() as conn:
+        row = get_household(store, key)
+        assignments = ", ".join(f"{f} = ?" for f in values)
+        conn.execute(
+            f"UPDATE households SET {assignments}, updated_at = ? WHERE id = ?",
+            (*values.values(), to_db(now), row["id"]),
+        )
+    return household_row(get_household(store, row["key"]))
+
+
+def move_out(store: Store, key: str, on: date, now: datetime, note: str | None = None) -> dict:
+    """Record that a household moved out. Its history, residents and visits stay."""
+    with store.write() as conn:
+        row = get_household(store, key)
+        if row["moved_out_on"]:
+            raise InvalidValue(f"household {row['key']} already moved out on {row['moved_out_on']}")
+        if row["moved_in_on"] and on.isoformat() < row["moved_in_on"]:
+            raise InvalidValue(f"{on} is before household {row['key']} moved in ({row['moved_in_on']})")
+        conn.execute(
+            "UPDATE households SET moved_out_on = ?, note = COALESCE(?, note), updated_at = ? WHERE id = ?",
+            (on.isoformat(), note, to_db(now), row["id"]),
+        )
+    return household_row(get_household(store, row["key"]))
+
+
+def list_households(
+    store: Store,
+    *,
+    building: str | None = None,
+    unit: str | None = None,
+    grid: str | None = None,
+    search: str | None = None,
+    on: date | None = None,
+    include_moved_out: bool = False,
+    limit: int | None = None,
+) -> list[dict]:
+    """Households living there on day `on` (all, with include_moved_out), in address order."""
+    where, params = [], []
+    if building is not None:
+        where.append("building = ?")
+        params.append(building)
+    if unit is not None:
+        where.append("unit = ?")
+        params.append(unit)
+    if grid is not None:
+        where.append("grid = ?")
+        params.append(grid)
+    if search:
+        like = f"%{search}%"
+        where.append(
+            "(head LIKE ? OR phone LIKE ? OR note LIKE ? OR id IN"
+            " (SELECT household_id FROM residents WHERE name LIKE ? OR phone LIKE ?))"
+        )
+        params += [like] * 5
+    if not include_moved_out:
+        day = on.isoformat() if on else "9999-12-31"
+        where.append("(moved_out_on IS NULL OR moved_out_on > ?)")
+        params.append(day)
+        if on:
+            where.append("(moved_in_on IS NULL OR moved_in_on <= ?)")
+            params.append(day)
+    sql = "SELECT * FROM households"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY building, unit, CAST(room AS INTEGER), room"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    return [household_row(r) for r in store.conn.execute(sql, params)]
+
+
+def resident_row(row, household_key: str) -> dict:
+    return {
+        "household": household_key,
+        "name": row["name"],
+        "relation": row["relation"],
+        "birth_year": row["birth_year"],
+        "phone": row["phone"],
+        "moved_out_on": row["moved_out_on"],
+    }
+
+
+def get_resident(store: Store, household, name: str):
+    row = store.conn.execute(
+        "SELECT * FROM residents WHERE household_id = ? AND name = ?", (household["id"], name.strip())
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"no resident {name!r} in household {household['key']}")
+    return row
+
+
+def add_resident(store: Store, key: str, name: str, values: dict, now: datetime) -> dict:
+    with store.write() as conn:
+        household = get_household(store, key)
+        name = name.strip()
+        if not name:
+            raise InvalidValue("a resident needs a name")
+        if conn.execute(
+            "SELECT 1 FROM residents WHERE household_id = ? AND name = ?", (household["id"], name)
+        ).fetchone():
+            raise InvalidValue(f"{name} already lives in {household['key']}; use `resident edit`")
+        stamp = to_db(now)
+        conn.execute(
+            "INSERT INTO residents (household_id, name, relation, birth_year, phone, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (household["id"], name, values.get("relation"), values.get("birth_year"), values.get("phone"), stamp, stamp),
+        )
+        row = get_resident(store, household, name)
+    return resident_row(row, household["key"])
+
+
+def edit_resident(store: Store, key: str, name: str, values: dict, now: datetime) -> dict:
+    values = {k: v for k, v in values.items() if v is not None}
+    if not values:
+        raise InvalidValue("nothing to change: give at least one of --name, --relation, --birth-year, --phone, --moved-out")
+    with store.write() as conn:
+        household = get_household(store, key)
+        row = get_resident(store, household, name)
+        assignments = ", ".join(f"{f} = ?" for f in values)
+        conn.execute(
+            f"UPDATE residents SET {assignments}, updated_at = ? WHERE id = ?",
+            (*values.values(), to_db(now), row["id"]),
+        )
+        row = conn.execute("SELECT * FROM residents WHERE id = ?", (row["id"],)).fetchone()
+    return resident_row(row, household["key"])
+
+
+def list_residents(store: Store, key: str | None = None, search: str | None = None, include_moved_out: bool = False) -> list[dict]:
+    where, params = [], []
+    if key:
+        where.append("h.id = ?")
+        params.append(get_household(store, key)["id"])
+    if search:
+        where.append("(r.name LIKE ? OR r.phone LIKE ?)")
+        params += [f"%{search}%"] * 2
+    if not include_moved_out:
+        where.append("r.moved_out_on IS NULL")
+    sql = "SELECT r.*, h.key AS household_key FROM residents r JOIN households h ON h.id = r.household_id"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY h.building, h.unit, CAST(h.room AS INTEGER), h.room, r.relation = 'head' DESC, r.id"
+    return [resident_row(r, r["household_key"]) for r in store.conn.execute(sql, params)]
+
+
+def household_details(store: Store, key: str, at: datetime, show_sensitive: bool = False) -> dict:
+    """A household as it stood at `at`, with the people living there."""
+    row = get_household(store, key)
+    details = household_row(row)
+    details["residents"] = list_residents(store, row["key"])
+    return details

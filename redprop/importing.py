@@ -1,0 +1,183 @@
+"""Reading the rosters offices keep in Excel, and loading them in one transaction.
+
+A file becomes numbered rows of text (row 1 is the header, as in Excel), whatever its
+encoding (UTF-8, UTF-8 with BOM, GBK/GB18030, UTF-16 "Unicode text") or form (.csv, .tsv,
+.xlsx). Every value stays text until a cleaner from `values` reads it, so a phone number's
+leading zero survives. Each importer checks every row first and names each bad one as
+`row N, column X: reason`; then it writes all good rows in one transaction, or nothing.
+"""
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Callable
+
+from redprop.errors import ImportRefused, InvalidValue, RedpropError
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    headers: tuple[str, ...]  # accepted spellings, Chinese and English
+    required: bool = False
+
+
+@dataclass
+class Row:
+    number: int  # as Excel numbers it: the header is row 1
+    cells: dict[str, str]  # field name -> text
+    headers: dict[str, str]  # field name -> the header as written in the file
+
+    def get(self, name: str) -> str:
+        return self.cells.get(name, "")
+
+
+@dataclass
+class ImportResult:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    refused: list[str] = field(default_factory=list)
+    dry_run: bool = False
+    ignored_columns: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        verb = "would be" if self.dry_run else ""
+        parts = [f"added {self.added}", f"updated {self.updated}", f"unchanged {self.unchanged}", f"refused {len(self.refused)}"]
+        text = ", ".join(parts)
+        return f"dry run, nothing written — {verb} {text}".replace("  ", " ") if self.dry_run else text
+
+    def as_dict(self) -> dict:
+        return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
+                "refused": len(self.refused), "errors": self.refused, "dry_run": self.dry_run}
+
+
+def _fold_header(text: str) -> str:
+    return text.strip().lstrip("\ufeff").casefold().replace(" ", "").replace("_", "").replace("-", "")
+
+
+def _decode(data: bytes, path: Path) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError as e:
+        raise InvalidValue(f"{path.name}: not UTF-8 or GBK/GB18030 text (byte {e.start}); save it from Excel as CSV") from None
+
+
+def _excel_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(sep=" ", timespec="minutes")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_xlsx(path: Path, sheet: str | None) -> list[list[str]]:
+    try:
+        from openpyxl import load_workbook
+    except ImportError:  # pragma: no cover - declared dependency
+        raise InvalidValue("reading .xlsx needs openpyxl (pip install openpyxl)") from None
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as e:  # openpyxl raises many kinds for a damaged file
+        raise InvalidValue(f"{path.name}: not a readable .xlsx workbook ({e.__class__.__name__})") from None
+    try:
+        if sheet is not None and sheet not in book.sheetnames:
+            raise InvalidValue(f"{path.name} has no sheet {sheet!r}; it has: {', '.join(book.sheetnames)}")
+        ws = book[sheet] if sheet else book.worksheets[0]
+        return [[_excel_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+def read_grid(path: Path, sheet: str | None = None) -> list[list[str]]:
+    """The file's cells as text, one list per spreadsheet row (blank rows included)."""
+    try:
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            return _read_xlsx(path, sheet)
+        if sheet is not None:
+            raise InvalidValue("--sheet only applies to .xlsx workbooks")
+        text = _decode(path.read_bytes(), path)
+    except FileNotFoundError:
+        raise InvalidValue(f"no file {path}") from None
+    except IsADirectoryError:
+        raise InvalidValue(f"{path} is a folder, not a file") from None
+    except PermissionError:
+        raise InvalidValue(f"cannot read {path}: permission denied") from None
+    first_line = text.split("\n", 1)[0]
+    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as e:
+        raise InvalidValue(f"{path.name}: not a CSV file ({e})") from None
+
+
+def read_rows(path: Path, fields: list[Field], sheet: str | None = None) -> tuple[list[Row], list[str], list[str]]:
+    """Rows mapped to fields by their headers; returns (rows, row errors, ignored headers)."""
+    grid = read_grid(path, sheet)
+    header_index = next((i for i, cells in enumerate(grid) if any(c.strip() for c in cells)), None)
+    if header_index is None:
+        raise InvalidValue(f"{path.name} is empty")
+    header = grid[header_index]
+    lookup = {_fold_header(h): f for f in fields for h in (f.name, *f.headers)}
+    columns: dict[int, Field] = {}
+    ignored = []
+    for i, text in enumerate(header):
+        f = lookup.get(_fold_header(text))
+        if f is None:
+            if text.strip():
+                ignored.append(text.strip())
+        elif f in columns.values():
+            raise InvalidValue(f"{path.name}: two columns mean {f.name} ({text.strip()!r} and another)")
+        else:
+            columns[i] = f
+    missing = [f for f in fields if f.required and f not in columns.values()]
+    if missing:
+        wanted = "; ".join(f"{f.name} ({' / '.join(f.headers[:2])})" for f in missing)
+        found = ", ".join(h.strip() for h in header if h.strip())
+        raise InvalidValue(f"{path.name}: no column for {wanted}; the header row has: {found}")
+    headers = {f.name: header[i].strip() for i, f in columns.items()}
+    rows, errors = [], []
+    width = len(header)
+    for number, cells in enumerate(grid[header_index + 1:], start=header_index + 2):
+        if not any(c.strip() for c in cells):
+            continue  # Excel's blank rows
+        if len(cells) > width and any(c.strip() for c in cells[width:]):
+            errors.append(f"row {number}: {len(cells)} cells but the header has {width} (a stray comma?)")
+            continue
+        rows.append(Row(number, {f.name: cells[i].strip() for i, f in columns.items() if i < len(cells)}, headers))
+    return rows, errors, ignored
+
+
+def clean_row(row: Row, cleaners: dict[str, Callable[[str], object]]) -> tuple[dict, list[str]]:
+    """Apply each field's cleaner; collect `row N, column X: reason` for every bad value."""
+    values, errors = {}, []
+    for name, cleaner in cleaners.items():
+        try:
+            values[name] = cleaner(row.get(name))
+        except RedpropError as e:
+            column = row.headers.get(name, name)
+            errors.append(f"row {row.number}, column {column}: {e}")
+    return values, errors
+
+
+def finish(result: ImportResult, errors: list[str], skip_invalid: bool, what: str) -> None:
+    """Refuse the whole import when any row is bad, unless --skip-invalid."""
+    result.refused = errors
+    if errors and not skip_invalid:
+        raise ImportRefused(
+            f"{what} import refused: {len(errors)} bad row(s), nothing written (fix them, or use --skip-invalid)", errors
+        )

@@ -1,0 +1,259 @@
+"""Importing the office's rosters: households, residents, staff and grid points.
+
+Re-importing the same roster updates by its key (address key, resident name, staff name,
+grid code) and never duplicates. An empty cell leaves what the database has: a roster
+that lacks a phone number does not erase the one a worker typed in.
+"""
+
+from datetime import datetime
+from pathlib import Path
+
+from redprop.catalogue import RELATIONS, ROLES
+from redprop.db import Store
+from redprop.errors import InvalidValue
+from redprop.importing import Field, ImportResult, Row, clean_row, finish, read_rows
+from redprop.staff import clean_areas, write_staff
+from redprop.timeutil import to_db
+from redprop.values import (
+    address_key, clean_building, clean_count, clean_date, clean_phone, clean_room, clean_text,
+    clean_unit, clean_year, parse_address_key, split_list,
+)
+
+ADDRESS_FIELDS = [
+    Field("address", ("户号", "地址", "address", "key", "房屋")),
+    Field("building", ("楼栋", "楼号", "栋", "楼栋号", "楼")),
+    Field("unit", ("单元", "单元号")),
+    Field("room", ("门牌号", "室", "房号", "门牌", "房间号")),
+]
+
+HOUSEHOLD_FIELDS = ADDRESS_FIELDS + [
+    Field("head", ("户主", "户主姓名", "head_of_household")),
+    Field("phone", ("电话", "联系电话", "手机", "手机号", "tel")),
+    Field("grid", ("网格", "网格点", "所属网格")),
+    Field("members", ("人口", "人数", "家庭人口", "people")),
+    Field("moved_in_on", ("入住日期", "入住时间", "moved_in", "movedin")),
+    Field("note", ("备注", "notes", "remark")),
+]
+
+RESIDENT_FIELDS = ADDRESS_FIELDS + [
+    Field("name", ("姓名", "名字"), required=True),
+    Field("relation", ("与户主关系", "关系", "relationship")),
+    Field("birth_year", ("出生年份", "出生年", "birth", "born")),
+    Field("phone", ("电话", "联系电话", "手机", "tel")),
+]
+
+STAFF_FIELDS = [
+    Field("name", ("姓名", "名字"), required=True),
+    Field("role", ("角色", "职务", "岗位"), required=True),
+    Field("phone", ("电话", "联系电话", "手机", "tel")),
+    Field("covers", ("负责区域", "负责楼栋", "负责网格", "covers", "areas")),
+]
+
+GRID_FIELDS = [
+    Field("code", ("网格", "网格编号", "网格点", "grid"), required=True),
+    Field("name", ("名称", "网格名称")),
+    Field("building", ("楼栋", "楼号")),
+]
+
+
+def _row_key(row: Row) -> str:
+    """The address key of a row, from an address column or building/unit/room columns."""
+    if row.get("address"):
+        return address_key(*parse_address_key(row.get("address")))
+    return address_key(clean_building(row.get("building")), clean_unit(row.get("unit")), clean_room(row.get("room")))
+
+
+def _key_error(row: Row, error: Exception) -> str:
+    column = row.headers.get("address") or row.headers.get("room") or "门牌号"
+    if not row.get("address"):
+        for name in ("building", "unit", "room"):
+            try:
+                {"building": clean_building, "unit": clean_unit, "room": clean_room}[name](row.get(name))
+            except InvalidValue:
+                column = row.headers.get(name, name)
+                break
+    return f"row {row.number}, column {column}: {error}"
+
+
+def _require_address(headers: dict) -> None:
+    if "address" not in headers and not {"building", "room"} <= headers.keys():
+        raise InvalidValue("the file needs an address column (户号, like 8-2-301) or 楼栋 and 门牌号 columns")
+
+
+def _validated(rows: list[Row], cleaners, errors: list[str], key_of) -> dict[str, tuple[Row, dict]]:
+    """Clean every row; keep one per key, refusing a key repeated with different values."""
+    seen: dict[str, tuple[Row, dict]] = {}
+    for row in rows:
+        try:
+            key = key_of(row)
+        except InvalidValue as e:
+            errors.append(_key_error(row, e))
+            continue
+        values, row_errors = clean_row(row, cleaners)
+        if row_errors:
+            errors.extend(row_errors)
+            continue
+        if key in seen:
+            first, first_values = seen[key]
+            if first_values != values:
+                errors.append(f"row {row.number}: {key} is also on row {first.number} with different values")
+            continue
+        seen[key] = (row, values)
+    return seen
+
+
+def import_households(store: Store, path: Path, now: datetime, *, dry_run=False, skip_invalid=False, sheet=None) -> ImportResult:
+    rows, errors, ignored = read_rows(path, HOUSEHOLD_FIELDS, sheet)
+    if rows:
+        _require_address(rows[0].headers)
+    today = now.date()
+    cleaners = {
+        "head": clean_text,
+        "phone": clean_phone,
+        "grid": lambda t: clean_building(t) if t.strip() else None,
+        "members": clean_count,
+        "moved_in_on": lambda t: clean_date(t, today),
+        "note": clean_text,
+    }
+    valid = _validated(rows, cleaners, errors, _row_key)
+    result = ImportResult(dry_run=dry_run, ignored_columns=ignored)
+    finish(result, errors, skip_invalid, "household")
+    fields = list(cleaners)
+    stamp = to_db(now)
+    with store.write() as conn:
+        existing = {
+            r["key"]: r for r in conn.execute(f"SELECT id, key, {', '.join(fields)} FROM households")
+        }
+        inserts, updates = [], []
+        for key, (_row, values) in valid.items():
+            old = existing.get(key)
+            if old is None:
+                building, unit, room = parse_address_key(key)
+                inserts.append((key, building, unit, room, *(values[f] for f in fields), stamp, stamp))
+                continue
+            merged = [values[f] if values[f] is not None else old[f] for f in fields]
+            if merged == [old[f] for f in fields]:
+                result.unchanged += 1
+            else:
+                updates.append((*merged, stamp, old["id"]))
+        result.added, result.updated = len(inserts), len(updates)
+        if not dry_run:
+            conn.executemany(
+                "INSERT INTO households (key, building, unit, room, head, phone, grid, members, moved_in_on, note,"
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                inserts,
+            )
+            conn.executemany(
+                f"UPDATE households SET {', '.join(f'{f} = ?' for f in fields)}, updated_at = ? WHERE id = ?",
+                updates,
+            )
+    return result
+
+
+def import_residents(store: Store, path: Path, now: datetime, *, dry_run=False, skip_invalid=False, sheet=None) -> ImportResult:
+    rows, errors, ignored = read_rows(path, RESIDENT_FIELDS, sheet)
+    if rows:
+        _require_address(rows[0].headers)
+    cleaners = {
+        "relation": lambda t: RELATIONS.resolve(t) if t.strip() else None,
+        "birth_year": clean_year,
+        "phone": clean_phone,
+    }
+    valid = _validated(rows, cleaners, errors, lambda row: f"{_row_key(row)} {row.get('name')}")
+    households = {r["key"]: r["id"] for r in store.conn.execute("SELECT id, key FROM households")}
+    for composite, (row, values) in list(valid.items()):
+        key = composite.split(" ", 1)[0]
+        if key not in households:
+            errors.append(f"row {row.number}: no household {key} (import the households roster first)")
+            del valid[composite]
+    result = ImportResult(dry_run=dry_run, ignored_columns=ignored)
+    finish(result, errors, skip_invalid, "resident")
+    fields = list(cleaners)
+    stamp = to_db(now)
+    with store.write() as conn:
+        existing = {
+            (r["household_id"], r["name"]): r
+            for r in conn.execute(f"SELECT id, household_id, name, {', '.join(fields)} FROM residents")
+        }
+        inserts, updates = [], []
+        for composite, (row, values) in valid.items():
+            household_id = households[composite.split(" ", 1)[0]]
+            name = row.get("name")
+            old = existing.get((household_id, name))
+            if old is None:
+                inserts.append((household_id, name, *(values[f] for f in fields), stamp, stamp))
+                continue
+            merged = [values[f] if values[f] is not None else old[f] for f in fields]
+            if merged == [old[f] for f in fields]:
+                result.unchanged += 1
+            else:
+                updates.append((*merged, stamp, old["id"]))
+        result.added, result.updated = len(inserts), len(updates)
+        if not dry_run:
+            conn.executemany(
+                "INSERT INTO residents (household_id, name, relation, birth_year, phone, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                inserts,
+            )
+            conn.executemany(
+                f"UPDATE residents SET {', '.join(f'{f} = ?' for f in fields)}, updated_at = ? WHERE id = ?", updates
+            )
+    return result
+
+
+def import_staff(store: Store, path: Path, now: datetime, *, dry_run=False, skip_invalid=False, sheet=None) -> ImportResult:
+    rows, errors, ignored = read_rows(path, STAFF_FIELDS, sheet)
+    cleaners = {
+        "role": ROLES.resolve,
+        "phone": clean_phone,
+        "covers": lambda t: clean_areas(split_list(t)),
+    }
+    valid = _validated(rows, cleaners, errors, lambda row: row.get("name"))
+    result = ImportResult(dry_run=dry_run, ignored_columns=ignored)
+    finish(result, errors, skip_invalid, "staff")
+    try:
+        with store.write() as conn:
+            for name, (_row, values) in valid.items():
+                outcome = write_staff(conn, name, values["role"], values["phone"], values["covers"], now)
+                setattr(result, outcome, getattr(result, outcome) + 1)
+            if dry_run:
+                raise _DryRun()
+    except _DryRun:
+        pass
+    return result
+
+
+def import_grids(store: Store, path: Path, now: datetime, *, dry_run=False, skip_invalid=False, sheet=None) -> ImportResult:
+    rows, errors, ignored = read_rows(path, GRID_FIELDS, sheet)
+    cleaners = {
+        "name": clean_text,
+        "building": lambda t: clean_building(t) if t.strip() else None,
+    }
+    valid = _validated(rows, cleaners, errors, lambda row: clean_building(row.get("code")))
+    result = ImportResult(dry_run=dry_run, ignored_columns=ignored)
+    finish(result, errors, skip_invalid, "grid")
+    stamp = to_db(now)
+    with store.write() as conn:
+        existing = {r["code"]: (r["name"], r["building"]) for r in conn.execute("SELECT code, name, building FROM grids")}
+        for code, (_row, values) in valid.items():
+            old = existing.get(code)
+            new = (values["name"] or (old and old[0])), (values["building"] or (old and old[1]))
+            if old is None:
+                result.added += 1
+            elif tuple(new) == old:
+                result.unchanged += 1
+                continue
+            else:
+                result.updated += 1
+            if not dry_run:
+                conn.execute(
+                    "INSERT INTO grids (code, name, building, created_at, updated_at) VALUES (?, ?, ?, ?, ?)"
+                    " ON CONFLICT (code) DO UPDATE SET name = excluded.name, building = excluded.building,"
+                    " updated_at = excluded.updated_at",
+                    (code, *new, stamp, stamp),
+                )
+    return result
+
+
+class _DryRun(Exception):
+    """Rolls back a staff dry run, which counts its outcomes by writing them."""

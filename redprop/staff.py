@@ -1,0 +1,138 @@
+"""Staff (一长三员 and helpers) and the grid points (网格) they cover.
+
+A staff member covers areas: buildings ('8') and grid points ('G07'). Whoever covers a
+household's building or grid point is responsible for it in due lists and round plans.
+"""
+
+from datetime import datetime
+
+from redprop.catalogue import ROLES
+from redprop.db import Store
+from redprop.errors import InvalidValue, NotFound
+from redprop.timeutil import to_db
+from redprop.values import clean_building
+
+
+def clean_areas(areas: list[str]) -> list[str]:
+    return sorted({clean_building(a) for a in areas})
+
+
+def get_staff(store: Store, name: str):
+    row = store.conn.execute("SELECT * FROM staff WHERE name = ?", (name.strip(),)).fetchone()
+    if row is None:
+        raise NotFound(f"no staff member {name!r} (see `redprop staff list`)")
+    return row
+
+
+def staff_row(row, areas: list[str]) -> dict:
+    return {"name": row["name"], "role": row["role"], "phone": row["phone"], "covers": areas, "active": bool(row["active"])}
+
+
+def _areas_of(store: Store, staff_id: int) -> list[str]:
+    return [r[0] for r in store.conn.execute("SELECT area FROM staff_areas WHERE staff_id = ? ORDER BY area", (staff_id,))]
+
+
+def save_staff(store: Store, name: str, role: str | None, phone: str | None, covers: list[str] | None, now: datetime) -> tuple[dict, str]:
+    """Add a staff member, or update the one with that name. Returns (row, 'added'|'updated'|'unchanged')."""
+    name = name.strip()
+    if not name:
+        raise InvalidValue("a staff member needs a name")
+    with store.write() as conn:
+        outcome = write_staff(conn, name, role, phone, covers, now)
+    row = get_staff(store, name)
+    return staff_row(row, _areas_of(store, row["id"])), outcome
+
+
+def write_staff(conn, name: str, role: str | None, phone: str | None, covers: list[str] | None, now: datetime) -> str:
+    """The write behind `staff add` and the staff import, inside the caller's transaction."""
+    stamp = to_db(now)
+    existing = conn.execute("SELECT * FROM staff WHERE name = ?", (name,)).fetchone()
+    if existing is None:
+        if role is None:
+            raise InvalidValue(f"a new staff member needs a role: {', '.join(ROLES.slugs())}")
+        staff_id = conn.execute(
+            "INSERT INTO staff (name, role, phone, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+            (name, role, phone, stamp, stamp),
+        ).lastrowid
+        old_areas: list[str] = []
+        outcome = "added"
+    else:
+        staff_id = existing["id"]
+        old_areas = [r[0] for r in conn.execute("SELECT area FROM staff_areas WHERE staff_id = ? ORDER BY area", (staff_id,))]
+        new_role = role or existing["role"]
+        new_phone = phone if phone is not None else existing["phone"]
+        changed = (new_role, new_phone) != (existing["role"], existing["phone"]) or (
+            covers is not None and sorted(covers) != old_areas
+        )
+        if not changed:
+            return "unchanged"
+        conn.execute(
+            "UPDATE staff SET role = ?, phone = ?, updated_at = ? WHERE id = ?", (new_role, new_phone, stamp, staff_id)
+        )
+        outcome = "updated"
+    if covers is not None and sorted(covers) != old_areas:
+        conn.execute("DELETE FROM staff_areas WHERE staff_id = ?", (staff_id,))
+        conn.executemany("INSERT INTO staff_areas (staff_id, area) VALUES (?, ?)", [(staff_id, a) for a in covers])
+    return outcome
+
+
+def list_staff(store: Store, role: str | None = None, area: str | None = None) -> list[dict]:
+    where, params = [], []
+    if role:
+        where.append("s.role = ?")
+        params.append(role)
+    if area:
+        where.append("s.id IN (SELECT staff_id FROM staff_areas WHERE area = ?)")
+        params.append(clean_building(area))
+    sql = (
+        "SELECT s.*, (SELECT group_concat(area, ',') FROM (SELECT area FROM staff_areas a"
+        " WHERE a.staff_id = s.id ORDER BY area)) AS areas FROM staff s"
+    )
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY s.role, s.name"
+    return [staff_row(r, (r["areas"] or "").split(",") if r["areas"] else []) for r in store.conn.execute(sql, params)]
+
+
+def responsible_staff(store: Store) -> dict[str, list[str]]:
+    """area → names of the staff covering it, for labelling due lists in one query."""
+    result: dict[str, list[str]] = {}
+    for area, name in store.conn.execute(
+        "SELECT a.area, s.name FROM staff_areas a JOIN staff s ON s.id = a.staff_id WHERE s.active = 1"
+        " ORDER BY s.role = 'grid_worker' DESC, s.role = 'building_leader' DESC, s.name"
+    ):
+        result.setdefault(area, []).append(name)
+    return result
+
+
+def add_grid(store: Store, code: str, name: str | None, building: str | None, now: datetime) -> dict:
+    code = clean_building(code)
+    stamp = to_db(now)
+    with store.write() as conn:
+        conn.execute(
+            "INSERT INTO grids (code, name, building, created_at, updated_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (code) DO UPDATE SET name = COALESCE(excluded.name, name),"
+            " building = COALESCE(excluded.building, building), updated_at = excluded.updated_at",
+            (code, name, clean_building(building) if building else None, stamp, stamp),
+        )
+    return next(g for g in list_grids(store) if g["code"] == code)
+
+
+def list_grids(store: Store) -> list[dict]:
+    """Grid points known by `grid add` or named by any household, with their households and staff."""
+    rows = store.conn.execute(
+        """
+        WITH codes AS (SELECT code FROM grids UNION SELECT DISTINCT grid FROM households WHERE grid IS NOT NULL)
+        SELECT c.code, g.name, g.building,
+               (SELECT count(*) FROM households h WHERE h.grid = c.code AND h.moved_out_on IS NULL) AS households,
+               (SELECT group_concat(s.name, ',') FROM staff_areas a JOIN staff s ON s.id = a.staff_id
+                 WHERE a.area = c.code) AS staff
+        FROM codes c LEFT JOIN grids g ON g.code = c.code
+        ORDER BY c.code
+        """
+    )
+    return [
+        {"code": r["code"], "name": r["name"], "building": r["building"], "households": r["households"],
+         "staff": r["staff"].split(",") if r["staff"] else []}
+        for r in rows
+    ]

@@ -1,0 +1,169 @@
+"""Reading the times and dates people type, and storing instants.
+
+Instants are stored as ISO 8601 in UTC (`2026-11-20T01:30:00+00:00`): with one fixed offset
+the text sorts and compares in time order, so SQL can filter on it with plain indexes.
+They are shown in the community's time zone. Dates (moved in, joined a group) are stored as
+`YYYY-MM-DD` local dates.
+
+Workers type times after the fact in whatever form their hands know; `parse_instant`
+accepts ISO 8601, `2026-11-20 9:30`, `2026/11/20 9:30`, `2026/9/5 9:30` (Excel's Chinese
+default), `2026年11月20日 9:30`, `11/20/2026 09:30:00 AM`, `today 9:30`, `昨天 14:00`,
+`2h ago`, `3天前` and `now`. Nothing here reads the clock: `now` is always passed in.
+"""
+
+import re
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+
+from redprop.errors import InvalidValue
+
+_TIME = r"(?:[ T]+(\d{1,2})[:：](\d{2})(?:[:：](\d{2})(?:\.\d+)?)?\s*([AaPp][Mm])?)?"
+_YMD = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME + r"$")
+_CHINESE = re.compile(
+    r"^(\d{4})年(\d{1,2})月(\d{1,2})[日号]"
+    r"(?:\s*(\d{1,2})[:：时点](\d{1,2})?分?(?:[:：](\d{2}))?)?$"
+)
+_MDY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})" + _TIME + r"$")
+_RELATIVE_DAY = {
+    "today": 0, "今天": 0, "今日": 0,
+    "yesterday": 1, "昨天": 1, "昨日": 1,
+    "前天": 2,
+}
+_NOW = {"now", "现在", "刚才"}
+_AGO = re.compile(
+    r"^(\d+(?:\.\d+)?)\s*(m|min|mins|minutes?|h|hrs?|hours?|d|days?|w|weeks?|分钟|小时|天|周)\s*(?:ago|前|以前)$"
+)
+_UNIT_MINUTES = {
+    "m": 1, "min": 1, "mins": 1, "minute": 1, "minutes": 1, "分钟": 1,
+    "h": 60, "hr": 60, "hrs": 60, "hour": 60, "hours": 60, "小时": 60,
+    "d": 1440, "day": 1440, "days": 1440, "天": 1440,
+    "w": 10080, "week": 10080, "weeks": 10080, "周": 10080,
+}
+_CLOCK = re.compile(r"^(\d{1,2})[:：](\d{2})$")
+
+
+def _make_date(year: int, month: int, day: int, text: str) -> date:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise InvalidValue(f"{text!r} is not a real date") from None
+
+
+def _make_time(hour, minute, second, ampm, text: str) -> time:
+    if hour is None:
+        return time(0, 0)
+    hour, minute, second = int(hour), int(minute or 0), int(second or 0)
+    if ampm:
+        if not 1 <= hour <= 12:
+            raise InvalidValue(f"{text!r}: hour {hour} does not go with {ampm.upper()}")
+        hour = hour % 12 + (12 if ampm.lower() == "pm" else 0)
+    if hour > 23 or minute > 59 or second > 59:
+        raise InvalidValue(f"{text!r} is not a real time of day")
+    return time(hour, minute, second)
+
+
+def _local(day: date, clock: time, tz: tzinfo) -> datetime:
+    return datetime.combine(day, clock).replace(tzinfo=tz)
+
+
+def parse_instant(text: str, *, now: datetime, tz: tzinfo) -> datetime:
+    """Read a time as typed; a time without an offset is the community's local time."""
+    raw = text
+    text = text.strip()
+    lower = text.lower()
+    if not text:
+        raise InvalidValue("empty time")
+    if lower in _NOW:
+        return now
+    ago = _AGO.match(lower)
+    if ago:
+        minutes = float(ago.group(1)) * _UNIT_MINUTES[ago.group(2)]
+        return now - timedelta(minutes=minutes)
+    for word, days_back in _RELATIVE_DAY.items():
+        if lower.startswith(word):
+            rest = lower[len(word):].strip()
+            day = now.astimezone(tz).date() - timedelta(days=days_back)
+            if not rest:
+                return _local(day, time(0, 0), tz)
+            clock = _CLOCK.match(rest)
+            if not clock:
+                raise InvalidValue(f"{raw!r}: expected a time like '{word} 9:30'")
+            return _local(day, _make_time(clock.group(1), clock.group(2), None, None, raw), tz)
+    m = _YMD.match(text)
+    if m:
+        y, mo, d, h, mi, s, ampm = m.groups()
+        return _local(_make_date(int(y), int(mo), int(d), raw), _make_time(h, mi, s, ampm, raw), tz)
+    m = _CHINESE.match(text)
+    if m:
+        y, mo, d, h, mi, s = m.groups()
+        return _local(_make_date(int(y), int(mo), int(d), raw), _make_time(h, mi, s, None, raw), tz)
+    m = _MDY.match(text)
+    if m:
+        mo, d, y, h, mi, s, ampm = m.groups()
+        return _local(_make_date(int(y), int(mo), int(d), raw), _make_time(h, mi, s, ampm, raw), tz)
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidValue(
+            f"{raw!r} is not a time redprop understands "
+            "(try 2026-11-20 9:30, 2026/11/20 9:30, 2026年11月20日 9:30, 'yesterday 9:30' or '2h ago')"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+
+
+def parse_date(text: str, *, today: date) -> date:
+    """Read a calendar date as typed (2026-11-20, 2026/9/5, 2026年9月5日, today, 昨天)."""
+    text = text.strip()
+    lower = text.lower()
+    if lower in _RELATIVE_DAY:
+        return today - timedelta(days=_RELATIVE_DAY[lower])
+    for pattern, order in ((_YMD, "ymd"), (_CHINESE, "ymd"), (_MDY, "mdy")):
+        m = pattern.match(text)
+        if m:
+            if m.group(4) is not None:
+                raise InvalidValue(f"{text!r}: expected a date without a time")
+            a, b, c = (int(g) for g in m.groups()[:3])
+            return _make_date(a, b, c, text) if order == "ymd" else _make_date(c, a, b, text)
+    raise InvalidValue(f"{text!r} is not a date redprop understands (try 2026-11-20 or 2026/11/20)")
+
+
+def to_db(moment: datetime) -> str:
+    """The stored form of an instant: UTC, seconds, explicit offset (sorts as text)."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime reached the store")
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def from_db(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def local_day_start(day: date, tz: tzinfo) -> datetime:
+    """The first instant of a local calendar day."""
+    return _local(day, time(0, 0), tz)
+
+
+def show_time(text_or_moment, tz: tzinfo) -> str:
+    """A stored instant as a worker reads it: local `2026-11-20 09:30`."""
+    if text_or_moment is None:
+        return ""
+    moment = from_db(text_or_moment) if isinstance(text_or_moment, str) else text_or_moment
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def show_local_iso(text: str | None, tz: tzinfo) -> str | None:
+    """A stored instant as ISO 8601 in local time with its offset, for JSON output."""
+    if not text:
+        return None
+    return from_db(text).astimezone(tz).isoformat(timespec="seconds")
+
+
+def show_duration(delta: timedelta) -> str:
+    """`2d 3h`, `45m`: short enough for a table column and a WeChat message."""
+    minutes = int(abs(delta).total_seconds() // 60)
+    days, minutes = divmod(minutes, 1440)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days}d {hours}h" if hours else f"{days}d"
+    if hours:
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+    return f"{minutes}m"

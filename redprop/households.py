@@ -219,9 +219,14 @@ def list_residents(store: Store, key: str | None = None, search: str | None = No
     return [resident_row(r, r["household_key"]) for r in store.conn.execute(sql, params)]
 
 
-def household_details(store: Store, key: str, at: datetime, show_sensitive: bool = False) -> dict:
-    """A household as it stood at `at`, with the people living there."""
+def household_details(store: Store, key: str, at: datetime, lang: str = "zh", show_sensitive: bool = False) -> dict:
+    """A household as it stood at `at`: its people, its focus groups (current first) and last visits."""
+    from redprop.groups import household_memberships
+    from redprop.visits import list_visits
+
     row = get_household(store, key)
     details = household_row(row)
     details["residents"] = list_residents(store, row["key"])
+    details["groups"] = household_memberships(store, row["id"], at.astimezone(store.tz).date(), lang, show_sensitive)
+    details["visits"] = list_visits(store, household=row["key"], until=at, limit=5)
     return details

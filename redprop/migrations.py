@@ -142,8 +142,10 @@ def m002_focus_groups_and_visits(conn: sqlite3.Connection) -> None:
             need TEXT,
             note TEXT
         );
-        CREATE INDEX visits_household_at ON visits (household_id, at);
-        CREATE INDEX visits_at ON visits (at)
+        -- Both cover outcome: 'last seen' walks one household's visits backwards, and the due list
+        -- scans the last few days of all visits, neither touching the table.
+        CREATE INDEX visits_household_at ON visits (household_id, at, outcome);
+        CREATE INDEX visits_at ON visits (at, household_id, outcome)
         """,
     )
     conn.executemany(

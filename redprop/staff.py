@@ -13,8 +13,13 @@ from redprop.timeutil import to_db
 from redprop.values import clean_building
 
 
+def _area_order(area: str):
+    return (not area.isdigit(), int(area) if area.isdigit() else 0, area)
+
+
 def clean_areas(areas: list[str]) -> list[str]:
-    return sorted({clean_building(a) for a in areas})
+    """Buildings and grid points, normalised ('3栋' → '3'), buildings in numeric order first."""
+    return sorted({clean_building(a) for a in areas}, key=_area_order)
 
 
 def get_staff(store: Store, name: str):
@@ -25,7 +30,8 @@ def get_staff(store: Store, name: str):
 
 
 def staff_row(row, areas: list[str]) -> dict:
-    return {"name": row["name"], "role": row["role"], "phone": row["phone"], "covers": areas, "active": bool(row["active"])}
+    return {"name": row["name"], "role": row["role"], "phone": row["phone"], "covers": sorted(areas, key=_area_order),
+            "active": bool(row["active"])}
 
 
 def _areas_of(store: Store, staff_id: int) -> list[str]:

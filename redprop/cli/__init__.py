@@ -59,13 +59,15 @@ def root(
 
 
 def _register():
-    from redprop.cli import admin, households, staff
+    from redprop.cli import admin, groups, households, staff, visits
 
     admin.register(app)
     app.add_typer(households.app, name="household", help="Households (户): add, edit, show, list, move out, import.")
     app.add_typer(households.residents_app, name="resident", help="Residents of a household: add, edit, list, import.")
     app.add_typer(staff.app, name="staff", help="Staff (一长三员) and the areas they cover.")
     app.add_typer(staff.grid_app, name="grid", help="Grid points (网格).")
+    app.add_typer(groups.app, name="group", help="Focus groups (重点人群): catalogue, join, leave, members, import.")
+    app.add_typer(visits.app, name="visit", help="Home visits (走访): log, list, due, plan, import.")
 
 
 _register()

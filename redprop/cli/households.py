@@ -100,7 +100,7 @@ def show(key: Key, at: AtOption = None,
     from redprop.households import household_details
 
     store = common.open_db()
-    details = household_details(store, key, common.moment(store, at), show_sensitive)
+    details = household_details(store, key, common.moment(store, at), common.state.lang, show_sensitive)
     if fmt != Format.table:
         emit_record(details, HOUSEHOLD_COLUMNS, fmt, common.state.lang)
         return
@@ -108,6 +108,15 @@ def show(key: Key, at: AtOption = None,
     emit_record(details, HOUSEHOLD_COLUMNS, fmt, lang)
     print_text()
     emit(_with_labels(details["residents"]), RESIDENT_COLUMNS, fmt, lang, title="住户 Residents")
+    from redprop.cli.groups import MEMBERSHIP_COLUMNS
+    from redprop.cli.visits import VISIT_COLUMNS, with_visit_labels
+
+    if details["groups"]:
+        print_text()
+        emit(details["groups"], MEMBERSHIP_COLUMNS, fmt, lang, title="重点人群 Focus groups")
+    if details["visits"]:
+        print_text()
+        emit(with_visit_labels(details["visits"]), VISIT_COLUMNS, fmt, lang, title="最近走访 Recent visits")
 
 
 @app.command("list")

@@ -1,0 +1,189 @@
+"""Importing focus-group memberships and visit round sheets, under the roster rules.
+
+Same encodings, same `row N, column X: reason` errors, all-or-nothing unless --skip-invalid.
+A membership row already on record (same household, resident, group and start) is
+unchanged; a visit row identical to one on record (same household, moment, outcome and
+visitor) is unchanged, so importing one round sheet twice does not double it.
+"""
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from redprop.db import Store
+from redprop.errors import InvalidValue
+from redprop.groups import LEAVE_REASONS, group_catalogue, load_groups
+from redprop.importing import Field, ImportResult, clean_row, finish, read_rows
+from redprop.roster import ADDRESS_FIELDS, _key_error, _require_address, _row_key
+from redprop.timeutil import parse_instant, to_db
+from redprop.values import clean_date, clean_text
+from redprop.visits import KINDS, OUTCOMES
+
+MEMBERSHIP_FIELDS = ADDRESS_FIELDS + [
+    Field("resident", ("姓名", "人员", "resident", "name")),
+    Field("group", ("人群", "重点人群", "类别", "人群类别", "group"), required=True),
+    Field("since", ("开始日期", "开始", "纳入日期", "起始日期", "since", "from"), required=True),
+    Field("until", ("结束日期", "结束", "until", "to")),
+    Field("left_reason", ("退出原因", "原因", "reason")),
+    Field("note", ("备注", "note")),
+]
+VISIT_FIELDS = ADDRESS_FIELDS + [
+    Field("at", ("时间", "走访时间", "日期时间", "at", "time"), required=True),
+    Field("by", ("走访人", "人员", "工作人员", "by", "staff"), required=True),
+    Field("kind", ("方式", "类型", "kind")),
+    Field("outcome", ("结果", "情况", "outcome"), required=True),
+    Field("need", ("需求", "need")),
+    Field("note", ("备注", "note")),
+    Field("resident", ("走访对象", "对象", "resident")),
+]
+
+
+def _lookup_maps(store: Store):
+    households = {r["key"]: r["id"] for r in store.conn.execute("SELECT id, key FROM households")}
+    residents = {(r["household_id"], r["name"]): r["id"] for r in store.conn.execute("SELECT id, household_id, name FROM residents")}
+    return households, residents
+
+
+def _resolve_people(rows_values, households, residents, errors, staff=None):
+    """Turn address keys (and resident/staff names) into ids, adding a row error for each unknown."""
+    resolved = []
+    for key, (row, values) in rows_values.items():
+        household_id = households.get(key[0])
+        if household_id is None:
+            errors.append(f"row {row.number}: no household {key[0]} (import the households roster first)")
+            continue
+        name = row.get("resident")
+        resident_id = residents.get((household_id, name)) if name else None
+        if name and resident_id is None:
+            errors.append(f"row {row.number}, column {row.headers['resident']}: no resident {name} in {key[0]}")
+            continue
+        staff_id = None
+        if staff is not None:
+            staff_id = staff.get(row.get("by"))
+            if staff_id is None:
+                errors.append(f"row {row.number}, column {row.headers['by']}: no staff member {row.get('by')!r}")
+                continue
+        resolved.append((row, values, household_id, resident_id, staff_id))
+    return resolved
+
+
+def _validated_rows(rows, cleaners, errors, key_of):
+    valid = {}
+    for row in rows:
+        try:
+            address = _row_key(row)
+        except InvalidValue as e:
+            errors.append(_key_error(row, e))
+            continue
+        values, row_errors = clean_row(row, cleaners)
+        if row_errors:
+            errors.extend(row_errors)
+            continue
+        key = (address, *key_of(row, values))
+        if key in valid and valid[key][1] != values:
+            errors.append(f"row {row.number}: same as row {valid[key][0].number} but with different values")
+            continue
+        valid.setdefault(key, (row, values))
+    return valid
+
+
+def import_memberships(store: Store, path: Path, now: datetime, *, dry_run=False, skip_invalid=False, sheet=None) -> ImportResult:
+    rows, errors, ignored = read_rows(path, MEMBERSHIP_FIELDS, sheet)
+    if rows:
+        _require_address(rows[0].headers)
+    groups = load_groups(store)
+    catalogue = group_catalogue(groups)
+    today = now.date()
+    cleaners = {
+        "group": catalogue.resolve,
+        "since": lambda t: clean_date(t, today) or _missing("start date"),
+        "until": lambda t: clean_date(t, today),
+        "left_reason": lambda t: LEAVE_REASONS.resolve(t) if t.strip() else None,
+        "note": clean_text,
+    }
+    valid = _validated_rows(rows, cleaners, errors, lambda row, v: (row.get("resident"), v["group"], v["since"]))
+    for key, (row, values) in list(valid.items()):
+        group = groups[values["group"]]
+        if values["until"] is None and group.default_days:
+            values["until"] = (datetime.fromisoformat(values["since"]) + timedelta(days=group.default_days)).date().isoformat()
+        if values["until"] and values["until"] < values["since"]:
+            errors.append(f"row {row.number}, column {row.headers.get('until', 'until')}: ends before it starts")
+            del valid[key]
+    households, residents = _lookup_maps(store)
+    resolved = _resolve_people(valid, households, residents, errors)
+    result = ImportResult(dry_run=dry_run, ignored_columns=ignored)
+    finish(result, errors, skip_invalid, "membership")
+    stamp = to_db(now)
+    with store.write() as conn:
+        existing = {
+            (r["household_id"], r["resident_id"], r["group_code"], r["since"]): (r["id"], r["until"], r["left_reason"])
+            for r in conn.execute("SELECT id, household_id, resident_id, group_code, since, until, left_reason FROM memberships")
+        }
+        inserts, updates = [], []
+        for row, values, household_id, resident_id, _ in resolved:
+            old = existing.get((household_id, resident_id, values["group"], values["since"]))
+            if old is None:
+                inserts.append((household_id, resident_id, values["group"], values["since"], values["until"],
+                                values["left_reason"], values["note"], stamp))
+            elif (old[1], old[2]) == (values["until"], values["left_reason"]):
+                result.unchanged += 1
+            else:
+                updates.append((values["until"], values["left_reason"], stamp, old[0]))
+        result.added, result.updated = len(inserts), len(updates)
+        if not dry_run:
+            conn.executemany(
+                "INSERT INTO memberships (household_id, resident_id, group_code, since, until, left_reason, note, recorded_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                inserts,
+            )
+            conn.executemany("UPDATE memberships SET until = ?, left_reason = ?, left_recorded_at = ? WHERE id = ?", updates)
+    return result
+
+
+def _missing(what: str):
+    raise InvalidValue(f"no {what}")
+
+
+def import_visits(store: Store, path: Path, now: datetime, *, dry_run=False, skip_invalid=False, sheet=None) -> ImportResult:
+    rows, errors, ignored = read_rows(path, VISIT_FIELDS, sheet)
+    if rows:
+        _require_address(rows[0].headers)
+
+    def clean_at(text: str) -> str:
+        moment = parse_instant(text, now=now, tz=store.tz)
+        if moment > now + timedelta(minutes=1):
+            raise InvalidValue(f"{text!r} is in the future")
+        return to_db(moment)
+
+    cleaners = {
+        "at": clean_at,
+        "kind": lambda t: KINDS.resolve(t) if t.strip() else "visit",
+        "outcome": OUTCOMES.resolve,
+        "need": clean_text,
+        "note": clean_text,
+    }
+    valid = _validated_rows(rows, cleaners, errors, lambda row, v: (v["at"], row.get("by"), row.get("resident")))
+    households, residents = _lookup_maps(store)
+    staff = {r["name"]: r["id"] for r in store.conn.execute("SELECT id, name FROM staff")}
+    resolved = _resolve_people(valid, households, residents, errors, staff)
+    result = ImportResult(dry_run=dry_run, ignored_columns=ignored)
+    finish(result, errors, skip_invalid, "visit")
+    stamp = to_db(now)
+    with store.write() as conn:
+        inserts = []
+        for row, values, household_id, resident_id, staff_id in resolved:
+            if conn.execute(
+                "SELECT 1 FROM visits WHERE household_id = ? AND at = ? AND outcome = ? AND staff_id IS ?",
+                (household_id, values["at"], values["outcome"], staff_id),
+            ).fetchone():
+                result.unchanged += 1
+                continue
+            inserts.append((household_id, resident_id, staff_id, values["at"], stamp, values["kind"], values["outcome"],
+                            values["need"], values["note"]))
+        result.added = len(inserts)
+        if not dry_run:
+            conn.executemany(
+                "INSERT INTO visits (household_id, resident_id, staff_id, at, recorded_at, kind, outcome, need, note)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                inserts,
+            )
+    return result

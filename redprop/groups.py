@@ -6,6 +6,7 @@ A group with a default length ("newly moved in" for 90 days) gives a new members
 sets `until` and keeps the row: "who was newly unemployed in March?" stays answerable.
 """
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -79,35 +80,33 @@ def save_group(store: Store, code: str, values: dict, *, create: bool) -> Group:
     for field in ("cadence_days", "default_days"):
         if field in values and values[field] <= 0:
             raise InvalidValue(f"{field.replace('_', ' ')} must be a positive number of days")
-    with store.write() as conn:
-        if create:
-            code = code.strip().lower().replace("-", "_").replace(" ", "_")
-            if not code.isidentifier():
-                raise InvalidValue(f"{code!r} is not a slug (letters, digits and _ like elderly_alone)")
-            missing = [f for f in ("zh", "en") if f not in values]
-            if missing:
-                raise InvalidValue("a new group needs --zh and --en labels")
-            if code in load_groups(store):
-                raise InvalidValue(f"group {code} already exists; use `group edit`")
-            values.setdefault("cadence_days", 7)
-            values.setdefault("duty", "care")
-            values.setdefault("sensitive", False)
-            columns = ["code", *values]
-            conn.execute(
-                f"INSERT INTO focus_groups ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                (code, *values.values()),
-            )
-        else:
-            code = resolve_group(store, code).code
-            if not values:
-                raise InvalidValue("nothing to change: give --cadence, --default-days, --zh, --en, --duty or --sensitive")
-            assignments = ", ".join(f"{k} = ?" for k in values)
-            try:
+    try:
+        with store.write() as conn:
+            if create:
+                code = code.strip().lower().replace("-", "_").replace(" ", "_")
+                if not code.isidentifier():
+                    raise InvalidValue(f"{code!r} is not a slug (letters, digits and _ like elderly_alone)")
+                missing = [f for f in ("zh", "en") if f not in values]
+                if missing:
+                    raise InvalidValue("a new group needs --zh and --en labels")
+                if code in load_groups(store):
+                    raise InvalidValue(f"group {code} already exists; use `group edit`")
+                values.setdefault("cadence_days", 7)
+                values.setdefault("duty", "care")
+                values.setdefault("sensitive", False)
+                columns = ["code", *values]
+                conn.execute(
+                    f"INSERT INTO focus_groups ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                    (code, *values.values()),
+                )
+            else:
+                code = resolve_group(store, code).code
+                if not values:
+                    raise InvalidValue("nothing to change: give --cadence, --default-days, --zh, --en, --duty or --sensitive")
+                assignments = ", ".join(f"{k} = ?" for k in values)
                 conn.execute(f"UPDATE focus_groups SET {assignments} WHERE code = ?", (*values.values(), code))
-            except Exception as e:
-                if "UNIQUE" in str(e):
-                    raise InvalidValue("another group already has that label") from None
-                raise
+    except sqlite3.IntegrityError:
+        raise InvalidValue("another group already has that Chinese or English label") from None
     return load_groups(store)[code]
 
 

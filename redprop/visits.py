@@ -166,7 +166,6 @@ def due_visits(
     current = _current_memberships(store, day)
     if not current:
         return []
-    until = horizon or at
     widest = max(entry["cadence"] for entry in current.values())
     window_start = at - timedelta(days=widest)
     recent = _recent_contacts(store, window_start, at)
@@ -181,7 +180,8 @@ def due_visits(
         reference = max(last_seen, care_began) if last_seen else care_began
         due_at = reference + timedelta(days=entry["cadence"])
         escalated = ESCALATE_GROUP in entry["codes"] and knocks >= ESCALATE_AFTER
-        if due_at > until and not escalated:
+        falls_due = due_at <= at or (horizon is not None and due_at < horizon)
+        if not (falls_due or escalated):
             continue
         due.append((household_id, entry, last_seen, reference, due_at, knocks, escalated))
     if not due:
@@ -252,7 +252,7 @@ def plan_rounds(store: Store, week_of: date, now: datetime, lang: str, show_sens
     workers and building leaders first; one that nobody covers is listed as unassigned.
     """
     _, end = week_bounds(week_of, store.tz)
-    known_at = min(now, end)  # what we know: now, or the end of a past week
+    known_at = min(now, end - timedelta(seconds=1))  # what we know: now, or the last moment of a past week
     due = due_visits(store, known_at, horizon=end, lang=lang, show_sensitive=show_sensitive)
     load: dict[str, int] = {}
     rows = []

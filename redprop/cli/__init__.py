@@ -13,13 +13,17 @@ import typer
 from typer.core import TyperGroup
 
 from redprop.cli import common
-from redprop.errors import ExitCode, RedpropError
+from redprop.errors import ExitCode, ImportRefused, RedpropError
 
 
 class RedpropGroup(TyperGroup):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except ImportRefused as error:
+            for line in error.errors:
+                sys.stderr.write(f"refused {line}\n")
+            _fail(str(error), error.exit_code)
         except RedpropError as error:
             _fail(str(error), error.exit_code)
         except sqlite3.OperationalError as error:

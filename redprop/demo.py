@@ -18,10 +18,12 @@ ROSTERS = [  # file, importer name, in the order they depend on each other
     ("households.csv", "import_households"),
     ("residents.csv", "import_residents"),
     ("staff.csv", "import_staff"),
+    ("memberships.csv", "import_memberships"),
+    ("visits.csv", "import_visits"),
 ]
 SHOWN = [  # what the demo prints, as the commands a worker would type
-    ["household", "show", "8-2-301"],
-    ["household", "list", "--building", "8", "--unit", "2"],
+    ["household", "show", "8-2-301", "--at", "2026-11-24 08:00"],
+    ["visit", "due", "--at", "2026-11-24 08:00"],
 ]
 
 
@@ -43,7 +45,7 @@ def _replace_old_demo(path: Path) -> None:
 
 
 def build_demo(path: Path, data: Path, out, msg) -> None:
-    from redprop import roster
+    from redprop import care_import, roster
     from redprop.db import create_store
 
     if not (data / "households.csv").exists():
@@ -53,7 +55,8 @@ def build_demo(path: Path, data: Path, out, msg) -> None:
     with store.write() as conn:
         conn.execute("INSERT INTO settings (key, value) VALUES ('demo', '1')")
     for file, importer in ROSTERS:
-        result = getattr(roster, importer)(store, data / file, DEMO_NOW)
+        module = roster if hasattr(roster, importer) else care_import
+        result = getattr(module, importer)(store, data / file, DEMO_NOW)
         msg(f"imported {file}: {result.summary()}")
     store.conn.close()
     msg(f"demo database: {path} (as of {DEMO_NOW:%Y-%m-%d %H:%M}; try `redprop --db {path} household list`)")

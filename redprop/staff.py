@@ -100,11 +100,16 @@ def list_staff(store: Store, role: str | None = None, area: str | None = None) -
     return [staff_row(r, (r["areas"] or "").split(",") if r["areas"] else []) for r in store.conn.execute(sql, params)]
 
 
+# Who makes the rounds (两巡六访): not the cleaners or the security mediators.
+VISITING_ROLES = ("grid_worker", "building_leader", "volunteer", "property_staff")
+
+
 def responsible_staff(store: Store) -> dict[str, list[str]]:
-    """area → names of the staff covering it, for labelling due lists in one query."""
+    """area → names of the visiting staff covering it (grid workers first), in one query."""
     result: dict[str, list[str]] = {}
     for area, name in store.conn.execute(
-        "SELECT a.area, s.name FROM staff_areas a JOIN staff s ON s.id = a.staff_id WHERE s.active = 1"
+        "SELECT a.area, s.name FROM staff_areas a JOIN staff s ON s.id = a.staff_id"
+        f" WHERE s.active = 1 AND s.role IN {VISITING_ROLES}"
         " ORDER BY s.role = 'grid_worker' DESC, s.role = 'building_leader' DESC, s.name"
     ):
         result.setdefault(area, []).append(name)

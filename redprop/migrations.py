@@ -12,10 +12,16 @@ from redprop.errors import DatabaseError
 
 
 def _run(conn: sqlite3.Connection, script: str) -> None:
-    # executescript() would COMMIT our transaction first; run the statements one by one.
-    for statement in script.split(";\n"):
-        if statement.strip():
+    # executescript() would COMMIT our transaction first; run the statements one by one,
+    # letting SQLite say where each ends (a trigger's body holds semicolons of its own).
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
             conn.execute(statement)
+            statement = ""
+    if statement.strip():
+        conn.execute(statement)
 
 
 def m001_households_residents_staff(conn: sqlite3.Connection) -> None:
@@ -126,10 +132,16 @@ def m002_focus_groups_and_visits(conn: sqlite3.Connection) -> None:
             note TEXT,
             recorded_at TEXT NOT NULL,
             left_recorded_at TEXT,
+            -- The household's latest contact and the knocks since, kept by the triggers below so
+            -- that today's due list is one scan of this table (a past --at recomputes from visits).
+            last_contact_at TEXT,
+            knocks INTEGER NOT NULL DEFAULT 0,
             CHECK (until IS NULL OR until >= since)
         );
         CREATE INDEX memberships_household ON memberships (household_id, group_code);
         CREATE INDEX memberships_group ON memberships (group_code, since);
+        CREATE INDEX memberships_contact ON memberships (last_contact_at);
+        CREATE INDEX memberships_knocks ON memberships (knocks) WHERE knocks >= 3;
         CREATE TABLE visits (
             id INTEGER PRIMARY KEY,
             household_id INTEGER NOT NULL REFERENCES households (id),
@@ -145,7 +157,23 @@ def m002_focus_groups_and_visits(conn: sqlite3.Connection) -> None:
         -- Both cover outcome: 'last seen' walks one household's visits backwards, and the due list
         -- scans the last few days of all visits, neither touching the table.
         CREATE INDEX visits_household_at ON visits (household_id, at, outcome);
-        CREATE INDEX visits_at ON visits (at, household_id, outcome)
+        CREATE INDEX visits_at ON visits (at, household_id, outcome);
+        CREATE TRIGGER visits_keep_contact AFTER INSERT ON visits BEGIN
+            UPDATE memberships SET (last_contact_at, knocks) = (
+                SELECT c.last, (SELECT count(*) FROM visits v WHERE v.household_id = NEW.household_id
+                                AND v.at > COALESCE(c.last, ''))
+                FROM (SELECT MAX(at) AS last FROM visits WHERE household_id = NEW.household_id
+                      AND outcome IN ('well', 'needs_help', 'refused')) c)
+            WHERE household_id = NEW.household_id;
+        END;
+        CREATE TRIGGER memberships_start_contact AFTER INSERT ON memberships BEGIN
+            UPDATE memberships SET (last_contact_at, knocks) = (
+                SELECT c.last, (SELECT count(*) FROM visits v WHERE v.household_id = NEW.household_id
+                                AND v.at > COALESCE(c.last, ''))
+                FROM (SELECT MAX(at) AS last FROM visits WHERE household_id = NEW.household_id
+                      AND outcome IN ('well', 'needs_help', 'refused')) c)
+            WHERE id = NEW.id;
+        END
         """,
     )
     conn.executemany(
@@ -155,9 +183,129 @@ def m002_focus_groups_and_visits(conn: sqlite3.Connection) -> None:
     )
 
 
+ISSUE_CATEGORIES = [  # slug, 中文, English (issue 5; a community edits the list with `issue category`)
+    ("parking", "乱停车", "Parking"),
+    ("dogs", "犬只", "Dogs"),
+    ("repair", "报修", "Repairs"),
+    ("sanitation", "环境卫生", "Sanitation"),
+    ("security", "治安", "Security"),
+    ("dispute", "邻里纠纷", "Neighbour dispute"),
+    ("noise", "噪音", "Noise"),
+    ("facilities", "设施", "Facilities"),
+    ("greening", "绿化", "Greening"),
+    ("other", "其他", "Other"),
+]
+POLICY_5341 = (  # the shipped promise (seed 004), in force from the beginning of time
+    '{"name": "5341", "normal": {"arrive": "5m", "resolve": "30m", "plan": null}, '
+    '"major": {"arrive": "5m", "resolve": "4h", "plan": null}, '
+    '"complex": {"arrive": "5m", "resolve": null, "plan": "1d"}, '
+    '"hours": null, "chinese_calendar": true, "weekend": ["sat", "sun"], '
+    '"holidays": [], "workdays": [], "pause_statuses": []}'
+)
+
+
+def m003_issues_and_policy(conn: sqlite3.Connection) -> None:
+    """Residents' issues, their steps, the category catalogue and the promise (policy) history.
+
+    `issue_steps` is the record: every step sits at the time it happened (`at`) with the
+    time it was typed in (`recorded_at`). The columns of `issues` after `source_key` are a
+    cache of the state after all steps, kept by the code that writes steps, so that the
+    morning list reads indexes instead of replaying history: `resolved_at` is NULL while
+    unfinished (the partial index holds just the unfinished issues), `first_due_at` is the
+    earliest deadline the issue ever had (a lower bound however pauses extend it), and
+    `replay` marks the few issues whose past cannot be read off the cache (reassigned,
+    waited, escalated, reopened, re-tiered, re-rated): for those the steps are replayed.
+    """
+    _run(
+        conn,
+        """
+        CREATE TABLE issue_categories (
+            code TEXT PRIMARY KEY CHECK (code <> ''),
+            zh TEXT NOT NULL UNIQUE,
+            en TEXT NOT NULL UNIQUE,
+            position INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE policies (
+            id INTEGER PRIMARY KEY,
+            effective_at TEXT NOT NULL,          -- in force from this instant on
+            recorded_at TEXT NOT NULL,
+            terms TEXT NOT NULL,                 -- JSON document, see redprop.policy
+            note TEXT
+        );
+        CREATE INDEX policies_effective ON policies (effective_at);
+        CREATE TABLE issues (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('problem', 'wish')),
+            category TEXT NOT NULL REFERENCES issue_categories (code) ON UPDATE CASCADE,
+            channel TEXT NOT NULL,
+            household_id INTEGER REFERENCES households (id),
+            place TEXT,                          -- a public area, or where in the household
+            building TEXT,
+            grid TEXT,
+            reporter TEXT,
+            title TEXT NOT NULL CHECK (title <> ''),
+            description TEXT,
+            policy_id INTEGER REFERENCES policies (id),  -- the promise in force when it was reported
+            own_due_at TEXT,                     -- imported with its own due time: its one deadline
+            reported_at TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            source TEXT,                         -- NULL: typed in; 'import'
+            source_key TEXT,                     -- its identity in the imported file
+            tier TEXT NOT NULL,
+            status TEXT NOT NULL,
+            handler_id INTEGER REFERENCES staff (id),
+            assigned_at TEXT,
+            arrived_at TEXT,                     -- first time on site
+            planned_at TEXT,                     -- first written plan
+            resolved_at TEXT,                    -- current resolution; NULL while unfinished
+            closed_at TEXT,
+            rating INTEGER CHECK (rating IS NULL OR rating BETWEEN 1 AND 5),
+            rated_at TEXT,
+            arrive_due TEXT,                     -- deadlines of the current tier, before pauses
+            resolve_due TEXT,
+            plan_due TEXT,
+            first_due_at TEXT,
+            last_step_at TEXT NOT NULL,
+            replay INTEGER NOT NULL DEFAULT 0 CHECK (replay IN (0, 1)),
+            CHECK (household_id IS NOT NULL OR place IS NOT NULL),
+            CHECK (closed_at IS NULL OR resolved_at IS NOT NULL)
+        );
+        CREATE INDEX issues_unfinished ON issues (first_due_at) WHERE resolved_at IS NULL;
+        CREATE INDEX issues_resolved ON issues (resolved_at) WHERE resolved_at IS NOT NULL;
+        CREATE INDEX issues_reported ON issues (reported_at);
+        CREATE INDEX issues_household ON issues (household_id) WHERE household_id IS NOT NULL;
+        CREATE INDEX issues_handler ON issues (handler_id) WHERE handler_id IS NOT NULL;
+        CREATE UNIQUE INDEX issues_source_key ON issues (source_key) WHERE source_key IS NOT NULL;
+        CREATE TABLE issue_steps (
+            id INTEGER PRIMARY KEY,
+            issue_id INTEGER NOT NULL REFERENCES issues (id),
+            action TEXT NOT NULL,                -- open assign arrive wait resume plan escalate resolve close reopen rate note retier
+            at TEXT NOT NULL,                    -- when it happened
+            recorded_at TEXT NOT NULL,           -- when it was typed in
+            by_id INTEGER REFERENCES staff (id), -- who did it
+            staff_id INTEGER REFERENCES staff (id),  -- assign: the new handler
+            value TEXT,                          -- tier, waiting status, rating, meeting parties
+            meeting_at TEXT,                     -- escalate: the joint meeting
+            decision TEXT,                       -- escalate: what the meeting decided
+            note TEXT
+        );
+        CREATE INDEX issue_steps_issue ON issue_steps (issue_id, at)
+        """,
+    )
+    conn.executemany(
+        "INSERT INTO issue_categories (code, zh, en, position) VALUES (?, ?, ?, ?)",
+        [(*c, i) for i, c in enumerate(ISSUE_CATEGORIES, start=1)],
+    )
+    conn.execute(
+        "INSERT INTO policies (effective_at, recorded_at, terms, note) VALUES (?, ?, ?, ?)",
+        ("1970-01-01T00:00:00+00:00", "1970-01-01T00:00:00+00:00", POLICY_5341, "shipped default: 5341 (seed 004)"),
+    )
+
+
 MIGRATIONS = [
     m001_households_residents_staff,
     m002_focus_groups_and_visits,
+    m003_issues_and_policy,
 ]
 
 

@@ -110,35 +110,62 @@ def list_visits(
     return [visit_row(r, store.tz) for r in store.conn.execute(sql, params)]
 
 
-def _current_memberships(store: Store, day: date) -> dict[int, dict]:
-    """household id → tightest cadence, when its care began, and its current groups, on local day `day`."""
-    groups = load_groups(store)
-    current: dict[int, dict] = {}
-    for household_id, code, since in store.conn.execute(
-        "SELECT m.household_id, m.group_code, m.since FROM memberships m JOIN households h ON h.id = m.household_id"
-        " WHERE m.since <= ?1 AND (m.until IS NULL OR m.until > ?1)"
-        " AND (h.moved_out_on IS NULL OR h.moved_out_on > ?1)",
+def _care_from_cache(store: Store, day: date, loosest_cutoff: str) -> dict[int, list]:
+    """Current member households that may be due, from the contact columns the triggers keep.
+
+    Exact when no visit is dated after the moment asked about — always so for "now", as
+    visits in the future are refused. A household seen after the loosest cut-off (that of
+    its tightest possible cadence) cannot be due and is left in the database.
+    """
+    # Three index ranges (never seen, not seen since the cut-off, knocked in vain) rather than
+    # one OR, which SQLite would answer by reading every membership; `+m.since` keeps it so.
+    part = (
+        "SELECT m.household_id, g.cadence_days, m.since, m.group_code, m.last_contact_at, m.knocks"
+        " FROM memberships m JOIN focus_groups g ON g.code = m.group_code"
+        " WHERE {} AND +m.since <= ?1 AND (m.until IS NULL OR m.until > ?1)"
+    )
+    sql = " UNION ALL ".join(part.format(w) for w in (
+        "m.last_contact_at IS NULL", "m.last_contact_at <= ?2", "m.knocks >= ?3 AND m.last_contact_at > ?2"))
+    care: dict[int, list] = {}
+    for household_id, cadence, since, code, last, knocks in store.conn.execute(
+        sql, (day.isoformat(), loosest_cutoff, ESCALATE_AFTER)
+    ):
+        entry = care.get(household_id)
+        if entry is None:
+            care[household_id] = [cadence, since, [code], last, knocks]
+        else:
+            entry[0], entry[1] = min(entry[0], cadence), min(entry[1], since)
+            entry[2].append(code)
+    return care
+
+
+def _care_recomputed(store: Store, day: date, at: datetime) -> dict[int, list]:
+    """Every current member household with its last contact and knocks as they stood at `at`."""
+    current = store.conn.execute(
+        "SELECT m.household_id, MIN(g.cadence_days), MIN(m.since), group_concat(DISTINCT m.group_code)"
+        " FROM memberships m JOIN focus_groups g ON g.code = m.group_code"
+        " WHERE m.since <= ?1 AND (m.until IS NULL OR m.until > ?1) GROUP BY m.household_id",
         (day.isoformat(),),
-    ):
-        group = groups[code]
-        entry = current.setdefault(household_id, {"cadence": group.cadence_days, "since": since, "codes": []})
-        entry["cadence"] = min(entry["cadence"], group.cadence_days)
-        entry["since"] = min(entry["since"], since)
-        if code not in entry["codes"]:
-            entry["codes"].append(code)
-    return current
-
-
-def _recent_contacts(store: Store, start: datetime, at: datetime) -> dict[int, tuple[str | None, int]]:
-    """household id → (last contact in (start, at], knocks since it) from one index scan."""
-    seen: dict[int, tuple[str | None, int]] = {}
-    for household_id, visit_at, outcome in store.conn.execute(
-        "SELECT household_id, at, outcome FROM visits WHERE at > ? AND at <= ? ORDER BY at",
-        (to_db(start), to_db(at)),
-    ):
-        last, knocks = seen.get(household_id, (None, 0))
-        seen[household_id] = (visit_at, 0) if outcome in CONTACT_OUTCOMES else (last, knocks + 1)
-    return seen
+    ).fetchall()
+    if not current:
+        return {}
+    widest = max(row[1] for row in current)
+    recent = {  # one index scan over the last `widest` days: last contact, last visit of any outcome
+        household_id: (last_contact, last_visit)
+        for household_id, last_contact, last_visit in store.conn.execute(
+            "SELECT household_id, MAX(CASE WHEN outcome IN ('well', 'needs_help', 'refused') THEN at END), MAX(at)"
+            " FROM visits WHERE at > ? AND at <= ? GROUP BY household_id",
+            (to_db(at - timedelta(days=widest)), to_db(at)),
+        )
+    }
+    care = {}
+    for household_id, cadence, since, codes in current:
+        last, last_any = recent.get(household_id, (None, None))
+        knocks = 0
+        if last is None or last_any > last:  # knocks to count, or no contact lately: walk back
+            last, knocks = _contact_before(store, household_id, at)
+        care[household_id] = [cadence, since, codes.split(","), last, knocks]
+    return care
 
 
 def _contact_before(store: Store, household_id: int, at: datetime) -> tuple[str | None, int]:
@@ -159,58 +186,64 @@ def due_visits(
 ) -> list[dict]:
     """Households due a visit as things stood at `at`: escalated first, then the most overdue.
 
-    With `horizon`, also those that will fall due by then (for planning a week's rounds).
+    With `horizon`, also those that will fall due before it (for planning a week's rounds).
+    Stored instants are UTC text, so "seen since the cut-off?" is a string comparison.
     """
     tz = store.tz
     day = at.astimezone(tz).date()
-    current = _current_memberships(store, day)
-    if not current:
-        return []
-    widest = max(entry["cadence"] for entry in current.values())
-    window_start = at - timedelta(days=widest)
-    recent = _recent_contacts(store, window_start, at)
-    groups = load_groups(store)
+    cadences = [r[0] for r in store.conn.execute("SELECT DISTINCT cadence_days FROM focus_groups")]
+    # Due when the reference (last contact, or start of care if later) is at or before the cut-off.
+    cutoff = {c: to_db(at - timedelta(days=c)) for c in cadences}
+    planned = {c: to_db(horizon - timedelta(days=c)) for c in cadences} if horizon else {}
+    later_visits = store.conn.execute("SELECT 1 FROM visits WHERE at > ? LIMIT 1", (to_db(at),)).fetchone()
+    if later_visits:
+        care = _care_recomputed(store, day, at)
+    else:
+        loosest = max(planned.values()) if horizon else max(cutoff.values())
+        care = _care_from_cache(store, day, loosest)
+    care_began = {}
     due = []
-    for household_id, entry in current.items():
-        last, knocks = recent.get(household_id, (None, 0))
-        if last is None:  # no contact in the window: look further back, for this household only
-            last, knocks = _contact_before(store, household_id, at)
-        care_began = local_day_start(date.fromisoformat(entry["since"]), tz)
-        last_seen = from_db(last)
-        reference = max(last_seen, care_began) if last_seen else care_began
-        due_at = reference + timedelta(days=entry["cadence"])
-        escalated = ESCALATE_GROUP in entry["codes"] and knocks >= ESCALATE_AFTER
-        falls_due = due_at <= at or (horizon is not None and due_at < horizon)
-        if not (falls_due or escalated):
-            continue
-        due.append((household_id, entry, last_seen, reference, due_at, knocks, escalated))
+    for household_id, (cadence, since, codes, last, knocks) in care.items():
+        began = care_began.get(since)
+        if began is None:
+            began = care_began[since] = to_db(local_day_start(date.fromisoformat(since), tz))
+        reference = max(last, began) if last else began
+        escalated = knocks >= ESCALATE_AFTER and ESCALATE_GROUP in codes
+        falls_due = reference <= cutoff[cadence] or (horizon is not None and reference < planned[cadence])
+        if falls_due or escalated:
+            due.append((household_id, cadence, codes, last, reference, knocks, escalated))
     if not due:
         return []
     households = _households_by_id(store, [d[0] for d in due])
     covering = responsible_staff(store)
     areas = _staff_areas(store, staff) if staff else None
+    groups = load_groups(store)
+    order = list(groups)
     rows = []
-    for household_id, entry, last_seen, reference, due_at, knocks, escalated in due:
+    for household_id, cadence, codes, last, reference, knocks, escalated in due:
         h = households[household_id]
+        if h["moved_out_on"] and h["moved_out_on"] <= day.isoformat():
+            continue
         if grid and h["grid"] != grid:
             continue
         if areas is not None and h["building"] not in areas and h["grid"] not in areas:
             continue
         names = list(dict.fromkeys(covering.get(h["grid"], []) + covering.get(h["building"], [])))
-        codes = sorted(entry["codes"], key=list(groups).index)
-        masked = [c for c in codes if groups[c].sensitive and not show_sensitive]
+        codes = sorted(codes, key=order.index)
+        reference_at = from_db(reference)
+        due_at = reference_at + timedelta(days=cadence)
         rows.append({
             "household": h["key"],
             "head": h["head"],
             "phone": h["phone"],
             "building": h["building"],
             "grid": h["grid"],
-            "groups": [("sensitive" if c in masked else c) for c in codes],
+            "groups": [c if show_sensitive or not groups[c].sensitive else "sensitive" for c in codes],
             "group_labels": list(dict.fromkeys(groups[c].label(lang, show_sensitive) for c in codes)),
-            "cadence_days": entry["cadence"],
-            "last_seen_at": show_local_iso(to_db(last_seen), tz) if last_seen else None,
-            "days_since_seen": (at - reference).days,
-            "never_seen": last_seen is None,
+            "cadence_days": cadence,
+            "last_seen_at": show_local_iso(last, tz),
+            "days_since_seen": (at - reference_at).days,
+            "never_seen": last is None,
             "due_at": show_local_iso(to_db(due_at), tz),
             "overdue_days": (at - due_at).days if due_at <= at else None,
             "failed_attempts": knocks,
@@ -227,7 +260,7 @@ def _households_by_id(store: Store, ids: list[int]) -> dict[int, dict]:
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         for row in store.conn.execute(
-            f"SELECT id, key, head, phone, building, grid FROM households WHERE id IN ({','.join('?' * len(chunk))})",
+            f"SELECT id, key, head, phone, building, grid, moved_out_on FROM households WHERE id IN ({','.join('?' * len(chunk))})",
             chunk,
         ):
             result[row["id"]] = dict(row)

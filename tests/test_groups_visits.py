@@ -258,3 +258,13 @@ def test_visit_round_sheet_import(estate, run, run_json, tmp_path):
     assert [(v["household"], v["outcome"], v["need"]) for v in visits] == [
         ("8-1-102", "needs_help", "买药"), ("8-1-101", "well", None)]
     assert "unchanged 2" in run("visit", "import", sheet, "--skip-invalid").stdout
+
+
+def test_due_is_the_same_whether_later_visits_exist_or_not(care, run, run_json):
+    # Without later visits the list comes from the contact columns the triggers keep; with one
+    # it is recomputed from the visits themselves. Both must tell the same story.
+    from_cache = run_json("visit", "due", "--at", care)
+    _log(run, "8-1-201", "2026-11-10 09:00")
+    recomputed = run_json("visit", "due", "--at", care)
+    assert recomputed == from_cache
+    assert [d["household"] for d in run_json("visit", "due", "--at", "2026-11-10 09:30")][:1] == ["8-1-101"]

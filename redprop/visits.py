@@ -8,6 +8,7 @@ none) is older than the tightest cadence of its current groups. Three knocks in 
 on an elderly person living alone (the 熊婆婆 story in seed 002) escalate to the top.
 """
 
+import json
 from datetime import date, datetime, timedelta
 
 from redprop.catalogue import Catalogue, Code
@@ -219,6 +220,18 @@ def due_visits(
     areas = _staff_areas(store, staff) if staff else None
     groups = load_groups(store)
     order = list(groups)
+    shown: dict[tuple, tuple[list, list]] = {}  # the same few sets of groups recur on many rows
+
+    def show_groups(codes: list[str]) -> tuple[list, list]:
+        key = tuple(codes)
+        if key not in shown:
+            codes = sorted(codes, key=order.index)
+            shown[key] = (
+                [c if show_sensitive or not groups[c].sensitive else "sensitive" for c in codes],
+                list(dict.fromkeys(groups[c].label(lang, show_sensitive) for c in codes)),
+            )
+        return shown[key]
+
     rows = []
     for household_id, cadence, codes, last, reference, knocks, escalated in due:
         h = households[household_id]
@@ -229,7 +242,7 @@ def due_visits(
         if areas is not None and h["building"] not in areas and h["grid"] not in areas:
             continue
         names = list(dict.fromkeys(covering.get(h["grid"], []) + covering.get(h["building"], [])))
-        codes = sorted(codes, key=order.index)
+        group_codes, group_labels = show_groups(codes)
         reference_at = from_db(reference)
         due_at = reference_at + timedelta(days=cadence)
         rows.append({
@@ -238,13 +251,13 @@ def due_visits(
             "phone": h["phone"],
             "building": h["building"],
             "grid": h["grid"],
-            "groups": [c if show_sensitive or not groups[c].sensitive else "sensitive" for c in codes],
-            "group_labels": list(dict.fromkeys(groups[c].label(lang, show_sensitive) for c in codes)),
+            "groups": group_codes,
+            "group_labels": group_labels,
             "cadence_days": cadence,
             "last_seen_at": show_local_iso(last, tz),
             "days_since_seen": (at - reference_at).days,
             "never_seen": last is None,
-            "due_at": show_local_iso(to_db(due_at), tz),
+            "due_at": due_at.astimezone(tz).isoformat(),
             "overdue_days": (at - due_at).days if due_at <= at else None,
             "failed_attempts": knocks,
             "escalated": escalated,
@@ -256,15 +269,15 @@ def due_visits(
 
 
 def _households_by_id(store: Store, ids: list[int]) -> dict[int, dict]:
-    result = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
+    # One query for any number of ids; in id order, the pages are read in file order.
+    return {
+        row["id"]: dict(row)
         for row in store.conn.execute(
-            f"SELECT id, key, head, phone, building, grid, moved_out_on FROM households WHERE id IN ({','.join('?' * len(chunk))})",
-            chunk,
-        ):
-            result[row["id"]] = dict(row)
-    return result
+            "SELECT id, key, head, phone, building, grid, moved_out_on FROM households"
+            " WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(ids)),),
+        )
+    }
 
 
 def _staff_areas(store: Store, name: str) -> set[str]:

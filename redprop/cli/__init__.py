@@ -17,6 +17,14 @@ from redprop.errors import ExitCode, ImportRefused, RedpropError
 
 
 class RedpropGroup(TyperGroup):
+    def list_commands(self, ctx):
+        return [*super().list_commands(ctx), *(n for n in LAZY_COMMANDS if n not in self.commands)]
+
+    def get_command(self, ctx, name):
+        if name not in self.commands and name in LAZY_COMMANDS:
+            self.add_command(_load(name), name)
+        return super().get_command(ctx, name)
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
@@ -62,16 +70,34 @@ def root(
         raise typer.BadParameter("--lang takes zh or en")
 
 
+# Each noun's commands live in their own module, imported only when one of them runs: a
+# worker's command then pays for its own module, not for all of them (start-up is most of
+# a command's time). name: (module, Typer app in it). Add a line here for a new noun.
+LAZY_COMMANDS = {
+    "household": ("redprop.cli.households", "app"),
+    "resident": ("redprop.cli.households", "residents_app"),
+    "staff": ("redprop.cli.staff", "app"),
+    "grid": ("redprop.cli.staff", "grid_app"),
+    "group": ("redprop.cli.groups", "app"),
+    "visit": ("redprop.cli.visits", "app"),
+}
+
+
+def _load(name: str):
+    import importlib
+
+    from typer.main import get_command
+
+    module, attribute = LAZY_COMMANDS[name]
+    command = get_command(getattr(importlib.import_module(module), attribute))
+    command.name = name
+    return command
+
+
 def _register():
-    from redprop.cli import admin, groups, households, staff, visits
+    from redprop.cli import admin
 
     admin.register(app)
-    app.add_typer(households.app, name="household", help="Households (户): add, edit, show, list, move out, import.")
-    app.add_typer(households.residents_app, name="resident", help="Residents of a household: add, edit, list, import.")
-    app.add_typer(staff.app, name="staff", help="Staff (一长三员) and the areas they cover.")
-    app.add_typer(staff.grid_app, name="grid", help="Grid points (网格).")
-    app.add_typer(groups.app, name="group", help="Focus groups (重点人群): catalogue, join, leave, members, import.")
-    app.add_typer(visits.app, name="visit", help="Home visits (走访): log, list, due, plan, import.")
 
 
 _register()

@@ -73,5 +73,10 @@ def default_lang() -> str:
     return "en" if lang.startswith("en") else "zh"
 
 
+def sub_app(help: str) -> typer.Typer:
+    """The Typer app of one noun (household, visit…): plain help, like the root's."""
+    return typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None, help=help)
+
+
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="table (for people), json or csv (for scripts).")]
 AtOption = Annotated[Optional[str], typer.Option("--at", help="When it happened / as things stood then: 2026-11-20 9:30, 2026/11/20 9:30, 'yesterday 9:30', '2h ago'.")]

@@ -9,7 +9,7 @@ from redprop.cli.common import FormatOption
 from redprop.cli.households import DryRun, FileArg, Key, Sheet, SkipInvalid, run_import
 from redprop.render import Column, Format, emit, emit_record
 
-app = typer.Typer(no_args_is_help=True)
+app = common.sub_app("Focus groups (重点人群): catalogue, join, leave, members, import.")
 
 GROUP_COLUMNS = [
     Column("code", "代码", "Code"),

@@ -9,8 +9,8 @@ from redprop.cli import common
 from redprop.cli.common import AtOption, FormatOption
 from redprop.render import Column, Format, emit, emit_record, print_text
 
-app = typer.Typer(no_args_is_help=True)
-residents_app = typer.Typer(no_args_is_help=True)
+app = common.sub_app("Households (户): add, edit, show, list, move out, import.")
+residents_app = common.sub_app("Residents of a household: add, edit, list, import.")
 
 HOUSEHOLD_COLUMNS = [
     Column("key", "户号", "Address"),

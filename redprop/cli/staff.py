@@ -9,8 +9,8 @@ from redprop.cli.common import FormatOption
 from redprop.cli.households import DryRun, FileArg, Sheet, SkipInvalid, run_import
 from redprop.render import Column, Format, emit, emit_record
 
-app = typer.Typer(no_args_is_help=True)
-grid_app = typer.Typer(no_args_is_help=True)
+app = common.sub_app("Staff (一长三员) and the areas they cover.")
+grid_app = common.sub_app("Grid points (网格).")
 
 STAFF_COLUMNS = [
     Column("name", "姓名", "Name"),

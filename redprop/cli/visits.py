@@ -9,7 +9,7 @@ from redprop.cli.common import AtOption, FormatOption
 from redprop.cli.households import DryRun, FileArg, Key, Sheet, SkipInvalid, run_import
 from redprop.render import Column, Format, emit, emit_record
 
-app = typer.Typer(no_args_is_help=True)
+app = common.sub_app("Home visits (走访): log, list, due, plan, import.")
 
 VISIT_COLUMNS = [
     Column("at_local", "时间", "When"),

@@ -31,6 +31,11 @@ class HouseholdChanges:
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
+def address_order(prefix: str = "") -> str:
+    """SQL ORDER BY terms for address order: building 2 before 10, room 302 before 1001."""
+    return ", ".join(f"CAST({prefix}{c} AS INTEGER), {prefix}{c}" for c in ("building", "unit", "room"))
+
+
 def household_row(row) -> dict:
     """The shape of a household in listings and JSON: always with its address key."""
     return {
@@ -78,6 +83,9 @@ def edit_household(store: Store, key: str, changes: HouseholdChanges, now: datet
         raise InvalidValue("nothing to change: give at least one of --head, --phone, --grid, --members, --moved-in, --note")
     with store.write() as conn:
         row = get_household(store, key)
+        moved_in = values.get("moved_in_on")
+        if moved_in and row["moved_out_on"] and moved_in > row["moved_out_on"]:
+            raise InvalidValue(f"{moved_in} is after household {row['key']} moved out ({row['moved_out_on']})")
         assignments = ", ".join(f"{f} = ?" for f in values)
         conn.execute(
             f"UPDATE households SET {assignments}, updated_at = ? WHERE id = ?",
@@ -140,7 +148,7 @@ def list_households(
     sql = "SELECT * FROM households"
     if where:
         sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY building, unit, CAST(room AS INTEGER), room"
+    sql += " ORDER BY " + address_order()
     if limit:
         sql += f" LIMIT {int(limit)}"
     return [household_row(r) for r in store.conn.execute(sql, params)]
@@ -193,6 +201,14 @@ def edit_resident(store: Store, key: str, name: str, values: dict, now: datetime
     with store.write() as conn:
         household = get_household(store, key)
         row = get_resident(store, household, name)
+        new_name = values.get("name")
+        if new_name is not None and new_name != row["name"]:
+            if not new_name.strip():
+                raise InvalidValue("a resident needs a name")
+            if conn.execute(
+                "SELECT 1 FROM residents WHERE household_id = ? AND name = ?", (household["id"], new_name)
+            ).fetchone():
+                raise InvalidValue(f"{new_name} already lives in {household['key']}; pick another name")
         assignments = ", ".join(f"{f} = ?" for f in values)
         conn.execute(
             f"UPDATE residents SET {assignments}, updated_at = ? WHERE id = ?",
@@ -215,7 +231,7 @@ def list_residents(store: Store, key: str | None = None, search: str | None = No
     sql = "SELECT r.*, h.key AS household_key FROM residents r JOIN households h ON h.id = r.household_id"
     if where:
         sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY h.building, h.unit, CAST(h.room AS INTEGER), h.room, r.relation = 'head' DESC, r.id"
+    sql += " ORDER BY " + address_order("h.") + ", r.relation = 'head' DESC, r.id"
     return [resident_row(r, r["household_key"]) for r in store.conn.execute(sql, params)]
 
 

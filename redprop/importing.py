@@ -11,6 +11,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import chain
 from pathlib import Path
 from typing import Callable
 
@@ -24,7 +25,7 @@ class Field:
     required: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     number: int  # as Excel numbers it: the header is row 1
     cells: dict[str, str]  # field name -> text
@@ -52,6 +53,16 @@ class ImportResult:
     def as_dict(self) -> dict:
         return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
                 "refused": len(self.refused), "errors": self.refused, "dry_run": self.dry_run}
+
+
+def column_letter(index: int) -> str:
+    """Excel's name for the column at 0-based `index`: A … Z, AA …"""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def _fold_header(text: str) -> str:
@@ -152,26 +163,76 @@ def read_rows(path: Path, fields: list[Field], sheet: str | None = None) -> tupl
     headers = {f.name: header[i].strip() for i, f in columns.items()}
     rows, errors = [], []
     width = len(header)
+    mapped = [(i, f.name) for i, f in columns.items()]
+    reach = max(columns, default=-1) + 1  # a row this long has every mapped cell
     for number, cells in enumerate(grid[header_index + 1:], start=header_index + 2):
-        if not any(c.strip() for c in cells):
+        if not "".join(cells).strip():
             continue  # Excel's blank rows
-        if len(cells) > width and any(c.strip() for c in cells[width:]):
-            errors.append(f"row {number}: {len(cells)} cells but the header has {width} (a stray comma?)")
+        length = len(cells)
+        if length > width and "".join(cells[width:]).strip():
+            extra = width + next(i for i, c in enumerate(cells[width:]) if c.strip())
+            errors.append(
+                f"row {number}, column {column_letter(extra)}: {length} cells but the header has {width} (a stray comma?)"
+            )
             continue
-        rows.append(Row(number, {f.name: cells[i].strip() for i, f in columns.items() if i < len(cells)}, headers))
+        if length >= reach:
+            values = {name: cells[i].strip() for i, name in mapped}
+        else:
+            values = {name: cells[i].strip() for i, name in mapped if i < length}
+        rows.append(Row(number, values, headers))
     return rows, errors, ignored
 
 
 def clean_row(row: Row, cleaners: dict[str, Callable[[str], object]]) -> tuple[dict, list[str]]:
     """Apply each field's cleaner; collect `row N, column X: reason` for every bad value."""
     values, errors = {}, []
+    cells = row.cells
     for name, cleaner in cleaners.items():
         try:
-            values[name] = cleaner(row.get(name))
+            values[name] = cleaner(cells.get(name, ""))
         except RedpropError as e:
             column = row.headers.get(name, name)
             errors.append(f"row {row.number}, column {column}: {e}")
     return values, errors
+
+
+def insert_rows(conn, table: str, columns: list[str], rows: list[tuple], per_statement: int = 100) -> None:
+    """INSERT `rows` into `table`, many to a statement: a bulk import spends a sixth less time
+    here than with executemany() one row at a time. `table` and `columns` come from code."""
+    one = f"({', '.join('?' * len(columns))})"
+    into = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+    whole = len(rows) - len(rows) % per_statement
+    if whole:
+        conn.executemany(
+            into + ", ".join([one] * per_statement),
+            (tuple(chain.from_iterable(rows[i:i + per_statement])) for i in range(0, whole, per_statement)),
+        )
+    conn.executemany(into + one, rows[whole:])
+
+
+def remembering(cleaner: Callable[[str], object]) -> Callable[[str], object]:
+    """The same cleaner, reading each distinct text once.
+
+    A roster repeats its buildings, units, rooms, grid points and dates thousands of times;
+    a 100,000-row import then cleans a few thousand texts instead of a million. The
+    cleaner must depend on its text alone (bind `today` and the like before wrapping).
+    """
+    cache: dict[str, tuple[bool, object]] = {}
+
+    def clean(text: str):
+        try:
+            ok, outcome = cache[text]
+        except KeyError:
+            try:
+                ok, outcome = True, cleaner(text)
+            except RedpropError as error:
+                ok, outcome = False, error
+            cache[text] = ok, outcome
+        if ok:
+            return outcome
+        raise outcome.with_traceback(None)
+
+    return clean
 
 
 def finish(result: ImportResult, errors: list[str], skip_invalid: bool, what: str) -> None:

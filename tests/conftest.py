@@ -1,0 +1,74 @@
+"""Shared fixtures: the CLI driven in-process against a real temporary database file.
+
+    def test_something(db, run):
+        result = run("household", "add", "8-2-301", "--head", "熊秀英")
+        assert result.exit_code == 0
+
+`run(*args)` invokes `redprop --db <tmp file> *args` and returns the CliRunner result
+(`.exit_code`, `.stdout`, `.stderr`); `run_json(*args)` adds `--format json` and returns the
+parsed stdout; `db` is the path of a database made by `redprop init`.
+Nothing here mocks the store.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from redprop.cli import app
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_DATA = REPO / "sample_data"
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch, tmp_path):
+    """The developer's own REDPROP_* settings must not leak into a test."""
+    for name in ("REDPROP_DB", "REDPROP_LANG", "REDPROP_BUSY_TIMEOUT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+
+
+@pytest.fixture
+def db_path(tmp_path) -> Path:
+    """Where the test's database lives (not created yet)."""
+    return tmp_path / "redprop.db"
+
+
+@pytest.fixture
+def run(db_path):
+    """`run(*args, input=None, env=None)`: redprop --db <db_path> *args, in-process."""
+    runner = CliRunner()
+
+    def run(*args, input=None, env=None):
+        return runner.invoke(
+            app, ["--db", str(db_path), *(str(a) for a in args)], input=input, env=env, catch_exceptions=False
+        )
+
+    return run
+
+
+@pytest.fixture
+def db(run, db_path) -> Path:
+    """A database made by `redprop init`, ready for commands."""
+    result = run("init", "--community", "测试小区")
+    assert result.exit_code == 0, result.output
+    return db_path
+
+
+@pytest.fixture
+def sample_data() -> Path:
+    return SAMPLE_DATA
+
+
+@pytest.fixture
+def run_json(run):
+    """`run_json(*args)`: run `*args --format json`, check it succeeded, return the parsed stdout."""
+
+    def run_json(*args):
+        result = run(*args, "--format", "json")
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    return run_json

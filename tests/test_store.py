@@ -1,0 +1,174 @@
+"""The store: WAL, schema versions migrated on open, and two workers writing at the same moment."""
+
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from redprop.errors import ExitCode
+from redprop.migrations import MIGRATIONS, migrate
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def user_version(path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_init_makes_a_wal_database_at_the_latest_version(db):
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+        settings = dict(conn.execute("SELECT key, value FROM settings"))
+    finally:
+        conn.close()
+    assert settings["community"] == "测试小区"
+    assert settings["timezone"] == "Asia/Shanghai"
+    assert settings["created_at"].endswith("+08:00")
+
+
+def test_instants_are_stored_as_iso_8601_with_their_offset(db, run):
+    assert run("household", "add", "8-2-301").exit_code == 0
+    conn = sqlite3.connect(db)
+    try:
+        created_at, updated_at = conn.execute("SELECT created_at, updated_at FROM households").fetchone()
+    finally:
+        conn.close()
+    for stamp in (created_at, updated_at):
+        assert stamp.endswith("+00:00") and "T" in stamp
+
+
+def test_a_database_from_an_older_redprop_is_upgraded_in_place(run, run_json, db_path):
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    assert migrate(conn, MIGRATIONS[:1]) == 1
+    conn.execute(
+        "INSERT INTO households (key, building, unit, room, head, phone, created_at, updated_at)"
+        " VALUES ('8-2-301', '8', '2', '301', '熊秀英', '0874-8123456', '2020-01-01T00:00:00+00:00',"
+        " '2020-01-01T00:00:00+00:00')"
+    )
+    conn.close()
+    assert user_version(db_path) == 1
+
+    shown = run_json("household", "show", "8-2-301")
+    assert (shown["head"], shown["phone"]) == ("熊秀英", "0874-8123456")
+    assert user_version(db_path) == len(MIGRATIONS)
+    conn = sqlite3.connect(db_path)
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert conn.execute("SELECT count(*) FROM households").fetchone()[0] == 1
+    finally:
+        conn.close()
+    assert {"focus_groups", "memberships", "visits"} <= tables
+    # And it goes on working as a database of this version.
+    assert run("household", "add", "8-2-302", "--head", "邵俊飞").exit_code == 0
+    assert [r["key"] for r in run_json("household", "list")] == ["8-2-301", "8-2-302"]
+
+
+def test_a_database_from_a_newer_redprop_is_refused(db, run):
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA user_version = 99")
+    conn.commit()
+    conn.close()
+    result = run("household", "list")
+    assert result.exit_code == ExitCode.DATABASE
+    assert "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "newer" in lines[0]
+    assert user_version(db) == 99, "a newer database is left as it was"
+
+
+def test_a_file_that_is_not_a_database_is_one_line(run, db_path):
+    db_path.write_bytes(b"\x00not sqlite\x00" * 200)
+    result = run("household", "list")
+    assert result.exit_code == ExitCode.DATABASE
+    assert "Traceback" not in result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+# --- two workers at the same moment --------------------------------------------------------------
+
+
+def redprop_process(db, *args, env=None):
+    """Start `python -m redprop --db DB *args` as another worker's process would."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "redprop", "--db", str(db), *args],
+        cwd=REPO,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def hold_write_lock(db):
+    """Another worker's open write transaction (BEGIN IMMEDIATE, one row written, not committed)."""
+    conn = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute(
+        "INSERT INTO grids (code, name, created_at, updated_at) VALUES ('G01', '一号网格', '2026-01-01T00:00:00+00:00',"
+        " '2026-01-01T00:00:00+00:00')"
+    )
+    return conn
+
+
+def test_a_second_writer_waits_for_the_first_and_succeeds(db, run_json):
+    holder = hold_write_lock(db)
+    committed_at = []
+
+    def commit_later():
+        time.sleep(1.0)
+        holder.execute("COMMIT")
+        committed_at.append(time.monotonic())
+
+    thread = threading.Thread(target=commit_later)
+    thread.start()
+    try:
+        process = redprop_process(db, "household", "add", "8-2-301", "--head", "熊秀英")
+        stdout, stderr = process.communicate(timeout=60)
+        finished_at = time.monotonic()
+    finally:
+        thread.join()
+        holder.close()
+    assert process.returncode == 0, stderr
+    assert "熊秀英" in stdout
+    assert finished_at > committed_at[0], "the second writer finished only after the first committed"
+    assert [r["key"] for r in run_json("household", "list")] == ["8-2-301"]
+    assert [g["code"] for g in run_json("grid", "list")] == ["G01"], "the first worker's write is kept too"
+
+
+def test_still_locked_after_the_timeout_is_one_line(db, run_json):
+    holder = hold_write_lock(db)
+    try:
+        process = redprop_process(db, "household", "add", "8-2-301", env={"REDPROP_BUSY_TIMEOUT": "0.2"})
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert process.returncode == ExitCode.DATABASE
+    assert "Traceback" not in stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and "busy" in lines[0]
+    assert stdout == ""
+    assert run_json("household", "list") == []
+
+
+def test_readers_are_not_blocked_by_a_writer(db, run):
+    assert run("household", "add", "8-2-301", "--head", "熊秀英").exit_code == 0
+    holder = hold_write_lock(db)
+    try:
+        process = redprop_process(db, "household", "list", env={"REDPROP_BUSY_TIMEOUT": "0.2"})
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert process.returncode == 0, stderr
+    assert "熊秀英" in stdout

@@ -16,6 +16,7 @@ Adding a section: write `def my_section(bench: Bench) -> None` that builds its d
 """
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -192,6 +193,31 @@ def households_section(bench: Bench) -> None:
                   bare, 1.2)
     key = f"{building}-1-301"
     bench.compare(f"household show {key}", bench.redprop(db, "household", "show", key), bare, 1.2)
+
+
+@section("visits")
+def visits_section(bench: Bench) -> None:
+    """`visit due` and `visit log` with 20,000 households in focus groups and 1,000,000 visits."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from district import build_care
+
+    db = bench.workdir / "care.db"
+    fresh_database(db)
+    shutil.copyfile(bench.households_db(), db)
+    members, visits = min(20_000, bench.households // 5), bench.households * 10
+    started = time.perf_counter()
+    counts = build_care(db, now=datetime.now(ZoneInfo("Asia/Shanghai")), members=members, visits=visits)
+    print(f"visits: {counts['households']:,} households, {counts['memberships']:,} memberships, "
+          f"{counts['visits']:,} visits (generated in {time.perf_counter() - started:.0f} s)", flush=True)
+    bare = [PYTHON, HERE / "bare_typer_app.py"]
+    due = bench.compare("visit due", bench.redprop(db, "visit", "due"), bare, 1.3)
+    done = subprocess.run([str(c) for c in bench.redprop(db, "visit", "due", "--format", "json")], env=bench.env,
+                          stdout=subprocess.PIPE, check=True)
+    listed = len(json.loads(done.stdout))
+    print(f"    ({listed:,} households listed by {due.name})", flush=True)
+    bench.compare("visit log", bench.redprop(db, "visit", "log", "1-1-101", "--by", "楼长1", "--outcome", "well"), bare, 1.2)
 
 
 def main(argv=None) -> int:

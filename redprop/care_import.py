@@ -12,7 +12,7 @@ from pathlib import Path
 from redprop.db import Store
 from redprop.errors import InvalidValue
 from redprop.groups import LEAVE_REASONS, group_catalogue, load_groups
-from redprop.importing import Field, ImportResult, clean_row, finish, read_rows
+from redprop.importing import Field, ImportResult, clean_row, finish, one_per_key, read_rows
 from redprop.roster import ADDRESS_FIELDS, _key_error, _require_address, _row_key
 from redprop.timeutil import parse_instant, to_db
 from redprop.values import clean_date, clean_text
@@ -67,23 +67,22 @@ def _resolve_people(rows_values, households, residents, errors, staff=None):
 
 
 def _validated_rows(rows, cleaners, errors, key_of):
-    valid = {}
-    for row in rows:
-        try:
-            address = _row_key(row)
-        except InvalidValue as e:
-            errors.append(_key_error(row, e))
-            continue
-        values, row_errors = clean_row(row, cleaners)
-        if row_errors:
-            errors.extend(row_errors)
-            continue
-        key = (address, *key_of(row, values))
-        if key in valid and valid[key][1] != values:
-            errors.append(f"row {row.number}: same as row {valid[key][0].number} but with different values")
-            continue
-        valid.setdefault(key, (row, values))
-    return valid
+    """Like roster._validated, keyed by the address and what `key_of(row, values)` adds."""
+
+    def cleaned():
+        for row in rows:
+            try:
+                address = _row_key(row)
+            except InvalidValue as e:
+                errors.append(_key_error(row, e))
+                continue
+            values, row_errors = clean_row(row, cleaners)
+            if row_errors:
+                errors.extend(row_errors)
+                continue
+            yield (address, *key_of(row, values)), row, values
+
+    return one_per_key(cleaned(), errors)
 
 
 def import_memberships(store: Store, path: Path, now: datetime, *, dry_run=False, skip_invalid=False, sheet=None) -> ImportResult:

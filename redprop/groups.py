@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from redprop.catalogue import Catalogue, Code
 from redprop.db import Store
 from redprop.errors import InvalidValue, NotFound
-from redprop.households import get_household, get_resident
+from redprop.households import address_order, get_household, get_resident
 from redprop.timeutil import to_db
 
 SENSITIVE_LABEL = "sensitive (敏感)"
@@ -210,7 +210,7 @@ def list_members(
     first, last = between if between else (on, on)
     sql += " AND m.since <= ? AND (m.until IS NULL OR m.until > ?)"
     params += [last.isoformat(), first.isoformat()]
-    sql += " ORDER BY h.building, h.unit, CAST(h.room AS INTEGER), m.since"
+    sql += " ORDER BY " + address_order("h.") + ", m.since"
     return [membership_row(r, group, lang, show_sensitive, on) for r in store.conn.execute(sql, params)]
 
 

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from redprop.db import Store
 from redprop.errors import InvalidValue, NotFound
 from redprop.timeutil import to_db
-from redprop.values import address_key, parse_address_key
+from redprop.values import address_key, contains_pattern, parse_address_key
 
 HOUSEHOLD_FIELDS = ("head", "phone", "grid", "members", "moved_in_on", "note")
 RESIDENT_FIELDS = ("relation", "birth_year", "phone", "moved_out_on")
@@ -132,10 +132,10 @@ def list_households(
         where.append("grid = ?")
         params.append(grid)
     if search:
-        like = f"%{search}%"
+        like = contains_pattern(search)
         where.append(
-            "(head LIKE ? OR phone LIKE ? OR note LIKE ? OR id IN"
-            " (SELECT household_id FROM residents WHERE name LIKE ? OR phone LIKE ?))"
+            "(head LIKE ? ESCAPE '\\' OR phone LIKE ? ESCAPE '\\' OR note LIKE ? ESCAPE '\\' OR id IN"
+            " (SELECT household_id FROM residents WHERE name LIKE ? ESCAPE '\\' OR phone LIKE ? ESCAPE '\\'))"
         )
         params += [like] * 5
     if not include_moved_out:
@@ -224,8 +224,8 @@ def list_residents(store: Store, key: str | None = None, search: str | None = No
         where.append("h.id = ?")
         params.append(get_household(store, key)["id"])
     if search:
-        where.append("(r.name LIKE ? OR r.phone LIKE ?)")
-        params += [f"%{search}%"] * 2
+        where.append("(r.name LIKE ? ESCAPE '\\' OR r.phone LIKE ? ESCAPE '\\')")
+        params += [contains_pattern(search)] * 2
     if not include_moved_out:
         where.append("r.moved_out_on IS NULL")
     sql = "SELECT r.*, h.key AS household_key FROM residents r JOIN households h ON h.id = r.household_id"

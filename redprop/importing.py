@@ -235,10 +235,42 @@ def remembering(cleaner: Callable[[str], object]) -> Callable[[str], object]:
     return clean
 
 
+def one_per_key(cleaned, errors: list[str]) -> dict:
+    """Keep one row per key from (key, row, values) triples.
+
+    A key repeated with the same values is one row (Excel users paste twice). A key repeated
+    with different values refuses every row that has it: which of them is right is for a
+    person to say, not for the import to guess.
+    """
+    kept: dict = {}
+    clashing: dict = {}
+    for key, row, values in cleaned:
+        shown = " ".join(k for k in key if k) if isinstance(key, tuple) else key
+        if key in clashing:
+            errors.append(f"row {row.number}: {shown} is also on row {clashing[key]} with different values")
+            continue
+        if key in kept:
+            first, first_values = kept[key]
+            if first_values != values:
+                errors.append(f"row {first.number}: {shown} is also on row {row.number} with different values")
+                errors.append(f"row {row.number}: {shown} is also on row {first.number} with different values")
+                clashing[key] = first.number
+                del kept[key]
+            continue
+        kept[key] = (row, values)
+    return kept
+
+
+def _row_number(error: str) -> int:
+    return int(error.split(",", 1)[0].split(":", 1)[0].removeprefix("row "))
+
+
 def finish(result: ImportResult, errors: list[str], skip_invalid: bool, what: str) -> None:
-    """Refuse the whole import when any row is bad, unless --skip-invalid."""
+    """Refuse the whole import when any row is bad, unless --skip-invalid. Errors in row order."""
+    errors.sort(key=_row_number)
     result.refused = errors
     if errors and not skip_invalid:
+        bad = len({_row_number(e) for e in errors})
         raise ImportRefused(
-            f"{what} import refused: {len(errors)} bad row(s), nothing written (fix them, or use --skip-invalid)", errors
+            f"{what} import refused: {bad} bad row(s), nothing written (fix them, or use --skip-invalid)", errors
         )

@@ -12,7 +12,9 @@ from pathlib import Path
 from redprop.catalogue import RELATIONS, ROLES
 from redprop.db import Store
 from redprop.errors import InvalidValue
-from redprop.importing import Field, ImportResult, Row, clean_row, finish, insert_rows, read_rows, remembering
+from redprop.importing import (
+    Field, ImportResult, Row, clean_row, finish, insert_rows, one_per_key, read_rows, remembering,
+)
 from redprop.staff import clean_areas, write_staff
 from redprop.timeutil import to_db
 from redprop.values import (
@@ -99,25 +101,22 @@ def _require_address(headers: dict) -> None:
 
 
 def _validated(rows: list[Row], cleaners, errors: list[str], key_of) -> dict[str, tuple[Row, dict]]:
-    """Clean every row; keep one per key, refusing a key repeated with different values."""
-    seen: dict[str, tuple[Row, dict]] = {}
-    for row in rows:
-        try:
-            key = key_of(row)
-        except InvalidValue as e:
-            errors.append(_key_error(row, e))
-            continue
-        values, row_errors = clean_row(row, cleaners)
-        if row_errors:
-            errors.extend(row_errors)
-            continue
-        if key in seen:
-            first, first_values = seen[key]
-            if first_values != values:
-                errors.append(f"row {row.number}: {key} is also on row {first.number} with different values")
-            continue
-        seen[key] = (row, values)
-    return seen
+    """Clean every row; keep one per key (see `one_per_key`)."""
+
+    def cleaned():
+        for row in rows:
+            try:
+                key = key_of(row)
+            except InvalidValue as e:
+                errors.append(_key_error(row, e))
+                continue
+            values, row_errors = clean_row(row, cleaners)
+            if row_errors:
+                errors.extend(row_errors)
+                continue
+            yield key, row, values
+
+    return one_per_key(cleaned(), errors)
 
 
 def import_households(store: Store, path: Path, now: datetime, *, dry_run=False, skip_invalid=False, sheet=None) -> ImportResult:

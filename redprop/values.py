@@ -118,3 +118,8 @@ def clean_text(text: str | None) -> str | None:
 def split_list(text: str | None) -> list[str]:
     """'3,5,G07' or '3，5、G07' → ['3', '5', 'G07']."""
     return [p.strip() for p in re.split(r"[,，、;；\s]+", text or "") if p.strip()]
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern (with ESCAPE '\\') matching `text` anywhere, % and _ taken literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -466,3 +466,10 @@ def test_every_command_has_help(run, path, command):
     assert result.exit_code == 0
     assert "Usage" in result.stdout
     assert re.search(r"\S", command.help.splitlines()[0])
+
+
+def test_search_takes_percent_and_underscore_literally(db, run, run_json):
+    assert run("household", "add", "8-2-301", "--head", "熊秀英", "--note", "欠费50%").exit_code == 0
+    assert run("household", "add", "8-2-302", "--head", "邵俊飞").exit_code == 0
+    assert [h["key"] for h in run_json("household", "list", "--search", "%")] == ["8-2-301"]
+    assert run_json("household", "list", "--search", "_") == []

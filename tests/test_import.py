@@ -411,3 +411,12 @@ def test_every_row_with_the_same_bad_value_is_reported(db, run, tmp_path):
     assert summary(result) == "added 1, updated 0, unchanged 0, refused 4"
     for number, column in [(2, "入住日期"), (3, "入住日期"), (5, "楼栋"), (6, "楼栋")]:
         assert f"row {number}, column {column}: " in result.stderr
+
+
+def test_with_skip_invalid_neither_of_two_clashing_rows_is_written(db, run, run_json, tmp_path):
+    # Which of the two phone numbers is right is for a person to say, not the import.
+    path = write_roster(tmp_path / "roster.csv", [HEADER, GOOD_ROWS[0], GOOD_ROWS[1], "8,2,301,熊秀英,13900000000,G18,1,2010-09-16,"])
+    result = run("household", "import", path, "--skip-invalid")
+    assert result.exit_code == 0
+    assert summary(result) == "added 1, updated 0, unchanged 0, refused 2"
+    assert list(households(run_json)) == ["8-2-302"]

@@ -15,7 +15,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from redprop.errors import DatabaseError, DatabaseMissing, InvalidValue
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
-BUSY_TIMEOUT_SECONDS = float(os.environ.get("REDPROP_BUSY_TIMEOUT", "10"))
+def busy_timeout() -> float:
+    """Seconds a command waits for another worker's write: $REDPROP_BUSY_TIMEOUT, else 10."""
+    text = os.environ.get("REDPROP_BUSY_TIMEOUT", "10")
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise InvalidValue(f"REDPROP_BUSY_TIMEOUT={text!r} is not a number of seconds") from None
+    if seconds < 0:
+        raise InvalidValue(f"REDPROP_BUSY_TIMEOUT={text!r} is not a number of seconds")
+    return seconds
 
 
 def default_db_path() -> Path:
@@ -57,10 +66,15 @@ class Store:
         return self.setting("community", "") or ""
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path, existing: bool = False) -> sqlite3.Connection:
     try:
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        conn = sqlite3.connect(path, timeout=busy_timeout(), isolation_level=None)
         conn.row_factory = sqlite3.Row
+        if existing and conn.execute("PRAGMA user_version").fetchone()[0] == 0:
+            # redprop init migrates at once, so version 0 is an empty file or someone else's
+            # database: adopting it would write redprop's tables (and WAL mode) into it.
+            conn.close()
+            raise DatabaseError(f"{path} is not a redprop database; create one with `redprop --db NEW_FILE init`")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = NORMAL")
@@ -78,7 +92,9 @@ def open_store(path: Path) -> Store:
         )
     from redprop.migrations import migrate
 
-    conn = _connect(path)
+    if path.is_dir():
+        raise DatabaseError(f"{path} is a folder, not a database file")
+    conn = _connect(path, existing=True)
     migrate(conn)
     return Store(conn, path)
 
@@ -93,6 +109,8 @@ def create_store(path: Path, community: str, timezone: str) -> Store:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidValue(f"unknown time zone {timezone!r} (try Asia/Shanghai)") from None
+    if path.is_dir():
+        raise InvalidValue(f"{path} is a folder; give a file name, e.g. {path / 'redprop.db'}")
     if path.exists():
         raise InvalidValue(f"{path} already exists; redprop init never overwrites a database")
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -33,7 +33,7 @@ class HouseholdChanges:
 
 def address_order(prefix: str = "") -> str:
     """SQL ORDER BY terms for address order: building 2 before 10, room 302 before 1001."""
-    return ", ".join(f"CAST({prefix}{c} AS INTEGER), {prefix}{c}" for c in ("building", "unit", "room"))
+    return ", ".join(f"CAST({prefix}{c} AS INTEGER), {prefix}{c}" for c in ("building", "unit", "room")) + f", {prefix}id"
 
 
 def household_row(row) -> dict:
@@ -54,8 +54,11 @@ def household_row(row) -> dict:
 
 
 def get_household(store: Store, key: str):
+    """The household living at an address now, else the last one that lived there."""
     normalized = address_key(*parse_address_key(key))
-    row = store.conn.execute("SELECT * FROM households WHERE key = ?", (normalized,)).fetchone()
+    row = store.conn.execute(
+        "SELECT * FROM households WHERE key = ? ORDER BY moved_out_on IS NULL DESC, id DESC LIMIT 1", (normalized,)
+    ).fetchone()
     if row is None:
         raise NotFound(f"no household {normalized}")
     return row
@@ -65,8 +68,9 @@ def add_household(store: Store, key: str, changes: HouseholdChanges, now: dateti
     building, unit, room = parse_address_key(key)
     normalized = address_key(building, unit, room)
     with store.write() as conn:
-        if conn.execute("SELECT 1 FROM households WHERE key = ?", (normalized,)).fetchone():
-            raise InvalidValue(f"household {normalized} already exists; use `household edit`")
+        if conn.execute("SELECT 1 FROM households WHERE key = ? AND moved_out_on IS NULL", (normalized,)).fetchone():
+            raise InvalidValue(f"household {normalized} already lives there; use `household edit`, or `household move-out` first")
+        # A household that moved out keeps its record and history; the new family gets a record of its own.
         stamp = to_db(now)
         values = changes.given()
         conn.execute(
@@ -102,11 +106,23 @@ def move_out(store: Store, key: str, on: date, now: datetime, note: str | None =
             raise InvalidValue(f"household {row['key']} already moved out on {row['moved_out_on']}")
         if row["moved_in_on"] and on.isoformat() < row["moved_in_on"]:
             raise InvalidValue(f"{on} is before household {row['key']} moved in ({row['moved_in_on']})")
+        if on > now.astimezone(store.tz).date():
+            raise InvalidValue(f"{on} is in the future; record the move-out once it has happened")
         conn.execute(
             "UPDATE households SET moved_out_on = ?, note = COALESCE(?, note), updated_at = ? WHERE id = ?",
             (on.isoformat(), note, to_db(now), row["id"]),
         )
-    return household_row(get_household(store, row["key"]))
+        _end_memberships(conn, "household_id", row["id"], on, now)
+    return household_row(conn.execute("SELECT * FROM households WHERE id = ?", (row["id"],)).fetchone())
+
+
+def _end_memberships(conn, column: str, value: int, on: date, now: datetime) -> None:
+    """Whoever moves out leaves their focus groups that day (the memberships stay on record)."""
+    conn.execute(
+        f"UPDATE memberships SET until = ?1, left_reason = 'moved_out', left_recorded_at = ?2"
+        f" WHERE {column} = ?3 AND since <= ?1 AND (until IS NULL OR until > ?1)",
+        (on.isoformat(), to_db(now), value),
+    )
 
 
 def list_households(
@@ -214,6 +230,8 @@ def edit_resident(store: Store, key: str, name: str, values: dict, now: datetime
             f"UPDATE residents SET {assignments}, updated_at = ? WHERE id = ?",
             (*values.values(), to_db(now), row["id"]),
         )
+        if values.get("moved_out_on"):
+            _end_memberships(conn, "resident_id", row["id"], date.fromisoformat(values["moved_out_on"]), now)
         row = conn.execute("SELECT * FROM residents WHERE id = ?", (row["id"],)).fetchone()
     return resident_row(row, household["key"])
 

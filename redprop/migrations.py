@@ -41,7 +41,7 @@ def m001_households_residents_staff(conn: sqlite3.Connection) -> None:
         );
         CREATE TABLE households (
             id INTEGER PRIMARY KEY,
-            key TEXT NOT NULL UNIQUE,            -- address key: 8-2-301, or 8-301 without units
+            key TEXT NOT NULL,                   -- address key: 8-2-301, or 8-301 without units
             building TEXT NOT NULL CHECK (building <> ''),
             unit TEXT NOT NULL DEFAULT '',       -- '' where the building has no units
             room TEXT NOT NULL CHECK (room <> ''),
@@ -56,6 +56,9 @@ def m001_households_residents_staff(conn: sqlite3.Connection) -> None:
             updated_at TEXT NOT NULL,
             CHECK (moved_out_on IS NULL OR moved_in_on IS NULL OR moved_out_on >= moved_in_on)
         );
+        -- One household lives at an address at a time; those that moved out keep their rows.
+        CREATE UNIQUE INDEX households_current_key ON households (key) WHERE moved_out_on IS NULL;
+        CREATE INDEX households_key ON households (key, id);
         CREATE INDEX households_building ON households (building, unit, room);
         CREATE INDEX households_grid ON households (grid);
         CREATE TABLE residents (
@@ -215,6 +218,10 @@ def m003_issues_and_policy(conn: sqlite3.Connection) -> None:
     earliest deadline the issue ever had (a lower bound however pauses extend it), and
     `replay` marks the few issues whose past cannot be read off the cache (reassigned,
     waited, escalated, reopened, re-tiered, re-rated): for those the steps are replayed.
+    `imported_steps` marks an imported issue whose steps (reported, assigned, on site,
+    plan, resolved, closed, rated, as the file said) are still read off its own columns:
+    they are written to issue_steps before any further step (a million imported issues
+    would otherwise be five million step rows nobody reads).
     """
     _run(
         conn,
@@ -267,6 +274,7 @@ def m003_issues_and_policy(conn: sqlite3.Connection) -> None:
             first_due_at TEXT,
             last_step_at TEXT NOT NULL,
             replay INTEGER NOT NULL DEFAULT 0 CHECK (replay IN (0, 1)),
+            imported_steps INTEGER NOT NULL DEFAULT 0 CHECK (imported_steps IN (0, 1)),
             CHECK (household_id IS NOT NULL OR place IS NOT NULL),
             CHECK (closed_at IS NULL OR resolved_at IS NOT NULL)
         );
@@ -274,7 +282,6 @@ def m003_issues_and_policy(conn: sqlite3.Connection) -> None:
         CREATE INDEX issues_resolved ON issues (resolved_at) WHERE resolved_at IS NOT NULL;
         CREATE INDEX issues_reported ON issues (reported_at);
         CREATE INDEX issues_household ON issues (household_id) WHERE household_id IS NOT NULL;
-        CREATE INDEX issues_handler ON issues (handler_id) WHERE handler_id IS NOT NULL;
         CREATE UNIQUE INDEX issues_source_key ON issues (source_key) WHERE source_key IS NOT NULL;
         CREATE TABLE issue_steps (
             id INTEGER PRIMARY KEY,

@@ -100,11 +100,15 @@ def _require_address(headers: dict) -> None:
         raise InvalidValue("the file needs an address column (户号, like 8-2-301) or 楼栋 and 门牌号 columns")
 
 
-def _validated(rows: list[Row], cleaners, errors: list[str], key_of) -> dict[str, tuple[Row, dict]]:
-    """Clean every row; keep one per key (see `one_per_key`)."""
+def _validated(rows: list[Row], cleaners, errors: list[str], key_of, needs=()) -> dict[str, tuple[Row, dict]]:
+    """Clean every row; keep one per key (see `one_per_key`). `needs`: cells that may not be empty."""
 
     def cleaned():
         for row in rows:
+            empty = [row.headers.get(name, name) for name in needs if not row.get(name)]
+            if empty:
+                errors.extend(f"row {row.number}, column {column}: empty" for column in empty)
+                continue
             try:
                 key = key_of(row)
             except InvalidValue as e:
@@ -146,27 +150,21 @@ def import_households(store: Store, path: Path, now: datetime, *, dry_run=False,
     values_of = itemgetter(*fields)
     stamp = to_db(now)
     with store.write() as conn:
-        existing = {
-            r["key"]: r for r in conn.execute(f"SELECT id, key, moved_out_on, {', '.join(fields)} FROM households")
+        existing = {  # the latest household at each address: the one living there, or the last to
+            r["key"]: r
+            for r in conn.execute(f"SELECT id, key, moved_out_on, {', '.join(fields)} FROM households ORDER BY id")
         }
-        inserts, updates, conflicts = [], [], []
+        inserts, updates = [], []
         for key, (row, values) in valid.items():
             old = existing.get(key)
-            if old is None:
+            if old is None or _new_family(old, values):
                 inserts.append((*addresses[key], *values_of(values), stamp, stamp))
-                continue
-            moved_in, moved_out = values["moved_in_on"], old["moved_out_on"]
-            if moved_in and moved_out and moved_in > moved_out:
-                column = row.headers.get("moved_in_on", "moved_in_on")
-                conflicts.append(f"row {row.number}, column {column}: {moved_in} is after {key} moved out ({moved_out})")
                 continue
             merged = [values[f] if values[f] is not None else old[f] for f in fields]
             if merged == [old[f] for f in fields]:
                 result.unchanged += 1
             else:
                 updates.append((*merged, stamp, old["id"]))
-        if conflicts:
-            finish(result, errors + conflicts, skip_invalid, "household")  # rolls back unless --skip-invalid
         result.added, result.updated = len(inserts), len(updates)
         if not dry_run:
             insert_rows(conn, "households", ["key", "building", "unit", "room", *fields, "created_at", "updated_at"], inserts)
@@ -175,6 +173,15 @@ def import_households(store: Store, path: Path, now: datetime, *, dry_run=False,
                 updates,
             )
     return result
+
+
+def _new_family(old, values: dict) -> bool:
+    """A roster row at an address whose household moved out is a new household if it moved
+    in after that, or has another head; otherwise it is the old household's row again."""
+    if not old["moved_out_on"]:
+        return False
+    moved_in, head = values["moved_in_on"], values["head"]
+    return bool((moved_in and moved_in >= old["moved_out_on"]) or (head and head != old["head"]))
 
 
 def import_residents(store: Store, path: Path, now: datetime, *, dry_run=False, skip_invalid=False, sheet=None) -> ImportResult:
@@ -186,7 +193,7 @@ def import_residents(store: Store, path: Path, now: datetime, *, dry_run=False, 
         "birth_year": clean_year,
         "phone": clean_phone,
     }
-    valid = _validated(rows, cleaners, errors, lambda row: f"{_row_key(row)} {row.get('name')}")
+    valid = _validated(rows, cleaners, errors, lambda row: f"{_row_key(row)} {row.get('name')}", needs=("name",))
     households = {r["key"]: r["id"] for r in store.conn.execute("SELECT id, key FROM households")}
     for composite, (row, values) in list(valid.items()):
         key = composite.split(" ", 1)[0]
@@ -235,7 +242,7 @@ def import_staff(store: Store, path: Path, now: datetime, *, dry_run=False, skip
         "phone": clean_phone,
         "covers": lambda t: clean_areas(split_list(t)),
     }
-    valid = _validated(rows, cleaners, errors, lambda row: row.get("name"))
+    valid = _validated(rows, cleaners, errors, lambda row: row.get("name"), needs=("name",))
     result = ImportResult(dry_run=dry_run, ignored_columns=ignored)
     finish(result, errors, skip_invalid, "staff")
     try:

@@ -116,7 +116,7 @@ def test_adding_a_household_twice_is_refused(db, run):
     add_household(run, "8-2-301", "--head", "熊秀英")
     again = run("household", "add", "8-2-301", "--head", "别人")
     assert again.exit_code == ExitCode.INVALID
-    assert "already exists" in one_line_error(again)
+    assert "already lives there" in one_line_error(again)
 
 
 @pytest.mark.parametrize(
@@ -473,3 +473,30 @@ def test_search_takes_percent_and_underscore_literally(db, run, run_json):
     assert run("household", "add", "8-2-302", "--head", "邵俊飞").exit_code == 0
     assert [h["key"] for h in run_json("household", "list", "--search", "%")] == ["8-2-301"]
     assert run_json("household", "list", "--search", "_") == []
+
+
+def test_someone_elses_database_is_refused_and_left_alone(run, db_path):
+    import sqlite3
+
+    other = sqlite3.connect(db_path)
+    other.execute("CREATE TABLE foo (x)")
+    other.commit()
+    other.close()
+    result = run("household", "list")
+    assert result.exit_code == ExitCode.DATABASE and "not a redprop database" in result.stderr
+    check = sqlite3.connect(db_path)
+    assert [r[0] for r in check.execute("SELECT name FROM sqlite_master")] == ["foo"]
+    assert check.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+
+
+def test_an_empty_file_is_not_a_database(run, db_path):
+    db_path.write_bytes(b"")
+    assert run("household", "list").exit_code == ExitCode.DATABASE
+    assert db_path.stat().st_size == 0
+
+
+def test_an_empty_name_in_a_roster_is_a_bad_row(db, run, tmp_path):
+    sheet = tmp_path / "staff.csv"
+    sheet.write_text("姓名,角色\n,楼栋长\n王芳,楼栋长\n", encoding="utf-8")
+    result = run("staff", "import", sheet)
+    assert result.exit_code == ExitCode.IMPORT_REFUSED and "row 2, column 姓名: empty" in result.stderr

@@ -268,3 +268,24 @@ def test_due_is_the_same_whether_later_visits_exist_or_not(care, run, run_json):
     recomputed = run_json("visit", "due", "--at", care)
     assert recomputed == from_cache
     assert [d["household"] for d in run_json("visit", "due", "--at", "2026-11-10 09:30")][:1] == ["8-1-101"]
+
+
+def test_moving_out_ends_memberships_and_a_new_family_can_move_in(care, run, run_json):
+    assert run("household", "move-out", "8-1-102", "--on", "2026-11-01").exit_code == 0
+    hardship = run_json("group", "members", "hardship", "--from", "2026-10-01", "--to", "2026-11-30")
+    assert [(m["household"], m["until"], m["left_reason"]) for m in hardship][:1] == [("8-1-102", "2026-11-01", "moved_out")]
+    assert "8-1-102" not in [d["household"] for d in run_json("visit", "due", "--at", care)]
+    # Still due as things stood before the move.
+    assert "8-1-102" in [d["household"] for d in run_json("visit", "due", "--at", "2026-10-31 08:00")]
+    assert run("household", "add", "8-1-102", "--head", "新住户", "--moved-in", "2026-11-10").exit_code == 0
+    assert run_json("household", "show", "8-1-102")["head"] == "新住户"
+    future = run("household", "move-out", "8-1-201", "--on", "2099-01-01")
+    assert future.exit_code == 4 and "future" in future.stderr
+
+
+def test_a_resident_moving_out_leaves_their_groups(estate, run, run_json):
+    assert run("resident", "add", "8-1-201", "李小红").exit_code == 0
+    assert run("group", "join", "8-1-201", "disabled", "--resident", "李小红", "--since", "2026-10-01").exit_code == 0
+    assert run("resident", "edit", "8-1-201", "李小红", "--moved-out", "2026-10-15").exit_code == 0
+    assert run_json("group", "members", "disabled", "--at", "2026-10-20") == []
+    assert run_json("visit", "due", "--at", "2026-10-30 08:00") == []

@@ -254,16 +254,19 @@ def test_reimport_after_a_move_out_keeps_the_household_once(db, run, run_json, t
     assert len(rows) == 3 and rows["8-2-301"]["moved_out_on"] == "2026-01-01"
 
 
-def test_a_moved_in_date_after_the_recorded_move_out_is_a_bad_row(db, run, run_json, tmp_path):
+def test_a_new_family_at_an_address_that_was_moved_out_of_is_a_new_household(db, run, run_json, tmp_path):
     path = write_roster(tmp_path / "roster.csv", [HEADER, *GOOD_ROWS])
     run("household", "import", path)
     assert run("household", "move-out", "8-2-301", "--on", "2026-01-01").exit_code == 0
-    write_roster(path, [HEADER, GOOD_ROWS[0].replace("2010-09-16", "2026-03-01"), *GOOD_ROWS[1:]])
-    result = run("household", "import", path)
-    assert result.exit_code == ExitCode.IMPORT_REFUSED
-    assert "row 2, column 入住日期" in result.stderr
-    assert "Traceback" not in result.output
-    assert households(run_json)["8-2-301"]["moved_in_on"] == "2010-09-16"
+    # The old roster again: the moved-out household is its row, nothing changes.
+    assert summary(run("household", "import", path)) == f"added 0, updated 0, unchanged {len(GOOD_ROWS)}, refused 0"
+    # A family that moved in after the move-out is a household of its own; the old one keeps its history.
+    write_roster(path, [HEADER, "8,2,301,王新,13900000001,G18,3,2026-03-01,", *GOOD_ROWS[1:]])
+    assert summary(run("household", "import", path)).startswith("added 1, updated 0")
+    at_the_address = [h for h in run_json("household", "list", "--all") if h["key"] == "8-2-301"]
+    assert [(h["head"], h["moved_out_on"]) for h in at_the_address] == [("熊秀英", "2026-01-01"), ("王新", None)]
+    assert run_json("household", "show", "8-2-301")["head"] == "王新"
+    assert summary(run("household", "import", path)).startswith("added 0, updated 0")
 
 
 # --- bad rows -----------------------------------------------------------------------------------

@@ -34,6 +34,9 @@ class RedpropGroup(TyperGroup):
             _fail(str(error), error.exit_code)
         except RedpropError as error:
             _fail(str(error), error.exit_code)
+        except sqlite3.IntegrityError as error:
+            # A rule of the schema caught what the domain code should have: still one line, nothing written.
+            _fail(f"refused by the database's rules ({error}); nothing was written", ExitCode.INVALID)
         except sqlite3.OperationalError as error:
             if "locked" in str(error) or "busy" in str(error):
                 _fail("the database is busy with another worker's change; try again in a moment", ExitCode.DATABASE)
@@ -80,6 +83,10 @@ LAZY_COMMANDS = {
     "grid": ("redprop.cli.staff", "grid_app"),
     "group": ("redprop.cli.groups", "app"),
     "visit": ("redprop.cli.visits", "app"),
+    "issue": ("redprop.cli.issues", "app"),
+    "policy": ("redprop.cli.issues", "policy_app"),
+    "overdue": ("redprop.cli.issues", "overdue_app"),
+    "stats": ("redprop.cli.issues", "stats_app"),
 }
 
 

@@ -14,7 +14,7 @@ from redprop.errors import InvalidValue
 from redprop.groups import LEAVE_REASONS, group_catalogue, load_groups
 from redprop.importing import Field, ImportResult, clean_row, finish, one_per_key, read_rows
 from redprop.roster import ADDRESS_FIELDS, _key_error, _require_address, _row_key
-from redprop.timeutil import parse_instant, to_db
+from redprop.timeutil import from_db, parse_instant, to_db
 from redprop.values import clean_date, clean_text
 from redprop.visits import KINDS, OUTCOMES
 
@@ -38,18 +38,33 @@ VISIT_FIELDS = ADDRESS_FIELDS + [
 
 
 def _lookup_maps(store: Store):
-    households = {r["key"]: r["id"] for r in store.conn.execute("SELECT id, key FROM households")}
+    """Address key → households that lived there (oldest first), and residents by (household, name)."""
+    households: dict[str, list] = {}
+    for r in store.conn.execute("SELECT id, key, moved_in_on, moved_out_on FROM households ORDER BY id"):
+        households.setdefault(r["key"], []).append((r["id"], r["moved_in_on"], r["moved_out_on"]))
     residents = {(r["household_id"], r["name"]): r["id"] for r in store.conn.execute("SELECT id, household_id, name FROM residents")}
     return households, residents
 
 
-def _resolve_people(rows_values, households, residents, errors, staff=None):
+def _living_there(households: list, day: str) -> int | None:
+    """The household at an address on a day (an address can see several families in turn)."""
+    for household_id, moved_in, moved_out in reversed(households):
+        if (moved_in is None or moved_in <= day) and (moved_out is None or day < moved_out):
+            return household_id
+    return None
+
+
+def _resolve_people(rows_values, households, residents, errors, day_of, staff=None):
     """Turn address keys (and resident/staff names) into ids, adding a row error for each unknown."""
     resolved = []
     for key, (row, values) in rows_values.items():
-        household_id = households.get(key[0])
-        if household_id is None:
+        at_address = households.get(key[0])
+        if at_address is None:
             errors.append(f"row {row.number}: no household {key[0]} (import the households roster first)")
+            continue
+        household_id = _living_there(at_address, day_of(values))
+        if household_id is None:
+            errors.append(f"row {row.number}: no household lived at {key[0]} on {day_of(values)}")
             continue
         name = row.get("resident")
         resident_id = residents.get((household_id, name)) if name else None
@@ -108,7 +123,7 @@ def import_memberships(store: Store, path: Path, now: datetime, *, dry_run=False
             errors.append(f"row {row.number}, column {row.headers.get('until', 'until')}: ends before it starts")
             del valid[key]
     households, residents = _lookup_maps(store)
-    resolved = _resolve_people(valid, households, residents, errors)
+    resolved = _resolve_people(valid, households, residents, errors, lambda values: values["since"])
     result = ImportResult(dry_run=dry_run, ignored_columns=ignored)
     finish(result, errors, skip_invalid, "membership")
     stamp = to_db(now)
@@ -148,7 +163,7 @@ def import_visits(store: Store, path: Path, now: datetime, *, dry_run=False, ski
         _require_address(rows[0].headers)
 
     def clean_at(text: str) -> str:
-        moment = parse_instant(text, now=now, tz=store.tz)
+        moment = parse_instant(text, now=now, tz=store.tz, relative=False)
         if moment > now + timedelta(minutes=1):
             raise InvalidValue(f"{text!r} is in the future")
         return to_db(moment)
@@ -163,7 +178,15 @@ def import_visits(store: Store, path: Path, now: datetime, *, dry_run=False, ski
     valid = _validated_rows(rows, cleaners, errors, lambda row, v: (v["at"], row.get("by"), row.get("resident")))
     households, residents = _lookup_maps(store)
     staff = {r["name"]: r["id"] for r in store.conn.execute("SELECT id, name FROM staff")}
-    resolved = _resolve_people(valid, households, residents, errors, staff)
+    for key, (row, values) in list(valid.items()):
+        if values["outcome"] == "needs_help" and not (values["need"] or values["note"]):
+            errors.append(f"row {row.number}, column {row.headers.get('need', '需求')}: needs_help: with what?")
+            del valid[key]
+
+    def local_day(values):
+        return from_db(values["at"]).astimezone(store.tz).date().isoformat()
+
+    resolved = _resolve_people(valid, households, residents, errors, local_day, staff)
     result = ImportResult(dry_run=dry_run, ignored_columns=ignored)
     finish(result, errors, skip_invalid, "visit")
     stamp = to_db(now)

@@ -12,6 +12,7 @@ default), `2026年11月20日 9:30`, `11/20/2026 09:30:00 AM`, `today 9:30`, `昨
 """
 
 import re
+import unicodedata
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
 from redprop.errors import InvalidValue
@@ -65,13 +66,19 @@ def _local(day: date, clock: time, tz: tzinfo) -> datetime:
     return datetime.combine(day, clock).replace(tzinfo=tz)
 
 
-def parse_instant(text: str, *, now: datetime, tz: tzinfo) -> datetime:
-    """Read a time as typed; a time without an offset is the community's local time."""
+def parse_instant(text: str, *, now: datetime, tz: tzinfo, relative: bool = True) -> datetime:
+    """Read a time as typed; a time without an offset is the community's local time.
+
+    `relative=False` refuses `yesterday 9:30`, `2h ago` and the like: in a file they would
+    mean another moment each day the file is imported.
+    """
     raw = text
-    text = text.strip()
+    text = unicodedata.normalize("NFKC", text).strip()
     lower = text.lower()
     if not text:
         raise InvalidValue("empty time")
+    if not relative and (lower in _NOW or _AGO.match(lower) or any(lower.startswith(w) for w in _RELATIVE_DAY)):
+        raise InvalidValue(f"{raw!r} is relative to today; a file needs the date itself (2026-11-20 9:30)")
     if lower in _NOW:
         return now
     ago = _AGO.match(lower)
@@ -112,7 +119,7 @@ def parse_instant(text: str, *, now: datetime, tz: tzinfo) -> datetime:
 
 def parse_date(text: str, *, today: date) -> date:
     """Read a calendar date as typed (2026-11-20, 2026/9/5, 2026年9月5日, today, 昨天)."""
-    text = text.strip()
+    text = unicodedata.normalize("NFKC", text).strip()
     lower = text.lower()
     if lower in _RELATIVE_DAY:
         return today - timedelta(days=_RELATIVE_DAY[lower])

@@ -49,6 +49,7 @@ def log_visit(
     if outcome == "needs_help" and not (need or note):
         raise InvalidValue("outcome needs_help: say with what (--need TEXT)")
     household = get_household(store, household_key)
+    check_lived_there(household, at.astimezone(store.tz).date())
     resident_row = get_resident(store, household, resident) if resident else None
     staff = get_staff(store, by) if by else None
     with store.write() as conn:
@@ -60,6 +61,14 @@ def log_visit(
         ).lastrowid
     return {"id": visit_id, "household": household["key"], "resident": resident, "by": by, "at": to_db(at),
             "kind": kind, "outcome": outcome, "need": need, "note": note}
+
+
+def check_lived_there(household, day: date) -> None:
+    """A visit to a household is on a day it lived there."""
+    if household["moved_in_on"] and day.isoformat() < household["moved_in_on"]:
+        raise InvalidValue(f"{household['key']} moved in on {household['moved_in_on']}, after {day}")
+    if household["moved_out_on"] and day.isoformat() >= household["moved_out_on"]:
+        raise InvalidValue(f"{household['key']} moved out on {household['moved_out_on']}, before {day}")
 
 
 def visit_row(row, tz) -> dict:

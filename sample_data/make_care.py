@@ -67,10 +67,14 @@ rng.shuffle(others)
 pick = iter(others)
 
 memberships = []  # (key, resident, group, since, until, reason, note)
+def joined(k, since):
+    return max(date.fromisoformat(since), moved_in(by_key[k])).isoformat()  # not before they moved in
+
+
 for k in alone:
-    memberships.append((k, by_key[k]["户主"], "独居老人", "2024-03-01", "", "", ""))
+    memberships.append((k, by_key[k]["户主"], "独居老人", joined(k, "2024-03-01"), "", "", ""))
 for k in empty_nest:
-    memberships.append((k, "", "空巢老人", "2025-01-01", "", "", ""))
+    memberships.append((k, "", "空巢老人", joined(k, "2025-01-01"), "", "", ""))
 for k in recent:
     memberships.append((k, "", "新迁入家庭", moved_in(by_key[k]).isoformat(), "", "", "入住登记"))
 for group, count, since in [("退休人员", 8, "2025-06-01"), ("困难居民", 5, "2025-09-01"), ("残疾人", 3, "2025-03-01"),
@@ -79,7 +83,7 @@ for group, count, since in [("退休人员", 8, "2025-06-01"), ("困难居民", 
                             ("矫正人员", 1, "2026-06-18"), ("生病住院居民", 2, "2026-11-02")]:
     for _ in range(count):
         k = next(pick)
-        memberships.append((k, by_key[k]["户主"], group, since, "", "", ""))
+        memberships.append((k, by_key[k]["户主"], group, joined(k, since), "", "", ""))
 for until, reason in [("2026-10-15", "找到工作"), ("", ""), ("", "")]:  # one found work in October
     k = next(pick)
     memberships.append((k, by_key[k]["户主"], "新近失业居民", "2026-07-01", until, reason, ""))
@@ -90,7 +94,8 @@ visits = []  # (key, at, by, kind, outcome, need, note)
 current = {m[0] for m in memberships if not m[4]}
 late = set(rng.sample(sorted(current - {XIONG}), 6))  # a few households the rounds missed lately
 for k in sorted(current):
-    day = datetime(2026, 10, 1, 9, 0) + timedelta(days=rng.randint(0, 3))
+    first = max(date(2026, 10, 1), moved_in(by_key[k]))
+    day = datetime(first.year, first.month, first.day, 9, 0) + timedelta(days=rng.randint(0, 3))
     stop = DEMO_NOW - timedelta(days=rng.randint(9, 14) if k in late else rng.randint(0, 2))
     while day < stop:
         at = day.replace(hour=rng.choice([9, 10, 15, 16]), minute=rng.choice([0, 10, 20, 30, 40, 50]))

@@ -289,3 +289,32 @@ def test_a_resident_moving_out_leaves_their_groups(estate, run, run_json):
     assert run("resident", "edit", "8-1-201", "李小红", "--moved-out", "2026-10-15").exit_code == 0
     assert run_json("group", "members", "disabled", "--at", "2026-10-20") == []
     assert run_json("visit", "due", "--at", "2026-10-30 08:00") == []
+
+
+def test_visit_dates_must_fall_while_the_household_lived_there(estate, run):
+    before = run("visit", "log", "8-1-101", "--by", "刘磊", "--at", "2014-12-31 10:00")
+    assert before.exit_code == 4 and "moved in on 2015-01-01" in before.stderr
+    assert run("household", "move-out", "8-1-101", "--on", "2026-10-01").exit_code == 0
+    after = run("visit", "log", "8-1-101", "--by", "刘磊", "--at", "2026-10-02 10:00")
+    assert after.exit_code == 4 and "moved out" in after.stderr
+    assert run("visit", "log", "8-1-101", "--by", "刘磊", "--at", "2026-09-30 10:00").exit_code == 0
+    nobody = run("visit", "log", "8-1-102")
+    assert nobody.exit_code == 2 and "--by" in nobody.output
+
+
+def test_a_day_given_as_the_end_of_a_range_includes_that_day(care, run, run_json):
+    assert [v["at"][:10] for v in run_json("visit", "list", "--from", "2026-10-31", "--to", "2026-10-31")] == ["2026-10-31"]
+    reversed_range = run("visit", "list", "--from", "2026-11-01", "--to", "2026-10-01")
+    assert reversed_range.exit_code == 4 and "--from/--to" in reversed_range.stderr
+    bad = run("group", "join", "8-1-101", "hardship", "--since", "2026-01-01", "--until", "2026-02-30")
+    assert bad.exit_code == 4 and bad.stderr.startswith("redprop: --until: ")
+
+
+def test_a_visit_sheet_may_not_say_yesterday(estate, run, tmp_path):
+    sheet = tmp_path / "走访.csv"
+    sheet.write_text("户号,时间,走访人,结果,需求\n8-1-101,昨天 9:30,刘磊,平安,\n8-1-102,2026-10-05 10:00,刘磊,需要帮助,\n",
+                     encoding="utf-8")
+    result = run("visit", "import", sheet)
+    assert result.exit_code == 5
+    assert "row 2, column 时间" in result.stderr and "relative" in result.stderr
+    assert "row 3, column 需求" in result.stderr

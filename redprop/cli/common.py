@@ -38,13 +38,54 @@ def now(store) -> datetime:
     return datetime.now(store.tz)
 
 
-def moment(store, at: Optional[str]) -> datetime:
+def _naming(option: Optional[str]):
+    """Re-raise a bad value's error with the option it came from: `--until: '2026-02-30' is not…`."""
+    from contextlib import contextmanager
+
+    from redprop.errors import InvalidValue
+
+    @contextmanager
+    def naming():
+        try:
+            yield
+        except InvalidValue as error:
+            if option:
+                raise InvalidValue(f"{option}: {error}") from None
+            raise
+
+    return naming()
+
+
+def moment(store, at: Optional[str], option: str = "--at") -> datetime:
     """`--at` as typed, or now. A moment in the future is allowed only for listings."""
     if not at:
         return now(store)
     from redprop.timeutil import parse_instant
 
-    return parse_instant(at, now=now(store), tz=store.tz)
+    with _naming(option):
+        return parse_instant(at, now=now(store), tz=store.tz)
+
+
+def end_moment(store, text: Optional[str], option: str) -> Optional[datetime]:
+    """The end of a range as typed: a plain date means the whole of that day."""
+    if not text:
+        return None
+    from datetime import timedelta
+
+    from redprop.errors import InvalidValue
+    from redprop.timeutil import local_day_start, parse_date
+
+    try:
+        return local_day_start(parse_date(text, today=now(store).date()) + timedelta(days=1), store.tz) - timedelta(seconds=1)
+    except InvalidValue:
+        return moment(store, text, option)
+
+
+def check_range(first, last, options: str) -> None:
+    from redprop.errors import InvalidValue
+
+    if first is not None and last is not None and first > last:
+        raise InvalidValue(f"{options}: the range ends before it starts")
 
 
 def past_moment(store, at: Optional[str]) -> datetime:
@@ -59,13 +100,14 @@ def past_moment(store, at: Optional[str]) -> datetime:
     return happened
 
 
-def day(store, text: Optional[str], default_today: bool = True) -> Optional[date]:
+def day(store, text: Optional[str], default_today: bool = True, option: Optional[str] = None) -> Optional[date]:
     from redprop.timeutil import parse_date
 
     today = now(store).date()
     if not text:
         return today if default_today else None
-    return parse_date(text, today=today)
+    with _naming(option):
+        return parse_date(text, today=today)
 
 
 def default_lang() -> str:

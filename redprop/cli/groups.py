@@ -97,8 +97,9 @@ def join(household: Key, group: GroupArg, resident: Resident = None,
     from redprop.groups import join_group
 
     store = common.open_db()
-    row = join_group(store, household, group, resident=resident, since=common.day(store, since),
-                     until=common.day(store, until, default_today=False), note=note, now=common.now(store))
+    row = join_group(store, household, group, resident=resident, since=common.day(store, since, option="--since"),
+                     until=common.day(store, until, default_today=False, option="--until"), note=note,
+                     now=common.now(store))
     emit_record(_labelled(store, row), MEMBERSHIP_COLUMNS, fmt, common.state.lang)
 
 
@@ -118,7 +119,7 @@ def leave(household: Key, group: GroupArg, resident: Resident = None,
     from redprop.groups import LEAVE_REASONS, leave_group
 
     store = common.open_db()
-    row = leave_group(store, household, group, resident=resident, on=common.day(store, on),
+    row = leave_group(store, household, group, resident=resident, on=common.day(store, on, option="--on"),
                       reason=LEAVE_REASONS.resolve(reason) if reason else None, now=common.now(store))
     emit_record(_labelled(store, row), MEMBERSHIP_COLUMNS, fmt, common.state.lang)
 
@@ -136,7 +137,9 @@ def members(group: GroupArg,
     store = common.open_db()
     if bool(from_) != bool(to):
         raise InvalidValue("--from and --to go together")
-    between = (common.day(store, from_), common.day(store, to)) if from_ else None
+    between = (common.day(store, from_, option="--from"), common.day(store, to, option="--to")) if from_ else None
+    if between:
+        common.check_range(*between, "--from/--to")
     on = common.moment(store, at).date() if at else common.day(store, None)
     rows = list_members(store, group, on=on, between=between, lang=common.state.lang, show_sensitive=show_sensitive)
     emit(rows, MEMBERSHIP_COLUMNS, fmt, common.state.lang)

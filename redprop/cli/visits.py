@@ -73,7 +73,7 @@ def with_due_labels(rows):
 
 @app.command("log")
 def log(household: Key,
-        by: Annotated[Optional[str], typer.Option("--by", help="Who visited (a staff member's name).")] = None,
+        by: Annotated[str, typer.Option("--by", help="Who visited (a staff member's name).")],
         at: AtOption = None,
         kind: Annotated[str, typer.Option("--kind", help="round 巡查, visit 走访, ask 问询, phone 电话.")] = "visit",
         outcome: Annotated[str, typer.Option("--outcome", help="well 平安, not_home 不在家, needs_help 需要帮助, refused 拒绝.")] = "well",
@@ -100,7 +100,7 @@ def log(household: Key,
 def list_(household: Annotated[Optional[str], typer.Option("--household", help="Only this household.")] = None,
           staff: Annotated[Optional[str], typer.Option("--staff", "--by", help="Only visits by this person.")] = None,
           from_: Annotated[Optional[str], typer.Option("--from", help="From this time/day.")] = None,
-          to: Annotated[Optional[str], typer.Option("--to", help="Up to this time (as things stood then; like --at).")] = None,
+          to: Annotated[Optional[str], typer.Option("--to", help="Up to this time, or the end of this day.")] = None,
           outcome: Annotated[Optional[str], typer.Option("--outcome", help="Only this outcome.")] = None,
           limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most this many, newest first.")] = None,
           fmt: FormatOption = Format.table):
@@ -108,9 +108,9 @@ def list_(household: Annotated[Optional[str], typer.Option("--household", help="
     from redprop.visits import OUTCOMES, list_visits
 
     store = common.open_db()
-    rows = list_visits(store, household=household, staff=staff,
-                       since=common.moment(store, from_) if from_ else None,
-                       until=common.moment(store, to) if to else None,
+    since, until = common.moment(store, from_, "--from") if from_ else None, common.end_moment(store, to, "--to")
+    common.check_range(since, until, "--from/--to")
+    rows = list_visits(store, household=household, staff=staff, since=since, until=until,
                        outcome=OUTCOMES.resolve(outcome) if outcome else None, limit=limit)
     emit(rows if fmt == Format.json else with_visit_labels(rows), VISIT_COLUMNS, fmt, common.state.lang)
 

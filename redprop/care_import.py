@@ -12,7 +12,7 @@ from pathlib import Path
 from redprop.db import Store
 from redprop.errors import InvalidValue
 from redprop.groups import LEAVE_REASONS, group_catalogue, load_groups
-from redprop.importing import Field, ImportResult, clean_row, finish, one_per_key, read_rows
+from redprop.importing import Field, ImportResult, clean_row, finish, one_per_key, read_sheet
 from redprop.roster import ADDRESS_FIELDS, _key_error, _require_address, _row_key
 from redprop.timeutil import from_db, parse_instant, to_db
 from redprop.values import clean_date, clean_text
@@ -101,9 +101,8 @@ def _validated_rows(rows, cleaners, errors, key_of):
 
 
 def import_memberships(store: Store, path: Path, now: datetime, *, dry_run=False, skip_invalid=False, sheet=None) -> ImportResult:
-    rows, errors, ignored = read_rows(path, MEMBERSHIP_FIELDS, sheet)
-    if rows:
-        _require_address(rows[0].headers)
+    rows, errors, ignored, headers = read_sheet(path, MEMBERSHIP_FIELDS, sheet)
+    _require_address(headers)
     groups = load_groups(store)
     catalogue = group_catalogue(groups)
     today = now.date()
@@ -158,9 +157,8 @@ def _missing(what: str):
 
 
 def import_visits(store: Store, path: Path, now: datetime, *, dry_run=False, skip_invalid=False, sheet=None) -> ImportResult:
-    rows, errors, ignored = read_rows(path, VISIT_FIELDS, sheet)
-    if rows:
-        _require_address(rows[0].headers)
+    rows, errors, ignored, headers = read_sheet(path, VISIT_FIELDS, sheet)
+    _require_address(headers)
 
     def clean_at(text: str) -> str:
         moment = parse_instant(text, now=now, tz=store.tz, relative=False)

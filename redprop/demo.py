@@ -5,6 +5,7 @@ so that what it shows does not drift as the calendar moves on.
 """
 
 import os
+import shlex
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,10 +21,12 @@ ROSTERS = [  # file, importer name, in the order they depend on each other
     ("staff.csv", "import_staff"),
     ("memberships.csv", "import_memberships"),
     ("visits.csv", "import_visits"),
+    ("issues.csv", "import_issues"),
 ]
 SHOWN = [  # what the demo prints, as the commands a worker would type
     ["household", "show", "8-2-301", "--at", "2026-11-24 08:00"],
     ["visit", "due", "--at", "2026-11-24 08:00"],
+    ["overdue", "--at", "2026-11-24 08:00"],  # the morning list: the product's main job, last
 ]
 
 
@@ -45,7 +48,7 @@ def _replace_old_demo(path: Path) -> None:
 
 
 def build_demo(path: Path, data: Path, out, msg) -> None:
-    from redprop import care_import, roster
+    from redprop import care_import, issue_import, roster
     from redprop.db import create_store
 
     if not (data / "households.csv").exists():
@@ -55,7 +58,7 @@ def build_demo(path: Path, data: Path, out, msg) -> None:
     with store.write() as conn:
         conn.execute("INSERT INTO settings (key, value) VALUES ('demo', '1')")
     for file, importer in ROSTERS:
-        module = roster if hasattr(roster, importer) else care_import
+        module = next(m for m in (roster, care_import, issue_import) if hasattr(m, importer))
         result = getattr(module, importer)(store, data / file, DEMO_NOW)
         msg(f"imported {file}: {result.summary()}")
     store.conn.close()
@@ -64,5 +67,5 @@ def build_demo(path: Path, data: Path, out, msg) -> None:
 
     for args in SHOWN:
         out()
-        out(f"$ redprop {' '.join(args)}")
+        out(f"$ redprop --db {shlex.quote(os.fspath(path))} {shlex.join(args)}")
         app(["--db", os.fspath(path), *args], standalone_mode=False)

@@ -11,8 +11,8 @@ class ExitCode(IntEnum):
     OK = 0
     CHECK_FAILED = 1  # `overdue --check` found something overdue
     USAGE = 2  # bad command line, or no database yet (run `redprop init`)
-    NOT_FOUND = 3  # unknown household, staff, issue, code…
-    INVALID = 4  # a value that cannot be right: bad date, phone, impossible step
+    NOT_FOUND = 3  # no such household, staff member, issue, grid point, file…
+    INVALID = 4  # a value that cannot be right: bad date, phone, unknown code, impossible step
     IMPORT_REFUSED = 5  # an import refused rows and wrote nothing
     DATABASE = 6  # locked after the timeout, newer schema, unreadable file
 

@@ -193,6 +193,7 @@ def membership_row(row, group: Group, lang: str, show_sensitive: bool, on: date 
         "since": row["since"],
         "until": row["until"],
         "left_reason": None if masked else row["left_reason"],
+        "left_reason_label": None if masked else LEAVE_REASONS.label(row["left_reason"], lang),
         "current": current,
     }
 

@@ -15,7 +15,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Callable
 
-from redprop.errors import ImportRefused, InvalidValue, RedpropError
+from redprop.errors import ImportRefused, InvalidValue, NotFound, RedpropError
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ def read_grid(path: Path, sheet: str | None = None) -> list[list[str]]:
             raise InvalidValue("--sheet only applies to .xlsx workbooks")
         text = _decode(path.read_bytes(), path)
     except FileNotFoundError:
-        raise InvalidValue(f"no file {path}") from None
+        raise NotFound(f"no file {path}") from None
     except IsADirectoryError:
         raise InvalidValue(f"{path} is a folder, not a file") from None
     except PermissionError:
@@ -136,14 +136,32 @@ def read_grid(path: Path, sheet: str | None = None) -> list[list[str]]:
         raise InvalidValue(f"{path.name}: not a CSV file ({e})") from None
 
 
+def _header_row(grid: list[list[str]], lookup: dict) -> int | None:
+    """The header row: the first of the first ten non-blank rows naming two known columns.
+
+    Office sheets often start with a title row (住户花名册（2026年11月）) above the header;
+    without such a row, the first non-blank row is the header.
+    """
+    non_blank = [i for i, cells in enumerate(grid[:50]) if any(c.strip() for c in cells)]
+    for i in non_blank[:10]:
+        if sum(_fold_header(c) in lookup for c in grid[i]) >= 2:
+            return i
+    return non_blank[0] if non_blank else None
+
+
 def read_rows(path: Path, fields: list[Field], sheet: str | None = None) -> tuple[list[Row], list[str], list[str]]:
     """Rows mapped to fields by their headers; returns (rows, row errors, ignored headers)."""
+    return read_sheet(path, fields, sheet)[:3]
+
+
+def read_sheet(path: Path, fields: list[Field], sheet: str | None = None):
+    """Like `read_rows`, and the header of each field found: (rows, errors, ignored, headers)."""
     grid = read_grid(path, sheet)
-    header_index = next((i for i, cells in enumerate(grid) if any(c.strip() for c in cells)), None)
+    lookup = {_fold_header(h): f for f in fields for h in (f.name, *f.headers)}
+    header_index = _header_row(grid, lookup)
     if header_index is None:
         raise InvalidValue(f"{path.name} is empty")
     header = grid[header_index]
-    lookup = {_fold_header(h): f for f in fields for h in (f.name, *f.headers)}
     columns: dict[int, Field] = {}
     ignored = []
     for i, text in enumerate(header):
@@ -160,6 +178,10 @@ def read_rows(path: Path, fields: list[Field], sheet: str | None = None) -> tupl
         wanted = "; ".join(f"{f.name} ({' / '.join(f.headers[:2])})" for f in missing)
         found = ", ".join(h.strip() for h in header if h.strip())
         raise InvalidValue(f"{path.name}: no column for {wanted}; the header row has: {found}")
+    if not columns:
+        found = ", ".join(h.strip() for h in header if h.strip())
+        raise InvalidValue(f"{path.name}: no column redprop knows in row {header_index + 1} ({found}); "
+                           "is this the right file, or the right --sheet?")
     headers = {f.name: header[i].strip() for i, f in columns.items()}
     rows, errors = [], []
     width = len(header)
@@ -180,7 +202,7 @@ def read_rows(path: Path, fields: list[Field], sheet: str | None = None) -> tupl
         else:
             values = {name: cells[i].strip() for i, name in mapped if i < length}
         rows.append(Row(number, values, headers))
-    return rows, errors, ignored
+    return rows, errors, ignored, headers
 
 
 def clean_row(row: Row, cleaners: dict[str, Callable[[str], object]]) -> tuple[dict, list[str]]:

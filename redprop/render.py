@@ -27,6 +27,7 @@ class Column:
     zh: str
     en: str
     justify: str = "left"
+    wrap: bool = False  # free text (notes, titles) may wrap on a narrow terminal; keys and phones never
 
     def header(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
@@ -118,7 +119,8 @@ def print_table(rows: list[dict], columns: list[Column], lang: str, title: str |
 
     table = Table(title=title, header_style="bold")
     for c in columns:
-        table.add_column(c.header(lang), justify=c.justify, overflow="fold")
+        # On a narrow terminal free text wraps at words; other cells fold rather than vanish.
+        table.add_column(c.header(lang), justify=c.justify, overflow="fold", ratio=2 if c.wrap else None)
     for row in rows:
         table.add_row(*(_cell(row.get(c.key)) for c in columns))
     Console().print(table)

@@ -13,13 +13,13 @@ from redprop.catalogue import RELATIONS, ROLES
 from redprop.db import Store
 from redprop.errors import InvalidValue
 from redprop.importing import (
-    Field, ImportResult, Row, clean_row, finish, insert_rows, one_per_key, read_rows, remembering,
+    Field, ImportResult, Row, clean_row, finish, insert_rows, one_per_key, read_sheet, remembering,
 )
 from redprop.staff import clean_areas, write_staff
 from redprop.timeutil import to_db
 from redprop.values import (
     address_key, clean_building, clean_count, clean_date, clean_phone, clean_room, clean_text,
-    clean_unit, clean_year, parse_address_key, split_list,
+    clean_grid, clean_unit, clean_year, parse_address_key, split_list,
 )
 
 ADDRESS_FIELDS = [
@@ -33,7 +33,7 @@ HOUSEHOLD_FIELDS = ADDRESS_FIELDS + [
     Field("head", ("户主", "户主姓名", "head_of_household")),
     Field("phone", ("电话", "联系电话", "手机", "手机号", "tel")),
     Field("grid", ("网格", "网格点", "所属网格")),
-    Field("members", ("人口", "人数", "家庭人口", "people")),
+    Field("members", ("人口", "人数", "人口数", "家庭人口", "people")),
     Field("moved_in_on", ("入住日期", "入住时间", "moved_in", "movedin")),
     Field("note", ("备注", "notes", "remark")),
 ]
@@ -124,14 +124,13 @@ def _validated(rows: list[Row], cleaners, errors: list[str], key_of, needs=()) -
 
 
 def import_households(store: Store, path: Path, now: datetime, *, dry_run=False, skip_invalid=False, sheet=None) -> ImportResult:
-    rows, errors, ignored = read_rows(path, HOUSEHOLD_FIELDS, sheet)
-    if rows:
-        _require_address(rows[0].headers)
+    rows, errors, ignored, headers = read_sheet(path, HOUSEHOLD_FIELDS, sheet)
+    _require_address(headers)
     today = now.date()
     cleaners = {
         "head": clean_text,
         "phone": clean_phone,
-        "grid": remembering(lambda t: clean_building(t) if t.strip() else None),
+        "grid": remembering(lambda t: clean_grid(t) if t.strip() else None),
         "members": remembering(clean_count),
         "moved_in_on": remembering(lambda t: clean_date(t, today)),
         "note": clean_text,
@@ -185,9 +184,8 @@ def _new_family(old, values: dict) -> bool:
 
 
 def import_residents(store: Store, path: Path, now: datetime, *, dry_run=False, skip_invalid=False, sheet=None) -> ImportResult:
-    rows, errors, ignored = read_rows(path, RESIDENT_FIELDS, sheet)
-    if rows:
-        _require_address(rows[0].headers)
+    rows, errors, ignored, headers = read_sheet(path, RESIDENT_FIELDS, sheet)
+    _require_address(headers)
     cleaners = {
         "relation": lambda t: RELATIONS.resolve(t) if t.strip() else None,
         "birth_year": clean_year,
@@ -236,7 +234,7 @@ def import_residents(store: Store, path: Path, now: datetime, *, dry_run=False, 
 
 
 def import_staff(store: Store, path: Path, now: datetime, *, dry_run=False, skip_invalid=False, sheet=None) -> ImportResult:
-    rows, errors, ignored = read_rows(path, STAFF_FIELDS, sheet)
+    rows, errors, ignored, _ = read_sheet(path, STAFF_FIELDS, sheet)
     cleaners = {
         "role": ROLES.resolve,
         "phone": clean_phone,
@@ -258,18 +256,21 @@ def import_staff(store: Store, path: Path, now: datetime, *, dry_run=False, skip
 
 
 def import_grids(store: Store, path: Path, now: datetime, *, dry_run=False, skip_invalid=False, sheet=None) -> ImportResult:
-    rows, errors, ignored = read_rows(path, GRID_FIELDS, sheet)
+    rows, errors, ignored, _ = read_sheet(path, GRID_FIELDS, sheet)
     cleaners = {
+        "code": clean_grid,
         "name": clean_text,
         "building": lambda t: clean_building(t) if t.strip() else None,
     }
-    valid = _validated(rows, cleaners, errors, lambda row: clean_building(row.get("code")))
+    # Keyed by the code as written (upper-cased); the cleaner names the column of a bad one.
+    valid = _validated(rows, cleaners, errors, lambda row: row.get("code").upper(), needs=("code",))
     result = ImportResult(dry_run=dry_run, ignored_columns=ignored)
     finish(result, errors, skip_invalid, "grid")
     stamp = to_db(now)
     with store.write() as conn:
         existing = {r["code"]: (r["name"], r["building"]) for r in conn.execute("SELECT code, name, building FROM grids")}
-        for code, (_row, values) in valid.items():
+        for _key, (_row, values) in valid.items():
+            code = values["code"]
             old = existing.get(code)
             new = (values["name"] or (old and old[0])), (values["building"] or (old and old[1]))
             if old is None:

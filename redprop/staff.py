@@ -10,7 +10,7 @@ from redprop.catalogue import ROLES
 from redprop.db import Store
 from redprop.errors import InvalidValue, NotFound
 from redprop.timeutil import to_db
-from redprop.values import clean_building
+from redprop.values import clean_building, clean_grid
 
 
 def _area_order(area: str):
@@ -117,7 +117,7 @@ def responsible_staff(store: Store) -> dict[str, list[str]]:
 
 
 def add_grid(store: Store, code: str, name: str | None, building: str | None, now: datetime) -> dict:
-    code = clean_building(code)
+    code = clean_grid(code)
     stamp = to_db(now)
     with store.write() as conn:
         conn.execute(
@@ -127,6 +127,16 @@ def add_grid(store: Store, code: str, name: str | None, building: str | None, no
             (code, name, clean_building(building) if building else None, stamp, stamp),
         )
     return next(g for g in list_grids(store) if g["code"] == code)
+
+
+def known_grid(store: Store, text: str) -> str:
+    """A grid point's code, checked: a typo in --grid is an error, not an empty list."""
+    code = clean_grid(text)
+    if not store.conn.execute(
+        "SELECT 1 FROM grids WHERE code = ?1 UNION ALL SELECT 1 FROM households WHERE grid = ?1 LIMIT 1", (code,)
+    ).fetchone():
+        raise NotFound(f"no grid point {code} (see `redprop grid list`)")
+    return code
 
 
 def list_grids(store: Store) -> list[dict]:

@@ -5,6 +5,7 @@ with a reason short enough to follow `row 12, column 电话: `.
 """
 
 import re
+import unicodedata
 from datetime import date
 
 from redprop.errors import InvalidValue
@@ -19,8 +20,14 @@ _CHINESE_ADDRESS = re.compile(
 )
 
 
+def _nfkc(text: str | None) -> str:
+    """Full-width digits, letters and dashes from a Chinese input method, as plain ones (３栋 → 3栋)."""
+    text = text or ""
+    return text if text.isascii() else unicodedata.normalize("NFKC", text)
+
+
 def _part(pattern: re.Pattern, text: str | None, what: str) -> str:
-    text = (text or "").strip()
+    text = _nfkc(text).strip()
     m = pattern.match(text)
     if not m:
         raise InvalidValue(f"{text!r} is not a {what}")
@@ -46,13 +53,26 @@ def clean_room(text: str | None) -> str:
     return _part(_ROOM, text, "room (like 301, 301室)")
 
 
+_GRID = re.compile(r"^([0-9A-Za-z][0-9A-Za-z_]*)$")
+
+
+def clean_grid(text: str | None) -> str:
+    """A grid point's code, like G07 (upper-cased)."""
+    text = _nfkc(text).strip()
+    if not text:
+        raise InvalidValue("no grid point code")
+    if not _GRID.match(text):
+        raise InvalidValue(f"{text!r} is not a grid point code (letters and digits, like G07)")
+    return text.upper()
+
+
 def address_key(building: str, unit: str, room: str) -> str:
     return f"{building}-{unit}-{room}" if unit else f"{building}-{room}"
 
 
 def parse_address_key(text: str) -> tuple[str, str, str]:
     """8-2-301, 8-301, or 8栋2单元301室 → (building, unit, room)."""
-    text = text.strip()
+    text = _nfkc(text).strip()
     parts = text.split("-")
     if len(parts) == 3:
         return clean_building(parts[0]), clean_unit(parts[1]), clean_room(parts[2])
@@ -70,7 +90,7 @@ def normalize_key(text: str) -> str:
 
 def clean_phone(text: str | None) -> str | None:
     """Phone numbers stay text so that 0874-8123456 keeps its leading zero."""
-    text = (text or "").strip()
+    text = _nfkc(text).strip()
     if not text:
         return None
     if not _PHONE.match(text):

@@ -59,8 +59,7 @@ def log_visit(
             (household["id"], resident_row and resident_row["id"], staff and staff["id"], to_db(at), to_db(now),
              kind, outcome, need, note),
         ).lastrowid
-    return {"id": visit_id, "household": household["key"], "resident": resident, "by": by, "at": to_db(at),
-            "kind": kind, "outcome": outcome, "need": need, "note": note}
+    return _visit_rows(store, ["v.id = ?"], [visit_id])[0]
 
 
 def check_lived_there(household, day: date) -> None:
@@ -107,6 +106,10 @@ def list_visits(
     if outcome:
         where.append("v.outcome = ?")
         params.append(outcome)
+    return _visit_rows(store, where, params, limit)
+
+
+def _visit_rows(store: Store, where: list[str], params: list, limit: int | None = None) -> list[dict]:
     sql = (
         "SELECT v.*, h.key AS household, s.name AS staff_name, r.name AS resident_name FROM visits v"
         " JOIN households h ON h.id = v.household_id LEFT JOIN staff s ON s.id = v.staff_id"

@@ -141,9 +141,9 @@ def test_xlsx_sheet_by_name(db, run, run_json, tmp_path):
 def test_a_damaged_or_missing_file_is_one_line(db, run, tmp_path):
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"this is not a zip file")
-    for path in (broken, tmp_path / "nowhere.csv", tmp_path):
+    for path, code in ((broken, ExitCode.INVALID), (tmp_path / "nowhere.csv", ExitCode.NOT_FOUND), (tmp_path, ExitCode.INVALID)):
         result = run("household", "import", path)
-        assert result.exit_code == ExitCode.INVALID
+        assert result.exit_code == code
         assert len(result.stderr.strip().splitlines()) == 1
         assert "Traceback" not in result.output
 
@@ -423,3 +423,18 @@ def test_with_skip_invalid_neither_of_two_clashing_rows_is_written(db, run, run_
     assert result.exit_code == 0
     assert summary(result) == "added 1, updated 0, unchanged 0, refused 2"
     assert list(households(run_json)) == ["8-2-302"]
+
+
+def test_a_title_row_above_the_header_and_full_width_digits(db, run, run_json, tmp_path):
+    path = tmp_path / "花名册.csv"
+    path.write_text("住户花名册（2026年11月）,,,\n楼栋,单元,门牌号,户主\n８栋,２单元,３０１室,熊秀英\n", encoding="utf-8")
+    assert summary(run("household", "import", path)) == "added 1, updated 0, unchanged 0, refused 0"
+    assert list(households(run_json)) == ["8-2-301"]
+    assert run_json("household", "show", "８－２－３０１")["head"] == "熊秀英"
+
+
+def test_a_file_with_only_unknown_headers_is_refused_even_without_rows(db, run, tmp_path):
+    path = tmp_path / "w.csv"
+    path.write_text("name,age\n", encoding="utf-8")
+    result = run("household", "import", path)
+    assert result.exit_code == ExitCode.INVALID and "no column redprop knows" in result.stderr

@@ -26,7 +26,7 @@ MEMBERSHIP_COLUMNS = [
     Column("group_label", "重点人群", "Focus group"),
     Column("since", "开始", "Since"),
     Column("until", "结束", "Until"),
-    Column("left_reason", "退出原因", "Left because"),
+    Column("left_reason_label", "退出原因", "Left because"),
     Column("current", "当前", "Current"),
 ]
 
@@ -80,7 +80,7 @@ def add(code: Annotated[str, typer.Argument(help="New slug, e.g. veteran.")], zh
 @app.command("edit")
 def edit(code: GroupArg, zh: Zh = None, en: En = None, duty: Duty = None, cadence: Cadence = None,
          default_days: DefaultDays = None, sensitive: Sensitive = None, fmt: FormatOption = Format.table):
-    """Change a group, e.g. its cadence. Example: redprop group edit 独居老人 --cadence 3"""
+    """Change a group's labels, cadence or default length. Example: redprop group edit 独居老人 --cadence 3"""
     from redprop.groups import save_group
 
     group = save_group(common.open_db(), code, _group_values(zh, en, duty, cadence, default_days, sensitive), create=False)
@@ -104,9 +104,10 @@ def join(household: Key, group: GroupArg, resident: Resident = None,
 
 
 def _labelled(store, row):
-    from redprop.groups import load_groups
+    from redprop.groups import LEAVE_REASONS, load_groups
 
     row["group_label"] = load_groups(store)[row["group"]].label(common.state.lang)
+    row["left_reason_label"] = LEAVE_REASONS.label(row.get("left_reason"), common.state.lang)
     return row
 
 

@@ -20,7 +20,7 @@ HOUSEHOLD_COLUMNS = [
     Column("members", "人口", "People", "right"),
     Column("moved_in_on", "入住", "Moved in"),
     Column("moved_out_on", "迁出", "Moved out"),
-    Column("note", "备注", "Note"),
+    Column("note", "备注", "Note", wrap=True),
 ]
 RESIDENT_COLUMNS = [
     Column("household", "户号", "Address"),
@@ -46,12 +46,12 @@ Sheet = Annotated[Optional[str], typer.Option("--sheet", help="Worksheet of an .
 
 def _changes(store, head, phone, grid, members, moved_in, note):
     from redprop.households import HouseholdChanges
-    from redprop.values import clean_building, clean_date, clean_phone, clean_text
+    from redprop.values import clean_date, clean_grid, clean_phone, clean_text
 
     return HouseholdChanges(
         head=clean_text(head),
         phone=clean_phone(phone),
-        grid=clean_building(grid) if grid else None,
+        grid=clean_grid(grid) if grid else None,
         members=members,
         moved_in_on=clean_date(moved_in, common.now(store).date()),
         note=clean_text(note),
@@ -132,6 +132,7 @@ def list_(
 ):
     """Households living here (as of --at), in address order. Example: redprop household list --building 8 --search 熊"""
     from redprop.households import list_households
+    from redprop.staff import known_grid
     from redprop.values import clean_building, clean_unit
 
     store = common.open_db()
@@ -139,7 +140,7 @@ def list_(
         store,
         building=clean_building(building) if building else None,
         unit=clean_unit(unit) if unit is not None else None,
-        grid=clean_building(grid) if grid else None,
+        grid=known_grid(store, grid) if grid else None,
         search=search,
         on=common.moment(store, at).date() if at else None,
         include_moved_out=all_,

@@ -17,8 +17,8 @@ VISIT_COLUMNS = [
     Column("by", "走访人", "By"),
     Column("kind_label", "方式", "Kind"),
     Column("outcome_label", "结果", "Outcome"),
-    Column("need", "需求", "Need"),
-    Column("note", "备注", "Note"),
+    Column("need", "需求", "Need", wrap=True),
+    Column("note", "备注", "Note", wrap=True),
 ]
 DUE_COLUMNS = [
     Column("alert", "!", "!"),
@@ -63,11 +63,18 @@ def due_alert(row) -> str:
     return "!" if row.get("overdue_days") is not None and row["overdue_days"] >= 7 else ""
 
 
+DUE_LEGEND = {
+    "zh": "‼ 独居老人连续未遇，已升级，请今天上门；! 超期一周以上",
+    "en": "‼ elderly person living alone, knocks in a row unanswered: escalated, go today; ! a week or more overdue",
+}
+
+
 def with_due_labels(rows):
     """Table-only columns of a due list; JSON keeps the plain fields."""
+    never = "从未" if common.state.lang == "zh" else "never"
     for row in rows:
         row["alert"] = due_alert(row)
-        row["last_seen"] = (row["last_seen_at"] or "从未 never")[:16].replace("T", " ")
+        row["last_seen"] = (row["last_seen_at"] or never)[:16].replace("T", " ")
     return rows
 
 
@@ -87,13 +94,7 @@ def log(household: Key,
     store = common.open_db()
     row = log_visit(store, household, by=by, at=common.past_moment(store, at), kind=KINDS.resolve(kind),
                     outcome=OUTCOMES.resolve(outcome), need=need, note=note, resident=resident, now=common.now(store))
-    if fmt == Format.json:
-        emit_record(row, VISIT_COLUMNS, fmt, common.state.lang)
-        return
-    from redprop.timeutil import show_local_iso
-
-    row["at"] = show_local_iso(row["at"], store.tz)
-    emit_record(with_visit_labels([row])[0], VISIT_COLUMNS, fmt, common.state.lang)
+    emit_record(row if fmt == Format.json else with_visit_labels([row])[0], VISIT_COLUMNS, fmt, common.state.lang)
 
 
 @app.command("list")
@@ -121,13 +122,17 @@ def due(at: AtOption = None,
         staff: Annotated[Optional[str], typer.Option("--staff", help="Only what this person covers.")] = None,
         show_sensitive: ShowSensitive = False, fmt: FormatOption = Format.table):
     """Households in focus groups not contacted within their cadence, escalations first. Example: redprop visit due --grid G18"""
-    from redprop.values import clean_building
+    from redprop.staff import known_grid
     from redprop.visits import due_visits
 
     store = common.open_db()
-    rows = due_visits(store, common.moment(store, at), grid=clean_building(grid) if grid else None, staff=staff,
+    rows = due_visits(store, common.moment(store, at), grid=known_grid(store, grid) if grid else None, staff=staff,
                       show_sensitive=show_sensitive, lang=common.state.lang)
     emit(rows if fmt == Format.json else with_due_labels(rows), DUE_COLUMNS, fmt, common.state.lang)
+    if fmt == Format.table and any(row["alert"] for row in rows):
+        from redprop.render import print_text
+
+        print_text(DUE_LEGEND[common.state.lang])
 
 
 @app.command("plan")
@@ -147,10 +152,11 @@ def plan(week: Annotated[Optional[str], typer.Option("--week", help="Any day of 
     with_due_labels_plan = [dict(r, alert=("‼" if r["escalated"] else "")) for r in rows]
     people = list(dict.fromkeys(r["staff"] for r in with_due_labels_plan))
     if not people:
-        print_text("本周无应访户 nothing due this week")
+        print_text("本周无应访户" if common.state.lang == "zh" else "nothing due this week")
     for person in people:
         mine = [r for r in with_due_labels_plan if r["staff"] == person]
-        emit(mine, PLAN_COLUMNS[1:], fmt, common.state.lang, title=f"{person or '未分配 unassigned'} ({len(mine)})")
+        nobody = "未分配" if common.state.lang == "zh" else "unassigned"
+        emit(mine, PLAN_COLUMNS[1:], fmt, common.state.lang, title=f"{person or nobody} ({len(mine)})")
         print_text()
 
 

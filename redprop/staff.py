@@ -38,18 +38,24 @@ def _areas_of(store: Store, staff_id: int) -> list[str]:
     return [r[0] for r in store.conn.execute("SELECT area FROM staff_areas WHERE staff_id = ? ORDER BY area", (staff_id,))]
 
 
-def save_staff(store: Store, name: str, role: str | None, phone: str | None, covers: list[str] | None, now: datetime) -> tuple[dict, str]:
-    """Add a staff member, or update the one with that name. Returns (row, 'added'|'updated'|'unchanged')."""
+def save_staff(store: Store, name: str, role: str | None, phone: str | None, covers: list[str] | None, now: datetime,
+               active: bool | None = None) -> tuple[dict, str]:
+    """Add a staff member, or update the one with that name. Returns (row, 'added'|'updated'|'unchanged').
+
+    Someone who leaves is made inactive, not deleted: their visits and issues keep their name,
+    and they stop being responsible for anything.
+    """
     name = name.strip()
     if not name:
         raise InvalidValue("a staff member needs a name")
     with store.write() as conn:
-        outcome = write_staff(conn, name, role, phone, covers, now)
+        outcome = write_staff(conn, name, role, phone, covers, now, active)
     row = get_staff(store, name)
     return staff_row(row, _areas_of(store, row["id"])), outcome
 
 
-def write_staff(conn, name: str, role: str | None, phone: str | None, covers: list[str] | None, now: datetime) -> str:
+def write_staff(conn, name: str, role: str | None, phone: str | None, covers: list[str] | None, now: datetime,
+                active: bool | None = None) -> str:
     """The write behind `staff add` and the staff import, inside the caller's transaction."""
     stamp = to_db(now)
     existing = conn.execute("SELECT * FROM staff WHERE name = ?", (name,)).fetchone()
@@ -57,8 +63,8 @@ def write_staff(conn, name: str, role: str | None, phone: str | None, covers: li
         if role is None:
             raise InvalidValue(f"a new staff member needs a role: {', '.join(ROLES.slugs())}")
         staff_id = conn.execute(
-            "INSERT INTO staff (name, role, phone, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-            (name, role, phone, stamp, stamp),
+            "INSERT INTO staff (name, role, phone, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (name, role, phone, 0 if active is False else 1, stamp, stamp),
         ).lastrowid
         old_areas: list[str] = []
         outcome = "added"
@@ -67,13 +73,15 @@ def write_staff(conn, name: str, role: str | None, phone: str | None, covers: li
         old_areas = [r[0] for r in conn.execute("SELECT area FROM staff_areas WHERE staff_id = ? ORDER BY area", (staff_id,))]
         new_role = role or existing["role"]
         new_phone = phone if phone is not None else existing["phone"]
-        changed = (new_role, new_phone) != (existing["role"], existing["phone"]) or (
+        new_active = existing["active"] if active is None else int(active)
+        changed = (new_role, new_phone, new_active) != (existing["role"], existing["phone"], existing["active"]) or (
             covers is not None and sorted(covers) != old_areas
         )
         if not changed:
             return "unchanged"
         conn.execute(
-            "UPDATE staff SET role = ?, phone = ?, updated_at = ? WHERE id = ?", (new_role, new_phone, stamp, staff_id)
+            "UPDATE staff SET role = ?, phone = ?, active = ?, updated_at = ? WHERE id = ?",
+            (new_role, new_phone, new_active, stamp, staff_id),
         )
         outcome = "updated"
     if covers is not None and sorted(covers) != old_areas:

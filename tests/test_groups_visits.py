@@ -318,3 +318,11 @@ def test_a_visit_sheet_may_not_say_yesterday(estate, run, tmp_path):
     assert result.exit_code == 5
     assert "row 2, column 时间" in result.stderr and "relative" in result.stderr
     assert "row 3, column 需求" in result.stderr
+
+
+def test_a_staff_member_who_left_is_kept_but_responsible_for_nothing(care, run, run_json):
+    assert run("staff", "add", "刘磊", "--inactive").exit_code == 0
+    assert {s["name"]: s["active"] for s in run_json("staff", "list")}["刘磊"] is False
+    assert all(d["staff"] == ["杜丽娟"] for d in run_json("visit", "due", "--at", care))
+    assert run("staff", "add", "刘磊", "--active").exit_code == 0
+    assert run_json("visit", "due", "--at", care)[0]["staff"] == ["刘磊", "杜丽娟"]

@@ -17,6 +17,7 @@ STAFF_COLUMNS = [
     Column("role_label", "角色", "Role"),
     Column("phone", "电话", "Phone"),
     Column("covers", "负责区域", "Covers"),
+    Column("active", "在岗", "Active"),
 ]
 GRID_COLUMNS = [
     Column("code", "网格", "Grid"),
@@ -41,6 +42,7 @@ def add(
     role: Annotated[Optional[str], typer.Option("--role", help="building_leader 楼栋长, grid_worker 网格员, mediator 治安调解员, cleaner 清扫保洁员, property_staff 物业人员, volunteer 党员志愿者.")] = None,
     phone: Annotated[Optional[str], typer.Option("--phone", help="Phone number.")] = None,
     covers: Annotated[Optional[str], typer.Option("--covers", help="Buildings and grid points covered, e.g. 3,5,G07.")] = None,
+    active: Annotated[Optional[bool], typer.Option("--active/--inactive", help="--inactive: left the post; kept on record, responsible for nothing.")] = None,
     fmt: FormatOption = Format.table,
 ):
     """Add a staff member, or update one with the same name. Example: redprop staff add 李建国 --role 楼栋长 --covers 8"""
@@ -51,7 +53,7 @@ def add(
     store = common.open_db()
     row, _ = save_staff(
         store, name, ROLES.resolve(role) if role else None, clean_phone(phone),
-        clean_areas(split_list(covers)) if covers is not None else None, common.now(store),
+        clean_areas(split_list(covers)) if covers is not None else None, common.now(store), active,
     )
     emit_record(_labelled([row])[0], STAFF_COLUMNS, fmt, common.state.lang)
 

@@ -12,8 +12,8 @@ from pathlib import Path
 from redprop.db import Store
 from redprop.errors import InvalidValue
 from redprop.groups import LEAVE_REASONS, group_catalogue, load_groups
-from redprop.importing import Field, ImportResult, clean_row, finish, one_per_key, read_sheet
-from redprop.roster import ADDRESS_FIELDS, _key_error, _require_address, _row_key
+from redprop.importing import Field, ImportResult, finish, read_sheet
+from redprop.roster import ADDRESS_FIELDS, _require_address, _row_key, _validated
 from redprop.timeutil import from_db, parse_instant, to_db
 from redprop.values import clean_date, clean_text
 from redprop.visits import KINDS, OUTCOMES
@@ -81,25 +81,6 @@ def _resolve_people(rows_values, households, residents, errors, day_of, staff=No
     return resolved
 
 
-def _validated_rows(rows, cleaners, errors, key_of):
-    """Like roster._validated, keyed by the address and what `key_of(row, values)` adds."""
-
-    def cleaned():
-        for row in rows:
-            try:
-                address = _row_key(row)
-            except InvalidValue as e:
-                errors.append(_key_error(row, e))
-                continue
-            values, row_errors = clean_row(row, cleaners)
-            if row_errors:
-                errors.extend(row_errors)
-                continue
-            yield (address, *key_of(row, values)), row, values
-
-    return one_per_key(cleaned(), errors)
-
-
 def import_memberships(store: Store, path: Path, now: datetime, *, dry_run=False, skip_invalid=False, sheet=None) -> ImportResult:
     rows, errors, ignored, headers = read_sheet(path, MEMBERSHIP_FIELDS, sheet)
     _require_address(headers)
@@ -113,7 +94,7 @@ def import_memberships(store: Store, path: Path, now: datetime, *, dry_run=False
         "left_reason": lambda t: LEAVE_REASONS.resolve(t) if t.strip() else None,
         "note": clean_text,
     }
-    valid = _validated_rows(rows, cleaners, errors, lambda row, v: (row.get("resident"), v["group"], v["since"]))
+    valid = _validated(rows, cleaners, errors, lambda row, v: (_row_key(row), row.get("resident"), v["group"], v["since"]))
     for key, (row, values) in list(valid.items()):
         group = groups[values["group"]]
         if values["until"] is None and group.default_days:
@@ -173,7 +154,7 @@ def import_visits(store: Store, path: Path, now: datetime, *, dry_run=False, ski
         "need": clean_text,
         "note": clean_text,
     }
-    valid = _validated_rows(rows, cleaners, errors, lambda row, v: (v["at"], row.get("by"), row.get("resident")))
+    valid = _validated(rows, cleaners, errors, lambda row, v: (_row_key(row), v["at"], row.get("by"), row.get("resident")))
     households, residents = _lookup_maps(store)
     staff = {r["name"]: r["id"] for r in store.conn.execute("SELECT id, name FROM staff")}
     for key, (row, values) in list(valid.items()):

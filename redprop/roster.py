@@ -100,8 +100,11 @@ def _require_address(headers: dict) -> None:
         raise InvalidValue("the file needs an address column (户号, like 8-2-301) or 楼栋 and 门牌号 columns")
 
 
-def _validated(rows: list[Row], cleaners, errors: list[str], key_of, needs=()) -> dict[str, tuple[Row, dict]]:
-    """Clean every row; keep one per key (see `one_per_key`). `needs`: cells that may not be empty."""
+def _validated(rows: list[Row], cleaners, errors: list[str], key_of, needs=()) -> dict:
+    """Clean every row and key it with `key_of(row, values)`; keep one per key (see `one_per_key`).
+
+    `needs`: cells that may not be empty. A bad address is reported with the row's other errors.
+    """
 
     def cleaned():
         for row in rows:
@@ -109,18 +112,25 @@ def _validated(rows: list[Row], cleaners, errors: list[str], key_of, needs=()) -
             if empty:
                 errors.extend(f"row {row.number}, column {column}: empty" for column in empty)
                 continue
-            try:
-                key = key_of(row)
-            except InvalidValue as e:
-                errors.append(_key_error(row, e))
-                continue
             values, row_errors = clean_row(row, cleaners)
+            try:
+                key = key_of(row, values)
+            except InvalidValue as e:
+                row_errors.insert(0, _key_error(row, e))
+            except KeyError:  # the key needs a value whose error is already reported
+                pass
             if row_errors:
                 errors.extend(row_errors)
                 continue
             yield key, row, values
 
     return one_per_key(cleaned(), errors)
+
+
+def _merged(old, values: dict, fields: list[str]) -> list | None:
+    """The row after an update that keeps what an empty cell leaves alone; None if nothing changes."""
+    merged = [values[f] if values[f] is not None else old[f] for f in fields]
+    return None if merged == [old[f] for f in fields] else merged
 
 
 def import_households(store: Store, path: Path, now: datetime, *, dry_run=False, skip_invalid=False, sheet=None) -> ImportResult:
@@ -137,7 +147,7 @@ def import_households(store: Store, path: Path, now: datetime, *, dry_run=False,
     }
     address_of, addresses = _address_reader(), {}
 
-    def key_of(row: Row) -> str:
+    def key_of(row: Row, _values) -> str:
         parts = address_of(row)
         addresses[parts[0]] = parts
         return parts[0]
@@ -159,8 +169,8 @@ def import_households(store: Store, path: Path, now: datetime, *, dry_run=False,
             if old is None or _new_family(old, values):
                 inserts.append((*addresses[key], *values_of(values), stamp, stamp))
                 continue
-            merged = [values[f] if values[f] is not None else old[f] for f in fields]
-            if merged == [old[f] for f in fields]:
+            merged = _merged(old, values, fields)
+            if merged is None:
                 result.unchanged += 1
             else:
                 updates.append((*merged, stamp, old["id"]))
@@ -191,7 +201,7 @@ def import_residents(store: Store, path: Path, now: datetime, *, dry_run=False, 
         "birth_year": clean_year,
         "phone": clean_phone,
     }
-    valid = _validated(rows, cleaners, errors, lambda row: f"{_row_key(row)} {row.get('name')}", needs=("name",))
+    valid = _validated(rows, cleaners, errors, lambda row, _: f"{_row_key(row)} {row.get('name')}", needs=("name",))
     households = {r["key"]: r["id"] for r in store.conn.execute("SELECT id, key FROM households")}
     for composite, (row, values) in list(valid.items()):
         key = composite.split(" ", 1)[0]
@@ -215,8 +225,8 @@ def import_residents(store: Store, path: Path, now: datetime, *, dry_run=False, 
             if old is None:
                 inserts.append((household_id, name, *(values[f] for f in fields), stamp, stamp))
                 continue
-            merged = [values[f] if values[f] is not None else old[f] for f in fields]
-            if merged == [old[f] for f in fields]:
+            merged = _merged(old, values, fields)
+            if merged is None:
                 result.unchanged += 1
             else:
                 updates.append((*merged, stamp, old["id"]))
@@ -240,7 +250,7 @@ def import_staff(store: Store, path: Path, now: datetime, *, dry_run=False, skip
         "phone": clean_phone,
         "covers": lambda t: clean_areas(split_list(t)),
     }
-    valid = _validated(rows, cleaners, errors, lambda row: row.get("name"), needs=("name",))
+    valid = _validated(rows, cleaners, errors, lambda row, _: row.get("name"), needs=("name",))
     result = ImportResult(dry_run=dry_run, ignored_columns=ignored)
     finish(result, errors, skip_invalid, "staff")
     try:
@@ -263,7 +273,7 @@ def import_grids(store: Store, path: Path, now: datetime, *, dry_run=False, skip
         "building": lambda t: clean_building(t) if t.strip() else None,
     }
     # Keyed by the code as written (upper-cased); the cleaner names the column of a bad one.
-    valid = _validated(rows, cleaners, errors, lambda row: row.get("code").upper(), needs=("code",))
+    valid = _validated(rows, cleaners, errors, lambda row, _: row.get("code").upper(), needs=("code",))
     result = ImportResult(dry_run=dry_run, ignored_columns=ignored)
     finish(result, errors, skip_invalid, "grid")
     stamp = to_db(now)

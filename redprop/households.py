@@ -259,8 +259,12 @@ def household_details(store: Store, key: str, at: datetime, lang: str = "zh", sh
     from redprop.visits import list_visits
 
     row = get_household(store, key)
+    day = at.astimezone(store.tz).date().isoformat()
     details = household_row(row)
-    details["residents"] = list_residents(store, row["key"])
+    details["residents"] = [
+        r for r in list_residents(store, row["key"], include_moved_out=True)
+        if r["moved_out_on"] is None or r["moved_out_on"] > day
+    ]
     details["groups"] = household_memberships(store, row["id"], at.astimezone(store.tz).date(), lang, show_sensitive)
     details["visits"] = list_visits(store, household=row["key"], until=at, limit=5)
     return details

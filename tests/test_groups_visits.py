@@ -326,3 +326,13 @@ def test_a_staff_member_who_left_is_kept_but_responsible_for_nothing(care, run, 
     assert all(d["staff"] == ["杜丽娟"] for d in run_json("visit", "due", "--at", care))
     assert run("staff", "add", "刘磊", "--active").exit_code == 0
     assert run_json("visit", "due", "--at", care)[0]["staff"] == ["刘磊", "杜丽娟"]
+
+
+def test_household_show_at_a_past_moment_lists_who_lived_there_then(estate, run, run_json):
+    assert run("resident", "add", "8-1-201", "李小红").exit_code == 0
+    assert run("resident", "add", "8-1-201", "李大壮").exit_code == 0
+    assert run("resident", "edit", "8-1-201", "李大壮", "--moved-out", "2026-10-15").exit_code == 0
+    then = run_json("household", "show", "8-1-201", "--at", "2026-10-01 09:00")
+    now = run_json("household", "show", "8-1-201")
+    assert [r["name"] for r in then["residents"]] == ["李小红", "李大壮"]
+    assert [r["name"] for r in now["residents"]] == ["李小红"]

@@ -98,3 +98,16 @@ def build_care(path, *, now: datetime, households: int = 100_000, members: int =
     conn.execute("ANALYZE")
     conn.close()
     return counts
+
+
+def add_building_leaders(path, now: datetime) -> None:
+    """A building leader `楼长N` covering each building, as the issue export names its handlers."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    stamp = iso(now)
+    conn.execute("BEGIN IMMEDIATE")
+    buildings = [r[0] for r in conn.execute("SELECT DISTINCT building FROM households")]
+    conn.executemany("INSERT OR IGNORE INTO staff (name, role, created_at, updated_at) VALUES (?, 'building_leader', ?, ?)",
+                     [(f"楼长{b}", stamp, stamp) for b in buildings])
+    conn.execute("INSERT OR IGNORE INTO staff_areas (staff_id, area) SELECT id, substr(name, 3) FROM staff WHERE name LIKE '楼长%'")
+    conn.execute("COMMIT")
+    conn.close()

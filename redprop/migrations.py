@@ -221,7 +221,9 @@ def m003_issues_and_policy(conn: sqlite3.Connection) -> None:
     `imported_steps` marks an imported issue whose steps (reported, assigned, on site,
     plan, resolved, closed, rated, as the file said) are still read off its own columns:
     they are written to issue_steps before any further step (a million imported issues
-    would otherwise be five million step rows nobody reads).
+    would otherwise be five million step rows nobody reads). Issues open at a past moment
+    are those resolved in the week after it (`issues_resolved`) or, rarely, open longer
+    (`open_long`, its own small index): neither search walks the whole history.
     """
     _run(
         conn,
@@ -275,11 +277,14 @@ def m003_issues_and_policy(conn: sqlite3.Connection) -> None:
             last_step_at TEXT NOT NULL,
             replay INTEGER NOT NULL DEFAULT 0 CHECK (replay IN (0, 1)),
             imported_steps INTEGER NOT NULL DEFAULT 0 CHECK (imported_steps IN (0, 1)),
+            open_long INTEGER NOT NULL DEFAULT 0 CHECK (open_long IN (0, 1)),  -- resolved over a week after its report
             CHECK (household_id IS NOT NULL OR place IS NOT NULL),
             CHECK (closed_at IS NULL OR resolved_at IS NOT NULL)
         );
         CREATE INDEX issues_unfinished ON issues (first_due_at) WHERE resolved_at IS NULL;
-        CREATE INDEX issues_resolved ON issues (resolved_at) WHERE resolved_at IS NOT NULL;
+        CREATE INDEX issues_resolved ON issues (resolved_at, reported_at) WHERE resolved_at IS NOT NULL;
+        CREATE INDEX issues_open_long ON issues (reported_at) WHERE open_long = 1;
+        CREATE INDEX issues_replay ON issues (reported_at) WHERE replay = 1;
         CREATE INDEX issues_reported ON issues (reported_at);
         CREATE INDEX issues_household ON issues (household_id) WHERE household_id IS NOT NULL;
         CREATE UNIQUE INDEX issues_source_key ON issues (source_key) WHERE source_key IS NOT NULL;

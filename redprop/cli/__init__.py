@@ -85,8 +85,8 @@ LAZY_COMMANDS = {
     "visit": ("redprop.cli.visits", "app"),
     "issue": ("redprop.cli.issues", "app"),
     "policy": ("redprop.cli.issues", "policy_app"),
-    "overdue": ("redprop.cli.issues", "overdue_app"),
-    "stats": ("redprop.cli.issues", "stats_app"),
+    "overdue": ("redprop.cli.reports", "overdue_app"),
+    "stats": ("redprop.cli.reports", "stats_app"),
 }
 
 

@@ -1,0 +1,130 @@
+"""The morning list (`redprop overdue`): what has broken the promise, what is about to, who is unseen.
+
+As of a moment (now for cron, `--at` for any other): every unfinished issue past a
+deadline it has not met — on site, resolved, written plan — with how late and who holds
+it; the issues that will break a promise within the next hour ("due soon"); and the
+households overdue for a home visit (`visit due`). An issue resolved or closed by that
+moment is not listed even if it was resolved late; `stats` counts those.
+
+The issue half reads the partial index of unfinished issues (plus, for a past moment,
+those resolved after it) bounded by each issue's earliest deadline, so its cost follows
+the number of open issues, not the size of the table. How late is wall-clock time past
+the effective deadline (the deadline itself counts only working time when the policy
+says so, and waits that pause the clock).
+"""
+
+from datetime import datetime, timedelta
+
+from redprop.db import Store
+from redprop.issues import Moment, Outcome, State, unfinished_rows
+from redprop.timeutil import show_duration, show_local_iso, to_db
+
+DEFAULT_SOON = timedelta(hours=1)
+
+
+def overdue_report(store: Store, at: datetime, *, soon: timedelta = DEFAULT_SOON, lang: str = "zh",
+                   show_sensitive: bool = False) -> dict:
+    """`{"issues": [...], "due_soon": [...], "visits": [...], "summary": {...}}` as of `at`."""
+    moment = Moment(store, at)
+    horizon = to_db(at + soon)
+    rows = unfinished_rows(store.conn, moment.text, [], [], due_before=horizon)
+    late_items, soon_items = [], []
+    covering: dict = {}
+
+    def area_staff() -> dict:
+        if not covering:
+            covering.update(_area_staff(store) or {None: []})
+        return covering
+
+    for row, state, _ in moment.states(rows):
+        if state.resolved_at:
+            continue
+        outcomes = moment.outcomes(row, state)
+        late = [o for o in outcomes if o.state == "overdue"]
+        coming = [o for o in outcomes if o.state == "pending" and o.due < horizon]
+        if not late and not coming:
+            continue
+        if late:
+            late_items.append(_item(row, state, min(late, key=lambda o: o.due), late, moment, area_staff))
+        else:
+            soon_items.append(_item(row, state, min(coming, key=lambda o: o.due), [], moment, area_staff))
+    late_items.sort(key=lambda i: (-i["late_minutes"], i["id"]))
+    soon_items.sort(key=lambda i: (-i["late_minutes"], i["id"]))
+    visits = _visits(store, at, lang, show_sensitive)
+    return {
+        "issues": late_items,
+        "due_soon": soon_items,
+        "visits": visits,
+        "summary": _summary(store, at, soon, late_items, soon_items, visits),
+    }
+
+
+def _item(row, state: State, shown: Outcome, late: list[Outcome], moment: Moment, area_staff) -> dict:
+    minutes = moment.minutes(shown.due)
+    around = []
+    if not state.handler:  # nobody holds it: who covers the place, to call about it
+        staff = area_staff()
+        around = list(dict.fromkeys(staff.get(row["grid"], []) + staff.get(row["building"], [])))
+    return {
+        "id": row["id"],
+        "title": row["title"],
+        "promise": shown.promise,
+        "due_at": show_local_iso(shown.due, moment.tz),
+        "late_minutes": minutes,
+        "late": show_duration(timedelta(minutes=minutes)) if minutes >= 0 else "-" + show_duration(timedelta(minutes=-minutes)),
+        "handler": state.handler,
+        "missed": [o.promise for o in late],
+        "status": state.status,
+        "tier": state.tier,
+        "kind": row["kind"],
+        "category": row["category"],
+        "household": row["household_key"],
+        "place": row["place"],
+        "building": row["building"],
+        "grid": row["grid"],
+        "reported_at": show_local_iso(row["reported_at"], moment.tz),
+        "area_staff": around,
+    }
+
+
+def _area_staff(store: Store) -> dict[str, list[str]]:
+    """area → every active staff member covering it, grid workers and building leaders first:
+    who to call about an unassigned issue there."""
+    result: dict[str, list[str]] = {}
+    for area, name in store.conn.execute(
+        "SELECT a.area, s.name FROM staff_areas a JOIN staff s ON s.id = a.staff_id WHERE s.active = 1"
+        " ORDER BY s.role = 'grid_worker' DESC, s.role = 'building_leader' DESC, s.name"
+    ):
+        result.setdefault(area, []).append(name)
+    return result
+
+
+def _visits(store: Store, at: datetime, lang: str, show_sensitive: bool) -> list[dict]:
+    if store.conn.execute("SELECT 1 FROM memberships LIMIT 1").fetchone() is None:
+        return []  # no focus groups kept here: nobody can be due a visit
+    from redprop.visits import due_visits
+
+    return due_visits(store, at, lang=lang, show_sensitive=show_sensitive)
+
+
+def _summary(store: Store, at: datetime, soon: timedelta, late: list, coming: list, visits: list) -> dict:
+    by_promise = {"arrive": 0, "resolve": 0, "plan": 0}
+    for item in late:
+        for promise in item["missed"]:
+            by_promise[promise] += 1
+    return {
+        "at": at.astimezone(store.tz).isoformat(timespec="seconds"),
+        "community": store.community,
+        "overdue": len(late),
+        "due_soon": len(coming),
+        "visits": len(visits),
+        "overdue_by_promise": by_promise,
+        "unassigned": sum(1 for item in late if not item["handler"]),
+        "escalated_visits": sum(1 for v in visits if v.get("escalated")),
+        "soon_minutes": int(soon.total_seconds() // 60),
+    }
+
+
+def anything_overdue(report: dict) -> bool:
+    """What `overdue --check` fails on: an issue past a promise, or a household overdue for a visit."""
+    return bool(report["issues"] or report["visits"])

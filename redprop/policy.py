@@ -1,0 +1,462 @@
+"""The response-time promise as a policy: 5341 by default, every number a community's to change.
+
+A policy says, for each tier (normal 一般, major 重大, complex 特殊复杂), how long the office
+may take to be on site (`arrive`), to solve the problem (`resolve`) and to hand over a
+written plan (`plan`). The shipped default is the 5341 rule of seed 004: on site within 5
+minutes for every tier, solved within 30 minutes (normal) or 4 hours (major), a written
+plan within 1 day (complex, which has no resolution deadline unless a community sets one).
+
+Optionally the clock counts only working time (`hours`, with China's public holidays and
+调休 make-up days from `chinese_calendar` unless switched off, the community's own extra
+holidays and workdays, and its weekly rest days), and names the statuses that stop the
+clock while an issue waits (`waiting_resident`, `waiting_parts`, `escalated`).
+
+Durations are written `5m`, `30m`, `4h`, `1h30m`, `1d`. A day (`d`) is 24 hours round the
+clock; under working hours it is one working day (the length of the day's hours, 7.5 h for
+08:30-12:00 + 14:00-18:00), so "a plan within 1 day" means by the same time the next
+working day, as a community means it.
+
+Policies are history: `policy set` appends a version in force from a moment on, and never
+edits one. An issue takes its deadlines from the version in force when it was reported and
+keeps them: a later change of policy does not rewrite the past.
+
+Validation of what a worker types (`policy set`) uses a pydantic model; it is built on
+first use (`policy_model()`), so that the commands that only *read* a policy — every issue
+step, `overdue` — do not pay pydantic's start-up. Stored policies were validated on the way
+in and are read back with plain code (`terms_from_json`).
+"""
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from redprop.catalogue import Catalogue, Code
+from redprop.errors import InvalidValue
+
+TIERS = ("normal", "major", "complex")
+PROMISES = ("arrive", "resolve", "plan")
+PAUSABLE = ("waiting_resident", "waiting_parts", "escalated")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WEEKDAY_WORDS = {
+    **{w: i for i, w in enumerate(WEEKDAYS)},
+    **{w: i for i, w in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))},
+    **{w: i for i, w in enumerate(("周一", "周二", "周三", "周四", "周五", "周六", "周日"))},
+    **{w: i for i, w in enumerate(("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"))},
+    "周天": 6, "星期天": 6,
+}
+NONE_WORDS = {"", "none", "no", "off", "-", "—", "无", "不限"}
+ROUND_THE_CLOCK_WORDS = NONE_WORDS | {"always", "24h", "24/7", "全天", "全天候"}
+
+TIER_CODES = Catalogue("tier", [
+    Code("normal", "一般", "Normal", ("普通", "一般问题")),
+    Code("major", "重大", "Major", ("重大问题",)),
+    Code("complex", "特殊复杂", "Special complex", ("复杂", "特殊", "特殊复杂问题")),
+])
+PROMISE_CODES = Catalogue("promise", [
+    Code("arrive", "到场", "On site", ("arrival", "到达")),
+    Code("resolve", "解决", "Resolved", ("resolution", "办结")),
+    Code("plan", "书面方案", "Written plan", ("方案",)),
+])
+WAITING_CODES = Catalogue("waiting status", [
+    Code("waiting_resident", "等待居民", "Waiting for the resident", ("resident", "居民")),
+    Code("waiting_parts", "等待配件", "Waiting for parts", ("parts", "配件")),
+    Code("escalated", "联席会议", "Escalated to a joint meeting", ("提交联席会议", "meeting", "joint_meeting")),
+])
+
+DEFAULT_POLICY = {  # 5341 (seed 004); the same document is seeded by migration m003
+    "name": "5341",
+    "normal": {"arrive": "5m", "resolve": "30m", "plan": None},
+    "major": {"arrive": "5m", "resolve": "4h", "plan": None},
+    "complex": {"arrive": "5m", "resolve": None, "plan": "1d"},
+    "hours": None,
+    "chinese_calendar": True,
+    "weekend": ["sat", "sun"],
+    "holidays": [],
+    "workdays": [],
+    "pause_statuses": [],
+}
+
+_PART = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(days?|d|天|日|hours?|hrs?|h|小时|时|minutes?|mins?|m|分钟|分)", re.IGNORECASE
+)
+_UNIT = {"d": "d", "day": "d", "days": "d", "天": "d", "日": "d",
+         "h": "h", "hr": "h", "hrs": "h", "hour": "h", "hours": "h", "小时": "h", "时": "h",
+         "m": "m", "min": "m", "mins": "m", "minute": "m", "minutes": "m", "分钟": "m", "分": "m"}
+
+
+@dataclass(frozen=True)
+class Duration:
+    """A promised time: whole days (working days under working hours) plus minutes."""
+
+    days: int = 0
+    minutes: int = 0
+
+    def __str__(self) -> str:
+        hours, minutes = divmod(self.minutes, 60)
+        text = (f"{self.days}d" if self.days else "") + (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes else "")
+        return text or "0m"
+
+    def span(self, schedule) -> timedelta:
+        """The counted time this duration stands for under `schedule` (None: round the clock)."""
+        day = working_day_length(schedule) if schedule is not None else timedelta(days=1)
+        return self.days * day + timedelta(minutes=self.minutes)
+
+
+def parse_duration(text: str) -> Duration:
+    """`5m`, `30 min`, `4h`, `1h30m`, `1.5h`, `1d`, `5分钟`, `4小时`, `1天`; a bare number is minutes."""
+    raw = str(text).strip()
+    if re.fullmatch(r"\d+", raw):
+        raw += "m"
+    position, days, minutes = 0, 0, 0.0
+    compact = raw.replace(" ", "")
+    for m in _PART.finditer(compact):
+        if m.start() != position:
+            break
+        amount, unit = float(m.group(1)), _UNIT[m.group(2).lower()]
+        if unit == "d":
+            if not amount.is_integer():
+                raise ValueError(f"{text!r}: days must be whole (write 12h rather than 0.5d)")
+            days += int(amount)
+        else:
+            minutes += amount * (60 if unit == "h" else 1)
+        position = m.end()
+    if position != len(compact) or not compact:
+        raise ValueError(f"{text!r} is not a duration (like 5m, 30m, 4h, 1h30m, 1d)")
+    if not minutes.is_integer():
+        raise ValueError(f"{text!r} is not a whole number of minutes")
+    duration = Duration(days, int(minutes))
+    if duration == Duration():
+        raise ValueError(f"{text!r}: a promise needs a time longer than zero")
+    return duration
+
+
+def parse_hours(text: str) -> tuple[tuple[time, time], ...]:
+    """`08:30-12:00,14:00-18:00` → periods; 24:00 (or 00:00) as an end is midnight."""
+    periods = []
+    for part in re.split(r"[,，;；\s]+", text.strip()):
+        if not part:
+            continue
+        m = re.fullmatch(r"(\d{1,2})[:：](\d{2})\s*[-~–至到]\s*(\d{1,2})[:：](\d{2})", part)
+        if not m:
+            raise ValueError(f"{part!r} is not a period of working hours (like 08:30-12:00)")
+        h1, m1, h2, m2 = (int(g) for g in m.groups())
+        if h2 == 24 and m2 == 0:
+            h2 = 0
+        if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
+            raise ValueError(f"{part!r} is not a period of working hours (like 08:30-12:00)")
+        periods.append((time(h1, m1), time(h2, m2)))
+    if not periods:
+        raise ValueError("no working hours given (like 08:30-12:00,14:00-18:00, or 'none' for round the clock)")
+    return tuple(periods)
+
+
+def format_hours(periods) -> str:
+    return ",".join(f"{a:%H:%M}-{'24:00' if b == time(0, 0) else f'{b:%H:%M}'}" for a, b in periods)
+
+
+def parse_weekday(text: str) -> str:
+    word = str(text).strip().lower()
+    if word in _WEEKDAY_WORDS:
+        return WEEKDAYS[_WEEKDAY_WORDS[word]]
+    if word.isdigit() and 1 <= int(word) <= 7:
+        return WEEKDAYS[int(word) - 1]
+    raise ValueError(f"{text!r} is not a day of the week (mon … sun, 周一 … 周日, 1 … 7)")
+
+
+def working_day_length(schedule) -> timedelta:
+    total = timedelta(0)
+    for opens, closes in schedule.hours:
+        start = timedelta(hours=opens.hour, minutes=opens.minute)
+        end = timedelta(hours=closes.hour, minutes=closes.minute) or timedelta(days=1)
+        total += end - start
+    return total
+
+
+@dataclass(frozen=True)
+class Terms:
+    """A stored policy as the deadline arithmetic needs it (read without pydantic)."""
+
+    name: str
+    durations: dict  # (tier, promise) -> Duration
+    schedule: object  # WorkSchedule, or None: the clock runs round the clock
+    pause_statuses: frozenset
+
+    def span(self, tier: str, promise: str) -> timedelta | None:
+        duration = self.durations.get((tier, promise))
+        return None if duration is None else duration.span(self.schedule)
+
+    def base_deadlines(self, tier: str, reported_at: datetime) -> dict[str, datetime | None]:
+        """Each promise's deadline for `tier` counted from the report, before any pause."""
+        from redprop.worktime import add_working_time
+
+        dues = {}
+        for promise in PROMISES:
+            span = self.span(tier, promise)
+            if span is None:
+                dues[promise] = None
+            elif self.schedule is None:
+                dues[promise] = reported_at + span
+            else:
+                dues[promise] = add_working_time(reported_at, span, self.schedule)
+        return dues
+
+
+def terms_from_json(text: str, tz: ZoneInfo) -> Terms:
+    """Read a stored (already validated) policy document."""
+    doc = {**DEFAULT_POLICY, **json.loads(text)}
+    durations = {}
+    for tier in TIERS:
+        for promise, value in (doc.get(tier) or {}).items():
+            if value:
+                durations[(tier, promise)] = parse_duration(value)
+    schedule = None
+    if doc.get("hours"):
+        from redprop.worktime import WorkSchedule
+
+        schedule = WorkSchedule(
+            tz=tz,
+            hours=parse_hours(",".join(doc["hours"])),
+            use_chinese_calendar=bool(doc.get("chinese_calendar", True)),
+            extra_holidays=frozenset(date.fromisoformat(d) for d in doc.get("holidays") or ()),
+            extra_workdays=frozenset(date.fromisoformat(d) for d in doc.get("workdays") or ()),
+            weekend=frozenset(WEEKDAYS.index(w) for w in doc.get("weekend") or ()),
+        )
+    return Terms(doc.get("name") or "", durations, schedule, frozenset(doc.get("pause_statuses") or ()))
+
+
+@cache
+def policy_model():
+    """The pydantic model of a policy document, built on first use (see the module's docstring)."""
+    from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+
+    class TierPromises(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        arrive: str | None = None
+        resolve: str | None = None
+        plan: str | None = None
+
+        @field_validator("arrive", "resolve", "plan", mode="before")
+        @classmethod
+        def _duration(cls, value):
+            if value is None or str(value).strip().lower() in NONE_WORDS:
+                return None
+            return str(parse_duration(str(value)))
+
+    class Policy(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        name: str = "5341"
+        normal: TierPromises
+        major: TierPromises
+        complex: TierPromises
+        hours: list[str] | None = None
+        chinese_calendar: bool = True
+        weekend: list[str] = ["sat", "sun"]
+        holidays: list[date] = []
+        workdays: list[date] = []
+        pause_statuses: list[str] = []
+
+        @field_validator("hours", mode="before")
+        @classmethod
+        def _hours(cls, value):
+            if value is None:
+                return None
+            text = ",".join(value) if isinstance(value, (list, tuple)) else str(value)
+            if text.strip().lower() in ROUND_THE_CLOCK_WORDS:
+                return None
+            return format_hours(parse_hours(text)).split(",")
+
+        @field_validator("weekend", mode="before")
+        @classmethod
+        def _weekend(cls, value):
+            if isinstance(value, str) and value.strip().lower() in NONE_WORDS:
+                return []
+            items = re.split(r"[,，、\s]+", value.strip()) if isinstance(value, str) else list(value)
+            days = {parse_weekday(v) for v in items if str(v).strip()}
+            return [w for w in WEEKDAYS if w in days]
+
+        @field_validator("pause_statuses", mode="before")
+        @classmethod
+        def _pauses(cls, value):
+            if isinstance(value, str):
+                value = [] if value.strip().lower() in NONE_WORDS else re.split(r"[,，、\s]+", value.strip())
+            chosen = []
+            for item in value:
+                slug = pause_status_slug(str(item))
+                if slug not in chosen:
+                    chosen.append(slug)
+            return chosen
+
+        @field_validator("holidays", "workdays", mode="after")
+        @classmethod
+        def _sorted(cls, value):
+            return sorted(set(value))
+
+        @model_validator(mode="after")
+        def _consistent(self):
+            both = set(self.holidays) & set(self.workdays)
+            if both:
+                raise ValueError(f"{', '.join(map(str, sorted(both)))} listed both as holiday and as workday")
+            if self.hours is not None:
+                from redprop.worktime import WorkSchedule
+
+                try:
+                    WorkSchedule(tz=ZoneInfo("UTC"), hours=parse_hours(",".join(self.hours)))
+                except ValueError as e:
+                    raise ValueError(f"hours {','.join(self.hours)}: {e}") from None
+            return self
+
+    return Policy
+
+
+def pause_status_slug(text: str) -> str:
+    try:
+        return WAITING_CODES.resolve(text)
+    except InvalidValue as e:
+        raise ValueError(str(e)) from None
+
+
+def validate_policy(document: dict) -> dict:
+    """Check a policy document with the pydantic model; one-line InvalidValue on the first fault."""
+    from pydantic import ValidationError
+
+    try:
+        policy = policy_model().model_validate(document)
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        reason = first["msg"].removeprefix("Value error, ")
+        raise InvalidValue(f"policy {where}: {reason}" if where else f"policy: {reason}") from None
+    return json.loads(policy.model_dump_json())
+
+
+def policy_in_force(store, at: datetime) -> tuple[int, str, str]:
+    """(id, document, effective_at) of the policy in force at `at`."""
+    from redprop.timeutil import to_db
+
+    row = store.conn.execute(
+        "SELECT id, terms, effective_at FROM policies WHERE effective_at <= ? ORDER BY effective_at DESC, id DESC LIMIT 1",
+        (to_db(at),),
+    ).fetchone()
+    if row is None:  # only before 1970, where the shipped default was seeded
+        row = store.conn.execute("SELECT id, terms, effective_at FROM policies ORDER BY effective_at, id LIMIT 1").fetchone()
+    return row["id"], row["terms"], row["effective_at"]
+
+
+class TermsCache:
+    """Stored policies by id, each read once per command."""
+
+    def __init__(self, store):
+        self.store = store
+        self._terms: dict[int, Terms] = {}
+
+    def get(self, policy_id: int) -> Terms:
+        terms = self._terms.get(policy_id)
+        if terms is None:
+            row = self.store.conn.execute("SELECT terms FROM policies WHERE id = ?", (policy_id,)).fetchone()
+            terms = terms_from_json(row["terms"], self.store.tz)
+            self._terms[policy_id] = terms
+        return terms
+
+    def in_force(self, at: datetime) -> tuple[int, Terms]:
+        policy_id, _, _ = policy_in_force(self.store, at)
+        return policy_id, self.get(policy_id)
+
+
+def _policy_dict(row, tz) -> dict:
+    from redprop.timeutil import show_local_iso
+
+    return {
+        "version": row["id"],
+        "effective_at": show_local_iso(row["effective_at"], tz) if row["effective_at"] > "1971" else None,
+        "recorded_at": show_local_iso(row["recorded_at"], tz),
+        "note": row["note"],
+        **{**DEFAULT_POLICY, **json.loads(row["terms"])},
+    }
+
+
+def show_policy(store, at: datetime) -> dict:
+    """The policy in force at `at`, as a document with its version and since when."""
+    policy_id, _, _ = policy_in_force(store, at)
+    row = store.conn.execute("SELECT * FROM policies WHERE id = ?", (policy_id,)).fetchone()
+    return _policy_dict(row, store.tz)
+
+
+def policy_history(store) -> list[dict]:
+    rows = store.conn.execute("SELECT * FROM policies ORDER BY effective_at, id").fetchall()
+    return [_policy_dict(r, store.tz) for r in rows]
+
+
+@dataclass
+class PolicyChanges:
+    """What `policy set` was given; None leaves a setting as it is."""
+
+    promises: dict  # (tier, promise) -> text ('none' removes the promise)
+    name: str | None = None
+    hours: str | None = None
+    chinese_calendar: bool | None = None
+    weekend: str | None = None
+    holidays: str | None = None
+    workdays: str | None = None
+    pause_statuses: str | None = None
+
+
+def parse_promise_options(promise: str, specs: list[str]) -> dict:
+    """`--resolve 30m` (every tier) or `--resolve major=8h` → {(tier, promise): text}."""
+    result = {}
+    for spec in specs:
+        if "=" in spec:
+            tier, value = spec.split("=", 1)
+            chosen = [TIER_CODES.resolve(tier)] if tier.strip().lower() not in ("all", "全部") else list(TIERS)
+        else:
+            value, chosen = spec, list(TIERS)
+        for tier in chosen:
+            result[(tier, promise)] = value.strip()
+    return result
+
+
+def set_policy(store, changes: PolicyChanges, effective_at: datetime, now: datetime, note: str | None,
+               reset: bool = False) -> dict:
+    """Append a policy version: the one in force at `effective_at` (or 5341 with `reset`) with the changes."""
+    from redprop.timeutil import to_db
+
+    _, current, _ = policy_in_force(store, effective_at)
+    document = dict(DEFAULT_POLICY) if reset else {**DEFAULT_POLICY, **json.loads(current)}
+    for tier in TIERS:
+        document[tier] = dict(document[tier])
+    for (tier, promise), value in changes.promises.items():
+        document[tier][promise] = value
+    if changes.promises and changes.name is None and document.get("name") == DEFAULT_POLICY["name"]:
+        document["name"] = "custom"  # no longer 5341
+    for key in ("name", "hours", "chinese_calendar", "weekend", "holidays", "workdays", "pause_statuses"):
+        value = getattr(changes, key)
+        if value is None:
+            continue
+        if key in ("holidays", "workdays"):
+            value = _dates(value, key, now.date())
+        document[key] = value
+    checked = validate_policy(document)
+    with store.write() as conn:
+        policy_id = conn.execute(
+            "INSERT INTO policies (effective_at, recorded_at, terms, note) VALUES (?, ?, ?, ?)",
+            (to_db(effective_at), to_db(now), json.dumps(checked, ensure_ascii=False), note),
+        ).lastrowid
+    row = store.conn.execute("SELECT * FROM policies WHERE id = ?", (policy_id,)).fetchone()
+    return _policy_dict(row, store.tz)
+
+
+def _dates(text: str, what: str, today: date) -> list[str]:
+    from redprop.timeutil import parse_date
+
+    if text.strip().lower() in NONE_WORDS:
+        return []
+    days = []
+    for part in re.split(r"[,，、;；\s]+", text.strip()):
+        if part:
+            try:
+                days.append(parse_date(part, today=today).isoformat())
+            except InvalidValue as e:
+                raise InvalidValue(f"--{what}: {e}") from None
+    return days

@@ -1,0 +1,179 @@
+"""How the office kept its promise: counts, share of promises kept, medians, ratings.
+
+Over the issues reported in a range of local days, as things stood at a moment (now by
+default), optionally grouped by tier, category, channel, handler, building or grid:
+- problems and wishes counted;
+- for each promise (on site, resolved, written plan), the share kept among those decided:
+  kept = met by its deadline; missed = met late, or unmet with the deadline passed.
+  Promises still running (or paused) are not yet decided and not counted;
+- median minutes from report to arrival (issues with an arrival step) and to resolution
+  (the current resolution of issues resolved by then), in wall-clock time;
+- the average of the latest rating of each rated issue.
+
+At district scale a year is hundreds of thousands of issues: the issues whose past can be
+read off their cached columns (all but a few) are aggregated by SQLite in one pass; the
+few with a history to replay (waits, reopens, reassignments…) are evaluated in Python
+with the same rules.
+"""
+
+import statistics
+from datetime import date, datetime, timedelta
+
+from redprop.db import Store
+from redprop.issues import ISSUE_SELECT, Moment
+from redprop.policy import PROMISES
+from redprop.timeutil import from_db, local_day_start, to_db
+
+GROUPINGS = ("tier", "category", "channel", "handler", "building", "grid")
+_SQL_GROUP = {
+    "tier": "i.tier", "category": "i.category", "channel": "i.channel", "building": "i.building", "grid": "i.grid",
+    "handler": "CASE WHEN i.assigned_at <= :m THEN s.name END", None: "'all'",
+}
+
+
+class _Tally:
+    def __init__(self):
+        self.issues = self.problems = self.wishes = self.rating_sum = self.ratings = 0
+        self.kept = dict.fromkeys(PROMISES, 0)
+        self.missed = dict.fromkeys(PROMISES, 0)
+        self.to_arrive: list[float] = []
+        self.to_resolve: list[float] = []
+
+    def add(self, other: "_Tally") -> None:
+        for name in ("issues", "problems", "wishes", "rating_sum", "ratings"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for p in PROMISES:
+            self.kept[p] += other.kept[p]
+            self.missed[p] += other.missed[p]
+        self.to_arrive += other.to_arrive
+        self.to_resolve += other.to_resolve
+
+    def row(self, group, label: str) -> dict:
+        result = {"group": group, "label": label, "issues": self.issues, "problems": self.problems, "wishes": self.wishes}
+        for p in PROMISES:
+            decided = self.kept[p] + self.missed[p]
+            result[f"{p}_kept"] = self.kept[p]
+            result[f"{p}_missed"] = self.missed[p]
+            result[f"{p}_kept_share"] = round(self.kept[p] / decided, 4) if decided else None
+        result["median_arrive_minutes"] = _median(self.to_arrive)
+        result["median_resolve_minutes"] = _median(self.to_resolve)
+        result["average_rating"] = round(self.rating_sum / self.ratings, 2) if self.ratings else None
+        result["ratings"] = self.ratings
+        return result
+
+
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
+
+
+def issue_stats(store: Store, at: datetime, date_from: date | None, date_to: date | None, by: str | None) -> list[dict]:
+    """One row per group (by None: one row, group 'all'), then a total row 'all' when grouped."""
+    moment = Moment(store, at)
+    params = {"m": moment.text}
+    where = ["i.reported_at <= :m"]
+    if date_from:
+        where.append("i.reported_at >= :start")
+        params["start"] = to_db(local_day_start(date_from, store.tz))
+    if date_to:
+        where.append("i.reported_at < :end")
+        params["end"] = to_db(local_day_start(date_to + timedelta(days=1), store.tz))
+    tallies: dict = {}
+    _aggregate_cached(store, by, where, params, tallies)
+    _aggregate_replayed(store, moment, by, where, params, tallies)
+    if by is None and not tallies:
+        tallies["all"] = _Tally()
+    rows = [tallies[g].row(g, g) for g in sorted(tallies, key=lambda g: (g is None, str(g)))]
+    if by is not None:
+        total = _Tally()
+        for t in tallies.values():
+            total.add(t)
+        rows.append(total.row("all", "all"))
+    return rows
+
+
+def _tally(tallies: dict, group) -> _Tally:
+    tally = tallies.get(group)
+    if tally is None:
+        tally = tallies[group] = _Tally()
+    return tally
+
+
+def _aggregate_cached(store: Store, by, where: list[str], params: dict, tallies: dict) -> None:
+    group = _SQL_GROUP[by]
+    condition = " AND ".join(["i.replay = 0", *where])
+    # For an issue read off its cache (replay = 0) an arrival or a plan never follows the
+    # resolution (such a step is refused), so "met by arrival, else by resolution" is a CASE.
+    # Each promise becomes one code per row (1 kept, 2 missed, 0 not decided or no promise);
+    # LIMIT -1 keeps SQLite from inlining the codes into every sum that reads them.
+    def code(due: str, met: str) -> str:
+        return f"CASE WHEN {due} IS NULL THEN 0 WHEN {met} IS NOT NULL THEN 1 + ({met} > {due}) WHEN {due} < :m THEN 2 ELSE 0 END"
+
+    met = {
+        "arrive": "CASE WHEN i.arrived_at <= :m THEN i.arrived_at WHEN i.resolved_at <= :m THEN i.resolved_at END",
+        "resolve": "CASE WHEN i.resolved_at <= :m THEN i.resolved_at END",
+        "plan": "CASE WHEN i.planned_at <= :m THEN i.planned_at WHEN i.resolved_at <= :m THEN i.resolved_at END",
+    }
+    counts = f"""
+        SELECT g, count(*) AS issues, sum(kind = 'problem') AS problems, sum(kind = 'wish') AS wishes,
+            {", ".join(f"sum({p} = 1) AS {p}_kept, sum({p} = 2) AS {p}_missed" for p in PROMISES)},
+            total(rating) AS rating_sum, count(rating) AS ratings
+        FROM (
+            SELECT {group} AS g, i.kind, {", ".join(f"{code(f'i.{p}_due', met[p])} AS {p}" for p in PROMISES)},
+                CASE WHEN i.rated_at <= :m THEN i.rating END AS rating
+            FROM issues i LEFT JOIN staff s ON s.id = i.handler_id WHERE {condition} LIMIT -1
+        ) GROUP BY g
+    """
+    for r in store.conn.execute(counts, params):
+        tally = _tally(tallies, r["g"])
+        tally.issues += r["issues"]
+        tally.problems += r["problems"]
+        tally.wishes += r["wishes"]
+        tally.rating_sum += int(r["rating_sum"])
+        tally.ratings += r["ratings"]
+        for p in PROMISES:
+            tally.kept[p] += r[f"{p}_kept"]
+            tally.missed[p] += r[f"{p}_missed"]
+    durations = f"""
+        SELECT {group} AS g,
+            CASE WHEN i.arrived_at <= :m THEN (julianday(i.arrived_at) - julianday(i.reported_at)) * 1440.0 END AS a,
+            CASE WHEN i.resolved_at <= :m THEN (julianday(i.resolved_at) - julianday(i.reported_at)) * 1440.0 END AS r
+        FROM issues i LEFT JOIN staff s ON s.id = i.handler_id
+        WHERE {condition} AND (i.arrived_at <= :m OR i.resolved_at <= :m)
+    """
+    for g, a, r in store.conn.execute(durations, params):
+        tally = tallies[g]
+        if a is not None:
+            tally.to_arrive.append(round(a, 3))
+        if r is not None:
+            tally.to_resolve.append(round(r, 3))
+
+
+def _aggregate_replayed(store: Store, moment: Moment, by, where: list[str], params: dict, tallies: dict) -> None:
+    sql = f"{ISSUE_SELECT} WHERE i.replay = 1 AND {' AND '.join(where)}"
+    rows = store.conn.execute(sql, params).fetchall()
+    for row, state, _ in moment.states(rows):
+        if by is None:
+            group = "all"
+        elif by == "tier":
+            group = state.tier
+        elif by == "handler":
+            group = state.handler
+        else:
+            group = row[by]
+        tally = _tally(tallies, group)
+        tally.issues += 1
+        tally.problems += row["kind"] == "problem"
+        tally.wishes += row["kind"] == "wish"
+        if state.rating is not None:
+            tally.rating_sum += state.rating
+            tally.ratings += 1
+        for outcome in moment.outcomes(row, state):
+            if outcome.state == "kept":
+                tally.kept[outcome.promise] += 1
+            elif outcome.state in ("missed", "overdue"):
+                tally.missed[outcome.promise] += 1
+        reported = from_db(row["reported_at"])
+        if state.arrived_at:
+            tally.to_arrive.append(round((from_db(state.arrived_at) - reported).total_seconds() / 60, 3))
+        if state.resolved_at:
+            tally.to_resolve.append(round((from_db(state.resolved_at) - reported).total_seconds() / 60, 3))

@@ -299,6 +299,11 @@ def main(argv=None) -> int:
 
     print(f"python {sys.version.split()[0]}, typer {typer.__version__}, SQLite {sqlite3.sqlite_version} (library); "
           f"data in {workdir}", flush=True)
+    # As `pip install .` does: redprop's bytecode compiled once, not on every command (this matters
+    # where PYTHONDONTWRITEBYTECODE is set, or the source folder is not writable).
+    import compileall
+
+    compileall.compile_dir(REPO / "redprop", quiet=1)
     bench = Bench(workdir, args.households, args.runs, args.import_runs)
     try:
         for name in args.only or SECTIONS:

@@ -4,6 +4,7 @@ Errors are translated at one edge, `RedpropGroup.invoke`: a RedpropError (or SQL
 locked after the busy timeout) becomes one line on stderr and its exit code.
 """
 
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -40,7 +41,10 @@ class RedpropGroup(TyperGroup):
         except sqlite3.OperationalError as error:
             if "locked" in str(error) or "busy" in str(error):
                 _fail("the database is busy with another worker's change; try again in a moment", ExitCode.DATABASE)
-            raise
+            # A damaged file, a full disk, or a bug: one line for the worker (set REDPROP_DEBUG=1 for the traceback).
+            if os.environ.get("REDPROP_DEBUG"):
+                raise
+            _fail(f"database error: {error} (nothing was written; REDPROP_DEBUG=1 shows where)", ExitCode.DATABASE)
         except BrokenPipeError:
             sys.stderr.close()
             raise typer.Exit(ExitCode.OK)

@@ -95,6 +95,7 @@ class Bench:
     households: int
     runs: int
     import_runs: int
+    issue_years: int = 3
     results: list = field(default_factory=list)
     _households_db: Optional[Path] = None
 
@@ -240,7 +241,10 @@ def visits_section(bench: Bench) -> None:
 
 @section("issues")
 def issues_section(bench: Bench) -> None:
-    """A year of 1,000,000 issues over the households: import, the morning list, single-issue commands, stats."""
+    """1,000,000 issues over three years: import, the morning list, single-issue commands, stats over the last year.
+
+    With `--issues-years 1` all of them fall in the year `stats` reads (the worst case).
+    """
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
@@ -249,7 +253,8 @@ def issues_section(bench: Bench) -> None:
 
     count = bench.households * 10
     now = datetime.now(ZoneInfo("Asia/Shanghai"))
-    csv_path = write_issues(bench.workdir / f"issues_{count}.csv", count, bench.households, now)
+    csv_path = write_issues(bench.workdir / f"issues_{count}_{bench.issue_years}y.csv", count, bench.households, now,
+                            years=bench.issue_years)
     db = bench.workdir / "issues.db"
     fresh_database(db)
     shutil.copyfile(bench.households_db(), db)
@@ -274,7 +279,8 @@ def issues_section(bench: Bench) -> None:
     year_ago = (now.date().replace(year=now.year - 1)).isoformat()
     stats = [*bench.redprop(db, "stats", "--from", year_ago, "--to", now.date().isoformat(), "--by", "category")]
     median = sorted(run_command(stats, bench.env) for _ in range(3))[1]
-    bench.figure(f"stats over a year ({count:,} issues)", f"{median:.2f} s (target < 2 s)", median < 2.0)
+    bench.figure(f"stats over the last year ({count:,} issues over {bench.issue_years} years)",
+                 f"{median:.2f} s (target < 2 s)", median < 2.0)
 
 
 def main(argv=None) -> int:
@@ -283,6 +289,7 @@ def main(argv=None) -> int:
     parser.add_argument("--households", type=int, default=100_000, help="Households in the roster (default 100,000).")
     parser.add_argument("--runs", type=int, default=15, help="Timed runs of each command (default 15).")
     parser.add_argument("--import-runs", type=int, default=7, help="Timed runs of each bulk import (default 7).")
+    parser.add_argument("--issues-years", type=int, default=3, help="Years the generated issues span (default 3).")
     parser.add_argument("--workdir", type=Path, help="Keep the generated data here (default: a temporary folder).")
     args = parser.parse_args(argv)
 
@@ -304,7 +311,7 @@ def main(argv=None) -> int:
     import compileall
 
     compileall.compile_dir(REPO / "redprop", quiet=1)
-    bench = Bench(workdir, args.households, args.runs, args.import_runs)
+    bench = Bench(workdir, args.households, args.runs, args.import_runs, args.issues_years)
     try:
         for name in args.only or SECTIONS:
             SECTIONS[name](bench)

@@ -1,4 +1,4 @@
-"""A district's year of residents' issues, as another system (a hotline) would export them.
+"""A district's residents' issues over three years, as another system (a hotline) would export them.
 
 Columns as `redprop issue import` reads them (报告时间, 类型, 类别, 渠道, 户号, 标题, 等级, 处理人,
 到场时间, 解决时间, 状态, 评分). Nearly all are long resolved, a few hundred are still open
@@ -22,9 +22,12 @@ TITLES = {
 CHANNELS = ["一站式窗口", "热线", "微信群", "许愿墙", "巡查", "走访"]
 
 
-def write_issues(path: Path, count: int, households: int, now: datetime, seed: int = 11, open_share: float = 0.0004) -> Path:
+def write_issues(path: Path, count: int, households: int, now: datetime, seed: int = 11, open_share: float = 0.0004,
+                 years: int = 3) -> Path:
+    """`count` issues spread over the last `years` years (a million is a district's history:
+    seed 002 counts 480 property complaints in a district in a year)."""
     rng = random.Random(seed)
-    year = timedelta(days=365).total_seconds()
+    span = timedelta(days=365 * years).total_seconds()
     fmt = "%Y-%m-%d %H:%M"
     with open(path, "w", encoding="utf-8", newline="") as f:
         out = csv.writer(f)
@@ -32,7 +35,7 @@ def write_issues(path: Path, count: int, households: int, now: datetime, seed: i
         for n in range(count):
             house = rng.randrange(households)
             b, u, r = address(house)
-            reported = now - timedelta(seconds=rng.random() * year + 600)
+            reported = now - timedelta(seconds=rng.random() * span + 600)
             category = rng.choice(list(TITLES))
             tier = rng.choices(["一般", "重大", "特殊复杂"], [90, 8, 2])[0]
             arrived = reported + timedelta(minutes=rng.expovariate(1 / 6))

@@ -27,7 +27,6 @@ class Column:
     zh: str
     en: str
     justify: str = "left"
-    wrap: bool = False  # free text (notes, titles) may wrap on a narrow terminal; keys and phones never
 
     def header(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
@@ -109,18 +108,30 @@ def print_csv(rows: list[dict], columns: list[Column]) -> None:
 
 
 def print_table(rows: list[dict], columns: list[Column], lang: str, title: str | None = None) -> None:
-    if not is_terminal():
-        if title:
-            print_text(title)
-        print_text(plain_table(rows, columns, lang))
-        return
+    """A Rich table on a terminal wide enough for it; otherwise plain aligned text.
+
+    Rich squeezes a table that does not fit until dates and names break over several lines;
+    plain text keeps every cell whole (the terminal wraps long lines, nothing is lost).
+    """
+    plain = plain_table(rows, columns, lang)
+    if is_terminal():
+        import shutil
+
+        natural = max(_width(line) for line in plain.splitlines()) + len(columns) + 4  # Rich's borders and padding
+        if natural <= shutil.get_terminal_size().columns:
+            return _print_rich(rows, columns, lang, title)
+    if title:
+        print_text(title)
+    print_text(plain)
+
+
+def _print_rich(rows: list[dict], columns: list[Column], lang: str, title: str | None) -> None:
     from rich.console import Console
     from rich.table import Table
 
     table = Table(title=title, header_style="bold")
     for c in columns:
-        # On a narrow terminal free text wraps at words; other cells fold rather than vanish.
-        table.add_column(c.header(lang), justify=c.justify, overflow="fold", ratio=2 if c.wrap else None)
+        table.add_column(c.header(lang), justify=c.justify, no_wrap=True)
     for row in rows:
         table.add_row(*(_cell(row.get(c.key)) for c in columns))
     Console().print(table)

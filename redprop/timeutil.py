@@ -8,7 +8,7 @@ They are shown in the community's time zone. Dates (moved in, joined a group) ar
 Workers type times after the fact in whatever form their hands know; `parse_instant`
 accepts ISO 8601, `2026-11-20 9:30`, `2026/11/20 9:30`, `2026/9/5 9:30` (Excel's Chinese
 default), `2026年11月20日 9:30`, `11/20/2026 09:30:00 AM`, `today 9:30`, `昨天 14:00`,
-`2h ago`, `3天前` and `now`. Nothing here reads the clock: `now` is always passed in.
+`2h ago`, `3天前`, a bare `9:30` (today) and `now`. Nothing here reads the clock: `now` is always passed in.
 """
 
 import re
@@ -81,6 +81,11 @@ def parse_instant(text: str, *, now: datetime, tz: tzinfo, relative: bool = True
         raise InvalidValue(f"{raw!r} is relative to today; a file needs the date itself (2026-11-20 9:30)")
     if lower in _NOW:
         return now
+    clock = _CLOCK.match(lower)
+    if clock:  # a bare 9:34 is today's
+        if not relative:
+            raise InvalidValue(f"{raw!r} has no date; a file needs the date itself (2026-11-20 9:30)")
+        return _local(now.astimezone(tz).date(), _make_time(clock.group(1), clock.group(2), None, None, raw), tz)
     ago = _AGO.match(lower)
     if ago:
         minutes = float(ago.group(1)) * _UNIT_MINUTES[ago.group(2)]

@@ -336,3 +336,9 @@ def test_household_show_at_a_past_moment_lists_who_lived_there_then(estate, run,
     now = run_json("household", "show", "8-1-201")
     assert [r["name"] for r in then["residents"]] == ["李小红", "李大壮"]
     assert [r["name"] for r in now["residents"]] == ["李小红"]
+
+
+def test_a_bare_clock_time_is_today(estate, run, run_json):
+    assert run("visit", "log", "8-1-101", "--by", "刘磊", "--at", "0:01").exit_code == 0
+    at = run_json("visit", "list", "--household", "8-1-101")[0]["at"]
+    assert at[11:16] == "00:01" and at[:10] == datetime.now(SHANGHAI).date().isoformat()

@@ -20,7 +20,7 @@ HOUSEHOLD_COLUMNS = [
     Column("members", "人口", "People", "right"),
     Column("moved_in_on", "入住", "Moved in"),
     Column("moved_out_on", "迁出", "Moved out"),
-    Column("note", "备注", "Note", wrap=True),
+    Column("note", "备注", "Note"),
 ]
 RESIDENT_COLUMNS = [
     Column("household", "户号", "Address"),

@@ -17,8 +17,8 @@ VISIT_COLUMNS = [
     Column("by", "走访人", "By"),
     Column("kind_label", "方式", "Kind"),
     Column("outcome_label", "结果", "Outcome"),
-    Column("need", "需求", "Need", wrap=True),
-    Column("note", "备注", "Note", wrap=True),
+    Column("need", "需求", "Need"),
+    Column("note", "备注", "Note"),
 ]
 DUE_COLUMNS = [
     Column("alert", "!", "!"),

@@ -35,7 +35,7 @@ CARD = [
     Column("reported", "报告时间", "Reported"),
     Column("escalation_text", "联席会议", "Joint meeting"),
     Column("rating", "评价", "Rating"),
-    Column("description", "描述", "Description", wrap=True),
+    Column("description", "描述", "Description"),
 ]
 DEADLINE_COLUMNS = [
     Column("promise_label", "承诺", "Promise"),

@@ -33,8 +33,8 @@ from redprop.db import Store
 from redprop.errors import InvalidValue, RedpropError
 from redprop.importing import Field, ImportResult, finish, read_rows
 from redprop.issues import (
-    CHANNELS, FINISHED, KINDS, STATUSES, Step, get_issue_row, history, imported_steps, load_categories, open_long,
-    replay, write_steps,
+    CHANNELS, FINISHED, IMPORTED_NOTE, KINDS, STATUSES, Step, get_issue_row, history, imported_steps, load_categories,
+    open_long, replay, write_steps,
 )
 from redprop.policy import PROMISES, TIER_CODES, TIERS, TermsCache
 from redprop.timeutil import parse_instant, show_time, to_db
@@ -413,7 +413,11 @@ def _insert(w: _Writer, conn, fresh: list) -> None:
             fixed = spans[(policy_id, v["tier"])]
             start = datetime.fromisoformat(reported)  # UTC: a sum of it prints as the stored form
             if fixed is not None:
-                dues = tuple((start + span).isoformat() if span is not None else None for span in fixed)
+                try:
+                    dues = tuple((start + span).isoformat() if span is not None else None for span in fixed)
+                except OverflowError:  # only a policy stored before `policy set` capped promises
+                    raise InvalidValue("a deadline of the promise in force falls past the calendar's end;"
+                                       " correct the promise with `redprop policy set`") from None
             else:
                 computed = terms.get(policy_id).base_deadlines(v["tier"], start)
                 dues = tuple(to_db(computed[p]) if computed[p] else None for p in PROMISES)
@@ -474,9 +478,11 @@ def _update(store: Store, issue_id: int, v: dict, now: datetime, c: _Cleaner, ro
     wanted: list[Step] = []
     problems = []
     if handler and handler != state.handler:
-        wanted.append(Step("assign", max(v["reported_at"], state.last_step_at), stamp, staff=handler))
+        # the file tells history: its handler may have left since (no check of staff.active, as for new rows)
+        wanted.append(Step("assign", max(v["reported_at"], state.last_step_at), stamp, staff=handler,
+                           staff_id=c.staff[handler]))
     if v["planned_at"] and not state.planned_at:
-        wanted.append(Step("plan", v["planned_at"], stamp, by=handler, note="imported"))
+        wanted.append(Step("plan", v["planned_at"], stamp, by=handler, note=IMPORTED_NOTE))
     if v["arrived_at"] and not state.arrived_at:
         wanted.append(Step("arrive", v["arrived_at"], stamp, by=handler))
     elif v["arrived_at"] and v["arrived_at"] != state.arrived_at:

@@ -32,6 +32,7 @@ help-desk SLA engines do), so a hasty resolution that failed is late only by the
 really lost.
 """
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -42,6 +43,7 @@ from redprop.policy import PROMISES, WAITING_CODES, TermsCache
 from redprop.timeutil import from_db, show_local_iso, show_time, to_db
 
 BACKDATED_AFTER = timedelta(hours=1)
+IMPORTED_NOTE = "imported"  # the note on steps an import told; timelines label it in the chosen language
 LONG_OPEN = timedelta(days=7)  # issues resolved later than this after their report are flagged `open_long`
 
 KINDS = Catalogue("kind", [
@@ -224,6 +226,16 @@ class State:
             self._end_hold(at)
         elif action == "escalate":
             self._refuse_if_finished()
+            if step.meeting_at and step.meeting_at < self.reported_at:
+                raise InvalidValue(
+                    f"the meeting ({self._when(step.meeting_at)}) is before it was reported ({self._when(self.reported_at)})"
+                )
+            meeting = step.meeting_at or (self.escalation or {}).get("meeting_at")
+            if step.decision and meeting and at < meeting:
+                raise InvalidValue(
+                    f"the decision is dated {self._when(at)}, before the meeting it decides ({self._when(meeting)});"
+                    " record it with --at after the meeting"
+                )
             self.replay = True
             escalation = dict(self.escalation or {"at": at})
             for key in ("parties", "meeting_at", "decision"):
@@ -351,7 +363,7 @@ def imported_steps(facts) -> list[Step]:
     same keys from an import row."""
     reported, stamp = facts["reported_at"], facts["recorded_at"]
     handler, handler_id = facts["handler"], facts["handler_id"]
-    steps = [Step("open", reported, stamp, value=facts["tier"], note="imported")]
+    steps = [Step("open", reported, stamp, value=facts["tier"], note=IMPORTED_NOTE)]
     if handler_id is not None:
         steps.append(Step("assign", reported, stamp, staff=handler, staff_id=handler_id))
     for action, column in (("arrive", "arrived_at"), ("plan", "planned_at"), ("resolve", "resolved_at"),
@@ -449,8 +461,6 @@ class Moment:
         return results
 
     def _paused_deadline(self, row, state: State, promise: str, limit: str) -> str | None:
-        from redprop.worktime import add_working_time
-
         terms = self.terms.get(row["policy_id"])
         spans = [(start, end) for status, start, end in state.holds if status in terms.pause_statuses]
         if promise == "resolve":
@@ -458,7 +468,7 @@ class Moment:
         spans = [(from_db(s), from_db(e) if e else None) for s, e in spans if s < limit]
         if not spans:
             return self.base_deadlines(row, state.tier)[promise]
-        due = add_working_time(from_db(row["reported_at"]), terms.span(state.tier, promise), terms.schedule, tuple(spans))
+        due = terms.deadline(state.tier, promise, from_db(row["reported_at"]), tuple(spans))
         return to_db(due) if due is not None else None
 
     def minutes(self, text: str) -> int:
@@ -536,7 +546,7 @@ def step_record(step: Step, tz) -> dict:
         "backdated": backdated(step.recorded_at, step.at),
         "by": step.by,
         "to": step.staff,
-        "value": step.value,
+        "value": json.loads(step.value) if step.action == "note" and step.value else step.value,
         "meeting_at": show_local_iso(step.meeting_at, tz),
         "decision": step.decision,
         "note": step.note,
@@ -577,12 +587,16 @@ class NewIssue:
     description: str | None = None
 
 
-def staff_id(conn, name: str | None) -> int | None:
+def staff_id(conn, name: str | None, *, handler: bool = False) -> int | None:
+    """The staff member's id. With `handler`, they are to be handed an issue: only someone still
+    in post can be (a step done *by* someone since gone may still be typed in after the fact)."""
     if not name:
         return None
-    row = conn.execute("SELECT id FROM staff WHERE name = ?", (name.strip(),)).fetchone()
+    row = conn.execute("SELECT id, active FROM staff WHERE name = ?", (name.strip(),)).fetchone()
     if row is None:
         raise NotFound(f"no staff member {name.strip()!r} (see `redprop staff list`)")
+    if handler and not row["active"]:
+        raise InvalidValue(f"{name.strip()} is no longer active; assign it to someone in post (see `redprop staff list`)")
     return row["id"]
 
 
@@ -601,7 +615,7 @@ def open_issue(store: Store, new: NewIssue, at: datetime, now: datetime, *, by: 
         if new.household:
             household = get_household(store, new.household)
             household_id, building, grid = household["id"], household["building"], household["grid"]
-        by_id, to_id = staff_id(conn, by), staff_id(conn, to)
+        by_id, to_id = staff_id(conn, by), staff_id(conn, to, handler=True)
         policy_id, terms = terms_cache.in_force(at)
         reported = to_db(at)
         issue_id = conn.execute(
@@ -639,7 +653,7 @@ def write_steps(conn, tz, issue_id: int, steps: list[Step], terms_cache: TermsCa
         if step.by_id is None and step.by:
             step.by_id = staff_id(conn, step.by)
         if step.staff_id is None and step.staff:
-            step.staff_id = staff_id(conn, step.staff)
+            step.staff_id = staff_id(conn, step.staff, handler=True)
     state = _checked_replay(row, past, steps, tz)
     _insert_steps(conn, issue_id, steps)
     _write_cache(conn, row, state, terms_cache)
@@ -745,8 +759,10 @@ def edit_issue(store: Store, issue_id: int, edits: IssueEdits, tier: str | None,
             conn.execute(
                 f"UPDATE issues SET {', '.join(f'{k} = ?' for k in columns)} WHERE id = ?", (*columns.values(), row["id"])
             )
-            changed = ", ".join(f"{k}: {row[k] if k != 'household' else row['household_key']} → {v}" for k, v in given.items())
-            note = Step("note", to_db(max(now, from_db(row["reported_at"]))), to_db(now), by=by, note=f"corrected {changed}")
+            # what changed, {field: [was, now]}, in the step's value: timelines label it in the chosen language
+            changed = {k: [row[k] if k != "household" else row["household_key"], v] for k, v in given.items()}
+            note = Step("note", to_db(max(now, from_db(row["reported_at"]))), to_db(now), by=by,
+                        value=json.dumps(changed, ensure_ascii=False))
             write_steps(conn, store.tz, issue_id, [note], TermsCache(store))
     if tier is not None:
         add_steps(store, issue_id, [Step("retier", to_db(at), to_db(now), by=by, value=tier)])

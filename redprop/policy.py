@@ -48,6 +48,7 @@ _WEEKDAY_WORDS = {
     "周天": 6, "星期天": 6,
 }
 NONE_WORDS = {"", "none", "no", "off", "-", "—", "无", "不限"}
+MAX_PROMISE_DAYS = 90  # a longer promise is no promise; it also keeps deadline arithmetic in range
 ROUND_THE_CLOCK_WORDS = NONE_WORDS | {"always", "24h", "24/7", "全天", "全天候"}
 
 TIER_CODES = Catalogue("tier", [
@@ -103,6 +104,10 @@ class Duration:
         """The counted time this duration stands for under `schedule` (None: round the clock)."""
         day = working_day_length(schedule) if schedule is not None else timedelta(days=1)
         return self.days * day + timedelta(minutes=self.minutes)
+
+    def too_long(self) -> bool:
+        """Longer than MAX_PROMISE_DAYS days, a day counted as 24 hours (a working day under working hours)."""
+        return self.days * 1440 + self.minutes > MAX_PROMISE_DAYS * 1440
 
 
 def parse_duration(text: str) -> Duration:
@@ -190,18 +195,28 @@ class Terms:
 
     def base_deadlines(self, tier: str, reported_at: datetime) -> dict[str, datetime | None]:
         """Each promise's deadline for `tier` counted from the report, before any pause."""
+        return {promise: self.deadline(tier, promise, reported_at) for promise in PROMISES}
+
+    def deadline(self, tier: str, promise: str, reported_at: datetime, pauses: tuple = ()) -> datetime | None:
+        """When `promise` falls due for `tier`, the clock stopped during `pauses`; None when there is
+        no such promise, or an open pause stops the clock. A schedule that (nearly) never works, or a
+        deadline past the calendar's end, is a one-line InvalidValue. `policy set` refuses what it can
+        foresee from when a policy comes into force; this guards the rest (holidays listed years
+        ahead, a pause of years, a policy stored before those checks)."""
         from redprop.worktime import add_working_time
 
-        dues = {}
-        for promise in PROMISES:
-            span = self.span(tier, promise)
-            if span is None:
-                dues[promise] = None
-            elif self.schedule is None:
-                dues[promise] = reported_at + span
-            else:
-                dues[promise] = add_working_time(reported_at, span, self.schedule)
-        return dues
+        span = self.span(tier, promise)
+        if span is None:
+            return None
+        try:
+            if self.schedule is None and not pauses:
+                return reported_at + span
+            return add_working_time(reported_at, span, self.schedule, pauses)
+        except (ValueError, OverflowError) as e:
+            raise InvalidValue(
+                f"the promise in force ({self.name or 'unnamed'}) gives no {promise} deadline for a {tier} issue"
+                f" reported {reported_at:%Y-%m-%d}: {e}; see `redprop policy show` and correct it with `redprop policy set`"
+            ) from None
 
 
 def terms_from_json(text: str, tz: ZoneInfo) -> Terms:
@@ -243,7 +258,10 @@ def policy_model():
         def _duration(cls, value):
             if value is None or str(value).strip().lower() in NONE_WORDS:
                 return None
-            return str(parse_duration(str(value)))
+            duration = parse_duration(str(value))
+            if duration.too_long():
+                raise ValueError(f"{value!r} is longer than {MAX_PROMISE_DAYS} days, the longest promise redprop keeps")
+            return str(duration)
 
     class Policy(BaseModel):
         model_config = ConfigDict(extra="forbid")
@@ -275,6 +293,8 @@ def policy_model():
                 return []
             items = re.split(r"[,，、\s]+", value.strip()) if isinstance(value, str) else list(value)
             days = {parse_weekday(v) for v in items if str(v).strip()}
+            if len(days) == len(WEEKDAYS):
+                raise ValueError("every day of the week would be a rest day; keep at least one working day")
             return [w for w in WEEKDAYS if w in days]
 
         @field_validator("pause_statuses", mode="before")
@@ -326,10 +346,18 @@ def validate_policy(document: dict) -> dict:
         policy = policy_model().model_validate(document)
     except ValidationError as e:
         first = e.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
         reason = first["msg"].removeprefix("Value error, ")
-        raise InvalidValue(f"policy {where}: {reason}" if where else f"policy: {reason}") from None
+        raise InvalidValue(f"{_option_of(first['loc'])}: {reason}") from None
     return json.loads(policy.model_dump_json())
+
+
+def _option_of(loc: tuple) -> str:
+    """The `policy set` option a faulty field of the document came from: ('major', 'resolve') → --resolve major."""
+    if not loc:
+        return "policy"
+    if loc[0] in TIERS and len(loc) > 1:
+        return f"--{loc[1]} {loc[0]}"
+    return {"pause_statuses": "--pause", "chinese_calendar": "--chinese-calendar"}.get(loc[0], f"--{loc[0]}")
 
 
 def policy_in_force(store, at: datetime) -> tuple[int, str, str]:
@@ -412,6 +440,8 @@ def parse_promise_options(promise: str, specs: list[str]) -> dict:
             chosen = [TIER_CODES.resolve(tier)] if tier.strip().lower() not in ("all", "全部") else list(TIERS)
         else:
             value, chosen = spec, list(TIERS)
+        if not value.strip():  # an empty value is more likely a slip than a wish to drop the promise
+            raise InvalidValue(f"--{promise} {spec!r} is empty; use 'none' to remove the promise")
         for tier in chosen:
             result[(tier, promise)] = value.strip()
     return result
@@ -422,6 +452,10 @@ def set_policy(store, changes: PolicyChanges, effective_at: datetime, now: datet
     """Append a policy version: the one in force at `effective_at` (or 5341 with `reset`) with the changes."""
     from redprop.timeutil import to_db
 
+    for key, option in _TEXT_OPTIONS.items():
+        value = getattr(changes, key)
+        if value is not None and not value.strip():
+            raise InvalidValue(f"{option} is empty; use 'none' to remove" if key != "name" else "--name is empty")
     _, current, _ = policy_in_force(store, effective_at)
     document = dict(DEFAULT_POLICY) if reset else {**DEFAULT_POLICY, **json.loads(current)}
     for tier in TIERS:
@@ -438,6 +472,7 @@ def set_policy(store, changes: PolicyChanges, effective_at: datetime, now: datet
             value = _dates(value, key, now.date())
         document[key] = value
     checked = validate_policy(document)
+    _check_countable(checked, effective_at, store.tz)
     with store.write() as conn:
         policy_id = conn.execute(
             "INSERT INTO policies (effective_at, recorded_at, terms, note) VALUES (?, ?, ?, ?)",
@@ -445,6 +480,35 @@ def set_policy(store, changes: PolicyChanges, effective_at: datetime, now: datet
         ).lastrowid
     row = store.conn.execute("SELECT * FROM policies WHERE id = ?", (policy_id,)).fetchone()
     return _policy_dict(row, store.tz)
+
+
+_TEXT_OPTIONS = {"name": "--name", "hours": "--hours", "weekend": "--weekend", "holidays": "--holidays",
+                 "workdays": "--workdays", "pause_statuses": "--pause"}
+
+
+def _check_countable(document: dict, effective_at: datetime, tz: ZoneInfo) -> None:
+    """Refuse a policy under which deadlines cannot be counted from when it comes into force:
+    working hours whose rest days and holidays leave no working time for years, or a promise
+    so long under short working hours that it runs out of calendar (worktime walks 3 years)."""
+    terms = terms_from_json(json.dumps(document), tz)
+    if terms.schedule is None:
+        return
+    from redprop.worktime import add_working_time
+
+    try:
+        add_working_time(effective_at, timedelta(minutes=1), terms.schedule)
+    except ValueError:
+        raise InvalidValue(
+            f"--holidays/--weekend: no working time at all in the 3 years from {effective_at:%Y-%m-%d}; keep some working days"
+        ) from None
+    for (tier, promise), duration in sorted(terms.durations.items()):
+        try:
+            add_working_time(effective_at, duration.span(terms.schedule), terms.schedule)
+        except (ValueError, OverflowError):
+            raise InvalidValue(
+                f"--{promise} {tier}={duration}: too long to count under working hours {','.join(document['hours'])}"
+                f" and these rest days (no deadline within 3 years)"
+            ) from None
 
 
 def _dates(text: str, what: str, today: date) -> list[str]:

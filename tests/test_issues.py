@@ -166,6 +166,17 @@ def test_unknown_issue_and_unknown_staff(estate, run, run_json):
     one_line_error(run("issue", "open", *OPEN, "--household", "99-1-101", "--title", "x"), 3, "no household 99-1-101")
 
 
+def test_an_issue_cannot_go_to_someone_no_longer_active(estate, run, run_json):
+    assert run("staff", "add", "王芳", "--role", "物业人员", "--inactive").exit_code == 0
+    issue = open_issue(run_json, "2026-11-16 09:00")["id"]
+    one_line_error(run("issue", "assign", issue, "--to", "王芳"), 4, "王芳 is no longer active")
+    one_line_error(run("issue", "open", *OPEN, "--place", "东门", "--title", "x", "--to", "王芳"), 4, "王芳 is no longer active")
+    assert run_json("issue", "show", issue)["handler"] is None
+    assert [r["id"] for r in run_json("issue", "list", "--status", "all")] == [issue], "nothing opened"
+    # what someone since gone did may still be typed in after the fact
+    assert run_json("issue", "arrive", issue, "--by", "王芳", "--at", "2026-11-16 09:04")["status"] == "on_site"
+
+
 @pytest.mark.parametrize("args, code, words", [
     (["--title", "x"], 4, "--household"),
     (["--place", "东门", "--title", " "], 4, "title"),
@@ -195,6 +206,16 @@ def test_other_impossible_steps(resolved_issue, estate, run, run_json):
     one_line_error(run("issue", "plan", fresh, "--note", " "), 4, "plan needs")
 
 
+def test_wait_offers_only_what_it_accepts(estate, run, run_json):
+    issue = open_issue(run_json, "2026-11-16 09:00")["id"]
+    unknown = run("issue", "wait", issue, "--for", "lunch")
+    one_line_error(unknown, 4, "waiting_resident", "waiting_parts")
+    assert "escalated" not in unknown.stderr and "联席会议" not in unknown.stderr
+    for meeting in ("escalated", "联席会议"):
+        one_line_error(run("issue", "wait", issue, "--for", meeting), 4, "use `issue escalate`")
+    assert run_json("issue", "wait", issue, "--for", "配件", "--at", "2026-11-16 09:10")["status"] == "waiting_parts"
+
+
 def test_a_late_entry_that_contradicts_a_later_step_is_refused(resolved_issue, run, run_json):
     # resolved at 09:20 already; a resolution typed in now for 09:10 would make that one impossible
     one_line_error(run("issue", "resolve", resolved_issue, "--at", "2026-11-16 09:10"), 4, "09:20")
@@ -216,7 +237,11 @@ def test_a_low_rating_reopens(resolved_issue, run, run_json):
     # the resolution clock resumes where it stopped: 10 min were left at 09:20, they run from 10:00
     assert outcome(record, "resolve")["due_at"] == local("2026-11-16 10:10")
     assert outcome(record, "arrive")["state"] == "kept"
-    assert [s["action"] for s in run_json("issue", "show", resolved_issue)["steps"]][-2:] == ["rate", "reopen"]
+    steps = run_json("issue", "show", resolved_issue)["steps"]
+    assert [(s["action"], s["value"], s["note"]) for s in steps][-2:] == [("rate", "2", "灯又坏了"), ("reopen", "2", None)]
+    timeline = run("issue", "show", resolved_issue).stdout
+    assert "评价 2/5" in timeline and "rating" not in timeline, "labels in the chosen language"
+    assert "rating 2/5" in run("--lang", "en", "issue", "show", resolved_issue).stdout
     again = run_json("issue", "resolve", resolved_issue, "--at", "2026-11-16 10:30")
     assert (outcome(again, "resolve")["state"], outcome(again, "resolve")["late_minutes"]) == ("missed", 20)
     before = run_json("issue", "show", resolved_issue, "--at", "2026-11-16 09:30")
@@ -252,6 +277,20 @@ def test_escalation_with_meeting_and_decision(estate, run, run_json):
     assert "联席会议" in text and "改种低矮灌木" in text and "派出所" in text
 
 
+def test_escalation_dates_that_cannot_be(estate, run, run_json):
+    issue = open_issue(run_json, "2026-11-16 09:00", title="楼前种树纠纷", tier="complex", category="绿化", to="姜红华")["id"]
+    one_line_error(run("issue", "escalate", issue, "--meeting", "2026-11-15 15:00", "--at", "2026-11-16 11:00"), 4,
+                   "the meeting (2026-11-15 15:00) is before it was reported")
+    run_json("issue", "escalate", issue, "--meeting", "2026-11-18 15:00", "--at", "2026-11-16 11:00")
+    one_line_error(run("issue", "escalate", issue, "--decision", "改种灌木", "--at", "2026-11-17 10:00"), 4,
+                   "before the meeting it decides (2026-11-18 15:00)")
+    one_line_error(run("issue", "escalate", issue, "--meeting", "2026-11-20 15:00", "--decision", "改种灌木",
+                       "--at", "2026-11-18 16:00"), 4, "before the meeting it decides (2026-11-20 15:00)")
+    assert run_json("issue", "show", issue)["escalation"]["decision"] is None
+    decided = run_json("issue", "escalate", issue, "--decision", "改种灌木", "--at", "2026-11-18 16:30")
+    assert decided["escalation"]["decision"] == "改种灌木"
+
+
 def test_escalation_pauses_the_clock_when_the_policy_says_so(estate, run, run_json):
     assert run("policy", "set", "--pause", "escalated", "--from", "2026-11-01").exit_code == 0
     issue = open_issue(run_json, "2026-11-16 09:00", tier="complex", category="绿化", to="姜红华")["id"]
@@ -283,11 +322,16 @@ def test_a_change_of_tier_is_a_dated_step(estate, run, run_json):
     one_line_error(run("issue", "edit", issue, "--tier", "major"), 4, "already major")
 
 
-def test_corrections_are_noted(estate, run_json):
+def test_corrections_are_noted(estate, run, run_json):
     issue = open_issue(run_json, "2026-11-16 09:00")["id"]
     edited = run_json("issue", "edit", issue, "--title", "三楼楼道灯坏了", "--category", "设施")
     assert edited["title"] == "三楼楼道灯坏了" and edited["category"] == "facilities"
-    assert "corrected" in run_json("issue", "show", issue)["steps"][-1]["note"]
+    note = run_json("issue", "show", issue)["steps"][-1]
+    assert (note["action"], note["note"]) == ("note", None)
+    assert note["value"] == {"title": ["楼道灯坏了", "三楼楼道灯坏了"], "category": ["repair", "facilities"]}
+    assert "更正 标题：楼道灯坏了 → 三楼楼道灯坏了，类别：报修 → 设施" in run("issue", "show", issue).stdout
+    assert "corrected Title: 楼道灯坏了 → 三楼楼道灯坏了, Category: Repairs → Facilities" in run(
+        "--lang", "en", "issue", "show", issue).stdout
 
 
 # ---------------------------------------------------------------------------------------
@@ -399,6 +443,9 @@ def test_import_with_own_due_times_and_the_promise(estate, run, run_json, tmp_pa
     assert dogs["status"] == "resolved"
     again = run("issue", "import", path)
     assert again.stdout.strip() == "added 0, updated 0, unchanged 4, refused 0"
+    timeline = run("issue", "show", pipe["id"]).stdout
+    assert "热线/服务点；导入" in timeline and "imported" not in timeline, "labels in the chosen language"
+    assert "; imported" in run("--lang", "en", "issue", "show", pipe["id"]).stdout
 
 
 def test_import_refuses_contradictory_rows_with_their_numbers(estate, run, run_json, tmp_path):
@@ -524,6 +571,20 @@ def test_stats_as_things_stood_and_by_date(history, run, run_json):
     table = run("stats", "--by", "tier", "--at", "2026-11-18 00:00")
     assert "80% (4/5)" in table.stdout and "合计" in table.stdout and "特殊复杂" in table.stdout
     one_line_error(run("stats", "--by", "colour"), 4, "--by takes one of")
+
+
+def test_stats_csv_carries_plain_numbers(history, run):
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(run("stats", "--by", "tier", "--at", "2026-11-18 00:00", "--format", "csv").stdout)))
+    assert [r["group"] for r in rows] == ["complex", "major", "normal", "all"]
+    total = rows[-1]
+    assert (total["label"], total["problems"], total["wishes"]) == ("合计", "4", "1")
+    assert (total["arrive_kept"], total["arrive_missed"], total["arrive_kept_share"]) == ("4", "1", "0.8")
+    assert (total["median_arrive_minutes"], total["median_resolve_minutes"], total["average_rating"]) == ("3.0", "75.0", "3.33")
+    assert rows[0]["resolve_kept_share"] == "" and rows[0]["median_resolve_minutes"] == "", "none: blank, not —"
+    assert not any("%" in v or "—" in v for r in rows for v in r.values())
 
 
 def test_steps_added_to_an_imported_issue_keep_what_the_import_told(estate, run, run_json, tmp_path):

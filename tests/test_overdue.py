@@ -108,18 +108,41 @@ def test_piped_plain_text_grouped_by_handler(scene, run):
     lines = text.splitlines()
     assert lines[0] == "测试小区 超时清单 · 2026-11-16 10:00"
     start = lines.index("== 超时未办 (3) ==")
-    assert lines[start + 1].split() == ["处理人", "编号", "承诺", "期限", "超时", "地点", "标题", "等级", "状态", "片区"]
+    assert lines[start + 1].split() == ["处理人", "编号", "承诺", "期限", "超时", "地点", "标题", "等级", "状态", "片区人员"]
     # 刘磊's part first (the latest issue is his), his name on its first row; then the unassigned one
     # with the staff covering that area
     assert lines[start + 3].split() == ["刘磊", "#1", "到场+", "2026-11-16", "07:05", "2h", "55m", "8-2-301", "楼道灯坏了", "一般", "已派单"]
     assert lines[start + 4].split() == ["#2", "解决", "2026-11-16", "08:30", "1h", "30m", "8-2-301", "水管漏水", "一般", "已到场"]
     assert lines[start + 5] == ""
     assert lines[start + 6].split() == ["未派单", "#3", "到场", "2026-11-16", "09:05", "55m", "3栋门口", "消防通道被占", "重大", "待派单", "姜红华"]
-    soon = lines.index("== 60 分钟内到期 (2) ==")
+    assert lines[start + 7] == "+ 还有其他承诺也已超时（表中列出最早到期的一项）", "what 到场+ means"
+    soon = lines.index("== 1h 内到期 (2) ==")
     assert lines[soon + 3].split()[:3] == ["郭涛", "#4", "解决"] and lines[soon + 5].split()[:3] == ["姜红华", "#5", "书面方案"]
-    assert lines[-1] == "合计：超时 3 件（到场 2，解决 2，方案 0；未派单 1），即将到期 2 件，待走访 0 户（升级 0）"
+    assert lines[-1] == "合计：超时 3 件（其中未按时到场 2 件、未按时解决 2 件；未派单 1 件），即将到期 2 件，待走访 0 户（升级 0）"
     english = run("--lang", "en", "overdue", "--at", AT).stdout
-    assert "Unassigned" in english and english.splitlines()[-1].startswith("Summary: 3 overdue")
+    assert "Unassigned" in english and "+ another promise of the issue is overdue too" in english
+    assert english.splitlines()[-1] == (
+        "Summary: 3 overdue (of these, 2 not on site in time, 2 not resolved in time; 1 unassigned),"
+        " 2 due soon, 0 visits due (0 escalated)")
+
+
+def test_everyone_covering_a_place_or_a_household_is_named(scene, run):
+    for name, role in (("周建军", "楼栋长"), ("李梅", "网格员"), ("陈刚", "网格员")):
+        assert run("staff", "add", name, "--role", role, "--covers", "3").exit_code == 0
+    assert run("group", "join", "3-1-201", "独居老人", "--since", "2026-11-01").exit_code == 0
+    lines = run("overdue", "--at", AT).stdout.splitlines()
+    unassigned = next(line for line in lines if line.startswith("未派单"))
+    assert unassigned.endswith("待派单  李梅, 陈刚, 周建军, 姜红华"), "every area staff member, not the first two"
+    visits = lines.index("== 待走访 (1) ==")
+    assert lines[visits + 1].split()[-1] == "全部责任人"
+    household = lines[visits + 3]
+    assert household.startswith("李梅 ") and household.endswith("李梅, 陈刚, 周建军"), "the building leader sees 3-1-201 too"
+
+
+def test_the_due_soon_window_is_shown_as_a_duration(scene, run):
+    text = run("overdue", "--at", AT, "--soon", "1d").stdout
+    assert "== 1d 内到期 (2) ==" in text
+    assert "== Due within 1h 30m (2) ==" in run("--lang", "en", "overdue", "--at", AT, "--soon", "90m").stdout
 
 
 def test_table_on_a_terminal(scene, run, monkeypatch):
@@ -169,8 +192,9 @@ def test_overdue_on_an_empty_database(db, run):
     result = run("overdue", "--check", "--format", "json")
     assert result.exit_code == 0
     assert json.loads(result.stdout)["summary"]["overdue"] == 0
-    bad = run("overdue", "--soon", "soon")
-    assert bad.exit_code == 4 and bad.stderr.startswith("redprop: --soon")
+    for soon in ("soon", "99999999d"):
+        bad = run("overdue", "--soon", soon)
+        assert bad.exit_code == 4 and bad.stderr.startswith("redprop: --soon") and bad.stderr.count("\n") == 1
 
 
 def test_a_past_moment_finds_issues_resolved_soon_after_and_long_after(db, run, run_json):

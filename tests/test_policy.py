@@ -248,8 +248,11 @@ def test_pauses_count_only_working_time(office_hours, run, run_json):
 # bad input: one line, exit 4, nothing changed
 
 
+EVERY_DAY = "mon,tue,wed,thu,fri,sat,sun"
+
+
 @pytest.mark.parametrize("args, words", [
-    (["--resolve", "normal=abc"], "normal.resolve"),
+    (["--resolve", "normal=abc"], "--resolve normal: 'abc' is not a duration"),
     (["--resolve", "urgent=1h"], "unknown tier"),
     (["--hours", "09:00-08:00"], "hours"),
     (["--hours", "9 to 5"], "working hours"),
@@ -258,9 +261,57 @@ def test_pauses_count_only_working_time(office_hours, run, run_json):
     (["--holidays", "2026-02-30"], "not a real date"),
     (["--holidays", "2026-11-23", "--workdays", "2026-11-23"], "both"),
     ([], "nothing to change"),
+    # promises and schedules under which no deadline can be counted
+    (["--arrive", "99999999d"], "--arrive normal: '99999999d' is longer than 90 days"),
+    (["--resolve", "major=2161h"], "--resolve major: '2161h' is longer than 90 days"),
+    (["--hours", "08:00-18:00", "--plan", "complex=1000d"], "--plan complex: '1000d' is longer than 90 days"),
+    (["--hours", "08:00-18:00", "--weekend", EVERY_DAY], "--weekend: every day of the week would be a rest day"),
+    (["--hours", "08:00-08:01", "--resolve", "normal=2000h"], "--resolve normal=2000h: too long to count"),
+    # an empty value is a slip, not a way to remove a promise
+    (["--arrive", ""], "--arrive '' is empty; use 'none' to remove"),
+    (["--resolve", "normal="], "--resolve 'normal=' is empty; use 'none' to remove"),
+    (["--hours", ""], "--hours is empty; use 'none' to remove"),
+    (["--pause", " "], "--pause is empty; use 'none' to remove"),
 ])
 def test_bad_policy_values_are_one_line_errors(office, run, run_json, args, words):
     result = run("policy", "set", *args)
     assert result.exit_code == 4
     assert words in result.stderr and result.stderr.count("\n") == 1 and "Traceback" not in result.output
     assert len(run_json("policy", "show", "--history")) == 1
+
+
+def days_from(first: str, count: int) -> str:
+    from datetime import date, timedelta
+
+    start = date.fromisoformat(first)
+    return ",".join(str(start + timedelta(days=n)) for n in range(count))
+
+
+def test_holidays_leaving_no_working_time_are_refused(office, run, run_json):
+    result = run("policy", "set", "--hours", OFFICE_HOURS, "--holidays", days_from("2026-01-01", 1200), "--from", "2026-01-01")
+    assert result.exit_code == 4 and result.stderr.count("\n") == 1
+    assert "--holidays/--weekend: no working time at all in the 3 years from 2026-01-01" in result.stderr
+    assert len(run_json("policy", "show", "--history")) == 1
+
+
+def test_a_promise_that_cannot_be_counted_is_a_one_line_error_when_opening(office, run, run_json, db):
+    """The safety net: a policy `policy set` could not foresee (its holidays start after it comes into
+    force), or one stored before it checked promises, makes `issue open` refuse in one line."""
+    import sqlite3
+
+    later = run("policy", "set", "--hours", OFFICE_HOURS, "--holidays", days_from("2022-01-01", 1461), "--from", "2021-01-01")
+    assert later.exit_code == 0, later.output
+    assert open_issue(run_json, "2021-06-01 09:00")["id"] == 1, "2021 still has working days"
+    result = run("issue", "open", "--kind", "problem", "--category", "报修", "--channel", "热线", "--household", "8-2-301",
+                 "--title", "水管漏水", "--at", "2022-06-01 09:00")
+    assert result.exit_code == 4 and result.stderr.count("\n") == 1 and "Traceback" not in result.output
+    assert "gives no arrive deadline for a normal issue" in result.stderr and "redprop policy set" in result.stderr
+
+    terms = dict(DEFAULT_POLICY, normal={"arrive": "99999999d", "resolve": "30m", "plan": None})
+    with sqlite3.connect(db) as conn:  # as `policy set` stored it before it capped promises at 90 days
+        conn.execute("INSERT INTO policies (effective_at, recorded_at, terms, note) VALUES (?, ?, ?, NULL)",
+                     ("2026-01-01T00:00:00+00:00", "2026-01-01T00:00:00+00:00", json.dumps(terms)))
+    result = run("issue", "open", "--kind", "problem", "--category", "报修", "--channel", "热线", "--household", "8-2-301",
+                 "--title", "水管漏水", "--at", "2026-11-16 09:00")
+    assert result.exit_code == 4 and result.stderr.count("\n") == 1 and "out of range" in result.stderr
+    assert [i["id"] for i in run_json("issue", "list", "--status", "all")] == [1], "nothing half-written"

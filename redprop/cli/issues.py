@@ -136,7 +136,7 @@ def _deadline_rows(record: dict) -> list[dict]:
 
 
 def _step_rows(record: dict) -> list[dict]:
-    from redprop.issues import ACTIONS, PARTIES
+    from redprop.issues import ACTIONS, IMPORTED_NOTE, PARTIES
     from redprop.policy import TIER_CODES, WAITING_CODES
 
     lang = common.state.lang
@@ -155,6 +155,10 @@ def _step_rows(record: dict) -> list[dict]:
             detail.append(f"→ {TIER_CODES.label(s['value'], lang)}")
         if s["action"] == "rate" and s["value"]:
             detail.append(f"{s['value']}/5")
+        if s["action"] == "reopen" and s["value"]:  # reopened by a low rating
+            detail.append(f"{'评价' if is_zh() else 'rating'} {s['value']}/5")
+        if s["action"] == "note" and s["value"]:  # a correction: {field: [was, now]}
+            detail.append(_correction_text(s["value"]))
         if s["action"] == "escalate":
             if s["value"]:
                 detail.append("、".join(PARTIES.label(p, lang) for p in s["value"].split(",")))
@@ -162,16 +166,37 @@ def _step_rows(record: dict) -> list[dict]:
                 detail.append(("会议 " if is_zh() else "meeting ") + local_time(s["meeting_at"]))
             if s["decision"]:
                 detail.append(("决定：" if is_zh() else "decided: ") + s["decision"])
-        if s["note"]:
+        if s["note"] == IMPORTED_NOTE:
+            detail.append("导入" if is_zh() else "imported")
+        elif s["note"]:
             detail.append(s["note"])
         rows.append({
             "when": local_time(s["at"]),
             "action_label": ACTIONS.label(s["action"], lang),
             "by": s["by"],
-            "detail": "; ".join(d for d in detail if d),
+            "detail": ("；" if is_zh() else "; ").join(d for d in detail if d),
             "typed": local_time(s["recorded_at"]) if s["backdated"] else "",
         })
     return rows
+
+
+def _correction_text(changes: dict) -> str:
+    """`更正 标题：门禁坏了 → 门禁又坏了，类别：报修 → 设施` in the chosen language."""
+    from redprop.issues import CHANNELS, KINDS
+
+    lang, zh = common.state.lang, is_zh()
+    headers = {c.key.removesuffix("_label"): c.header(lang) for c in CARD}
+    headers["household"] = headers["place"] = headers["where"]
+    codes = {"kind": KINDS, "category": categories(), "channel": CHANNELS}
+
+    def shown(field: str, value) -> str:
+        if field in codes and value:
+            return codes[field].label(value, lang)
+        return value or "—"
+
+    parts = [f"{headers.get(field, field)}{'：' if zh else ': '}{shown(field, was)} → {shown(field, now)}"
+             for field, (was, now) in changes.items()]
+    return ("更正 " if zh else "corrected ") + ("，" if zh else ", ").join(parts)
 
 
 def _print_issue(record: dict, fmt: Format, timeline: bool = False) -> None:
@@ -207,7 +232,8 @@ def _step(issue: str, action: str, at: Optional[str], by: Optional[str], fmt: Fo
     happened, now = common.past_moment(store, at), common.now(store)
     steps = [Step(action, to_db(happened), to_db(now), by=by.strip() if by else None, **fields)]
     if action == "rate" and int(fields["value"]) <= 2:
-        steps.append(Step("reopen", to_db(happened), to_db(now), by=steps[0].by, note=f"rating {fields['value']}/5"))
+        # the reopen step keeps the rating that caused it; the timeline labels it in the chosen language
+        steps.append(Step("reopen", to_db(happened), to_db(now), by=steps[0].by, value=fields["value"]))
     add_steps(store, issue_id, steps)
     if len(steps) > 1:
         from redprop.render import message
@@ -279,13 +305,25 @@ def wait(issue: IssueId,
          for_: Annotated[str, typer.Option("--for", help="resident 等待居民 or parts 等待配件.")] = "resident",
          at: AtOption = None, by: By = None, note: Note = None, fmt: FormatOption = Format.table):
     """Put an issue on hold; the clock stops if the policy names the status. Example: redprop issue wait 37 --for parts"""
+    from redprop.catalogue import Catalogue
     from redprop.errors import InvalidValue
     from redprop.policy import WAITING_CODES
 
-    status = WAITING_CODES.resolve(for_)
-    if status == "escalated":
+    if _means_a_meeting(for_):
         raise InvalidValue("to wait for a joint meeting, use `issue escalate`")
-    _step(issue, "wait", at, by, fmt, value=status, note=note)
+    # the holds --for accepts, so that an unknown value's error offers only these
+    waits = Catalogue("waiting status", [c for c in WAITING_CODES.codes.values() if c.slug != "escalated"])
+    _step(issue, "wait", at, by, fmt, value=waits.resolve(for_), note=note)
+
+
+def _means_a_meeting(text: str) -> bool:
+    from redprop.errors import InvalidValue
+    from redprop.policy import WAITING_CODES
+
+    try:
+        return WAITING_CODES.resolve(text) == "escalated"
+    except InvalidValue:
+        return False
 
 
 @app.command("resume")

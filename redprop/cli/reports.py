@@ -24,18 +24,24 @@ OVERDUE_COLUMNS = [  # one table per section; a holder's name heads their group 
     Column("title", "标题", "Title"),
     Column("tier_label", "等级", "Tier"),
     Column("status_label", "状态", "Status"),
-    Column("area", "片区", "Area staff"),
+    Column("area", "片区人员", "Area staff"),  # unassigned issues: who covers the place, to call about it
 ]
 SOON_COLUMNS = [c if c.key != "late" else Column("left", "剩余", "Left", "right") for c in OVERDUE_COLUMNS]
 VISIT_COLUMNS = [
-    Column("holder", "责任人", "Staff"),
+    Column("holder", "责任人", "Staff"),  # the first responsible (grid workers first); "staff_text" has them all
     Column("alert", "!", "!"),
     Column("household", "户号", "Address"),
     Column("head", "户主", "Head"),
     Column("phone", "电话", "Phone"),
     Column("groups_text", "重点人群", "Focus groups"),
     Column("days_since_seen", "未见天数", "Days unseen", "right"),
+    Column("staff_text", "全部责任人", "All responsible"),
 ]
+MISSED_SEVERAL = "+"  # on a promise: other promises of the issue are overdue too
+OVERDUE_LEGEND = {
+    "zh": "+ 还有其他承诺也已超时（表中列出最早到期的一项）",
+    "en": "+ another promise of the issue is overdue too (the earliest is shown)",
+}
 OVERDUE_CSV = [
     Column("section", "", ""), Column("handler", "", ""), Column("id", "", ""), Column("household", "", ""),
     Column("place", "", ""), Column("title", "", ""), Column("promise", "", ""), Column("due_at", "", ""),
@@ -52,6 +58,14 @@ STATS_COLUMNS = [
     Column("median_arrive", "到场中位", "Median to site", "right"),
     Column("median_resolve", "解决中位", "Median to resolve", "right"),
     Column("rating_text", "平均评价", "Avg rating", "right"),
+]
+
+STATS_CSV = [  # for spreadsheets and scripts: plain numbers (shares as decimals, minutes), blank when none
+    Column(key, "", "") for key in (
+        "group", "label", "issues", "problems", "wishes",
+        *(f"{p}_{n}" for p in ("arrive", "resolve", "plan") for n in ("kept", "missed", "kept_share")),
+        "median_arrive_minutes", "median_resolve_minutes", "average_rating", "ratings",
+    )
 ]
 
 
@@ -109,13 +123,16 @@ def overdue(
     """
     from redprop.errors import ExitCode, InvalidValue
     from redprop.overdue import anything_overdue, overdue_report
-    from redprop.policy import parse_duration
+    from redprop.policy import MAX_PROMISE_DAYS, parse_duration
 
     store = common.open_db()
     try:
-        window = parse_duration(soon).span(None)
+        duration = parse_duration(soon)
     except ValueError as e:
         raise InvalidValue(f"--soon: {e}") from None
+    if duration.too_long():
+        raise InvalidValue(f"--soon: {soon!r} looks further ahead than any promise ({MAX_PROMISE_DAYS} days at most)")
+    window = duration.span(None)
     report = overdue_report(store, common.moment(store, at), soon=window, lang=common.state.lang,
                             show_sensitive=show_sensitive)
     if fmt == Format.json:
@@ -136,7 +153,7 @@ def _issue_line(item: dict) -> dict:
     return {
         **item,
         "number": f"#{item['id']}",
-        "promise_label": promise_label(item["promise"]) + ("+" if len(item["missed"]) > 1 else ""),
+        "promise_label": promise_label(item["promise"]) + (MISSED_SEVERAL if len(item["missed"]) > 1 else ""),
         "due": local_time(item["due_at"]),
         "late": item["late"],
         "left": item["late"].lstrip("-"),
@@ -161,13 +178,18 @@ def _grouped(items: list[dict], key) -> list[dict]:
 
 
 def _overdue_text(report: dict) -> None:
+    from datetime import timedelta
+
+    from redprop.timeutil import show_duration
+
     lang, zh = common.state.lang, is_zh()
     s = report["summary"]
     unassigned = "未派单" if zh else "Unassigned"
     print_text(f"{s['community'] + ' ' if s['community'] else ''}{'超时清单' if zh else 'Overdue list'} · {local_time(s['at'])}")
+    window = show_duration(timedelta(minutes=s["soon_minutes"]))
     sections = [
         ("超时未办" if zh else "Past a promise", report["issues"], OVERDUE_COLUMNS),
-        (f"{s['soon_minutes']} 分钟内到期" if zh else f"Due within {s['soon_minutes']} min", report["due_soon"], SOON_COLUMNS),
+        (f"{window} 内到期" if zh else f"Due within {window}", report["due_soon"], SOON_COLUMNS),
     ]
     for title, items, columns in sections:
         if items:
@@ -175,30 +197,46 @@ def _overdue_text(report: dict) -> None:
             lines = [_issue_line(i) for i in items]
             for line in lines:
                 if not line["handler"]:
-                    line["area"] = ", ".join(line["area_staff"][:2])
+                    line["area"] = ", ".join(line["area_staff"])
             emit(_grouped(lines, lambda i: i["handler"] or unassigned), columns, Format.table, lang,
                  title=f"== {title} ({len(items)}) ==")
+            if any(line["promise_label"].endswith(MISSED_SEVERAL) for line in lines):
+                print_text(OVERDUE_LEGEND[lang])
     if report["visits"]:
         print_text()
         nobody = "未分配" if zh else "Nobody covers"
         rows = []
         for v in report["visits"]:
             alert = f"‼ {v.get('failed_attempts', 0)}{'次未遇' if zh else ' knocks'}" if v.get("escalated") else ""
-            rows.append({**v, "alert": alert, "groups_text": ", ".join(v.get("group_labels") or v.get("groups") or [])})
+            rows.append({**v, "alert": alert, "groups_text": ", ".join(v.get("group_labels") or v.get("groups") or []),
+                         "staff_text": ", ".join(v.get("staff") or [])})
+        # One row per household, under its first responsible person (a grid worker before a building
+        # leader), with everyone responsible in the last column: the section's count stays the number of
+        # households, a WeChat paste does not repeat them, and a worker scanning for their name finds
+        # every household they share, not only those they lead.
         emit(_grouped(rows, lambda v: (v.get("staff") or [nobody])[0]), VISIT_COLUMNS, Format.table, lang,
              title=f"== {'待走访' if zh else 'Visits due'} ({len(report['visits'])}) ==")
     print_text()
+    print_text(_summary_line(s))
+
+
+def _summary_line(s: dict) -> str:
+    """The last line. Missed promises are counted per promise and an issue can miss several, so
+    they read as "of these" (其中), not as parts adding up to the issues; zeros are left out."""
     p = s["overdue_by_promise"]
-    if zh:
-        print_text(
-            f"合计：超时 {s['overdue']} 件（到场 {p['arrive']}，解决 {p['resolve']}，方案 {p['plan']}；未派单 {s['unassigned']}），"
-            f"即将到期 {s['due_soon']} 件，待走访 {s['visits']} 户（升级 {s['escalated_visits']}）"
-        )
-    else:
-        print_text(
-            f"Summary: {s['overdue']} overdue (on site {p['arrive']}, resolved {p['resolve']}, plan {p['plan']}; "
-            f"unassigned {s['unassigned']}), {s['due_soon']} due soon, {s['visits']} visits due ({s['escalated_visits']} escalated)"
-        )
+    if is_zh():
+        wording = {"arrive": "未按时到场", "resolve": "未按时解决", "plan": "未按时出方案"}
+        missed = "、".join(f"{wording[k]} {p[k]} 件" for k in wording if p[k])
+        details = ([f"其中{missed}"] if missed else []) + ([f"未派单 {s['unassigned']} 件"] if s["unassigned"] else [])
+        inside = f"（{'；'.join(details)}）" if details else ""
+        return (f"合计：超时 {s['overdue']} 件{inside}，即将到期 {s['due_soon']} 件，"
+                f"待走访 {s['visits']} 户（升级 {s['escalated_visits']}）")
+    wording = {"arrive": "not on site in time", "resolve": "not resolved in time", "plan": "no plan in time"}
+    missed = ", ".join(f"{p[k]} {wording[k]}" for k in wording if p[k])
+    details = ([f"of these, {missed}"] if missed else []) + ([f"{s['unassigned']} unassigned"] if s["unassigned"] else [])
+    inside = f" ({'; '.join(details)})" if details else ""
+    return (f"Summary: {s['overdue']} overdue{inside}, {s['due_soon']} due soon, "
+            f"{s['visits']} visits due ({s['escalated_visits']} escalated)")
 
 
 def _overdue_csv(report: dict) -> None:
@@ -252,6 +290,11 @@ def stats(
             row["label"] = str(group)
     if fmt == Format.json:
         print_json(rows)
+        return
+    if fmt == Format.csv:
+        from redprop.render import print_csv
+
+        print_csv(rows, STATS_CSV)
         return
     for row in rows:
         for p in ("arrive", "resolve", "plan"):

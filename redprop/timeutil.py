@@ -115,11 +115,29 @@ def parse_instant(text: str, *, now: datetime, tz: tzinfo, relative: bool = True
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
+        parsed = _english_date(text)
+    if parsed is None:
         raise InvalidValue(
             f"{raw!r} is not a time redprop understands "
             "(try 2026-11-20 9:30, 2026/11/20 9:30, 2026年11月20日 9:30, 'yesterday 9:30' or '2h ago')"
-        ) from None
+        )
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+
+
+def _english_date(text: str) -> datetime | None:
+    """Last resort, for what other systems export in English: `20 Nov 2026 9:30`, `Nov 20, 2026 9:30 AM`.
+
+    Only with a four-digit year and a month name, so that dateutil never has to guess which
+    number is the day (6/5/2026 is read above, as Excel's month-first US form).
+    """
+    if not re.search(r"\d{4}", text) or not re.search(r"[A-Za-z]{3}", text):
+        return None
+    from dateutil import parser
+
+    try:
+        return parser.parse(text)
+    except (ValueError, OverflowError):
+        return None
 
 
 def parse_date(text: str, *, today: date) -> date:

@@ -79,6 +79,8 @@ def test_group_catalogue_is_editable_and_bilingual(estate, run, run_json):
         ("2026年11月20日 9:30", "2026-11-20T09:30:00+08:00"),
         ("2026年9月5日 14时05分", "2026-09-05T14:05:00+08:00"),
         ("11/20/2026 09:30:00 AM", "2026-11-20T09:30:00+08:00"),
+        ("20 Nov 2026 9:30", "2026-11-20T09:30:00+08:00"),
+        ("Nov 20, 2026 2:30 PM", "2026-11-20T14:30:00+08:00"),
     ],
 )
 def test_visit_log_reads_the_times_workers_type(estate, run, run_json, typed, expected):

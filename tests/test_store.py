@@ -172,3 +172,34 @@ def test_readers_are_not_blocked_by_a_writer(db, run):
         holder.close()
     assert process.returncode == 0, stderr
     assert "熊秀英" in stdout
+
+
+def test_a_blank_database_migrates_to_the_expected_shape(tmp_path):
+    """Every migration applied to an empty file gives the tables and columns the code relies on."""
+    import sqlite3
+
+    import sqlite_utils
+
+    from redprop.migrations import MIGRATIONS, migrate
+
+    path = tmp_path / "blank.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    assert migrate(conn) == len(MIGRATIONS)
+    conn.close()
+    db = sqlite_utils.Database(path)
+    expected = {
+        "households": {"id", "key", "building", "unit", "room", "head", "phone", "grid", "members", "moved_in_on",
+                       "moved_out_on", "note", "created_at", "updated_at"},
+        "residents": {"id", "household_id", "name", "relation", "birth_year", "phone", "moved_out_on", "created_at",
+                      "updated_at"},
+        "memberships": {"id", "household_id", "resident_id", "group_code", "since", "until", "left_reason", "note",
+                        "recorded_at", "left_recorded_at", "last_contact_at", "knocks"},
+        "visits": {"id", "household_id", "resident_id", "staff_id", "at", "recorded_at", "kind", "outcome", "need", "note"},
+        "issue_steps": {"id", "issue_id", "action", "at", "recorded_at", "by_id", "staff_id", "value", "meeting_at",
+                        "decision", "note"},
+    }
+    for table, columns in expected.items():
+        assert set(db[table].columns_dict) == columns, table
+    assert {fk.other_table for fk in db["visits"].foreign_keys} == {"households", "residents", "staff"}
+    assert db["focus_groups"].count == 14 and db["issue_categories"].count == 10
+    assert {t.name for t in db.triggers} == {"visits_keep_contact", "memberships_start_contact"}

@@ -9,6 +9,7 @@ leading zero survives. Each importer checks every row first and names each bad o
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import chain
@@ -46,13 +47,18 @@ class ImportResult:
 
     def summary(self) -> str:
         verb = "would be" if self.dry_run else ""
-        parts = [f"added {self.added}", f"updated {self.updated}", f"unchanged {self.unchanged}", f"refused {len(self.refused)}"]
+        parts = [f"added {self.added}", f"updated {self.updated}", f"unchanged {self.unchanged}", f"refused {self.refused_rows}"]
         text = ", ".join(parts)
         return f"dry run, nothing written — {verb} {text}".replace("  ", " ") if self.dry_run else text
 
     def as_dict(self) -> dict:
         return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
-                "refused": len(self.refused), "errors": self.refused, "dry_run": self.dry_run}
+                "refused": self.refused_rows, "errors": self.refused, "dry_run": self.dry_run}
+
+    @property
+    def refused_rows(self) -> int:
+        """Rows refused (a row with two bad cells has two errors but is one row)."""
+        return len({_row_number(e) for e in self.refused})
 
 
 def column_letter(index: int) -> str:
@@ -284,7 +290,8 @@ def one_per_key(cleaned, errors: list[str]) -> dict:
 
 
 def _row_number(error: str) -> int:
-    return int(error.split(",", 1)[0].split(":", 1)[0].removeprefix("row "))
+    match = re.match(r"row (\d+)", error)
+    return int(match.group(1)) if match else 0
 
 
 def finish(result: ImportResult, errors: list[str], skip_invalid: bool, what: str) -> None:

@@ -145,6 +145,7 @@ def m002_focus_groups_and_visits(conn: sqlite3.Connection) -> None:
         CREATE INDEX memberships_group ON memberships (group_code, since);
         CREATE INDEX memberships_contact ON memberships (last_contact_at);
         CREATE INDEX memberships_knocks ON memberships (knocks) WHERE knocks >= 3;
+        CREATE INDEX memberships_resident ON memberships (resident_id) WHERE resident_id IS NOT NULL;
         CREATE TABLE visits (
             id INTEGER PRIMARY KEY,
             household_id INTEGER NOT NULL REFERENCES households (id),
@@ -161,6 +162,7 @@ def m002_focus_groups_and_visits(conn: sqlite3.Connection) -> None:
         -- scans the last few days of all visits, neither touching the table.
         CREATE INDEX visits_household_at ON visits (household_id, at, outcome);
         CREATE INDEX visits_at ON visits (at, household_id, outcome);
+        CREATE INDEX visits_staff ON visits (staff_id, at);
         CREATE TRIGGER visits_keep_contact AFTER INSERT ON visits BEGIN
             UPDATE memberships SET (last_contact_at, knocks) = (
                 SELECT c.last, (SELECT count(*) FROM visits v WHERE v.household_id = NEW.household_id

@@ -128,12 +128,13 @@ def print_table(rows: list[dict], columns: list[Column], lang: str, title: str |
 def _print_rich(rows: list[dict], columns: list[Column], lang: str, title: str | None) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=title, header_style="bold")
     for c in columns:
         table.add_column(c.header(lang), justify=c.justify, no_wrap=True)
-    for row in rows:
-        table.add_row(*(_cell(row.get(c.key)) for c in columns))
+    for row in rows:  # as Text: a resident's "[bold]" is text, not Rich markup
+        table.add_row(*(Text(_cell(row.get(c.key))) for c in columns))
     Console().print(table)
 
 

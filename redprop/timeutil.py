@@ -132,11 +132,15 @@ def _english_date(text: str) -> datetime | None:
     """
     if not re.search(r"\d{4}", text) or not re.search(r"[A-Za-z]{3}", text):
         return None
+    import warnings
+
     from dateutil import parser
 
     try:
-        return parser.parse(text)
-    except (ValueError, OverflowError):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a zone name dateutil does not know ("PST") is refused, not ignored
+            return parser.parse(text)
+    except (ValueError, OverflowError, Warning):
         return None
 
 

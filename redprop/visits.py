@@ -117,7 +117,7 @@ def _visit_rows(store: Store, where: list[str], params: list, limit: int | None 
     )
     if where:
         sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY v.at DESC, v.id DESC"
+    sql += " ORDER BY v.at DESC"  # the order of the index on at: a limited listing reads only its rows
     if limit:
         sql += f" LIMIT {int(limit)}"
     return [visit_row(r, store.tz) for r in store.conn.execute(sql, params)]
@@ -137,12 +137,10 @@ def _care_from_cache(store: Store, day: date, loosest_cutoff: str) -> dict[int, 
         " FROM memberships m JOIN focus_groups g ON g.code = m.group_code"
         " WHERE {} AND +m.since <= ?1 AND (m.until IS NULL OR m.until > ?1)"
     )
-    sql = " UNION ALL ".join(part.format(w) for w in (
-        "m.last_contact_at IS NULL", "m.last_contact_at <= ?2", "m.knocks >= ?3 AND m.last_contact_at > ?2"))
+    sql = " UNION ALL ".join(part.format(w) for w in (  # a literal 3: the partial index memberships_knocks applies
+        "m.last_contact_at IS NULL", "m.last_contact_at <= ?2", f"m.knocks >= {ESCALATE_AFTER} AND m.last_contact_at > ?2"))
     care: dict[int, list] = {}
-    for household_id, cadence, since, code, last, knocks in store.conn.execute(
-        sql, (day.isoformat(), loosest_cutoff, ESCALATE_AFTER)
-    ):
+    for household_id, cadence, since, code, last, knocks in store.conn.execute(sql, (day.isoformat(), loosest_cutoff)):
         entry = care.get(household_id)
         if entry is None:
             care[household_id] = [cadence, since, [code], last, knocks]
@@ -182,15 +180,20 @@ def _care_recomputed(store: Store, day: date, at: datetime) -> dict[int, list]:
 
 
 def _contact_before(store: Store, household_id: int, at: datetime) -> tuple[str | None, int]:
-    """(last contact at or before `at`, knocks after it) for one household, walking its visits backwards."""
-    knocks = 0
-    for visit_at, outcome in store.conn.execute(
-        "SELECT at, outcome FROM visits WHERE household_id = ? AND at <= ? ORDER BY at DESC", (household_id, to_db(at))
-    ):
-        if outcome in CONTACT_OUTCOMES:
-            return visit_at, knocks
-        knocks += 1
-    return None, knocks
+    """(last contact at or before `at`, knocks after it) for one household.
+
+    The same rule as the trigger that keeps the contact columns: a knock at the very second
+    of the last contact is not "after" it.
+    """
+    moment = to_db(at)
+    last = store.conn.execute(
+        "SELECT MAX(at) FROM visits WHERE household_id = ? AND at <= ? AND outcome IN ('well', 'needs_help', 'refused')",
+        (household_id, moment),
+    ).fetchone()[0]
+    knocks = store.conn.execute(
+        "SELECT count(*) FROM visits WHERE household_id = ? AND at > ? AND at <= ?", (household_id, last or "", moment)
+    ).fetchone()[0]
+    return last, knocks
 
 
 def due_visits(
@@ -274,7 +277,7 @@ def due_visits(
             "failed_attempts": knocks,
             "escalated": escalated,
             "staff": names,
-            "_order": (not escalated, due_at),
+            "_order": (not escalated, due_at, h["key"]),
         })
     rows.sort(key=lambda r: r.pop("_order"))
     return rows
@@ -309,8 +312,8 @@ def plan_rounds(store: Store, week_of: date, now: datetime, lang: str, show_sens
     A household covered by several people goes to whoever has the fewest so far, grid
     workers and building leaders first; one that nobody covers is listed as unassigned.
     """
-    _, end = week_bounds(week_of, store.tz)
-    known_at = min(now, end - timedelta(seconds=1))  # what we know: now, or the last moment of a past week
+    start, end = week_bounds(week_of, store.tz)
+    known_at = now if now < end else start  # a past week's plan is the one its Monday would have printed
     due = due_visits(store, known_at, horizon=end, lang=lang, show_sensitive=show_sensitive)
     load: dict[str, int] = {}
     rows = []

@@ -344,3 +344,23 @@ def test_a_bare_clock_time_is_today(estate, run, run_json):
     assert run("visit", "log", "8-1-101", "--by", "刘磊", "--at", "0:01").exit_code == 0
     at = run_json("visit", "list", "--household", "8-1-101")[0]["at"]
     assert at[11:16] == "00:01" and at[:10] == datetime.now(SHANGHAI).date().isoformat()
+
+
+def test_a_knock_in_the_same_second_as_a_contact_is_not_after_it(estate, run, run_json):
+    # The trigger-kept columns and the recomputation must agree however visits tie.
+    assert run("group", "join", "8-1-101", "elderly_alone", "--since", "2026-01-01").exit_code == 0
+    _log(run, "8-1-101", "2026-10-20 9:30", "well")
+    _log(run, "8-1-101", "2026-10-20 9:30", "not_home")
+    _log(run, "8-1-101", "2026-10-21 9:30", "not_home")
+    _log(run, "8-1-101", "2026-10-22 9:30", "not_home")
+    from_cache = run_json("visit", "due", "--at", "2026-10-28 10:00")
+    assert from_cache[0]["failed_attempts"] == 2 and not from_cache[0]["escalated"]
+    _log(run, "8-1-102", "2026-11-01 9:00")
+    assert run_json("visit", "due", "--at", "2026-10-28 10:00") == from_cache
+
+
+def test_out_of_range_times_and_unknown_zones_are_one_line(estate, run):
+    for at in ("99999999 days ago", "0001-01-01 00:00", "Nov 20 2026 9:30 PST"):
+        result = run("visit", "due", "--at", at)
+        assert result.exit_code == 4, (at, result.output)
+        assert len(result.stderr.strip().splitlines()) == 1

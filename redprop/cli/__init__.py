@@ -35,6 +35,8 @@ class RedpropGroup(TyperGroup):
             _fail(str(error), error.exit_code)
         except RedpropError as error:
             _fail(str(error), error.exit_code)
+        except OverflowError:  # a date so far back or ahead that the calendar runs out
+            _fail("a date or time out of range (years 1–9999 only, and not at their very edges)", ExitCode.INVALID)
         except sqlite3.IntegrityError as error:
             # A rule of the schema caught what the domain code should have: still one line, nothing written.
             _fail(f"refused by the database's rules ({error}); nothing was written", ExitCode.INVALID)

@@ -104,6 +104,7 @@ def import_memberships(store: Store, path: Path, now: datetime, *, dry_run=False
             del valid[key]
     households, residents = _lookup_maps(store)
     resolved = _resolve_people(valid, households, residents, errors, lambda values: values["since"])
+    resolved = _without_overlaps(store, resolved, errors)
     result = ImportResult(dry_run=dry_run, ignored_columns=ignored)
     finish(result, errors, skip_invalid, "membership")
     stamp = to_db(now)
@@ -131,6 +132,26 @@ def import_memberships(store: Store, path: Path, now: datetime, *, dry_run=False
             )
             conn.executemany("UPDATE memberships SET until = ?, left_reason = ?, left_recorded_at = ? WHERE id = ?", updates)
     return result
+
+
+def _without_overlaps(store: Store, resolved: list, errors: list[str]) -> list:
+    """Refuse a row whose span overlaps another membership of the same person in the same group
+    (on record or earlier in the file), as `group join` does; the same start is the same membership."""
+    spans: dict[tuple, list[tuple[str, str | None]]] = {}
+    for r in store.conn.execute("SELECT household_id, resident_id, group_code, since, until FROM memberships"):
+        spans.setdefault((r[0], r[1], r[2]), []).append((r[3], r[4]))
+    kept = []
+    for item in resolved:
+        row, values, household_id, resident_id, _ = item
+        since, until = values["since"], values["until"]
+        spans_of = spans.setdefault((household_id, resident_id, values["group"]), [])
+        clash = next((s for s, u in spans_of if s != since and (u is None or u > since) and (until is None or s < until)), None)
+        if clash:
+            errors.append(f"row {row.number}: overlaps the membership in the same group since {clash}")
+            continue
+        spans_of.append((since, until))
+        kept.append(item)
+    return kept
 
 
 def _missing(what: str):

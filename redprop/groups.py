@@ -110,8 +110,8 @@ def save_group(store: Store, code: str, values: dict, *, create: bool) -> Group:
     return load_groups(store)[code]
 
 
-def _member_target(store: Store, household_key: str, resident: str | None):
-    household = get_household(store, household_key)
+def _member_target(store: Store, household_key: str, resident: str | None, on: date):
+    household = get_household(store, household_key, on=on)
     resident_row = get_resident(store, household, resident) if resident else None
     return household, resident_row
 
@@ -121,7 +121,11 @@ def join_group(
     until: date | None, note: str | None, now: datetime,
 ) -> dict:
     group = resolve_group(store, group_text)
-    household, resident_row = _member_target(store, household_key, resident)
+    household, resident_row = _member_target(store, household_key, resident, since)
+    if household["moved_in_on"] and since.isoformat() < household["moved_in_on"]:
+        raise InvalidValue(f"--since {since} is before {household['key']} moved in ({household['moved_in_on']})")
+    if household["moved_out_on"] and since.isoformat() >= household["moved_out_on"]:
+        raise InvalidValue(f"{household['key']} moved out on {household['moved_out_on']}, before --since {since}")
     if until is None and group.default_days:
         until = since + timedelta(days=group.default_days)
     if until is not None and until < since:
@@ -152,7 +156,7 @@ def leave_group(
     reason: str | None, now: datetime,
 ) -> dict:
     group = resolve_group(store, group_text)
-    household, resident_row = _member_target(store, household_key, resident)
+    household, resident_row = _member_target(store, household_key, resident, on)
     resident_id = resident_row["id"] if resident_row else None
     with store.write() as conn:
         row = conn.execute(

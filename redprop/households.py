@@ -53,11 +53,16 @@ def household_row(row) -> dict:
     }
 
 
-def get_household(store: Store, key: str):
-    """The household living at an address now, else the last one that lived there."""
+def get_household(store: Store, key: str, on: date | None = None):
+    """The household at an address: the one living there on day `on` if one did, else the one
+    living there now, else the last one that lived there (an address sees families in turn)."""
     normalized = address_key(*parse_address_key(key))
+    day = on.isoformat() if on else None
     row = store.conn.execute(
-        "SELECT * FROM households WHERE key = ? ORDER BY moved_out_on IS NULL DESC, id DESC LIMIT 1", (normalized,)
+        "SELECT * FROM households WHERE key = ?1 ORDER BY"
+        " (?2 IS NOT NULL AND (moved_in_on IS NULL OR moved_in_on <= ?2) AND (moved_out_on IS NULL OR moved_out_on > ?2)) DESC,"
+        " moved_out_on IS NULL DESC, id DESC LIMIT 1",
+        (normalized, day),
     ).fetchone()
     if row is None:
         raise NotFound(f"no household {normalized}")
@@ -258,13 +263,18 @@ def household_details(store: Store, key: str, at: datetime, lang: str = "zh", sh
     from redprop.groups import household_memberships
     from redprop.visits import list_visits
 
-    row = get_household(store, key)
+    row = get_household(store, key, on=at.astimezone(store.tz).date())
     day = at.astimezone(store.tz).date().isoformat()
     details = household_row(row)
     details["residents"] = [
-        r for r in list_residents(store, row["key"], include_moved_out=True)
+        r for r in _residents_of(store, row["id"], row["key"])
         if r["moved_out_on"] is None or r["moved_out_on"] > day
     ]
     details["groups"] = household_memberships(store, row["id"], at.astimezone(store.tz).date(), lang, show_sensitive)
-    details["visits"] = list_visits(store, household=row["key"], until=at, limit=5)
+    details["visits"] = list_visits(store, household_id=row["id"], until=at, limit=5)
     return details
+
+
+def _residents_of(store: Store, household_id: int, key: str) -> list[dict]:
+    return [resident_row(r, key) for r in store.conn.execute(
+        "SELECT * FROM residents WHERE household_id = ? ORDER BY relation = 'head' DESC, id", (household_id,))]

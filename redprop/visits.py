@@ -48,7 +48,7 @@ def log_visit(
 ) -> dict:
     if outcome == "needs_help" and not (need or note):
         raise InvalidValue("outcome needs_help: say with what (--need TEXT)")
-    household = get_household(store, household_key)
+    household = get_household(store, household_key, on=at.astimezone(store.tz).date())
     check_lived_there(household, at.astimezone(store.tz).date())
     resident_row = get_resident(store, household, resident) if resident else None
     staff = get_staff(store, by) if by else None
@@ -88,12 +88,18 @@ def visit_row(row, tz) -> dict:
 def list_visits(
     store: Store, *, household: str | None = None, staff: str | None = None, since: datetime | None = None,
     until: datetime | None = None, outcome: str | None = None, limit: int | None = None,
+    household_id: int | None = None,
 ) -> list[dict]:
-    """Visits newest first; `until` is the --at moment: visits after it have not happened yet."""
+    """Visits newest first; `until` is the --at moment: visits after it have not happened yet.
+
+    `household` is an address: the visits of every household that lived there."""
     where, params = [], []
     if household:
+        where.append("h.key = ?")
+        params.append(get_household(store, household)["key"])
+    if household_id is not None:
         where.append("v.household_id = ?")
-        params.append(get_household(store, household)["id"])
+        params.append(household_id)
     if staff:
         where.append("v.staff_id = ?")
         params.append(get_staff(store, staff)["id"])

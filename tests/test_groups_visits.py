@@ -364,3 +364,26 @@ def test_out_of_range_times_and_unknown_zones_are_one_line(estate, run):
         result = run("visit", "due", "--at", at)
         assert result.exit_code == 4, (at, result.output)
         assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_address_with_two_families_is_read_by_date(estate, run, run_json):
+    assert run("household", "move-out", "8-1-101", "--on", "2026-11-01").exit_code == 0
+    assert run("household", "add", "8-1-101", "--head", "新住户", "--moved-in", "2026-11-10").exit_code == 0
+    # A late entry for the old family goes to the old family.
+    assert run("visit", "log", "8-1-101", "--by", "刘磊", "--at", "2026-10-20 9:00").exit_code == 0
+    assert run_json("household", "show", "8-1-101", "--at", "2026-10-20 12:00")["head"] == "熊秀英"
+    assert run_json("household", "show", "8-1-101")["head"] == "新住户"
+    assert run_json("household", "show", "8-1-101")["visits"] == []
+    early = run("group", "join", "8-1-101", "hardship", "--since", "2026-11-05")
+    assert early.exit_code == 4 and "moved" in early.stderr
+    assert run("group", "join", "8-1-101", "hardship", "--since", "2026-11-10").exit_code == 0
+
+
+def test_an_imported_membership_may_not_overlap_one_on_record(estate, run, run_json, tmp_path):
+    assert run("group", "join", "8-1-101", "elderly_alone", "--since", "2026-01-01").exit_code == 0
+    sheet = tmp_path / "m.csv"
+    sheet.write_text("户号,人群,开始日期\n8-1-101,独居老人,2026-03-01\n8-1-102,独居老人,2026-03-01\n", encoding="utf-8")
+    result = run("group", "import", sheet)
+    assert result.exit_code == 5 and "row 2: overlaps" in result.stderr
+    assert "added 1" in run("group", "import", sheet, "--skip-invalid").stdout
+    assert len(run_json("group", "members", "elderly_alone", "--at", "2026-04-01")) == 2

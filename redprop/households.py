@@ -122,10 +122,11 @@ def move_out(store: Store, key: str, on: date, now: datetime, note: str | None =
 
 
 def _end_memberships(conn, column: str, value: int, on: date, now: datetime) -> None:
-    """Whoever moves out leaves their focus groups that day (the memberships stay on record)."""
+    """Whoever moves out leaves their focus groups that day (the memberships stay on record);
+    one that was to start later ends where it would have begun."""
     conn.execute(
-        f"UPDATE memberships SET until = ?1, left_reason = 'moved_out', left_recorded_at = ?2"
-        f" WHERE {column} = ?3 AND since <= ?1 AND (until IS NULL OR until > ?1)",
+        f"UPDATE memberships SET until = MAX(since, ?1), left_reason = 'moved_out', left_recorded_at = ?2"
+        f" WHERE {column} = ?3 AND (until IS NULL OR until > ?1)",
         (on.isoformat(), to_db(now), value),
     )
 
@@ -236,7 +237,12 @@ def edit_resident(store: Store, key: str, name: str, values: dict, now: datetime
             (*values.values(), to_db(now), row["id"]),
         )
         if values.get("moved_out_on"):
-            _end_memberships(conn, "resident_id", row["id"], date.fromisoformat(values["moved_out_on"]), now)
+            moved_out = date.fromisoformat(values["moved_out_on"])
+            if moved_out > now.astimezone(store.tz).date():
+                raise InvalidValue(f"--moved-out {moved_out} is in the future; record it once it has happened")
+            if household["moved_in_on"] and values["moved_out_on"] < household["moved_in_on"]:
+                raise InvalidValue(f"--moved-out {moved_out} is before {household['key']} moved in ({household['moved_in_on']})")
+            _end_memberships(conn, "resident_id", row["id"], moved_out, now)
         row = conn.execute("SELECT * FROM residents WHERE id = ?", (row["id"],)).fetchone()
     return resident_row(row, household["key"])
 

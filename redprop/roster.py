@@ -159,13 +159,12 @@ def import_households(store: Store, path: Path, now: datetime, *, dry_run=False,
     values_of = itemgetter(*fields)
     stamp = to_db(now)
     with store.write() as conn:
-        existing = {  # the latest household at each address: the one living there, or the last to
-            r["key"]: r
-            for r in conn.execute(f"SELECT id, key, moved_out_on, {', '.join(fields)} FROM households ORDER BY id")
-        }
+        existing: dict[str, list] = {}  # every household at each address, oldest first
+        for r in conn.execute(f"SELECT id, key, moved_out_on, {', '.join(fields)} FROM households ORDER BY id"):
+            existing.setdefault(r["key"], []).append(r)
         inserts, updates = [], []
         for key, (row, values) in valid.items():
-            old = existing.get(key)
+            old = _same_household(existing.get(key), values)
             if old is None or _new_family(old, values):
                 inserts.append((*addresses[key], *values_of(values), stamp, stamp))
                 continue
@@ -182,6 +181,15 @@ def import_households(store: Store, path: Path, now: datetime, *, dry_run=False,
                 updates,
             )
     return result
+
+
+def _same_household(at_address: list | None, values: dict):
+    """Which household at an address a roster row is about: the one with that head if the row
+    names one who lived there (an old roster row about a family that moved out), else the latest."""
+    if not at_address:
+        return None
+    head = values["head"]
+    return next((h for h in reversed(at_address) if head and h["head"] == head), at_address[-1])
 
 
 def _new_family(old, values: dict) -> bool:

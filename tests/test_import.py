@@ -267,6 +267,10 @@ def test_a_new_family_at_an_address_that_was_moved_out_of_is_a_new_household(db,
     assert [(h["head"], h["moved_out_on"]) for h in at_the_address] == [("熊秀英", "2026-01-01"), ("王新", None)]
     assert run_json("household", "show", "8-2-301")["head"] == "王新"
     assert summary(run("household", "import", path)).startswith("added 0, updated 0")
+    # The old roster once more: its 8-2-301 row is the old family's, and leaves the new one alone.
+    write_roster(path, [HEADER, "8,2,301,熊秀英,0874-8123456,G18,1,,独居老人", *GOOD_ROWS[1:]])
+    assert summary(run("household", "import", path)).startswith("added 0, updated 0")
+    assert run_json("household", "show", "8-2-301")["head"] == "王新"
 
 
 # --- bad rows -----------------------------------------------------------------------------------

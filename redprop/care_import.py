@@ -12,6 +12,7 @@ from pathlib import Path
 from redprop.db import Store
 from redprop.errors import InvalidValue
 from redprop.groups import LEAVE_REASONS, group_catalogue, load_groups
+from redprop.households import lived_there
 from redprop.importing import Field, ImportResult, finish, read_sheet
 from redprop.roster import ADDRESS_FIELDS, _require_address, _row_key, _validated
 from redprop.timeutil import from_db, parse_instant, to_db
@@ -48,10 +49,8 @@ def _lookup_maps(store: Store):
 
 def _living_there(households: list, day: str) -> int | None:
     """The household at an address on a day (an address can see several families in turn)."""
-    for household_id, moved_in, moved_out in reversed(households):
-        if (moved_in is None or moved_in <= day) and (moved_out is None or day < moved_out):
-            return household_id
-    return None
+    return next((household_id for household_id, moved_in, moved_out in reversed(households)
+                 if lived_there(moved_in, moved_out, day)), None)
 
 
 def _resolve_people(rows_values, households, residents, errors, day_of, staff=None):

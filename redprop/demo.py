@@ -14,14 +14,14 @@ from redprop.errors import InvalidValue
 
 DEMO_TIMEZONE = "Asia/Shanghai"
 DEMO_NOW = datetime(2026, 11, 24, 8, 0, tzinfo=ZoneInfo(DEMO_TIMEZONE))
-ROSTERS = [  # file, importer name, in the order they depend on each other
-    ("grids.csv", "import_grids"),
-    ("households.csv", "import_households"),
-    ("residents.csv", "import_residents"),
-    ("staff.csv", "import_staff"),
-    ("memberships.csv", "import_memberships"),
-    ("visits.csv", "import_visits"),
-    ("issues.csv", "import_issues"),
+ROSTERS = [  # file, module, importer, in the order they depend on each other
+    ("grids.csv", "roster", "import_grids"),
+    ("households.csv", "roster", "import_households"),
+    ("residents.csv", "roster", "import_residents"),
+    ("staff.csv", "roster", "import_staff"),
+    ("memberships.csv", "care_import", "import_memberships"),
+    ("visits.csv", "care_import", "import_visits"),
+    ("issues.csv", "issue_import", "import_issues"),
 ]
 SHOWN = [  # what the demo prints, as the commands a worker would type
     ["household", "show", "8-2-301", "--at", "2026-11-24 08:00"],
@@ -48,7 +48,8 @@ def _replace_old_demo(path: Path) -> None:
 
 
 def build_demo(path: Path, data: Path, out, msg) -> None:
-    from redprop import care_import, issue_import, roster
+    import importlib
+
     from redprop.db import create_store
 
     if not (data / "households.csv").exists():
@@ -57,9 +58,8 @@ def build_demo(path: Path, data: Path, out, msg) -> None:
     store = create_store(path, "美仑盛景小区", DEMO_TIMEZONE)
     with store.write() as conn:
         conn.execute("INSERT INTO settings (key, value) VALUES ('demo', '1')")
-    for file, importer in ROSTERS:
-        module = next(m for m in (roster, care_import, issue_import) if hasattr(m, importer))
-        result = getattr(module, importer)(store, data / file, DEMO_NOW)
+    for file, module, importer in ROSTERS:
+        result = getattr(importlib.import_module(f"redprop.{module}"), importer)(store, data / file, DEMO_NOW)
         msg(f"imported {file}: {result.summary()}")
     store.conn.close()
     msg(f"demo database: {path} (as of {DEMO_NOW:%Y-%m-%d %H:%M}; try `redprop --db {path} household list`)")

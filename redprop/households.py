@@ -53,6 +53,12 @@ def household_row(row) -> dict:
     }
 
 
+def lived_there(moved_in_on: str | None, moved_out_on: str | None, day: str) -> bool:
+    """Whether a household lived at its address on a local day (YYYY-MM-DD): from moving in
+    up to, not including, moving out. The one rule for dated look-ups, visits and imports."""
+    return (moved_in_on is None or moved_in_on <= day) and (moved_out_on is None or day < moved_out_on)
+
+
 def get_household(store: Store, key: str, on: date | None = None):
     """The household at an address: the one living there on day `on` if one did, else the one
     living there now, else the last one that lived there (an address sees families in turn)."""

@@ -34,8 +34,8 @@ def staff_row(row, areas: list[str]) -> dict:
             "active": bool(row["active"])}
 
 
-def _areas_of(store: Store, staff_id: int) -> list[str]:
-    return [r[0] for r in store.conn.execute("SELECT area FROM staff_areas WHERE staff_id = ? ORDER BY area", (staff_id,))]
+def _areas_of(conn, staff_id: int) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT area FROM staff_areas WHERE staff_id = ? ORDER BY area", (staff_id,))]
 
 
 def save_staff(store: Store, name: str, role: str | None, phone: str | None, covers: list[str] | None, now: datetime,
@@ -51,7 +51,7 @@ def save_staff(store: Store, name: str, role: str | None, phone: str | None, cov
     with store.write() as conn:
         outcome = write_staff(conn, name, role, phone, covers, now, active)
     row = get_staff(store, name)
-    return staff_row(row, _areas_of(store, row["id"])), outcome
+    return staff_row(row, _areas_of(store.conn, row["id"])), outcome
 
 
 def write_staff(conn, name: str, role: str | None, phone: str | None, covers: list[str] | None, now: datetime,
@@ -70,7 +70,7 @@ def write_staff(conn, name: str, role: str | None, phone: str | None, covers: li
         outcome = "added"
     else:
         staff_id = existing["id"]
-        old_areas = [r[0] for r in conn.execute("SELECT area FROM staff_areas WHERE staff_id = ? ORDER BY area", (staff_id,))]
+        old_areas = _areas_of(conn, staff_id)
         new_role = role or existing["role"]
         new_phone = phone if phone is not None else existing["phone"]
         new_active = existing["active"] if active is None else int(active)

@@ -15,7 +15,7 @@ from redprop.catalogue import Catalogue, Code
 from redprop.db import Store
 from redprop.errors import InvalidValue
 from redprop.groups import load_groups
-from redprop.households import get_household, get_resident
+from redprop.households import get_household, get_resident, lived_there
 from redprop.staff import get_staff, responsible_staff
 from redprop.timeutil import from_db, local_day_start, show_local_iso, to_db
 
@@ -63,11 +63,12 @@ def log_visit(
 
 
 def check_lived_there(household, day: date) -> None:
-    """A visit to a household is on a day it lived there."""
+    """A visit to a household is on a day it lived there; the error says which end was crossed."""
+    if lived_there(household["moved_in_on"], household["moved_out_on"], day.isoformat()):
+        return
     if household["moved_in_on"] and day.isoformat() < household["moved_in_on"]:
         raise InvalidValue(f"{household['key']} moved in on {household['moved_in_on']}, after {day}")
-    if household["moved_out_on"] and day.isoformat() >= household["moved_out_on"]:
-        raise InvalidValue(f"{household['key']} moved out on {household['moved_out_on']}, before {day}")
+    raise InvalidValue(f"{household['key']} moved out on {household['moved_out_on']}, before {day}")
 
 
 def visit_row(row, tz) -> dict:

@@ -7,10 +7,10 @@ history; nothing here deletes a row.
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from redprop.db import Store
+from redprop.store import Store
 from redprop.errors import InvalidValue, NotFound
-from redprop.timeutil import to_db
-from redprop.values import address_key, contains_pattern, parse_address_key
+from redprop.parsing import to_db
+from redprop.parsing import address_key, contains_pattern, parse_address_key
 
 HOUSEHOLD_FIELDS = ("head", "phone", "grid", "members", "moved_in_on", "note")
 RESIDENT_FIELDS = ("relation", "birth_year", "phone", "moved_out_on")
@@ -272,8 +272,8 @@ def list_residents(store: Store, key: str | None = None, search: str | None = No
 
 def household_details(store: Store, key: str, at: datetime, lang: str = "zh", show_sensitive: bool = False) -> dict:
     """A household as it stood at `at`: its people, its focus groups (current first) and last visits."""
-    from redprop.groups import household_memberships
-    from redprop.visits import list_visits
+    from redprop.care.groups import household_memberships
+    from redprop.care.visits import list_visits
 
     row = get_household(store, key, on=at.astimezone(store.tz).date())
     day = at.astimezone(store.tz).date().isoformat()

@@ -6,11 +6,11 @@ household's building or grid point is responsible for it in due lists and round 
 
 from datetime import datetime
 
-from redprop.catalogue import ROLES
-from redprop.db import Store
+from redprop.vocab import ROLES
+from redprop.store import Store
 from redprop.errors import InvalidValue, NotFound
-from redprop.timeutil import to_db
-from redprop.values import clean_building, clean_grid
+from redprop.parsing import to_db
+from redprop.parsing import clean_building, clean_grid
 
 
 def _area_order(area: str):

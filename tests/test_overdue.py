@@ -146,9 +146,9 @@ def test_the_due_soon_window_is_shown_as_a_duration(scene, run):
 
 
 def test_table_on_a_terminal(scene, run, monkeypatch):
-    import redprop.render
+    import redprop.present.render
 
-    monkeypatch.setattr(redprop.render, "is_terminal", lambda: True)
+    monkeypatch.setattr(redprop.present.render, "is_terminal", lambda: True)
     monkeypatch.setenv("COLUMNS", "200")
     text = run("overdue", "--at", AT).stdout
     assert "┏" in text or "━" in text, "a Rich table on a terminal"

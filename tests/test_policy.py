@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from redprop.policy import DEFAULT_POLICY, Duration, parse_duration
+from redprop.policy.terms import DEFAULT_POLICY, Duration, parse_duration
 
 OFFICE_HOURS = "08:30-12:00,14:00-18:00"
 
@@ -67,8 +67,8 @@ def test_a_day_is_a_working_day_under_working_hours():
     from datetime import timedelta
     from zoneinfo import ZoneInfo
 
-    from redprop.policy import parse_hours
-    from redprop.worktime import WorkSchedule
+    from redprop.policy.terms import parse_hours
+    from redprop.policy.worktime import WorkSchedule
 
     schedule = WorkSchedule(tz=ZoneInfo("Asia/Shanghai"), hours=parse_hours(OFFICE_HOURS))
     assert Duration(1, 0).span(schedule) == timedelta(hours=7, minutes=30)
@@ -77,7 +77,7 @@ def test_a_day_is_a_working_day_under_working_hours():
 
 
 def test_the_migration_seeds_the_same_5341_as_the_code():
-    from redprop.migrations import POLICY_5341
+    from redprop.store.migrations import POLICY_5341
 
     assert json.loads(POLICY_5341) == DEFAULT_POLICY
 

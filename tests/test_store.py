@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from redprop.errors import ExitCode
-from redprop.migrations import MIGRATIONS, migrate
+from redprop.store.migrations import MIGRATIONS, migrate
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -180,7 +180,7 @@ def test_a_blank_database_migrates_to_the_expected_shape(tmp_path):
 
     import sqlite_utils
 
-    from redprop.migrations import MIGRATIONS, migrate
+    from redprop.store.migrations import MIGRATIONS, migrate
 
     path = tmp_path / "blank.db"
     conn = sqlite3.connect(path, isolation_level=None)

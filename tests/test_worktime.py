@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from redprop.worktime import (
+from redprop.policy.worktime import (
     NEVER,
     WorkSchedule,
     add_working_time,

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 import typer
 
 from redprop.cli import common
-from redprop.render import message, print_text
+from redprop.present.render import message, print_text
 
 
 def register(app: typer.Typer) -> None:
@@ -19,7 +19,7 @@ def init(
     timezone: Annotated[str, typer.Option("--timezone", help="IANA time zone of the community.")] = "Asia/Shanghai",
 ):
     """Create the database for one community. Example: redprop --db mlsj.db init --community 美仑盛景小区"""
-    from redprop.db import create_store, default_db_path
+    from redprop.store import create_store, default_db_path
 
     path = common.state.db_path or default_db_path()
     create_store(path, community, timezone)
@@ -30,7 +30,7 @@ def demo(
     data: Annotated[Path, typer.Argument(help="The folder with the sample rosters.")] = Path("sample_data"),
 ):
     """Build a database from sample_data/ and show the morning report. Example: redprop demo"""
-    from redprop.demo import build_demo
+    from redprop.cli.demo import build_demo
 
     path = common.state.db_path or Path("redprop-demo.db")
     build_demo(path, data, print_text, message)

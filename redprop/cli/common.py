@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from redprop.render import Format
+from redprop.present.render import Format
 
 
 @dataclass
@@ -28,7 +28,7 @@ state = State()
 def open_db():
     """The community's database, opened and migrated once per command."""
     if state.store is None:
-        from redprop.db import default_db_path, open_store
+        from redprop.store import default_db_path, open_store
 
         state.store = open_store(state.db_path or default_db_path())
     return state.store
@@ -60,7 +60,7 @@ def moment(store, at: Optional[str], option: str = "--at") -> datetime:
     """`--at` as typed, or now. A moment in the future is allowed only for listings."""
     if not at:
         return now(store)
-    from redprop.timeutil import parse_instant
+    from redprop.parsing import parse_instant
 
     with _naming(option):
         return parse_instant(at, now=now(store), tz=store.tz)
@@ -73,7 +73,7 @@ def end_moment(store, text: Optional[str], option: str) -> Optional[datetime]:
     from datetime import timedelta
 
     from redprop.errors import InvalidValue
-    from redprop.timeutil import local_day_start, parse_date
+    from redprop.parsing import local_day_start, parse_date
 
     try:
         return local_day_start(parse_date(text, today=now(store).date()) + timedelta(days=1), store.tz) - timedelta(seconds=1)
@@ -91,7 +91,7 @@ def check_range(first, last, options: str) -> None:
 def past_moment(store, at: Optional[str]) -> datetime:
     """When something happened: `--at` or now, never in the future."""
     from redprop.errors import InvalidValue
-    from redprop.timeutil import show_time
+    from redprop.parsing import show_time
 
     current = now(store)
     happened = moment(store, at)
@@ -101,7 +101,7 @@ def past_moment(store, at: Optional[str]) -> datetime:
 
 
 def day(store, text: Optional[str], default_today: bool = True, option: Optional[str] = None) -> Optional[date]:
-    from redprop.timeutil import parse_date
+    from redprop.parsing import parse_date
 
     today = now(store).date()
     if not text:

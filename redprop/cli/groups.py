@@ -7,7 +7,7 @@ import typer
 from redprop.cli import common
 from redprop.cli.common import FormatOption
 from redprop.cli.households import DryRun, FileArg, Key, Sheet, SkipInvalid, run_import
-from redprop.render import Column, Format, emit, emit_record
+from redprop.present.render import Column, Format, emit, emit_record
 
 app = common.sub_app("Focus groups (重点人群): catalogue, join, leave, members, import.")
 
@@ -36,14 +36,14 @@ ShowSensitive = Annotated[bool, typer.Option("--show-sensitive", help="Name sens
 
 
 def _group_values(zh, en, duty, cadence, default_days, sensitive):
-    from redprop.groups import DUTIES
+    from redprop.care.groups import DUTIES
 
     return {"zh": zh, "en": en, "duty": DUTIES.resolve(duty) if duty else None, "cadence_days": cadence,
             "default_days": default_days, "sensitive": sensitive}
 
 
 def _group_row(group):
-    from redprop.groups import DUTIES
+    from redprop.care.groups import DUTIES
 
     row = group.as_dict()
     row["duty_label"] = DUTIES.label(group.duty, common.state.lang)
@@ -61,7 +61,7 @@ Sensitive = Annotated[Optional[bool], typer.Option("--sensitive/--not-sensitive"
 @app.command("list")
 def list_(fmt: FormatOption = Format.table):
     """The focus groups with their visit cadence. Example: redprop group list"""
-    from redprop.groups import load_groups
+    from redprop.care.groups import load_groups
 
     emit([_group_row(g) for g in load_groups(common.open_db()).values()], GROUP_COLUMNS, fmt, common.state.lang)
 
@@ -71,7 +71,7 @@ def add(code: Annotated[str, typer.Argument(help="New slug, e.g. veteran.")], zh
         duty: Duty = None, cadence: Cadence = None, default_days: DefaultDays = None, sensitive: Sensitive = None,
         fmt: FormatOption = Format.table):
     """Add a focus group. Example: redprop group add veteran --zh 退役军人 --en Veteran --cadence 30"""
-    from redprop.groups import save_group
+    from redprop.care.groups import save_group
 
     group = save_group(common.open_db(), code, _group_values(zh, en, duty, cadence, default_days, sensitive), create=True)
     emit_record(_group_row(group), GROUP_COLUMNS, fmt, common.state.lang)
@@ -81,7 +81,7 @@ def add(code: Annotated[str, typer.Argument(help="New slug, e.g. veteran.")], zh
 def edit(code: GroupArg, zh: Zh = None, en: En = None, duty: Duty = None, cadence: Cadence = None,
          default_days: DefaultDays = None, sensitive: Sensitive = None, fmt: FormatOption = Format.table):
     """Change a group's labels, cadence or default length. Example: redprop group edit 独居老人 --cadence 3"""
-    from redprop.groups import save_group
+    from redprop.care.groups import save_group
 
     group = save_group(common.open_db(), code, _group_values(zh, en, duty, cadence, default_days, sensitive), create=False)
     emit_record(_group_row(group), GROUP_COLUMNS, fmt, common.state.lang)
@@ -94,7 +94,7 @@ def join(household: Key, group: GroupArg, resident: Resident = None,
          note: Annotated[Optional[str], typer.Option("--note", help="Why, in a few words.")] = None,
          fmt: FormatOption = Format.table):
     """Put a household (or one resident) in a focus group from a date. Example: redprop group join 8-2-301 独居老人 --since 2026-01-01"""
-    from redprop.groups import join_group
+    from redprop.care.groups import join_group
 
     store = common.open_db()
     row = join_group(store, household, group, resident=resident, since=common.day(store, since, option="--since"),
@@ -104,7 +104,7 @@ def join(household: Key, group: GroupArg, resident: Resident = None,
 
 
 def _labelled(store, row):
-    from redprop.groups import LEAVE_REASONS, load_groups
+    from redprop.care.groups import LEAVE_REASONS, load_groups
 
     row["group_label"] = load_groups(store)[row["group"]].label(common.state.lang)
     row["left_reason_label"] = LEAVE_REASONS.label(row.get("left_reason"), common.state.lang)
@@ -117,7 +117,7 @@ def leave(household: Key, group: GroupArg, resident: Resident = None,
           reason: Annotated[Optional[str], typer.Option("--reason", help="found_work 找到工作, recovered 康复, moved_out 迁出, died 去世, ended 期满, other 其他.")] = None,
           fmt: FormatOption = Format.table):
     """End a membership, keeping its history. Example: redprop group leave 5-1-202 新近失业居民 --reason 找到工作"""
-    from redprop.groups import LEAVE_REASONS, leave_group
+    from redprop.care.groups import LEAVE_REASONS, leave_group
 
     store = common.open_db()
     row = leave_group(store, household, group, resident=resident, on=common.day(store, on, option="--on"),
@@ -133,7 +133,7 @@ def members(group: GroupArg,
             show_sensitive: ShowSensitive = False, fmt: FormatOption = Format.table):
     """Who is (or was) in a group. Example: redprop group members 新近失业居民 --from 2026-03-01 --to 2026-03-31"""
     from redprop.errors import InvalidValue
-    from redprop.groups import list_members
+    from redprop.care.groups import list_members
 
     store = common.open_db()
     if bool(from_) != bool(to):
@@ -150,6 +150,6 @@ def members(group: GroupArg,
 def import_(file: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None,
             fmt: FormatOption = Format.table):
     """Load memberships (楼栋, 单元, 门牌号 or 户号, 姓名, 人群, 开始日期, 结束日期, 退出原因, 备注). Example: redprop group import 重点人群.csv"""
-    from redprop.care_import import import_memberships
+    from redprop.exchange.care import import_memberships
 
     run_import(import_memberships, file, dry_run, skip_invalid, sheet, fmt)

@@ -7,7 +7,7 @@ import typer
 
 from redprop.cli import common
 from redprop.cli.common import AtOption, FormatOption
-from redprop.render import Column, Format, emit, emit_record, print_text
+from redprop.present.render import Column, Format, emit, emit_record, print_text
 
 app = common.sub_app("Households (户): add, edit, show, list, move out, import.")
 residents_app = common.sub_app("Residents of a household: add, edit, list, import.")
@@ -46,7 +46,7 @@ Sheet = Annotated[Optional[str], typer.Option("--sheet", help="Worksheet of an .
 
 def _changes(store, head, phone, grid, members, moved_in, note):
     from redprop.households import HouseholdChanges
-    from redprop.values import clean_date, clean_grid, clean_phone, clean_text
+    from redprop.parsing import clean_date, clean_grid, clean_phone, clean_text
 
     return HouseholdChanges(
         head=clean_text(head),
@@ -133,7 +133,7 @@ def list_(
     """Households living here (as of --at), in address order. Example: redprop household list --building 8 --search 熊"""
     from redprop.households import list_households
     from redprop.staff import known_grid
-    from redprop.values import clean_building, clean_unit
+    from redprop.parsing import clean_building, clean_unit
 
     store = common.open_db()
     rows = list_households(
@@ -151,7 +151,7 @@ def list_(
 
 def run_import(importer, file: Path, dry_run: bool, skip_invalid: bool, sheet: Optional[str], fmt: Format):
     """Shared by every `… import` command: run, list refused rows on stderr, print the summary."""
-    from redprop.render import message, print_json
+    from redprop.present.render import message, print_json
 
     store = common.open_db()
     result = importer(store, file, common.now(store), dry_run=dry_run, skip_invalid=skip_invalid, sheet=sheet)
@@ -169,14 +169,14 @@ def run_import(importer, file: Path, dry_run: bool, skip_invalid: bool, sheet: O
 def import_(file: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None,
             fmt: FormatOption = Format.table):
     """Load the households roster (楼栋, 单元, 门牌号, 户主, 电话, 网格, 人口, 入住日期, 备注). Example: redprop household import 住户花名册.xlsx"""
-    from redprop.roster import import_households
+    from redprop.exchange.rosters import import_households
 
     run_import(import_households, file, dry_run, skip_invalid, sheet, fmt)
 
 
 def _resident_values(store, relation, birth_year, phone, moved_out=None):
-    from redprop.catalogue import RELATIONS
-    from redprop.values import clean_date, clean_phone, clean_year
+    from redprop.vocab import RELATIONS
+    from redprop.parsing import clean_date, clean_phone, clean_year
 
     return {
         "relation": RELATIONS.resolve(relation) if relation else None,
@@ -187,7 +187,7 @@ def _resident_values(store, relation, birth_year, phone, moved_out=None):
 
 
 def _with_labels(rows):
-    from redprop.catalogue import RELATIONS
+    from redprop.vocab import RELATIONS
 
     for row in rows:
         row["relation_label"] = RELATIONS.label(row["relation"], common.state.lang)
@@ -242,6 +242,6 @@ def resident_list(key: Annotated[Optional[str], typer.Argument(help="Only this h
 def resident_import(file: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None,
                     fmt: FormatOption = Format.table):
     """Load residents (楼栋, 单元, 门牌号 or 户号, 姓名, 与户主关系, 出生年份, 电话). Example: redprop resident import 人口.csv"""
-    from redprop.roster import import_residents
+    from redprop.exchange.rosters import import_residents
 
     run_import(import_residents, file, dry_run, skip_invalid, sheet, fmt)

@@ -8,7 +8,7 @@ import typer
 from redprop.cli import common
 from redprop.cli.common import AtOption, FormatOption
 from redprop.cli.reports import categories, is_zh, local_time, minutes_text, promise_label
-from redprop.render import Column, Format, emit, emit_record, print_json, print_text
+from redprop.present.render import Column, Format, emit, emit_record, print_json, print_text
 
 app = common.sub_app("Residents' issues (问题清单/需求清单): open, assign, arrive, resolve…, show, list, import.")
 category_app = common.sub_app("The category catalogue (乱停车, 犬只, 报修…): list, add, edit.")
@@ -71,8 +71,8 @@ CATEGORY_COLUMNS = [
 ]
 def _labelled(record: dict) -> dict:
     """Table-only label columns beside an issue's slugs (JSON keeps the plain fields)."""
-    from redprop.issues import CHANNELS, KINDS, STATUSES
-    from redprop.policy import TIER_CODES
+    from redprop.issues.records import CHANNELS, KINDS, STATUSES
+    from redprop.policy.terms import TIER_CODES
 
     lang = common.state.lang
     record["number"] = f"#{record['id']}"
@@ -90,7 +90,7 @@ def _labelled(record: dict) -> dict:
     record["reported"] = reported
     escalation = record.get("escalation")
     if escalation:
-        from redprop.issues import PARTIES
+        from redprop.issues.records import PARTIES
 
         parts = ["、".join(PARTIES.label(p, lang) for p in escalation["parties"])] if escalation["parties"] else []
         if escalation["meeting_at"]:
@@ -112,7 +112,7 @@ def _labelled(record: dict) -> dict:
 
 
 def _deadline_rows(record: dict) -> list[dict]:
-    from redprop.issues import OUTCOMES
+    from redprop.issues.records import OUTCOMES
 
     rows = []
     for d in record["deadlines"]:
@@ -136,15 +136,15 @@ def _deadline_rows(record: dict) -> list[dict]:
 
 
 def _step_rows(record: dict) -> list[dict]:
-    from redprop.issues import ACTIONS, IMPORTED_NOTE, PARTIES
-    from redprop.policy import TIER_CODES, WAITING_CODES
+    from redprop.issues.records import ACTIONS, IMPORTED_NOTE, PARTIES
+    from redprop.policy.terms import TIER_CODES, WAITING_CODES
 
     lang = common.state.lang
     rows = []
     for s in record["steps"]:
         detail = []
         if s["action"] == "open":
-            from redprop.issues import CHANNELS
+            from redprop.issues.records import CHANNELS
 
             detail.append(" · ".join(filter(None, (record["reporter"], CHANNELS.label(record["channel"], lang)))))
         if s["to"]:
@@ -182,7 +182,7 @@ def _step_rows(record: dict) -> list[dict]:
 
 def _correction_text(changes: dict) -> str:
     """`更正 标题：门禁坏了 → 门禁又坏了，类别：报修 → 设施` in the chosen language."""
-    from redprop.issues import CHANNELS, KINDS
+    from redprop.issues.records import CHANNELS, KINDS
 
     lang, zh = common.state.lang, is_zh()
     headers = {c.key.removesuffix("_label"): c.header(lang) for c in CARD}
@@ -217,15 +217,15 @@ def _print_issue(record: dict, fmt: Format, timeline: bool = False) -> None:
 
 
 def _id(text: str) -> int:
-    from redprop.issues import parse_issue_id
+    from redprop.issues.records import parse_issue_id
 
     return parse_issue_id(text)
 
 
 def _step(issue: str, action: str, at: Optional[str], by: Optional[str], fmt: Format, **fields) -> None:
     """Record one step (at --at, typed in now) and print the issue as it stands after it."""
-    from redprop.issues import Step, add_steps, show_issue
-    from redprop.timeutil import to_db
+    from redprop.issues.records import Step, add_steps, show_issue
+    from redprop.parsing import to_db
 
     store = common.open_db()
     issue_id = _id(issue)
@@ -236,7 +236,7 @@ def _step(issue: str, action: str, at: Optional[str], by: Optional[str], fmt: Fo
         steps.append(Step("reopen", to_db(happened), to_db(now), by=steps[0].by, value=fields["value"]))
     add_steps(store, issue_id, steps)
     if len(steps) > 1:
-        from redprop.render import message
+        from redprop.present.render import message
 
         message(f"issue #{issue_id} reopened: rating {fields['value']} of 5")
     _print_issue(show_issue(store, issue_id, max(happened, now)), fmt)
@@ -264,9 +264,9 @@ def open_(
     \b
     Example: redprop issue open --kind problem --category 乱停车 --channel 热线 --place '3栋门口' --title '消防通道被占' --at '2026-11-20 9:30'
     """
-    from redprop.issues import CHANNELS, KINDS, NewIssue, load_categories, open_issue
-    from redprop.policy import TIER_CODES
-    from redprop.values import clean_building
+    from redprop.issues.records import CHANNELS, KINDS, NewIssue, load_categories, open_issue
+    from redprop.policy.terms import TIER_CODES
+    from redprop.parsing import clean_building
 
     store = common.open_db()
     if household and place:
@@ -280,7 +280,7 @@ def open_(
     )
     happened = common.past_moment(store, at)
     record = open_issue(store, new, happened, common.now(store), by=by, to=to)
-    from redprop.render import message
+    from redprop.present.render import message
 
     message(f"opened issue #{record['id']}")
     _print_issue(record, fmt)
@@ -305,9 +305,9 @@ def wait(issue: IssueId,
          for_: Annotated[str, typer.Option("--for", help="resident 等待居民 or parts 等待配件.")] = "resident",
          at: AtOption = None, by: By = None, note: Note = None, fmt: FormatOption = Format.table):
     """Put an issue on hold; the clock stops if the policy names the status. Example: redprop issue wait 37 --for parts"""
-    from redprop.catalogue import Catalogue
+    from redprop.vocab import Catalogue
     from redprop.errors import InvalidValue
-    from redprop.policy import WAITING_CODES
+    from redprop.policy.terms import WAITING_CODES
 
     if _means_a_meeting(for_):
         raise InvalidValue("to wait for a joint meeting, use `issue escalate`")
@@ -318,7 +318,7 @@ def wait(issue: IssueId,
 
 def _means_a_meeting(text: str) -> bool:
     from redprop.errors import InvalidValue
-    from redprop.policy import WAITING_CODES
+    from redprop.policy.terms import WAITING_CODES
 
     try:
         return WAITING_CODES.resolve(text) == "escalated"
@@ -363,9 +363,9 @@ def escalate(
     \b
     Example: redprop issue escalate 37 --meeting '2026-11-28 15:00' ; later: redprop issue escalate 37 --decision '增设车棚，物业出资'
     """
-    from redprop.issues import DEFAULT_PARTIES, PARTIES
-    from redprop.timeutil import to_db
-    from redprop.values import split_list
+    from redprop.issues.records import DEFAULT_PARTIES, PARTIES
+    from redprop.parsing import to_db
+    from redprop.parsing import split_list
 
     store = common.open_db()
     parties = [PARTIES.resolve(p) for p in split_list(with_)] if with_ else None
@@ -434,8 +434,8 @@ def edit(
     \b
     Example: redprop issue edit 37 --tier major --at '2026-11-20 9:40'
     """
-    from redprop.issues import CHANNELS, KINDS, IssueEdits, edit_issue, load_categories, show_issue
-    from redprop.policy import TIER_CODES
+    from redprop.issues.records import CHANNELS, KINDS, IssueEdits, edit_issue, load_categories, show_issue
+    from redprop.policy.terms import TIER_CODES
 
     store = common.open_db()
     issue_id = _id(issue)
@@ -456,7 +456,7 @@ def show(issue: IssueId, at: AtOption = None, fmt: FormatOption = Format.table):
     \b
     Example: redprop issue show 37 --at '2026-11-20 10:00'
     """
-    from redprop.issues import show_issue
+    from redprop.issues.records import show_issue
 
     store = common.open_db()
     _print_issue(show_issue(store, _id(issue), common.moment(store, at)), fmt, timeline=True)
@@ -483,10 +483,10 @@ def list_(
     """Issues as things stood at --at (default now), newest first. Example: redprop issue list --handler 刘磊 --overdue"""
     from datetime import timedelta
 
-    from redprop.issues import CHANNELS, KINDS, IssueFilter, list_issues, load_categories, parse_status_filter
-    from redprop.policy import TIER_CODES
-    from redprop.timeutil import local_day_start
-    from redprop.values import clean_building, clean_grid
+    from redprop.issues.records import CHANNELS, KINDS, IssueFilter, list_issues, load_categories, parse_status_filter
+    from redprop.policy.terms import TIER_CODES
+    from redprop.parsing import local_day_start
+    from redprop.parsing import clean_building, clean_grid
 
     store = common.open_db()
     first, last = common.day(store, from_, False, "--from"), common.day(store, to, False, "--to")
@@ -520,7 +520,7 @@ def import_(
     Example: redprop issue import 热线工单.xlsx --dry-run
     """
     from redprop.cli.households import run_import
-    from redprop.issue_import import import_issues
+    from redprop.exchange.issues import import_issues
 
     run_import(import_issues, file, dry_run, skip_invalid, sheet, fmt)
 
@@ -528,7 +528,7 @@ def import_(
 @category_app.command("list")
 def category_list(fmt: FormatOption = Format.table):
     """The categories, with how many issues each has. Example: redprop issue category list"""
-    from redprop.issues import list_categories
+    from redprop.issues.records import list_categories
 
     emit(list_categories(common.open_db()), CATEGORY_COLUMNS, fmt, common.state.lang)
 
@@ -541,7 +541,7 @@ def category_add(
     fmt: FormatOption = Format.table,
 ):
     """Add a category. Example: redprop issue category add bike_shed --zh 车棚 --en 'Bicycle shed'"""
-    from redprop.issues import save_category
+    from redprop.issues.records import save_category
 
     emit_record(save_category(common.open_db(), code, zh, en, adding=True), CATEGORY_COLUMNS, fmt, common.state.lang)
 
@@ -555,7 +555,7 @@ def category_edit(
     fmt: FormatOption = Format.table,
 ):
     """Change a category's labels or slug. Example: redprop issue category edit dogs --zh 犬只扰民"""
-    from redprop.issues import save_category
+    from redprop.issues.records import save_category
 
     emit_record(save_category(common.open_db(), code, zh, en, new_code), CATEGORY_COLUMNS, fmt, common.state.lang)
 
@@ -565,7 +565,7 @@ def category_edit(
 
 
 def _policy_lines(p: dict) -> list[str]:
-    from redprop.policy import PROMISES, TIER_CODES, WAITING_CODES
+    from redprop.policy.terms import PROMISES, TIER_CODES, WAITING_CODES
 
     lang, zh = common.state.lang, is_zh()
     since = local_time(p["effective_at"]) or ("一直" if zh else "always")
@@ -576,7 +576,7 @@ def _policy_lines(p: dict) -> list[str]:
         for promise in PROMISES:
             row[promise] = p[tier].get(promise) or "—"
         rows.append(row)
-    from redprop.render import plain_table
+    from redprop.present.render import plain_table
 
     columns = [Column("tier", "等级", "Tier")] + [
         Column(pr, promise_label(pr), promise_label(pr)) for pr in PROMISES
@@ -600,7 +600,7 @@ def _policy_lines(p: dict) -> list[str]:
 
 
 def _weekday(slug: str) -> str:
-    from redprop.policy import WEEKDAYS
+    from redprop.policy.terms import WEEKDAYS
 
     return "周" + "一二三四五六日"[WEEKDAYS.index(slug)] if is_zh() else slug.capitalize()
 
@@ -610,7 +610,7 @@ def policy_show(at: AtOption = None,
                 history: Annotated[bool, typer.Option("--history", help="Every version, oldest first.")] = False,
                 fmt: FormatOption = Format.table):
     """The promise in force (durations per tier, working hours, pause statuses). Example: redprop policy show"""
-    from redprop.policy import policy_history, show_policy
+    from redprop.policy.terms import policy_history, show_policy
 
     store = common.open_db()
     policies = policy_history(store) if history else [show_policy(store, common.moment(store, at))]
@@ -647,7 +647,7 @@ def policy_set(
     Example: redprop policy set --resolve normal=1h --hours 08:30-12:00,14:00-18:00 --pause waiting_resident,waiting_parts
     """
     from redprop.errors import InvalidValue
-    from redprop.policy import PolicyChanges, parse_promise_options, set_policy
+    from redprop.policy.terms import PolicyChanges, parse_promise_options, set_policy
 
     store = common.open_db()
     promises = {}

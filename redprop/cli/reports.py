@@ -9,7 +9,7 @@ import typer
 
 from redprop.cli import common
 from redprop.cli.common import AtOption, FormatOption
-from redprop.render import Column, Format, emit, print_json, print_text
+from redprop.present.render import Column, Format, emit, print_json, print_text
 
 overdue_app = common.sub_app("The morning list.")  # one command each: `redprop overdue`, `redprop stats`
 stats_app = common.sub_app("Statistics.")
@@ -82,7 +82,7 @@ def minutes_text(value) -> str:
         return ""
     from datetime import timedelta
 
-    from redprop.timeutil import show_duration
+    from redprop.parsing import show_duration
 
     return show_duration(timedelta(minutes=abs(value)))
 
@@ -92,14 +92,14 @@ _CATEGORY_CACHE: dict = {}
 
 def categories():
     if "catalogue" not in _CATEGORY_CACHE:
-        from redprop.issues import load_categories
+        from redprop.issues.records import load_categories
 
         _CATEGORY_CACHE["catalogue"] = load_categories(common.open_db())
     return _CATEGORY_CACHE["catalogue"]
 
 
 def promise_label(slug: str) -> str:
-    from redprop.policy import PROMISE_CODES
+    from redprop.policy.terms import PROMISE_CODES
 
     return PROMISE_CODES.label(slug, common.state.lang)
 
@@ -122,8 +122,8 @@ def overdue(
     0 8 * * * redprop --db /srv/mlsj.db overdue --check > /tmp/overdue.txt || mail -s 超时清单 office@example.org < /tmp/overdue.txt
     """
     from redprop.errors import ExitCode, InvalidValue
-    from redprop.overdue import anything_overdue, overdue_report
-    from redprop.policy import MAX_PROMISE_DAYS, parse_duration
+    from redprop.reports.overdue import anything_overdue, overdue_report
+    from redprop.policy.terms import MAX_PROMISE_DAYS, parse_duration
 
     store = common.open_db()
     try:
@@ -146,8 +146,8 @@ def overdue(
 
 
 def _issue_line(item: dict) -> dict:
-    from redprop.issues import STATUSES
-    from redprop.policy import TIER_CODES
+    from redprop.issues.records import STATUSES
+    from redprop.policy.terms import TIER_CODES
 
     lang = common.state.lang
     return {
@@ -180,7 +180,7 @@ def _grouped(items: list[dict], key) -> list[dict]:
 def _overdue_text(report: dict) -> None:
     from datetime import timedelta
 
-    from redprop.timeutil import show_duration
+    from redprop.parsing import show_duration
 
     lang, zh = common.state.lang, is_zh()
     s = report["summary"]
@@ -240,7 +240,7 @@ def _summary_line(s: dict) -> str:
 
 
 def _overdue_csv(report: dict) -> None:
-    from redprop.render import print_csv
+    from redprop.present.render import print_csv
 
     rows = [{**i, "section": "overdue"} for i in report["issues"]]
     rows += [{**i, "section": "due_soon"} for i in report["due_soon"]]
@@ -262,9 +262,9 @@ def stats(
     Example: redprop stats --from 2026-11-01 --to 2026-11-30 --by handler
     """
     from redprop.errors import InvalidValue
-    from redprop.issues import CHANNELS
-    from redprop.policy import TIER_CODES
-    from redprop.stats import GROUPINGS, issue_stats
+    from redprop.issues.records import CHANNELS
+    from redprop.policy.terms import TIER_CODES
+    from redprop.reports.stats import GROUPINGS, issue_stats
 
     store = common.open_db()
     if by is not None and by not in GROUPINGS:
@@ -292,7 +292,7 @@ def stats(
         print_json(rows)
         return
     if fmt == Format.csv:
-        from redprop.render import print_csv
+        from redprop.present.render import print_csv
 
         print_csv(rows, STATS_CSV)
         return

@@ -7,7 +7,7 @@ import typer
 from redprop.cli import common
 from redprop.cli.common import FormatOption
 from redprop.cli.households import DryRun, FileArg, Sheet, SkipInvalid, run_import
-from redprop.render import Column, Format, emit, emit_record
+from redprop.present.render import Column, Format, emit, emit_record
 
 app = common.sub_app("Staff (一长三员) and the areas they cover.")
 grid_app = common.sub_app("Grid points (网格).")
@@ -29,7 +29,7 @@ GRID_COLUMNS = [
 
 
 def _labelled(rows):
-    from redprop.catalogue import ROLES
+    from redprop.vocab import ROLES
 
     for row in rows:
         row["role_label"] = ROLES.label(row["role"], common.state.lang)
@@ -46,9 +46,9 @@ def add(
     fmt: FormatOption = Format.table,
 ):
     """Add a staff member, or update one with the same name. Example: redprop staff add 李建国 --role 楼栋长 --covers 8"""
-    from redprop.catalogue import ROLES
+    from redprop.vocab import ROLES
     from redprop.staff import clean_areas, save_staff
-    from redprop.values import clean_phone, split_list
+    from redprop.parsing import clean_phone, split_list
 
     store = common.open_db()
     row, _ = save_staff(
@@ -65,7 +65,7 @@ def list_(
     fmt: FormatOption = Format.table,
 ):
     """Staff and what they cover. Example: redprop staff list --role 网格员"""
-    from redprop.catalogue import ROLES
+    from redprop.vocab import ROLES
     from redprop.staff import list_staff
 
     store = common.open_db()
@@ -77,7 +77,7 @@ def list_(
 def import_(file: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None,
             fmt: FormatOption = Format.table):
     """Load staff (姓名, 角色, 电话, 负责区域). Example: redprop staff import sample_data/staff.csv"""
-    from redprop.roster import import_staff
+    from redprop.exchange.rosters import import_staff
 
     run_import(import_staff, file, dry_run, skip_invalid, sheet, fmt)
 
@@ -108,6 +108,6 @@ def grid_list(fmt: FormatOption = Format.table):
 def grid_import(file: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None,
                 fmt: FormatOption = Format.table):
     """Load grid points (网格, 名称, 楼栋). Example: redprop grid import sample_data/grids.csv"""
-    from redprop.roster import import_grids
+    from redprop.exchange.rosters import import_grids
 
     run_import(import_grids, file, dry_run, skip_invalid, sheet, fmt)

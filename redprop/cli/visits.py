@@ -7,7 +7,7 @@ import typer
 from redprop.cli import common
 from redprop.cli.common import AtOption, FormatOption
 from redprop.cli.households import DryRun, FileArg, Key, Sheet, SkipInvalid, run_import
-from redprop.render import Column, Format, emit, emit_record
+from redprop.present.render import Column, Format, emit, emit_record
 
 app = common.sub_app("Home visits (走访): log, list, due, plan, import.")
 
@@ -47,7 +47,7 @@ ShowSensitive = Annotated[bool, typer.Option("--show-sensitive", help="Name sens
 
 
 def with_visit_labels(rows):
-    from redprop.visits import KINDS, OUTCOMES
+    from redprop.care.visits import KINDS, OUTCOMES
 
     lang = common.state.lang
     for row in rows:
@@ -89,7 +89,7 @@ def log(household: Key,
         resident: Annotated[Optional[str], typer.Option("--resident", help="The person visited, if one in particular.")] = None,
         fmt: FormatOption = Format.table):
     """Record a visit, after the fact if need be. Example: redprop visit log 8-2-301 --by 李建国 --at "yesterday 9:30" --outcome not_home"""
-    from redprop.visits import KINDS, OUTCOMES, log_visit
+    from redprop.care.visits import KINDS, OUTCOMES, log_visit
 
     store = common.open_db()
     row = log_visit(store, household, by=by, at=common.past_moment(store, at), kind=KINDS.resolve(kind),
@@ -106,7 +106,7 @@ def list_(household: Annotated[Optional[str], typer.Option("--household", help="
           limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most this many, newest first.")] = None,
           fmt: FormatOption = Format.table):
     """Visits, newest first. Example: redprop visit list --household 8-2-301 --from 2026-11-01"""
-    from redprop.visits import OUTCOMES, list_visits
+    from redprop.care.visits import OUTCOMES, list_visits
 
     store = common.open_db()
     since, until = common.moment(store, from_, "--from") if from_ else None, common.end_moment(store, to, "--to")
@@ -123,14 +123,14 @@ def due(at: AtOption = None,
         show_sensitive: ShowSensitive = False, fmt: FormatOption = Format.table):
     """Households in focus groups not contacted within their cadence, escalations first. Example: redprop visit due --grid G18"""
     from redprop.staff import known_grid
-    from redprop.visits import due_visits
+    from redprop.care.visits import due_visits
 
     store = common.open_db()
     rows = due_visits(store, common.moment(store, at), grid=known_grid(store, grid) if grid else None, staff=staff,
                       show_sensitive=show_sensitive, lang=common.state.lang)
     emit(rows if fmt == Format.json else with_due_labels(rows), DUE_COLUMNS, fmt, common.state.lang)
     if fmt == Format.table and any(row["alert"] for row in rows):
-        from redprop.render import print_text
+        from redprop.present.render import print_text
 
         print_text(DUE_LEGEND[common.state.lang])
 
@@ -139,8 +139,8 @@ def due(at: AtOption = None,
 def plan(week: Annotated[Optional[str], typer.Option("--week", help="Any day of the week to plan (default this week).")] = None,
          show_sensitive: ShowSensitive = False, fmt: FormatOption = Format.table):
     """This week's due visits split among staff by what they cover, a list per person. Example: redprop visit plan --format csv"""
-    from redprop.render import print_text
-    from redprop.visits import plan_rounds
+    from redprop.present.render import print_text
+    from redprop.care.visits import plan_rounds
 
     store = common.open_db()
     rows = plan_rounds(store, common.day(store, week), common.now(store), common.state.lang, show_sensitive)
@@ -164,6 +164,6 @@ def plan(week: Annotated[Optional[str], typer.Option("--week", help="Any day of 
 def import_(file: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None,
             fmt: FormatOption = Format.table):
     """Load a visit round sheet (户号 or 楼栋/单元/门牌号, 时间, 走访人, 方式, 结果, 需求, 备注). Example: redprop visit import 走访记录.csv"""
-    from redprop.care_import import import_visits
+    from redprop.exchange.care import import_visits
 
     run_import(import_visits, file, dry_run, skip_invalid, sheet, fmt)

@@ -15,9 +15,9 @@ says so, and waits that pause the clock).
 
 from datetime import datetime, timedelta
 
-from redprop.db import Store
-from redprop.issues import Moment, Outcome, State, unfinished_rows
-from redprop.timeutil import show_duration, show_local_iso, to_db
+from redprop.store import Store
+from redprop.issues.records import Moment, Outcome, State, unfinished_rows
+from redprop.parsing import show_duration, show_local_iso, to_db
 
 DEFAULT_SOON = timedelta(hours=1)
 
@@ -102,7 +102,7 @@ def _area_staff(store: Store) -> dict[str, list[str]]:
 def _visits(store: Store, at: datetime, lang: str, show_sensitive: bool) -> list[dict]:
     if store.conn.execute("SELECT 1 FROM memberships LIMIT 1").fetchone() is None:
         return []  # no focus groups kept here: nobody can be due a visit
-    from redprop.visits import due_visits
+    from redprop.care.visits import due_visits
 
     return due_visits(store, at, lang=lang, show_sensitive=show_sensitive)
 

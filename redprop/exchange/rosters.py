@@ -9,15 +9,15 @@ from datetime import datetime
 from operator import itemgetter
 from pathlib import Path
 
-from redprop.catalogue import RELATIONS, ROLES
-from redprop.db import Store
+from redprop.vocab import RELATIONS, ROLES
+from redprop.store import Store
 from redprop.errors import InvalidValue
-from redprop.importing import (
+from redprop.exchange.sheets import (
     Field, ImportResult, Row, clean_row, finish, insert_rows, one_per_key, read_sheet, remembering,
 )
 from redprop.staff import clean_areas, write_staff
-from redprop.timeutil import to_db
-from redprop.values import (
+from redprop.parsing import to_db
+from redprop.parsing import (
     address_key, clean_building, clean_count, clean_date, clean_phone, clean_room, clean_text,
     clean_grid, clean_unit, clean_year, parse_address_key, split_list,
 )

@@ -15,13 +15,13 @@ from redprop.errors import InvalidValue
 DEMO_TIMEZONE = "Asia/Shanghai"
 DEMO_NOW = datetime(2026, 11, 24, 8, 0, tzinfo=ZoneInfo(DEMO_TIMEZONE))
 ROSTERS = [  # file, module, importer, in the order they depend on each other
-    ("grids.csv", "roster", "import_grids"),
-    ("households.csv", "roster", "import_households"),
-    ("residents.csv", "roster", "import_residents"),
-    ("staff.csv", "roster", "import_staff"),
-    ("memberships.csv", "care_import", "import_memberships"),
-    ("visits.csv", "care_import", "import_visits"),
-    ("issues.csv", "issue_import", "import_issues"),
+    ("grids.csv", "exchange.rosters", "import_grids"),
+    ("households.csv", "exchange.rosters", "import_households"),
+    ("residents.csv", "exchange.rosters", "import_residents"),
+    ("staff.csv", "exchange.rosters", "import_staff"),
+    ("memberships.csv", "exchange.care", "import_memberships"),
+    ("visits.csv", "exchange.care", "import_visits"),
+    ("issues.csv", "exchange.issues", "import_issues"),
 ]
 SHOWN = [  # what the demo prints, as the commands a worker would type
     ["household", "show", "8-2-301", "--at", "2026-11-24 08:00"],
@@ -50,7 +50,7 @@ def _replace_old_demo(path: Path) -> None:
 def build_demo(path: Path, data: Path, out, msg) -> None:
     import importlib
 
-    from redprop.db import create_store
+    from redprop.store import create_store
 
     if not (data / "households.csv").exists():
         raise InvalidValue(f"no sample rosters in {data}/ (run the demo from the redprop checkout, or name the folder)")

@@ -240,7 +240,7 @@ def m003_issues_and_policy(conn: sqlite3.Connection) -> None:
             id INTEGER PRIMARY KEY,
             effective_at TEXT NOT NULL,          -- in force from this instant on
             recorded_at TEXT NOT NULL,
-            terms TEXT NOT NULL,                 -- JSON document, see redprop.policy
+            terms TEXT NOT NULL,                 -- JSON document, see redprop.policy.terms
             note TEXT
         );
         CREATE INDEX policies_effective ON policies (effective_at);

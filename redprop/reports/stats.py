@@ -19,10 +19,10 @@ with the same rules.
 import statistics
 from datetime import date, datetime, timedelta
 
-from redprop.db import Store
-from redprop.issues import ISSUE_SELECT, Moment
-from redprop.policy import PROMISES
-from redprop.timeutil import from_db, local_day_start, to_db
+from redprop.store import Store
+from redprop.issues.records import ISSUE_SELECT, Moment
+from redprop.policy.terms import PROMISES
+from redprop.parsing import from_db, local_day_start, to_db
 
 GROUPINGS = ("tier", "category", "channel", "handler", "building", "grid")
 _SQL_GROUP = {

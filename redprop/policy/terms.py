@@ -33,7 +33,7 @@ from datetime import date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from redprop.catalogue import Catalogue, Code
+from redprop.vocab import Catalogue, Code
 from redprop.errors import InvalidValue
 
 TIERS = ("normal", "major", "complex")
@@ -203,7 +203,7 @@ class Terms:
         deadline past the calendar's end, is a one-line InvalidValue. `policy set` refuses what it can
         foresee from when a policy comes into force; this guards the rest (holidays listed years
         ahead, a pause of years, a policy stored before those checks)."""
-        from redprop.worktime import add_working_time
+        from redprop.policy.worktime import add_working_time
 
         span = self.span(tier, promise)
         if span is None:
@@ -229,7 +229,7 @@ def terms_from_json(text: str, tz: ZoneInfo) -> Terms:
                 durations[(tier, promise)] = parse_duration(value)
     schedule = None
     if doc.get("hours"):
-        from redprop.worktime import WorkSchedule
+        from redprop.policy.worktime import WorkSchedule
 
         schedule = WorkSchedule(
             tz=tz,
@@ -320,7 +320,7 @@ def policy_model():
             if both:
                 raise ValueError(f"{', '.join(map(str, sorted(both)))} listed both as holiday and as workday")
             if self.hours is not None:
-                from redprop.worktime import WorkSchedule
+                from redprop.policy.worktime import WorkSchedule
 
                 try:
                     WorkSchedule(tz=ZoneInfo("UTC"), hours=parse_hours(",".join(self.hours)))
@@ -362,7 +362,7 @@ def _option_of(loc: tuple) -> str:
 
 def policy_in_force(store, at: datetime) -> tuple[int, str, str]:
     """(id, document, effective_at) of the policy in force at `at`."""
-    from redprop.timeutil import to_db
+    from redprop.parsing import to_db
 
     row = store.conn.execute(
         "SELECT id, terms, effective_at FROM policies WHERE effective_at <= ? ORDER BY effective_at DESC, id DESC LIMIT 1",
@@ -394,7 +394,7 @@ class TermsCache:
 
 
 def _policy_dict(row, tz) -> dict:
-    from redprop.timeutil import show_local_iso
+    from redprop.parsing import show_local_iso
 
     return {
         "version": row["id"],
@@ -450,7 +450,7 @@ def parse_promise_options(promise: str, specs: list[str]) -> dict:
 def set_policy(store, changes: PolicyChanges, effective_at: datetime, now: datetime, note: str | None,
                reset: bool = False) -> dict:
     """Append a policy version: the one in force at `effective_at` (or 5341 with `reset`) with the changes."""
-    from redprop.timeutil import to_db
+    from redprop.parsing import to_db
 
     for key, option in _TEXT_OPTIONS.items():
         value = getattr(changes, key)
@@ -493,7 +493,7 @@ def _check_countable(document: dict, effective_at: datetime, tz: ZoneInfo) -> No
     terms = terms_from_json(json.dumps(document), tz)
     if terms.schedule is None:
         return
-    from redprop.worktime import add_working_time
+    from redprop.policy.worktime import add_working_time
 
     try:
         add_working_time(effective_at, timedelta(minutes=1), terms.schedule)
@@ -512,7 +512,7 @@ def _check_countable(document: dict, effective_at: datetime, tz: ZoneInfo) -> No
 
 
 def _dates(text: str, what: str, today: date) -> list[str]:
-    from redprop.timeutil import parse_date
+    from redprop.parsing import parse_date
 
     if text.strip().lower() in NONE_WORDS:
         return []

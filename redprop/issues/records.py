@@ -36,11 +36,11 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from redprop.catalogue import Catalogue, Code
-from redprop.db import Store
+from redprop.vocab import Catalogue, Code
+from redprop.store import Store
 from redprop.errors import InvalidValue, NotFound
-from redprop.policy import PROMISES, WAITING_CODES, TermsCache
-from redprop.timeutil import from_db, show_local_iso, show_time, to_db
+from redprop.policy.terms import PROMISES, WAITING_CODES, TermsCache
+from redprop.parsing import from_db, show_local_iso, show_time, to_db
 
 BACKDATED_AFTER = timedelta(hours=1)
 IMPORTED_NOTE = "imported"  # the note on steps an import told; timelines label it in the chosen language

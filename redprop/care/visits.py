@@ -11,13 +11,13 @@ on an elderly person living alone (the 熊婆婆 story in seed 002) escalate to 
 import json
 from datetime import date, datetime, timedelta
 
-from redprop.catalogue import Catalogue, Code
-from redprop.db import Store
+from redprop.vocab import Catalogue, Code
+from redprop.store import Store
 from redprop.errors import InvalidValue
-from redprop.groups import load_groups
+from redprop.care.groups import load_groups
 from redprop.households import get_household, get_resident, lived_there
 from redprop.staff import get_staff, responsible_staff
-from redprop.timeutil import from_db, local_day_start, show_local_iso, to_db
+from redprop.parsing import from_db, local_day_start, show_local_iso, to_db
 
 KINDS = Catalogue(
     "visit kind",

@@ -10,11 +10,11 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from redprop.catalogue import Catalogue, Code
-from redprop.db import Store
+from redprop.vocab import Catalogue, Code
+from redprop.store import Store
 from redprop.errors import InvalidValue, NotFound
 from redprop.households import address_order, get_household, get_resident
-from redprop.timeutil import to_db
+from redprop.parsing import to_db
 
 SENSITIVE_LABEL = "sensitive (敏感)"
 

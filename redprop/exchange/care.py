@@ -9,15 +9,15 @@ visitor) is unchanged, so importing one round sheet twice does not double it.
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from redprop.db import Store
+from redprop.store import Store
 from redprop.errors import InvalidValue
-from redprop.groups import LEAVE_REASONS, group_catalogue, load_groups
+from redprop.care.groups import LEAVE_REASONS, group_catalogue, load_groups
 from redprop.households import lived_there
-from redprop.importing import Field, ImportResult, finish, read_sheet
-from redprop.roster import ADDRESS_FIELDS, _require_address, _row_key, _validated
-from redprop.timeutil import from_db, parse_instant, to_db
-from redprop.values import clean_date, clean_text
-from redprop.visits import KINDS, OUTCOMES
+from redprop.exchange.sheets import Field, ImportResult, finish, read_sheet
+from redprop.exchange.rosters import ADDRESS_FIELDS, _require_address, _row_key, _validated
+from redprop.parsing import from_db, parse_instant, to_db
+from redprop.parsing import clean_date, clean_text
+from redprop.care.visits import KINDS, OUTCOMES
 
 MEMBERSHIP_FIELDS = ADDRESS_FIELDS + [
     Field("resident", ("姓名", "人员", "resident", "name")),

@@ -29,16 +29,16 @@ import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from redprop.db import Store
+from redprop.store import Store
 from redprop.errors import InvalidValue, RedpropError
-from redprop.importing import Field, ImportResult, finish, read_rows
-from redprop.issues import (
+from redprop.exchange.sheets import Field, ImportResult, finish, read_rows
+from redprop.issues.records import (
     CHANNELS, FINISHED, IMPORTED_NOTE, KINDS, STATUSES, Step, get_issue_row, history, imported_steps, load_categories,
     open_long, replay, write_steps,
 )
-from redprop.policy import PROMISES, TIER_CODES, TIERS, TermsCache
-from redprop.timeutil import parse_instant, show_time, to_db
-from redprop.values import clean_building, normalize_key
+from redprop.policy.terms import PROMISES, TIER_CODES, TIERS, TermsCache
+from redprop.parsing import parse_instant, show_time, to_db
+from redprop.parsing import clean_building, normalize_key
 
 ISSUE_FIELDS = [
     Field("ref", ("编号", "工单号", "单号", "工单编号", "reference", "external_id")),

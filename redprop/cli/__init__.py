@@ -69,7 +69,7 @@ app = typer.Typer(
 
 @app.callback()
 def root(
-    db: Annotated[Optional[Path], typer.Option("--db", help="Database file (default: $REDPROP_DB, else ~/.local/share/redprop/redprop.store).")] = None,
+    db: Annotated[Optional[Path], typer.Option("--db", help="Database file (default: $REDPROP_DB, else ~/.local/share/redprop/redprop.db).")] = None,
     lang: Annotated[Optional[str], typer.Option("--lang", help="Labels in zh or en (default: $REDPROP_LANG, else zh).")] = None,
 ):
     common.state.db_path = db

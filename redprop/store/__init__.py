@@ -28,7 +28,7 @@ def busy_timeout() -> float:
 
 
 def default_db_path() -> Path:
-    """`$REDPROP_DB`, else redprop.store in the user's data directory (XDG on Linux)."""
+    """`$REDPROP_DB`, else redprop.db in the user's data directory (XDG on Linux)."""
     if os.environ.get("REDPROP_DB"):
         return Path(os.environ["REDPROP_DB"])
     base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
@@ -110,7 +110,7 @@ def create_store(path: Path, community: str, timezone: str) -> Store:
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidValue(f"unknown time zone {timezone!r} (try Asia/Shanghai)") from None
     if path.is_dir():
-        raise InvalidValue(f"{path} is a folder; give a file name, e.g. {path / 'redprop.store'}")
+        raise InvalidValue(f"{path} is a folder; give a file name, e.g. {path / 'redprop.db'}")
     if path.exists():
         raise InvalidValue(f"{path} already exists; redprop init never overwrites a database")
     path.parent.mkdir(parents=True, exist_ok=True)

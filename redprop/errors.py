@@ -1,24 +1,71 @@
-"""The errors redprop's domain raises, and the exit codes the CLI turns them into.
+"""The words redprop owes a person, and the errors its domain raises, with their exit codes.
 
-Domain code raises a RedpropError subclass; the CLI prints `str(error)` as one line on
-stderr and exits with `error.exit_code`. Scripts and cron can rely on these codes.
+Domain code never writes a finished sentence: it raises (or returns) a `Message`, an
+English template with its values, and the presentation layer (`redprop.present.i18n`)
+says it in the worker's language — the template is the gettext msgid. The CLI prints an
+error as one line on stderr and exits with `error.exit_code`; scripts and cron rely on
+these codes.
 """
 
 from enum import IntEnum
 
 
+def N_(template: str) -> str:
+    """Marks a template for the translation catalogue without translating it (gettext's N_)."""
+    return template
+
+
+class Message:
+    """Words for a person in no language yet: an English template and the values it names.
+
+    Values may be plain values, other Messages, vocabulary codes (`redprop.vocab.Code`,
+    shown as their label) or lists of these; the presentation layer renders each in the
+    chosen language. `str()` gives the English, for logs and tracebacks.
+    """
+
+    __slots__ = ("template", "values")
+
+    def __init__(self, template: str, /, **values):
+        self.template = template
+        self.values = values
+
+    def __str__(self) -> str:
+        return self.template.format(**{k: _english(v) for k, v in self.values.items()})
+
+    def __repr__(self) -> str:
+        return f"Message({self.template!r}, **{self.values!r})"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Message) and (self.template, self.values) == (other.template, other.values)
+
+    def __hash__(self) -> int:
+        return hash((self.template, tuple(sorted(self.values))))
+
+
+def _english(value):
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(_english(v)) for v in value)
+    if isinstance(value, (str, int, float)) or value is None:
+        return value
+    return str(value)
+
+
 class ExitCode(IntEnum):
     OK = 0
-    CHECK_FAILED = 1  # `overdue --check` found something overdue
+    CHECK_FAILED = 1  # `overdue --check` found something overdue; nothing else exits 1
     USAGE = 2  # bad command line, or no database yet (run `redprop init`)
     NOT_FOUND = 3  # no such household, staff member, issue, grid point, file…
     INVALID = 4  # a value that cannot be right: bad date, phone, unknown code, impossible step
     IMPORT_REFUSED = 5  # an import refused rows and wrote nothing
-    DATABASE = 6  # locked after the timeout, newer schema, unreadable file
+    DATABASE = 6  # locked after the timeout, newer schema, damaged or unreadable file, anything unexpected
 
 
 class RedpropError(Exception):
     exit_code = ExitCode.INVALID
+
+    def __init__(self, template, /, **values):
+        self.message = template if isinstance(template, Message) else Message(template, **values)
+        super().__init__(str(self.message))
 
 
 class NotFound(RedpropError):
@@ -27,6 +74,10 @@ class NotFound(RedpropError):
 
 class InvalidValue(RedpropError):
     exit_code = ExitCode.INVALID
+
+
+class InvalidSetting(InvalidValue, ValueError):
+    """An InvalidValue raised where Python expects a ValueError: in a pydantic validator, a dataclass check."""
 
 
 class DatabaseMissing(RedpropError):
@@ -38,10 +89,10 @@ class DatabaseError(RedpropError):
 
 
 class ImportRefused(RedpropError):
-    """Raised when an import refuses rows; nothing was written. `errors` lists them."""
+    """Raised when an import refuses rows; nothing was written. `errors` lists them (Messages)."""
 
     exit_code = ExitCode.IMPORT_REFUSED
 
-    def __init__(self, message: str, errors: list[str]):
-        super().__init__(message)
+    def __init__(self, template, errors: list, /, **values):
+        super().__init__(template, **values)
         self.errors = errors

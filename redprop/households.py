@@ -71,7 +71,7 @@ def get_household(store: Store, key: str, on: date | None = None):
         (normalized, day),
     ).fetchone()
     if row is None:
-        raise NotFound(f"no household {normalized}")
+        raise NotFound("no household {key}", key=normalized)
     return row
 
 
@@ -80,7 +80,8 @@ def add_household(store: Store, key: str, changes: HouseholdChanges, now: dateti
     normalized = address_key(building, unit, room)
     with store.write() as conn:
         if conn.execute("SELECT 1 FROM households WHERE key = ? AND moved_out_on IS NULL", (normalized,)).fetchone():
-            raise InvalidValue(f"household {normalized} already lives there; use `household edit`, or `household move-out` first")
+            raise InvalidValue("household {key} already lives there; use `household edit`, or `household move-out` first",
+                               key=normalized)
         # A household that moved out keeps its record and history; the new family gets a record of its own.
         stamp = to_db(now)
         values = changes.given()
@@ -100,7 +101,8 @@ def edit_household(store: Store, key: str, changes: HouseholdChanges, now: datet
         row = get_household(store, key)
         moved_in = values.get("moved_in_on")
         if moved_in and row["moved_out_on"] and moved_in > row["moved_out_on"]:
-            raise InvalidValue(f"{moved_in} is after household {row['key']} moved out ({row['moved_out_on']})")
+            raise InvalidValue("{moved_in} is after household {key} moved out ({moved_out})", moved_in=moved_in, key=row["key"],
+                               moved_out=row["moved_out_on"])
         assignments = ", ".join(f"{f} = ?" for f in values)
         conn.execute(
             f"UPDATE households SET {assignments}, updated_at = ? WHERE id = ?",
@@ -114,11 +116,12 @@ def move_out(store: Store, key: str, on: date, now: datetime, note: str | None =
     with store.write() as conn:
         row = get_household(store, key)
         if row["moved_out_on"]:
-            raise InvalidValue(f"household {row['key']} already moved out on {row['moved_out_on']}")
+            raise InvalidValue("household {key} already moved out on {moved_out}", key=row["key"], moved_out=row["moved_out_on"])
         if row["moved_in_on"] and on.isoformat() < row["moved_in_on"]:
-            raise InvalidValue(f"{on} is before household {row['key']} moved in ({row['moved_in_on']})")
+            raise InvalidValue("{day} is before household {key} moved in ({moved_in})", day=on.isoformat(), key=row["key"],
+                               moved_in=row["moved_in_on"])
         if on > now.astimezone(store.tz).date():
-            raise InvalidValue(f"{on} is in the future; record the move-out once it has happened")
+            raise InvalidValue("{day} is in the future; record the move-out once it has happened", day=on.isoformat())
         conn.execute(
             "UPDATE households SET moved_out_on = ?, note = COALESCE(?, note), updated_at = ? WHERE id = ?",
             (on.isoformat(), note, to_db(now), row["id"]),
@@ -198,7 +201,7 @@ def get_resident(store: Store, household, name: str):
         "SELECT * FROM residents WHERE household_id = ? AND name = ?", (household["id"], name.strip())
     ).fetchone()
     if row is None:
-        raise NotFound(f"no resident {name!r} in household {household['key']}")
+        raise NotFound("no resident {name!r} in household {key}", name=name, key=household["key"])
     return row
 
 
@@ -211,7 +214,7 @@ def add_resident(store: Store, key: str, name: str, values: dict, now: datetime)
         if conn.execute(
             "SELECT 1 FROM residents WHERE household_id = ? AND name = ?", (household["id"], name)
         ).fetchone():
-            raise InvalidValue(f"{name} already lives in {household['key']}; use `resident edit`")
+            raise InvalidValue("{name} already lives in {key}; use `resident edit`", name=name, key=household["key"])
         stamp = to_db(now)
         conn.execute(
             "INSERT INTO residents (household_id, name, relation, birth_year, phone, created_at, updated_at)"
@@ -236,7 +239,7 @@ def edit_resident(store: Store, key: str, name: str, values: dict, now: datetime
             if conn.execute(
                 "SELECT 1 FROM residents WHERE household_id = ? AND name = ?", (household["id"], new_name)
             ).fetchone():
-                raise InvalidValue(f"{new_name} already lives in {household['key']}; pick another name")
+                raise InvalidValue("{name} already lives in {key}; pick another name", name=new_name, key=household["key"])
         assignments = ", ".join(f"{f} = ?" for f in values)
         conn.execute(
             f"UPDATE residents SET {assignments}, updated_at = ? WHERE id = ?",
@@ -245,9 +248,10 @@ def edit_resident(store: Store, key: str, name: str, values: dict, now: datetime
         if values.get("moved_out_on"):
             moved_out = date.fromisoformat(values["moved_out_on"])
             if moved_out > now.astimezone(store.tz).date():
-                raise InvalidValue(f"--moved-out {moved_out} is in the future; record it once it has happened")
+                raise InvalidValue("--moved-out {day} is in the future; record it once it has happened", day=moved_out.isoformat())
             if household["moved_in_on"] and values["moved_out_on"] < household["moved_in_on"]:
-                raise InvalidValue(f"--moved-out {moved_out} is before {household['key']} moved in ({household['moved_in_on']})")
+                raise InvalidValue("--moved-out {day} is before {key} moved in ({moved_in})", day=moved_out.isoformat(),
+                                   key=household["key"], moved_in=household["moved_in_on"])
             _end_memberships(conn, "resident_id", row["id"], moved_out, now)
         row = conn.execute("SELECT * FROM residents WHERE id = ?", (row["id"],)).fetchone()
     return resident_row(row, household["key"])
@@ -270,23 +274,9 @@ def list_residents(store: Store, key: str | None = None, search: str | None = No
     return [resident_row(r, r["household_key"]) for r in store.conn.execute(sql, params)]
 
 
-def household_details(store: Store, key: str, at: datetime, lang: str = "zh", show_sensitive: bool = False) -> dict:
-    """A household as it stood at `at`: its people, its focus groups (current first) and last visits."""
-    from redprop.care.groups import household_memberships
-    from redprop.care.visits import list_visits
-
-    row = get_household(store, key, on=at.astimezone(store.tz).date())
-    day = at.astimezone(store.tz).date().isoformat()
-    details = household_row(row)
-    details["residents"] = [
-        r for r in _residents_of(store, row["id"], row["key"])
-        if r["moved_out_on"] is None or r["moved_out_on"] > day
-    ]
-    details["groups"] = household_memberships(store, row["id"], at.astimezone(store.tz).date(), lang, show_sensitive)
-    details["visits"] = list_visits(store, household_id=row["id"], until=at, limit=5)
-    return details
-
-
-def _residents_of(store: Store, household_id: int, key: str) -> list[dict]:
+def residents_of(store: Store, household_id: int, key: str, on: date | None = None) -> list[dict]:
+    """The people of one household, the head first; with `on`, those living there that day."""
+    day = on.isoformat() if on else None
     return [resident_row(r, key) for r in store.conn.execute(
-        "SELECT * FROM residents WHERE household_id = ? ORDER BY relation = 'head' DESC, id", (household_id,))]
+        "SELECT * FROM residents WHERE household_id = ? ORDER BY relation = 'head' DESC, id", (household_id,))
+        if day is None or r["moved_out_on"] is None or r["moved_out_on"] > day]

@@ -17,7 +17,7 @@ import re
 import unicodedata
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
-from redprop.errors import InvalidValue
+from redprop.errors import N_, InvalidValue
 
 _TIME = r"(?:[ T]+(\d{1,2})[:：](\d{2})(?:[:：](\d{2})(?:\.\d+)?)?\s*([AaPp][Mm])?)?"
 _YMD = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME + r"$")
@@ -48,7 +48,7 @@ def _make_date(year: int, month: int, day: int, text: str) -> date:
     try:
         return date(year, month, day)
     except ValueError:
-        raise InvalidValue(f"{text!r} is not a real date") from None
+        raise InvalidValue("{text!r} is not a real date", text=text) from None
 
 
 def _make_time(hour, minute, second, ampm, text: str) -> time:
@@ -57,10 +57,10 @@ def _make_time(hour, minute, second, ampm, text: str) -> time:
     hour, minute, second = int(hour), int(minute or 0), int(second or 0)
     if ampm:
         if not 1 <= hour <= 12:
-            raise InvalidValue(f"{text!r}: hour {hour} does not go with {ampm.upper()}")
+            raise InvalidValue("{text!r}: hour {hour} does not go with {ampm}", text=text, hour=hour, ampm=ampm.upper())
         hour = hour % 12 + (12 if ampm.lower() == "pm" else 0)
     if hour > 23 or minute > 59 or second > 59:
-        raise InvalidValue(f"{text!r} is not a real time of day")
+        raise InvalidValue("{text!r} is not a real time of day", text=text)
     return time(hour, minute, second)
 
 
@@ -80,13 +80,13 @@ def parse_instant(text: str, *, now: datetime, tz: tzinfo, relative: bool = True
     if not text:
         raise InvalidValue("empty time")
     if not relative and (lower in _NOW or _AGO.match(lower) or any(lower.startswith(w) for w in _RELATIVE_DAY)):
-        raise InvalidValue(f"{raw!r} is relative to today; a file needs the date itself (2026-11-20 9:30)")
+        raise InvalidValue("{text!r} is relative to today; a file needs the date itself (2026-11-20 9:30)", text=raw)
     if lower in _NOW:
         return now
     clock = _CLOCK.match(lower)
     if clock:  # a bare 9:34 is today's
         if not relative:
-            raise InvalidValue(f"{raw!r} has no date; a file needs the date itself (2026-11-20 9:30)")
+            raise InvalidValue("{text!r} has no date; a file needs the date itself (2026-11-20 9:30)", text=raw)
         return _local(now.astimezone(tz).date(), _make_time(clock.group(1), clock.group(2), None, None, raw), tz)
     ago = _AGO.match(lower)
     if ago:
@@ -100,7 +100,7 @@ def parse_instant(text: str, *, now: datetime, tz: tzinfo, relative: bool = True
                 return _local(day, time(0, 0), tz)
             clock = _CLOCK.match(rest)
             if not clock:
-                raise InvalidValue(f"{raw!r}: expected a time like '{word} 9:30'")
+                raise InvalidValue("{text!r}: expected a time like '{word} 9:30'", text=raw, word=word)
             return _local(day, _make_time(clock.group(1), clock.group(2), None, None, raw), tz)
     m = _YMD.match(text)
     if m:
@@ -119,10 +119,9 @@ def parse_instant(text: str, *, now: datetime, tz: tzinfo, relative: bool = True
     except ValueError:
         parsed = _english_date(text)
     if parsed is None:
-        raise InvalidValue(
-            f"{raw!r} is not a time redprop understands "
-            "(try 2026-11-20 9:30, 2026/11/20 9:30, 2026年11月20日 9:30, 'yesterday 9:30' or '2h ago')"
-        )
+        raise InvalidValue("{text!r} is not a time redprop understands"
+                           " (try 2026-11-20 9:30, 2026/11/20 9:30, 2026年11月20日 9:30, 'yesterday 9:30' or '2h ago')",
+                           text=raw)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
 
 
@@ -156,10 +155,10 @@ def parse_date(text: str, *, today: date) -> date:
         m = pattern.match(text)
         if m:
             if m.group(4) is not None:
-                raise InvalidValue(f"{text!r}: expected a date without a time")
+                raise InvalidValue("{text!r}: expected a date without a time", text=text)
             a, b, c = (int(g) for g in m.groups()[:3])
             return _make_date(a, b, c, text) if order == "ymd" else _make_date(c, a, b, text)
-    raise InvalidValue(f"{text!r} is not a date redprop understands (try 2026-11-20 or 2026/11/20)")
+    raise InvalidValue("{text!r} is not a date redprop understands (try 2026-11-20 or 2026/11/20)", text=text)
 
 
 def to_db(moment: datetime) -> str:
@@ -220,31 +219,32 @@ def _nfkc(text: str | None) -> str:
     return text if text.isascii() else unicodedata.normalize("NFKC", text)
 
 
-def _part(pattern: re.Pattern, text: str | None, what: str) -> str:
+def _part(pattern: re.Pattern, text: str | None, refusal: str) -> str:
+    """The code in `text`, upper-cased; else InvalidValue(refusal), a template naming {text}."""
     text = _nfkc(text).strip()
     m = pattern.match(text)
     if not m:
-        raise InvalidValue(f"{text!r} is not a {what}")
+        raise InvalidValue(refusal, text=text)
     return m.group(1).upper()
 
 
 def clean_building(text: str | None) -> str:
     if not (text or "").strip():
         raise InvalidValue("no building")
-    return _part(_BUILDING, text, "building (like 3, 3栋, 3号楼)")
+    return _part(_BUILDING, text, N_("{text!r} is not a building (like 3, 3栋, 3号楼)"))
 
 
 def clean_unit(text: str | None) -> str:
     """'' for a building without units."""
     if not (text or "").strip():
         return ""
-    return _part(_UNIT, text, "unit (like 2, 2单元)")
+    return _part(_UNIT, text, N_("{text!r} is not a unit (like 2, 2单元)"))
 
 
 def clean_room(text: str | None) -> str:
     if not (text or "").strip():
         raise InvalidValue("no room")
-    return _part(_ROOM, text, "room (like 301, 301室)")
+    return _part(_ROOM, text, N_("{text!r} is not a room (like 301, 301室)"))
 
 
 _GRID = re.compile(r"^([0-9A-Za-z][0-9A-Za-z_]*)$")
@@ -256,7 +256,7 @@ def clean_grid(text: str | None) -> str:
     if not text:
         raise InvalidValue("no grid point code")
     if not _GRID.match(text):
-        raise InvalidValue(f"{text!r} is not a grid point code (letters and digits, like G07)")
+        raise InvalidValue("{text!r} is not a grid point code (letters and digits, like G07)", text=text)
     return text.upper()
 
 
@@ -275,7 +275,7 @@ def parse_address_key(text: str) -> tuple[str, str, str]:
     m = _CHINESE_ADDRESS.match(text)
     if m:
         return m.group(1).upper(), (m.group(2) or "").upper(), m.group(3).upper()
-    raise InvalidValue(f"{text!r} is not an address key (building-unit-room like 8-2-301, or 8-301)")
+    raise InvalidValue("{text!r} is not an address key (building-unit-room like 8-2-301, or 8-301)", text=text)
 
 
 def normalize_key(text: str) -> str:
@@ -288,20 +288,21 @@ def clean_phone(text: str | None) -> str | None:
     if not text:
         return None
     if not _PHONE.match(text):
-        raise InvalidValue(f"{text!r} is not a phone number (digits, spaces, '-' and a leading '+')")
+        raise InvalidValue("{text!r} is not a phone number (digits, spaces, '-' and a leading '+')", text=text)
     return text
 
 
-def clean_count(text: str | None, what: str = "number of people") -> int | None:
+def clean_count(text: str | None) -> int | None:
+    """The number of people living in a household (人口): `3`, `3.0` from Excel, `3人`, `3口`."""
     text = (text or "").strip()
     if not text:
         return None
     try:
         value = int(float(text)) if re.fullmatch(r"\d+(\.0+)?", text) else int(text.rstrip("人口"))
     except ValueError:
-        raise InvalidValue(f"{text!r} is not a {what}") from None
+        raise InvalidValue("{text!r} is not a number of people", text=text) from None
     if value < 0:
-        raise InvalidValue(f"{text!r} is not a {what}")
+        raise InvalidValue("{text!r} is not a number of people", text=text)
     return value
 
 
@@ -310,7 +311,7 @@ def clean_year(text: str | None) -> int | None:
     if not text:
         return None
     if not re.fullmatch(r"\d{4}", text) or not 1890 <= int(text) <= 2200:
-        raise InvalidValue(f"{text!r} is not a birth year (like 1948)")
+        raise InvalidValue("{text!r} is not a birth year (like 1948)", text=text)
     return int(text)
 
 

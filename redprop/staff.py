@@ -6,7 +6,7 @@ household's building or grid point is responsible for it in due lists and round 
 
 from datetime import datetime
 
-from redprop.vocab import ROLES
+from redprop.vocab import ROLES, Choices
 from redprop.store import Store
 from redprop.errors import InvalidValue, NotFound
 from redprop.parsing import to_db
@@ -25,7 +25,7 @@ def clean_areas(areas: list[str]) -> list[str]:
 def get_staff(store: Store, name: str):
     row = store.conn.execute("SELECT * FROM staff WHERE name = ?", (name.strip(),)).fetchone()
     if row is None:
-        raise NotFound(f"no staff member {name!r} (see `redprop staff list`)")
+        raise NotFound("no staff member {name!r} (see `redprop staff list`)", name=name)
     return row
 
 
@@ -61,7 +61,7 @@ def write_staff(conn, name: str, role: str | None, phone: str | None, covers: li
     existing = conn.execute("SELECT * FROM staff WHERE name = ?", (name,)).fetchone()
     if existing is None:
         if role is None:
-            raise InvalidValue(f"a new staff member needs a role: {', '.join(ROLES.slugs())}")
+            raise InvalidValue("a new staff member needs a role: {choices}", choices=Choices(tuple(ROLES.codes.values())))
         staff_id = conn.execute(
             "INSERT INTO staff (name, role, phone, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
             (name, role, phone, 0 if active is False else 1, stamp, stamp),
@@ -143,7 +143,7 @@ def known_grid(store: Store, text: str) -> str:
     if not store.conn.execute(
         "SELECT 1 FROM grids WHERE code = ?1 UNION ALL SELECT 1 FROM households WHERE grid = ?1 LIMIT 1", (code,)
     ).fetchone():
-        raise NotFound(f"no grid point {code} (see `redprop grid list`)")
+        raise NotFound("no grid point {code} (see `redprop grid list`)", code=code)
     return code
 
 

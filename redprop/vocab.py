@@ -1,14 +1,15 @@
-"""Bilingual code lists: every code has a slug, a Chinese label and an English label.
+"""Every code list: each code has a slug, a Chinese label and an English label.
 
 Scripts use slugs (`building_leader`); people type whatever they know (`楼栋长`,
-`Building leader`, `building-leader`). One `Catalogue` resolves any of the three to the
-slug and labels a slug in the chosen language. Fixed lists live here; lists a community
-edits (focus groups, issue categories) are tables, loaded into the same class.
+`Building leader`, `building-leader`). A `Catalogue` resolves any of the three to the
+slug; the presentation layer shows a slug's label in the chosen language. Fixed lists
+live here; the lists a community edits (focus groups, issue categories) are tables, loaded
+into the same class by `care.groups` and `issues.categories`.
 """
 
 from dataclasses import dataclass
 
-from redprop.errors import InvalidValue
+from redprop.errors import N_, InvalidValue
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,19 @@ class Code:
     en: str
     aliases: tuple[str, ...] = ()
 
+    def __str__(self) -> str:
+        return self.slug
+
+
+@dataclass(frozen=True)
+class Choices:
+    """The codes a person may pick from, for an error message: shown as `slug (label)`."""
+
+    codes: tuple[Code, ...]
+
+    def __str__(self) -> str:
+        return ", ".join(f"{c.slug} ({c.en})" for c in self.codes)
+
 
 def _fold(text: str) -> str:
     return text.strip().casefold().replace("-", "_").replace(" ", "_")
@@ -25,7 +39,7 @@ def _fold(text: str) -> str:
 
 class Catalogue:
     def __init__(self, name: str, codes: list[Code]):
-        self.name = name
+        self.name = name  # what a code of this list is, in English: a msgid (`focus group`)
         self.codes = {code.slug: code for code in codes}
         self._lookup: dict[str, str] = {}
         for code in codes:
@@ -36,43 +50,156 @@ class Catalogue:
         """The slug for any spelling of a code; an unknown one is a one-line error listing the choices."""
         slug = self._lookup.get(_fold(text))
         if slug is None:
-            choices = ", ".join(f"{c.slug} ({c.zh})" for c in self.codes.values())
-            raise InvalidValue(f"unknown {self.name} {text!r}; choose one of: {choices}")
+            from redprop.errors import Message
+
+            raise InvalidValue("unknown {what} {text!r}; choose one of: {choices}",
+                               what=Message(self.name), text=text, choices=Choices(tuple(self.codes.values())))
         return slug
 
-    def label(self, slug: str | None, lang: str) -> str:
-        if slug is None:
-            return ""
-        code = self.codes.get(slug)
-        if code is None:
-            return slug
-        return code.zh if lang == "zh" else code.en
+    def get(self, slug: str | None) -> Code | None:
+        return self.codes.get(slug) if slug is not None else None
 
     def slugs(self) -> list[str]:
         return list(self.codes)
 
+    def only(self, slugs) -> "Catalogue":
+        """The same list limited to some of its codes (what one option accepts)."""
+        return Catalogue(self.name, [c for c in self.codes.values() if c.slug in slugs])
 
-ROLES = Catalogue(
-    "role",
-    [
-        Code("building_leader", "楼栋长", "Building leader", ("楼长",)),
-        Code("grid_worker", "网格员", "Grid worker"),
-        Code("mediator", "治安调解员", "Security mediator", ("调解员",)),
-        Code("cleaner", "清扫保洁员", "Cleaner", ("保洁员",)),
-        Code("property_staff", "物业人员", "Property staff", ("物业",)),
-        Code("volunteer", "党员志愿者", "Party-member volunteer", ("志愿者",)),
-    ],
-)
 
-RELATIONS = Catalogue(
-    "relation",
-    [
-        Code("head", "户主", "Head of household", ("本人",)),
-        Code("spouse", "配偶", "Spouse", ("妻子", "丈夫", "wife", "husband")),
-        Code("child", "子女", "Child", ("儿子", "女儿", "son", "daughter")),
-        Code("parent", "父母", "Parent", ("父亲", "母亲", "father", "mother")),
-        Code("grandchild", "孙子女", "Grandchild", ("孙子", "孙女", "外孙", "外孙女")),
-        Code("tenant", "租户", "Tenant", ("租客",)),
-        Code("other", "其他", "Other", ("亲属",)),
-    ],
-)
+# A sensitive focus group (上访, 精神病人, 矫正) where it is masked: the domain returns this code.
+SENSITIVE = Code("sensitive", "敏感", "sensitive")
+
+ROLES = Catalogue(N_("role"), [
+    Code("building_leader", "楼栋长", "Building leader", ("楼长",)),
+    Code("grid_worker", "网格员", "Grid worker"),
+    Code("mediator", "治安调解员", "Security mediator", ("调解员",)),
+    Code("cleaner", "清扫保洁员", "Cleaner", ("保洁员",)),
+    Code("property_staff", "物业人员", "Property staff", ("物业",)),
+    Code("volunteer", "党员志愿者", "Party-member volunteer", ("志愿者",)),
+])
+
+RELATIONS = Catalogue(N_("relation"), [
+    Code("head", "户主", "Head of household", ("本人",)),
+    Code("spouse", "配偶", "Spouse", ("妻子", "丈夫", "wife", "husband")),
+    Code("child", "子女", "Child", ("儿子", "女儿", "son", "daughter")),
+    Code("parent", "父母", "Parent", ("父亲", "母亲", "father", "mother")),
+    Code("grandchild", "孙子女", "Grandchild", ("孙子", "孙女", "外孙", "外孙女")),
+    Code("tenant", "租户", "Tenant", ("租客",)),
+    Code("other", "其他", "Other", ("亲属",)),
+])
+
+LEAVE_REASONS = Catalogue(N_("reason for leaving"), [
+    Code("found_work", "找到工作", "Found work", ("就业", "再就业")),
+    Code("recovered", "康复", "Recovered", ("出院", "痊愈")),
+    Code("moved_out", "迁出", "Moved out", ("搬走",)),
+    Code("died", "去世", "Died", ("死亡", "病故")),
+    Code("ended", "期满", "Period ended", ("解除", "结束")),
+    Code("other", "其他", "Other"),
+])
+
+DUTIES = Catalogue(N_("duty"), [
+    Code("visit", "六访", "Visit (六访)"),
+    Code("ask", "五问", "Ask after (五问)"),
+    Code("care", "关爱", "Care"),
+])
+
+VISIT_KINDS = Catalogue(N_("visit kind"), [
+    Code("round", "巡查", "Round", ("两巡", "巡")),
+    Code("visit", "走访", "Home visit", ("入户", "六访", "访")),
+    Code("ask", "问询", "Asking after", ("五问", "问")),
+    Code("phone", "电话", "Phone call", ("电话联系", "call")),
+])
+
+VISIT_OUTCOMES = Catalogue(N_("outcome"), [
+    Code("well", "平安", "Seen and well", ("正常", "良好", "ok", "seen")),
+    Code("not_home", "不在家", "Not at home", ("无人", "未见", "敲门未应", "no_answer")),
+    Code("needs_help", "需要帮助", "Needs help", ("需帮助", "有需求", "help")),
+    Code("refused", "拒绝", "Refused", ("拒访",)),
+])
+
+ISSUE_KINDS = Catalogue(N_("kind"), [
+    Code("problem", "问题", "Problem", ("问题清单",)),
+    Code("wish", "需求", "Wish", ("需求清单", "愿望", "心愿", "demand")),
+])
+
+CHANNELS = Catalogue(N_("channel"), [
+    Code("window", "一站式窗口", "One-stop window", ("窗口", "一站式", "服务窗口")),
+    Code("hotline", "热线/服务点", "Hotline / service point", ("热线", "服务点", "电话", "1890", "phone")),
+    Code("wechat", "微信群", "WeChat group", ("微信", "weixin")),
+    Code("wish_wall", "许愿墙", "Wish wall", ("心愿墙",)),
+    Code("patrol", "巡查", "Patrol", ("巡逻", "巡查发现")),
+    Code("visit", "走访", "Home visit", ("入户", "入户走访")),
+    Code("other", "其他", "Other"),
+])
+
+STATUSES = Catalogue(N_("status"), [
+    Code("new", "待派单", "New", ("待处理", "新建", "未处理", "已受理", "pending", "reported")),
+    Code("assigned", "已派单", "Assigned", ("处理中", "办理中", "已分派", "in_progress")),
+    Code("on_site", "已到场", "On site", ("到场", "现场处理")),
+    Code("waiting_resident", "等待居民", "Waiting for the resident"),
+    Code("waiting_parts", "等待配件", "Waiting for parts"),
+    Code("escalated", "联席会议", "Escalated to a joint meeting", ("提交联席会议", "已上报")),
+    Code("reopened", "重新打开", "Reopened", ("重开",)),
+    Code("resolved", "已解决", "Resolved", ("已完成", "已处理", "解决", "solved", "done")),
+    Code("closed", "已关闭", "Closed", ("已办结", "办结", "结案", "关闭")),
+])
+UNFINISHED = ("new", "assigned", "on_site", "waiting_resident", "waiting_parts", "escalated", "reopened")
+FINISHED = ("resolved", "closed")
+
+STEPS = Catalogue(N_("step"), [
+    Code("open", "报告", "Reported"),
+    Code("assign", "派单", "Assigned"),
+    Code("arrive", "到场", "On site"),
+    Code("wait", "等待", "Waiting"),
+    Code("resume", "恢复处理", "Resumed"),
+    Code("plan", "书面方案", "Written plan"),
+    Code("escalate", "联席会议", "Joint meeting"),
+    Code("resolve", "解决", "Resolved"),
+    Code("close", "关闭", "Closed"),
+    Code("reopen", "重新打开", "Reopened"),
+    Code("rate", "回访评价", "Follow-up rating"),
+    Code("note", "备注", "Note"),
+    Code("retier", "调整等级", "Tier changed"),
+])
+
+PARTIES = Catalogue(N_("party"), [
+    Code("residents_committee", "居委会", "Residents' committee", ("社区居委会", "居民委员会")),
+    Code("owners_committee", "业委会", "Owners' committee", ("业主委员会",)),
+    Code("property_company", "物业公司", "Property company", ("物业", "红色物业")),
+    Code("party_committee", "社区党委", "Community party committee", ("党委", "社区党组织")),
+    Code("housing_office", "房管部门", "Housing office", ("房管所", "房管局")),
+    Code("police", "派出所", "Police station", ("公安", "警务室")),
+    Code("other", "其他", "Other"),
+])
+DEFAULT_PARTIES = ("residents_committee", "owners_committee", "property_company")
+
+PROMISE_STATES = Catalogue(N_("promise outcome"), [
+    Code("kept", "按时", "Kept"),
+    Code("missed", "超时完成", "Missed"),
+    Code("overdue", "已超时", "Overdue"),
+    Code("pending", "未到期", "Pending"),
+    Code("paused", "暂停计时", "Paused"),
+])
+
+TIERS = ("normal", "major", "complex")
+TIER_CODES = Catalogue(N_("tier"), [
+    Code("normal", "一般", "Normal", ("普通", "一般问题")),
+    Code("major", "重大", "Major", ("重大问题",)),
+    Code("complex", "特殊复杂", "Special complex", ("复杂", "特殊", "特殊复杂问题")),
+])
+
+PROMISES = ("arrive", "resolve", "plan")
+PROMISE_CODES = Catalogue(N_("promise"), [
+    Code("arrive", "到场", "On site", ("arrival", "到达")),
+    Code("resolve", "解决", "Resolved", ("resolution", "办结")),
+    Code("plan", "书面方案", "Written plan", ("方案",)),
+])
+
+WAITING_CODES = Catalogue(N_("waiting status"), [
+    Code("waiting_resident", "等待居民", "Waiting for the resident", ("resident", "居民")),
+    Code("waiting_parts", "等待配件", "Waiting for parts", ("parts", "配件")),
+    Code("escalated", "联席会议", "Escalated to a joint meeting", ("提交联席会议", "meeting", "joint_meeting")),
+])
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -5,8 +5,9 @@
         assert result.exit_code == 0
 
 `run(*args)` invokes `redprop --db <tmp file> *args` and returns the CliRunner result
-(`.exit_code`, `.stdout`, `.stderr`); `run_json(*args)` adds `--format json` and returns the
-parsed stdout; `db` is the path of a database made by `redprop init`.
+(`.exit_code`, `.stdout`, `.stderr`), in Chinese unless `lang="en"`; `run_json(*args)` adds
+`--format json` and returns the parsed stdout; `db` is the path of a database made by
+`redprop init`.
 Nothing here mocks the store.
 """
 
@@ -38,12 +39,15 @@ def db_path(tmp_path) -> Path:
 
 @pytest.fixture
 def run(db_path):
-    """`run(*args, input=None, env=None)`: redprop --db <db_path> *args, in-process."""
+    """`run(*args, input=None, env=None, lang=None)`: redprop --db <db_path> *args, in-process.
+
+    Chinese by default, as a worker gets it; `lang="en"` for a test that reads English words."""
     runner = CliRunner()
 
-    def run(*args, input=None, env=None):
+    def run(*args, input=None, env=None, lang=None):
+        language = ["--lang", lang] if lang else []
         return runner.invoke(
-            app, ["--db", str(db_path), *(str(a) for a in args)], input=input, env=env, catch_exceptions=False
+            app, ["--db", str(db_path), *language, *(str(a) for a in args)], input=input, env=env, catch_exceptions=False
         )
 
     return run

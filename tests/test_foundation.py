@@ -39,13 +39,13 @@ def test_init_creates_the_database_and_never_overwrites_it(run, db_path):
     assert "美仑盛景小区" in result.stderr
     assert result.stdout == ""
 
-    again = run("init")
+    again = run("init", lang="en")
     assert again.exit_code == ExitCode.INVALID
     assert "already exists" in one_line_error(again)
 
 
 def test_init_refuses_an_unknown_time_zone(run, db_path):
-    result = run("init", "--timezone", "Mars/Olympus")
+    result = run("init", "--timezone", "Mars/Olympus", lang="en")
     assert result.exit_code == ExitCode.INVALID
     assert "time zone" in one_line_error(result)
     assert not db_path.exists()
@@ -114,7 +114,7 @@ def test_addresses_are_read_the_way_offices_write_them(db, run, run_json):
 
 def test_adding_a_household_twice_is_refused(db, run):
     add_household(run, "8-2-301", "--head", "熊秀英")
-    again = run("household", "add", "8-2-301", "--head", "别人")
+    again = run("household", "add", "8-2-301", "--head", "别人", lang="en")
     assert again.exit_code == ExitCode.INVALID
     assert "already lives there" in one_line_error(again)
 
@@ -145,7 +145,7 @@ def test_edit_a_household(db, run, run_json):
     assert shown["phone"] == "0874-8123456"
     assert shown["head"] == "熊秀英", "fields not given are left as they were"
 
-    nothing = run("household", "edit", "8-2-301")
+    nothing = run("household", "edit", "8-2-301", lang="en")
     assert nothing.exit_code == ExitCode.INVALID
     assert "nothing to change" in one_line_error(nothing)
 
@@ -180,7 +180,7 @@ def test_move_out_keeps_the_household(db, run, run_json):
     assert shown["note"] == "搬去女儿家"
     assert [r["name"] for r in shown["residents"]] == ["熊秀英"]
 
-    again = run("household", "move-out", "8-2-301")
+    again = run("household", "move-out", "8-2-301", lang="en")
     assert again.exit_code == ExitCode.INVALID
     assert "already moved out" in one_line_error(again)
 
@@ -293,7 +293,7 @@ def test_resident_mistakes(db, run, run_json, args, code, words):
     add_household(run, "8-2-301")
     assert run("resident", "add", "8-2-301", "熊秀英").exit_code == 0
     assert run("resident", "add", "8-2-301", "熊小明").exit_code == 0
-    result = run(*args)
+    result = run(*args, lang="en")
     assert result.exit_code == code
     assert words in one_line_error(result)
     assert sorted(r["name"] for r in run_json("resident", "list", "8-2-301")) == ["熊小明", "熊秀英"]
@@ -337,7 +337,7 @@ def test_staff_mistakes(db, run):
     assert unknown.exit_code == ExitCode.INVALID
     line = one_line_error(unknown)
     assert "building_leader" in line and "楼栋长" in line, "the message lists the choices"
-    no_role = run("staff", "add", "王芳")
+    no_role = run("staff", "add", "王芳", lang="en")
     assert no_role.exit_code == ExitCode.INVALID
     assert "role" in one_line_error(no_role)
 
@@ -464,7 +464,8 @@ def test_every_command_has_help(run, path, command):
     assert (command.help or "").strip(), f"`redprop {' '.join(path)}` has no help text"
     result = run(*path, "--help")
     assert result.exit_code == 0
-    assert "Usage" in result.stdout
+    assert "用法" in result.stdout, "in Chinese by default"
+    assert "Usage" in run(*path, "--help", lang="en").stdout
     assert re.search(r"\S", command.help.splitlines()[0])
 
 
@@ -482,7 +483,7 @@ def test_someone_elses_database_is_refused_and_left_alone(run, db_path):
     other.execute("CREATE TABLE foo (x)")
     other.commit()
     other.close()
-    result = run("household", "list")
+    result = run("household", "list", lang="en")
     assert result.exit_code == ExitCode.DATABASE and "not a redprop database" in result.stderr
     check = sqlite3.connect(db_path)
     assert [r[0] for r in check.execute("SELECT name FROM sqlite_master")] == ["foo"]
@@ -499,4 +500,4 @@ def test_an_empty_name_in_a_roster_is_a_bad_row(db, run, tmp_path):
     sheet = tmp_path / "staff.csv"
     sheet.write_text("姓名,角色\n,楼栋长\n王芳,楼栋长\n", encoding="utf-8")
     result = run("staff", "import", sheet)
-    assert result.exit_code == ExitCode.IMPORT_REFUSED and "row 2, column 姓名: empty" in result.stderr
+    assert result.exit_code == ExitCode.IMPORT_REFUSED and "第 2 行，列 姓名：为空" in result.stderr

@@ -34,9 +34,9 @@ def test_join_leave_and_history(estate, run, run_json):
     assert run_json("group", "members", "newly_unemployed", "--at", "2026-04-10") == []
     assert run_json("group", "members", "newly_unemployed", "--from", "2026-05-01", "--to", "2026-05-31") == []
 
-    again = run("group", "leave", "8-1-202", "newly_unemployed", "--on", "2026-05-01")
+    again = run("group", "leave", "8-1-202", "newly_unemployed", "--on", "2026-05-01", lang="en")
     assert again.exit_code == 3 and "not in" in again.stderr
-    clash = run("group", "join", "8-1-202", "newly_unemployed", "--since", "2026-03-01")
+    clash = run("group", "join", "8-1-202", "newly_unemployed", "--since", "2026-03-01", lang="en")
     assert clash.exit_code == 4 and "already in" in clash.stderr
     # Rejoining after the first span ended is a new span; the old one stays on record.
     assert run("group", "join", "8-1-202", "newly_unemployed", "--since", "2026-09-01").exit_code == 0
@@ -108,11 +108,11 @@ def test_visit_log_hours_ago_and_the_future(estate, run, run_json):
     elapsed = datetime.now(SHANGHAI) - datetime.fromisoformat(row["at"])
     assert timedelta(hours=1, minutes=58) < elapsed < timedelta(hours=2, minutes=2)
     assert row["kind"] == "phone" and row["recorded_at"] > row["at"]
-    future = run("visit", "log", "8-1-101", "--by", "刘磊", "--at", "2099-01-01 9:00")
+    future = run("visit", "log", "8-1-101", "--by", "刘磊", "--at", "2099-01-01 9:00", lang="en")
     assert future.exit_code == 4 and "future" in future.stderr
-    bad = run("visit", "log", "8-1-101", "--by", "刘磊", "--at", "2026-02-30 9:00")
+    bad = run("visit", "log", "8-1-101", "--by", "刘磊", "--at", "2026-02-30 9:00", lang="en")
     assert bad.exit_code == 4 and "not a real date" in bad.stderr and "Traceback" not in bad.output
-    needs = run("visit", "log", "8-1-101", "--by", "刘磊", "--outcome", "needs_help")
+    needs = run("visit", "log", "8-1-101", "--by", "刘磊", "--outcome", "needs_help", lang="en")
     assert needs.exit_code == 4 and "--need" in needs.stderr
     assert run("visit", "log", "9-9-999", "--by", "刘磊").exit_code == 3
     assert run("visit", "log", "8-1-101", "--by", "无名氏").exit_code == 3
@@ -196,12 +196,13 @@ def test_sensitive_groups_are_masked_unless_asked(care, run, run_json):
     _moment = "2026-11-12 08:00"
     masked = {d["household"]: d for d in run_json("visit", "due", "--at", _moment)}
     assert masked["8-1-202"]["groups"] == ["sensitive"]
-    assert masked["8-1-202"]["group_labels"] == ["sensitive (敏感)"]
+    assert "group_labels" not in masked["8-1-202"], "labels are for people, not scripts"
     table = run("visit", "due", "--at", _moment).stdout
-    assert "精神病" not in table and "sensitive (敏感)" in table
+    assert "精神病" not in table and "敏感" in table
+    assert "sensitive" in run("visit", "due", "--at", _moment, lang="en").stdout
     shown = {d["household"]: d for d in run_json("visit", "due", "--at", _moment, "--show-sensitive")}
     assert shown["8-1-202"]["groups"] == ["mental_illness_risk"]
-    refused = run("group", "members", "mental_illness_risk")
+    refused = run("group", "members", "mental_illness_risk", lang="en")
     assert refused.exit_code == 4 and "--show-sensitive" in refused.stderr
     assert run_json("group", "members", "mental_illness_risk", "--show-sensitive", "--at", _moment)[0]["household"] == "8-1-202"
     assert "精神病" not in run("household", "show", "8-1-202").stdout
@@ -232,16 +233,16 @@ def test_membership_import_refuses_a_bad_row_and_writes_nothing(estate, run, run
         "8,1,202,newly_unemployed,2026-02-30,,\n",
         encoding="gb18030",
     )
-    refused = run("group", "import", sheet)
+    refused = run("group", "import", sheet, lang="en")
     assert refused.exit_code == 5
     assert "row 4, column 人群" in refused.stderr and "row 5, column 开始日期" in refused.stderr
     assert run_json("group", "members", "elderly_alone", "--at", "2026-10-02") == []
 
     partial = run("group", "import", sheet, "--skip-invalid")
-    assert partial.exit_code == 0 and "added 2" in partial.stdout and "refused 2" in partial.stdout
+    assert partial.exit_code == 0 and "新增 2" in partial.stdout and "拒收 2" in partial.stdout
     assert run_json("group", "members", "独居老人", "--at", "2026-10-02")[0]["household"] == "8-1-101"
     again = run("group", "import", sheet, "--skip-invalid")
-    assert "added 0" in again.stdout and "unchanged 2" in again.stdout
+    assert "新增 0" in again.stdout and "未变 2" in again.stdout
 
 
 def test_visit_round_sheet_import(estate, run, run_json, tmp_path):
@@ -253,13 +254,13 @@ def test_visit_round_sheet_import(estate, run, run_json, tmp_path):
         "8-1-201,2026-10-05 10:30,不存在,走访,平安,\n",
         encoding="utf-8",
     )
-    refused = run("visit", "import", sheet)
+    refused = run("visit", "import", sheet, lang="en")
     assert refused.exit_code == 5 and "row 4, column 走访人" in refused.stderr
     assert run("visit", "import", sheet, "--skip-invalid").exit_code == 0
     visits = run_json("visit", "list", "--to", "2026-10-31")
     assert [(v["household"], v["outcome"], v["need"]) for v in visits] == [
         ("8-1-102", "needs_help", "买药"), ("8-1-101", "well", None)]
-    assert "unchanged 2" in run("visit", "import", sheet, "--skip-invalid").stdout
+    assert "未变 2" in run("visit", "import", sheet, "--skip-invalid").stdout
 
 
 def test_due_is_the_same_whether_later_visits_exist_or_not(care, run, run_json):
@@ -281,7 +282,7 @@ def test_moving_out_ends_memberships_and_a_new_family_can_move_in(care, run, run
     assert "8-1-102" in [d["household"] for d in run_json("visit", "due", "--at", "2026-10-31 08:00")]
     assert run("household", "add", "8-1-102", "--head", "新住户", "--moved-in", "2026-11-10").exit_code == 0
     assert run_json("household", "show", "8-1-102")["head"] == "新住户"
-    future = run("household", "move-out", "8-1-201", "--on", "2099-01-01")
+    future = run("household", "move-out", "8-1-201", "--on", "2099-01-01", lang="en")
     assert future.exit_code == 4 and "future" in future.stderr
 
 
@@ -294,10 +295,10 @@ def test_a_resident_moving_out_leaves_their_groups(estate, run, run_json):
 
 
 def test_visit_dates_must_fall_while_the_household_lived_there(estate, run):
-    before = run("visit", "log", "8-1-101", "--by", "刘磊", "--at", "2014-12-31 10:00")
+    before = run("visit", "log", "8-1-101", "--by", "刘磊", "--at", "2014-12-31 10:00", lang="en")
     assert before.exit_code == 4 and "moved in on 2015-01-01" in before.stderr
     assert run("household", "move-out", "8-1-101", "--on", "2026-10-01").exit_code == 0
-    after = run("visit", "log", "8-1-101", "--by", "刘磊", "--at", "2026-10-02 10:00")
+    after = run("visit", "log", "8-1-101", "--by", "刘磊", "--at", "2026-10-02 10:00", lang="en")
     assert after.exit_code == 4 and "moved out" in after.stderr
     assert run("visit", "log", "8-1-101", "--by", "刘磊", "--at", "2026-09-30 10:00").exit_code == 0
     nobody = run("visit", "log", "8-1-102")
@@ -306,9 +307,9 @@ def test_visit_dates_must_fall_while_the_household_lived_there(estate, run):
 
 def test_a_day_given_as_the_end_of_a_range_includes_that_day(care, run, run_json):
     assert [v["at"][:10] for v in run_json("visit", "list", "--from", "2026-10-31", "--to", "2026-10-31")] == ["2026-10-31"]
-    reversed_range = run("visit", "list", "--from", "2026-11-01", "--to", "2026-10-01")
+    reversed_range = run("visit", "list", "--from", "2026-11-01", "--to", "2026-10-01", lang="en")
     assert reversed_range.exit_code == 4 and "--from/--to" in reversed_range.stderr
-    bad = run("group", "join", "8-1-101", "hardship", "--since", "2026-01-01", "--until", "2026-02-30")
+    bad = run("group", "join", "8-1-101", "hardship", "--since", "2026-01-01", "--until", "2026-02-30", lang="en")
     assert bad.exit_code == 4 and bad.stderr.startswith("redprop: --until: ")
 
 
@@ -316,7 +317,7 @@ def test_a_visit_sheet_may_not_say_yesterday(estate, run, tmp_path):
     sheet = tmp_path / "走访.csv"
     sheet.write_text("户号,时间,走访人,结果,需求\n8-1-101,昨天 9:30,刘磊,平安,\n8-1-102,2026-10-05 10:00,刘磊,需要帮助,\n",
                      encoding="utf-8")
-    result = run("visit", "import", sheet)
+    result = run("visit", "import", sheet, lang="en")
     assert result.exit_code == 5
     assert "row 2, column 时间" in result.stderr and "relative" in result.stderr
     assert "row 3, column 需求" in result.stderr
@@ -374,7 +375,7 @@ def test_an_address_with_two_families_is_read_by_date(estate, run, run_json):
     assert run_json("household", "show", "8-1-101", "--at", "2026-10-20 12:00")["head"] == "熊秀英"
     assert run_json("household", "show", "8-1-101")["head"] == "新住户"
     assert run_json("household", "show", "8-1-101")["visits"] == []
-    early = run("group", "join", "8-1-101", "hardship", "--since", "2026-11-05")
+    early = run("group", "join", "8-1-101", "hardship", "--since", "2026-11-05", lang="en")
     assert early.exit_code == 4 and "moved" in early.stderr
     assert run("group", "join", "8-1-101", "hardship", "--since", "2026-11-10").exit_code == 0
 
@@ -383,7 +384,7 @@ def test_an_imported_membership_may_not_overlap_one_on_record(estate, run, run_j
     assert run("group", "join", "8-1-101", "elderly_alone", "--since", "2026-01-01").exit_code == 0
     sheet = tmp_path / "m.csv"
     sheet.write_text("户号,人群,开始日期\n8-1-101,独居老人,2026-03-01\n8-1-102,独居老人,2026-03-01\n", encoding="utf-8")
-    result = run("group", "import", sheet)
+    result = run("group", "import", sheet, lang="en")
     assert result.exit_code == 5 and "row 2: overlaps" in result.stderr
-    assert "added 1" in run("group", "import", sheet, "--skip-invalid").stdout
+    assert "新增 1" in run("group", "import", sheet, "--skip-invalid").stdout
     assert len(run_json("group", "members", "elderly_alone", "--at", "2026-04-01")) == 2

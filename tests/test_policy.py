@@ -274,7 +274,7 @@ EVERY_DAY = "mon,tue,wed,thu,fri,sat,sun"
     (["--pause", " "], "--pause is empty; use 'none' to remove"),
 ])
 def test_bad_policy_values_are_one_line_errors(office, run, run_json, args, words):
-    result = run("policy", "set", *args)
+    result = run("policy", "set", *args, lang="en")
     assert result.exit_code == 4
     assert words in result.stderr and result.stderr.count("\n") == 1 and "Traceback" not in result.output
     assert len(run_json("policy", "show", "--history")) == 1
@@ -288,7 +288,8 @@ def days_from(first: str, count: int) -> str:
 
 
 def test_holidays_leaving_no_working_time_are_refused(office, run, run_json):
-    result = run("policy", "set", "--hours", OFFICE_HOURS, "--holidays", days_from("2026-01-01", 1200), "--from", "2026-01-01")
+    result = run("policy", "set", "--hours", OFFICE_HOURS, "--holidays", days_from("2026-01-01", 1200), "--from", "2026-01-01",
+                 lang="en")
     assert result.exit_code == 4 and result.stderr.count("\n") == 1
     assert "--holidays/--weekend: no working time at all in the 3 years from 2026-01-01" in result.stderr
     assert len(run_json("policy", "show", "--history")) == 1
@@ -303,7 +304,7 @@ def test_a_promise_that_cannot_be_counted_is_a_one_line_error_when_opening(offic
     assert later.exit_code == 0, later.output
     assert open_issue(run_json, "2021-06-01 09:00")["id"] == 1, "2021 still has working days"
     result = run("issue", "open", "--kind", "problem", "--category", "报修", "--channel", "热线", "--household", "8-2-301",
-                 "--title", "水管漏水", "--at", "2022-06-01 09:00")
+                 "--title", "水管漏水", "--at", "2022-06-01 09:00", lang="en")
     assert result.exit_code == 4 and result.stderr.count("\n") == 1 and "Traceback" not in result.output
     assert "gives no arrive deadline for a normal issue" in result.stderr and "redprop policy set" in result.stderr
 
@@ -312,6 +313,6 @@ def test_a_promise_that_cannot_be_counted_is_a_one_line_error_when_opening(offic
         conn.execute("INSERT INTO policies (effective_at, recorded_at, terms, note) VALUES (?, ?, ?, NULL)",
                      ("2026-01-01T00:00:00+00:00", "2026-01-01T00:00:00+00:00", json.dumps(terms)))
     result = run("issue", "open", "--kind", "problem", "--category", "报修", "--channel", "热线", "--household", "8-2-301",
-                 "--title", "水管漏水", "--at", "2026-11-16 09:00")
+                 "--title", "水管漏水", "--at", "2026-11-16 09:00", lang="en")
     assert result.exit_code == 4 and result.stderr.count("\n") == 1 and "out of range" in result.stderr
     assert [i["id"] for i in run_json("issue", "list", "--status", "all")] == [1], "nothing half-written"

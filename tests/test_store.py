@@ -82,7 +82,7 @@ def test_a_database_from_a_newer_redprop_is_refused(db, run):
     assert result.exit_code == ExitCode.DATABASE
     assert "Traceback" not in result.output
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "newer" in lines[0]
+    assert len(lines) == 1 and "较新版本" in lines[0]
     assert user_version(db) == 99, "a newer database is left as it was"
 
 
@@ -156,7 +156,7 @@ def test_still_locked_after_the_timeout_is_one_line(db, run_json):
     assert process.returncode == ExitCode.DATABASE
     assert "Traceback" not in stderr
     lines = stderr.strip().splitlines()
-    assert len(lines) == 1 and "busy" in lines[0]
+    assert len(lines) == 1 and "正忙" in lines[0]
     assert stdout == ""
     assert run_json("household", "list") == []
 

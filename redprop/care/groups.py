@@ -10,33 +10,11 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from redprop.vocab import Catalogue, Code
-from redprop.store import Store
-from redprop.errors import InvalidValue, NotFound
+from redprop.errors import N_, InvalidValue, NotFound
 from redprop.households import address_order, get_household, get_resident
 from redprop.parsing import to_db
-
-SENSITIVE_LABEL = "sensitive (敏感)"
-
-LEAVE_REASONS = Catalogue(
-    "reason for leaving",
-    [
-        Code("found_work", "找到工作", "Found work", ("就业", "再就业")),
-        Code("recovered", "康复", "Recovered", ("出院", "痊愈")),
-        Code("moved_out", "迁出", "Moved out", ("搬走",)),
-        Code("died", "去世", "Died", ("死亡", "病故")),
-        Code("ended", "期满", "Period ended", ("解除", "结束")),
-        Code("other", "其他", "Other"),
-    ],
-)
-DUTIES = Catalogue(
-    "duty",
-    [
-        Code("visit", "六访", "Visit (六访)"),
-        Code("ask", "五问", "Ask after (五问)"),
-        Code("care", "关爱", "Care"),
-    ],
-)
+from redprop.store import Store
+from redprop.vocab import SENSITIVE, Catalogue, Code
 
 
 @dataclass(frozen=True)
@@ -49,10 +27,12 @@ class Group:
     default_days: int | None
     sensitive: bool
 
-    def label(self, lang: str, show_sensitive: bool = True) -> str:
-        if self.sensitive and not show_sensitive:
-            return SENSITIVE_LABEL
-        return self.zh if lang == "zh" else self.en
+    def shown(self, show_sensitive: bool) -> str:
+        """Its code, or `sensitive` where a sensitive group is masked."""
+        return SENSITIVE.slug if self.sensitive and not show_sensitive else self.code
+
+    def as_code(self) -> Code:
+        return Code(self.code, self.zh, self.en)
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -65,8 +45,12 @@ def load_groups(store: Store) -> dict[str, Group]:
     }
 
 
+def list_groups(store: Store) -> list[dict]:
+    return [g.as_dict() for g in load_groups(store).values()]
+
+
 def group_catalogue(groups: dict[str, Group]) -> Catalogue:
-    return Catalogue("focus group", [Code(g.code, g.zh, g.en) for g in groups.values()])
+    return Catalogue(N_("focus group"), [g.as_code() for g in groups.values()])
 
 
 def resolve_group(store: Store, text: str) -> Group:
@@ -77,20 +61,20 @@ def resolve_group(store: Store, text: str) -> Group:
 def save_group(store: Store, code: str, values: dict, *, create: bool) -> Group:
     """Add a group (create) or change one; values hold zh, en, duty, cadence_days, default_days, sensitive."""
     values = {k: v for k, v in values.items() if v is not None}
-    for field in ("cadence_days", "default_days"):
+    for field, option in (("cadence_days", "--cadence"), ("default_days", "--default-days")):
         if field in values and values[field] <= 0:
-            raise InvalidValue(f"{field.replace('_', ' ')} must be a positive number of days")
+            raise InvalidValue("{option} must be a positive number of days", option=option)
     try:
         with store.write() as conn:
             if create:
                 code = code.strip().lower().replace("-", "_").replace(" ", "_")
                 if not code.isidentifier():
-                    raise InvalidValue(f"{code!r} is not a slug (letters, digits and _ like elderly_alone)")
+                    raise InvalidValue("{code!r} is not a slug (letters, digits and _ like elderly_alone)", code=code)
                 missing = [f for f in ("zh", "en") if f not in values]
                 if missing:
                     raise InvalidValue("a new group needs --zh and --en labels")
                 if code in load_groups(store):
-                    raise InvalidValue(f"group {code} already exists; use `group edit`")
+                    raise InvalidValue("group {code} already exists; use `group edit`", code=code)
                 values.setdefault("cadence_days", 7)
                 values.setdefault("duty", "care")
                 values.setdefault("sensitive", False)
@@ -123,13 +107,15 @@ def join_group(
     group = resolve_group(store, group_text)
     household, resident_row = _member_target(store, household_key, resident, since)
     if household["moved_in_on"] and since.isoformat() < household["moved_in_on"]:
-        raise InvalidValue(f"--since {since} is before {household['key']} moved in ({household['moved_in_on']})")
+        raise InvalidValue("--since {since} is before {key} moved in ({moved_in})", since=since.isoformat(),
+                           key=household["key"], moved_in=household["moved_in_on"])
     if household["moved_out_on"] and since.isoformat() >= household["moved_out_on"]:
-        raise InvalidValue(f"{household['key']} moved out on {household['moved_out_on']}, before --since {since}")
+        raise InvalidValue("{key} moved out on {moved_out}, before --since {since}", key=household["key"],
+                           moved_out=household["moved_out_on"], since=since.isoformat())
     if until is None and group.default_days:
         until = since + timedelta(days=group.default_days)
     if until is not None and until < since:
-        raise InvalidValue(f"--until {until} is before --since {since}")
+        raise InvalidValue("--until {until} is before --since {since}", until=until.isoformat(), since=since.isoformat())
     resident_id = resident_row["id"] if resident_row else None
     with store.write() as conn:
         clash = conn.execute(
@@ -140,8 +126,11 @@ def join_group(
         ).fetchone()
         if clash:
             who = resident or household["key"]
-            span = f"since {clash['since']}" + (f" until {clash['until']}" if clash["until"] else "")
-            raise InvalidValue(f"{who} is already in {group.zh} ({group.code}) {span}")
+            if clash["until"]:
+                raise InvalidValue("{who} is already in {group} ({code}) from {since} until {until}", who=who,
+                                   group=group.as_code(), code=group.code, since=clash["since"], until=clash["until"])
+            raise InvalidValue("{who} is already in {group} ({code}) since {since}", who=who, group=group.as_code(),
+                               code=group.code, since=clash["since"])
         conn.execute(
             "INSERT INTO memberships (household_id, resident_id, group_code, since, until, note, recorded_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -166,7 +155,8 @@ def leave_group(
         ).fetchone()
         if row is None:
             who = resident or household["key"]
-            raise NotFound(f"{who} is not in {group.zh} ({group.code}) on {on}")
+            raise NotFound("{who} is not in {group} ({code}) on {day}", who=who, group=group.as_code(), code=group.code,
+                           day=on.isoformat())
         conn.execute(
             "UPDATE memberships SET until = ?, left_reason = ?, left_recorded_at = ? WHERE id = ?",
             (on.isoformat(), reason, to_db(now), row["id"]),
@@ -183,7 +173,8 @@ MEMBERSHIP_SQL = """
 """
 
 
-def membership_row(row, group: Group, lang: str, show_sensitive: bool, on: date | None = None) -> dict:
+def membership_row(row, group: Group, show_sensitive: bool, on: date | None = None) -> dict:
+    """A membership for listings and JSON; a masked sensitive group shows neither its code nor why it ended."""
     masked = group.sensitive and not show_sensitive
     current = on is not None and row["since"] <= on.isoformat() and (row["until"] is None or row["until"] > on.isoformat())
     return {
@@ -192,40 +183,38 @@ def membership_row(row, group: Group, lang: str, show_sensitive: bool, on: date 
         "head": row["head"],
         "phone": row["phone"],
         "grid": row["grid"],
-        "group": "sensitive" if masked else group.code,
-        "group_label": group.label(lang, show_sensitive),
+        "group": group.shown(show_sensitive),
         "since": row["since"],
         "until": row["until"],
         "left_reason": None if masked else row["left_reason"],
-        "left_reason_label": None if masked else LEAVE_REASONS.label(row["left_reason"], lang),
         "current": current,
     }
 
 
 def list_members(
-    store: Store, group_text: str, *, on: date | None, between: tuple[date, date] | None,
-    lang: str, show_sensitive: bool,
+    store: Store, group_text: str, *, on: date | None, between: tuple[date, date] | None, show_sensitive: bool,
 ) -> list[dict]:
     """Members on a day, or at any time in a range of days ('who was newly unemployed in March?')."""
     group = resolve_group(store, group_text)
     if group.sensitive and not show_sensitive:
-        raise InvalidValue(f"{group.zh} ({group.code}) is a sensitive group: add --show-sensitive to list its members")
+        raise InvalidValue("{group} ({code}) is a sensitive group: add --show-sensitive to list its members",
+                           group=group.as_code(), code=group.code)
     sql = MEMBERSHIP_SQL + " WHERE m.group_code = ?"
     params: list = [group.code]
     first, last = between if between else (on, on)
     sql += " AND m.since <= ? AND (m.until IS NULL OR m.until > ?)"
     params += [last.isoformat(), first.isoformat()]
     sql += " ORDER BY " + address_order("h.") + ", m.since"
-    return [membership_row(r, group, lang, show_sensitive, on) for r in store.conn.execute(sql, params)]
+    return [membership_row(r, group, show_sensitive, on) for r in store.conn.execute(sql, params)]
 
 
-def household_memberships(store: Store, household_id: int, on: date, lang: str, show_sensitive: bool) -> list[dict]:
+def household_memberships(store: Store, household_id: int, on: date, show_sensitive: bool) -> list[dict]:
     """Every membership of a household, current ones first, as known on day `on`."""
     groups = load_groups(store)
     rows = store.conn.execute(
         MEMBERSHIP_SQL + " WHERE m.household_id = ? AND m.since <= ? ORDER BY m.since DESC", (household_id, on.isoformat())
     ).fetchall()
-    result = [membership_row(r, groups[r["group_code"]], lang, show_sensitive, on) for r in rows]
+    result = [membership_row(r, groups[r["group_code"]], show_sensitive, on) for r in rows]
     for row in result:
         if row["until"] and row["until"] > on.isoformat():
             row["left_reason"] = None  # it had not ended yet on that day

@@ -11,32 +11,13 @@ on an elderly person living alone (the 熊婆婆 story in seed 002) escalate to 
 import json
 from datetime import date, datetime, timedelta
 
-from redprop.vocab import Catalogue, Code
-from redprop.store import Store
-from redprop.errors import InvalidValue
 from redprop.care.groups import load_groups
+from redprop.errors import InvalidValue
 from redprop.households import get_household, get_resident, lived_there
-from redprop.staff import get_staff, responsible_staff
 from redprop.parsing import from_db, local_day_start, show_local_iso, to_db
+from redprop.staff import get_staff, responsible_staff
+from redprop.store import Store
 
-KINDS = Catalogue(
-    "visit kind",
-    [
-        Code("round", "巡查", "Round", ("两巡", "巡")),
-        Code("visit", "走访", "Home visit", ("入户", "六访", "访")),
-        Code("ask", "问询", "Asking after", ("五问", "问")),
-        Code("phone", "电话", "Phone call", ("电话联系", "call")),
-    ],
-)
-OUTCOMES = Catalogue(
-    "outcome",
-    [
-        Code("well", "平安", "Seen and well", ("正常", "良好", "ok", "seen")),
-        Code("not_home", "不在家", "Not at home", ("无人", "未见", "敲门未应", "no_answer")),
-        Code("needs_help", "需要帮助", "Needs help", ("需帮助", "有需求", "help")),
-        Code("refused", "拒绝", "Refused", ("拒访",)),
-    ],
-)
 CONTACT_OUTCOMES = ("well", "needs_help", "refused")
 ESCALATE_GROUP = "elderly_alone"
 ESCALATE_AFTER = 3  # knocks in a row without a contact
@@ -67,8 +48,10 @@ def check_lived_there(household, day: date) -> None:
     if lived_there(household["moved_in_on"], household["moved_out_on"], day.isoformat()):
         return
     if household["moved_in_on"] and day.isoformat() < household["moved_in_on"]:
-        raise InvalidValue(f"{household['key']} moved in on {household['moved_in_on']}, after {day}")
-    raise InvalidValue(f"{household['key']} moved out on {household['moved_out_on']}, before {day}")
+        raise InvalidValue("{key} moved in on {moved_in}, after {day}", key=household["key"],
+                           moved_in=household["moved_in_on"], day=day.isoformat())
+    raise InvalidValue("{key} moved out on {moved_out}, before {day}", key=household["key"],
+                       moved_out=household["moved_out_on"], day=day.isoformat())
 
 
 def visit_row(row, tz) -> dict:
@@ -205,7 +188,7 @@ def _contact_before(store: Store, household_id: int, at: datetime) -> tuple[str 
 
 def due_visits(
     store: Store, at: datetime, *, grid: str | None = None, staff: str | None = None,
-    show_sensitive: bool = False, lang: str = "zh", horizon: datetime | None = None,
+    show_sensitive: bool = False, horizon: datetime | None = None,
 ) -> list[dict]:
     """Households due a visit as things stood at `at`: escalated first, then the most overdue.
 
@@ -242,16 +225,13 @@ def due_visits(
     areas = _staff_areas(store, staff) if staff else None
     groups = load_groups(store)
     order = list(groups)
-    shown: dict[tuple, tuple[list, list]] = {}  # the same few sets of groups recur on many rows
+    shown: dict[tuple, list] = {}  # the same few sets of groups recur on many rows
 
-    def show_groups(codes: list[str]) -> tuple[list, list]:
+    def show_groups(codes: list[str]) -> list:
         key = tuple(codes)
         if key not in shown:
-            codes = sorted(codes, key=order.index)
-            shown[key] = (
-                [c if show_sensitive or not groups[c].sensitive else "sensitive" for c in codes],
-                list(dict.fromkeys(groups[c].label(lang, show_sensitive) for c in codes)),
-            )
+            ordered = sorted(codes, key=order.index)
+            shown[key] = list(dict.fromkeys(groups[c].shown(show_sensitive) for c in ordered))
         return shown[key]
 
     rows = []
@@ -264,7 +244,7 @@ def due_visits(
         if areas is not None and h["building"] not in areas and h["grid"] not in areas:
             continue
         names = list(dict.fromkeys(covering.get(h["grid"], []) + covering.get(h["building"], [])))
-        group_codes, group_labels = show_groups(codes)
+        group_codes = show_groups(codes)
         reference_at = from_db(reference)
         due_at = reference_at + timedelta(days=cadence)
         rows.append({
@@ -274,7 +254,6 @@ def due_visits(
             "building": h["building"],
             "grid": h["grid"],
             "groups": group_codes,
-            "group_labels": group_labels,
             "cadence_days": cadence,
             "last_seen_at": show_local_iso(last, tz),
             "days_since_seen": (at - reference_at).days,
@@ -313,7 +292,7 @@ def week_bounds(day: date, tz) -> tuple[datetime, datetime]:
     return local_day_start(monday, tz), local_day_start(monday + timedelta(days=7), tz)
 
 
-def plan_rounds(store: Store, week_of: date, now: datetime, lang: str, show_sensitive: bool) -> list[dict]:
+def plan_rounds(store: Store, week_of: date, now: datetime, show_sensitive: bool) -> list[dict]:
     """This week's due visits, one list per staff member, by the buildings/grid points they cover.
 
     A household covered by several people goes to whoever has the fewest so far, grid
@@ -321,7 +300,7 @@ def plan_rounds(store: Store, week_of: date, now: datetime, lang: str, show_sens
     """
     start, end = week_bounds(week_of, store.tz)
     known_at = now if now < end else start  # a past week's plan is the one its Monday would have printed
-    due = due_visits(store, known_at, horizon=end, lang=lang, show_sensitive=show_sensitive)
+    due = due_visits(store, known_at, horizon=end, show_sensitive=show_sensitive)
     load: dict[str, int] = {}
     rows = []
     for row in due:
@@ -329,8 +308,8 @@ def plan_rounds(store: Store, week_of: date, now: datetime, lang: str, show_sens
         person = min(candidates, key=lambda n: (load.get(n, 0), candidates.index(n))) if candidates else None
         if person:
             load[person] = load.get(person, 0) + 1
-        rows.append({"staff": person or "", **{k: row[k] for k in (
-            "household", "head", "phone", "grid", "groups", "group_labels", "days_since_seen", "due_at",
+        rows.append({"staff": person, **{k: row[k] for k in (
+            "household", "head", "phone", "grid", "groups", "days_since_seen", "due_at",
             "failed_attempts", "escalated")}})
-    rows.sort(key=lambda r: (r["staff"] == "", r["staff"], not r["escalated"], r["due_at"]))
+    rows.sort(key=lambda r: (r["staff"] is None, r["staff"] or "", not r["escalated"], r["due_at"]))
     return rows

@@ -1,12 +1,14 @@
 """`redprop init` and `redprop demo`."""
 
+import os
+import shlex
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from redprop.cli import common
-from redprop.present.render import message, print_text
+from redprop.present import admin as show
 
 
 def register(app: typer.Typer) -> None:
@@ -23,14 +25,27 @@ def init(
 
     path = common.state.db_path or default_db_path()
     create_store(path, community, timezone)
-    message(f"created {path} for {community or 'the community'} ({timezone})")
+    show.created(common.output(), path, community, timezone)
+
+
+SHOWN = [  # what the demo prints, as the commands a worker would type
+    ["household", "show", "8-2-301", "--at", "2026-11-24 08:00"],
+    ["visit", "due", "--at", "2026-11-24 08:00"],
+    ["overdue", "--at", "2026-11-24 08:00"],  # the morning list: the product's main job, last
+]
 
 
 def demo(
-    data: Annotated[Path, typer.Argument(help="The folder with the sample rosters.")] = Path("sample_data"),
+    ctx: typer.Context,
+    data: Annotated[Optional[Path], typer.Argument(help="A folder of rosters to use instead of the sample community's.")] = None,
 ):
-    """Build a database from sample_data/ and show the morning report. Example: redprop demo"""
-    from redprop.cli.demo import build_demo
+    """Build a database from the sample community (美仑盛景小区) and show the morning report. Example: redprop demo"""
+    from redprop.exchange.demo import DEMO_NOW, build_demo
 
     path = common.state.db_path or Path("redprop-demo.db")
-    build_demo(path, data, print_text, message)
+    out = common.output()
+    show.demo_built(out, path, build_demo(path, data), DEMO_NOW)
+    for args in SHOWN:
+        out.line()
+        out.line(f"$ redprop --db {shlex.quote(os.fspath(path))} {shlex.join(args)}")
+        ctx.find_root().command.main(["--db", os.fspath(path), *args], standalone_mode=False)

@@ -1,24 +1,24 @@
-"""What every command shares: the open store, the language, the clock and common options.
+"""What every command shares: the open store, the clock, the output, and common options.
 
-The root callback fills `state` from --db/--lang; commands ask `open_db()` for the store.
-This is the only module of the CLI that reads the clock.
+The root callback fills `state` from --db; commands ask `open_db()` for the store and
+`output(fmt)` for where their data goes. This is the only module of the CLI that reads the clock.
 """
 
-import os
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from redprop.present.render import Format
+from redprop.errors import InvalidValue
+from redprop.present.output import Format, Output
 
 
 @dataclass
 class State:
     db_path: Optional[Path] = None
-    lang: str = "zh"
     store: object = None
 
 
@@ -34,26 +34,24 @@ def open_db():
     return state.store
 
 
+def output(fmt: Format = Format.table, store=None) -> Output:
+    """Where this command's data goes, in the format asked for (labels read from `store`)."""
+    return Output(fmt, store if store is not None else state.store)
+
+
 def now(store) -> datetime:
     return datetime.now(store.tz)
 
 
-def _naming(option: Optional[str]):
+@contextmanager
+def naming(option: Optional[str]):
     """Re-raise a bad value's error with the option it came from: `--until: '2026-02-30' is not…`."""
-    from contextlib import contextmanager
-
-    from redprop.errors import InvalidValue
-
-    @contextmanager
-    def naming():
-        try:
-            yield
-        except InvalidValue as error:
-            if option:
-                raise InvalidValue(f"{option}: {error}") from None
-            raise
-
-    return naming()
+    try:
+        yield
+    except InvalidValue as error:
+        if option:
+            raise InvalidValue("{option}: {reason}", option=option, reason=error.message) from None
+        raise
 
 
 def moment(store, at: Optional[str], option: str = "--at") -> datetime:
@@ -62,7 +60,7 @@ def moment(store, at: Optional[str], option: str = "--at") -> datetime:
         return now(store)
     from redprop.parsing import parse_instant
 
-    with _naming(option):
+    with naming(option):
         return parse_instant(at, now=now(store), tz=store.tz)
 
 
@@ -70,9 +68,6 @@ def end_moment(store, text: Optional[str], option: str) -> Optional[datetime]:
     """The end of a range as typed: a plain date means the whole of that day."""
     if not text:
         return None
-    from datetime import timedelta
-
-    from redprop.errors import InvalidValue
     from redprop.parsing import local_day_start, parse_date
 
     try:
@@ -82,21 +77,19 @@ def end_moment(store, text: Optional[str], option: str) -> Optional[datetime]:
 
 
 def check_range(first, last, options: str) -> None:
-    from redprop.errors import InvalidValue
-
     if first is not None and last is not None and first > last:
-        raise InvalidValue(f"{options}: the range ends before it starts")
+        raise InvalidValue("{options}: the range ends before it starts", options=options)
 
 
 def past_moment(store, at: Optional[str]) -> datetime:
     """When something happened: `--at` or now, never in the future."""
-    from redprop.errors import InvalidValue
     from redprop.parsing import show_time
 
     current = now(store)
     happened = moment(store, at)
     if (happened - current).total_seconds() > 60:
-        raise InvalidValue(f"--at {at!r} is in the future ({show_time(happened, store.tz)}); record things once they happened")
+        raise InvalidValue("--at {at!r} is in the future ({when}); record things once they happened", at=at,
+                           when=show_time(happened, store.tz))
     return happened
 
 
@@ -106,19 +99,31 @@ def day(store, text: Optional[str], default_today: bool = True, option: Optional
     today = now(store).date()
     if not text:
         return today if default_today else None
-    with _naming(option):
+    with naming(option):
         return parse_date(text, today=today)
-
-
-def default_lang() -> str:
-    lang = os.environ.get("REDPROP_LANG", "zh").lower()
-    return "en" if lang.startswith("en") else "zh"
 
 
 def sub_app(help: str) -> typer.Typer:
     """The Typer app of one noun (household, visit…): plain help, like the root's."""
-    return typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None, help=help)
+    from redprop.cli.core import RedpropGroup
+
+    return typer.Typer(cls=RedpropGroup, no_args_is_help=True, add_completion=False, rich_markup_mode=None, help=help)
 
 
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="table (for people), json or csv (for scripts).")]
 AtOption = Annotated[Optional[str], typer.Option("--at", help="When it happened / as things stood then: 2026-11-20 9:30, 2026/11/20 9:30, 'yesterday 9:30', '2h ago'.")]
+Key = Annotated[str, typer.Argument(help="Address key building-unit-room: 8-2-301, or 8-301 where the building has no units.")]
+FileArg = Annotated[Path, typer.Argument(help="A .csv (UTF-8, UTF-8 with BOM or GBK) or .xlsx file.")]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Check every row and report, write nothing.")]
+SkipInvalid = Annotated[bool, typer.Option("--skip-invalid", help="Write the good rows, list the refused ones, exit 0.")]
+Sheet = Annotated[Optional[str], typer.Option("--sheet", help="Worksheet of an .xlsx file (default: the first).")]
+ShowSensitive = Annotated[bool, typer.Option("--show-sensitive", help="Name sensitive focus groups (上访, 精神病人, 矫正) instead of masking them.")]
+
+
+def run_import(importer, file: Path, dry_run: bool, skip_invalid: bool, sheet: Optional[str], fmt: Format):
+    """Shared by every `… import` command: run it, then say what it did."""
+    from redprop.present.imports import imported
+
+    store = open_db()
+    result = importer(store, file, now(store), dry_run=dry_run, skip_invalid=skip_invalid, sheet=sheet)
+    imported(output(fmt), result)

@@ -5,51 +5,14 @@ from typing import Annotated, Optional
 import typer
 
 from redprop.cli import common
-from redprop.cli.common import FormatOption
-from redprop.cli.households import DryRun, FileArg, Key, Sheet, SkipInvalid, run_import
-from redprop.present.render import Column, Format, emit, emit_record
+from redprop.cli.common import DryRun, FileArg, FormatOption, Key, Sheet, ShowSensitive, SkipInvalid, run_import
+from redprop.present import care as show
+from redprop.present.output import Format
 
 app = common.sub_app("Focus groups (重点人群): catalogue, join, leave, members, import.")
 
-GROUP_COLUMNS = [
-    Column("code", "代码", "Code"),
-    Column("zh", "中文", "Chinese"),
-    Column("en", "英文", "English"),
-    Column("duty_label", "类别", "Duty"),
-    Column("cadence_days", "走访周期(天)", "Cadence (days)", "right"),
-    Column("default_days", "默认期限(天)", "Default length (days)", "right"),
-    Column("sensitive", "敏感", "Sensitive"),
-]
-MEMBERSHIP_COLUMNS = [
-    Column("household", "户号", "Address"),
-    Column("resident", "人员", "Resident"),
-    Column("group_label", "重点人群", "Focus group"),
-    Column("since", "开始", "Since"),
-    Column("until", "结束", "Until"),
-    Column("left_reason_label", "退出原因", "Left because"),
-    Column("current", "当前", "Current"),
-]
-
 GroupArg = Annotated[str, typer.Argument(help="Group: slug, Chinese or English label (elderly_alone, 独居老人, 'Elderly living alone').")]
 Resident = Annotated[Optional[str], typer.Option("--resident", help="One person of the household (default: the whole household).")]
-ShowSensitive = Annotated[bool, typer.Option("--show-sensitive", help="Name sensitive groups (精神病人, 上访, 矫正) instead of masking them.")]
-
-
-def _group_values(zh, en, duty, cadence, default_days, sensitive):
-    from redprop.care.groups import DUTIES
-
-    return {"zh": zh, "en": en, "duty": DUTIES.resolve(duty) if duty else None, "cadence_days": cadence,
-            "default_days": default_days, "sensitive": sensitive}
-
-
-def _group_row(group):
-    from redprop.care.groups import DUTIES
-
-    row = group.as_dict()
-    row["duty_label"] = DUTIES.label(group.duty, common.state.lang)
-    return row
-
-
 Zh = Annotated[Optional[str], typer.Option("--zh", help="Chinese label.")]
 En = Annotated[Optional[str], typer.Option("--en", help="English label.")]
 Duty = Annotated[Optional[str], typer.Option("--duty", help="visit (六访), ask (五问) or care.")]
@@ -58,12 +21,19 @@ DefaultDays = Annotated[Optional[int], typer.Option("--default-days", help="Memb
 Sensitive = Annotated[Optional[bool], typer.Option("--sensitive/--not-sensitive", help="Masked in listings unless --show-sensitive.")]
 
 
+def _group_values(zh, en, duty, cadence, default_days, sensitive):
+    from redprop.vocab import DUTIES
+
+    return {"zh": zh, "en": en, "duty": DUTIES.resolve(duty) if duty else None, "cadence_days": cadence,
+            "default_days": default_days, "sensitive": sensitive}
+
+
 @app.command("list")
 def list_(fmt: FormatOption = Format.table):
     """The focus groups with their visit cadence. Example: redprop group list"""
-    from redprop.care.groups import load_groups
+    from redprop.care.groups import list_groups
 
-    emit([_group_row(g) for g in load_groups(common.open_db()).values()], GROUP_COLUMNS, fmt, common.state.lang)
+    show.groups(common.output(fmt, common.open_db()), list_groups(common.open_db()))
 
 
 @app.command("add")
@@ -74,7 +44,7 @@ def add(code: Annotated[str, typer.Argument(help="New slug, e.g. veteran.")], zh
     from redprop.care.groups import save_group
 
     group = save_group(common.open_db(), code, _group_values(zh, en, duty, cadence, default_days, sensitive), create=True)
-    emit_record(_group_row(group), GROUP_COLUMNS, fmt, common.state.lang)
+    show.group(common.output(fmt), group.as_dict())
 
 
 @app.command("edit")
@@ -84,7 +54,7 @@ def edit(code: GroupArg, zh: Zh = None, en: En = None, duty: Duty = None, cadenc
     from redprop.care.groups import save_group
 
     group = save_group(common.open_db(), code, _group_values(zh, en, duty, cadence, default_days, sensitive), create=False)
-    emit_record(_group_row(group), GROUP_COLUMNS, fmt, common.state.lang)
+    show.group(common.output(fmt), group.as_dict())
 
 
 @app.command("join")
@@ -100,15 +70,7 @@ def join(household: Key, group: GroupArg, resident: Resident = None,
     row = join_group(store, household, group, resident=resident, since=common.day(store, since, option="--since"),
                      until=common.day(store, until, default_today=False, option="--until"), note=note,
                      now=common.now(store))
-    emit_record(_labelled(store, row), MEMBERSHIP_COLUMNS, fmt, common.state.lang)
-
-
-def _labelled(store, row):
-    from redprop.care.groups import LEAVE_REASONS, load_groups
-
-    row["group_label"] = load_groups(store)[row["group"]].label(common.state.lang)
-    row["left_reason_label"] = LEAVE_REASONS.label(row.get("left_reason"), common.state.lang)
-    return row
+    show.membership(common.output(fmt), row)
 
 
 @app.command("leave")
@@ -117,12 +79,13 @@ def leave(household: Key, group: GroupArg, resident: Resident = None,
           reason: Annotated[Optional[str], typer.Option("--reason", help="found_work 找到工作, recovered 康复, moved_out 迁出, died 去世, ended 期满, other 其他.")] = None,
           fmt: FormatOption = Format.table):
     """End a membership, keeping its history. Example: redprop group leave 5-1-202 新近失业居民 --reason 找到工作"""
-    from redprop.care.groups import LEAVE_REASONS, leave_group
+    from redprop.care.groups import leave_group
+    from redprop.vocab import LEAVE_REASONS
 
     store = common.open_db()
     row = leave_group(store, household, group, resident=resident, on=common.day(store, on, option="--on"),
                       reason=LEAVE_REASONS.resolve(reason) if reason else None, now=common.now(store))
-    emit_record(_labelled(store, row), MEMBERSHIP_COLUMNS, fmt, common.state.lang)
+    show.membership(common.output(fmt), row)
 
 
 @app.command("members")
@@ -132,8 +95,8 @@ def members(group: GroupArg,
             to: Annotated[Optional[str], typer.Option("--to", help="…to this day (both needed).")] = None,
             show_sensitive: ShowSensitive = False, fmt: FormatOption = Format.table):
     """Who is (or was) in a group. Example: redprop group members 新近失业居民 --from 2026-03-01 --to 2026-03-31"""
-    from redprop.errors import InvalidValue
     from redprop.care.groups import list_members
+    from redprop.errors import InvalidValue
 
     store = common.open_db()
     if bool(from_) != bool(to):
@@ -142,14 +105,14 @@ def members(group: GroupArg,
     if between:
         common.check_range(*between, "--from/--to")
     on = common.moment(store, at).date() if at else common.day(store, None)
-    rows = list_members(store, group, on=on, between=between, lang=common.state.lang, show_sensitive=show_sensitive)
-    emit(rows, MEMBERSHIP_COLUMNS, fmt, common.state.lang)
+    rows = list_members(store, group, on=on, between=between, show_sensitive=show_sensitive)
+    show.memberships(common.output(fmt), rows)
 
 
 @app.command("import")
 def import_(file: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None,
             fmt: FormatOption = Format.table):
-    """Load memberships (楼栋, 单元, 门牌号 or 户号, 姓名, 人群, 开始日期, 结束日期, 退出原因, 备注). Example: redprop group import 重点人群.csv"""
+    """Load memberships (楼栋, 单元, 门牌号 or 户号, 姓名, 人群, 开始日期, 结束日期, 退出原因, 备注). Example: redprop group import sample_data/memberships.csv"""
     from redprop.exchange.care import import_memberships
 
     run_import(import_memberships, file, dry_run, skip_invalid, sheet, fmt)

@@ -6,42 +6,19 @@ from typing import Annotated, Optional
 import typer
 
 from redprop.cli import common
-from redprop.cli.common import AtOption, FormatOption
-from redprop.present.render import Column, Format, emit, emit_record, print_text
+from redprop.cli.common import AtOption, DryRun, FileArg, FormatOption, Key, Sheet, ShowSensitive, SkipInvalid, run_import
+from redprop.present import households as show
+from redprop.present.output import Format
 
 app = common.sub_app("Households (户): add, edit, show, list, move out, import.")
 residents_app = common.sub_app("Residents of a household: add, edit, list, import.")
 
-HOUSEHOLD_COLUMNS = [
-    Column("key", "户号", "Address"),
-    Column("head", "户主", "Head"),
-    Column("phone", "电话", "Phone"),
-    Column("grid", "网格", "Grid"),
-    Column("members", "人口", "People", "right"),
-    Column("moved_in_on", "入住", "Moved in"),
-    Column("moved_out_on", "迁出", "Moved out"),
-    Column("note", "备注", "Note"),
-]
-RESIDENT_COLUMNS = [
-    Column("household", "户号", "Address"),
-    Column("name", "姓名", "Name"),
-    Column("relation_label", "关系", "Relation"),
-    Column("birth_year", "出生", "Born", "right"),
-    Column("phone", "电话", "Phone"),
-    Column("moved_out_on", "迁出", "Moved out"),
-]
-
-Key = Annotated[str, typer.Argument(help="Address key building-unit-room: 8-2-301, or 8-301 where the building has no units.")]
 Head = Annotated[Optional[str], typer.Option("--head", help="Head of household (户主).")]
 Phone = Annotated[Optional[str], typer.Option("--phone", help="Phone; kept as text, leading zeros and all.")]
 Grid = Annotated[Optional[str], typer.Option("--grid", help="Grid point (网格), e.g. G07.")]
 Members = Annotated[Optional[int], typer.Option("--members", min=0, help="Number of people living there (人口).")]
 MovedIn = Annotated[Optional[str], typer.Option("--moved-in", help="Date moved in (入住日期).")]
 Note = Annotated[Optional[str], typer.Option("--note", help="Free note (备注).")]
-FileArg = Annotated[Path, typer.Argument(help="A .csv (UTF-8, UTF-8 with BOM or GBK) or .xlsx file.")]
-DryRun = Annotated[bool, typer.Option("--dry-run", help="Check every row and report, write nothing.")]
-SkipInvalid = Annotated[bool, typer.Option("--skip-invalid", help="Write the good rows, list the refused ones, exit 0.")]
-Sheet = Annotated[Optional[str], typer.Option("--sheet", help="Worksheet of an .xlsx file (default: the first).")]
 
 
 def _changes(store, head, phone, grid, members, moved_in, note):
@@ -66,7 +43,7 @@ def add(key: Key, head: Head = None, phone: Phone = None, grid: Grid = None, mem
 
     store = common.open_db()
     row = add_household(store, key, _changes(store, head, phone, grid, members, moved_in, note), common.now(store))
-    emit_record(row, HOUSEHOLD_COLUMNS, fmt, common.state.lang)
+    show.household(common.output(fmt), row)
 
 
 @app.command("edit")
@@ -77,7 +54,7 @@ def edit(key: Key, head: Head = None, phone: Phone = None, grid: Grid = None, me
 
     store = common.open_db()
     row = edit_household(store, key, _changes(store, head, phone, grid, members, moved_in, note), common.now(store))
-    emit_record(row, HOUSEHOLD_COLUMNS, fmt, common.state.lang)
+    show.household(common.output(fmt), row)
 
 
 @app.command("move-out")
@@ -88,35 +65,18 @@ def move_out(key: Key,
     from redprop.households import move_out as move_household_out
 
     store = common.open_db()
-    row = move_household_out(store, key, common.day(store, on), common.now(store), note)
-    emit_record(row, HOUSEHOLD_COLUMNS, fmt, common.state.lang)
+    row = move_household_out(store, key, common.day(store, on, option="--on"), common.now(store), note)
+    show.household(common.output(fmt), row)
 
 
 @app.command("show")
-def show(key: Key, at: AtOption = None,
-         show_sensitive: Annotated[bool, typer.Option("--show-sensitive", help="Name sensitive focus groups instead of masking them.")] = False,
-         fmt: FormatOption = Format.table):
+def show_(key: Key, at: AtOption = None, show_sensitive: ShowSensitive = False, fmt: FormatOption = Format.table):
     """A household with its residents (and, where recorded, its focus groups and visits). Example: redprop household show 8-2-301"""
-    from redprop.households import household_details
+    from redprop.reports.household import household_details
 
     store = common.open_db()
-    details = household_details(store, key, common.moment(store, at), common.state.lang, show_sensitive)
-    if fmt != Format.table:
-        emit_record(details, HOUSEHOLD_COLUMNS, fmt, common.state.lang)
-        return
-    lang = common.state.lang
-    emit_record(details, HOUSEHOLD_COLUMNS, fmt, lang)
-    print_text()
-    emit(_with_labels(details["residents"]), RESIDENT_COLUMNS, fmt, lang, title="住户 Residents")
-    from redprop.cli.groups import MEMBERSHIP_COLUMNS
-    from redprop.cli.visits import VISIT_COLUMNS, with_visit_labels
-
-    if details["groups"]:
-        print_text()
-        emit(details["groups"], MEMBERSHIP_COLUMNS, fmt, lang, title="重点人群 Focus groups")
-    if details["visits"]:
-        print_text()
-        emit(with_visit_labels(details["visits"]), VISIT_COLUMNS, fmt, lang, title="最近走访 Recent visits")
+    details = household_details(store, key, common.moment(store, at), show_sensitive)
+    show.household_details(common.output(fmt), details)
 
 
 @app.command("list")
@@ -132,8 +92,8 @@ def list_(
 ):
     """Households living here (as of --at), in address order. Example: redprop household list --building 8 --search 熊"""
     from redprop.households import list_households
-    from redprop.staff import known_grid
     from redprop.parsing import clean_building, clean_unit
+    from redprop.staff import known_grid
 
     store = common.open_db()
     rows = list_households(
@@ -146,37 +106,21 @@ def list_(
         include_moved_out=all_,
         limit=limit,
     )
-    emit(rows, HOUSEHOLD_COLUMNS, fmt, common.state.lang)
-
-
-def run_import(importer, file: Path, dry_run: bool, skip_invalid: bool, sheet: Optional[str], fmt: Format):
-    """Shared by every `… import` command: run, list refused rows on stderr, print the summary."""
-    from redprop.present.render import message, print_json
-
-    store = common.open_db()
-    result = importer(store, file, common.now(store), dry_run=dry_run, skip_invalid=skip_invalid, sheet=sheet)
-    for error in result.refused:
-        message(f"refused {error}")
-    if result.ignored_columns:
-        message(f"ignored columns: {', '.join(result.ignored_columns)}")
-    if fmt == Format.json:
-        print_json(result.as_dict())
-    else:
-        print_text(result.summary())
+    show.households(common.output(fmt), rows)
 
 
 @app.command("import")
 def import_(file: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None,
             fmt: FormatOption = Format.table):
-    """Load the households roster (楼栋, 单元, 门牌号, 户主, 电话, 网格, 人口, 入住日期, 备注). Example: redprop household import 住户花名册.xlsx"""
+    """Load the households roster (楼栋, 单元, 门牌号, 户主, 电话, 网格, 人口, 入住日期, 备注). Example: redprop household import sample_data/households.csv"""
     from redprop.exchange.rosters import import_households
 
     run_import(import_households, file, dry_run, skip_invalid, sheet, fmt)
 
 
 def _resident_values(store, relation, birth_year, phone, moved_out=None):
-    from redprop.vocab import RELATIONS
     from redprop.parsing import clean_date, clean_phone, clean_year
+    from redprop.vocab import RELATIONS
 
     return {
         "relation": RELATIONS.resolve(relation) if relation else None,
@@ -184,14 +128,6 @@ def _resident_values(store, relation, birth_year, phone, moved_out=None):
         "phone": clean_phone(phone),
         "moved_out_on": clean_date(moved_out, common.now(store).date()),
     }
-
-
-def _with_labels(rows):
-    from redprop.vocab import RELATIONS
-
-    for row in rows:
-        row["relation_label"] = RELATIONS.label(row["relation"], common.state.lang)
-    return rows
 
 
 Name = Annotated[str, typer.Argument(help="The resident's name.")]
@@ -207,7 +143,7 @@ def resident_add(key: Key, name: Name, relation: Relation = None, birth_year: Bi
 
     store = common.open_db()
     row = add_resident(store, key, name, _resident_values(store, relation, birth_year, phone), common.now(store))
-    emit_record(_with_labels([row])[0], RESIDENT_COLUMNS, fmt, common.state.lang)
+    show.resident(common.output(fmt), row)
 
 
 @residents_app.command("edit")
@@ -223,7 +159,7 @@ def resident_edit(key: Key, name: Name,
     values = _resident_values(store, relation, birth_year, phone, moved_out)
     values["name"] = new_name.strip() if new_name else None
     row = edit_resident(store, key, name, values, common.now(store))
-    emit_record(_with_labels([row])[0], RESIDENT_COLUMNS, fmt, common.state.lang)
+    show.resident(common.output(fmt), row)
 
 
 @residents_app.command("list")
@@ -235,13 +171,13 @@ def resident_list(key: Annotated[Optional[str], typer.Argument(help="Only this h
     from redprop.households import list_residents
 
     store = common.open_db()
-    emit(_with_labels(list_residents(store, key, search, all_)), RESIDENT_COLUMNS, fmt, common.state.lang)
+    show.residents(common.output(fmt), list_residents(store, key, search, all_))
 
 
 @residents_app.command("import")
 def resident_import(file: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None,
                     fmt: FormatOption = Format.table):
-    """Load residents (楼栋, 单元, 门牌号 or 户号, 姓名, 与户主关系, 出生年份, 电话). Example: redprop resident import 人口.csv"""
+    """Load residents (楼栋, 单元, 门牌号 or 户号, 姓名, 与户主关系, 出生年份, 电话). Example: redprop resident import sample_data/residents.csv"""
     from redprop.exchange.rosters import import_residents
 
     run_import(import_residents, file, dry_run, skip_invalid, sheet, fmt)

@@ -5,35 +5,12 @@ from typing import Annotated, Optional
 import typer
 
 from redprop.cli import common
-from redprop.cli.common import FormatOption
-from redprop.cli.households import DryRun, FileArg, Sheet, SkipInvalid, run_import
-from redprop.present.render import Column, Format, emit, emit_record
+from redprop.cli.common import DryRun, FileArg, FormatOption, Sheet, SkipInvalid, run_import
+from redprop.present import households as show
+from redprop.present.output import Format
 
 app = common.sub_app("Staff (一长三员) and the areas they cover.")
 grid_app = common.sub_app("Grid points (网格).")
-
-STAFF_COLUMNS = [
-    Column("name", "姓名", "Name"),
-    Column("role_label", "角色", "Role"),
-    Column("phone", "电话", "Phone"),
-    Column("covers", "负责区域", "Covers"),
-    Column("active", "在岗", "Active"),
-]
-GRID_COLUMNS = [
-    Column("code", "网格", "Grid"),
-    Column("name", "名称", "Name"),
-    Column("building", "楼栋", "Building"),
-    Column("households", "户数", "Households", "right"),
-    Column("staff", "人员", "Staff"),
-]
-
-
-def _labelled(rows):
-    from redprop.vocab import ROLES
-
-    for row in rows:
-        row["role_label"] = ROLES.label(row["role"], common.state.lang)
-    return rows
 
 
 @app.command("add")
@@ -46,16 +23,16 @@ def add(
     fmt: FormatOption = Format.table,
 ):
     """Add a staff member, or update one with the same name. Example: redprop staff add 李建国 --role 楼栋长 --covers 8"""
-    from redprop.vocab import ROLES
-    from redprop.staff import clean_areas, save_staff
     from redprop.parsing import clean_phone, split_list
+    from redprop.staff import clean_areas, save_staff
+    from redprop.vocab import ROLES
 
     store = common.open_db()
     row, _ = save_staff(
         store, name, ROLES.resolve(role) if role else None, clean_phone(phone),
         clean_areas(split_list(covers)) if covers is not None else None, common.now(store), active,
     )
-    emit_record(_labelled([row])[0], STAFF_COLUMNS, fmt, common.state.lang)
+    show.staff_member(common.output(fmt), row)
 
 
 @app.command("list")
@@ -65,12 +42,11 @@ def list_(
     fmt: FormatOption = Format.table,
 ):
     """Staff and what they cover. Example: redprop staff list --role 网格员"""
-    from redprop.vocab import ROLES
     from redprop.staff import list_staff
+    from redprop.vocab import ROLES
 
     store = common.open_db()
-    rows = list_staff(store, ROLES.resolve(role) if role else None, area)
-    emit(_labelled(rows), STAFF_COLUMNS, fmt, common.state.lang)
+    show.staff_list(common.output(fmt), list_staff(store, ROLES.resolve(role) if role else None, area))
 
 
 @app.command("import")
@@ -93,7 +69,7 @@ def grid_add(
     from redprop.staff import add_grid
 
     store = common.open_db()
-    emit_record(add_grid(store, code, name, building, common.now(store)), GRID_COLUMNS, fmt, common.state.lang)
+    show.grid(common.output(fmt), add_grid(store, code, name, building, common.now(store)))
 
 
 @grid_app.command("list")
@@ -101,7 +77,7 @@ def grid_list(fmt: FormatOption = Format.table):
     """Grid points with their households and staff. Example: redprop grid list"""
     from redprop.staff import list_grids
 
-    emit(list_grids(common.open_db()), GRID_COLUMNS, fmt, common.state.lang)
+    show.grids(common.output(fmt), list_grids(common.open_db()))
 
 
 @grid_app.command("import")

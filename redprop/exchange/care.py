@@ -9,15 +9,14 @@ visitor) is unchanged, so importing one round sheet twice does not double it.
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from redprop.store import Store
-from redprop.errors import InvalidValue
-from redprop.care.groups import LEAVE_REASONS, group_catalogue, load_groups
-from redprop.households import lived_there
-from redprop.exchange.sheets import Field, ImportResult, finish, read_sheet
+from redprop.care.groups import group_catalogue, load_groups
+from redprop.errors import N_, InvalidValue, Message
 from redprop.exchange.rosters import ADDRESS_FIELDS, _require_address, _row_key, _validated
-from redprop.parsing import from_db, parse_instant, to_db
-from redprop.parsing import clean_date, clean_text
-from redprop.care.visits import KINDS, OUTCOMES
+from redprop.exchange.sheets import Field, ImportResult, finish, read_sheet, row_error
+from redprop.households import lived_there
+from redprop.parsing import clean_date, clean_text, from_db, parse_instant, to_db
+from redprop.store import Store
+from redprop.vocab import LEAVE_REASONS, VISIT_KINDS, VISIT_OUTCOMES
 
 MEMBERSHIP_FIELDS = ADDRESS_FIELDS + [
     Field("resident", ("姓名", "人员", "resident", "name")),
@@ -59,22 +58,23 @@ def _resolve_people(rows_values, households, residents, errors, day_of, staff=No
     for key, (row, values) in rows_values.items():
         at_address = households.get(key[0])
         if at_address is None:
-            errors.append(f"row {row.number}: no household {key[0]} (import the households roster first)")
+            errors.append(row_error(row.number, Message("no household {key} (import the households roster first)", key=key[0])))
             continue
         household_id = _living_there(at_address, day_of(values))
         if household_id is None:
-            errors.append(f"row {row.number}: no household lived at {key[0]} on {day_of(values)}")
+            errors.append(row_error(row.number, Message("no household lived at {key} on {day}", key=key[0], day=day_of(values))))
             continue
         name = row.get("resident")
         resident_id = residents.get((household_id, name)) if name else None
         if name and resident_id is None:
-            errors.append(f"row {row.number}, column {row.headers['resident']}: no resident {name} in {key[0]}")
+            errors.append(row_error(row.number, Message("no resident {name} in {key}", name=name, key=key[0]),
+                                    row.headers["resident"]))
             continue
         staff_id = None
         if staff is not None:
             staff_id = staff.get(row.get("by"))
             if staff_id is None:
-                errors.append(f"row {row.number}, column {row.headers['by']}: no staff member {row.get('by')!r}")
+                errors.append(row_error(row.number, Message("no staff member {name!r}", name=row.get("by")), row.headers["by"]))
                 continue
         resolved.append((row, values, household_id, resident_id, staff_id))
     return resolved
@@ -88,7 +88,7 @@ def import_memberships(store: Store, path: Path, now: datetime, *, dry_run=False
     today = now.date()
     cleaners = {
         "group": catalogue.resolve,
-        "since": lambda t: clean_date(t, today) or _missing("start date"),
+        "since": lambda t: clean_date(t, today) or _missing(),
         "until": lambda t: clean_date(t, today),
         "left_reason": lambda t: LEAVE_REASONS.resolve(t) if t.strip() else None,
         "note": clean_text,
@@ -99,13 +99,13 @@ def import_memberships(store: Store, path: Path, now: datetime, *, dry_run=False
         if values["until"] is None and group.default_days:
             values["until"] = (datetime.fromisoformat(values["since"]) + timedelta(days=group.default_days)).date().isoformat()
         if values["until"] and values["until"] < values["since"]:
-            errors.append(f"row {row.number}, column {row.headers.get('until', 'until')}: ends before it starts")
+            errors.append(row_error(row.number, Message("ends before it starts"), row.headers.get("until", "until")))
             del valid[key]
     households, residents = _lookup_maps(store)
     resolved = _resolve_people(valid, households, residents, errors, lambda values: values["since"])
     resolved = _without_overlaps(store, resolved, errors)
     result = ImportResult(dry_run=dry_run, ignored_columns=ignored)
-    finish(result, errors, skip_invalid, "membership")
+    finish(result, errors, skip_invalid, N_("membership"))
     stamp = to_db(now)
     with store.write() as conn:
         existing = {
@@ -146,15 +146,15 @@ def _without_overlaps(store: Store, resolved: list, errors: list[str]) -> list:
         spans_of = spans.setdefault((household_id, resident_id, values["group"]), [])
         clash = next((s for s, u in spans_of if s != since and (u is None or u > since) and (until is None or s < until)), None)
         if clash:
-            errors.append(f"row {row.number}: overlaps the membership in the same group since {clash}")
+            errors.append(row_error(row.number, Message("overlaps the membership in the same group since {since}", since=clash)))
             continue
         spans_of.append((since, until))
         kept.append(item)
     return kept
 
 
-def _missing(what: str):
-    raise InvalidValue(f"no {what}")
+def _missing():
+    raise InvalidValue("no start date")
 
 
 def import_visits(store: Store, path: Path, now: datetime, *, dry_run=False, skip_invalid=False, sheet=None) -> ImportResult:
@@ -164,13 +164,13 @@ def import_visits(store: Store, path: Path, now: datetime, *, dry_run=False, ski
     def clean_at(text: str) -> str:
         moment = parse_instant(text, now=now, tz=store.tz, relative=False)
         if moment > now + timedelta(minutes=1):
-            raise InvalidValue(f"{text!r} is in the future")
+            raise InvalidValue("{text!r} is in the future", text=text)
         return to_db(moment)
 
     cleaners = {
         "at": clean_at,
-        "kind": lambda t: KINDS.resolve(t) if t.strip() else "visit",
-        "outcome": OUTCOMES.resolve,
+        "kind": lambda t: VISIT_KINDS.resolve(t) if t.strip() else "visit",
+        "outcome": VISIT_OUTCOMES.resolve,
         "need": clean_text,
         "note": clean_text,
     }
@@ -179,7 +179,7 @@ def import_visits(store: Store, path: Path, now: datetime, *, dry_run=False, ski
     staff = {r["name"]: r["id"] for r in store.conn.execute("SELECT id, name FROM staff")}
     for key, (row, values) in list(valid.items()):
         if values["outcome"] == "needs_help" and not (values["need"] or values["note"]):
-            errors.append(f"row {row.number}, column {row.headers.get('need', '需求')}: needs_help: with what?")
+            errors.append(row_error(row.number, Message("needs_help: with what?"), row.headers.get("need", "需求")))
             del valid[key]
 
     def local_day(values):
@@ -187,7 +187,7 @@ def import_visits(store: Store, path: Path, now: datetime, *, dry_run=False, ski
 
     resolved = _resolve_people(valid, households, residents, errors, local_day, staff)
     result = ImportResult(dry_run=dry_run, ignored_columns=ignored)
-    finish(result, errors, skip_invalid, "visit")
+    finish(result, errors, skip_invalid, N_("visit"))
     stamp = to_db(now)
     with store.write() as conn:
         inserts = []

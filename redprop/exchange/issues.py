@@ -29,16 +29,16 @@ import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from redprop.errors import N_, InvalidValue, Message, RedpropError
+from redprop.exchange.sheets import Field, ImportResult, finish, read_rows, row_error
+from redprop.issues.categories import load_categories
+from redprop.issues.commands import write_steps
+from redprop.issues.lifecycle import IMPORTED_NOTE, Step, imported_steps, replay
+from redprop.issues.records import get_issue_row, history, open_long
+from redprop.parsing import clean_building, normalize_key, parse_instant, show_time, to_db
+from redprop.policy.terms import TermsCache
 from redprop.store import Store
-from redprop.errors import InvalidValue, RedpropError
-from redprop.exchange.sheets import Field, ImportResult, finish, read_rows
-from redprop.issues.records import (
-    CHANNELS, FINISHED, IMPORTED_NOTE, KINDS, STATUSES, Step, get_issue_row, history, imported_steps, load_categories,
-    open_long, replay, write_steps,
-)
-from redprop.policy.terms import PROMISES, TIER_CODES, TIERS, TermsCache
-from redprop.parsing import parse_instant, show_time, to_db
-from redprop.parsing import clean_building, normalize_key
+from redprop.vocab import CHANNELS, FINISHED, ISSUE_KINDS, PROMISES, STATUSES, TIER_CODES, TIERS
 
 ISSUE_FIELDS = [
     Field("ref", ("编号", "工单号", "单号", "工单编号", "reference", "external_id")),
@@ -118,7 +118,7 @@ class _Cleaner:
                 text = text[:-9]
             moment = to_db(parse_instant(text, now=self.now, tz=self.tz))
         if moment > self.latest and not future:
-            raise InvalidValue(f"{text!r} is in the future")
+            raise InvalidValue("{text!r} is in the future", text=text)
         return moment
 
     def rating(self, text: str) -> int | None:
@@ -128,7 +128,7 @@ class _Cleaner:
         if value.endswith(".0"):
             value = value[:-2]
         if not value.isdigit() or not 1 <= int(value) <= 5:
-            raise InvalidValue(f"{text!r} is not a rating from 1 to 5")
+            raise InvalidValue("{text!r} is not a rating from 1 to 5", text=text)
         return int(value)
 
     def status(self, text: str) -> str:
@@ -138,7 +138,7 @@ class _Cleaner:
         if not text:
             return None
         if text not in self.staff:
-            raise InvalidValue(f"no staff member {text!r} (add them with `redprop staff add`)")
+            raise InvalidValue("no staff member {text!r} (add them with `redprop staff add`)", text=text)
         return text
 
     def where(self, household: str, place: str):
@@ -146,7 +146,7 @@ class _Cleaner:
         if household:
             key = household if household in self.households else normalize_key(household)
             if key not in self.households:
-                raise InvalidValue(f"no household {key} (import the households roster first)")
+                raise InvalidValue("no household {key} (import the households roster first)", key=key)
             return key, place or None
         if place:
             try:
@@ -161,8 +161,8 @@ class _Cleaner:
 
 _PLAIN_TIME = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$")
 _READERS = [  # field, how to read it: the order the errors of a row are listed in
-    ("reported_at", lambda c, t: c.instant(t) if t else _missing("no report time")),
-    ("kind", lambda c, t: c.code(KINDS, t, "problem")),
+    ("reported_at", lambda c, t: c.instant(t) if t else _no_report_time()),
+    ("kind", lambda c, t: c.code(ISSUE_KINDS, t, "problem")),
     ("category", lambda c, t: c.code(c.categories, t, "other")),
     ("channel", lambda c, t: c.code(CHANNELS, t, "other")),
     ("tier", lambda c, t: c.code(TIER_CODES, t, "normal")),
@@ -177,7 +177,7 @@ _READERS = [  # field, how to read it: the order the errors of a row are listed 
 ]
 
 
-def _clean(row, c: _Cleaner) -> tuple[dict | None, list[str]]:
+def _clean(row, c: _Cleaner) -> tuple[dict | None, list[Message]]:
     """One row's values, or the `row N, column X: reason` list of what is wrong with it.
 
     Rows are read straight through; only a row that fails is read again field by field,
@@ -191,7 +191,7 @@ def _clean(row, c: _Cleaner) -> tuple[dict | None, list[str]]:
             raise InvalidValue("no report time")
         values = {
             "reported_at": reported,
-            "kind": code(KINDS, get("kind", ""), "problem"),
+            "kind": code(ISSUE_KINDS, get("kind", ""), "problem"),
             "category": code(c.categories, get("category", ""), "other"),
             "channel": code(CHANNELS, get("channel", ""), "other"),
             "tier": code(TIER_CODES, get("tier", ""), "normal"),
@@ -217,7 +217,7 @@ def _clean(row, c: _Cleaner) -> tuple[dict | None, list[str]]:
     return values, _contradictions(row, values, c)
 
 
-def _errors(row, c: _Cleaner) -> list[str]:
+def _errors(row, c: _Cleaner) -> list[Message]:
     errors = []
 
     def column(name):
@@ -227,20 +227,20 @@ def _errors(row, c: _Cleaner) -> list[str]:
         try:
             read(c, row.get(name))
         except RedpropError as e:
-            errors.append(f"row {row.number}, column {column(name)}: {e}")
+            errors.append(row_error(row.number, e.message, column(name)))
     try:
         c.where(row.get("household"), row.get("place"))
     except RedpropError as e:
         where = row.headers.get("household") or row.headers.get("place") or "household"
-        errors.append(f"row {row.number}, column {where}: {e}")
+        errors.append(row_error(row.number, e.message, where))
     if not row.get("title") and not row.get("description"):
-        errors.append(f"row {row.number}, column {row.headers.get('title') or row.headers.get('description') or 'title'}:"
-                      " no title or description")
+        column = row.headers.get("title") or row.headers.get("description") or "title"
+        errors.append(row_error(row.number, Message("no title or description"), column))
     return errors
 
 
-def _missing(reason: str):
-    raise InvalidValue(reason)
+def _no_report_time():
+    raise InvalidValue("no report time")
 
 
 def _first_line(text: str) -> str:
@@ -248,30 +248,46 @@ def _first_line(text: str) -> str:
     return line if len(line) <= 30 else line[:29] + "…"
 
 
-def _contradictions(row, v: dict, c: _Cleaner) -> list[str]:
-    column = lambda name: row.headers.get(name, name)  # noqa: E731
+_BEFORE_REPORT = {  # a time the report cannot follow
+    "arrived_at": N_("on site at {when}, before it was reported ({reported})"),
+    "planned_at": N_("planned at {when}, before it was reported ({reported})"),
+    "resolved_at": N_("resolved at {when}, before it was reported ({reported})"),
+    "due_at": N_("due at {when}, before it was reported ({reported})"),
+}
+_AFTER_RESOLUTION = {  # a time the resolution cannot precede
+    "arrived_at": N_("on site at {when}, after it was resolved ({resolved})"),
+    "planned_at": N_("planned at {when}, after it was resolved ({resolved})"),
+}
+
+
+def _contradictions(row, v: dict, c: _Cleaner) -> list[Message]:
+    """What a row says that cannot all be true, each naming its column."""
     when = lambda text: show_time(text, c.tz)  # noqa: E731
-    n, errors = row.number, []
-    reported = v["reported_at"]
-    for name, what in (("arrived_at", "arrived"), ("planned_at", "planned"), ("resolved_at", "resolved"), ("due_at", "due")):
+    errors = []
+
+    def refuse(name: str, template: str, **values) -> None:
+        errors.append(row_error(row.number, Message(template, **values), row.headers.get(name, name)))
+
+    reported, resolved, status = v["reported_at"], v["resolved_at"], v["status"]
+    for name, template in _BEFORE_REPORT.items():
         if v[name] and v[name] < reported:
-            errors.append(f"row {n}, column {column(name)}: {what} {when(v[name])} before it was reported ({when(reported)})")
-    for name, what in (("arrived_at", "on site"), ("planned_at", "plan")):
-        if v[name] and v["resolved_at"] and v[name] > v["resolved_at"]:
-            errors.append(f"row {n}, column {column(name)}: {what} {when(v[name])} after it was resolved ({when(v['resolved_at'])})")
-    status = v["status"]
-    if status in FINISHED and not v["resolved_at"]:
-        errors.append(f"row {n}, column {column('status')}: status {status} but no resolution time")
-    if status and status not in FINISHED and v["resolved_at"]:
-        errors.append(f"row {n}, column {column('status')}: status {status} (unfinished) but resolved at {when(v['resolved_at'])}")
+            refuse(name, template, when=when(v[name]), reported=when(reported))
+    for name, template in _AFTER_RESOLUTION.items():
+        if v[name] and resolved and v[name] > resolved:
+            refuse(name, template, when=when(v[name]), resolved=when(resolved))
+    code = STATUSES.get(status)
+    if status in FINISHED and not resolved:
+        refuse("status", N_("status {status} but no resolution time"), status=code)
+    if status and status not in FINISHED and resolved:
+        refuse("status", N_("status {status} (unfinished) but resolved at {when}"), status=code, when=when(resolved))
     if status == "on_site" and not v["arrived_at"]:
-        errors.append(f"row {n}, column {column('status')}: status on_site but no time on site")
+        refuse("status", N_("status {status} but no time on site"), status=code)
     if status == "assigned" and not v["handler"]:
-        errors.append(f"row {n}, column {column('status')}: status assigned but no handler")
+        refuse("status", N_("status {status} but no handler"), status=code)
     if status == "reopened":
-        errors.append(f"row {n}, column {column('status')}: a reopened issue cannot be imported; import it unfinished")
-    if v["rating"] is not None and not v["resolved_at"]:
-        errors.append(f"row {n}, column {column('rating')}: a rating but the issue is not resolved")
+        refuse("status", N_("a reopened issue cannot be imported; import it unfinished"))
+    if v["rating"] is not None and not resolved:
+        refuse("rating", N_("a rating but the issue is not resolved"))
     return errors
 
 
@@ -308,13 +324,13 @@ def _import_issues(store: Store, path: Path, now: datetime, dry_run, skip_invali
     if rows:
         headers = rows[0].headers
         if "household" not in headers and "place" not in headers:
-            raise InvalidValue(f"{path.name}: no column for household (户号) or place (地点)")
+            raise InvalidValue("{file}: no column for household (户号) or place (地点)", file=path.name)
         if "title" not in headers and "description" not in headers:
-            raise InvalidValue(f"{path.name}: no column for title (标题) or description (描述)")
+            raise InvalidValue("{file}: no column for title (标题) or description (描述)", file=path.name)
     cleaner = _Cleaner(store, now)
     result = ImportResult(dry_run=dry_run, ignored_columns=ignored)
     seen: dict[str, tuple[int, int]] = {}  # key → (row number, fingerprint of its values)
-    conflicts: list[str] = []
+    conflicts: list[Message] = []
     # A bulk load: 64 MB for index pages, and no foreign-key lookups per row — every household,
     # staff member, category and policy a row names was looked up while checking it, and the
     # write transaction holds them still (the pragma cannot change inside a transaction).
@@ -334,7 +350,8 @@ def _import_issues(store: Store, path: Path, now: datetime, dry_run, skip_invali
                     key, mark = _key(values), hash(tuple(values.values()))
                     if key in seen:
                         if seen[key][1] != mark:
-                            errors.append(f"row {row.number}: the same issue as row {seen[key][0]} with different values")
+                            errors.append(row_error(row.number, Message("the same issue as row {other} with different values",
+                                                                     other=seen[key][0])))
                         continue
                     seen[key] = (row.number, mark)
                     batch.append((row, key, values))
@@ -349,7 +366,7 @@ def _import_issues(store: Store, path: Path, now: datetime, dry_run, skip_invali
                         outcome = _update(store, existing[key], values, now, cleaner, row, conflicts)
                         if outcome:
                             setattr(result, outcome, getattr(result, outcome) + 1)
-            finish(result, errors + conflicts, skip_invalid, "issue")  # raises, rolling back, unless --skip-invalid
+            finish(result, errors + conflicts, skip_invalid, N_("issue"))  # raises, rolling back, unless --skip-invalid
             if dry_run:
                 raise _DryRun()
     except _DryRun:
@@ -486,19 +503,21 @@ def _update(store: Store, issue_id: int, v: dict, now: datetime, c: _Cleaner, ro
     if v["arrived_at"] and not state.arrived_at:
         wanted.append(Step("arrive", v["arrived_at"], stamp, by=handler))
     elif v["arrived_at"] and v["arrived_at"] != state.arrived_at:
-        problems.append(f"on site at {show_time(v['arrived_at'], c.tz)}, but redprop has {show_time(state.arrived_at, c.tz)}")
+        problems.append(Message("on site at {file}, but redprop has {redprop}", file=show_time(v["arrived_at"], c.tz),
+                                redprop=show_time(state.arrived_at, c.tz)))
     if v["resolved_at"] and not state.resolved_at:
         wanted.append(Step("resolve", v["resolved_at"], stamp, by=handler))
     elif v["resolved_at"] and v["resolved_at"] != state.resolved_at:
-        problems.append(f"resolved at {show_time(v['resolved_at'], c.tz)}, but redprop has {show_time(state.resolved_at, c.tz)}")
+        problems.append(Message("resolved at {file}, but redprop has {redprop}", file=show_time(v["resolved_at"], c.tz),
+                                redprop=show_time(state.resolved_at, c.tz)))
     elif not v["resolved_at"] and state.resolved_at:
-        problems.append(f"unfinished, but redprop has it resolved at {show_time(state.resolved_at, c.tz)}")
+        problems.append(Message("unfinished, but redprop has it resolved at {when}", when=show_time(state.resolved_at, c.tz)))
     if v["status"] == "closed" and not state.closed_at:
         wanted.append(Step("close", v["resolved_at"], stamp, by=handler))
     if v["rating"] is not None and v["rating"] != state.rating:
         wanted.append(Step("rate", v["resolved_at"], stamp, by=handler, value=str(v["rating"])))
     if problems:
-        conflicts.append(f"row {row.number}: issue #{issue_id} " + "; ".join(problems))
+        conflicts.append(row_error(row.number, Message("issue #{id} {problems}", id=issue_id, problems=problems)))
         return None
     statics = {"title": v["title"], "description": v["description"], "kind": v["kind"], "category": v["category"],
                "channel": v["channel"], "reporter": v["reporter"]}
@@ -511,7 +530,7 @@ def _update(store: Store, issue_id: int, v: dict, now: datetime, c: _Cleaner, ro
         try:
             _add_steps_in_import(store, issue_id, wanted)
         except RedpropError as e:
-            conflicts.append(f"row {row.number}: {e}")
+            conflicts.append(row_error(row.number, e.message))
             return None
     return "updated"
 

@@ -9,18 +9,17 @@ from datetime import datetime
 from operator import itemgetter
 from pathlib import Path
 
-from redprop.vocab import RELATIONS, ROLES
-from redprop.store import Store
-from redprop.errors import InvalidValue
+from redprop.errors import N_, InvalidValue, Message
 from redprop.exchange.sheets import (
-    Field, ImportResult, Row, clean_row, finish, insert_rows, one_per_key, read_sheet, remembering,
+    Field, ImportResult, Row, clean_row, finish, insert_rows, one_per_key, read_sheet, remembering, row_error,
+)
+from redprop.parsing import (
+    address_key, clean_building, clean_count, clean_date, clean_grid, clean_phone, clean_room, clean_text,
+    clean_unit, clean_year, parse_address_key, split_list, to_db,
 )
 from redprop.staff import clean_areas, write_staff
-from redprop.parsing import to_db
-from redprop.parsing import (
-    address_key, clean_building, clean_count, clean_date, clean_phone, clean_room, clean_text,
-    clean_grid, clean_unit, clean_year, parse_address_key, split_list,
-)
+from redprop.store import Store
+from redprop.vocab import RELATIONS, ROLES
 
 ADDRESS_FIELDS = [
     Field("address", ("户号", "地址", "address", "key", "房屋")),
@@ -83,7 +82,7 @@ def _address_reader():
     return read
 
 
-def _key_error(row: Row, error: Exception) -> str:
+def _key_error(row: Row, error: InvalidValue) -> Message:
     column = row.headers.get("address") or row.headers.get("room") or "门牌号"
     if not row.get("address"):
         for name in ("building", "unit", "room"):
@@ -92,7 +91,7 @@ def _key_error(row: Row, error: Exception) -> str:
             except InvalidValue:
                 column = row.headers.get(name, name)
                 break
-    return f"row {row.number}, column {column}: {error}"
+    return row_error(row.number, error.message, column)
 
 
 def _require_address(headers: dict) -> None:
@@ -110,7 +109,7 @@ def _validated(rows: list[Row], cleaners, errors: list[str], key_of, needs=()) -
         for row in rows:
             empty = [row.headers.get(name, name) for name in needs if not row.get(name)]
             if empty:
-                errors.extend(f"row {row.number}, column {column}: empty" for column in empty)
+                errors.extend(row_error(row.number, Message("empty"), column) for column in empty)
                 continue
             values, row_errors = clean_row(row, cleaners)
             try:
@@ -154,7 +153,7 @@ def import_households(store: Store, path: Path, now: datetime, *, dry_run=False,
 
     valid = _validated(rows, cleaners, errors, key_of)
     result = ImportResult(dry_run=dry_run, ignored_columns=ignored)
-    finish(result, errors, skip_invalid, "household")
+    finish(result, errors, skip_invalid, N_("household"))
     fields = list(cleaners)
     values_of = itemgetter(*fields)
     stamp = to_db(now)
@@ -214,10 +213,10 @@ def import_residents(store: Store, path: Path, now: datetime, *, dry_run=False, 
     for composite, (row, values) in list(valid.items()):
         key = composite.split(" ", 1)[0]
         if key not in households:
-            errors.append(f"row {row.number}: no household {key} (import the households roster first)")
+            errors.append(row_error(row.number, Message("no household {key} (import the households roster first)", key=key)))
             del valid[composite]
     result = ImportResult(dry_run=dry_run, ignored_columns=ignored)
-    finish(result, errors, skip_invalid, "resident")
+    finish(result, errors, skip_invalid, N_("resident"))
     fields = list(cleaners)
     stamp = to_db(now)
     with store.write() as conn:
@@ -260,7 +259,7 @@ def import_staff(store: Store, path: Path, now: datetime, *, dry_run=False, skip
     }
     valid = _validated(rows, cleaners, errors, lambda row, _: row.get("name"), needs=("name",))
     result = ImportResult(dry_run=dry_run, ignored_columns=ignored)
-    finish(result, errors, skip_invalid, "staff")
+    finish(result, errors, skip_invalid, N_("staff"))
     try:
         with store.write() as conn:
             for name, (_row, values) in valid.items():
@@ -283,7 +282,7 @@ def import_grids(store: Store, path: Path, now: datetime, *, dry_run=False, skip
     # Keyed by the code as written (upper-cased); the cleaner names the column of a bad one.
     valid = _validated(rows, cleaners, errors, lambda row, _: row.get("code").upper(), needs=("code",))
     result = ImportResult(dry_run=dry_run, ignored_columns=ignored)
-    finish(result, errors, skip_invalid, "grid")
+    finish(result, errors, skip_invalid, N_("grid point"))
     stamp = to_db(now)
     with store.write() as conn:
         existing = {r["code"]: (r["name"], r["building"]) for r in conn.execute("SELECT code, name, building FROM grids")}

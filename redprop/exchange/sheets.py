@@ -9,14 +9,13 @@ leading zero survives. Each importer checks every row first and names each bad o
 
 import csv
 import io
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import chain
 from pathlib import Path
 from typing import Callable
 
-from redprop.errors import ImportRefused, InvalidValue, NotFound, RedpropError
+from redprop.errors import ImportRefused, InvalidValue, Message, NotFound, RedpropError
 
 
 @dataclass(frozen=True)
@@ -41,24 +40,29 @@ class ImportResult:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
-    refused: list[str] = field(default_factory=list)
+    refused: list[Message] = field(default_factory=list)  # row errors (see `row_error`), in row order
     dry_run: bool = False
     ignored_columns: list[str] = field(default_factory=list)
 
-    def summary(self) -> str:
-        verb = "would be" if self.dry_run else ""
-        parts = [f"added {self.added}", f"updated {self.updated}", f"unchanged {self.unchanged}", f"refused {self.refused_rows}"]
-        text = ", ".join(parts)
-        return f"dry run, nothing written — {verb} {text}".replace("  ", " ") if self.dry_run else text
-
     def as_dict(self) -> dict:
         return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
-                "refused": self.refused_rows, "errors": self.refused, "dry_run": self.dry_run}
+                "refused": self.refused_rows, "dry_run": self.dry_run}
 
     @property
     def refused_rows(self) -> int:
         """Rows refused (a row with two bad cells has two errors but is one row)."""
-        return len({_row_number(e) for e in self.refused})
+        return len({row_of(e) for e in self.refused})
+
+
+def row_error(row: int, reason, column: str | None = None) -> Message:
+    """`row 12, column 电话: reason` (row numbers as Excel shows them; the column as the file names it)."""
+    if column is None:
+        return Message("row {row}: {reason}", row=row, reason=reason)
+    return Message("row {row}, column {column}: {reason}", row=row, column=column, reason=reason)
+
+
+def row_of(error: Message) -> int:
+    return error.values.get("row", 0)
 
 
 def column_letter(index: int) -> str:
@@ -87,7 +91,8 @@ def _decode(data: bytes, path: Path) -> str:
     try:
         return data.decode("gb18030")
     except UnicodeDecodeError as e:
-        raise InvalidValue(f"{path.name}: not UTF-8 or GBK/GB18030 text (byte {e.start}); save it from Excel as CSV") from None
+        raise InvalidValue("{file}: not UTF-8 or GBK/GB18030 text (byte {byte}); save it from Excel as CSV",
+                           file=path.name, byte=e.start) from None
 
 
 def _excel_text(value) -> str:
@@ -110,10 +115,10 @@ def _read_xlsx(path: Path, sheet: str | None) -> list[list[str]]:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises many kinds for a damaged file
-        raise InvalidValue(f"{path.name}: not a readable .xlsx workbook ({e.__class__.__name__})") from None
+        raise InvalidValue("{file}: not a readable .xlsx workbook ({error})", file=path.name, error=e.__class__.__name__) from None
     try:
         if sheet is not None and sheet not in book.sheetnames:
-            raise InvalidValue(f"{path.name} has no sheet {sheet!r}; it has: {', '.join(book.sheetnames)}")
+            raise InvalidValue("{file} has no sheet {sheet!r}; it has: {sheets}", file=path.name, sheet=sheet, sheets=list(book.sheetnames))
         ws = book[sheet] if sheet else book.worksheets[0]
         return [[_excel_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
     finally:
@@ -129,17 +134,17 @@ def read_grid(path: Path, sheet: str | None = None) -> list[list[str]]:
             raise InvalidValue("--sheet only applies to .xlsx workbooks")
         text = _decode(path.read_bytes(), path)
     except FileNotFoundError:
-        raise NotFound(f"no file {path}") from None
+        raise NotFound("no file {path}", path=str(path)) from None
     except IsADirectoryError:
-        raise InvalidValue(f"{path} is a folder, not a file") from None
+        raise InvalidValue("{path} is a folder, not a file", path=str(path)) from None
     except PermissionError:
-        raise InvalidValue(f"cannot read {path}: permission denied") from None
+        raise InvalidValue("cannot read {path}: permission denied", path=str(path)) from None
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
     try:
         return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as e:
-        raise InvalidValue(f"{path.name}: not a CSV file ({e})") from None
+        raise InvalidValue("{file}: not a CSV file ({error})", file=path.name, error=str(e)) from None
 
 
 def _header_row(grid: list[list[str]], lookup: dict) -> int | None:
@@ -166,7 +171,7 @@ def read_sheet(path: Path, fields: list[Field], sheet: str | None = None):
     lookup = {_fold_header(h): f for f in fields for h in (f.name, *f.headers)}
     header_index = _header_row(grid, lookup)
     if header_index is None:
-        raise InvalidValue(f"{path.name} is empty")
+        raise InvalidValue("{file} is empty", file=path.name)
     header = grid[header_index]
     columns: dict[int, Field] = {}
     ignored = []
@@ -176,18 +181,18 @@ def read_sheet(path: Path, fields: list[Field], sheet: str | None = None):
             if text.strip():
                 ignored.append(text.strip())
         elif f in columns.values():
-            raise InvalidValue(f"{path.name}: two columns mean {f.name} ({text.strip()!r} and another)")
+            raise InvalidValue("{file}: two columns mean {field} ({text!r} and another)", file=path.name, field=f.name, text=text.strip())
         else:
             columns[i] = f
     missing = [f for f in fields if f.required and f not in columns.values()]
     if missing:
         wanted = "; ".join(f"{f.name} ({' / '.join(f.headers[:2])})" for f in missing)
         found = ", ".join(h.strip() for h in header if h.strip())
-        raise InvalidValue(f"{path.name}: no column for {wanted}; the header row has: {found}")
+        raise InvalidValue("{file}: no column for {wanted}; the header row has: {found}", file=path.name, wanted=wanted, found=found)
     if not columns:
         found = ", ".join(h.strip() for h in header if h.strip())
-        raise InvalidValue(f"{path.name}: no column redprop knows in row {header_index + 1} ({found}); "
-                           "is this the right file, or the right --sheet?")
+        raise InvalidValue("{file}: no column redprop knows in row {row} ({found}); is this the right file, or the right --sheet?",
+                           file=path.name, row=header_index + 1, found=found)
     headers = {f.name: header[i].strip() for i, f in columns.items()}
     rows, errors = [], []
     width = len(header)
@@ -200,7 +205,8 @@ def read_sheet(path: Path, fields: list[Field], sheet: str | None = None):
         if length > width and "".join(cells[width:]).strip():
             extra = width + next(i for i, c in enumerate(cells[width:]) if c.strip())
             errors.append(
-                f"row {number}, column {column_letter(extra)}: {length} cells but the header has {width} (a stray comma?)"
+                row_error(number, Message("{length} cells but the header has {width} (a stray comma?)", length=length,
+                                          width=width), column_letter(extra))
             )
             continue
         if length >= reach:
@@ -220,7 +226,7 @@ def clean_row(row: Row, cleaners: dict[str, Callable[[str], object]]) -> tuple[d
             values[name] = cleaner(cells.get(name, ""))
         except RedpropError as e:
             column = row.headers.get(name, name)
-            errors.append(f"row {row.number}, column {column}: {e}")
+            errors.append(row_error(row.number, e.message, column))
     return values, errors
 
 
@@ -275,13 +281,15 @@ def one_per_key(cleaned, errors: list[str]) -> dict:
     for key, row, values in cleaned:
         shown = " ".join(k for k in key if k) if isinstance(key, tuple) else key
         if key in clashing:
-            errors.append(f"row {row.number}: {shown} is also on row {clashing[key]} with different values")
+            errors.append(row_error(row.number, Message("{key} is also on row {other} with different values", key=shown,
+                                                        other=clashing[key])))
             continue
         if key in kept:
             first, first_values = kept[key]
             if first_values != values:
-                errors.append(f"row {first.number}: {shown} is also on row {row.number} with different values")
-                errors.append(f"row {row.number}: {shown} is also on row {first.number} with different values")
+                for this, other in ((first, row), (row, first)):
+                    errors.append(row_error(this.number, Message("{key} is also on row {other} with different values",
+                                                                 key=shown, other=other.number)))
                 clashing[key] = first.number
                 del kept[key]
             continue
@@ -289,17 +297,13 @@ def one_per_key(cleaned, errors: list[str]) -> dict:
     return kept
 
 
-def _row_number(error: str) -> int:
-    match = re.match(r"row (\d+)", error)
-    return int(match.group(1)) if match else 0
+def finish(result: ImportResult, errors: list[Message], skip_invalid: bool, what: str) -> None:
+    """Refuse the whole import when any row is bad, unless --skip-invalid. Errors in row order.
 
-
-def finish(result: ImportResult, errors: list[str], skip_invalid: bool, what: str) -> None:
-    """Refuse the whole import when any row is bad, unless --skip-invalid. Errors in row order."""
-    errors.sort(key=_row_number)
+    `what` names the file's contents, a msgid (N_("household")): `household import refused: …`."""
+    errors.sort(key=row_of)
     result.refused = errors
     if errors and not skip_invalid:
-        bad = len({_row_number(e) for e in errors})
-        raise ImportRefused(
-            f"{what} import refused: {bad} bad row(s), nothing written (fix them, or use --skip-invalid)", errors
-        )
+        bad = len({row_of(e) for e in errors})
+        raise ImportRefused("{what} import refused: {bad} bad row(s), nothing written (fix them, or use --skip-invalid)",
+                            errors, what=Message(what), bad=bad)

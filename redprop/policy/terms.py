@@ -33,13 +33,10 @@ from datetime import date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from redprop.vocab import Catalogue, Code
-from redprop.errors import InvalidValue
+from redprop.errors import InvalidSetting, InvalidValue, Message
+from redprop.vocab import PROMISES, TIER_CODES, TIERS, WAITING_CODES, WEEKDAYS
 
-TIERS = ("normal", "major", "complex")
-PROMISES = ("arrive", "resolve", "plan")
 PAUSABLE = ("waiting_resident", "waiting_parts", "escalated")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WEEKDAY_WORDS = {
     **{w: i for i, w in enumerate(WEEKDAYS)},
     **{w: i for i, w in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))},
@@ -50,22 +47,6 @@ _WEEKDAY_WORDS = {
 NONE_WORDS = {"", "none", "no", "off", "-", "—", "无", "不限"}
 MAX_PROMISE_DAYS = 90  # a longer promise is no promise; it also keeps deadline arithmetic in range
 ROUND_THE_CLOCK_WORDS = NONE_WORDS | {"always", "24h", "24/7", "全天", "全天候"}
-
-TIER_CODES = Catalogue("tier", [
-    Code("normal", "一般", "Normal", ("普通", "一般问题")),
-    Code("major", "重大", "Major", ("重大问题",)),
-    Code("complex", "特殊复杂", "Special complex", ("复杂", "特殊", "特殊复杂问题")),
-])
-PROMISE_CODES = Catalogue("promise", [
-    Code("arrive", "到场", "On site", ("arrival", "到达")),
-    Code("resolve", "解决", "Resolved", ("resolution", "办结")),
-    Code("plan", "书面方案", "Written plan", ("方案",)),
-])
-WAITING_CODES = Catalogue("waiting status", [
-    Code("waiting_resident", "等待居民", "Waiting for the resident", ("resident", "居民")),
-    Code("waiting_parts", "等待配件", "Waiting for parts", ("parts", "配件")),
-    Code("escalated", "联席会议", "Escalated to a joint meeting", ("提交联席会议", "meeting", "joint_meeting")),
-])
 
 DEFAULT_POLICY = {  # 5341 (seed 004); the same document is seeded by migration m003
     "name": "5341",
@@ -123,18 +104,18 @@ def parse_duration(text: str) -> Duration:
         amount, unit = float(m.group(1)), _UNIT[m.group(2).lower()]
         if unit == "d":
             if not amount.is_integer():
-                raise ValueError(f"{text!r}: days must be whole (write 12h rather than 0.5d)")
+                raise InvalidSetting("{text!r}: days must be whole (write 12h rather than 0.5d)", text=text)
             days += int(amount)
         else:
             minutes += amount * (60 if unit == "h" else 1)
         position = m.end()
     if position != len(compact) or not compact:
-        raise ValueError(f"{text!r} is not a duration (like 5m, 30m, 4h, 1h30m, 1d)")
+        raise InvalidSetting("{text!r} is not a duration (like 5m, 30m, 4h, 1h30m, 1d)", text=text)
     if not minutes.is_integer():
-        raise ValueError(f"{text!r} is not a whole number of minutes")
+        raise InvalidSetting("{text!r} is not a whole number of minutes", text=text)
     duration = Duration(days, int(minutes))
     if duration == Duration():
-        raise ValueError(f"{text!r}: a promise needs a time longer than zero")
+        raise InvalidSetting("{text!r}: a promise needs a time longer than zero", text=text)
     return duration
 
 
@@ -146,15 +127,15 @@ def parse_hours(text: str) -> tuple[tuple[time, time], ...]:
             continue
         m = re.fullmatch(r"(\d{1,2})[:：](\d{2})\s*[-~–至到]\s*(\d{1,2})[:：](\d{2})", part)
         if not m:
-            raise ValueError(f"{part!r} is not a period of working hours (like 08:30-12:00)")
+            raise InvalidSetting("{part!r} is not a period of working hours (like 08:30-12:00)", part=part)
         h1, m1, h2, m2 = (int(g) for g in m.groups())
         if h2 == 24 and m2 == 0:
             h2 = 0
         if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
-            raise ValueError(f"{part!r} is not a period of working hours (like 08:30-12:00)")
+            raise InvalidSetting("{part!r} is not a period of working hours (like 08:30-12:00)", part=part)
         periods.append((time(h1, m1), time(h2, m2)))
     if not periods:
-        raise ValueError("no working hours given (like 08:30-12:00,14:00-18:00, or 'none' for round the clock)")
+        raise InvalidSetting("no working hours given (like 08:30-12:00,14:00-18:00, or 'none' for round the clock)")
     return tuple(periods)
 
 
@@ -168,7 +149,7 @@ def parse_weekday(text: str) -> str:
         return WEEKDAYS[_WEEKDAY_WORDS[word]]
     if word.isdigit() and 1 <= int(word) <= 7:
         return WEEKDAYS[int(word) - 1]
-    raise ValueError(f"{text!r} is not a day of the week (mon … sun, 周一 … 周日, 1 … 7)")
+    raise InvalidSetting("{text!r} is not a day of the week (mon … sun, 周一 … 周日, 1 … 7)", text=text)
 
 
 def working_day_length(schedule) -> timedelta:
@@ -213,9 +194,11 @@ class Terms:
                 return reported_at + span
             return add_working_time(reported_at, span, self.schedule, pauses)
         except (ValueError, OverflowError) as e:
+            reason = e.message if isinstance(e, InvalidValue) else Message("a date or time out of range")
             raise InvalidValue(
-                f"the promise in force ({self.name or 'unnamed'}) gives no {promise} deadline for a {tier} issue"
-                f" reported {reported_at:%Y-%m-%d}: {e}; see `redprop policy show` and correct it with `redprop policy set`"
+                "the promise in force ({name}) gives no {promise} deadline for a {tier} issue reported {day}: {reason};"
+                " see `redprop policy show` and correct it with `redprop policy set`",
+                name=self.name or "—", promise=promise, tier=tier, day=reported_at.strftime("%Y-%m-%d"), reason=reason,
             ) from None
 
 
@@ -260,7 +243,8 @@ def policy_model():
                 return None
             duration = parse_duration(str(value))
             if duration.too_long():
-                raise ValueError(f"{value!r} is longer than {MAX_PROMISE_DAYS} days, the longest promise redprop keeps")
+                raise InvalidSetting("{value!r} is longer than {days} days, the longest promise redprop keeps",
+                                     value=value, days=MAX_PROMISE_DAYS)
             return str(duration)
 
     class Policy(BaseModel):
@@ -294,7 +278,7 @@ def policy_model():
             items = re.split(r"[,，、\s]+", value.strip()) if isinstance(value, str) else list(value)
             days = {parse_weekday(v) for v in items if str(v).strip()}
             if len(days) == len(WEEKDAYS):
-                raise ValueError("every day of the week would be a rest day; keep at least one working day")
+                raise InvalidSetting("every day of the week would be a rest day; keep at least one working day")
             return [w for w in WEEKDAYS if w in days]
 
         @field_validator("pause_statuses", mode="before")
@@ -318,14 +302,14 @@ def policy_model():
         def _consistent(self):
             both = set(self.holidays) & set(self.workdays)
             if both:
-                raise ValueError(f"{', '.join(map(str, sorted(both)))} listed both as holiday and as workday")
+                raise InvalidSetting("{days} listed both as holiday and as workday", days=[str(d) for d in sorted(both)])
             if self.hours is not None:
                 from redprop.policy.worktime import WorkSchedule
 
                 try:
                     WorkSchedule(tz=ZoneInfo("UTC"), hours=parse_hours(",".join(self.hours)))
-                except ValueError as e:
-                    raise ValueError(f"hours {','.join(self.hours)}: {e}") from None
+                except InvalidSetting as e:
+                    raise InvalidSetting("hours {hours}: {reason}", hours=",".join(self.hours), reason=e.message) from None
             return self
 
     return Policy
@@ -335,7 +319,7 @@ def pause_status_slug(text: str) -> str:
     try:
         return WAITING_CODES.resolve(text)
     except InvalidValue as e:
-        raise ValueError(str(e)) from None
+        raise InvalidSetting(e.message) from None
 
 
 def validate_policy(document: dict) -> dict:
@@ -346,8 +330,9 @@ def validate_policy(document: dict) -> dict:
         policy = policy_model().model_validate(document)
     except ValidationError as e:
         first = e.errors()[0]
-        reason = first["msg"].removeprefix("Value error, ")
-        raise InvalidValue(f"{_option_of(first['loc'])}: {reason}") from None
+        fault = (first.get("ctx") or {}).get("error")
+        reason = fault.message if isinstance(fault, InvalidValue) else first["msg"].removeprefix("Value error, ")
+        raise InvalidValue("{option}: {reason}", option=_option_of(first["loc"]), reason=reason) from None
     return json.loads(policy.model_dump_json())
 
 
@@ -441,7 +426,7 @@ def parse_promise_options(promise: str, specs: list[str]) -> dict:
         else:
             value, chosen = spec, list(TIERS)
         if not value.strip():  # an empty value is more likely a slip than a wish to drop the promise
-            raise InvalidValue(f"--{promise} {spec!r} is empty; use 'none' to remove the promise")
+            raise InvalidValue("--{promise} {spec!r} is empty; use 'none' to remove the promise", promise=promise, spec=spec)
         for tier in chosen:
             result[(tier, promise)] = value.strip()
     return result
@@ -452,10 +437,15 @@ def set_policy(store, changes: PolicyChanges, effective_at: datetime, now: datet
     """Append a policy version: the one in force at `effective_at` (or 5341 with `reset`) with the changes."""
     from redprop.parsing import to_db
 
+    settings = ("name", "hours", "chinese_calendar", "weekend", "holidays", "workdays", "pause_statuses")
+    if not reset and not changes.promises and all(getattr(changes, k) is None for k in settings):
+        raise InvalidValue("nothing to change: give --arrive, --resolve, --plan, --hours, --pause … (see --help)")
     for key, option in _TEXT_OPTIONS.items():
         value = getattr(changes, key)
         if value is not None and not value.strip():
-            raise InvalidValue(f"{option} is empty; use 'none' to remove" if key != "name" else "--name is empty")
+            if key == "name":
+                raise InvalidValue("--name is empty")
+            raise InvalidValue("{option} is empty; use 'none' to remove", option=option)
     _, current, _ = policy_in_force(store, effective_at)
     document = dict(DEFAULT_POLICY) if reset else {**DEFAULT_POLICY, **json.loads(current)}
     for tier in TIERS:
@@ -498,16 +488,16 @@ def _check_countable(document: dict, effective_at: datetime, tz: ZoneInfo) -> No
     try:
         add_working_time(effective_at, timedelta(minutes=1), terms.schedule)
     except ValueError:
-        raise InvalidValue(
-            f"--holidays/--weekend: no working time at all in the 3 years from {effective_at:%Y-%m-%d}; keep some working days"
-        ) from None
+        raise InvalidValue("--holidays/--weekend: no working time at all in the 3 years from {day}; keep some working days",
+                           day=effective_at.strftime("%Y-%m-%d")) from None
     for (tier, promise), duration in sorted(terms.durations.items()):
         try:
             add_working_time(effective_at, duration.span(terms.schedule), terms.schedule)
         except (ValueError, OverflowError):
             raise InvalidValue(
-                f"--{promise} {tier}={duration}: too long to count under working hours {','.join(document['hours'])}"
-                f" and these rest days (no deadline within 3 years)"
+                "--{promise} {tier}={duration}: too long to count under working hours {hours}"
+                " and these rest days (no deadline within 3 years)",
+                promise=promise, tier=tier, duration=str(duration), hours=",".join(document["hours"]),
             ) from None
 
 
@@ -522,5 +512,5 @@ def _dates(text: str, what: str, today: date) -> list[str]:
             try:
                 days.append(parse_date(part, today=today).isoformat())
             except InvalidValue as e:
-                raise InvalidValue(f"--{what}: {e}") from None
+                raise InvalidValue("--{what}: {reason}", what=what, reason=e.message) from None
     return days

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from redprop.errors import InvalidSetting
+
 NEVER = None  # add_working_time's answer when an open pause stops the clock for good
 _MIDNIGHT = time(0, 0)
 _MAX_WALK = timedelta(days=3 * 366)  # a walk this long means the schedule never works
@@ -39,16 +41,16 @@ class WorkSchedule:
 
     def __post_init__(self):
         if not self.hours:
-            raise ValueError("a schedule needs at least one working period")
+            raise InvalidSetting("a schedule needs at least one working period")
         previous_end = timedelta(0)
         for opens, closes in self.hours:
             period_start, period_end = _since_midnight(opens), _since_midnight(closes) or _ONE_DAY
             if period_start < previous_end or period_end <= period_start:
-                raise ValueError("working hours must be ascending, non-empty, non-overlapping periods")
+                raise InvalidSetting("working hours must be ascending, non-empty, non-overlapping periods")
             previous_end = period_end
         both = self.extra_holidays & self.extra_workdays
         if both:
-            raise ValueError(f"days both extra holidays and extra workdays: {sorted(both)}")
+            raise InvalidSetting("days both extra holidays and extra workdays: {days}", days=[str(d) for d in sorted(both)])
 
 
 def calendar_covers(day: date) -> bool:
@@ -156,7 +158,7 @@ def _working_periods(begin: datetime, schedule: WorkSchedule | None, until: date
         if until is not None and day_start >= until:
             return
         if day_start > limit:
-            raise ValueError("walked over 3 years of calendar: check the schedule")
+            raise InvalidSetting("walked over 3 years of calendar: check the schedule")
         if is_workday(schedule, day):
             for opens, closes in schedule.hours:
                 period_start = _instant(day, opens, schedule.tz)

@@ -15,15 +15,31 @@ says so, and waits that pause the clock).
 
 from datetime import datetime, timedelta
 
-from redprop.store import Store
-from redprop.issues.records import Moment, Outcome, State, unfinished_rows
+from redprop.errors import InvalidValue
+from redprop.issues.lifecycle import State
+from redprop.issues.promises import Moment, Outcome
+from redprop.issues.reading import unfinished_rows
 from redprop.parsing import show_duration, show_local_iso, to_db
+from redprop.store import Store
 
 DEFAULT_SOON = timedelta(hours=1)
 
 
-def overdue_report(store: Store, at: datetime, *, soon: timedelta = DEFAULT_SOON, lang: str = "zh",
-                   show_sensitive: bool = False) -> dict:
+def soon_window(text: str) -> timedelta:
+    """How far ahead "due soon" looks, as typed (`1h`, `30m`, `2小时`)."""
+    from redprop.policy.terms import MAX_PROMISE_DAYS, parse_duration
+
+    try:
+        duration = parse_duration(text)
+    except InvalidValue as e:
+        raise InvalidValue("--soon: {reason}", reason=e.message) from None
+    if duration.too_long():
+        raise InvalidValue("--soon: {text!r} looks further ahead than any promise ({days} days at most)", text=text,
+                           days=MAX_PROMISE_DAYS)
+    return duration.span(None)
+
+
+def overdue_report(store: Store, at: datetime, *, soon: timedelta = DEFAULT_SOON, show_sensitive: bool = False) -> dict:
     """`{"issues": [...], "due_soon": [...], "visits": [...], "summary": {...}}` as of `at`."""
     moment = Moment(store, at)
     horizon = to_db(at + soon)
@@ -50,7 +66,7 @@ def overdue_report(store: Store, at: datetime, *, soon: timedelta = DEFAULT_SOON
             soon_items.append(_item(row, state, min(coming, key=lambda o: o.due), [], moment, area_staff))
     late_items.sort(key=lambda i: (-i["late_minutes"], i["id"]))
     soon_items.sort(key=lambda i: (-i["late_minutes"], i["id"]))
-    visits = _visits(store, at, lang, show_sensitive)
+    visits = _visits(store, at, show_sensitive)
     return {
         "issues": late_items,
         "due_soon": soon_items,
@@ -99,12 +115,12 @@ def _area_staff(store: Store) -> dict[str, list[str]]:
     return result
 
 
-def _visits(store: Store, at: datetime, lang: str, show_sensitive: bool) -> list[dict]:
+def _visits(store: Store, at: datetime, show_sensitive: bool) -> list[dict]:
     if store.conn.execute("SELECT 1 FROM memberships LIMIT 1").fetchone() is None:
         return []  # no focus groups kept here: nobody can be due a visit
     from redprop.care.visits import due_visits
 
-    return due_visits(store, at, lang=lang, show_sensitive=show_sensitive)
+    return due_visits(store, at, show_sensitive=show_sensitive)
 
 
 def _summary(store: Store, at: datetime, soon: timedelta, late: list, coming: list, visits: list) -> dict:

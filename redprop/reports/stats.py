@@ -19,10 +19,12 @@ with the same rules.
 import statistics
 from datetime import date, datetime, timedelta
 
-from redprop.store import Store
-from redprop.issues.records import ISSUE_SELECT, Moment
-from redprop.policy.terms import PROMISES
+from redprop.errors import InvalidValue
+from redprop.issues.promises import Moment
+from redprop.issues.records import ISSUE_SELECT
 from redprop.parsing import from_db, local_day_start, to_db
+from redprop.store import Store
+from redprop.vocab import PROMISES
 
 GROUPINGS = ("tier", "category", "channel", "handler", "building", "grid")
 _SQL_GROUP = {
@@ -48,8 +50,8 @@ class _Tally:
         self.to_arrive += other.to_arrive
         self.to_resolve += other.to_resolve
 
-    def row(self, group, label: str) -> dict:
-        result = {"group": group, "label": label, "issues": self.issues, "problems": self.problems, "wishes": self.wishes}
+    def row(self, group) -> dict:
+        result = {"group": group, "issues": self.issues, "problems": self.problems, "wishes": self.wishes}
         for p in PROMISES:
             decided = self.kept[p] + self.missed[p]
             result[f"{p}_kept"] = self.kept[p]
@@ -68,6 +70,8 @@ def _median(values: list[float]) -> float | None:
 
 def issue_stats(store: Store, at: datetime, date_from: date | None, date_to: date | None, by: str | None) -> list[dict]:
     """One row per group (by None: one row, group 'all'), then a total row 'all' when grouped."""
+    if by is not None and by not in GROUPINGS:
+        raise InvalidValue("--by takes one of: {choices}", choices=list(GROUPINGS))
     moment = Moment(store, at)
     params = {"m": moment.text}
     where = ["i.reported_at <= :m"]
@@ -82,12 +86,12 @@ def issue_stats(store: Store, at: datetime, date_from: date | None, date_to: dat
     _aggregate_replayed(store, moment, by, where, params, tallies)
     if by is None and not tallies:
         tallies["all"] = _Tally()
-    rows = [tallies[g].row(g, g) for g in sorted(tallies, key=lambda g: (g is None, str(g)))]
+    rows = [tallies[g].row(g) for g in sorted(tallies, key=lambda g: (g is None, str(g)))]
     if by is not None:
         total = _Tally()
         for t in tallies.values():
             total.add(t)
-        rows.append(total.row("all", "all"))
+        rows.append(total.row("all"))
     return rows
 
 

@@ -21,9 +21,9 @@ def busy_timeout() -> float:
     try:
         seconds = float(text)
     except ValueError:
-        raise InvalidValue(f"REDPROP_BUSY_TIMEOUT={text!r} is not a number of seconds") from None
+        raise InvalidValue("REDPROP_BUSY_TIMEOUT={text!r} is not a number of seconds", text=text) from None
     if seconds < 0:
-        raise InvalidValue(f"REDPROP_BUSY_TIMEOUT={text!r} is not a number of seconds")
+        raise InvalidValue("REDPROP_BUSY_TIMEOUT={text!r} is not a number of seconds", text=text)
     return seconds
 
 
@@ -74,26 +74,24 @@ def _connect(path: Path, existing: bool = False) -> sqlite3.Connection:
             # redprop init migrates at once, so version 0 is an empty file or someone else's
             # database: adopting it would write redprop's tables (and WAL mode) into it.
             conn.close()
-            raise DatabaseError(f"{path} is not a redprop database; create one with `redprop --db NEW_FILE init`")
+            raise DatabaseError("{path} is not a redprop database; create one with `redprop --db NEW_FILE init`", path=str(path))
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = NORMAL")
     except sqlite3.DatabaseError as e:
-        raise DatabaseError(f"cannot open {path}: {e}") from None
+        raise DatabaseError("cannot open {path}: {reason}", path=str(path), reason=str(e)) from None
     return conn
 
 
 def open_store(path: Path) -> Store:
     """Open an existing database, applying pending migrations. Never creates one."""
     if not path.exists():
-        raise DatabaseMissing(
-            f"no redprop database at {path}; create one with `redprop init` "
-            "(or point --db / REDPROP_DB at an existing one)"
-        )
+        raise DatabaseMissing("no redprop database at {path}; create one with `redprop init`"
+                              " (or point --db / REDPROP_DB at an existing one)", path=str(path))
     from redprop.store.migrations import migrate
 
     if path.is_dir():
-        raise DatabaseError(f"{path} is a folder, not a database file")
+        raise DatabaseError("{path} is a folder, not a database file", path=str(path))
     conn = _connect(path, existing=True)
     migrate(conn)
     return Store(conn, path)
@@ -108,11 +106,11 @@ def create_store(path: Path, community: str, timezone: str) -> Store:
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidValue(f"unknown time zone {timezone!r} (try Asia/Shanghai)") from None
+        raise InvalidValue("unknown time zone {zone!r} (try Asia/Shanghai)", zone=timezone) from None
     if path.is_dir():
-        raise InvalidValue(f"{path} is a folder; give a file name, e.g. {path / 'redprop.db'}")
+        raise InvalidValue("{path} is a folder; give a file name, e.g. {example}", path=str(path), example=str(path / "redprop.db"))
     if path.exists():
-        raise InvalidValue(f"{path} already exists; redprop init never overwrites a database")
+        raise InvalidValue("{path} already exists; redprop init never overwrites a database", path=str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = _connect(path)
     migrate(conn)

@@ -329,10 +329,8 @@ def migrate(conn: sqlite3.Connection, migrations=None) -> int:
     latest = len(migrations)
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > latest:
-        raise DatabaseError(
-            f"this database was made by a newer redprop (schema {version}, this redprop knows {latest}); "
-            "upgrade redprop to use it"
-        )
+        raise DatabaseError("this database was made by a newer redprop (schema {version}, this redprop knows {latest});"
+                            " upgrade redprop to use it", version=version, latest=latest)
     if version == latest:
         return version
     conn.execute("BEGIN IMMEDIATE")

@@ -1,0 +1,66 @@
+"""`redprop demo`'s database, built from the sample community that ships inside the package.
+
+The sample rosters describe 美仑盛景小区 (seed 003). The demo runs "as of" a fixed moment
+so that what it shows does not drift as the calendar moves on.
+"""
+
+import importlib
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from redprop.errors import InvalidValue
+
+DEMO_COMMUNITY = "美仑盛景小区"
+DEMO_TIMEZONE = "Asia/Shanghai"
+DEMO_NOW = datetime(2026, 11, 24, 8, 0, tzinfo=ZoneInfo(DEMO_TIMEZONE))
+ROSTERS = [  # file, module, importer, in the order they depend on each other
+    ("grids.csv", "redprop.exchange.rosters", "import_grids"),
+    ("households.csv", "redprop.exchange.rosters", "import_households"),
+    ("residents.csv", "redprop.exchange.rosters", "import_residents"),
+    ("staff.csv", "redprop.exchange.rosters", "import_staff"),
+    ("memberships.csv", "redprop.exchange.care", "import_memberships"),
+    ("visits.csv", "redprop.exchange.care", "import_visits"),
+    ("issues.csv", "redprop.exchange.issues", "import_issues"),
+]
+
+
+def sample_folder() -> Path:
+    """The sample community's files: the package's own copy, wherever redprop is installed."""
+    from importlib.resources import files
+
+    return Path(str(files("redprop.sample_data")))
+
+
+def _replace_old_demo(path: Path) -> None:
+    if not path.exists():
+        return
+    try:
+        conn = sqlite3.connect(path)
+        is_demo = conn.execute("SELECT value FROM settings WHERE key = 'demo'").fetchone()
+        conn.close()
+    except sqlite3.DatabaseError:
+        is_demo = None
+    if not is_demo:
+        raise InvalidValue("{path} exists and is not a demo database; pass another --db for the demo", path=str(path))
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def build_demo(path: Path, data: Path | None = None) -> list[tuple[str, object]]:
+    """A fresh demo database at `path` from the sample files; (file, import result) for each."""
+    from redprop.store import create_store
+
+    data = data or sample_folder()
+    if not (data / "households.csv").exists():
+        raise InvalidValue("no sample rosters in {folder}", folder=str(data))
+    _replace_old_demo(path)
+    store = create_store(path, DEMO_COMMUNITY, DEMO_TIMEZONE)
+    with store.write() as conn:
+        conn.execute("INSERT INTO settings (key, value) VALUES ('demo', '1')")
+    results = []
+    for file, module, importer in ROSTERS:
+        results.append((file, getattr(importlib.import_module(module), importer)(store, data / file, DEMO_NOW)))
+    store.conn.close()
+    return results

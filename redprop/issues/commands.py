@@ -1,0 +1,245 @@
+"""What workers do to issues: one function per verb, each a dated step in the issue's history.
+
+open, assign, arrive, wait, resume, plan, escalate, resolve, close, reopen, rate (a rating
+of 2 or less reopens the issue), note, edit. Each step happened at `at` and is typed in at
+`now`; the whole history is replayed with it before anything is written, so a step typed
+in late that would make a later one impossible is refused too. The state cached on the
+issue row is written by `records.write_state`, and by nothing else.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from redprop.errors import N_, InvalidValue, Message
+from redprop.issues.lifecycle import State, Step, first_tier, imported_steps, replay
+from redprop.issues.reading import show_issue
+from redprop.issues.records import get_issue_row, insert_steps, load_steps, staff_id, write_state
+from redprop.parsing import from_db, show_time, to_db
+from redprop.policy.terms import TermsCache
+from redprop.store import Store
+from redprop.vocab import STEPS
+
+REOPEN_AT_RATING = 2  # a follow-up rating this low means it was not really solved
+
+VERBS = {  # what the worker was doing, for "cannot … issue #12: …"
+    "open": N_("open"), "assign": N_("assign"), "arrive": N_("record arrival on"), "wait": N_("put on hold"),
+    "resume": N_("resume"), "plan": N_("record a plan for"), "escalate": N_("escalate"), "resolve": N_("resolve"),
+    "close": N_("close"), "reopen": N_("reopen"), "rate": N_("rate"), "note": N_("add a note to"),
+    "retier": N_("change the tier of"),
+}
+
+
+@dataclass
+class NewIssue:
+    kind: str
+    category: str
+    channel: str
+    title: str
+    tier: str = "normal"
+    household: str | None = None  # address key
+    place: str | None = None
+    building: str | None = None
+    reporter: str | None = None
+    description: str | None = None
+
+
+def open_issue(store: Store, new: NewIssue, at: datetime, now: datetime, *, by: str | None = None,
+               to: str | None = None) -> dict:
+    """Record a reported issue with the deadlines of the policy in force when it was reported."""
+    from redprop.households import get_household
+
+    if not new.title or not new.title.strip():
+        raise InvalidValue("an issue needs a title (--title)")
+    if new.household and new.place:
+        raise InvalidValue("give either --household or --place, not both (a household's own problem, or a public area)")
+    if not new.household and not (new.place and new.place.strip()):
+        raise InvalidValue("say where: --household KEY (8-2-301) or --place TEXT for a public area")
+    terms_cache = TermsCache(store)
+    with store.write() as conn:
+        household_id, building, grid = None, new.building, None
+        if new.household:
+            household = get_household(store, new.household)
+            household_id, building, grid = household["id"], household["building"], household["grid"]
+        by_id, to_id = staff_id(conn, by), staff_id(conn, to, handler=True)
+        policy_id, _terms = terms_cache.in_force(at)
+        reported = to_db(at)
+        issue_id = conn.execute(
+            "INSERT INTO issues (kind, category, channel, household_id, place, building, grid, reporter, title,"
+            " description, policy_id, reported_at, recorded_at, tier, status, last_step_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?)",
+            (new.kind, new.category, new.channel, household_id, (new.place or "").strip() or None, building, grid,
+             new.reporter, new.title.strip(), new.description, policy_id, reported, to_db(now), new.tier, reported),
+        ).lastrowid
+        steps = [Step("open", reported, to_db(now), by=by, by_id=by_id, value=new.tier)]
+        if to_id is not None:
+            steps.append(Step("assign", reported, to_db(now), by=by, by_id=by_id, staff=to.strip(), staff_id=to_id))
+        insert_steps(conn, issue_id, steps)
+        row = get_issue_row(conn, issue_id)
+        write_state(conn, row, replay(row, steps, tz=store.tz), terms_cache)
+    return show_issue(store, issue_id, max(at, now))
+
+
+def _step(store: Store, issue_id: int, action: str, at: datetime, now: datetime, by: str | None, **fields) -> dict:
+    """One step at `at`, typed in at `now`; the issue as it stands after it."""
+    steps = [Step(action, to_db(at), to_db(now), by=by.strip() if by else None, **fields)]
+    add_steps(store, issue_id, steps)
+    return show_issue(store, issue_id, max(at, now))
+
+
+def assign(store, issue_id, to: str, *, at, now, by=None, note=None) -> dict:
+    return _step(store, issue_id, "assign", at, now, by, staff=to.strip(), note=note)
+
+
+def arrive(store, issue_id, *, at, now, by=None, note=None) -> dict:
+    return _step(store, issue_id, "arrive", at, now, by, note=note)
+
+
+def wait(store, issue_id, status: str, *, at, now, by=None, note=None) -> dict:
+    """Hold the issue waiting for the resident or for parts (a joint meeting is `escalate`)."""
+    if status == "escalated":
+        raise InvalidValue("to wait for a joint meeting, use `issue escalate`")
+    return _step(store, issue_id, "wait", at, now, by, value=status, note=note)
+
+
+def resume(store, issue_id, *, at, now, by=None, note=None) -> dict:
+    return _step(store, issue_id, "resume", at, now, by, note=note)
+
+
+def plan(store, issue_id, text: str, *, at, now, by=None) -> dict:
+    if not text or not text.strip():
+        raise InvalidValue("a plan needs its text: --note '…'")
+    return _step(store, issue_id, "plan", at, now, by, note=text.strip())
+
+
+def escalate(store, issue_id, *, parties: list[str] | None, meeting_at: datetime | None, decision: str | None,
+             at, now, by=None, note=None) -> dict:
+    """To a joint meeting (联席会议): who sits at it, when; later, what it decided (which ends the wait)."""
+    return _step(store, issue_id, "escalate", at, now, by, value=",".join(parties) if parties else None,
+                 meeting_at=to_db(meeting_at) if meeting_at else None,
+                 decision=decision.strip() if decision else None, note=note)
+
+
+def resolve(store, issue_id, *, at, now, by=None, note=None) -> dict:
+    return _step(store, issue_id, "resolve", at, now, by, note=note)
+
+
+def close(store, issue_id, *, at, now, by=None, note=None) -> dict:
+    return _step(store, issue_id, "close", at, now, by, note=note)
+
+
+def reopen(store, issue_id, *, at, now, by=None, note=None) -> dict:
+    return _step(store, issue_id, "reopen", at, now, by, note=note)
+
+
+def rate(store, issue_id, rating: str, *, at, now, by=None, comment=None) -> dict:
+    """The follow-up call (回访) and the resident's rating; 2 or less reopens the issue."""
+    value = str(rating).strip()
+    if not value.isdigit() or not 1 <= int(value) <= 5:
+        raise InvalidValue("a rating is a whole number from 1 to 5, not {rating!r}", rating=rating)
+    stamp, happened, who = to_db(now), to_db(at), by.strip() if by else None
+    steps = [Step("rate", happened, stamp, by=who, value=str(int(value)), note=comment)]
+    if int(value) <= REOPEN_AT_RATING:
+        # the reopen step keeps the rating that caused it; the timeline says so
+        steps.append(Step("reopen", happened, stamp, by=who, value=str(int(value))))
+    add_steps(store, issue_id, steps)
+    return show_issue(store, issue_id, max(at, now))
+
+
+def note(store, issue_id, text: str, *, at, now, by=None) -> dict:
+    if not text or not text.strip():
+        raise InvalidValue("the note is empty")
+    return _step(store, issue_id, "note", at, now, by, note=text.strip())
+
+
+def add_steps(store: Store, issue_id: int, steps: list[Step]) -> State:
+    """Add steps to an issue's history, after checking the whole history still holds together."""
+    with store.write() as conn:
+        return write_steps(conn, store.tz, issue_id, steps, TermsCache(store))
+
+
+def write_steps(conn, tz, issue_id: int, steps: list[Step], terms_cache: TermsCache) -> State:
+    """add_steps inside the caller's transaction."""
+    row = get_issue_row(conn, issue_id)
+    if row["imported_steps"]:  # write out what the import told before adding to it
+        insert_steps(conn, issue_id, imported_steps(row))
+        conn.execute("UPDATE issues SET imported_steps = 0 WHERE id = ?", (issue_id,))
+        row = get_issue_row(conn, issue_id)
+    past = load_steps(conn, [issue_id])[issue_id]
+    for step in steps:
+        if step.by_id is None and step.by:
+            step.by_id = staff_id(conn, step.by)
+        if step.staff_id is None and step.staff:
+            step.staff_id = staff_id(conn, step.staff, handler=True)
+    state = _checked_replay(row, past, steps, tz)
+    insert_steps(conn, issue_id, steps)
+    write_state(conn, row, state, terms_cache)
+    return state
+
+
+def _checked_replay(row, history: list[Step], new: list[Step], tz) -> State:
+    ordered = sorted(history + new, key=Step.order)
+    state = State(reported_at=row["reported_at"], tier=first_tier(row, history), tz=tz)
+    for step in ordered:
+        is_new = any(step is n for n in new)
+        if is_new and step.by is None and step.action not in ("open", "assign"):
+            step.by, step.by_id = state.handler, state.handler_id  # default: whoever holds it then
+        try:
+            state.apply(step)
+        except InvalidValue as e:
+            verb = Message(VERBS.get(new[0].action, new[0].action))
+            if is_new:
+                raise InvalidValue("cannot {verb} issue #{id}: {reason}", verb=verb, id=row["id"], reason=e.message) from None
+            raise InvalidValue(
+                "cannot {verb} issue #{id} at {at}: the {step} step already recorded at {when} would no longer make"
+                " sense ({reason})", verb=verb, id=row["id"], at=show_time(new[0].at, tz), step=STEPS.get(step.action),
+                when=show_time(step.at, tz), reason=e.message,
+            ) from None
+    return state
+
+
+@dataclass
+class IssueEdits:
+    """Corrections to what was recorded; None leaves a field as it is. The tier is a dated step."""
+
+    title: str | None = None
+    description: str | None = None
+    kind: str | None = None
+    category: str | None = None
+    channel: str | None = None
+    reporter: str | None = None
+    place: str | None = None
+    household: str | None = None
+
+    def given(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+def edit_issue(store: Store, issue_id: int, edits: IssueEdits, tier: str | None, at: datetime, now: datetime,
+               by: str | None = None) -> dict:
+    """Correct an issue's details (recorded as a note) and/or change its tier (a step at `at`)."""
+    from redprop.households import get_household
+
+    given = edits.given()
+    if not given and tier is None:
+        raise InvalidValue("nothing to change: give --tier or a field to correct (--title, --category, …)")
+    if given:
+        with store.write() as conn:
+            row = get_issue_row(conn, issue_id)
+            columns = {k: v for k, v in given.items() if k != "household"}
+            if "household" in given:
+                household = get_household(store, given["household"])
+                columns.update(household_id=household["id"], building=household["building"], grid=household["grid"])
+            if "title" in columns and not columns["title"].strip():
+                raise InvalidValue("the title cannot be empty")
+            conn.execute(
+                f"UPDATE issues SET {', '.join(f'{k} = ?' for k in columns)} WHERE id = ?", (*columns.values(), row["id"])
+            )
+            # what changed, {field: [was, now]}, in the step's value: timelines label it in the chosen language
+            changed = {k: [row[k] if k != "household" else row["household_key"], v] for k, v in given.items()}
+            correction = Step("note", to_db(max(now, from_db(row["reported_at"]))), to_db(now), by=by,
+                              value=json.dumps(changed, ensure_ascii=False))
+            write_steps(conn, store.tz, issue_id, [correction], TermsCache(store))
+    if tier is not None:
+        add_steps(store, issue_id, [Step("retier", to_db(at), to_db(now), by=by, value=tier)])
+    return show_issue(store, issue_id, max(at, now))

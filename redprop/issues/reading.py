@@ -1,0 +1,208 @@
+"""Reading issues as things stood at a moment: one issue with its timeline, and listings.
+
+"As of a moment" means as things stood then: an issue reported later does not exist yet,
+a step that happened later has not happened yet, however early it was typed in. For the
+great majority of issues — one handler, no waiting, no reopening, no change of tier — the
+past is read off the cached columns (`state_from_row`); the others carry `replay = 1` and
+have their steps read.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from redprop.errors import InvalidValue, NotFound
+from redprop.issues.lifecycle import State, Step, backdated, replay
+from redprop.issues.promises import Moment, Outcome, late_minutes
+from redprop.issues.records import ISSUE_SELECT, LONG_OPEN, get_issue_row, history, staff_id
+from redprop.parsing import from_db, show_local_iso, show_time, to_db
+from redprop.store import Store
+from redprop.vocab import FINISHED, STATUSES, UNFINISHED, Choices
+
+
+def issue_record(row, state: State, outcomes: list[Outcome], moment: Moment) -> dict:
+    """The shape of an issue in JSON and listings: slugs for codes, local ISO times."""
+    tz = moment.tz
+    iso = lambda text: show_local_iso(text, tz)  # noqa: E731
+    return {
+        "id": row["id"],
+        "title": row["title"],
+        "kind": row["kind"],
+        "category": row["category"],
+        "channel": row["channel"],
+        "household": row["household_key"],
+        "place": row["place"],
+        "building": row["building"],
+        "grid": row["grid"],
+        "reporter": row["reporter"],
+        "description": row["description"],
+        "tier": state.tier,
+        "status": state.status,
+        "handler": state.handler,
+        "reported_at": iso(row["reported_at"]),
+        "recorded_at": iso(row["recorded_at"]),
+        "backdated": row["source"] is None and backdated(row["recorded_at"], row["reported_at"]),
+        "imported": row["source"] == "import",
+        "assigned_at": iso(state.assigned_at),
+        "arrived_at": iso(state.arrived_at),
+        "planned_at": iso(state.planned_at),
+        "resolved_at": iso(state.resolved_at),
+        "closed_at": iso(state.closed_at),
+        "rating": state.rating,
+        "escalation": _escalation_record(state.escalation, tz),
+        "overdue": any(o.state == "overdue" for o in outcomes),
+        "deadlines": [
+            {"promise": o.promise, "due_at": iso(o.due), "met_at": iso(o.met_at), "state": o.state,
+             "late_minutes": late_minutes(o, moment)}
+            for o in outcomes
+        ],
+    }
+
+
+def _escalation_record(escalation: dict | None, tz) -> dict | None:
+    if not escalation:
+        return None
+    return {
+        "at": show_local_iso(escalation.get("at"), tz),
+        "parties": (escalation.get("parties") or "").split(",") if escalation.get("parties") else [],
+        "meeting_at": show_local_iso(escalation.get("meeting_at"), tz),
+        "decision": escalation.get("decision"),
+    }
+
+
+def step_record(step: Step, tz) -> dict:
+    return {
+        "action": step.action,
+        "at": show_local_iso(step.at, tz),
+        "recorded_at": show_local_iso(step.recorded_at, tz),
+        "backdated": backdated(step.recorded_at, step.at),
+        "by": step.by,
+        "to": step.staff,
+        "value": json.loads(step.value) if step.action == "note" and step.value else step.value,
+        "meeting_at": show_local_iso(step.meeting_at, tz),
+        "decision": step.decision,
+        "note": step.note,
+    }
+
+
+def show_issue(store: Store, issue_id: int, at: datetime) -> dict:
+    """One issue as things stood at `at`, with its promises and its timeline up to then."""
+    moment = Moment(store, at)
+    row = get_issue_row(store.conn, issue_id)
+    if row["reported_at"] > moment.text:
+        raise NotFound("issue #{id} had not been reported yet at {at} (reported {reported})", id=issue_id,
+                       at=show_time(at, store.tz), reported=show_time(row["reported_at"], store.tz))
+    steps = history(store.conn, [row])[issue_id]
+    state = replay(row, steps, moment.text, store.tz)
+    record = issue_record(row, state, moment.outcomes(row, state), moment)
+    record["steps"] = [step_record(s, store.tz) for s in steps if s.at <= moment.text]
+    return record
+
+
+@dataclass
+class IssueFilter:
+    status: str = "open"  # open (unfinished), done, all, or one status slug
+    kind: str | None = None
+    category: str | None = None
+    channel: str | None = None
+    tier: str | None = None
+    building: str | None = None
+    grid: str | None = None
+    handler: str | None = None
+    household: str | None = None
+    reported_from: datetime | None = None
+    reported_to: datetime | None = None  # exclusive
+    overdue: bool = False
+    limit: int | None = None
+
+
+STATUS_FILTERS = {
+    "open": "open", "unfinished": "open", "未完成": "open", "未办结": "open", "进行中": "open",
+    "done": "done", "finished": "done", "已完成": "done", "已办结": "done",
+    "all": "all", "全部": "all", "any": "all",
+}
+
+
+def parse_status_filter(text: str) -> str:
+    word = text.strip().lower()
+    if word in STATUS_FILTERS:
+        return STATUS_FILTERS[word]
+    try:
+        return STATUSES.resolve(text)
+    except InvalidValue:
+        raise InvalidValue("unknown status {text!r}; choose open (unfinished, the default), done, all, or one of: {choices}",
+                           text=text, choices=Choices(tuple(STATUSES.codes.values()))) from None
+
+
+def unfinished_rows(conn, at_text: str, where: list[str], params: list, due_before: str | None = None):
+    """Issues that may have been unfinished at `at_text` (a superset: the caller checks each),
+    read through the partial index of unfinished issues (named: without statistics SQLite
+    would rather walk the report-time index, i.e. all of history), the index of resolution
+    times for the week after the moment, and the small index of issues open longer."""
+    extra = "".join(f" AND {w}" for w in where)
+    due = " AND i.first_due_at < ?" if due_before else ""
+    tail = [*([due_before] if due_before else []), *params]
+    week_after = to_db(from_db(at_text) + LONG_OPEN)
+    unfinished = ISSUE_SELECT.replace("FROM issues i", "FROM issues i INDEXED BY issues_unfinished")
+    sql = (
+        f"{unfinished} WHERE i.resolved_at IS NULL AND i.reported_at <= ?{due}{extra}"
+        f" UNION ALL {ISSUE_SELECT} WHERE i.resolved_at > ? AND i.resolved_at <= ? AND i.reported_at <= ?{due}{extra}"
+        f" UNION ALL {ISSUE_SELECT} WHERE i.open_long = 1 AND i.reported_at <= ? AND i.resolved_at > ?{due}{extra}"
+    )
+    return conn.execute(sql, [at_text, *tail, at_text, week_after, at_text, *tail, at_text, week_after, *tail]).fetchall()
+
+
+def list_issues(store: Store, at: datetime, f: IssueFilter) -> list[dict]:
+    """Issues as things stood at `at`, newest report first."""
+    moment = Moment(store, at)
+    where, params = [], []
+    for column, value in (("kind", f.kind), ("category", f.category), ("channel", f.channel),
+                          ("building", f.building), ("grid", f.grid)):
+        if value is not None:
+            where.append(f"i.{column} = ?")
+            params.append(value)
+    if f.household:
+        from redprop.households import get_household
+
+        where.append("i.household_id = ?")
+        params.append(get_household(store, f.household)["id"])
+    if f.handler:
+        where.append("(i.handler_id = ? OR i.replay = 1)")
+        params.append(staff_id(store.conn, f.handler))
+    if f.tier:
+        where.append("(i.tier = ? OR i.replay = 1)")
+        params.append(f.tier)
+    if f.reported_from:
+        where.append("i.reported_at >= ?")
+        params.append(to_db(f.reported_from))
+    if f.reported_to:
+        where.append("i.reported_at < ?")
+        params.append(to_db(f.reported_to))
+    if f.status == "open" or f.status in UNFINISHED or f.overdue:
+        rows = unfinished_rows(store.conn, moment.text, where, params, moment.text if f.overdue else None)
+    else:
+        where.insert(0, "i.reported_at <= ?")
+        params.insert(0, moment.text)
+        if f.status in ("done", *FINISHED):
+            where.append("(i.resolved_at <= ? OR i.replay = 1)")
+            params.append(moment.text)
+        rows = store.conn.execute(f"{ISSUE_SELECT} WHERE {' AND '.join(where)}", params).fetchall()
+    handler = f.handler.strip() if f.handler else None
+    rows = sorted(rows, key=lambda r: (r["reported_at"], r["id"]), reverse=True)
+    records = []
+    for start in range(0, len(rows), 200):  # newest first, and no further than --limit asks
+        for row, state, _ in moment.states(rows[start:start + 200]):
+            status = state.status
+            if f.status == "open" and status in FINISHED or f.status == "done" and status not in FINISHED:
+                continue
+            if f.status not in ("open", "done", "all") and status != f.status:
+                continue
+            if handler and state.handler != handler or f.tier and state.tier != f.tier:
+                continue
+            outcomes = moment.outcomes(row, state)
+            if f.overdue and (status in FINISHED or not any(o.state == "overdue" for o in outcomes)):
+                continue
+            records.append(issue_record(row, state, outcomes, moment))
+            if f.limit and len(records) == f.limit:
+                return records
+    return records

@@ -1,0 +1,141 @@
+"""Focus groups, memberships, visits, the due list and the week's rounds as people read them."""
+
+from redprop.errors import N_
+from redprop.present.i18n import _
+from redprop.present.output import Output
+from redprop.present.table import Column, Table
+from redprop.present.times import minute
+from redprop.vocab import DUTIES, LEAVE_REASONS, VISIT_KINDS, VISIT_OUTCOMES
+
+GROUP_TABLE = Table((
+    Column("code", "Code", keep=True),
+    Column("zh", "Chinese", keep=True),
+    Column("en", "English", drop=5),
+    Column("duty", "Duty", drop=4),
+    Column("cadence_days", "Cadence (days)", "right", drop=1),
+    Column("default_days", "Default length (days)", "right", drop=2),
+    Column("sensitive", "Sensitive", drop=3),
+))
+GROUP_FIELDS = ["code", "zh", "en", "duty", "cadence_days", "default_days", "sensitive"]
+MEMBERSHIP_TABLE = Table((
+    Column("household", "Address", keep=True),
+    Column("resident", "Resident", keep=True),
+    Column("group", "Focus group", keep=True),
+    Column("since", "Since", drop=2),
+    Column("until", "Until", drop=3),
+    Column("left_reason", "Left because", drop=4),
+    Column("current", "Current", drop=1),
+))
+MEMBERSHIP_FIELDS = ["household", "resident", "head", "phone", "grid", "group", "since", "until", "left_reason", "current"]
+VISIT_TABLE = Table((
+    Column("at", "When", keep=True),
+    Column("household", "Address", keep=True),
+    Column("by", "Visitor", drop=3),
+    Column("kind", "Visit type", drop=4),
+    Column("outcome", "Outcome", keep=True),
+    Column("need", "Need", wrap=True, drop=2),
+    Column("note", "Note", wrap=True, drop=5),
+))
+VISIT_FIELDS = ["id", "household", "at", "recorded_at", "by", "resident", "kind", "outcome", "need", "note"]
+DUE_TABLE = Table((
+    Column("alert", "!", keep=True),
+    Column("household", "Address", keep=True),
+    Column("head", "Head", keep=True),
+    Column("phone", "Phone", drop=3),
+    Column("groups", "Focus groups", wrap=True, drop=2),
+    Column("days_since_seen", "Days unseen", "right", keep=True),
+    Column("cadence_days", "Cadence", "right", drop=5),
+    Column("last_seen", "Last seen", drop=4),
+    Column("failed_attempts", "Knocks", "right", drop=6),
+    Column("staff", "Responsible", wrap=True, drop=1),
+))
+DUE_FIELDS = ["household", "head", "phone", "building", "grid", "groups", "cadence_days", "last_seen_at",
+              "days_since_seen", "never_seen", "due_at", "overdue_days", "failed_attempts", "escalated", "staff"]
+PLAN_TABLE = Table((
+    Column("alert", "!", keep=True),
+    Column("household", "Address", keep=True),
+    Column("head", "Head", keep=True),
+    Column("phone", "Phone", drop=2),
+    Column("groups", "Focus groups", wrap=True, drop=1),
+    Column("due_on", "Due on", drop=3),
+    Column("days_since_seen", "Days unseen", "right", keep=True),
+))
+PLAN_FIELDS = ["staff", "household", "head", "phone", "grid", "groups", "days_since_seen", "due_at",
+               "failed_attempts", "escalated"]
+OVERDUE_A_WEEK = 7  # days past the cadence that earn a "!"
+
+
+def group_cells(out: Output, group: dict) -> dict:
+    return {**group, "duty": out.labels.of(DUTIES, group["duty"])}
+
+
+def groups(out: Output, rows) -> None:
+    out.listing(GROUP_TABLE, rows, lambda g: group_cells(out, g), GROUP_FIELDS)
+
+
+def group(out: Output, row: dict) -> None:
+    out.record(GROUP_TABLE, row, lambda g: group_cells(out, g))
+
+
+def membership_cells(out: Output, row: dict) -> dict:
+    return {**row, "group": out.labels.group(row["group"]), "left_reason": out.labels.of(LEAVE_REASONS, row.get("left_reason"))}
+
+
+def memberships(out: Output, rows) -> None:
+    out.listing(MEMBERSHIP_TABLE, rows, lambda m: membership_cells(out, m), MEMBERSHIP_FIELDS)
+
+
+def membership(out: Output, row: dict) -> None:
+    out.record(MEMBERSHIP_TABLE, row, lambda m: membership_cells(out, m))
+
+
+def visit_cells(out: Output, row: dict) -> dict:
+    return {**row, "at": minute(row["at"]), "kind": out.labels.of(VISIT_KINDS, row["kind"]),
+            "outcome": out.labels.of(VISIT_OUTCOMES, row["outcome"])}
+
+
+def visits(out: Output, rows) -> None:
+    out.listing(VISIT_TABLE, rows, lambda v: visit_cells(out, v), VISIT_FIELDS)
+
+
+def visit(out: Output, row: dict) -> None:
+    out.record(VISIT_TABLE, row, lambda v: visit_cells(out, v))
+
+
+def alert(row: dict) -> str:
+    """‼ with the knocks for an escalation, ! for a week or more past the cadence."""
+    if row["escalated"]:
+        return _("‼ {knocks} knocks", knocks=row["failed_attempts"])
+    overdue = row.get("overdue_days")
+    return "!" if overdue is not None and overdue >= OVERDUE_A_WEEK else ""
+
+
+def due_cells(out: Output, row: dict) -> dict:
+    return {**row, "alert": alert(row), "groups": [out.labels.group(g) for g in row["groups"]],
+            "last_seen": minute(row["last_seen_at"]) or _("never")}
+
+
+DUE_LEGEND = N_("‼ elderly person living alone, knocks in a row unanswered: escalated, go today; ! a week or more overdue")
+
+
+def due_list(out: Output, rows: list[dict]) -> None:
+    """`visit due`: the table, and the legend when a mark needs it."""
+    out.listing(DUE_TABLE, rows, lambda r: due_cells(out, r), DUE_FIELDS)
+    if out.fmt == "table" and any(alert(r) for r in rows):
+        out.line(_(DUE_LEGEND))
+
+
+def week_plan(out: Output, rows: list[dict]) -> None:
+    """`visit plan`: one list per person, the unassigned last."""
+    if out.fmt != "table":
+        out.listing(PLAN_TABLE, rows, fields=PLAN_FIELDS)
+        return
+    people = list(dict.fromkeys(r["staff"] for r in rows))
+    if not people:
+        out.line(_("nothing due this week"))
+    for person in people:
+        mine = [{**r, "alert": "‼" if r["escalated"] else "", "groups": [out.labels.group(g) for g in r["groups"]],
+                 "due_on": r["due_at"][:10]} for r in rows if r["staff"] == person]
+        out.table(PLAN_TABLE, mine, title=f"{person or _('unassigned')} ({len(mine)})")
+        out.line()
+

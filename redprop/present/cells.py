@@ -1,0 +1,79 @@
+"""Text in terminal cells: how wide it is, padding, wrapping, and what may not be printed.
+
+Chinese characters and full-width forms take two cells on a terminal (East Asian Width W
+and F, as terminals and Rich count them); everything else one. Wrapping breaks between
+words, and anywhere inside Chinese text, which has no spaces to break at.
+"""
+
+import re
+import unicodedata
+
+# East Asian wide and full-width characters: a regex counts them faster than
+# unicodedata per character (the common ranges; `width` falls back for the rest).
+_WIDE = re.compile(
+    "[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
+    "\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\U00020000-\U0003fffd]"
+)
+# What a cell of plain text may not carry into a terminal or a WeChat paste: control
+# characters (an ANSI escape starts with one), bidi overrides and zero-width characters.
+_UNPRINTABLE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def width(text: str) -> int:
+    if text.isascii():
+        return len(text)
+    return len(text) + len(_WIDE.findall(text))
+
+
+def printable(text: str) -> str:
+    """The text with line breaks as spaces and nothing a terminal would obey instead of show."""
+    if text.isascii() and text.isprintable():
+        return text
+    return _UNPRINTABLE.sub("", text.replace("\r\n", " ").replace("\n", " ").replace("\r", " "))
+
+
+def pad(text: str, cells: int, justify: str = "left") -> str:
+    gap = " " * max(0, cells - width(text))
+    return gap + text if justify == "right" else text + gap
+
+
+def _char_width(char: str) -> int:
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+_TOKENS = re.compile(r"\s+|[\x21-\x7e]+|.", re.S)
+
+
+def wrap(text: str, cells: int) -> list[str]:
+    """Lines of at most `cells` cells: breaks at spaces, between Chinese characters, and
+    inside a word only when the word alone is longer than a line."""
+    if cells <= 0 or width(text) <= cells:
+        return [text]
+    lines: list[str] = []
+    line, used = "", 0
+    for token in _TOKENS.findall(text):
+        if token.isspace():
+            if line:
+                line, used = line + " ", used + 1
+            continue
+        size = width(token)
+        if used + size <= cells:
+            line, used = line + token, used + size
+            continue
+        if line.strip():
+            lines.append(line.rstrip())
+        line, used = "", 0
+        while size > cells:  # a word longer than a line: cut it
+            head, head_size = "", 0
+            for char in token:
+                w = _char_width(char)
+                if head_size + w > cells:
+                    break
+                head, head_size = head + char, head_size + w
+            lines.append(head)
+            token = token[len(head):]
+            size = width(token)
+        line, used = token, size
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines or [""]

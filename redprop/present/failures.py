@@ -1,0 +1,75 @@
+"""What went wrong, as one line for the person at the keyboard, and the exit code that means it."""
+
+import re
+import sqlite3
+import sys
+
+from redprop.errors import N_, ExitCode
+from redprop.present.cells import printable
+from redprop.present.i18n import _, say
+
+
+def complain(text: str) -> None:
+    """One line on stderr: `redprop: …`."""
+    sys.stderr.write(printable(f"redprop: {text}") + "\n")
+
+
+def complain_row(error) -> None:
+    """A refused row of an import, on its own line before the import's one-line verdict."""
+    sys.stderr.write(printable(_("refused {error}", error=say(error))) + "\n")
+
+
+def no_such_command(name: str, nearest: str | None) -> str:
+    if nearest:
+        return _("no command {name!r}; did you mean {nearest!r}?", name=name, nearest=nearest)
+    return _("no command {name!r} (see --help)", name=name)
+
+
+# Click's usage errors, read back into the catalogue: (pattern of Click's English, msgid).
+_USAGE = [
+    (re.compile(r"^Missing option '(?P<name>[^']+)'\.(?P<more>.*)$"), N_("option {name} is missing")),
+    (re.compile(r"^Missing argument '(?P<name>[^']+)'\.(?P<more>.*)$"), N_("{name} is missing")),
+    (re.compile(r"^No such option: (?P<name>\S+) \(Possible options: (?P<near>.*)\)$"), N_("no option {name}; did you mean {near}?")),
+    (re.compile(r"^No such option: (?P<name>\S+)$"), N_("no option {name}")),
+    (re.compile(r"^Option '(?P<name>[^']+)' requires an argument\.$"), N_("option {name} needs a value")),
+    (re.compile(r"^Got unexpected extra arguments? \((?P<words>.*)\)$"), N_("unexpected words on the line: {words}")),
+    (re.compile(r"^Invalid value for (?P<name>.+?): '(?P<value>.*)' is not one of (?P<choices>.*)\.$"),
+     N_("{name}: {value!r} is not one of {choices}")),
+    (re.compile(r"^Invalid value for (?P<name>.+?): '(?P<value>.*)' is not a valid integer\.$"),
+     N_("{name}: {value!r} is not a whole number")),
+    (re.compile(r"^Invalid value for (?P<name>.+?): (?P<value>.+) is not in the range (?P<range>.*)\.$"),
+     N_("{name}: {value} is not in the range {range}")),
+]
+
+
+def usage_error(english: str, command: str | None) -> str:
+    """A Click usage error in the worker's language, with where to read more."""
+    said = english
+    for pattern, template in _USAGE:
+        match = pattern.match(english)
+        if match:
+            said = _(template, **{k: v for k, v in match.groupdict().items() if k != "more"})
+            break
+    if command:
+        return _("{error} (see `{command} --help`)", error=said, command=command)
+    return said
+
+
+def interrupted() -> str:
+    return _("interrupted; nothing more was written")
+
+
+def unexpected(error: Exception) -> tuple[str, int]:
+    """Anything that is not a RedpropError: still one line, never a traceback, never exit 1."""
+    if isinstance(error, sqlite3.OperationalError) and ("locked" in str(error) or "busy" in str(error)):
+        return _("the database is busy with another worker's change; try again in a moment"), ExitCode.DATABASE
+    if isinstance(error, sqlite3.IntegrityError):
+        # A rule of the schema caught what the domain code should have: nothing was written.
+        return _("refused by the database's rules ({error}); nothing was written", error=str(error)), ExitCode.INVALID
+    if isinstance(error, OverflowError):  # a date so far back or ahead that the calendar runs out
+        return _("a date or time out of range (years 1–9999 only, and not at their very edges)"), ExitCode.INVALID
+    if isinstance(error, sqlite3.Error):
+        return _("database error: {error} (nothing was written; REDPROP_DEBUG=1 shows where)",
+                 error=str(error)), ExitCode.DATABASE
+    return _("unexpected error: {kind}: {error} (nothing was written; REDPROP_DEBUG=1 shows where)",
+             kind=type(error).__name__, error=str(error)), ExitCode.DATABASE

@@ -1,0 +1,241 @@
+"""Residents' issues as people read them: the card, its promises, its timeline, listings, categories."""
+
+from redprop.errors import N_
+from redprop.issues.commands import REOPEN_AT_RATING
+from redprop.issues.lifecycle import IMPORTED_NOTE
+from redprop.present.i18n import _, separator
+from redprop.present.output import Output
+from redprop.present.table import Column, Table
+from redprop.present.times import duration, minute
+from redprop.vocab import (
+    CHANNELS, ISSUE_KINDS, PARTIES, PROMISE_CODES, PROMISE_STATES, STATUSES, STEPS, TIER_CODES, WAITING_CODES,
+)
+
+CARD = Table((
+    Column("number", "Issue", keep=True),
+    Column("title", "Title", keep=True),
+    Column("kind", "Kind"),
+    Column("category", "Category"),
+    Column("channel", "Channel"),
+    Column("where", "Where"),
+    Column("reporter", "Reported by"),
+    Column("tier", "Tier"),
+    Column("status", "Status"),
+    Column("handler", "Handler"),
+    Column("reported", "Reported"),
+    Column("escalation", "Joint meeting"),
+    Column("rating", "Rating"),
+    Column("description", "Description"),
+))
+DEADLINE_TABLE = Table((
+    Column("promise", "Promise", keep=True),
+    Column("due", "Due", keep=True),
+    Column("met", "Met at", drop=2),
+    Column("outcome", "Outcome", keep=True),
+    Column("margin", "Margin", drop=1),
+), title=N_("Promises"))
+STEP_TABLE = Table((
+    Column("when", "When", keep=True),
+    Column("action", "Step", keep=True),
+    Column("by", "By", drop=2),
+    Column("detail", "Detail", wrap=True, drop=3),
+    Column("typed", "Typed in", drop=1),
+), title=N_("Timeline"))
+LIST_TABLE = Table((
+    Column("number", "Issue", "right", keep=True),
+    Column("reported", "Reported", drop=3),
+    Column("kind", "Kind", drop=6),
+    Column("category", "Category", drop=4),
+    Column("title", "Title", keep=True),
+    Column("where", "Where", keep=True),
+    Column("tier", "Tier", drop=5),
+    Column("status", "Status", drop=2),
+    Column("handler", "Handler", drop=1),
+    Column("next", "Next deadline", keep=True),
+))
+ISSUE_FIELDS = [
+    "id", "title", "kind", "category", "channel", "household", "place", "building", "grid", "reporter", "description",
+    "tier", "status", "handler", "reported_at", "recorded_at", "backdated", "imported", "assigned_at", "arrived_at",
+    "planned_at", "resolved_at", "closed_at", "rating", "escalation", "overdue", "deadlines",
+]
+CATEGORY_TABLE = Table((
+    Column("code", "Code", keep=True),
+    Column("zh", "Chinese", keep=True),
+    Column("en", "English", drop=1),
+    Column("issues", "Issues", "right", drop=2),
+))
+CATEGORY_FIELDS = ["code", "zh", "en", "issues"]
+
+
+def where(record: dict) -> str:
+    return " ".join(filter(None, (record.get("household"), record.get("place"))))
+
+
+def late_text(minutes: int) -> str:
+    return _("late {duration}", duration=duration(minutes))
+
+
+def issue_cells(out: Output, record: dict) -> dict:
+    """An issue's codes as labels, and the cells only a table shows (#37, where, next deadline)."""
+    labels = out.labels
+    reported = minute(record.get("reported_at"))
+    if record.get("backdated"):
+        reported = _("{reported} (typed in {typed})", reported=reported, typed=minute(record["recorded_at"]))
+    elif record.get("imported"):
+        reported = _("{reported} (imported)", reported=reported)
+    cells = {
+        **record,
+        "number": f"#{record['id']}",
+        "kind": labels.of(ISSUE_KINDS, record["kind"]),
+        "category": labels.category(record["category"]),
+        "channel": labels.of(CHANNELS, record["channel"]),
+        "tier": labels.of(TIER_CODES, record["tier"]),
+        "status": labels.of(STATUSES, record["status"]),
+        "where": where(record),
+        "reported": reported,
+        "escalation": _escalation_text(out, record.get("escalation")),
+    }
+    pending = [d for d in record.get("deadlines", []) if d["state"] in ("overdue", "pending", "paused")]
+    if pending:
+        d = min(pending, key=lambda d: d["due_at"] or "~")
+        promise = labels.of(PROMISE_CODES, d["promise"])
+        if d["state"] == "overdue":
+            cells["next"] = f"{promise} {late_text(d['late_minutes'])}"
+        elif d["state"] == "paused":
+            cells["next"] = _("{promise} paused", promise=promise)
+        else:
+            cells["next"] = f"{promise} {minute(d['due_at'])}"
+    return cells
+
+
+def _escalation_text(out: Output, escalation: dict | None) -> str | None:
+    if not escalation:
+        return None
+    parts = [separator().join(out.labels.all_of(PARTIES, escalation["parties"]))] if escalation["parties"] else []
+    if escalation["meeting_at"]:
+        parts.append(_("meeting {when}", when=minute(escalation["meeting_at"])))
+    if escalation["decision"]:
+        parts.append(_("decided: {decision}", decision=escalation["decision"]))
+    return "; ".join(parts) or _("escalated")
+
+
+def deadline_rows(out: Output, record: dict) -> list[dict]:
+    rows = []
+    for d in record["deadlines"]:
+        late = d["late_minutes"]
+        if d["state"] in ("missed", "overdue"):
+            margin = late_text(late)
+        elif d["state"] == "kept":
+            margin = _("early {duration}", duration=duration(late)) if late else ""
+        elif d["state"] == "pending":
+            margin = _("left {duration}", duration=duration(late))
+        else:
+            margin = _("clock stopped")
+        rows.append({
+            "promise": out.labels.of(PROMISE_CODES, d["promise"]),
+            "due": minute(d["due_at"]) or _("paused"),
+            "met": minute(d["met_at"]),
+            "outcome": out.labels.of(PROMISE_STATES, d["state"]),
+            "margin": margin,
+        })
+    return rows
+
+
+def step_rows(out: Output, record: dict) -> list[dict]:
+    labels = out.labels
+    rows = []
+    for s in record["steps"]:
+        detail = []
+        action, value = s["action"], s["value"]
+        if action == "open":
+            detail.append(" · ".join(filter(None, (record["reporter"], labels.of(CHANNELS, record["channel"])))))
+        if s["to"]:
+            detail.append(f"→ {s['to']}")
+        if action == "wait" and value:
+            detail.append(labels.of(WAITING_CODES, value))
+        if action == "retier" and value:
+            detail.append(f"→ {labels.of(TIER_CODES, value)}")
+        if action == "rate" and value:
+            detail.append(f"{value}/5")
+        if action == "reopen" and value:  # reopened by a low rating
+            detail.append(_("rating {rating}/5", rating=value))
+        if action == "note" and value:  # a correction: {field: [was, now]}
+            detail.append(correction_text(out, value))
+        if action == "escalate":
+            if value:
+                detail.append(separator().join(labels.all_of(PARTIES, value.split(","))))
+            if s["meeting_at"]:
+                detail.append(_("meeting {when}", when=minute(s["meeting_at"])))
+            if s["decision"]:
+                detail.append(_("decided: {decision}", decision=s["decision"]))
+        if s["note"] == IMPORTED_NOTE:
+            detail.append(_("imported"))
+        elif s["note"]:
+            detail.append(s["note"])
+        rows.append({
+            "when": minute(s["at"]),
+            "action": labels.of(STEPS, action),
+            "by": s["by"],
+            "detail": _("; ").join(d for d in detail if d),
+            "typed": minute(s["recorded_at"]) if s["backdated"] else "",
+        })
+    return rows
+
+
+_FIELD_HEADERS = {"title": N_("Title"), "description": N_("Description"), "kind": N_("Kind"), "category": N_("Category"),
+                  "channel": N_("Channel"), "reporter": N_("Reported by"), "place": N_("Where"), "household": N_("Where")}
+
+
+def correction_text(out: Output, changes: dict) -> str:
+    """`corrected title: 门禁坏了 → 门禁又坏了, category: 报修 → 设施` in the chosen language."""
+    def shown(field: str, value) -> str:
+        if not value:
+            return "—"
+        if field == "kind":
+            return out.labels.of(ISSUE_KINDS, value)
+        if field == "category":
+            return out.labels.category(value)
+        if field == "channel":
+            return out.labels.of(CHANNELS, value)
+        return value
+
+    parts = [_("{field}: {was} → {now}", field=_(_FIELD_HEADERS.get(field, field)), was=shown(field, was), now=shown(field, now))
+             for field, (was, now) in changes.items()]
+    return _("corrected {changes}", changes=_(", ").join(parts))
+
+
+def issue(out: Output, record: dict, timeline: bool = False) -> None:
+    """One issue: its card and promises (and timeline, for `issue show`), or its JSON / CSV row."""
+    if out.fmt != "table":
+        out.record(CARD, record)
+        return
+    out.fields(CARD, issue_cells(out, record))
+    if record["deadlines"]:
+        out.line()
+        out.table(DEADLINE_TABLE, deadline_rows(out, record))
+    if timeline:
+        out.line()
+        out.table(STEP_TABLE, step_rows(out, record))
+
+
+def opened(out: Output, record: dict) -> None:
+    out.note(_("opened issue #{id}", id=record["id"]))
+    issue(out, record)
+
+
+def rated(out: Output, record: dict) -> None:
+    if record["status"] == "reopened" and record["rating"] is not None and record["rating"] <= REOPEN_AT_RATING:
+        out.note(_("issue #{id} reopened: rating {rating} of 5", id=record["id"], rating=record["rating"]))
+    issue(out, record)
+
+
+def issues(out: Output, rows) -> None:
+    out.listing(LIST_TABLE, rows, lambda r: issue_cells(out, r), ISSUE_FIELDS)
+
+
+def categories(out: Output, rows) -> None:
+    out.listing(CATEGORY_TABLE, rows, fields=CATEGORY_FIELDS)
+
+
+def category(out: Output, row: dict) -> None:
+    out.record(CATEGORY_TABLE, row)

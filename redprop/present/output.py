@@ -1,0 +1,133 @@
+"""Where a command's data goes: stdout in the format asked for, words for people on stderr.
+
+`Output` is the one path to the screen. `table` is for people: a Rich table fitted to the
+terminal, or plain text when stdout is a pipe or a file (no colour, nothing cut off);
+`json` and `csv` are for scripts (see `formats`). Messages for the person at the keyboard
+go to stderr, so stdout stays clean for pipes.
+"""
+
+import sys
+from collections.abc import Callable, Iterable
+from enum import Enum
+from functools import cached_property
+
+from redprop.present import formats
+from redprop.present.cells import pad, printable, width, wrap
+from redprop.present.i18n import _, say
+from redprop.present.table import Table, cards, cell_text, fit, grid, plain, rich_table
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class Output:
+    def __init__(self, fmt: Format = Format.table, store=None, stdout=None, stderr=None):
+        self.fmt = Format(fmt)
+        self.store = store
+        self.stdout = stdout or sys.stdout
+        self.stderr = stderr or sys.stderr
+
+    @cached_property
+    def labels(self):
+        from redprop.present.labels import Labels
+
+        return Labels(self.store)
+
+    @cached_property
+    def terminal(self) -> bool:
+        return self.stdout.isatty()
+
+    @cached_property
+    def width(self) -> int:
+        import shutil
+
+        return shutil.get_terminal_size((100, 24)).columns
+
+    # -- words ---------------------------------------------------------------------------
+
+    def line(self, text: str = "") -> None:
+        """A line of report text on stdout (a heading, a summary, a legend), wrapped on a terminal."""
+        text = printable(text)
+        if self.terminal and width(text) > self.width:
+            text = "\n".join(wrap(text, self.width))
+        self.stdout.write(text + "\n")
+
+    def note(self, text) -> None:
+        """A note for the person at the keyboard, on stderr: a Message, or words already said."""
+        self.stderr.write(printable(say(text)) + "\n")
+
+    # -- data ----------------------------------------------------------------------------
+
+    def listing(self, table: Table, records: Iterable[dict], cells: Callable[[dict], dict] | None = None,
+                fields: list[str] | None = None, title: str | None = None) -> None:
+        """Records as JSON or CSV for scripts (as they are), or as a table for people (`cells`
+        turns a record into what its columns show)."""
+        if self.fmt == Format.json:
+            formats.write_json_rows(self.stdout, records)
+        elif self.fmt == Format.csv:
+            formats.write_csv(self.stdout, records, fields)
+        else:
+            rows = [cells(r) if cells and r else r for r in records]
+            self.table(table, rows, title)
+
+    def record(self, table: Table, record: dict, cells: Callable[[dict], dict] | None = None) -> None:
+        """One thing (a household, an issue): `label  value` lines, or one JSON object / CSV row."""
+        if self.fmt == Format.json:
+            formats.write_json(self.stdout, record)
+        elif self.fmt == Format.csv:
+            formats.write_csv(self.stdout, [record])
+        else:
+            self.fields(table, cells(record) if cells else record)
+
+    def document(self, data) -> None:
+        """A report's whole JSON document."""
+        formats.write_json(self.stdout, data)
+
+    def fields(self, table: Table, row: dict) -> None:
+        """`label  value` lines of the non-empty fields, labels aligned."""
+        headers, (cells,) = grid(table.columns, [row])
+        shown = [(h, v) for h, v in zip(headers, cells) if v]
+        if not shown:
+            return
+        size = max(width(h) for h, _v in shown)
+        for header, value in shown:
+            self.line(f"{pad(header, size)}  {value}")
+
+    def table(self, table: Table, rows: list[dict], title: str | None = None) -> None:
+        """A table for people: fitted on a terminal, plain text in a pipe."""
+        title = title if title is not None else (_(table.title) if table.title else None)
+        if not rows:
+            if title:
+                self.line(title)
+            self.line(_("(nothing to list)"))
+            return
+        columns = table.columns
+        if not self.terminal:
+            if title:
+                self.line(title)
+            for text in plain(columns, rows):
+                self.stdout.write(text + "\n")
+            return
+        headers, cells = grid(columns, rows)
+        layout = fit(columns, headers, cells, self.width)
+        if layout is None:
+            if title:
+                self.line(title)
+            for text in cards(columns, rows, self.width):
+                self.stdout.write(text + "\n")
+            return
+        self.console.print(rich_table(columns, rows, layout, title))
+
+    @cached_property
+    def console(self):
+        from rich.console import Console
+
+        return Console(file=self.stdout, width=self.width, highlight=False, soft_wrap=False)
+
+
+def text_of(value) -> str:
+    """A value as a table cell shows it (for views composing a cell of several values)."""
+    return cell_text(value)

@@ -1,0 +1,60 @@
+"""The promise (policy) as people read it, and as one CSV row per tier for scripts."""
+
+from redprop.errors import N_
+from redprop.present.i18n import _, separator
+from redprop.present.output import Format, Output
+from redprop.present.table import Column, Table, plain
+from redprop.present.times import minute
+from redprop.vocab import PROMISE_CODES, PROMISES, TIER_CODES, TIERS, WAITING_CODES, WEEKDAYS
+
+WEEKDAY_NAMES = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+POLICY_FIELDS = ["version", "name", "effective_at", "recorded_at", "tier", *PROMISES, "hours", "chinese_calendar",
+                 "weekend", "holidays", "workdays", "pause_statuses", "note"]
+
+
+def policy_lines(out: Output, p: dict) -> list[str]:
+    labels = out.labels
+    since = minute(p["effective_at"]) or _("always")
+    lines = [_("Promise {name} (v{version}, in force from {since})", name=p["name"], version=p["version"], since=since)]
+    columns = (Column("tier", "Tier"), *(Column(pr, labels.of(PROMISE_CODES, pr)) for pr in PROMISES))
+    rows = [{"tier": labels.of(TIER_CODES, tier), **{pr: p[tier].get(pr) or "—" for pr in PROMISES}} for tier in TIERS]
+    lines.extend(plain(columns, rows))
+    if p["hours"]:
+        calendar = _("with China's public holidays and 调休 days") if p["chinese_calendar"] else _(
+            "without the public-holiday calendar")
+        rest = separator().join(_(WEEKDAY_NAMES[WEEKDAYS.index(d)]) for d in p["weekend"]) or "—"
+        lines.append(_("Working hours: {hours}; {calendar}; rest days: {rest}", hours=", ".join(p["hours"]),
+                       calendar=calendar, rest=rest))
+        if p["holidays"]:
+            lines.append(_("Extra holidays: {days}", days=", ".join(p["holidays"])))
+        if p["workdays"]:
+            lines.append(_("Extra workdays: {days}", days=", ".join(p["workdays"])))
+    else:
+        lines.append(_("Clock: round the clock"))
+    pauses = separator().join(labels.all_of(WAITING_CODES, p["pause_statuses"])) or _("none")
+    lines.append(_("Statuses that stop the clock: {statuses}", statuses=pauses))
+    if p["note"]:
+        lines.append(_("Note: {note}", note=p["note"]))
+    return lines
+
+
+def csv_rows(policies: list[dict]):
+    """One row per version and tier: the tier's promises beside the version's settings."""
+    for p in policies:
+        for tier in TIERS:
+            yield {**{k: p.get(k) for k in POLICY_FIELDS}, "tier": tier, **{pr: p[tier].get(pr) for pr in PROMISES}}
+
+
+def policies(out: Output, versions: list[dict], history: bool) -> None:
+    """`policy show` (the version in force, or with --history every version) and `policy set`."""
+    if out.fmt == Format.json:
+        out.document(versions if history else versions[0])
+        return
+    if out.fmt == Format.csv:
+        out.listing(Table(()), csv_rows(versions), fields=POLICY_FIELDS)
+        return
+    for i, version in enumerate(versions):
+        if i:
+            out.line()
+        for line in policy_lines(out, version):
+            out.line(line)

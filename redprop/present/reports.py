@@ -1,0 +1,175 @@
+"""The morning list and the statistics as people read them."""
+
+from redprop.errors import N_
+from redprop.present.care import DUE_LEGEND, alert
+from redprop.present.i18n import _, separator
+from redprop.present.output import Format, Output
+from redprop.present.table import Column, Table
+from redprop.present.times import duration, minute
+from redprop.vocab import CHANNELS, PROMISE_CODES, PROMISES, STATUSES, TIER_CODES
+
+OVERDUE_TABLE = Table((  # one table per section; a holder's name heads their group of rows
+    Column("holder", "Handler", keep=True),
+    Column("number", "Issue", "right", keep=True),
+    Column("promise", "Promise", drop=1),
+    Column("due", "Due", drop=3),
+    Column("late", "Late", "right", keep=True),
+    Column("where", "Where", keep=True),
+    Column("title", "Title", keep=True),
+    Column("tier", "Tier", drop=6),
+    Column("status", "Status", drop=5),
+    Column("area", "Area staff", wrap=True, drop=4),  # unassigned issues: who covers the place, to call about it
+))
+SOON_TABLE = Table(tuple(c if c.key != "late" else Column("late", "Left", "right", keep=True)
+                         for c in OVERDUE_TABLE.columns))
+VISITS_TABLE = Table((
+    Column("holder", "Responsible", keep=True),  # the first responsible (grid workers first); "staff" has them all
+    Column("alert", "!", keep=True),
+    Column("household", "Address", keep=True),
+    Column("head", "Head", keep=True),
+    Column("phone", "Phone", drop=3),
+    Column("groups", "Focus groups", wrap=True, drop=2),
+    Column("days_since_seen", "Days unseen", "right", keep=True),
+    Column("staff", "All responsible", wrap=True, drop=1),
+))
+OVERDUE_FIELDS = ["section", "id", "title", "promise", "due_at", "late_minutes", "handler", "status", "tier", "kind",
+                  "category", "household", "place", "building", "grid", "reported_at", "area_staff", "head", "phone",
+                  "groups", "days_since_seen", "last_seen_at", "failed_attempts", "escalated", "staff"]
+MISSED_SEVERAL = "+"  # on a promise: other promises of the issue are overdue too
+OVERDUE_LEGEND = N_("+ another promise of the issue is overdue too (the earliest is shown)")
+
+
+def overdue(out: Output, report: dict) -> None:
+    """`redprop overdue`: the JSON document, one CSV row per item, or the list for people."""
+    if out.fmt == Format.json:
+        out.document(report)
+    elif out.fmt == Format.csv:
+        rows = [{**i, "section": "overdue"} for i in report["issues"]]
+        rows += [{**i, "section": "due_soon"} for i in report["due_soon"]]
+        rows += [{**v, "section": "visit"} for v in report["visits"]]
+        out.listing(OVERDUE_TABLE, rows, fields=OVERDUE_FIELDS)
+    else:
+        _overdue_text(out, report)
+
+
+def _issue_line(out: Output, item: dict) -> dict:
+    labels = out.labels
+    return {
+        **item,
+        "number": f"#{item['id']}",
+        "promise": labels.of(PROMISE_CODES, item["promise"]) + (MISSED_SEVERAL if len(item["missed"]) > 1 else ""),
+        "due": minute(item["due_at"]),
+        "late": duration(item["late_minutes"]),
+        "where": item["household"] or item["place"] or "",
+        "tier": labels.of(TIER_CODES, item["tier"]),
+        "status": labels.of(STATUSES, item["status"]),
+        "area": item["area_staff"] if not item["handler"] else None,
+    }
+
+
+def grouped(items: list[dict], key) -> list[dict]:
+    """Rows in groups (in the order each group first appears), the key shown on a group's
+    first row only and a blank row between groups: each worker finds their own part."""
+    groups: dict[str, list[dict]] = {}
+    for item in items:
+        groups.setdefault(key(item), []).append(item)
+    rows: list[dict] = []
+    for holder, group in groups.items():
+        if rows:
+            rows.append({})
+        rows.extend({**item, "holder": holder if n == 0 else ""} for n, item in enumerate(group))
+    return rows
+
+
+def _overdue_text(out: Output, report: dict) -> None:
+    s = report["summary"]
+    title = _("Overdue list · {at}", at=minute(s["at"]))
+    out.line(f"{s['community']} {title}" if s["community"] else title)
+    window = duration(s["soon_minutes"])
+    sections = [
+        (_("Past a promise ({count})", count=len(report["issues"])), report["issues"], OVERDUE_TABLE),
+        (_("Due within {window} ({count})", window=window, count=len(report["due_soon"])), report["due_soon"], SOON_TABLE),
+    ]
+    for heading, items, table in sections:
+        if items:
+            out.line()
+            lines = [_issue_line(out, i) for i in items]
+            out.table(table, grouped(lines, lambda i: i["handler"] or _("Unassigned")), title=f"== {heading} ==")
+            if any(line["promise"].endswith(MISSED_SEVERAL) for line in lines):
+                out.line(_(OVERDUE_LEGEND))
+    if report["visits"]:
+        out.line()
+        nobody = _("Nobody covers")
+        rows = [{**v, "alert": alert(v), "groups": [out.labels.group(g) for g in v["groups"]]} for v in report["visits"]]
+        # One row per household, under its first responsible person (a grid worker before a building
+        # leader), with everyone responsible in the last column: the section's count stays the number of
+        # households, a WeChat paste does not repeat them, and a worker scanning for their name finds
+        # every household they share, not only those they lead.
+        out.table(VISITS_TABLE, grouped(rows, lambda v: (v["staff"] or [nobody])[0]),
+                  title="== " + _("Visits due ({count})", count=len(report["visits"])) + " ==")
+        if any(r["alert"] for r in rows):
+            out.line(_(DUE_LEGEND))
+    out.line()
+    out.line(summary_line(s))
+
+
+def summary_line(s: dict) -> str:
+    """The last line. Missed promises are counted per promise and an issue can miss several, so
+    they read as "of these", not as parts adding up to the issues; zeros are left out."""
+    wording = {"arrive": N_("{count} not on site in time"), "resolve": N_("{count} not resolved in time"),
+               "plan": N_("{count} without a plan in time")}
+    p = s["overdue_by_promise"]
+    missed = separator().join(_(wording[k], count=p[k]) for k in PROMISES if p[k])
+    details = ([_("of these, {missed}", missed=missed)] if missed else []) + (
+        [_("{count} unassigned", count=s["unassigned"])] if s["unassigned"] else [])
+    inside = _(" ({details})", details=_("; ").join(details)) if details else ""
+    return _("Summary: {overdue} overdue{inside}, {soon} due soon, {visits} visits due ({escalated} escalated)",
+             overdue=s["overdue"], inside=inside, soon=s["due_soon"], visits=s["visits"], escalated=s["escalated_visits"])
+
+
+STATS_TABLE = Table((
+    Column("label", "Group", keep=True),
+    Column("problems", "Problems", "right", keep=True),
+    Column("wishes", "Wishes", "right", keep=True),
+    Column("arrive_share", "On site in time", "right", drop=3),
+    Column("resolve_share", "Resolved in time", "right", keep=True),
+    Column("plan_share", "Plan in time", "right", drop=4),
+    Column("median_arrive", "Median to site", "right", drop=2),
+    Column("median_resolve", "Median to resolve", "right", drop=1),
+    Column("rating", "Avg rating", "right", drop=5),
+))
+STATS_FIELDS = [  # for spreadsheets and scripts: plain numbers (shares as decimals, minutes), blank when none
+    "group", "issues", "problems", "wishes",
+    *(f"{p}_{n}" for p in PROMISES for n in ("kept", "missed", "kept_share")),
+    "median_arrive_minutes", "median_resolve_minutes", "average_rating", "ratings",
+]
+
+
+def _group_label(out: Output, by: str | None, group) -> str:
+    if group == "all":
+        return _("Total")
+    if group is None:
+        return _("Unassigned") if by == "handler" else "—"
+    if by == "tier":
+        return out.labels.of(TIER_CODES, group)
+    if by == "category":
+        return out.labels.category(group)
+    if by == "channel":
+        return out.labels.of(CHANNELS, group)
+    return str(group)
+
+
+def stats_cells(out: Output, by: str | None, row: dict) -> dict:
+    cells = {**row, "label": _group_label(out, by, row["group"])}
+    for p in PROMISES:
+        share, decided = row[f"{p}_kept_share"], row[f"{p}_kept"] + row[f"{p}_missed"]
+        cells[f"{p}_share"] = f"{share * 100:.0f}% ({row[f'{p}_kept']}/{decided})" if share is not None else "—"
+    for key in ("arrive", "resolve"):
+        value = row[f"median_{key}_minutes"]
+        cells[f"median_{key}"] = duration(value) if value is not None else "—"
+    cells["rating"] = f"{row['average_rating']:.2f} ({row['ratings']})" if row["average_rating"] is not None else "—"
+    return cells
+
+
+def stats(out: Output, rows: list[dict], by: str | None) -> None:
+    out.listing(STATS_TABLE, rows, lambda r: stats_cells(out, by, r), STATS_FIELDS)

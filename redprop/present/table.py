@@ -1,0 +1,146 @@
+"""Tables for people: fitted to a terminal of any width, or plain text for a pipe.
+
+On a terminal a table never prints a line wider than the terminal, and the terminal never
+breaks a row: columns marked `wrap` wrap inside their cells, then the columns with the
+highest `drop` go, and when even the columns to `keep` (a title, a name, an address, an
+id, how late) cannot stand side by side the listing becomes one card per row. A kept cell
+is always whole. In a pipe (cron mail, a WeChat paste) the table is plain aligned text
+with every column and every cell whole, however long the lines.
+"""
+
+from dataclasses import dataclass
+
+from redprop.present.cells import pad, printable, width, wrap
+from redprop.present.i18n import _
+
+MIN_WRAPPED = 8  # cells: a wrapped column narrower than this reads as a column of fragments
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str  # English; the msgid of its translations
+    justify: str = "left"
+    keep: bool = False  # always shown and never wrapped: a title, a name, an address, an id, how late
+    wrap: bool = False  # may wrap inside its cell on a narrow terminal
+    drop: int = 1  # on a narrow terminal the column with the highest number goes first; 0: never
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: tuple
+    title: str | None = None  # English msgid
+
+    def only(self, *keys: str) -> "Table":
+        return Table(tuple(c for c in self.columns if c.key in keys), self.title)
+
+    def without(self, *keys: str) -> "Table":
+        return Table(tuple(c for c in self.columns if c.key not in keys), self.title)
+
+
+def cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "✓" if value else ""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(printable(str(v)) for v in value if v is not None)
+    return printable(str(value))
+
+
+def grid(columns, rows: list[dict]) -> tuple[list[str], list[list[str] | None]]:
+    """Headers in the current language, and each row's cells as text (None: a blank row between groups)."""
+    headers = [_(c.header) for c in columns]
+    cells = [[cell_text(row.get(c.key)) for c in columns] if row else None for row in rows]
+    return headers, cells
+
+
+def borders(count: int) -> int:
+    """Cells a Rich table spends beside its columns: a border left of each and at the end, one space of padding each side."""
+    return 3 * count + 1
+
+
+def fit(columns, headers: list[str], cells: list, cells_wide: int) -> list[tuple[int, int]] | None:
+    """The columns to show on a terminal `cells_wide` wide, as (index, width), or None: cards."""
+    natural = [max([width(h)] + [width(r[i]) for r in cells if r]) for i, h in enumerate(headers)]
+    shown = list(range(len(columns)))
+    empty = [i for i in shown if not columns[i].keep and all(not r or not r[i] for r in cells)]
+    while True:
+        room = cells_wide - borders(len(shown))
+        if sum(natural[i] for i in shown) <= room:
+            return [(i, natural[i]) for i in shown]
+        widths = _wrapped(columns, headers, natural, shown, room)
+        if widths is not None:
+            return [(i, widths[i]) for i in shown]
+        droppable = [i for i in shown if i in empty] or [i for i in shown if not columns[i].keep and columns[i].drop]
+        if not droppable:
+            return None
+        shown.remove(max(droppable, key=lambda i: (i in empty, columns[i].drop, i)))
+
+
+def _wrapped(columns, headers, natural, shown, room) -> dict | None:
+    """Widths with the wrap columns narrowed to share what the others leave, if that is enough."""
+    fixed = sum(natural[i] for i in shown if not columns[i].wrap)
+    wrapping = [i for i in shown if columns[i].wrap]
+    least = {i: min(natural[i], max(MIN_WRAPPED, width(headers[i]))) for i in wrapping}
+    spare = room - fixed
+    if not wrapping or spare < sum(least.values()):
+        return None
+    widths = {i: natural[i] for i in shown}
+    for i in wrapping:
+        widths[i] = least[i]
+    spare -= sum(least.values())
+    # the rest goes to the wrap columns in proportion to what each still lacks
+    lacking = {i: natural[i] - least[i] for i in wrapping}
+    total = sum(lacking.values())
+    for i in wrapping:
+        if total:
+            share = spare * lacking[i] // total
+            widths[i] += min(share, lacking[i])
+    return widths
+
+
+def plain(columns, rows: list[dict]) -> list[str]:
+    """Aligned plain text, every cell whole: for pipes, files and cron mail."""
+    headers, cells = grid(columns, rows)
+    widths = [max([width(h)] + [width(r[i]) for r in cells if r]) for i, h in enumerate(headers)]
+    lines = ["  ".join(pad(h, w) for h, w in zip(headers, widths)).rstrip(), "  ".join("-" * w for w in widths)]
+    for r in cells:
+        lines.append("" if r is None else "  ".join(pad(v, w, c.justify) for v, w, c in zip(r, widths, columns)).rstrip())
+    return lines
+
+
+def cards(columns, rows: list[dict], cells_wide: int) -> list[str]:
+    """One card per row for a terminal too narrow for the table: the kept cells on the first
+    line, then `label: value` lines, each wrapped to the width."""
+    headers, cells = grid(columns, rows)
+    lines: list[str] = []
+    for r in cells:
+        if r is None:
+            continue
+        lead = "  ".join(v for v, c in zip(r, columns) if c.keep and v)
+        lines.extend(wrap(lead, cells_wide))
+        for value, header, column in zip(r, headers, columns):
+            if value and not column.keep:
+                lines.extend("  " + part for part in wrap(f"{header}: {value}", cells_wide - 2))
+        lines.append("")
+    return lines[:-1] if lines else lines
+
+
+def rich_table(columns, rows: list[dict], layout: list[tuple[int, int]], title: str | None):
+    """A Rich table with the widths `fit` chose; cells wrapped here, so Rich never has to."""
+    from rich.table import Table as RichTable
+    from rich.text import Text
+
+    headers, cells = grid(columns, rows)
+    table = RichTable(title=title, header_style="bold", title_justify="left")
+    for i, w in layout:
+        table.add_column(headers[i], justify=columns[i].justify, width=w, no_wrap=True)
+    for n, r in enumerate(cells):
+        if r is None:
+            continue
+        last_of_group = n + 1 < len(cells) and cells[n + 1] is None  # a rule between groups, not a blank row
+        # as Text: a resident's "[bold]" is text, not Rich markup
+        table.add_row(*(Text("\n".join(wrap(r[i], w)) if columns[i].wrap else r[i]) for i, w in layout),
+                      end_section=last_of_group)
+    return table

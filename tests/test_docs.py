@@ -10,7 +10,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def test_the_command_reference_is_current():
     done = subprocess.run([sys.executable, "scripts/commands_doc.py", "--check"], cwd=REPO)
-    assert done.returncode == 0, "docs/commands.md is out of date: run `python scripts/commands_doc.py`"
+    assert done.returncode == 0, "docs/commands.md or commands.zh.md is out of date: run `python scripts/commands_doc.py`"
 
 
 def test_readme_opens_with_the_two_commands_and_ci_runs_the_second():

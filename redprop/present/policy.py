@@ -34,7 +34,7 @@ def policy_lines(out: Output, p: dict) -> list[str]:
     pauses = separator().join(labels.all_of(WAITING_CODES, p["pause_statuses"])) or _("none")
     lines.append(_("Statuses that stop the clock: {statuses}", statuses=pauses))
     if p["note"]:
-        lines.append(_("Note: {note}", note=p["note"]))
+        lines.append(_("Note: {note}", note=_(p["note"])))  # the shipped version's note is in the catalogue
     return lines
 
 

@@ -8,7 +8,7 @@ migration is never edited: change the schema by appending `m00N_what_it_does`.
 
 import sqlite3
 
-from redprop.errors import DatabaseError
+from redprop.errors import N_, DatabaseError
 
 
 def _run(conn: sqlite3.Connection, script: str) -> None:
@@ -200,6 +200,7 @@ ISSUE_CATEGORIES = [  # slug, 中文, English (issue 5; a community edits the li
     ("greening", "绿化", "Greening"),
     ("other", "其他", "Other"),
 ]
+SHIPPED_NOTE = N_("shipped default: 5341 (seed 004)")  # a stored note; shown through the catalogue
 POLICY_5341 = (  # the shipped promise (seed 004), in force from the beginning of time
     '{"name": "5341", "normal": {"arrive": "5m", "resolve": "30m", "plan": null}, '
     '"major": {"arrive": "5m", "resolve": "4h", "plan": null}, '
@@ -312,7 +313,7 @@ def m003_issues_and_policy(conn: sqlite3.Connection) -> None:
     )
     conn.execute(
         "INSERT INTO policies (effective_at, recorded_at, terms, note) VALUES (?, ?, ?, ?)",
-        ("1970-01-01T00:00:00+00:00", "1970-01-01T00:00:00+00:00", POLICY_5341, "shipped default: 5341 (seed 004)"),
+        ("1970-01-01T00:00:00+00:00", "1970-01-01T00:00:00+00:00", POLICY_5341, SHIPPED_NOTE),
     )
 
 

@@ -1,6 +1,5 @@
 """`redprop household …` and `redprop resident …`."""
 
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer

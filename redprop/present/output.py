@@ -14,7 +14,7 @@ from functools import cached_property
 from redprop.present import formats
 from redprop.present.cells import pad, printable, width, wrap
 from redprop.present.i18n import _, say
-from redprop.present.table import Table, cards, cell_text, fit, grid, plain, rich_table
+from redprop.present.table import Table, cards, fit, grid, plain, rich_table
 
 
 class Format(str, Enum):
@@ -126,8 +126,3 @@ class Output:
         from rich.console import Console
 
         return Console(file=self.stdout, width=self.width, highlight=False, soft_wrap=False)
-
-
-def text_of(value) -> str:
-    """A value as a table cell shows it (for views composing a cell of several values)."""
-    return cell_text(value)

@@ -113,8 +113,12 @@ def po_bytes(catalog) -> bytes:
 
 
 def mo_bytes(catalog) -> bytes:
+    """The compiled catalogue; its header dates are pinned so that the same .po compiles to the same bytes."""
+    from datetime import datetime, timezone
+
     from babel.messages.mofile import write_mo
 
+    catalog.creation_date = catalog.revision_date = datetime(2026, 1, 1, tzinfo=timezone.utc)
     out = io.BytesIO()
     write_mo(out, catalog, use_fuzzy=False)
     return out.getvalue()

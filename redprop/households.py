@@ -14,6 +14,10 @@ from redprop.parsing import address_key, contains_pattern, parse_address_key
 
 HOUSEHOLD_FIELDS = ("head", "phone", "grid", "members", "moved_in_on", "note")
 RESIDENT_FIELDS = ("relation", "birth_year", "phone", "moved_out_on")
+# what `--clear FIELD` empties: the option's name → the column
+HOUSEHOLD_CLEARABLE = {"head": "head", "phone": "phone", "grid": "grid", "members": "members", "moved-in": "moved_in_on",
+                       "note": "note"}
+RESIDENT_CLEARABLE = {"relation": "relation", "birth-year": "birth_year", "phone": "phone", "moved-out": "moved_out_on"}
 
 
 @dataclass
@@ -26,9 +30,14 @@ class HouseholdChanges:
     members: int | None = None
     moved_in_on: str | None = None
     note: str | None = None
+    clear: tuple[str, ...] = ()  # columns to empty (`--clear note`)
 
     def given(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
+        values = {k: v for k, v in self.__dict__.items() if v is not None and k != "clear"}
+        clash = set(values) & set(self.clear)
+        if clash:
+            raise InvalidValue("give a new value or --clear, not both: {fields}", fields=sorted(clash))
+        return {**values, **dict.fromkeys(self.clear)}
 
 
 def address_order(prefix: str = "") -> str:
@@ -75,6 +84,15 @@ def get_household(store: Store, key: str, on: date | None = None):
     return row
 
 
+def households_at(store: Store, key: str) -> list[int]:
+    """Every household that ever lived at an address, oldest first."""
+    normalized = address_key(*parse_address_key(key))
+    ids = [r[0] for r in store.conn.execute("SELECT id FROM households WHERE key = ? ORDER BY id", (normalized,))]
+    if not ids:
+        raise NotFound("no household {key}", key=normalized)
+    return ids
+
+
 def add_household(store: Store, key: str, changes: HouseholdChanges, now: datetime) -> dict:
     building, unit, room = parse_address_key(key)
     normalized = address_key(building, unit, room)
@@ -85,6 +103,9 @@ def add_household(store: Store, key: str, changes: HouseholdChanges, now: dateti
         # A household that moved out keeps its record and history; the new family gets a record of its own.
         stamp = to_db(now)
         values = changes.given()
+        if values.get("moved_in_on") is None and conn.execute("SELECT 1 FROM households WHERE key = ?", (normalized,)).fetchone():
+            # another family lived here before: this one lived here from the day it was added, never before
+            values["moved_in_on"] = now.astimezone(store.tz).date().isoformat()
         conn.execute(
             "INSERT INTO households (key, building, unit, room, head, phone, grid, members, moved_in_on,"
             " note, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -96,7 +117,8 @@ def add_household(store: Store, key: str, changes: HouseholdChanges, now: dateti
 def edit_household(store: Store, key: str, changes: HouseholdChanges, now: datetime) -> dict:
     values = changes.given()
     if not values:
-        raise InvalidValue("nothing to change: give at least one of --head, --phone, --grid, --members, --moved-in, --note")
+        raise InvalidValue("nothing to change: give at least one of --head, --phone, --grid, --members, --moved-in, --note,"
+                           " or --clear FIELD")
     with store.write() as conn:
         row = get_household(store, key)
         moved_in = values.get("moved_in_on")
@@ -225,10 +247,15 @@ def add_resident(store: Store, key: str, name: str, values: dict, now: datetime)
     return resident_row(row, household["key"])
 
 
-def edit_resident(store: Store, key: str, name: str, values: dict, now: datetime) -> dict:
+def edit_resident(store: Store, key: str, name: str, values: dict, now: datetime, clear: tuple[str, ...] = ()) -> dict:
     values = {k: v for k, v in values.items() if v is not None}
+    clash = set(values) & set(clear)
+    if clash:
+        raise InvalidValue("give a new value or --clear, not both: {fields}", fields=sorted(clash))
+    values.update(dict.fromkeys(clear))
     if not values:
-        raise InvalidValue("nothing to change: give at least one of --name, --relation, --birth-year, --phone, --moved-out")
+        raise InvalidValue("nothing to change: give at least one of --name, --relation, --birth-year, --phone, --moved-out,"
+                           " or --clear FIELD")
     with store.write() as conn:
         household = get_household(store, key)
         row = get_resident(store, household, name)

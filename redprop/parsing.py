@@ -18,6 +18,7 @@ import unicodedata
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
 from redprop.errors import N_, InvalidValue
+from redprop.store.instants import from_db, show_local_iso, to_db  # noqa: F401 (the stored form, handed on)
 
 _TIME = r"(?:[ T]+(\d{1,2})[:：](\d{2})(?:[:：](\d{2})(?:\.\d+)?)?\s*([AaPp][Mm])?)?"
 _YMD = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME + r"$")
@@ -161,17 +162,6 @@ def parse_date(text: str, *, today: date) -> date:
     raise InvalidValue("{text!r} is not a date redprop understands (try 2026-11-20 or 2026/11/20)", text=text)
 
 
-def to_db(moment: datetime) -> str:
-    """The stored form of an instant: UTC, seconds, explicit offset (sorts as text)."""
-    if moment.tzinfo is None:
-        raise ValueError("naive datetime reached the store")
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
-
-
-def from_db(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
-
-
 def local_day_start(day: date, tz: tzinfo) -> datetime:
     """The first instant of a local calendar day."""
     return _local(day, time(0, 0), tz)
@@ -183,13 +173,6 @@ def show_time(text_or_moment, tz: tzinfo) -> str:
         return ""
     moment = from_db(text_or_moment) if isinstance(text_or_moment, str) else text_or_moment
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-
-
-def show_local_iso(text: str | None, tz: tzinfo) -> str | None:
-    """A stored instant as ISO 8601 in local time with its offset, for JSON output."""
-    if not text:
-        return None
-    return from_db(text).astimezone(tz).isoformat(timespec="seconds")
 
 
 def show_duration(delta: timedelta) -> str:
@@ -328,6 +311,17 @@ def clean_date(text: str | None, today: date) -> str | None:
 def clean_text(text: str | None) -> str | None:
     text = (text or "").strip()
     return text or None
+
+
+def cleared_columns(names: list[str] | None, clearable: dict[str, str]) -> list[str]:
+    """The columns `--clear FIELD …` empties: FIELD is an option's name (`note`, `moved-in`)."""
+    columns = []
+    for name in names or ():
+        key = name.strip().lstrip("-").lower().replace("_", "-")
+        if key not in clearable:
+            raise InvalidValue("--clear {name!r}: choose one of {fields}", name=name, fields=list(clearable))
+        columns.append(clearable[key])
+    return list(dict.fromkeys(columns))
 
 
 def split_list(text: str | None) -> list[str]:

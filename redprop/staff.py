@@ -38,8 +38,11 @@ def _areas_of(conn, staff_id: int) -> list[str]:
     return [r[0] for r in conn.execute("SELECT area FROM staff_areas WHERE staff_id = ? ORDER BY area", (staff_id,))]
 
 
+STAFF_CLEARABLE = {"phone": "phone", "covers": "covers"}  # what `staff add --clear FIELD` empties
+
+
 def save_staff(store: Store, name: str, role: str | None, phone: str | None, covers: list[str] | None, now: datetime,
-               active: bool | None = None) -> tuple[dict, str]:
+               active: bool | None = None, clear: tuple[str, ...] = ()) -> tuple[dict, str]:
     """Add a staff member, or update the one with that name. Returns (row, 'added'|'updated'|'unchanged').
 
     Someone who leaves is made inactive, not deleted: their visits and issues keep their name,
@@ -49,13 +52,14 @@ def save_staff(store: Store, name: str, role: str | None, phone: str | None, cov
     if not name:
         raise InvalidValue("a staff member needs a name")
     with store.write() as conn:
-        outcome = write_staff(conn, name, role, phone, covers, now, active)
+        outcome = write_staff(conn, name, role, phone, [] if "covers" in clear else covers, now, active,
+                              clear_phone="phone" in clear)
     row = get_staff(store, name)
     return staff_row(row, _areas_of(store.conn, row["id"])), outcome
 
 
 def write_staff(conn, name: str, role: str | None, phone: str | None, covers: list[str] | None, now: datetime,
-                active: bool | None = None) -> str:
+                active: bool | None = None, clear_phone: bool = False) -> str:
     """The write behind `staff add` and the staff import, inside the caller's transaction."""
     stamp = to_db(now)
     existing = conn.execute("SELECT * FROM staff WHERE name = ?", (name,)).fetchone()
@@ -72,7 +76,7 @@ def write_staff(conn, name: str, role: str | None, phone: str | None, covers: li
         staff_id = existing["id"]
         old_areas = _areas_of(conn, staff_id)
         new_role = role or existing["role"]
-        new_phone = phone if phone is not None else existing["phone"]
+        new_phone = None if clear_phone else phone if phone is not None else existing["phone"]
         new_active = existing["active"] if active is None else int(active)
         changed = (new_role, new_phone, new_active) != (existing["role"], existing["phone"], existing["active"]) or (
             covers is not None and sorted(covers) != old_areas

@@ -161,6 +161,7 @@ STEPS = Catalogue(N_("step"), [
     Code("rate", "回访评价", "Follow-up rating"),
     Code("note", "备注", "Note"),
     Code("retier", "调整等级", "Tier changed"),
+    Code("void", "作废", "Voided"),
 ])
 
 PARTIES = Catalogue(N_("party"), [

@@ -84,7 +84,7 @@ def test_group_catalogue_is_editable_and_bilingual(estate, run, run_json):
     ],
 )
 def test_visit_log_reads_the_times_workers_type(estate, run, run_json, typed, expected):
-    logged = run("visit", "log", "8-1-101", "--by", "杜丽娟", "--at", typed)
+    logged = run("visit", "log", "8-1-101", "--by", "杜丽娟", "--at", typed, "--outcome", "well")
     assert logged.exit_code == 0, logged.output
     assert run_json("visit", "list", "--household", "8-1-101")[0]["at"] == expected
 
@@ -95,7 +95,7 @@ def test_visit_log_reads_the_times_workers_type(estate, run, run_json, typed, ex
 )
 def test_visit_log_reads_relative_days(estate, run, run_json, typed, days_back, clock):
     before = datetime.now(SHANGHAI).date()
-    assert run("visit", "log", "8-1-101", "--by", "刘磊", "--at", typed).exit_code == 0
+    assert run("visit", "log", "8-1-101", "--by", "刘磊", "--at", typed, "--outcome", "well").exit_code == 0
     after = datetime.now(SHANGHAI).date()
     at = run_json("visit", "list", "--household", "8-1-101")[0]["at"]
     assert at[11:16] == clock
@@ -103,19 +103,19 @@ def test_visit_log_reads_relative_days(estate, run, run_json, typed, days_back, 
 
 
 def test_visit_log_hours_ago_and_the_future(estate, run, run_json):
-    assert run("visit", "log", "8-1-101", "--by", "刘磊", "--at", "2h ago", "--kind", "电话").exit_code == 0
+    assert run("visit", "log", "8-1-101", "--by", "刘磊", "--at", "2h ago", "--kind", "电话", "--outcome", "well").exit_code == 0
     row = run_json("visit", "list", "--household", "8-1-101")[0]
     elapsed = datetime.now(SHANGHAI) - datetime.fromisoformat(row["at"])
     assert timedelta(hours=1, minutes=58) < elapsed < timedelta(hours=2, minutes=2)
     assert row["kind"] == "phone" and row["recorded_at"] > row["at"]
-    future = run("visit", "log", "8-1-101", "--by", "刘磊", "--at", "2099-01-01 9:00", lang="en")
+    future = run("visit", "log", "8-1-101", "--by", "刘磊", "--at", "2099-01-01 9:00", "--outcome", "well", lang="en")
     assert future.exit_code == 4 and "future" in future.stderr
-    bad = run("visit", "log", "8-1-101", "--by", "刘磊", "--at", "2026-02-30 9:00", lang="en")
+    bad = run("visit", "log", "8-1-101", "--by", "刘磊", "--at", "2026-02-30 9:00", "--outcome", "well", lang="en")
     assert bad.exit_code == 4 and "not a real date" in bad.stderr and "Traceback" not in bad.output
     needs = run("visit", "log", "8-1-101", "--by", "刘磊", "--outcome", "needs_help", lang="en")
     assert needs.exit_code == 4 and "--need" in needs.stderr
-    assert run("visit", "log", "9-9-999", "--by", "刘磊").exit_code == 3
-    assert run("visit", "log", "8-1-101", "--by", "无名氏").exit_code == 3
+    assert run("visit", "log", "9-9-999", "--by", "刘磊", "--outcome", "well").exit_code == 3
+    assert run("visit", "log", "8-1-101", "--by", "无名氏", "--outcome", "well").exit_code == 3
 
 
 def _log(run, key, at, outcome="well", by="刘磊"):
@@ -295,13 +295,13 @@ def test_a_resident_moving_out_leaves_their_groups(estate, run, run_json):
 
 
 def test_visit_dates_must_fall_while_the_household_lived_there(estate, run):
-    before = run("visit", "log", "8-1-101", "--by", "刘磊", "--at", "2014-12-31 10:00", lang="en")
+    before = run("visit", "log", "8-1-101", "--by", "刘磊", "--at", "2014-12-31 10:00", "--outcome", "well", lang="en")
     assert before.exit_code == 4 and "moved in on 2015-01-01" in before.stderr
     assert run("household", "move-out", "8-1-101", "--on", "2026-10-01").exit_code == 0
-    after = run("visit", "log", "8-1-101", "--by", "刘磊", "--at", "2026-10-02 10:00", lang="en")
+    after = run("visit", "log", "8-1-101", "--by", "刘磊", "--at", "2026-10-02 10:00", "--outcome", "well", lang="en")
     assert after.exit_code == 4 and "moved out" in after.stderr
-    assert run("visit", "log", "8-1-101", "--by", "刘磊", "--at", "2026-09-30 10:00").exit_code == 0
-    nobody = run("visit", "log", "8-1-102")
+    assert run("visit", "log", "8-1-101", "--by", "刘磊", "--at", "2026-09-30 10:00", "--outcome", "well").exit_code == 0
+    nobody = run("visit", "log", "8-1-102", "--outcome", "well")
     assert nobody.exit_code == 2 and "--by" in nobody.output
 
 
@@ -342,7 +342,7 @@ def test_household_show_at_a_past_moment_lists_who_lived_there_then(estate, run,
 
 
 def test_a_bare_clock_time_is_today(estate, run, run_json):
-    assert run("visit", "log", "8-1-101", "--by", "刘磊", "--at", "0:01").exit_code == 0
+    assert run("visit", "log", "8-1-101", "--by", "刘磊", "--at", "0:01", "--outcome", "well").exit_code == 0
     at = run_json("visit", "list", "--household", "8-1-101")[0]["at"]
     assert at[11:16] == "00:01" and at[:10] == datetime.now(SHANGHAI).date().isoformat()
 
@@ -371,7 +371,7 @@ def test_an_address_with_two_families_is_read_by_date(estate, run, run_json):
     assert run("household", "move-out", "8-1-101", "--on", "2026-11-01").exit_code == 0
     assert run("household", "add", "8-1-101", "--head", "新住户", "--moved-in", "2026-11-10").exit_code == 0
     # A late entry for the old family goes to the old family.
-    assert run("visit", "log", "8-1-101", "--by", "刘磊", "--at", "2026-10-20 9:00").exit_code == 0
+    assert run("visit", "log", "8-1-101", "--by", "刘磊", "--at", "2026-10-20 9:00", "--outcome", "well").exit_code == 0
     assert run_json("household", "show", "8-1-101", "--at", "2026-10-20 12:00")["head"] == "熊秀英"
     assert run_json("household", "show", "8-1-101")["head"] == "新住户"
     assert run_json("household", "show", "8-1-101")["visits"] == []

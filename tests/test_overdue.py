@@ -178,7 +178,7 @@ def test_visits_due_are_part_of_the_report(scene, run, run_json):
     assert run("overdue", "--at", "2026-11-16 07:02", "--check").exit_code == 1, "a household not seen is overdue too"
     text = run("overdue", "--at", AT).stdout
     assert "== 待走访 (1) ==" in text and "3-1-201" in text and "王建国" in text and "姜红华" not in text.split("待走访")[1]
-    assert run("visit", "log", "3-1-201", "--by", "姜红华", "--at", "2026-11-16 08:00").exit_code == 0
+    assert run("visit", "log", "3-1-201", "--by", "姜红华", "--at", "2026-11-16 08:00", "--outcome", "well").exit_code == 0
     assert run_json("overdue", "--at", AT)["visits"] == []
 
 

@@ -194,7 +194,10 @@ def test_a_blank_database_migrates_to_the_expected_shape(tmp_path):
                       "updated_at"},
         "memberships": {"id", "household_id", "resident_id", "group_code", "since", "until", "left_reason", "note",
                         "recorded_at", "left_recorded_at", "last_contact_at", "knocks"},
-        "visits": {"id", "household_id", "resident_id", "staff_id", "at", "recorded_at", "kind", "outcome", "need", "note"},
+        "visits": {"id", "household_id", "resident_id", "staff_id", "at", "recorded_at", "kind", "outcome", "need", "note",
+                   "voided_at", "voided_by", "void_reason"},
+        "log_entries": {"id", "at", "user", "command", "file", "file_sha256", "counts", "undoes", "undone_by"},
+        "log_changes": {"id", "entry_id", "tbl", "row_key", "op", "before", "after"},
         "issue_steps": {"id", "issue_id", "action", "at", "recorded_at", "by_id", "staff_id", "value", "meeting_at",
                         "decision", "note"},
     }
@@ -202,4 +205,7 @@ def test_a_blank_database_migrates_to_the_expected_shape(tmp_path):
         assert set(db[table].columns_dict) == columns, table
     assert {fk.other_table for fk in db["visits"].foreign_keys} == {"households", "residents", "staff"}
     assert db["focus_groups"].count == 14 and db["issue_categories"].count == 10
-    assert {t.name for t in db.triggers} == {"visits_keep_contact", "memberships_start_contact"}
+    contact = {"visits_keep_contact", "visits_void_contact", "visits_gone_contact", "memberships_start_contact"}
+    assert {t.name for t in db.triggers if not t.name.startswith("log_audit_")} == contact
+    audited = {t.table for t in db.triggers if t.name.startswith("log_audit_")}
+    assert audited == set(db.table_names()) - {"log_entries", "log_changes", "log_state"}, "every table is in the change log"

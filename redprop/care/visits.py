@@ -12,11 +12,12 @@ import json
 from datetime import date, datetime, timedelta
 
 from redprop.care.groups import load_groups
-from redprop.errors import InvalidValue
+from redprop.errors import InvalidValue, NotFound
 from redprop.households import get_household, get_resident, lived_there
 from redprop.parsing import from_db, local_day_start, show_local_iso, to_db
 from redprop.staff import get_staff, responsible_staff
 from redprop.store import Store
+from redprop.vocab import VISIT_OUTCOMES, Choices
 
 CONTACT_OUTCOMES = ("well", "needs_help", "refused")
 ESCALATE_GROUP = "elderly_alone"
@@ -27,6 +28,8 @@ def log_visit(
     store: Store, household_key: str, *, by: str | None, at: datetime, kind: str, outcome: str,
     need: str | None, note: str | None, resident: str | None, now: datetime,
 ) -> dict:
+    if not outcome:  # no silent default: "seen and well" would hide an unanswered door
+        raise InvalidValue("say what happened: --outcome {choices}", choices=Choices(tuple(VISIT_OUTCOMES.codes.values())))
     if outcome == "needs_help" and not (need or note):
         raise InvalidValue("outcome needs_help: say with what (--need TEXT)")
     household = get_household(store, household_key, on=at.astimezone(store.tz).date())
@@ -40,6 +43,22 @@ def log_visit(
             (household["id"], resident_row and resident_row["id"], staff and staff["id"], to_db(at), to_db(now),
              kind, outcome, need, note),
         ).lastrowid
+    return _visit_rows(store, ["v.id = ?"], [visit_id])[0]
+
+
+def void_visit(store: Store, visit_id: int, *, reason: str, by: str, now: datetime) -> dict:
+    """A visit recorded by mistake stays on record, marked with who voided it, when and why, and
+    counts nowhere: the household's contact columns are recomputed without it (a trigger)."""
+    if not reason or not reason.strip():
+        raise InvalidValue("say why it is voided: --reason TEXT")
+    with store.write() as conn:
+        row = conn.execute("SELECT id, voided_at FROM visits WHERE id = ?", (visit_id,)).fetchone()
+        if row is None:
+            raise NotFound("no visit #{id} (see `redprop visit list`)", id=visit_id)
+        if row["voided_at"]:
+            raise InvalidValue("visit #{id} was already voided", id=visit_id)
+        conn.execute("UPDATE visits SET voided_at = ?, voided_by = ?, void_reason = ? WHERE id = ?",
+                     (to_db(now), by, reason.strip(), visit_id))
     return _visit_rows(store, ["v.id = ?"], [visit_id])[0]
 
 
@@ -66,18 +85,23 @@ def visit_row(row, tz) -> dict:
         "outcome": row["outcome"],
         "need": row["need"],
         "note": row["note"],
+        "voided": row["voided_at"] is not None,
+        "voided_at": show_local_iso(row["voided_at"], tz),
+        "voided_by": row["voided_by"],
+        "void_reason": row["void_reason"],
     }
 
 
 def list_visits(
     store: Store, *, household: str | None = None, staff: str | None = None, since: datetime | None = None,
     until: datetime | None = None, outcome: str | None = None, limit: int | None = None,
-    household_id: int | None = None,
+    household_id: int | None = None, voided: bool = False,
 ) -> list[dict]:
     """Visits newest first; `until` is the --at moment: visits after it have not happened yet.
 
-    `household` is an address: the visits of every household that lived there."""
-    where, params = [], []
+    `household` is an address: the visits of every household that lived there. Voided visits
+    are left out unless `voided` (then they are listed too, marked)."""
+    where, params = [] if voided else ["v.voided_at IS NULL"], []
     if household:
         where.append("h.key = ?")
         params.append(get_household(store, household)["key"])
@@ -155,7 +179,7 @@ def _care_recomputed(store: Store, day: date, at: datetime) -> dict[int, list]:
         household_id: (last_contact, last_visit)
         for household_id, last_contact, last_visit in store.conn.execute(
             "SELECT household_id, MAX(CASE WHEN outcome IN ('well', 'needs_help', 'refused') THEN at END), MAX(at)"
-            " FROM visits WHERE at > ? AND at <= ? GROUP BY household_id",
+            " FROM visits WHERE at > ? AND at <= ? AND voided_at IS NULL GROUP BY household_id",
             (to_db(at - timedelta(days=widest)), to_db(at)),
         )
     }
@@ -177,11 +201,13 @@ def _contact_before(store: Store, household_id: int, at: datetime) -> tuple[str 
     """
     moment = to_db(at)
     last = store.conn.execute(
-        "SELECT MAX(at) FROM visits WHERE household_id = ? AND at <= ? AND outcome IN ('well', 'needs_help', 'refused')",
+        "SELECT MAX(at) FROM visits WHERE household_id = ? AND at <= ? AND voided_at IS NULL"
+        " AND outcome IN ('well', 'needs_help', 'refused')",
         (household_id, moment),
     ).fetchone()[0]
     knocks = store.conn.execute(
-        "SELECT count(*) FROM visits WHERE household_id = ? AND at > ? AND at <= ?", (household_id, last or "", moment)
+        "SELECT count(*) FROM visits WHERE household_id = ? AND at > ? AND at <= ? AND voided_at IS NULL",
+        (household_id, last or "", moment)
     ).fetchone()[0]
     return last, knocks
 
@@ -201,7 +227,7 @@ def due_visits(
     # Due when the reference (last contact, or start of care if later) is at or before the cut-off.
     cutoff = {c: to_db(at - timedelta(days=c)) for c in cadences}
     planned = {c: to_db(horizon - timedelta(days=c)) for c in cadences} if horizon else {}
-    later_visits = store.conn.execute("SELECT 1 FROM visits WHERE at > ? LIMIT 1", (to_db(at),)).fetchone()
+    later_visits = store.conn.execute("SELECT 1 FROM visits WHERE at > ? AND voided_at IS NULL LIMIT 1", (to_db(at),)).fetchone()
     if later_visits:
         care = _care_recomputed(store, day, at)
     else:

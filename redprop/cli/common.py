@@ -26,12 +26,23 @@ state = State()
 
 
 def open_db():
-    """The community's database, opened and migrated once per command."""
+    """The community's database, opened and migrated once per command, its writes logged as this
+    command's entry in the change log (who typed what, when)."""
     if state.store is None:
         from redprop.store import default_db_path, open_store
+        from redprop.store.log import user_name
 
         state.store = open_store(state.db_path or default_db_path())
+        state.store.log_as(command_line(), user_name(), now(state.store))
     return state.store
+
+
+def command_line() -> str:
+    """The command as typed (the root group keeps it before Click reads it)."""
+    from redprop.cli.help import click
+
+    context = click.globals.get_current_context(silent=True)
+    return context.find_root().meta.get("redprop.command", "redprop") if context else "redprop"
 
 
 def output(fmt: Format = Format.table, store=None) -> Output:

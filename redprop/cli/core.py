@@ -3,6 +3,7 @@ nearest command for a typo, and the one edge where errors become a line and an e
 
 import difflib
 import os
+import shlex
 import sys
 
 import typer
@@ -87,6 +88,7 @@ class RootGroup(RedpropGroup):
         sys.exit(code if isinstance(code, int) else ExitCode.OK)
 
     def parse_args(self, ctx, args):
+        ctx.meta["redprop.command"] = shlex.join(["redprop", *args])  # for the change log
         args = hoist_global_options(list(args))
         try:
             help.speak(_option_value(args, "--lang"))
@@ -142,6 +144,8 @@ LAZY_COMMANDS = {
     "policy": ("redprop.cli.policy", "app"),
     "overdue": ("redprop.cli.reports", "overdue_app"),
     "stats": ("redprop.cli.reports", "stats_app"),
+    "log": ("redprop.cli.log", "log_app"),
+    "undo": ("redprop.cli.log", "undo_app"),
 }
 
 

@@ -20,9 +20,12 @@ MovedIn = Annotated[Optional[str], typer.Option("--moved-in", help="Date moved i
 Note = Annotated[Optional[str], typer.Option("--note", help="Free note (备注).")]
 
 
-def _changes(store, head, phone, grid, members, moved_in, note):
-    from redprop.households import HouseholdChanges
-    from redprop.parsing import clean_date, clean_grid, clean_phone, clean_text
+Clear = Annotated[Optional[list[str]], typer.Option("--clear", metavar="FIELD", help="Empty a field (repeatable): head, phone, grid, members, moved-in, note.")]
+
+
+def _changes(store, head, phone, grid, members, moved_in, note, clear=None):
+    from redprop.households import HOUSEHOLD_CLEARABLE, HouseholdChanges
+    from redprop.parsing import clean_date, clean_grid, clean_phone, clean_text, cleared_columns
 
     return HouseholdChanges(
         head=clean_text(head),
@@ -31,6 +34,7 @@ def _changes(store, head, phone, grid, members, moved_in, note):
         members=members,
         moved_in_on=clean_date(moved_in, common.now(store).date()),
         note=clean_text(note),
+        clear=tuple(cleared_columns(clear, HOUSEHOLD_CLEARABLE)),
     )
 
 
@@ -47,12 +51,12 @@ def add(key: Key, head: Head = None, phone: Phone = None, grid: Grid = None, mem
 
 @app.command("edit")
 def edit(key: Key, head: Head = None, phone: Phone = None, grid: Grid = None, members: Members = None,
-         moved_in: MovedIn = None, note: Note = None, fmt: FormatOption = Format.table):
-    """Change a household's details. Example: redprop household edit 8-2-301 --phone 13987400001"""
+         moved_in: MovedIn = None, note: Note = None, clear: Clear = None, fmt: FormatOption = Format.table):
+    """Change a household's details, or --clear one. Example: redprop household edit 8-2-301 --phone 13987400001 --clear note"""
     from redprop.households import edit_household
 
     store = common.open_db()
-    row = edit_household(store, key, _changes(store, head, phone, grid, members, moved_in, note), common.now(store))
+    row = edit_household(store, key, _changes(store, head, phone, grid, members, moved_in, note, clear), common.now(store))
     show.household(common.output(fmt), row)
 
 
@@ -76,6 +80,15 @@ def show_(key: Key, at: AtOption = None, show_sensitive: ShowSensitive = False, 
     store = common.open_db()
     details = household_details(store, key, common.moment(store, at), show_sensitive)
     show.household_details(common.output(fmt), details)
+
+
+@app.command("history")
+def history(key: Key, show_sensitive: ShowSensitive = False, fmt: FormatOption = Format.table):
+    """Everything that happened at an address: every family that lived there, its people, focus groups, visits, issues and the log, in one timeline. Example: redprop household history 8-2-301"""
+    from redprop.reports.household import household_history
+
+    store = common.open_db()
+    show.household_history(common.output(fmt), household_history(store, key, common.now(store), show_sensitive))
 
 
 @app.command("list")
@@ -150,14 +163,16 @@ def resident_edit(key: Key, name: Name,
                   new_name: Annotated[Optional[str], typer.Option("--name", help="Correct the name.")] = None,
                   relation: Relation = None, birth_year: BirthYear = None, phone: Phone = None,
                   moved_out: Annotated[Optional[str], typer.Option("--moved-out", help="Date this person moved out (kept on record).")] = None,
+                  clear: Annotated[Optional[list[str]], typer.Option("--clear", metavar="FIELD", help="Empty a field (repeatable): relation, birth-year, phone, moved-out.")] = None,
                   fmt: FormatOption = Format.table):
-    """Change a resident's details. Example: redprop resident edit 8-2-301 熊秀英 --phone 0874-8123456"""
-    from redprop.households import edit_resident
+    """Change a resident's details, or --clear one. Example: redprop resident edit 8-2-301 熊秀英 --phone 0874-8123456"""
+    from redprop.households import RESIDENT_CLEARABLE, edit_resident
+    from redprop.parsing import cleared_columns
 
     store = common.open_db()
     values = _resident_values(store, relation, birth_year, phone, moved_out)
     values["name"] = new_name.strip() if new_name else None
-    row = edit_resident(store, key, name, values, common.now(store))
+    row = edit_resident(store, key, name, values, common.now(store), tuple(cleared_columns(clear, RESIDENT_CLEARABLE)))
     show.resident(common.output(fmt), row)
 
 

@@ -168,6 +168,15 @@ def rate(issue: IssueId,
     _step("rate", issue, at, by, fmt, rating, comment=comment)
 
 
+@app.command("void")
+def void(issue: IssueId,
+         reason: Annotated[str, typer.Option("--reason", help="Why it should not count, e.g. 重复登记.")],
+         duplicate_of: Annotated[Optional[str], typer.Option("--duplicate-of", help="The issue it repeats, like 12 or #12.")] = None,
+         by: By = None, fmt: FormatOption = Format.table):
+    """Void an issue recorded by mistake or twice: it stays in `issue show`, marked, and counts nowhere else. Example: redprop issue void 38 --reason 重复登记 --duplicate-of 37"""
+    _step("void", issue, None, by, fmt, reason, duplicate_of=_id(duplicate_of) if duplicate_of else None)
+
+
 @app.command("note")
 def note_(issue: IssueId, text: Annotated[str, typer.Argument(help="The note.")],
           at: AtOption = None, by: By = None, fmt: FormatOption = Format.table):
@@ -239,6 +248,8 @@ def list_(
     to: Annotated[Optional[str], typer.Option("--to", help="Reported on or before this day.")] = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="Only those past a deadline they have not met.")] = False,
     limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most this many rows.")] = None,
+    search: Annotated[Optional[str], typer.Option("--search", "-s", help="Text in the title, description, reporter or place.")] = None,
+    voided: Annotated[bool, typer.Option("--voided", help="List voided issues too, marked.")] = False,
     at: AtOption = None,
     fmt: FormatOption = Format.table,
 ):
@@ -261,7 +272,7 @@ def list_(
         handler=handler, household=household,
         reported_from=local_day_start(first, store.tz) if first else None,
         reported_to=local_day_start(last + timedelta(days=1), store.tz) if last else None,
-        overdue=overdue, limit=limit,
+        overdue=overdue, limit=limit, search=search, voided=voided,
     ))
     show.issues(common.output(fmt), rows)
 

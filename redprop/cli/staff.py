@@ -20,19 +20,38 @@ def add(
     phone: Annotated[Optional[str], typer.Option("--phone", help="Phone number.")] = None,
     covers: Annotated[Optional[str], typer.Option("--covers", help="Buildings and grid points covered, e.g. 3,5,G07.")] = None,
     active: Annotated[Optional[bool], typer.Option("--active/--inactive", help="--inactive: left the post; kept on record, responsible for nothing.")] = None,
+    clear: Annotated[Optional[list[str]], typer.Option("--clear", metavar="FIELD", help="Empty a field (repeatable): phone, covers.")] = None,
     fmt: FormatOption = Format.table,
 ):
     """Add a staff member, or update one with the same name. Example: redprop staff add 李建国 --role 楼栋长 --covers 8"""
-    from redprop.parsing import clean_phone, split_list
-    from redprop.staff import clean_areas, save_staff
+    from redprop.parsing import clean_phone, cleared_columns, split_list
+    from redprop.staff import STAFF_CLEARABLE, clean_areas, save_staff
     from redprop.vocab import ROLES
 
     store = common.open_db()
     row, _ = save_staff(
         store, name, ROLES.resolve(role) if role else None, clean_phone(phone),
         clean_areas(split_list(covers)) if covers is not None else None, common.now(store), active,
+        tuple(cleared_columns(clear, STAFF_CLEARABLE)),
     )
     show.staff_member(common.output(fmt), row)
+
+
+@app.command("leave")
+def leave(
+    name: Annotated[str, typer.Argument(help="The staff member who leaves.")],
+    hand_to: Annotated[str, typer.Option("--hand-to", help="Who takes over their unfinished issues.")],
+    on: Annotated[Optional[str], typer.Option("--on", help="The day they left (default today).")] = None,
+    fmt: FormatOption = Format.table,
+):
+    """Someone leaves their post: kept on record, inactive, their unfinished issues handed over. Example: redprop staff leave 刘磊 --hand-to 郭涛"""
+    from redprop.issues.commands import hand_over
+    from redprop.parsing import local_day_start
+
+    store = common.open_db()
+    day = common.day(store, on, option="--on")
+    moment = min(local_day_start(day, store.tz), common.now(store)) if on else common.now(store)
+    show.handed_over(common.output(fmt), hand_over(store, name, hand_to, on=moment, now=common.now(store)))
 
 
 @app.command("list")

@@ -17,7 +17,7 @@ def log(household: Key,
         by: Annotated[str, typer.Option("--by", help="Who visited (a staff member's name).")],
         at: AtOption = None,
         kind: Annotated[str, typer.Option("--kind", help="round 巡查, visit 走访, ask 问询, phone 电话.")] = "visit",
-        outcome: Annotated[str, typer.Option("--outcome", help="well 平安, not_home 不在家, needs_help 需要帮助, refused 拒绝.")] = "well",
+        outcome: Annotated[Optional[str], typer.Option("--outcome", help="What happened (required): well 平安, not_home 不在家, needs_help 需要帮助, refused 拒绝.")] = None,
         need: Annotated[Optional[str], typer.Option("--need", help="With what, when the outcome is needs_help.")] = None,
         note: Annotated[Optional[str], typer.Option("--note", help="Anything worth keeping.")] = None,
         resident: Annotated[Optional[str], typer.Option("--resident", help="The person visited, if one in particular.")] = None,
@@ -28,9 +28,21 @@ def log(household: Key,
 
     store = common.open_db()
     row = log_visit(store, household, by=by, at=common.past_moment(store, at), kind=VISIT_KINDS.resolve(kind),
-                    outcome=VISIT_OUTCOMES.resolve(outcome), need=need, note=note, resident=resident,
+                    outcome=VISIT_OUTCOMES.resolve(outcome) if outcome else None, need=need, note=note, resident=resident,
                     now=common.now(store))
     show.visit(common.output(fmt), row)
+
+
+@app.command("void")
+def void(visit: Annotated[int, typer.Argument(help="The visit's number (see `visit list`).")],
+         reason: Annotated[str, typer.Option("--reason", help="Why it is voided, e.g. 误录：实际敲门未应.")],
+         fmt: FormatOption = Format.table):
+    """Void a visit recorded by mistake: it stays on record, marked, and counts nowhere. Example: redprop visit void 812 --reason 结果录错"""
+    from redprop.care.visits import void_visit
+    from redprop.store.log import user_name
+
+    store = common.open_db()
+    show.visit(common.output(fmt), void_visit(store, visit, reason=reason, by=user_name(), now=common.now(store)))
 
 
 @app.command("list")
@@ -40,6 +52,7 @@ def list_(household: Annotated[Optional[str], typer.Option("--household", help="
           to: Annotated[Optional[str], typer.Option("--to", help="Up to this time, or the end of this day.")] = None,
           outcome: Annotated[Optional[str], typer.Option("--outcome", help="Only this outcome.")] = None,
           limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most this many, newest first.")] = None,
+          voided: Annotated[bool, typer.Option("--voided", help="List voided visits too, marked.")] = False,
           fmt: FormatOption = Format.table):
     """Visits, newest first. Example: redprop visit list --household 8-2-301 --from 2026-11-01"""
     from redprop.care.visits import list_visits
@@ -49,7 +62,7 @@ def list_(household: Annotated[Optional[str], typer.Option("--household", help="
     since, until = common.moment(store, from_, "--from") if from_ else None, common.end_moment(store, to, "--to")
     common.check_range(since, until, "--from/--to")
     rows = list_visits(store, household=household, staff=staff, since=since, until=until,
-                       outcome=VISIT_OUTCOMES.resolve(outcome) if outcome else None, limit=limit)
+                       outcome=VISIT_OUTCOMES.resolve(outcome) if outcome else None, limit=limit, voided=voided)
     show.visits(common.output(fmt), rows)
 
 

@@ -107,7 +107,7 @@ def import_memberships(store: Store, path: Path, now: datetime, *, dry_run=False
     result = ImportResult(dry_run=dry_run, ignored_columns=ignored)
     finish(result, errors, skip_invalid, N_("membership"))
     stamp = to_db(now)
-    with store.write() as conn:
+    with store.write(bulk=True, source=path, dry_run=dry_run, counts=result) as conn:
         existing = {
             (r["household_id"], r["resident_id"], r["group_code"], r["since"]): (r["id"], r["until"], r["left_reason"])
             for r in conn.execute("SELECT id, household_id, resident_id, group_code, since, until, left_reason FROM memberships")
@@ -189,7 +189,7 @@ def import_visits(store: Store, path: Path, now: datetime, *, dry_run=False, ski
     result = ImportResult(dry_run=dry_run, ignored_columns=ignored)
     finish(result, errors, skip_invalid, N_("visit"))
     stamp = to_db(now)
-    with store.write() as conn:
+    with store.write(bulk=True, source=path, dry_run=dry_run, counts=result) as conn:
         inserts = []
         for row, values, household_id, resident_id, staff_id in resolved:
             if conn.execute(

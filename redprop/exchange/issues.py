@@ -337,7 +337,7 @@ def _import_issues(store: Store, path: Path, now: datetime, dry_run, skip_invali
     store.conn.execute("PRAGMA cache_size = -65536")
     store.conn.execute("PRAGMA foreign_keys = OFF")
     try:
-        with store.write() as conn:
+        with store.write(bulk=True, source=path, counts=result) as conn:
             writer = _Writer(store, conn, now, cleaner)
             for start in range(0, len(rows), CHUNK):
                 batch = []

@@ -157,7 +157,7 @@ def import_households(store: Store, path: Path, now: datetime, *, dry_run=False,
     fields = list(cleaners)
     values_of = itemgetter(*fields)
     stamp = to_db(now)
-    with store.write() as conn:
+    with store.write(bulk=True, source=path, dry_run=dry_run, counts=result) as conn:
         existing: dict[str, list] = {}  # every household at each address, oldest first
         for r in conn.execute(f"SELECT id, key, moved_out_on, {', '.join(fields)} FROM households ORDER BY id"):
             existing.setdefault(r["key"], []).append(r)
@@ -165,6 +165,8 @@ def import_households(store: Store, path: Path, now: datetime, *, dry_run=False,
         for key, (row, values) in valid.items():
             old = _same_household(existing.get(key), values)
             if old is None or _new_family(old, values):
+                if old is not None and values["moved_in_on"] is None:  # after another family: from today, never before
+                    values = {**values, "moved_in_on": today.isoformat()}
                 inserts.append((*addresses[key], *values_of(values), stamp, stamp))
                 continue
             merged = _merged(old, values, fields)
@@ -219,7 +221,7 @@ def import_residents(store: Store, path: Path, now: datetime, *, dry_run=False, 
     finish(result, errors, skip_invalid, N_("resident"))
     fields = list(cleaners)
     stamp = to_db(now)
-    with store.write() as conn:
+    with store.write(bulk=True, source=path, dry_run=dry_run, counts=result) as conn:
         existing = {
             (r["household_id"], r["name"]): r
             for r in conn.execute(f"SELECT id, household_id, name, {', '.join(fields)} FROM residents")
@@ -261,7 +263,7 @@ def import_staff(store: Store, path: Path, now: datetime, *, dry_run=False, skip
     result = ImportResult(dry_run=dry_run, ignored_columns=ignored)
     finish(result, errors, skip_invalid, N_("staff"))
     try:
-        with store.write() as conn:
+        with store.write(bulk=True, source=path, counts=result) as conn:
             for name, (_row, values) in valid.items():
                 outcome = write_staff(conn, name, values["role"], values["phone"], values["covers"], now)
                 setattr(result, outcome, getattr(result, outcome) + 1)
@@ -284,7 +286,7 @@ def import_grids(store: Store, path: Path, now: datetime, *, dry_run=False, skip
     result = ImportResult(dry_run=dry_run, ignored_columns=ignored)
     finish(result, errors, skip_invalid, N_("grid point"))
     stamp = to_db(now)
-    with store.write() as conn:
+    with store.write(bulk=True, source=path, dry_run=dry_run, counts=result) as conn:
         existing = {r["code"]: (r["name"], r["building"]) for r in conn.execute("SELECT code, name, building FROM grids")}
         for _key, (_row, values) in valid.items():
             code = values["code"]

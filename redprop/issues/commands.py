@@ -9,7 +9,7 @@ issue row is written by `records.write_state`, and by nothing else.
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from redprop.errors import N_, InvalidValue, Message
 from redprop.issues.lifecycle import State, Step, first_tier, imported_steps, replay
@@ -26,7 +26,7 @@ VERBS = {  # what the worker was doing, for "cannot … issue #12: …"
     "open": N_("open"), "assign": N_("assign"), "arrive": N_("record arrival on"), "wait": N_("put on hold"),
     "resume": N_("resume"), "plan": N_("record a plan for"), "escalate": N_("escalate"), "resolve": N_("resolve"),
     "close": N_("close"), "reopen": N_("reopen"), "rate": N_("rate"), "note": N_("add a note to"),
-    "retier": N_("change the tier of"),
+    "retier": N_("change the tier of"), "void": N_("void"),
 }
 
 
@@ -77,7 +77,8 @@ def open_issue(store: Store, new: NewIssue, at: datetime, now: datetime, *, by: 
         insert_steps(conn, issue_id, steps)
         row = get_issue_row(conn, issue_id)
         write_state(conn, row, replay(row, steps, tz=store.tz), terms_cache)
-    return show_issue(store, issue_id, max(at, now))
+        duplicates = possible_duplicates(conn, row)
+    return {**show_issue(store, issue_id, max(at, now)), "possible_duplicates": duplicates}
 
 
 def _step(store: Store, issue_id: int, action: str, at: datetime, now: datetime, by: str | None, **fields) -> dict:
@@ -146,6 +147,34 @@ def rate(store, issue_id, rating: str, *, at, now, by=None, comment=None) -> dic
     return show_issue(store, issue_id, max(at, now))
 
 
+def void(store, issue_id, reason: str, *, duplicate_of: int | None = None, at, now, by=None) -> dict:
+    """An issue recorded by mistake, or twice: it stays in `issue show`, marked with who and why,
+    and counts nowhere else (not in `overdue`, `stats`, default listings)."""
+    if not reason or not reason.strip():
+        raise InvalidValue("say why it is voided: --reason TEXT")
+    if duplicate_of is not None:
+        if duplicate_of == issue_id:
+            raise InvalidValue("issue #{id} cannot be a duplicate of itself", id=issue_id)
+        get_issue_row(store.conn, duplicate_of)
+    return _step(store, issue_id, "void", at, now, by, note=reason.strip(),
+                 value=str(duplicate_of) if duplicate_of is not None else None)
+
+
+DUPLICATE_WINDOW = timedelta(hours=24)
+
+
+def possible_duplicates(conn, row) -> list[int]:
+    """Unfinished issues of the same category at the same household or place, reported within a
+    day of this one's report (its --at, not the clock): maybe the same issue reported twice."""
+    reported = from_db(row["reported_at"])
+    where = "household_id = ?" if row["household_id"] is not None else "household_id IS NULL AND place = ?"
+    return [r[0] for r in conn.execute(
+        f"SELECT id FROM issues WHERE id != ? AND category = ? AND {where} AND resolved_at IS NULL AND voided_at IS NULL"
+        " AND reported_at BETWEEN ? AND ? ORDER BY id",
+        (row["id"], row["category"], row["household_id"] if row["household_id"] is not None else row["place"],
+         to_db(reported - DUPLICATE_WINDOW), to_db(reported + DUPLICATE_WINDOW)))]
+
+
 def note(store, issue_id, text: str, *, at, now, by=None) -> dict:
     if not text or not text.strip():
         raise InvalidValue("the note is empty")
@@ -196,6 +225,32 @@ def _checked_replay(row, history: list[Step], new: list[Step], tz) -> State:
                 when=show_time(step.at, tz), reason=e.message,
             ) from None
     return state
+
+
+def hand_over(store: Store, name: str, to: str, *, on: datetime, now: datetime) -> dict:
+    """A staff member leaves: inactive from now on (kept on record), and every issue they hold
+    unfinished goes to `to`, each a reassignment step in its timeline (at `on`, or at the issue's
+    report if that is later). Finished issues keep their handler."""
+    from redprop.staff import get_staff
+
+    leaving, heir = get_staff(store, name), get_staff(store, to)
+    if leaving["id"] == heir["id"]:
+        raise InvalidValue("{name} cannot hand their issues to themselves", name=leaving["name"])
+    if not heir["active"]:
+        raise InvalidValue("{name} is no longer active; hand the issues to someone in post (see `redprop staff list`)",
+                           name=heir["name"])
+    terms = TermsCache(store)
+    with store.write() as conn:
+        held = [r[0] for r in conn.execute(
+            "SELECT id FROM issues WHERE handler_id = ? AND resolved_at IS NULL AND voided_at IS NULL ORDER BY id",
+            (leaving["id"],))]
+        for issue_id in held:
+            reported = get_issue_row(conn, issue_id)["reported_at"]
+            step = Step("assign", max(to_db(on), reported), to_db(now), staff=heir["name"], staff_id=heir["id"],
+                        note=None)
+            write_steps(conn, store.tz, issue_id, [step], terms)
+        conn.execute("UPDATE staff SET active = 0, updated_at = ? WHERE id = ?", (to_db(now), leaving["id"]))
+    return {"name": leaving["name"], "hand_to": heir["name"], "issues": held}
 
 
 @dataclass

@@ -73,6 +73,8 @@ class State:
     holds: list = field(default_factory=list)  # [status, from, to or None]
     finished: list = field(default_factory=list)  # [resolved, reopened]: sat resolved
     escalation: dict | None = None
+    voided_at: str | None = None  # a correction: the issue should never have been recorded (or is a duplicate)
+    duplicate_of: int | None = None
     replay: bool = False  # the cached columns alone cannot tell this issue's past
     last_step_at: str = ""
 
@@ -106,6 +108,8 @@ class State:
         method = getattr(self, f"_{step.action}", None)
         if method is None:
             raise InvalidValue("unknown step {action!r}", action=step.action)
+        if self.voided_at and step.action != "note":
+            raise InvalidValue("it was voided at {when}", when=self._when(self.voided_at))
         method(step)
         if step.at > self.last_step_at:
             self.last_step_at = step.at
@@ -200,6 +204,10 @@ class State:
         if self.rating is not None:
             self.replay = True
         self.rating, self.rated_at = int(step.value), step.at
+
+    def _void(self, step: Step) -> None:
+        self.voided_at = step.at
+        self.duplicate_of = int(step.value) if step.value else None
 
     def _retier(self, step: Step) -> None:
         if self.closed_at:

@@ -50,6 +50,8 @@ def issue_record(row, state: State, outcomes: list[Outcome], moment: Moment) -> 
         "closed_at": iso(state.closed_at),
         "rating": state.rating,
         "escalation": _escalation_record(state.escalation, tz),
+        "voided": row["voided_at"] is not None,
+        "duplicate_of": row["duplicate_of"],
         "overdue": any(o.state == "overdue" for o in outcomes),
         "deadlines": [
             {"promise": o.promise, "due_at": iso(o.due), "met_at": iso(o.met_at), "state": o.state,
@@ -110,10 +112,13 @@ class IssueFilter:
     grid: str | None = None
     handler: str | None = None
     household: str | None = None
+    household_id: int | None = None  # one family, not whoever lives at the address now
     reported_from: datetime | None = None
     reported_to: datetime | None = None  # exclusive
     overdue: bool = False
     limit: int | None = None
+    search: str | None = None  # text in the title, description, reporter or place
+    voided: bool = False  # list voided issues too
 
 
 STATUS_FILTERS = {
@@ -139,7 +144,7 @@ def unfinished_rows(conn, at_text: str, where: list[str], params: list, due_befo
     read through the partial index of unfinished issues (named: without statistics SQLite
     would rather walk the report-time index, i.e. all of history), the index of resolution
     times for the week after the moment, and the small index of issues open longer."""
-    extra = "".join(f" AND {w}" for w in where)
+    extra = " AND i.voided_at IS NULL" + "".join(f" AND {w}" for w in where)
     due = " AND i.first_due_at < ?" if due_before else ""
     tail = [*([due_before] if due_before else []), *params]
     week_after = to_db(from_db(at_text) + LONG_OPEN)
@@ -166,12 +171,20 @@ def list_issues(store: Store, at: datetime, f: IssueFilter) -> list[dict]:
 
         where.append("i.household_id = ?")
         params.append(get_household(store, f.household)["id"])
+    if f.household_id is not None:
+        where.append("i.household_id = ?")
+        params.append(f.household_id)
     if f.handler:
         where.append("(i.handler_id = ? OR i.replay = 1)")
         params.append(staff_id(store.conn, f.handler))
     if f.tier:
         where.append("(i.tier = ? OR i.replay = 1)")
         params.append(f.tier)
+    if f.search:
+        from redprop.parsing import contains_pattern
+
+        where.append("(" + " OR ".join(f"i.{c} LIKE ? ESCAPE '\\'" for c in ("title", "description", "reporter", "place")) + ")")
+        params += [contains_pattern(f.search)] * 4
     if f.reported_from:
         where.append("i.reported_at >= ?")
         params.append(to_db(f.reported_from))
@@ -180,7 +193,12 @@ def list_issues(store: Store, at: datetime, f: IssueFilter) -> list[dict]:
         params.append(to_db(f.reported_to))
     if f.status == "open" or f.status in UNFINISHED or f.overdue:
         rows = unfinished_rows(store.conn, moment.text, where, params, moment.text if f.overdue else None)
+        if f.voided:
+            where.append("i.voided_at IS NOT NULL AND i.reported_at <= ?")
+            rows += store.conn.execute(f"{ISSUE_SELECT} WHERE {' AND '.join(where)}", [*params, moment.text]).fetchall()
     else:
+        if not f.voided:
+            where.append("i.voided_at IS NULL")
         where.insert(0, "i.reported_at <= ?")
         params.insert(0, moment.text)
         if f.status in ("done", *FINISHED):

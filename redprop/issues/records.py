@@ -97,6 +97,7 @@ def cache_columns(state: State) -> dict:
         "resolved_at": state.resolved_at, "closed_at": state.closed_at, "rating": state.rating,
         "rated_at": state.rated_at, "last_step_at": state.last_step_at, "replay": int(state.replay),
         "open_long": int(open_long(state.reported_at, state.resolved_at)),
+        "voided_at": state.voided_at, "duplicate_of": state.duplicate_of,
     }
 
 

@@ -28,6 +28,7 @@ MEMBERSHIP_TABLE = Table((
 ))
 MEMBERSHIP_FIELDS = ["household", "resident", "head", "phone", "grid", "group", "since", "until", "left_reason", "current"]
 VISIT_TABLE = Table((
+    Column("id", "Visit", "right", keep=True),
     Column("at", "When", keep=True),
     Column("household", "Address", keep=True),
     Column("by", "Visitor", drop=3),
@@ -36,7 +37,8 @@ VISIT_TABLE = Table((
     Column("need", "Need", wrap=True, drop=2),
     Column("note", "Note", wrap=True, drop=5),
 ))
-VISIT_FIELDS = ["id", "household", "at", "recorded_at", "by", "resident", "kind", "outcome", "need", "note"]
+VISIT_FIELDS = ["id", "household", "at", "recorded_at", "by", "resident", "kind", "outcome", "need", "note", "voided",
+                "voided_at", "voided_by", "void_reason"]
 DUE_TABLE = Table((
     Column("alert", "!", keep=True),
     Column("household", "Address", keep=True),
@@ -90,8 +92,10 @@ def membership(out: Output, row: dict) -> None:
 
 
 def visit_cells(out: Output, row: dict) -> dict:
-    return {**row, "at": minute(row["at"]), "kind": out.labels.of(VISIT_KINDS, row["kind"]),
-            "outcome": out.labels.of(VISIT_OUTCOMES, row["outcome"])}
+    outcome = out.labels.of(VISIT_OUTCOMES, row["outcome"])
+    if row.get("voided"):
+        outcome = _("{outcome} (voided by {who}: {reason})", outcome=outcome, who=row["voided_by"], reason=row["void_reason"])
+    return {**row, "at": minute(row["at"]), "kind": out.labels.of(VISIT_KINDS, row["kind"]), "outcome": outcome}
 
 
 def visits(out: Output, rows) -> None:

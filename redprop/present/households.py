@@ -68,6 +68,11 @@ def household_details(out: Output, details: dict) -> None:
     if details["visits"]:
         out.line()
         out.table(VISIT_TABLE, [visit_cells(out, v) for v in details["visits"]], title=_("Recent visits"))
+    if details["issues"]:
+        from redprop.present.issues import LIST_TABLE, issue_cells
+
+        out.line()
+        out.table(LIST_TABLE, [issue_cells(out, i) for i in details["issues"]], title=_("Unfinished issues"))
 
 
 def resident_cells(out: Output, row: dict) -> dict:
@@ -92,6 +97,72 @@ def staff_list(out: Output, rows) -> None:
 
 def staff_member(out: Output, row: dict) -> None:
     out.record(STAFF_TABLE, row, lambda r: staff_cells(out, r))
+
+
+HISTORY_TABLE = Table((
+    Column("when", "When", keep=True),
+    Column("family", "Family", keep=True),
+    Column("what", "What happened", wrap=True, keep=False, drop=0),
+), title=N_("History"))
+EVENTS = {
+    "moved_in": N_("moved in"), "added": N_("recorded (no move-in date)"), "moved_out": N_("moved out"),
+    "resident_moved_out": N_("{name} moved out"), "joined": N_("joined {group}"), "left": N_("left {group}"),
+}
+
+
+def history_lines(out: Output, history: dict) -> list[dict]:
+    from redprop.issues.lifecycle import IMPORTED_NOTE
+    from redprop.present.care import visit_cells
+    from redprop.vocab import LEAVE_REASONS, STEPS
+
+    heads = {f["household_id"]: f["head"] or f"#{f['household_id']}" for f in history["families"]}
+    rows = []
+    for e in history["timeline"]:
+        kind = e["event"]
+        if kind == "visit":
+            cells = visit_cells(out, {**e, "kind": "visit"})
+            what = _("visit #{id} by {by}: {outcome}", id=e["visit"], by=e["by"] or "—", outcome=cells["outcome"])
+            what += "".join(f"; {t}" for t in (e["need"], e["note"]) if t)
+        elif kind == "issue_step":
+            what = _("issue #{id} {title}: {step}", id=e["issue"], title=e["title"], step=out.labels.of(STEPS, e["action"]))
+            note = _("imported") if e["note"] == IMPORTED_NOTE else e["note"]
+            what += "".join(f"; {t}" for t in (e["by"], f"→ {e['to']}" if e["to"] else None, note) if t)
+            if e["voided"]:
+                what += " " + _("(voided)")
+        elif kind == "log":
+            what = _("log #{id} {user}: {command}", id=e["entry"], user=e["user"], command=e["command"])
+        elif kind in ("joined", "left"):
+            what = _(EVENTS[kind], group=out.labels.group(e["group"]))
+            if e.get("resident"):
+                what = f"{e['resident']} {what}"
+            if e.get("reason"):
+                what += f"（{out.labels.of(LEAVE_REASONS, e['reason'])}）"
+        else:
+            what = _(EVENTS[kind], name=e.get("name"))
+        rows.append({"when": e["at"][:16].replace("T", " "), "family": heads.get(e["household_id"], ""), "what": what})
+    return rows
+
+
+def household_history(out: Output, history: dict) -> None:
+    """`household history`: the families at the address, then one timeline."""
+    if out.fmt != "table":
+        out.document(history)
+        return
+    for family in history["families"]:
+        dates = f"{family['moved_in_on'] or '?'} – {family['moved_out_on'] or _('now')}"
+        people = ", ".join(r["name"] for r in family["residents"]) or "—"
+        out.line(_("{key} {head} ({dates}): {people}", key=family["key"], head=family["head"] or "—", dates=dates,
+                   people=people))
+    out.line()
+    out.table(HISTORY_TABLE, history_lines(out, history))
+
+
+def handed_over(out: Output, result: dict) -> None:
+    if out.fmt != "table":
+        out.document(result)
+        return
+    out.line(_("{name} left: no longer active; {count} unfinished issues handed to {heir}: {issues}", name=result["name"],
+               count=len(result["issues"]), heir=result["hand_to"], issues=" ".join(f"#{i}" for i in result["issues"]) or "—"))
 
 
 def grids(out: Output, rows) -> None:

@@ -21,6 +21,7 @@ CARD = Table((
     Column("reporter", "Reported by"),
     Column("tier", "Tier"),
     Column("status", "Status"),
+    Column("voided", "Voided"),
     Column("handler", "Handler"),
     Column("reported", "Reported"),
     Column("escalation", "Joint meeting"),
@@ -56,7 +57,7 @@ LIST_TABLE = Table((
 ISSUE_FIELDS = [
     "id", "title", "kind", "category", "channel", "household", "place", "building", "grid", "reporter", "description",
     "tier", "status", "handler", "reported_at", "recorded_at", "backdated", "imported", "assigned_at", "arrived_at",
-    "planned_at", "resolved_at", "closed_at", "rating", "escalation", "overdue", "deadlines",
+    "planned_at", "resolved_at", "closed_at", "rating", "escalation", "voided", "duplicate_of", "overdue", "deadlines",
 ]
 CATEGORY_TABLE = Table((
     Column("code", "Code", keep=True),
@@ -90,12 +91,13 @@ def issue_cells(out: Output, record: dict) -> dict:
         "category": labels.category(record["category"]),
         "channel": labels.of(CHANNELS, record["channel"]),
         "tier": labels.of(TIER_CODES, record["tier"]),
-        "status": labels.of(STATUSES, record["status"]),
+        "status": _("voided") if record.get("voided") else labels.of(STATUSES, record["status"]),
         "where": where(record),
         "reported": reported,
         "escalation": _escalation_text(out, record.get("escalation")),
+        "voided": _void_text(record),
     }
-    pending = [d for d in record.get("deadlines", []) if d["state"] in ("overdue", "pending", "paused")]
+    pending = [] if record.get("voided") else [d for d in record.get("deadlines", []) if d["state"] in ("overdue", "pending", "paused")]
     if pending:
         d = min(pending, key=lambda d: d["due_at"] or "~")
         promise = labels.of(PROMISE_CODES, d["promise"])
@@ -106,6 +108,16 @@ def issue_cells(out: Output, record: dict) -> dict:
         else:
             cells["next"] = f"{promise} {minute(d['due_at'])}"
     return cells
+
+
+def _void_text(record: dict) -> str | None:
+    if not record.get("voided"):
+        return None
+    step = next((s for s in reversed(record.get("steps", [])) if s["action"] == "void"), None)
+    reason = step["note"] if step else ""
+    if record.get("duplicate_of"):
+        return _("voided: a duplicate of #{other} ({reason})", other=record["duplicate_of"], reason=reason)
+    return _("voided ({reason})", reason=reason)
 
 
 def _escalation_text(out: Output, escalation: dict | None) -> str | None:
@@ -155,6 +167,8 @@ def step_rows(out: Output, record: dict) -> list[dict]:
             detail.append(labels.of(WAITING_CODES, value))
         if action == "retier" and value:
             detail.append(f"→ {labels.of(TIER_CODES, value)}")
+        if action == "void" and value:
+            detail.append(_("a duplicate of #{other}", other=value))
         if action == "rate" and value:
             detail.append(f"{value}/5")
         if action == "reopen" and value:  # reopened by a low rating
@@ -220,6 +234,10 @@ def issue(out: Output, record: dict, timeline: bool = False) -> None:
 
 def opened(out: Output, record: dict) -> None:
     out.note(_("opened issue #{id}", id=record["id"]))
+    if record.get("possible_duplicates"):
+        out.note(_("warning: {issues} of the same category at the same place, reported within a day, is still"
+                   " unfinished: the same issue twice? (`redprop issue void {id} --reason … --duplicate-of …`)",
+                   issues=[f"#{i}" for i in record["possible_duplicates"]], id=record["id"]))
     issue(out, record)
 
 

@@ -74,7 +74,7 @@ def issue_stats(store: Store, at: datetime, date_from: date | None, date_to: dat
         raise InvalidValue("--by takes one of: {choices}", choices=list(GROUPINGS))
     moment = Moment(store, at)
     params = {"m": moment.text}
-    where = ["i.reported_at <= :m"]
+    where = ["i.reported_at <= :m", "i.voided_at IS NULL"]  # a voided issue counts nowhere
     if date_from:
         where.append("i.reported_at >= :start")
         params["start"] = to_db(local_day_start(date_from, store.tz))

@@ -41,17 +41,49 @@ class Store:
     def __init__(self, conn: sqlite3.Connection, path: Path):
         self.conn = conn
         self.path = path
+        self.entry = None  # the change log's entry for the command under way (store.log.Entry), if any
+
+    def log_as(self, command: str, user: str, now) -> None:
+        """Log every write from now on as one entry of this command (see store.log)."""
+        from redprop.store.log import Entry
+
+        if self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'log_state'").fetchone():
+            self.entry = Entry(command, user, now)
+
+    @property
+    def entry_id(self) -> int | None:
+        return self.entry.id if self.entry else None
 
     @contextmanager
-    def write(self):
-        """One write transaction: BEGIN IMMEDIATE … COMMIT, rolled back on any error."""
+    def write(self, bulk: bool = False, source: Path | None = None, dry_run: bool = False, counts=None):
+        """One write transaction: BEGIN IMMEDIATE … COMMIT, rolled back on any error (or at the end,
+        with `dry_run`), logged as the command's entry. An import passes `bulk` (its added rows are
+        logged as ranges), its `source` file and its result (`counts`, read when the write ends)."""
         self.conn.execute("BEGIN IMMEDIATE")
         try:
+            if self.entry:
+                self.entry.begin(self.conn, bulk)
+                if source is not None and self.entry.file is None:
+                    from redprop.store.log import file_digest
+
+                    self.entry.file = (source.name, file_digest(source))
+                self.entry.counts = counts
             yield self.conn
+            if self.entry:
+                self.entry.end(self.conn)
         except BaseException:
             self.conn.execute("ROLLBACK")
+            self.forget_entry()
             raise
-        self.conn.execute("COMMIT")
+        if dry_run:
+            self.conn.execute("ROLLBACK")
+            self.forget_entry()
+        else:
+            self.conn.execute("COMMIT")
+
+    def forget_entry(self) -> None:
+        if self.entry:
+            self.entry.forget(self.conn)
 
     def setting(self, key: str, default: str | None = None) -> str | None:
         row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()

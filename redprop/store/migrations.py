@@ -317,10 +317,93 @@ def m003_issues_and_policy(conn: sqlite3.Connection) -> None:
     )
 
 
+CONTACT_SQL = """
+    UPDATE memberships SET (last_contact_at, knocks) = (
+        SELECT c.last, (SELECT count(*) FROM visits v WHERE v.household_id = {household} AND v.voided_at IS NULL
+                        AND v.at > COALESCE(c.last, ''))
+        FROM (SELECT MAX(at) AS last FROM visits WHERE household_id = {household} AND voided_at IS NULL
+              AND outcome IN ('well', 'needs_help', 'refused')) c)
+    WHERE {which};
+"""
+
+
+def m004_change_log_and_voids(conn: sqlite3.Connection) -> None:
+    """The change log (issue 9) and voided visits and issues, kept on record, counting nowhere.
+
+    `log_entries` holds one entry per command that wrote: when it was typed, who, the command line,
+    and for an import its file, hash and counts. `log_changes` holds what it changed, row by row: the
+    values before and after (JSON, NULLs too), written by triggers that `store.log` regenerates from
+    every table's columns after each migration; `op = 'inserted'` is a bulk import's range of new
+    rowids (`row_key` the first, `after` {"through": last}). `log_state` tells the triggers which entry
+    is writing (none outside a command: nothing is logged) and whether it writes in bulk.
+
+    A voided visit or issue stays where it is, marked with who voided it, when and why; the due
+    list's contact columns, the partial indexes and every count leave it out.
+    """
+    _run(
+        conn,
+        """
+        CREATE TABLE log_entries (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,                    -- when it was typed (UTC)
+            user TEXT NOT NULL,
+            command TEXT NOT NULL,               -- the command line as typed
+            file TEXT,                           -- an import: the file's name, SHA-256 and counts (JSON)
+            file_sha256 TEXT,
+            counts TEXT,
+            undoes INTEGER REFERENCES log_entries (id),
+            undone_by INTEGER REFERENCES log_entries (id)
+        );
+        CREATE TABLE log_changes (
+            id INTEGER PRIMARY KEY,
+            entry_id INTEGER NOT NULL REFERENCES log_entries (id),
+            tbl TEXT NOT NULL,
+            row_key TEXT NOT NULL,               -- the rowid, or the primary key (JSON) of a WITHOUT ROWID table
+            op TEXT NOT NULL CHECK (op IN ('insert', 'update', 'delete', 'inserted')),
+            before TEXT,
+            after TEXT
+        );
+        CREATE INDEX log_changes_entry ON log_changes (entry_id);
+        CREATE INDEX log_changes_row ON log_changes (tbl, row_key);
+        CREATE TABLE log_state (
+            one INTEGER PRIMARY KEY CHECK (one = 1),
+            entry_id INTEGER,
+            bulk INTEGER NOT NULL DEFAULT 0
+        );
+        INSERT INTO log_state (one, entry_id, bulk) VALUES (1, NULL, 0);
+
+        ALTER TABLE visits ADD COLUMN voided_at TEXT;
+        ALTER TABLE visits ADD COLUMN voided_by TEXT;
+        ALTER TABLE visits ADD COLUMN void_reason TEXT;
+        DROP INDEX visits_household_at;
+        DROP INDEX visits_at;
+        CREATE INDEX visits_household_at ON visits (household_id, at, outcome) WHERE voided_at IS NULL;
+        CREATE INDEX visits_at ON visits (at, household_id, outcome) WHERE voided_at IS NULL;
+        CREATE INDEX visits_voided ON visits (voided_at) WHERE voided_at IS NOT NULL;
+        DROP TRIGGER visits_keep_contact;
+        DROP TRIGGER memberships_start_contact;
+
+        ALTER TABLE issues ADD COLUMN voided_at TEXT;      -- cached from its void step
+        ALTER TABLE issues ADD COLUMN duplicate_of INTEGER REFERENCES issues (id);
+        DROP INDEX issues_unfinished;
+        CREATE INDEX issues_unfinished ON issues (first_due_at) WHERE resolved_at IS NULL AND voided_at IS NULL;
+        CREATE INDEX issues_voided ON issues (voided_at) WHERE voided_at IS NOT NULL;
+        """,
+    )
+    for name, event, household, which in (
+        ("visits_keep_contact", "AFTER INSERT ON visits", "NEW.household_id", "household_id = NEW.household_id"),
+        ("visits_void_contact", "AFTER UPDATE OF voided_at ON visits", "NEW.household_id", "household_id = NEW.household_id"),
+        ("visits_gone_contact", "AFTER DELETE ON visits", "OLD.household_id", "household_id = OLD.household_id"),
+        ("memberships_start_contact", "AFTER INSERT ON memberships", "NEW.household_id", "id = NEW.id"),
+    ):
+        conn.execute(f"CREATE TRIGGER {name} {event} BEGIN {CONTACT_SQL.format(household=household, which=which)} END")
+
+
 MIGRATIONS = [
     m001_households_residents_staff,
     m002_focus_groups_and_visits,
     m003_issues_and_policy,
+    m004_change_log_and_voids,
 ]
 
 
@@ -334,12 +417,15 @@ def migrate(conn: sqlite3.Connection, migrations=None) -> int:
                             " upgrade redprop to use it", version=version, latest=latest)
     if version == latest:
         return version
+    from redprop.store.log import refresh_audit_triggers
+
     conn.execute("BEGIN IMMEDIATE")
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]  # another process may have migrated
         for number, migration in enumerate(migrations[version:], start=version + 1):
             migration(conn)
             conn.execute(f"PRAGMA user_version = {number}")
+        refresh_audit_triggers(conn)
     except BaseException:
         conn.execute("ROLLBACK")
         raise

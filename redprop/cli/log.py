@@ -1,0 +1,46 @@
+"""`redprop log` (who changed what, when) and `redprop undo`."""
+
+from typing import Annotated, Optional
+
+import typer
+
+from redprop.cli import common
+from redprop.cli.common import FormatOption
+from redprop.present import log as show
+from redprop.present.output import Format
+
+log_app = common.sub_app("The change log.")
+undo_app = common.sub_app("Undo.")
+
+
+@log_app.command("log")
+def log(
+    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most this many entries, newest first.")] = 50,
+    household: Annotated[Optional[str], typer.Option("--household", help="Only entries touching this address (every family that lived there).")] = None,
+    issue: Annotated[Optional[str], typer.Option("--issue", help="Only entries touching this issue.")] = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="Only entries typed in since this time.")] = None,
+    fmt: FormatOption = Format.table,
+):
+    """Every command that changed the database: when, who (REDPROP_USER, else the login name), the command line and what it changed. Example: redprop log --household 8-2-301"""
+    from redprop.households import households_at
+    from redprop.issues.records import parse_issue_id
+    from redprop.store.log import list_entries
+
+    store = common.open_db()
+    rows = list_entries(store, limit=limit, household_ids=households_at(store, household) if household else None,
+                        issue_id=parse_issue_id(issue) if issue else None,
+                        since=common.moment(store, since, "--since") if since else None)
+    show.entries(common.output(fmt), rows)
+
+
+@undo_app.command("undo")
+def undo(
+    entry: Annotated[Optional[int], typer.Argument(help="The log entry to reverse (default: the last one not undone).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would be reversed, write nothing.")] = False,
+    fmt: FormatOption = Format.table,
+):
+    """Reverse one entry of the change log exactly; refused when a later entry built on it. Example: redprop undo --dry-run"""
+    from redprop.store.log import undo_or_preview
+
+    store = common.open_db()
+    show.undone(common.output(fmt), undo_or_preview(store, entry, dry_run))

@@ -1,0 +1,92 @@
+"""The change log as people read it: one line per entry, what it changed in a few words."""
+
+from collections import Counter
+
+from redprop.errors import N_
+from redprop.present.i18n import _
+from redprop.present.output import Format, Output
+from redprop.present.table import Column, Table
+from redprop.present.times import minute
+
+TABLE_NAMES = {  # the log names tables; people read what they hold
+    "households": N_("household"), "residents": N_("resident"), "staff": N_("staff"), "staff_areas": N_("area covered"),
+    "grids": N_("grid point"), "memberships": N_("membership"), "visits": N_("visit"), "issues": N_("issue"),
+    "issue_steps": N_("issue step"), "policies": N_("promise"), "focus_groups": N_("focus group"),
+    "issue_categories": N_("category"), "settings": N_("setting"),
+}
+SKIPPED_FIELDS = ("updated_at", "recorded_at", "left_recorded_at", "last_step_at")  # bookkeeping, not news
+LOG_TABLE = Table((
+    Column("id", "Entry", "right", keep=True),
+    Column("at", "Typed at", keep=True),
+    Column("user", "User", drop=2),
+    Column("command", "Command", wrap=True, drop=1),
+    Column("summary", "What changed", wrap=True, keep=False, drop=0),
+))
+LOG_FIELDS = ["id", "at", "user", "command", "summary", "file", "file_sha256", "counts", "undoes", "undone_by", "changes"]
+
+
+def _name(table: str) -> str:
+    return _(TABLE_NAMES.get(table, table))
+
+
+def _which(change: dict) -> str:
+    row = change["after"] or change["before"] or {}
+    if change["table"] == "households":
+        return row.get("key", "")
+    if change["table"] in ("issues", "visits"):
+        return f"#{change['row']}"
+    return row.get("name") or row.get("code") or ""
+
+
+def summary(entry: dict) -> str:
+    """What an entry did, in a few words: `住户 8-2-301：phone 13800000001 → 13800000002；+1 走访`."""
+    parts = []
+    if entry["undoes"]:
+        parts.append(_("undid entry #{id}", id=entry["undoes"]))
+    if entry["file"]:
+        counts = entry["counts"] or {}
+        parts.append(_("imported {file}: added {added}, updated {updated}, unchanged {unchanged}, refused {refused}",
+                       file=entry["file"], **{k: counts.get(k, 0) for k in ("added", "updated", "unchanged", "refused")}))
+    added, removed, updated = Counter(), Counter(), []
+    for change in entry["changes"]:
+        if change["op"] == "inserted":
+            added[change["table"]] += change["through"] - change["row"] + 1
+        elif change["op"] == "insert":
+            added[change["table"]] += 1
+        elif change["op"] == "delete":
+            removed[change["table"]] += 1
+        else:
+            fields = [f for f in change["after"] if change["after"][f] != change["before"].get(f) and f not in SKIPPED_FIELDS]
+            if fields:
+                updated.append((change, fields))
+    if not entry["file"]:
+        parts += [f"+{n} {_name(t)}" for t, n in added.items()]
+    parts += [f"−{n} {_name(t)}" for t, n in removed.items()]
+    if len(updated) <= 3:
+        for change, fields in updated:
+            shown = ", ".join(f"{f} {_value(change['before'][f])} → {_value(change['after'][f])}" for f in fields[:4])
+            parts.append(f"{_name(change['table'])} {_which(change)}: {shown}".replace("  ", " "))
+    else:
+        parts.append(_("{count} rows changed", count=len(updated)))
+    return _("; ").join(parts) or _("nothing changed")
+
+
+def _value(value) -> str:
+    return "—" if value is None or value == "" else str(value)
+
+
+def entries(out: Output, rows: list[dict]) -> None:
+    records = [{**r, "summary": summary(r)} for r in rows]
+    out.listing(LOG_TABLE, records, lambda r: {**r, "at": minute(r["at"])}, LOG_FIELDS)
+
+
+def undone(out: Output, result: dict) -> None:
+    if out.fmt == Format.json:
+        out.document(result)
+        return
+    if result["dry_run"]:
+        out.line(_("would undo entry #{id} ({command}): {changes} changes reversed; nothing written",
+                   id=result["undone"], command=result["command"], changes=result["changes"]))
+    else:
+        out.line(_("undid entry #{id} ({command}): {changes} changes reversed (this undo is entry #{entry})",
+                   id=result["undone"], command=result["command"], changes=result["changes"], entry=result["entry"]))

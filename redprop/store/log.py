@@ -1,0 +1,362 @@
+"""The change log: one entry per command that wrote, every row it changed, and undo.
+
+Triggers on every table (but the log's own) write each row's values before and after a change
+into `log_changes`, under the entry named in `log_state` — so nothing escapes the log, whatever
+code wrote, and a table added by a later migration is logged as soon as it exists
+(`refresh_audit_triggers` runs after every migration). Outside a command (`log_state.entry_id`
+NULL) nothing is logged. A bulk import (`bulk = 1`) skips the per-row insert triggers: its
+entry records, per table, the range of rowids it added (`op = 'inserted'`), which is exact
+because a write transaction holds the database alone and new rowids follow the largest.
+
+Undo reverses an entry's changes newest first: rows it added are deleted, rows it changed or
+deleted get their before-values back. Derived state comes back with them: the due list's
+contact columns and an issue's cached state were logged as changes too, and the contact
+triggers recompute on a visit's deletion. It refuses when a later entry (not itself undone)
+touched the same rows, or added rows that point at rows this entry added.
+"""
+
+import hashlib
+import json
+from datetime import datetime
+from pathlib import Path
+
+from redprop.errors import InvalidValue, NotFound
+
+LOG_TABLES = ("log_entries", "log_changes", "log_state")
+_PREFIX = "log_audit_"
+
+
+def _tables(conn) -> list[tuple[str, bool]]:
+    """(table, has rowid) of every table the log watches."""
+    rows = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").fetchall()
+    return [(name, "WITHOUT ROWID" not in (sql or "").upper()) for name, sql in rows if name not in LOG_TABLES]
+
+
+def columns(conn, table: str) -> list[str]:
+    return [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+
+
+def primary_key(conn, table: str) -> list[str]:
+    rows = sorted((r[5], r[1]) for r in conn.execute(f"PRAGMA table_info({table})") if r[5])
+    return [name for _, name in rows]
+
+
+def refresh_audit_triggers(conn) -> None:
+    """(Re)create the log's triggers from each table's columns as they are now."""
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'log_state'").fetchone():
+        return  # a schema from before the log
+    for (name,) in conn.execute(f"SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '{_PREFIX}%'").fetchall():
+        conn.execute(f"DROP TRIGGER {name}")
+    for table, has_rowid in _tables(conn):
+        cols = columns(conn, table)
+
+        def image(alias: str) -> str:
+            return "json_object(" + ", ".join(f"'{c}', {alias}.\"{c}\"" for c in cols) + ")"
+
+        def key(alias: str) -> str:
+            if has_rowid:
+                return f"CAST({alias}.rowid AS TEXT)"
+            return "json_array(" + ", ".join(f'{alias}."{c}"' for c in primary_key(conn, table)) + ")"
+
+        logging = "(SELECT entry_id FROM log_state) IS NOT NULL"
+        for event, op, key_of, before, after, when in (
+            ("INSERT", "insert", key("NEW"), "NULL", image("NEW"), f"{logging} AND (SELECT bulk FROM log_state) = 0"),
+            ("UPDATE", "update", key("NEW"), image("OLD"), image("NEW"), logging),
+            ("DELETE", "delete", key("OLD"), image("OLD"), "NULL", logging),
+        ):
+            conn.execute(
+                f"CREATE TRIGGER {_PREFIX}{table}_{op} AFTER {event} ON {table} WHEN {when} BEGIN"
+                f" INSERT INTO log_changes (entry_id, tbl, row_key, op, before, after)"
+                f" SELECT entry_id, '{table}', {key_of}, '{op}', {before}, {after} FROM log_state; END"
+            )
+
+
+def user_name() -> str:
+    """Who is typing: $REDPROP_USER, else the login name."""
+    import getpass
+    import os
+
+    return os.environ.get("REDPROP_USER") or getpass.getuser()
+
+
+def file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class Entry:
+    """The log entry of the command under way: made on its first write, shared by its later ones."""
+
+    def __init__(self, command: str, user: str, now: datetime):
+        self.command, self.user, self.now = command, user, now
+        self.id: int | None = None
+        self.file: tuple[str, str] | None = None
+        self.counts = None  # an import's result: its counts are kept with the entry
+        self._ranges: dict[str, int] = {}
+
+    def begin(self, conn, bulk: bool) -> None:
+        from redprop.store.instants import to_db
+
+        if self.id is None:
+            self.id = conn.execute("INSERT INTO log_entries (at, user, command) VALUES (?, ?, ?)",
+                                   (to_db(self.now), self.user, self.command)).lastrowid
+        conn.execute("UPDATE log_state SET entry_id = ?, bulk = ?", (self.id, int(bulk)))
+        self._ranges = {t: _max_rowid(conn, t) for t, has_rowid in _tables(conn) if has_rowid} if bulk else {}
+
+    def end(self, conn) -> None:
+        for table, before in self._ranges.items():
+            after = _max_rowid(conn, table)
+            if after > before:
+                conn.execute("INSERT INTO log_changes (entry_id, tbl, row_key, op, after) VALUES (?, ?, ?, 'inserted', ?)",
+                             (self.id, table, str(before + 1), json.dumps({"through": after})))
+        if self.file or self.counts:
+            conn.execute("UPDATE log_entries SET file = coalesce(?, file), file_sha256 = coalesce(?, file_sha256),"
+                         " counts = coalesce(?, counts) WHERE id = ?",
+                         (*(self.file or (None, None)), json.dumps(self.counts.as_dict()) if self.counts else None, self.id))
+        conn.execute("UPDATE log_state SET entry_id = NULL, bulk = 0")
+
+    def forget(self, conn) -> None:
+        """The transaction was rolled back: an entry made in it is gone with it."""
+        if self.id is not None and not conn.execute("SELECT 1 FROM log_entries WHERE id = ?", (self.id,)).fetchone():
+            self.id = None
+
+
+def _max_rowid(conn, table: str) -> int:
+    return conn.execute(f"SELECT coalesce(max(rowid), 0) FROM {table}").fetchone()[0]
+
+
+# ---------------------------------------------------------------------------------------
+# Reading the log
+
+
+def _entry_record(row, changes: list[dict], tz) -> dict:
+    from redprop.store.instants import show_local_iso
+
+    return {
+        "id": row["id"],
+        "at": show_local_iso(row["at"], tz),
+        "user": row["user"],
+        "command": row["command"],
+        "file": row["file"],
+        "file_sha256": row["file_sha256"],
+        "counts": json.loads(row["counts"]) if row["counts"] else None,
+        "undoes": row["undoes"],
+        "undone_by": row["undone_by"],
+        "changes": changes,
+    }
+
+
+def _change_record(row) -> dict:
+    record = {"table": row["tbl"], "row": _row_id(row["row_key"]), "op": row["op"],
+              "before": json.loads(row["before"]) if row["before"] else None,
+              "after": json.loads(row["after"]) if row["after"] else None}
+    if row["op"] == "inserted":
+        record.update(op="inserted", row=int(row["row_key"]), through=record.pop("after")["through"], before=None)
+    return record
+
+
+def _row_id(key: str):
+    return int(key) if key.isdigit() else json.loads(key)
+
+
+def changes_of(conn, entry_id: int) -> list[dict]:
+    return [_change_record(r) for r in conn.execute("SELECT * FROM log_changes WHERE entry_id = ? ORDER BY id", (entry_id,))]
+
+
+def list_entries(store, *, limit: int | None = None, household_ids: list[int] | None = None,
+                 issue_id: int | None = None, since: datetime | None = None) -> list[dict]:
+    """Entries newest first, each with its changes; filtered to those touching some households
+    (their rows, residents, memberships, visits, issues) or one issue (its row and steps)."""
+    from redprop.store.instants import to_db
+
+    where, params = [], []
+    touching = []
+    if household_ids is not None:
+        ids = json.dumps(household_ids)
+        touching.append(
+            "SELECT entry_id FROM log_changes WHERE (tbl = 'households' AND CAST(row_key AS INTEGER) IN"
+            f" (SELECT value FROM json_each(?1))) OR (tbl IN ('residents', 'memberships', 'visits', 'issues') AND"
+            " coalesce(json_extract(after, '$.household_id'), json_extract(before, '$.household_id')) IN"
+            " (SELECT value FROM json_each(?1))) OR (op = 'inserted' AND tbl = 'households' AND EXISTS"
+            " (SELECT 1 FROM json_each(?1) h WHERE h.value BETWEEN CAST(row_key AS INTEGER) AND json_extract(after, '$.through')))"
+        )
+        params.append(ids)
+    if issue_id is not None:
+        n = len(params) + 1
+        touching.append(
+            f"SELECT entry_id FROM log_changes WHERE (tbl = 'issues' AND row_key = CAST(?{n} AS TEXT)) OR (tbl = 'issue_steps'"
+            f" AND coalesce(json_extract(after, '$.issue_id'), json_extract(before, '$.issue_id')) = ?{n}) OR"
+            f" (op = 'inserted' AND tbl = 'issues' AND ?{n} BETWEEN CAST(row_key AS INTEGER) AND json_extract(after, '$.through'))"
+        )
+        params.append(issue_id)
+    for query in touching:
+        where.append(f"e.id IN ({query})")
+    if since is not None:
+        where.append(f"e.at >= ?{len(params) + 1}")
+        params.append(to_db(since))
+    sql = "SELECT e.* FROM log_entries e" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY e.id DESC"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    rows = store.conn.execute(sql, params).fetchall()
+    return [_entry_record(r, changes_of(store.conn, r["id"]), store.tz) for r in rows]
+
+
+def get_entry(store, entry_id: int) -> dict:
+    row = store.conn.execute("SELECT * FROM log_entries WHERE id = ?", (entry_id,)).fetchone()
+    if row is None:
+        raise NotFound("no log entry #{id} (see `redprop log`)", id=entry_id)
+    return _entry_record(row, changes_of(store.conn, entry_id), store.tz)
+
+
+# ---------------------------------------------------------------------------------------
+# Undo
+
+
+def last_undoable(conn, current: int | None) -> int:
+    """The newest entry not undone yet (an undo itself is not undone by `undo` alone: give its number)."""
+    row = conn.execute(
+        "SELECT id FROM log_entries WHERE undone_by IS NULL AND undoes IS NULL AND id IS NOT ? ORDER BY id DESC LIMIT 1",
+        (current,)).fetchone()
+    if row is None:
+        raise NotFound("nothing to undo: the log has no entry that is not undone yet")
+    return row[0]
+
+
+def _later_entries_that_count(conn, entry_id: int) -> str:
+    """SQL for the entries after `entry_id` whose changes still stand: not undone, and not an undo of
+    something after it (those two cancel out)."""
+    return (f"SELECT id FROM log_entries WHERE id > {int(entry_id)} AND undone_by IS NULL"
+            f" AND (undoes IS NULL OR undoes < {int(entry_id)})")
+
+
+def _blocker(conn, entry_id: int, changes: list) -> int | None:
+    """The first later entry standing in the way of undoing `entry_id`, if any."""
+    later = _later_entries_that_count(conn, entry_id)
+    parents = {}  # table → ranges of rowids this entry added
+    for change in changes:
+        table, key, op = change["tbl"], change["row_key"], change["op"]
+        if op == "inserted":
+            first, last = int(key), json.loads(change["after"])["through"]
+            parents.setdefault(table, []).append((first, last))
+            found = conn.execute(
+                f"SELECT min(entry_id) FROM log_changes WHERE tbl = ? AND entry_id IN ({later})"
+                " AND op != 'inserted' AND CAST(row_key AS INTEGER) BETWEEN ? AND ?", (table, first, last)).fetchone()[0]
+        else:
+            if op == "insert" and key.isdigit():
+                parents.setdefault(table, []).append((int(key), int(key)))
+            found = conn.execute(f"SELECT min(entry_id) FROM log_changes WHERE tbl = ? AND row_key = ? AND entry_id IN ({later})",
+                                 (table, key)).fetchone()[0]
+        if found:
+            return found
+    for child, column, parent in _foreign_keys(conn):
+        for first, last in parents.get(parent, ()):
+            found = conn.execute(
+                f"SELECT min(entry_id) FROM log_changes WHERE tbl = ? AND entry_id IN ({later}) AND op IN ('insert', 'update')"
+                f" AND json_extract(after, '$.{column}') BETWEEN ? AND ?", (child, first, last)).fetchone()[0]
+            if found:
+                return found
+            for later_id, start, through in conn.execute(
+                f"SELECT entry_id, CAST(row_key AS INTEGER), json_extract(after, '$.through') FROM log_changes"
+                f" WHERE tbl = ? AND op = 'inserted' AND entry_id IN ({later}) ORDER BY entry_id", (child,)):
+                if conn.execute(f'SELECT 1 FROM {child} WHERE rowid BETWEEN ? AND ? AND "{column}" BETWEEN ? AND ? LIMIT 1',
+                                (start, through, first, last)).fetchone():
+                    return later_id
+    return None
+
+
+def _foreign_keys(conn) -> list[tuple[str, str, str]]:
+    """(child table, its column, parent table) of every foreign key the log could break by undoing."""
+    found = []
+    for table, _ in _tables(conn):
+        for row in conn.execute(f"PRAGMA foreign_key_list({table})"):
+            found.append((table, row[3], row[2]))
+    return found
+
+
+def undo(store, entry_id: int | None, dry_run: bool = False) -> dict:
+    """Reverse one entry (the last one not undone, without `entry_id`); the undo is an entry itself."""
+    with store.write() as conn:
+        target = entry_id if entry_id is not None else last_undoable(conn, store.entry_id)
+        entry = conn.execute("SELECT * FROM log_entries WHERE id = ?", (target,)).fetchone()
+        if entry is None:
+            raise NotFound("no log entry #{id} (see `redprop log`)", id=target)
+        if entry["undone_by"] is not None:
+            raise InvalidValue("log entry #{id} was already undone by #{by}", id=target, by=entry["undone_by"])
+        if entry["id"] == store.entry_id:
+            raise InvalidValue("log entry #{id} is this very command", id=target)
+        changes = conn.execute("SELECT * FROM log_changes WHERE entry_id = ? ORDER BY id", (target,)).fetchall()
+        blocker = _blocker(conn, target, changes)
+        if blocker is not None:
+            later = conn.execute("SELECT command FROM log_entries WHERE id = ?", (blocker,)).fetchone()[0]
+            raise InvalidValue("cannot undo log entry #{id}: the later entry #{later} ({command}) changed what it wrote;"
+                               " undo #{later} first", id=target, later=blocker, command=later)
+        for change in reversed(changes):
+            _reverse(conn, change)
+        conn.execute("UPDATE log_entries SET undone_by = ? WHERE id = ?", (store.entry_id, target))
+        conn.execute("UPDATE log_entries SET undoes = ? WHERE id = ?", (target, store.entry_id))
+        result = {"undone": target, "command": entry["command"], "changes": len(changes), "dry_run": dry_run,
+                  "entry": store.entry_id}
+        if dry_run:
+            raise _DryRun(result)
+    return result
+
+
+class _DryRun(Exception):
+    def __init__(self, result):
+        super().__init__("dry run")
+        self.result = result
+
+
+def undo_or_preview(store, entry_id: int | None, dry_run: bool) -> dict:
+    """`undo`, or with `dry_run` everything up to the commit, then rolled back."""
+    try:
+        return undo(store, entry_id, dry_run)
+    except _DryRun as preview:
+        store.forget_entry()
+        return preview.result
+
+
+def _reverse(conn, change) -> None:
+    table, key, op = change["tbl"], change["row_key"], change["op"]
+    where, where_params = _row_where(conn, table, key, change)
+    if op == "inserted":
+        first, last = int(key), json.loads(change["after"])["through"]
+        conn.execute(f"DELETE FROM {table} WHERE rowid BETWEEN ? AND ?", (first, last))
+    elif op == "insert":
+        conn.execute(f"DELETE FROM {table} WHERE {where}", where_params)
+    elif op == "update":
+        before = json.loads(change["before"])
+        names = list(before)
+        conn.execute(f"UPDATE {table} SET {', '.join(f'{_q(c)} = json_extract(?, {_path(c)})' for c in names)} WHERE {where}",
+                     (*[change["before"]] * len(names), *where_params))
+    elif op == "delete":
+        before = json.loads(change["before"])
+        names = list(before)
+        rowid = ["rowid"] if key.isdigit() and _has_rowid(conn, table) else []
+        values = [f"json_extract(?, {_path(c)})" for c in names]
+        conn.execute(f"INSERT INTO {table} ({', '.join([*rowid, *map(_q, names)])}) VALUES"
+                     f" ({', '.join([*(['?'] if rowid else []), *values])})",
+                     (*([int(key)] if rowid else []), *[change["before"]] * len(names)))
+
+
+def _row_where(conn, table: str, key: str, change) -> tuple[str, tuple]:
+    if key.isdigit() and _has_rowid(conn, table):
+        return "rowid = ?", (int(key),)
+    names = primary_key(conn, table)
+    return " AND ".join(f"{_q(c)} = ?" for c in names), tuple(json.loads(key))
+
+
+def _has_rowid(conn, table: str) -> bool:
+    return dict(_tables(conn)).get(table, True)
+
+
+def _q(name: str) -> str:
+    return f'"{name}"'
+
+
+def _path(name: str) -> str:
+    return "'$.\"" + name + "\"'"

@@ -167,6 +167,19 @@ def fresh_database(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
+def run_sql_size(db: Path) -> int:
+    """Bytes the change log takes in a database (SQLite's dbstat, else the text it holds)."""
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'log_%'").fetchone()[0] or 0
+    except sqlite3.OperationalError:
+        return conn.execute("SELECT coalesce(sum(length(before) + length(after)), 0) FROM log_changes").fetchone()[0]
+    finally:
+        conn.close()
+
+
 SECTIONS: dict[str, Callable[[Bench], None]] = {}
 
 
@@ -204,6 +217,28 @@ def households_section(bench: Bench) -> None:
         before_candidate=fresh_redprop_db,
         before_floor=lambda: fresh_database(floor_db),
     )
+
+    logged = bench.workdir / "logged.db"
+    unlogged = bench.workdir / "unlogged.db"
+
+    def fresh(path):
+        def make():
+            fresh_database(path)
+            run_command(bench.redprop(path, "init"), bench.env)
+        return make
+
+    bench.compare(
+        f"household import ({n:,} rows) with the change log vs without",
+        [PYTHON, HERE / "import_log.py", "on", logged, roster],
+        [PYTHON, HERE / "import_log.py", "off", unlogged, roster],
+        0.85,
+        rows=n,
+        runs=bench.import_runs,
+        before_candidate=fresh(logged),
+        before_floor=fresh(unlogged),
+    )
+    log_bytes = run_sql_size(logged)
+    bench.figure("change log after the import", f"{log_bytes:,} bytes in log_entries and log_changes", True)
 
     db = bench.households_db()
     building = str(max(1, n // 100 // 2))

@@ -172,8 +172,10 @@ def list_households(
     on: date | None = None,
     include_moved_out: bool = False,
     limit: int | None = None,
-) -> list[dict]:
-    """Households living there on day `on` (all, with include_moved_out), in address order."""
+    count: bool = False,
+):
+    """Households living there on day `on` (all, with include_moved_out), in address order, as a
+    stream (its first page read off the address index, not sorted); with `count`, how many."""
     where, params = [], []
     if building is not None:
         where.append("building = ?")
@@ -198,13 +200,13 @@ def list_households(
         if on:
             where.append("(moved_in_on IS NULL OR moved_in_on <= ?)")
             params.append(day)
-    sql = "SELECT * FROM households"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY " + address_order()
+    condition = " WHERE " + " AND ".join(where) if where else ""
+    if count:
+        return store.conn.execute(f"SELECT count(*) FROM households{condition}", params).fetchone()[0]
+    sql = f"SELECT * FROM households{condition} ORDER BY {address_order()}"
     if limit:
         sql += f" LIMIT {int(limit)}"
-    return [household_row(r) for r in store.conn.execute(sql, params)]
+    return (household_row(r) for r in store.conn.execute(sql, params))
 
 
 def resident_row(row, household_key: str) -> dict:

@@ -238,3 +238,20 @@ def test_the_cached_state_of_every_issue_equals_its_replayed_steps(desk, run, ru
         if expected != cached:
             wrong.append((row["id"], {k: (cached[k], v) for k, v in expected.items() if cached[k] != v}))
     assert not wrong, wrong[:3]
+
+
+def test_a_long_history_listing_shows_the_newest_50_and_says_how_many_more(community, run, run_json, sample_data):
+    assert run("issue", "import", sample_data / "issues.csv").exit_code == 0
+    table = run("issue", "list", "--status", "all", "--at", AT).stdout.splitlines()
+    every = run_json("issue", "list", "--status", "all", "--at", AT)
+    assert len(every) == 335, "JSON for scripts stays complete"
+    assert table[-1] == f"另有 {335 - 50} 条未显示：用 --limit N 显示更多，用 --all 显示全部"
+    assert sum(line.startswith("#") or line.lstrip().startswith("#") for line in table) == 50
+    assert len(run("issue", "list", "--status", "all", "--all", "--at", AT).stdout.splitlines()) == 335 + 2
+    mine = run_json("issue", "list", "--status", "all", "--handler", "邓俊芬")
+    counted = run("issue", "list", "--status", "all", "--handler", "邓俊芬", "--limit", "3").stdout.splitlines()[-1]
+    assert counted.startswith(f"另有 {len(mine) - 3} 条"), "the count follows the filter"
+    visits = run("visit", "list").stdout.splitlines()
+    assert visits[-1].startswith(f"另有 {len(run_json('visit', 'list')) - 50} 条")
+    assert run("household", "list").stdout.splitlines()[-1].startswith("另有 300 条") and "--every" in run("household", "list").stdout
+    assert "另有" not in run("household", "list", "--building", "8").stdout, "with a filter, every match"

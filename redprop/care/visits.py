@@ -43,7 +43,7 @@ def log_visit(
             (household["id"], resident_row and resident_row["id"], staff and staff["id"], to_db(at), to_db(now),
              kind, outcome, need, note),
         ).lastrowid
-    return _visit_rows(store, ["v.id = ?"], [visit_id])[0]
+    return next(_visit_rows(store, ["v.id = ?"], [visit_id]))
 
 
 def void_visit(store: Store, visit_id: int, *, reason: str, by: str, now: datetime) -> dict:
@@ -59,7 +59,7 @@ def void_visit(store: Store, visit_id: int, *, reason: str, by: str, now: dateti
             raise InvalidValue("visit #{id} was already voided", id=visit_id)
         conn.execute("UPDATE visits SET voided_at = ?, voided_by = ?, void_reason = ? WHERE id = ?",
                      (to_db(now), by, reason.strip(), visit_id))
-    return _visit_rows(store, ["v.id = ?"], [visit_id])[0]
+    return next(_visit_rows(store, ["v.id = ?"], [visit_id]))
 
 
 def check_lived_there(household, day: date) -> None:
@@ -95,12 +95,13 @@ def visit_row(row, tz) -> dict:
 def list_visits(
     store: Store, *, household: str | None = None, staff: str | None = None, since: datetime | None = None,
     until: datetime | None = None, outcome: str | None = None, limit: int | None = None,
-    household_id: int | None = None, voided: bool = False,
-) -> list[dict]:
+    household_id: int | None = None, voided: bool = False, count: bool = False,
+):
     """Visits newest first; `until` is the --at moment: visits after it have not happened yet.
 
     `household` is an address: the visits of every household that lived there. Voided visits
-    are left out unless `voided` (then they are listed too, marked)."""
+    are left out unless `voided` (then they are listed too, marked). A stream, read as it is
+    listed; with `count`, how many there are instead."""
     where, params = [] if voided else ["v.voided_at IS NULL"], []
     if household:
         where.append("h.key = ?")
@@ -120,10 +121,13 @@ def list_visits(
     if outcome:
         where.append("v.outcome = ?")
         params.append(outcome)
+    if count:
+        return store.conn.execute("SELECT count(*) FROM visits v JOIN households h ON h.id = v.household_id"
+                                  + (" WHERE " + " AND ".join(where) if where else ""), params).fetchone()[0]
     return _visit_rows(store, where, params, limit)
 
 
-def _visit_rows(store: Store, where: list[str], params: list, limit: int | None = None) -> list[dict]:
+def _visit_rows(store: Store, where: list[str], params: list, limit: int | None = None):
     sql = (
         "SELECT v.*, h.key AS household, s.name AS staff_name, r.name AS resident_name FROM visits v"
         " JOIN households h ON h.id = v.household_id LEFT JOIN staff s ON s.id = v.staff_id"
@@ -134,7 +138,7 @@ def _visit_rows(store: Store, where: list[str], params: list, limit: int | None 
     sql += " ORDER BY v.at DESC"  # the order of the index on at: a limited listing reads only its rows
     if limit:
         sql += f" LIMIT {int(limit)}"
-    return [visit_row(r, store.tz) for r in store.conn.execute(sql, params)]
+    return (visit_row(r, store.tz) for r in store.conn.execute(sql, params))
 
 
 def _care_from_cache(store: Store, day: date, loosest_cutoff: str) -> dict[int, list]:

@@ -99,7 +99,8 @@ def list_(
     search: Annotated[Optional[str], typer.Option("--search", "-s", help="Text in a name (head or resident), phone or note.")] = None,
     at: AtOption = None,
     all_: Annotated[bool, typer.Option("--all", help="Include households that moved out.")] = False,
-    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most this many rows.")] = None,
+    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most this many rows (without a filter a table shows the first 50).")] = None,
+    every: Annotated[bool, typer.Option("--every", help="Without a filter, every household, not the first 50.")] = False,
     fmt: FormatOption = Format.table,
 ):
     """Households living here (as of --at), in address order. Example: redprop household list --building 8 --search 熊"""
@@ -107,18 +108,21 @@ def list_(
     from redprop.parsing import clean_building, clean_unit
     from redprop.staff import known_grid
 
+    from redprop.present.output import Page, page_size
+
     store = common.open_db()
-    rows = list_households(
-        store,
+    wanted = dict(
         building=clean_building(building) if building else None,
         unit=clean_unit(unit) if unit is not None else None,
         grid=known_grid(store, grid) if grid else None,
         search=search,
         on=common.moment(store, at).date() if at else None,
         include_moved_out=all_,
-        limit=limit,
     )
-    show.households(common.output(fmt), rows)
+    filtered = any(v is not None for k, v in wanted.items() if k not in ("include_moved_out", "on"))
+    size = limit if filtered else page_size(fmt, limit, every)  # with a filter, every match
+    show.households(common.output(fmt), list_households(store, **wanted, limit=size),
+                    Page(size, lambda: list_households(store, **wanted, count=True), "--every"))
 
 
 @app.command("import")

@@ -247,7 +247,8 @@ def list_(
     from_: Annotated[Optional[str], typer.Option("--from", help="Reported on or after this day.")] = None,
     to: Annotated[Optional[str], typer.Option("--to", help="Reported on or before this day.")] = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="Only those past a deadline they have not met.")] = False,
-    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most this many rows.")] = None,
+    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most this many rows (a table shows the newest 50 by default).")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every row, not the newest 50.")] = False,
     search: Annotated[Optional[str], typer.Option("--search", "-s", help="Text in the title, description, reporter or place.")] = None,
     voided: Annotated[bool, typer.Option("--voided", help="List voided issues too, marked.")] = False,
     at: AtOption = None,
@@ -257,14 +258,16 @@ def list_(
     from datetime import timedelta
 
     from redprop.issues.categories import load_categories
-    from redprop.issues.reading import IssueFilter, list_issues, parse_status_filter
+    from redprop.issues.reading import IssueFilter, count_issues, list_issues, parse_status_filter
     from redprop.parsing import clean_building, clean_grid, local_day_start
+    from redprop.present.output import Page, page_size
     from redprop.vocab import CHANNELS, ISSUE_KINDS, TIER_CODES
 
     store = common.open_db()
     first, last = common.day(store, from_, False, "--from"), common.day(store, to, False, "--to")
     common.check_range(first, last, "--from/--to")
-    rows = list_issues(store, common.moment(store, at), IssueFilter(
+    moment, size = common.moment(store, at), page_size(fmt, limit, all_)
+    wanted = IssueFilter(
         status=parse_status_filter(status), kind=ISSUE_KINDS.resolve(kind) if kind else None,
         category=load_categories(store).resolve(category) if category else None,
         channel=CHANNELS.resolve(channel) if channel else None, tier=TIER_CODES.resolve(tier) if tier else None,
@@ -272,9 +275,9 @@ def list_(
         handler=handler, household=household,
         reported_from=local_day_start(first, store.tz) if first else None,
         reported_to=local_day_start(last + timedelta(days=1), store.tz) if last else None,
-        overdue=overdue, limit=limit, search=search, voided=voided,
-    ))
-    show.issues(common.output(fmt), rows)
+        overdue=overdue, limit=size, search=search, voided=voided,
+    )
+    show.issues(common.output(fmt), list_issues(store, moment, wanted), Page(size, lambda: count_issues(store, moment, wanted)))
 
 
 @app.command("import")

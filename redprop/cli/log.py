@@ -15,7 +15,8 @@ undo_app = common.sub_app("Undo.")
 
 @log_app.command("log")
 def log(
-    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most this many entries, newest first.")] = 50,
+    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most this many entries, newest first (a table shows the newest 50 by default).")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every entry, not the newest 50.")] = False,
     household: Annotated[Optional[str], typer.Option("--household", help="Only entries touching this address (every family that lived there).")] = None,
     issue: Annotated[Optional[str], typer.Option("--issue", help="Only entries touching this issue.")] = None,
     since: Annotated[Optional[str], typer.Option("--since", help="Only entries typed in since this time.")] = None,
@@ -24,13 +25,16 @@ def log(
     """Every command that changed the database: when, who (REDPROP_USER, else the login name), the command line and what it changed. Example: redprop log --household 8-2-301"""
     from redprop.households import households_at
     from redprop.issues.records import parse_issue_id
+    from redprop.present.output import Page, page_size
     from redprop.store.log import list_entries
 
     store = common.open_db()
-    rows = list_entries(store, limit=limit, household_ids=households_at(store, household) if household else None,
-                        issue_id=parse_issue_id(issue) if issue else None,
-                        since=common.moment(store, since, "--since") if since else None)
-    show.entries(common.output(fmt), rows)
+    wanted = dict(household_ids=households_at(store, household) if household else None,
+                  issue_id=parse_issue_id(issue) if issue else None,
+                  since=common.moment(store, since, "--since") if since else None)
+    size = page_size(fmt, limit, all_)
+    show.entries(common.output(fmt), list_entries(store, limit=size, **wanted),
+                 Page(size, lambda: list_entries(store, count=True, **wanted)))
 
 
 @undo_app.command("undo")

@@ -51,19 +51,23 @@ def list_(household: Annotated[Optional[str], typer.Option("--household", help="
           from_: Annotated[Optional[str], typer.Option("--from", help="From this time/day.")] = None,
           to: Annotated[Optional[str], typer.Option("--to", help="Up to this time, or the end of this day.")] = None,
           outcome: Annotated[Optional[str], typer.Option("--outcome", help="Only this outcome.")] = None,
-          limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most this many, newest first.")] = None,
+          limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most this many, newest first (a table shows the newest 50 by default).")] = None,
+          all_: Annotated[bool, typer.Option("--all", help="Every visit, not the newest 50.")] = False,
           voided: Annotated[bool, typer.Option("--voided", help="List voided visits too, marked.")] = False,
           fmt: FormatOption = Format.table):
     """Visits, newest first. Example: redprop visit list --household 8-2-301 --from 2026-11-01"""
     from redprop.care.visits import list_visits
+    from redprop.present.output import Page, page_size
     from redprop.vocab import VISIT_OUTCOMES
 
     store = common.open_db()
     since, until = common.moment(store, from_, "--from") if from_ else None, common.end_moment(store, to, "--to")
     common.check_range(since, until, "--from/--to")
-    rows = list_visits(store, household=household, staff=staff, since=since, until=until,
-                       outcome=VISIT_OUTCOMES.resolve(outcome) if outcome else None, limit=limit, voided=voided)
-    show.visits(common.output(fmt), rows)
+    wanted = dict(household=household, staff=staff, since=since, until=until,
+                  outcome=VISIT_OUTCOMES.resolve(outcome) if outcome else None, voided=voided)
+    size = page_size(fmt, limit, all_)
+    show.visits(common.output(fmt), list_visits(store, **wanted, limit=size),
+                Page(size, lambda: list_visits(store, **wanted, count=True)))
 
 
 @app.command("due")

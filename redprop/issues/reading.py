@@ -157,9 +157,8 @@ def unfinished_rows(conn, at_text: str, where: list[str], params: list, due_befo
     return conn.execute(sql, [at_text, *tail, at_text, week_after, at_text, *tail, at_text, week_after, *tail]).fetchall()
 
 
-def list_issues(store: Store, at: datetime, f: IssueFilter) -> list[dict]:
-    """Issues as things stood at `at`, newest report first."""
-    moment = Moment(store, at)
+def _conditions(store: Store, f: IssueFilter) -> tuple[list[str], list]:
+    """SQL conditions of a filter, but the handler's (see `_candidates`)."""
     where, params = [], []
     for column, value in (("kind", f.kind), ("category", f.category), ("channel", f.channel),
                           ("building", f.building), ("grid", f.grid)):
@@ -174,9 +173,6 @@ def list_issues(store: Store, at: datetime, f: IssueFilter) -> list[dict]:
     if f.household_id is not None:
         where.append("i.household_id = ?")
         params.append(f.household_id)
-    if f.handler:
-        where.append("(i.handler_id = ? OR i.replay = 1)")
-        params.append(staff_id(store.conn, f.handler))
     if f.tier:
         where.append("(i.tier = ? OR i.replay = 1)")
         params.append(f.tier)
@@ -191,25 +187,74 @@ def list_issues(store: Store, at: datetime, f: IssueFilter) -> list[dict]:
     if f.reported_to:
         where.append("i.reported_at < ?")
         params.append(to_db(f.reported_to))
-    if f.status == "open" or f.status in UNFINISHED or f.overdue:
-        rows = unfinished_rows(store.conn, moment.text, where, params, moment.text if f.overdue else None)
+    return where, params
+
+
+def _unfinished_path(f: IssueFilter) -> bool:
+    return f.status == "open" or f.status in UNFINISHED or f.overdue
+
+
+def _candidates(store: Store, moment: Moment, f: IssueFilter, count: bool = False):
+    """The rows that may be listed, newest report first, as a stream: unfinished ones through
+    their small index; any others newest first through the index of what is filtered, stopping
+    where the caller stops. A handler's issues are two streams merged: those read off their cache
+    (handler index) and the few whose past must be replayed (reassigned or waited: any handler)."""
+    conn = store.conn
+    where, params = _conditions(store, f)
+    handler_id = staff_id(conn, f.handler) if f.handler else None
+    if _unfinished_path(f):
+        if handler_id is not None:
+            where.append("(i.handler_id = ? OR i.replay = 1)")
+            params.append(handler_id)
+        rows = unfinished_rows(conn, moment.text, where, params, moment.text if f.overdue else None)
         if f.voided:
-            where.append("i.voided_at IS NOT NULL AND i.reported_at <= ?")
-            rows += store.conn.execute(f"{ISSUE_SELECT} WHERE {' AND '.join(where)}", [*params, moment.text]).fetchall()
-    else:
-        if not f.voided:
-            where.append("i.voided_at IS NULL")
-        where.insert(0, "i.reported_at <= ?")
-        params.insert(0, moment.text)
-        if f.status in ("done", *FINISHED):
-            where.append("(i.resolved_at <= ? OR i.replay = 1)")
-            params.append(moment.text)
-        rows = store.conn.execute(f"{ISSUE_SELECT} WHERE {' AND '.join(where)}", params).fetchall()
+            rows += conn.execute(f"{ISSUE_SELECT} WHERE i.voided_at IS NOT NULL AND i.reported_at <= ?"
+                                 + "".join(f" AND {w}" for w in where), [moment.text, *params]).fetchall()
+        if count:
+            return None
+        return iter(sorted(rows, key=lambda r: (r["reported_at"], r["id"]), reverse=True))
+    where = ["i.reported_at <= ?", *where]
+    params = [moment.text, *params]
+    if not f.voided:
+        where.append("i.voided_at IS NULL")
+    if f.status in ("done", *FINISHED):
+        where.append("(i.resolved_at <= ? OR i.replay = 1)")
+        params.append(moment.text)
+    streams = [(where, params)]
+    if handler_id is not None or f.status not in ("all", "done"):
+        # Read off the cache (by the handler's or the status's index), the cached status being the
+        # state after every step, so exact for a moment after an issue's last one; and the few
+        # whose past must be replayed, or whose last step came after the moment.
+        cached, value = ("i.handler_id = ?", handler_id) if handler_id is not None else ("i.status = ?", f.status)
+        streams = [(where + [cached, "i.replay = 0", "i.last_step_at <= ?"], params + [value, moment.text]),
+                   (where + ["i.replay = 1"], params),
+                   (where + ["i.replay = 0", "i.last_step_at > ?"], params + [moment.text])]
+    if count:  # off the cache: exact as of now, for a past moment an estimate
+        if len(streams) > 1:
+            streams = [(where + [cached], params + [value])]
+        return conn.execute(f"SELECT count(*) FROM issues i WHERE {' AND '.join(streams[0][0])}", streams[0][1]).fetchone()[0]
+    cursors = [conn.execute(f"{ISSUE_SELECT} WHERE {' AND '.join(w)} ORDER BY i.reported_at DESC, i.id DESC", p)
+               for w, p in streams]
+    if len(cursors) == 1:
+        return cursors[0]
+    import heapq
+
+    return heapq.merge(*cursors, key=lambda r: (r["reported_at"], r["id"]), reverse=True)
+
+
+def list_issues(store: Store, at: datetime, f: IssueFilter):
+    """Issues as things stood at `at`, newest report first, as a stream (no further than f.limit)."""
+    import itertools
+
+    moment = Moment(store, at)
+    rows = _candidates(store, moment, f)
     handler = f.handler.strip() if f.handler else None
-    rows = sorted(rows, key=lambda r: (r["reported_at"], r["id"]), reverse=True)
-    records = []
-    for start in range(0, len(rows), 200):  # newest first, and no further than --limit asks
-        for row, state, _ in moment.states(rows[start:start + 200]):
+    listed = 0
+    while True:
+        chunk = list(itertools.islice(rows, 200))
+        if not chunk:
+            return
+        for row, state, _ in moment.states(chunk):
             status = state.status
             if f.status == "open" and status in FINISHED or f.status == "done" and status not in FINISHED:
                 continue
@@ -220,7 +265,20 @@ def list_issues(store: Store, at: datetime, f: IssueFilter) -> list[dict]:
             outcomes = moment.outcomes(row, state)
             if f.overdue and (status in FINISHED or not any(o.state == "overdue" for o in outcomes)):
                 continue
-            records.append(issue_record(row, state, outcomes, moment))
-            if f.limit and len(records) == f.limit:
-                return records
-    return records
+            yield issue_record(row, state, outcomes, moment)
+            listed += 1
+            if f.limit and listed == f.limit:
+                return
+
+
+def count_issues(store: Store, at: datetime, f: IssueFilter) -> int:
+    """How many issues `list_issues` lists without a limit: counted in SQL off the cached state
+    (exact as of now; for a past moment, with a handler or a status, an estimate), or, for the
+    unfinished ones, by listing them (they are few)."""
+    from dataclasses import replace
+
+    moment = Moment(store, at)
+    counted = _candidates(store, moment, f, count=True)
+    if counted is None:
+        return sum(1 for _ in list_issues(store, at, replace(f, limit=None)))
+    return counted

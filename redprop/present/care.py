@@ -98,8 +98,8 @@ def visit_cells(out: Output, row: dict) -> dict:
     return {**row, "at": minute(row["at"]), "kind": out.labels.of(VISIT_KINDS, row["kind"]), "outcome": outcome}
 
 
-def visits(out: Output, rows) -> None:
-    out.listing(VISIT_TABLE, rows, lambda v: visit_cells(out, v), VISIT_FIELDS)
+def visits(out: Output, rows, page=None) -> None:
+    out.listing(VISIT_TABLE, rows, lambda v: visit_cells(out, v), VISIT_FIELDS, page=page)
 
 
 def visit(out: Output, row: dict) -> None:

@@ -46,8 +46,8 @@ GRID_TABLE = Table((
 GRID_FIELDS = ["code", "name", "building", "households", "staff"]
 
 
-def households(out: Output, rows) -> None:
-    out.listing(HOUSEHOLD_TABLE, rows, fields=HOUSEHOLD_FIELDS)
+def households(out: Output, rows, page=None) -> None:
+    out.listing(HOUSEHOLD_TABLE, rows, fields=HOUSEHOLD_FIELDS, page=page)
 
 
 def household(out: Output, row: dict) -> None:

@@ -247,8 +247,8 @@ def rated(out: Output, record: dict) -> None:
     issue(out, record)
 
 
-def issues(out: Output, rows) -> None:
-    out.listing(LIST_TABLE, rows, lambda r: issue_cells(out, r), ISSUE_FIELDS)
+def issues(out: Output, rows, page=None) -> None:
+    out.listing(LIST_TABLE, rows, lambda r: issue_cells(out, r), ISSUE_FIELDS, page=page)
 
 
 def categories(out: Output, rows) -> None:

@@ -14,7 +14,8 @@ TABLE_NAMES = {  # the log names tables; people read what they hold
     "issue_steps": N_("issue step"), "policies": N_("promise"), "focus_groups": N_("focus group"),
     "issue_categories": N_("category"), "settings": N_("setting"),
 }
-SKIPPED_FIELDS = ("updated_at", "recorded_at", "left_recorded_at", "last_step_at")  # bookkeeping, not news
+# bookkeeping and state derived from other rows (the due list's contact columns): not news
+SKIPPED_FIELDS = ("updated_at", "recorded_at", "left_recorded_at", "last_step_at", "last_contact_at", "knocks")
 LOG_TABLE = Table((
     Column("id", "Entry", "right", keep=True),
     Column("at", "Typed at", keep=True),
@@ -65,7 +66,7 @@ def summary(entry: dict) -> str:
     if len(updated) <= 3:
         for change, fields in updated:
             shown = ", ".join(f"{f} {_value(change['before'][f])} → {_value(change['after'][f])}" for f in fields[:4])
-            parts.append(f"{_name(change['table'])} {_which(change)}: {shown}".replace("  ", " "))
+            parts.append(" ".join(filter(None, (_name(change["table"]), _which(change)))) + f": {shown}")
     else:
         parts.append(_("{count} rows changed", count=len(updated)))
     return _("; ").join(parts) or _("nothing changed")
@@ -75,9 +76,9 @@ def _value(value) -> str:
     return "—" if value is None or value == "" else str(value)
 
 
-def entries(out: Output, rows: list[dict]) -> None:
-    records = [{**r, "summary": summary(r)} for r in rows]
-    out.listing(LOG_TABLE, records, lambda r: {**r, "at": minute(r["at"])}, LOG_FIELDS)
+def entries(out: Output, rows, page=None) -> None:
+    records = ({**r, "summary": summary(r)} for r in rows)
+    out.listing(LOG_TABLE, records, lambda r: {**r, "at": minute(r["at"])}, LOG_FIELDS, page=page)
 
 
 def undone(out: Output, result: dict) -> None:

@@ -23,6 +23,23 @@ class Format(str, Enum):
     csv = "csv"
 
 
+class Page:
+    """The first `size` rows of a long listing for people, and how to count all of them."""
+
+    def __init__(self, size: int | None, count: Callable[[], int], every: str = "--all"):
+        self.size, self.count, self.every = size, count, every  # `every`: the option that lists them all
+
+
+DEFAULT_PAGE = 50  # rows of a history listing a person gets without --limit or --all
+
+
+def page_size(fmt: Format, limit: int | None, every: bool) -> int | None:
+    """How many rows to list: for people the newest 50 unless --limit or --all; for scripts all, unless --limit."""
+    if every:
+        return None
+    return limit or (DEFAULT_PAGE if Format(fmt) == Format.table else None)
+
+
 class Output:
     def __init__(self, fmt: Format = Format.table, store=None, stdout=None, stderr=None):
         self.fmt = Format(fmt)
@@ -62,9 +79,10 @@ class Output:
     # -- data ----------------------------------------------------------------------------
 
     def listing(self, table: Table, records: Iterable[dict], cells: Callable[[dict], dict] | None = None,
-                fields: list[str] | None = None, title: str | None = None) -> None:
-        """Records as JSON or CSV for scripts (as they are), or as a table for people (`cells`
-        turns a record into what its columns show)."""
+                fields: list[str] | None = None, title: str | None = None, page: "Page | None" = None) -> None:
+        """Records as JSON or CSV for scripts (as they are, streamed), or as a table for people
+        (`cells` turns a record into what its columns show). With a `page`, a table shows at most
+        its size and says how many more there are."""
         if self.fmt == Format.json:
             formats.write_json_rows(self.stdout, records)
         elif self.fmt == Format.csv:
@@ -72,6 +90,11 @@ class Output:
         else:
             rows = [cells(r) if cells and r else r for r in records]
             self.table(table, rows, title)
+            if page and page.size and len(rows) >= page.size:
+                more = page.count() - len(rows)
+                if more > 0:
+                    self.line(_("{more} more not shown: --limit N to show more, {every} for every one", more=more,
+                                every=page.every))
 
     def record(self, table: Table, record: dict, cells: Callable[[dict], dict] | None = None) -> None:
         """One thing (a household, an issue): `label  value` lines, or one JSON object / CSV row."""

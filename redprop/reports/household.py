@@ -19,8 +19,8 @@ def household_details(store: Store, key: str, at: datetime, show_sensitive: bool
     details = household_row(row)
     details["residents"] = residents_of(store, row["id"], row["key"], on=day)
     details["groups"] = household_memberships(store, row["id"], day, show_sensitive)
-    details["visits"] = list_visits(store, household_id=row["id"], until=at, limit=5, voided=True)
-    details["issues"] = list_issues(store, at, IssueFilter(status="open", household_id=row["id"]))
+    details["visits"] = list(list_visits(store, household_id=row["id"], until=at, limit=5, voided=True))
+    details["issues"] = list(list_issues(store, at, IssueFilter(status="open", household_id=row["id"])))
     return details
 
 
@@ -64,7 +64,7 @@ def household_history(store: Store, key: str, at: datetime, show_sensitive: bool
                 masked = shown != group.code
                 event(m["until"], household_id, "left", False, group=shown, resident=m["resident"],
                       reason=None if masked else m["left_reason"])
-        for visit in list_visits(store, household_id=household_id, voided=True):
+        for visit in list(list_visits(store, household_id=household_id, voided=True)):
             event(visit["at"], household_id, "visit", visit=visit["id"], by=visit["by"], outcome=visit["outcome"],
                   need=visit["need"], note=visit["note"], voided=visit["voided"], voided_by=visit["voided_by"],
                   void_reason=visit["void_reason"])
@@ -73,7 +73,7 @@ def household_history(store: Store, key: str, at: datetime, show_sensitive: bool
             for step in record["steps"]:
                 event(step["at"], household_id, "issue_step", issue=issue["id"], title=issue["title"], action=step["action"],
                       by=step["by"], to=step["to"], note=step["note"], voided=record["voided"])
-    for entry in reversed(list_entries(store, household_ids=ids)):  # oldest first, as the timeline reads
+    for entry in reversed(list(list_entries(store, household_ids=ids))):  # oldest first, as the timeline reads
         event(entry["at"], None, "log", entry=entry["id"], user=entry["user"], command=entry["command"])
     events.sort(key=lambda e: (e.pop("sort"), e["event"] == "log"))
     return {"address": families[-1]["key"], "families": families, "timeline": events}

@@ -168,9 +168,10 @@ def changes_of(conn, entry_id: int) -> list[dict]:
 
 
 def list_entries(store, *, limit: int | None = None, household_ids: list[int] | None = None,
-                 issue_id: int | None = None, since: datetime | None = None) -> list[dict]:
-    """Entries newest first, each with its changes; filtered to those touching some households
-    (their rows, residents, memberships, visits, issues) or one issue (its row and steps)."""
+                 issue_id: int | None = None, since: datetime | None = None, count: bool = False):
+    """Entries newest first, each with its changes, as a stream; filtered to those touching some
+    households (their rows, residents, memberships, visits, issues) or one issue (its row and
+    steps). With `count`, how many there are instead."""
     from redprop.store.instants import to_db
 
     where, params = [], []
@@ -198,11 +199,13 @@ def list_entries(store, *, limit: int | None = None, household_ids: list[int] | 
     if since is not None:
         where.append(f"e.at >= ?{len(params) + 1}")
         params.append(to_db(since))
-    sql = "SELECT e.* FROM log_entries e" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY e.id DESC"
+    condition = " WHERE " + " AND ".join(where) if where else ""
+    if count:
+        return store.conn.execute(f"SELECT count(*) FROM log_entries e{condition}", params).fetchone()[0]
+    sql = f"SELECT e.* FROM log_entries e{condition} ORDER BY e.id DESC"
     if limit:
         sql += f" LIMIT {int(limit)}"
-    rows = store.conn.execute(sql, params).fetchall()
-    return [_entry_record(r, changes_of(store.conn, r["id"]), store.tz) for r in rows]
+    return (_entry_record(r, changes_of(store.conn, r["id"]), store.tz) for r in store.conn.execute(sql, params).fetchall())
 
 
 def get_entry(store, entry_id: int) -> dict:

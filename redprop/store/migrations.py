@@ -399,11 +399,37 @@ def m004_change_log_and_voids(conn: sqlite3.Connection) -> None:
         conn.execute(f"CREATE TRIGGER {name} {event} BEGIN {CONTACT_SQL.format(household=household, which=which)} END")
 
 
+def m005_listing_indexes(conn: sqlite3.Connection) -> None:
+    """Indexes for what workers and reports filter issues by (handler, category, channel, grid
+    point, building, status), each ending in the report time so that a filtered listing reads its
+    newest rows first and stops at its limit; visits by outcome; households in address order
+    (building 2 before 10: the numbers as numbers), so that the first page of a roster is read,
+    not sorted."""
+    _run(
+        conn,
+        """
+        CREATE INDEX issues_handler ON issues (handler_id, reported_at);
+        CREATE INDEX issues_category ON issues (category, reported_at);
+        CREATE INDEX issues_channel ON issues (channel, reported_at);
+        CREATE INDEX issues_grid ON issues (grid, reported_at);
+        CREATE INDEX issues_building ON issues (building, reported_at);
+        CREATE INDEX issues_status ON issues (status, reported_at);
+        CREATE INDEX issues_last_step ON issues (last_step_at);
+        DROP INDEX issues_household;
+        CREATE INDEX issues_household ON issues (household_id, reported_at) WHERE household_id IS NOT NULL;
+        CREATE INDEX visits_outcome ON visits (outcome, at) WHERE voided_at IS NULL;
+        CREATE INDEX households_address ON households (CAST(building AS INTEGER), building, CAST(unit AS INTEGER), unit,
+                                                       CAST(room AS INTEGER), room);
+        """,
+    )
+
+
 MIGRATIONS = [
     m001_households_residents_staff,
     m002_focus_groups_and_visits,
     m003_issues_and_policy,
     m004_change_log_and_voids,
+    m005_listing_indexes,
 ]
 
 

@@ -9,8 +9,9 @@ Dates (moved in, joined a group) are stored as `YYYY-MM-DD` local dates.
 
 Workers type times after the fact in whatever form their hands know; `parse_instant`
 accepts ISO 8601, `2026-11-20 9:30`, `2026/11/20 9:30`, `2026/9/5 9:30` (Excel's Chinese
-default), `2026年11月20日 9:30`, `11/20/2026 09:30:00 AM`, `today 9:30`, `昨天 14:00`,
-`2h ago`, `3天前`, a bare `9:30` (today) and `now`. Nothing here reads the clock: `now` is always passed in.
+default), `2026年11月20日 9:30`, `11/20/2026 09:30:00 AM`, `11月30日 15:00`, `11-30 15:00`,
+`today 9:30`, `昨天 14:00`, `前天下午3点`, `2h ago`, `3天前`, a bare `9:30`, `上午9:30`,
+`下午3点`, `晚上8点`, `9点半` (today) and `now`. Nothing here reads the clock: `now` is always passed in.
 """
 
 import re
@@ -20,17 +21,11 @@ from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from redprop.errors import N_, InvalidValue
 from redprop.store.instants import from_db, show_local_iso, to_db  # noqa: F401 (the stored form, handed on)
 
-_TIME = r"(?:[ T]+(\d{1,2})[:：](\d{2})(?:[:：](\d{2})(?:\.\d+)?)?\s*([AaPp][Mm])?)?"
-_YMD = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME + r"$")
-_CHINESE = re.compile(
-    r"^(\d{4})年(\d{1,2})月(\d{1,2})[日号]"
-    r"(?:\s*(\d{1,2})[:：时点](\d{1,2})?分?(?:[:：](\d{2}))?)?$"
-)
-_MDY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})" + _TIME + r"$")
 _RELATIVE_DAY = {
     "today": 0, "今天": 0, "今日": 0,
     "yesterday": 1, "昨天": 1, "昨日": 1,
     "前天": 2,
+    "tomorrow": -1, "明天": -1, "明日": -1,
 }
 _NOW = {"now", "现在", "刚才"}
 _AGO = re.compile(
@@ -42,7 +37,25 @@ _UNIT_MINUTES = {
     "d": 1440, "day": 1440, "days": 1440, "天": 1440,
     "w": 10080, "week": 10080, "weeks": 10080, "周": 10080,
 }
-_CLOCK = re.compile(r"^(\d{1,2})[:：](\d{2})$")
+# A day as people say it, at the start of what they typed (longest forms first)
+_DAY_PART = re.compile(
+    r"^(?:(?P<word>today|yesterday|tomorrow|今天|今日|昨天|昨日|前天|明天|明日)"
+    r"|(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?![\d])"
+    r"|(?P<cy>\d{4})年(?P<cm>\d{1,2})月(?P<cd>\d{1,2})[日号]"
+    r"|(?P<um>\d{1,2})/(?P<ud>\d{1,2})/(?P<uy>\d{4})"
+    r"|(?P<nm>\d{1,2})月(?P<nd>\d{1,2})[日号]"  # this year
+    r"|(?P<hm>\d{1,2})-(?P<hd>\d{1,2})(?![\d:：-]))"  # this year
+)
+# A time of day as people say it: 9:30, 14:00:05, 09:30 AM, 上午9:30, 下午3点, 晚上8点, 9点30, 9点半, 9时30分
+_PERIODS = {"上午": "am", "早上": "am", "早晨": "am", "清晨": "am", "凌晨": "night", "中午": "noon",
+            "下午": "pm", "午后": "pm", "傍晚": "pm", "晚上": "evening", "夜里": "evening", "夜间": "evening"}
+_CLOCK_PART = re.compile(
+    r"^(?P<period>" + "|".join(_PERIODS) + r")?\s*(?P<h>\d{1,2})"
+    r"(?:[:：](?P<mi>\d{2})(?:[:：](?P<s>\d{2})(?:\.\d+)?)?|[点时](?:(?P<half>半)|(?P<mi2>\d{1,2})分?|整)?)"
+    r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?$"
+)
+_SEPARATOR = re.compile(r"^[\stT,，]*")
+BARE_DATE = ("start", "refuse", "end")  # what a day without a time of day stands for
 
 
 def _make_date(year: int, month: int, day: int, text: str) -> date:
@@ -65,65 +78,154 @@ def _make_time(hour, minute, second, ampm, text: str) -> time:
     return time(hour, minute, second)
 
 
-def _local(day: date, clock: time, tz: tzinfo) -> datetime:
-    return datetime.combine(day, clock).replace(tzinfo=tz)
+def _period_hour(period: str, hour: int, text: str) -> int:
+    """The hour on the 24-hour clock of `hour` said with 上午/下午/晚上…; impossible pairs refused."""
+    kind = _PERIODS[period]
+    if kind == "am" and hour <= 12:
+        return hour
+    if kind == "night" and (hour <= 6 or hour == 12):
+        return 0 if hour == 12 else hour
+    if kind == "noon" and (11 <= hour <= 13 or 1 <= hour <= 2):
+        return hour + 12 if hour <= 2 else hour
+    if kind == "pm" and 1 <= hour <= 23:
+        return hour + 12 if hour < 12 else hour
+    if kind == "evening" and (5 <= hour <= 11 or 17 <= hour <= 23):
+        return hour + 12 if hour < 12 else hour
+    raise InvalidValue("{text!r}: {period} does not go with {hour} o'clock", text=text, period=period, hour=hour)
 
 
-def parse_instant(text: str, *, now: datetime, tz: tzinfo, relative: bool = True) -> datetime:
-    """Read a time as typed; a time without an offset is the community's local time.
+def _clock(m: re.Match, text: str) -> time:
+    hour = int(m.group("h"))
+    minute = m.group("mi") or m.group("mi2") or ("30" if m.group("half") else None)
+    ampm = (m.group("ampm") or "").replace(".", "") or None
+    if m.group("period"):
+        if ampm:
+            raise InvalidValue("{text!r}: give either {period} or {ampm}, not both", text=text, period=m.group("period"),
+                               ampm=ampm.upper())
+        hour = _period_hour(m.group("period"), hour, text)
+    return _make_time(hour, minute, m.group("s"), ampm, text)
 
-    `relative=False` refuses `yesterday 9:30`, `2h ago` and the like: in a file they would
-    mean another moment each day the file is imported.
-    """
+
+def _day(m: re.Match, today: date, text: str) -> tuple[date, bool]:
+    """(the day named, whether it depends on today: a day word, or a month and day of this year)."""
+    g = m.groupdict()
+    if g["word"]:
+        return today - timedelta(days=_RELATIVE_DAY[g["word"]]), True
+    if g["y"]:
+        return _make_date(int(g["y"]), int(g["m"]), int(g["d"]), text), False
+    if g["cy"]:
+        return _make_date(int(g["cy"]), int(g["cm"]), int(g["cd"]), text), False
+    if g["uy"]:
+        return _make_date(int(g["uy"]), int(g["um"]), int(g["ud"]), text), False
+    month, day = (g["nm"], g["nd"]) if g["nm"] else (g["hm"], g["hd"])
+    return _make_date(today.year, int(month), int(day), text), True
+
+
+def _local(day: date, clock: time, tz: tzinfo, text: str | None = None) -> datetime:
+    """That local day and time as an aware instant. In a zone with daylight saving, a time the
+    clocks skip (spring forward) or pass twice (fall back) is refused: it names no one instant."""
+    moment = datetime.combine(day, clock).replace(tzinfo=tz)
+    if text is not None:
+        check_local_time(moment, text)
+    return moment
+
+
+def check_local_time(moment: datetime, text: str) -> None:
+    """Refuse a local time that does not exist, or exists twice, in its zone."""
+    naive = moment.replace(tzinfo=None)
+    back = moment.astimezone(timezone.utc).astimezone(moment.tzinfo).replace(tzinfo=None)
+    shown = naive.strftime("%Y-%m-%d %H:%M")
+    if back != naive:
+        raise InvalidValue("{text!r}: {time} does not exist in {zone}: the clocks jump forward that night",
+                           text=text, time=shown, zone=str(moment.tzinfo))
+    if moment.replace(fold=1).utcoffset() != moment.replace(fold=0).utcoffset():
+        raise InvalidValue("{text!r}: {time} happens twice in {zone} (the clocks go back that night);"
+                           " give the offset, like {example}", text=text, time=shown, zone=str(moment.tzinfo),
+                           example=naive.strftime("%Y-%m-%dT%H:%M") + moment.replace(fold=0).strftime("%z")[:3] + ":00")
+
+
+def read_instant(text: str, *, now: datetime, tz: tzinfo, relative: bool = True) -> tuple[datetime, bool]:
+    """(the instant typed, whether it said a time of day); a day alone is its first instant.
+
+    See `parse_instant` for the forms read."""
     raw = text
     text = unicodedata.normalize("NFKC", text).strip()
     lower = text.lower()
     if not text:
         raise InvalidValue("empty time")
-    if not relative and (lower in _NOW or _AGO.match(lower) or any(lower.startswith(w) for w in _RELATIVE_DAY)):
-        raise InvalidValue("{text!r} is relative to today; a file needs the date itself (2026-11-20 9:30)", text=raw)
-    if lower in _NOW:
-        return now
-    clock = _CLOCK.match(lower)
-    if clock:  # a bare 9:34 is today's
+    if lower in _NOW or _AGO.match(lower):
         if not relative:
-            raise InvalidValue("{text!r} has no date; a file needs the date itself (2026-11-20 9:30)", text=raw)
-        return _local(now.astimezone(tz).date(), _make_time(clock.group(1), clock.group(2), None, None, raw), tz)
-    ago = _AGO.match(lower)
-    if ago:
-        minutes = float(ago.group(1)) * _UNIT_MINUTES[ago.group(2)]
-        return now - timedelta(minutes=minutes)
-    for word, days_back in _RELATIVE_DAY.items():
-        if lower.startswith(word):
-            rest = lower[len(word):].strip()
-            day = now.astimezone(tz).date() - timedelta(days=days_back)
+            raise InvalidValue("{text!r} is relative to today; a file needs the date itself (2026-11-20 9:30)", text=raw)
+        if lower in _NOW:
+            return now, True
+        ago = _AGO.match(lower)
+        return now - timedelta(minutes=float(ago.group(1)) * _UNIT_MINUTES[ago.group(2)]), True
+    today = now.astimezone(tz).date()
+    m = _DAY_PART.match(lower)
+    if m:
+        rest = lower[m.end():]
+        rest = rest[_SEPARATOR.match(rest).end():]
+        clock = _CLOCK_PART.match(rest) if rest else None
+        if not rest or clock:
+            day, depends = _day(m, today, raw)
+            if depends and not relative:
+                raise InvalidValue("{text!r} is relative to today; a file needs the date itself (2026-11-20 9:30)",
+                                   text=raw)
             if not rest:
-                return _local(day, time(0, 0), tz)
-            clock = _CLOCK.match(rest)
-            if not clock:
-                raise InvalidValue("{text!r}: expected a time like '{word} 9:30'", text=raw, word=word)
-            return _local(day, _make_time(clock.group(1), clock.group(2), None, None, raw), tz)
-    m = _YMD.match(text)
-    if m:
-        y, mo, d, h, mi, s, ampm = m.groups()
-        return _local(_make_date(int(y), int(mo), int(d), raw), _make_time(h, mi, s, ampm, raw), tz)
-    m = _CHINESE.match(text)
-    if m:
-        y, mo, d, h, mi, s = m.groups()
-        return _local(_make_date(int(y), int(mo), int(d), raw), _make_time(h, mi, s, None, raw), tz)
-    m = _MDY.match(text)
-    if m:
-        mo, d, y, h, mi, s, ampm = m.groups()
-        return _local(_make_date(int(y), int(mo), int(d), raw), _make_time(h, mi, s, ampm, raw), tz)
+                return _local(day, time(0, 0), tz, raw), False
+            return _local(day, _clock(clock, raw), tz, raw), True
+        if m.group("word"):
+            raise InvalidValue("{text!r}: expected a time like '{word} 9:30' or '{word} 下午3点'", text=raw,
+                               word=m.group("word"))
+    else:
+        clock = _CLOCK_PART.match(lower)
+        if clock:  # a bare 9:34 or 下午3点 is today's
+            if not relative:
+                raise InvalidValue("{text!r} has no date; a file needs the date itself (2026-11-20 9:30)", text=raw)
+            return _local(today, _clock(clock, raw), tz, raw), True
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         parsed = _english_date(text)
     if parsed is None:
-        raise InvalidValue("{text!r} is not a time redprop understands"
-                           " (try 2026-11-20 9:30, 2026/11/20 9:30, 2026年11月20日 9:30, 'yesterday 9:30' or '2h ago')",
-                           text=raw)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+        raise InvalidValue("{text!r} is not a time redprop understands (try 2026-11-20 9:30, 11月30日 15:00,"
+                           " 昨天 下午3点, 'yesterday 9:30' or '2h ago')", text=raw)
+    with_time = bool(re.search(r"\d[:：]\d|[AaPp]\.?[Mm]", text))
+    if parsed.tzinfo:
+        return parsed, with_time
+    moment = parsed.replace(tzinfo=tz)
+    check_local_time(moment, raw)
+    return moment, with_time
+
+
+def parse_instant(text: str, *, now: datetime, tz: tzinfo, relative: bool = True, bare_date: str = "start") -> datetime:
+    """Read a time as typed; a time without an offset is the community's local time.
+
+    Reads ISO 8601, `2026-11-20 9:30`, `2026/11/20 9:30`, `2026/9/5 9:30` (Excel's Chinese
+    default), `2026年11月20日 9:30`, `11/20/2026 09:30:00 AM`, `11月30日 15:00` and `11-30 15:00`
+    (this year), a day word (`today`, `昨天`, `前天`, `明天`) and a time, `2h ago`, `3天前`, `now`,
+    and a time of day alone (today's) — written `9:30`, `上午9:30`, `下午3:30`, `下午3点`, `晚上8点`,
+    `9点30`, `9点半`, `9时30分` — after any day form, with or without a space (`昨天上午9:30`).
+
+    `relative=False` refuses what depends on the day it is read (`yesterday 9:30`, `11-30 9:30`,
+    `2h ago`): in a file they would mean another moment each day the file is imported.
+    `bare_date` says what a day without a time of day stands for: its first instant ("start",
+    as for a listing's --at), nothing ("refuse": an event needs its time, and the error shows
+    the form), or its last second ("end": a visit whose time is not known).
+    """
+    moment, with_time = read_instant(text, now=now, tz=tz, relative=relative)
+    if with_time or bare_date == "start":
+        return moment
+    if bare_date == "refuse":
+        example = unicodedata.normalize("NFKC", text).strip()
+        raise InvalidValue("{text!r} is a day without the time it happened; give the time too, like '{example} 9:30'",
+                           text=text, example=example)
+    return end_of_day(moment.date(), tz)
+
+
+def end_of_day(day: date, tz: tzinfo) -> datetime:
+    """The last second of a local day (a visit known only by its date counts from then)."""
+    return _local(day + timedelta(days=1), time(0, 0), tz) - timedelta(seconds=1)
 
 
 def _english_date(text: str) -> datetime | None:
@@ -147,19 +249,18 @@ def _english_date(text: str) -> datetime | None:
 
 
 def parse_date(text: str, *, today: date) -> date:
-    """Read a calendar date as typed (2026-11-20, 2026/9/5, 2026年9月5日, today, 昨天)."""
+    """Read a calendar date as typed (2026-11-20, 2026/9/5, 2026年9月5日, 11月30日 and 11-30 of
+    this year, today, 昨天, 前天, 明天)."""
     text = unicodedata.normalize("NFKC", text).strip()
     lower = text.lower()
-    if lower in _RELATIVE_DAY:
-        return today - timedelta(days=_RELATIVE_DAY[lower])
-    for pattern, order in ((_YMD, "ymd"), (_CHINESE, "ymd"), (_MDY, "mdy")):
-        m = pattern.match(text)
-        if m:
-            if m.group(4) is not None:
-                raise InvalidValue("{text!r}: expected a date without a time", text=text)
-            a, b, c = (int(g) for g in m.groups()[:3])
-            return _make_date(a, b, c, text) if order == "ymd" else _make_date(c, a, b, text)
-    raise InvalidValue("{text!r} is not a date redprop understands (try 2026-11-20 or 2026/11/20)", text=text)
+    m = _DAY_PART.match(lower)
+    if m:
+        rest = lower[m.end():]
+        if not rest:
+            return _day(m, today, text)[0]
+        if _CLOCK_PART.match(rest[_SEPARATOR.match(rest).end():]):
+            raise InvalidValue("{text!r}: expected a date without a time", text=text)
+    raise InvalidValue("{text!r} is not a date redprop understands (try 2026-11-20, 2026/11/20 or 11月30日)", text=text)
 
 
 def local_day_start(day: date, tz: tzinfo) -> datetime:

@@ -195,6 +195,28 @@ PROMISE_CODES = Catalogue(N_("promise"), [
     Code("arrive", "到场", "On site", ("arrival", "到达")),
     Code("resolve", "解决", "Resolved", ("resolution", "办结")),
     Code("plan", "书面方案", "Written plan", ("方案",)),
+    Code("follow_up", "回访", "Follow-up call", ("follow-up", "call", "回访电话")),  # after a resolution
+])
+
+HOLIDAY_MARKS = Catalogue(N_("holiday mark"), [  # a day of the State Council's arrangement
+    Code("off", "休", "Day off", ("假", "放假", "休息", "holiday", "rest")),
+    Code("work", "班", "Make-up working day", ("上班", "补班", "工作日", "workday")),
+])
+HOLIDAY_SOURCES = Catalogue(N_("holiday source"), [  # where a year's arrangement came from
+    Code("package", "软件包", "Package (chinesecalendar)"),
+    Code("file", "文件导入", "Imported file"),
+    Code("typed", "手工录入", "Typed in"),
+    Code("provisional", "暂估（法定节日）", "Provisional (statutory holidays)"),
+])
+HOLIDAY_NAMES = Catalogue(N_("holiday"), [  # the statutory holidays, as notices and packages name them
+    Code("new_year", "元旦", "New Year's Day"),
+    Code("spring_festival", "春节", "Spring Festival"),
+    Code("qingming", "清明节", "Qingming (Tomb-sweeping Day)", ("清明",)),
+    Code("labour_day", "劳动节", "Labour Day", ("五一",)),
+    Code("dragon_boat", "端午节", "Dragon Boat Festival", ("端午",)),
+    Code("mid_autumn", "中秋节", "Mid-Autumn Festival", ("中秋",)),
+    Code("national_day", "国庆节", "National Day", ("国庆",)),
+    Code("anti_fascist", "抗战胜利纪念日", "Victory Day (2015)", ("中国人民抗日战争暨世界反法西斯战争胜利70周年纪念日",)),
 ])
 
 WAITING_CODES = Catalogue(N_("waiting status"), [

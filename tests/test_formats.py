@@ -91,8 +91,9 @@ def test_script_formats_carry_codes_numbers_and_instants(script):
 
 def test_policy_show_as_csv_is_csv(script):
     rows = list(csv.DictReader(io.StringIO(script("policy", "show", "-f", "csv"))))
-    assert [r["tier"] for r in rows] == ["normal", "major", "complex"]
+    assert [(r["kind"], r["tier"]) for r in rows] == [(k, t) for k in ("problem", "wish") for t in ("normal", "major", "complex")]
     assert (rows[0]["arrive"], rows[0]["resolve"], rows[2]["plan"]) == ("5m", "30m", "1d")
+    assert (rows[3]["arrive"], rows[3]["resolve"], rows[3]["plan"], rows[3]["follow_up"]) == ("", "", "3d", "3d")
     assert rows[0]["name"] == "5341" and rows[0]["version"] == "1"
 
 

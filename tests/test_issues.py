@@ -65,8 +65,11 @@ def test_full_lifecycle_with_at(estate, run, run_json):
     assert run_json("issue", "arrive", issue, "--at", "2026-11-16 09:04")["status"] == "on_site"
     resolved = run_json("issue", "resolve", issue, "--at", "2026-11-16 09:25", "--note", "已换灯泡")
     assert resolved["status"] == "resolved" and resolved["resolved_at"] == local("2026-11-16 09:25")
-    assert [(d["state"], d["late_minutes"]) for d in resolved["deadlines"]] == [("kept", -1), ("kept", -5)]
-    assert run_json("issue", "rate", issue, "5", "--comment", "很满意", "--at", "2026-11-16 15:00")["rating"] == 5
+    assert [(d["state"], d["late_minutes"]) for d in resolved["deadlines"]][:2] == [("kept", -1), ("kept", -5)]
+    call = outcome(resolved, "follow_up")
+    assert (call["due_at"], call["state"]) == (local("2026-11-19 09:25"), "overdue"), "the call is due 3 days on"
+    rated = run_json("issue", "rate", issue, "5", "--comment", "很满意", "--at", "2026-11-16 15:00")
+    assert rated["rating"] == 5 and outcome(rated, "follow_up")["state"] == "kept"
     closed = run_json("issue", "close", issue, "--at", "2026-11-16 15:01")
     assert closed["status"] == "closed" and closed["closed_at"] == local("2026-11-16 15:01")
     shown = run_json("issue", "show", issue)
@@ -89,7 +92,8 @@ def test_show_as_of_a_moment(estate, run_json):
     assert at_0920["status"] == "on_site"
     assert [(d["state"], d["late_minutes"]) for d in at_0920["deadlines"]] == [("missed", 5), ("pending", -10)]
     at_1000 = run_json("issue", "show", issue, "--at", "2026-11-16 10:00")
-    assert [(d["state"], d["late_minutes"]) for d in at_1000["deadlines"]] == [("missed", 5), ("missed", 20)]
+    assert [(d["state"], d["late_minutes"]) for d in at_1000["deadlines"]] == [
+        ("missed", 5), ("missed", 20), ("pending", -3 * 1440 + 10)], "the follow-up call, due 3 days after 09:50"
 
 
 def test_an_issue_not_yet_reported_does_not_exist(estate, run, run_json):
@@ -115,7 +119,7 @@ def test_steps_may_skip_ahead(estate, run_json):
     # resolved from the window without anyone on site: the arrival promise counts as met then
     other = open_issue(run_json, "2026-11-16 10:00", title="门禁坏了")["id"]
     done = run_json("issue", "resolve", other, "--at", "2026-11-16 10:04", "--note", "电话指导重启")
-    assert [(d["promise"], d["state"]) for d in done["deadlines"]] == [("arrive", "kept"), ("resolve", "kept")]
+    assert [(d["promise"], d["state"]) for d in done["deadlines"]][:2] == [("arrive", "kept"), ("resolve", "kept")]
 
 
 def test_a_written_plan_for_a_complex_issue(estate, run_json):
@@ -438,7 +442,7 @@ def test_import_with_own_due_times_and_the_promise(estate, run, run_json, tmp_pa
     shed = rows["希望增设车棚"]
     assert (shed["kind"], shed["tier"], shed["status"], shed["handler"]) == ("wish", "complex", "on_site", "刘磊")
     assert [(d["promise"], d["due_at"], d["state"]) for d in shed["deadlines"]] == [
-        ("arrive", local("2026-11-16 14:35"), "missed"), ("plan", local("2026-11-17 14:30"), "overdue")]
+        ("plan", local("2026-11-19 14:30"), "overdue")], "a wish: a written reply or plan within 3 days, nothing else"
     dogs = rows["犬只吠叫"]
     assert dogs["household"] == "8-301" and dogs["reported_at"] == local("2026-09-05 09:30")
     assert dogs["status"] == "resolved"
@@ -513,7 +517,7 @@ def history(estate, run_json):
     """Five issues of 2026-11-16, all reported at 09:00 (minutes after 09:00 in brackets):
     A normal 刘磊: on site (3), resolved (20), rated 5          → kept, kept
     B normal 郭涛: on site (10), resolved (60), rated 3         → missed, missed
-    C major wish 郭涛: on site (4), resolved (360)              → kept, missed (4 h)
+    C major wish 郭涛: on site (4), resolved (360)              → a wish: only its plan (3 days), kept by the resolution
     D complex 姜红华: on site (2), plan next day 08:00          → kept, plan kept
     E normal 刘磊: on site (3), resolved (20), rated 2 at 10:00 → reopened, resolved again 10:30:
       the 40 min it sat resolved do not count: due 10:10, so missed."""
@@ -538,9 +542,9 @@ def history(estate, run_json):
 def test_stats_against_hand_computed_figures(history, run_json):
     [total] = run_json("stats", "--at", "2026-11-18 00:00")
     assert (total["group"], total["problems"], total["wishes"]) == ("all", 4, 1)
-    assert (total["arrive_kept"], total["arrive_missed"], total["arrive_kept_share"]) == (4, 1, 0.8)
-    assert (total["resolve_kept"], total["resolve_missed"], total["resolve_kept_share"]) == (1, 3, 0.25)
-    assert (total["plan_kept"], total["plan_missed"]) == (1, 0)
+    assert (total["arrive_kept"], total["arrive_missed"], total["arrive_kept_share"]) == (3, 1, 0.75)
+    assert (total["resolve_kept"], total["resolve_missed"], total["resolve_kept_share"]) == (1, 2, 0.3333)
+    assert (total["plan_kept"], total["plan_missed"]) == (2, 0)
     assert total["median_arrive_minutes"] == 3.0  # 2 3 3 4 10
     assert total["median_resolve_minutes"] == 75.0  # 20 60 90 360
     assert (total["average_rating"], total["ratings"]) == (3.33, 3)
@@ -552,7 +556,7 @@ def test_stats_by_tier_and_handler(history, run_json):
     normal = by_tier["normal"]
     assert (normal["problems"], normal["arrive_kept"], normal["arrive_missed"], normal["resolve_kept"], normal["resolve_missed"]) == (3, 2, 1, 1, 2)
     assert (normal["median_arrive_minutes"], normal["median_resolve_minutes"], normal["average_rating"]) == (3.0, 60.0, 3.33)
-    assert (by_tier["major"]["wishes"], by_tier["major"]["resolve_missed"], by_tier["major"]["median_resolve_minutes"]) == (1, 1, 360.0)
+    assert (by_tier["major"]["wishes"], by_tier["major"]["plan_kept"], by_tier["major"]["median_resolve_minutes"]) == (1, 1, 360.0)
     assert (by_tier["complex"]["plan_kept"], by_tier["complex"]["median_resolve_minutes"]) == (1, None)
     assert by_tier["all"]["problems"] == 4
     by_handler = {r["group"]: r for r in run_json("stats", "--by", "handler", "--at", "2026-11-18 00:00")}
@@ -565,12 +569,12 @@ def test_stats_by_tier_and_handler(history, run_json):
 def test_stats_as_things_stood_and_by_date(history, run, run_json):
     [early] = run_json("stats", "--at", "2026-11-16 09:25")
     # B and C still running on resolution, D on its plan; E resolved in time then (its low rating came later)
-    assert (early["arrive_kept"], early["arrive_missed"], early["resolve_kept"], early["resolve_missed"]) == (4, 1, 2, 0)
+    assert (early["arrive_kept"], early["arrive_missed"], early["resolve_kept"], early["resolve_missed"]) == (3, 1, 2, 0)
     assert (early["plan_kept"], early["median_resolve_minutes"], early["ratings"]) == (0, 20.0, 0)
     [none] = run_json("stats", "--from", "2026-11-17", "--at", "2026-11-18 00:00")
     assert none["issues"] == 0 and none["arrive_kept_share"] is None
     table = run("stats", "--by", "tier", "--at", "2026-11-18 00:00")
-    assert "80% (4/5)" in table.stdout and "合计" in table.stdout and "特殊复杂" in table.stdout
+    assert "75% (3/4)" in table.stdout and "合计" in table.stdout and "特殊复杂" in table.stdout
     one_line_error(run("stats", "--by", "colour", lang="en"), 4, "--by takes one of")
 
 
@@ -583,7 +587,7 @@ def test_stats_csv_carries_plain_numbers(history, run):
     total = rows[-1]
     assert (total["group"], total["problems"], total["wishes"]) == ("all", "4", "1")
     assert "label" not in total, "labels are for people, not for scripts"
-    assert (total["arrive_kept"], total["arrive_missed"], total["arrive_kept_share"]) == ("4", "1", "0.8")
+    assert (total["arrive_kept"], total["arrive_missed"], total["arrive_kept_share"]) == ("3", "1", "0.75")
     assert (total["median_arrive_minutes"], total["median_resolve_minutes"], total["average_rating"]) == ("3.0", "75.0", "3.33")
     assert rows[0]["resolve_kept_share"] == "" and rows[0]["median_resolve_minutes"] == "", "none: blank, not —"
     assert not any("%" in v or "—" in v for r in rows for v in r.values())

@@ -59,7 +59,7 @@ def scene(db, run, run_json):
 
 def test_overdue_json_at_a_fixed_moment(scene, run_json):
     report = run_json("overdue", "--at", AT)
-    assert list(report) == ["issues", "due_soon", "visits", "summary"]
+    assert list(report) == ["issues", "due_soon", "follow_ups", "visits", "summary"]
     late = [(i["id"], i["promise"], i["due_at"], i["late_minutes"], i["handler"], i["missed"]) for i in report["issues"]]
     assert late == [
         (scene["U"], "arrive", local("2026-11-16 07:05"), 175, "刘磊", ["arrive", "resolve"]),

@@ -76,10 +76,10 @@ def test_a_day_is_a_working_day_under_working_hours():
     assert Duration(2, 30).span(schedule) == timedelta(hours=15, minutes=30)
 
 
-def test_the_migration_seeds_the_same_5341_as_the_code():
-    from redprop.store.migrations import POLICY_5341
+def test_the_migrations_seed_the_same_5341_as_the_code():
+    from redprop.store.migrations import FOLLOW_UP, POLICY_5341, WISH_PROMISE
 
-    assert json.loads(POLICY_5341) == DEFAULT_POLICY
+    assert {**json.loads(POLICY_5341), "wish": WISH_PROMISE, "follow_up": FOLLOW_UP} == DEFAULT_POLICY
 
 
 # ---------------------------------------------------------------------------------------

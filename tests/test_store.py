@@ -195,9 +195,11 @@ def test_a_blank_database_migrates_to_the_expected_shape(tmp_path):
         "memberships": {"id", "household_id", "resident_id", "group_code", "since", "until", "left_reason", "note",
                         "recorded_at", "left_recorded_at", "last_contact_at", "knocks"},
         "visits": {"id", "household_id", "resident_id", "staff_id", "at", "recorded_at", "kind", "outcome", "need", "note",
-                   "voided_at", "voided_by", "void_reason"},
+                   "voided_at", "voided_by", "void_reason", "time_known"},
         "log_entries": {"id", "at", "user", "command", "file", "file_sha256", "counts", "undoes", "undone_by"},
         "log_changes": {"id", "entry_id", "tbl", "row_key", "op", "before", "after"},
+        "holiday_days": {"day", "off", "name", "source", "recorded_at"},
+        "holiday_years": {"year", "source", "detail", "recorded_at"},
         "issue_steps": {"id", "issue_id", "action", "at", "recorded_at", "by_id", "staff_id", "value", "meeting_at",
                         "decision", "note"},
     }
@@ -209,3 +211,5 @@ def test_a_blank_database_migrates_to_the_expected_shape(tmp_path):
     assert {t.name for t in db.triggers if not t.name.startswith("log_audit_")} == contact
     audited = {t.table for t in db.triggers if t.name.startswith("log_audit_")}
     assert audited == set(db.table_names()) - {"log_entries", "log_changes", "log_state"}, "every table is in the change log"
+    assert {"follow_up_due", "called_at", "provisional", "visit_id"} <= set(db["issues"].columns_dict)
+    assert db["holiday_years"].count == 23, "chinesecalendar 1.11 knows 2004-2026"

@@ -10,8 +10,9 @@ get_holiday_detail):
   workdays; 10-10 Sat is a make-up workday; 10-11 Sun is an ordinary day off.
 - November 2026 has no official arrangement: Mon 11-16 .. Fri 11-20 work, Sat 11-21 and
   Sun 11-22 rest.
-- The package has no data for 2027 (raises NotImplementedError), so 2027 follows the
-  weekend rule: Fri 2027-01-01 counts as a workday.
+- The package has no data for 2027 (raises NotImplementedError), so 2027 is provisional: its
+  statutory holidays only (Fri 2027-01-01 元旦 rests; 春节 2027-02-05 除夕 .. 02-08 初三), no
+  bridge days, no make-up working days; ordinary days follow the weekend rule.
 """
 
 from datetime import date, datetime, time, timedelta, timezone
@@ -105,9 +106,13 @@ ADD_CASES = [
         "Sunday-only weekend: official holidays still rest",
         at("09-30", "17:00"), 2 * HOUR, WorkSchedule(tz=SH, weekend=frozenset({6})), (), at("10-08", "09:30"),
     ),
-    # 2027 is not covered: weekend rule, so New Year's Day (a Friday) is worked
-    ("into uncovered 2027: 1h 12-31, 1h 2027-01-01", at("12-31", "17:00"), 2 * HOUR, OFFICE, (),
-     at("01-01", "09:30", 2027)),
+    # 2027 is not covered: provisional, New Year's Day (a Friday) rests by law, then the weekend
+    ("into uncovered 2027: 1h 12-31, 1h 2027-01-04", at("12-31", "17:00"), 2 * HOUR, OFFICE, (),
+     at("01-04", "09:30", 2027)),
+    ("provisional Spring Festival 2027: Thu 02-04 17:00 + 2h → Tue 02-09", at("02-04", "17:00", 2027), 2 * HOUR,
+     OFFICE, (), at("02-09", "09:30", 2027)),
+    ("provisional 2028: 元旦 a Saturday, no bridge: Fri 12-31 17:00 + 2h → Mon 2028-01-03",
+     at("12-31", "17:00", 2027), 2 * HOUR, OFFICE, (), at("01-03", "09:30", 2028)),
     ("2027 weekend rule: Fri 17:00 + 2h → Mon", at("01-08", "17:00", 2027), 2 * HOUR, OFFICE, (),
      at("01-11", "09:30", 2027)),
     # round the clock
@@ -236,8 +241,11 @@ def test_working_time_between(start, end, schedule, pauses, expected):
         (OFFICE, d("2026-10-10"), True),  # make-up Saturday
         (OFFICE, d("2026-09-20"), True),  # make-up Sunday
         (OFFICE, d("2026-02-16"), False),  # Spring Festival, a Monday
-        (OFFICE, d("2027-01-01"), True),  # uncovered year: a Friday by the weekend rule
+        (OFFICE, d("2027-01-01"), False),  # uncovered year: 元旦 by law
         (OFFICE, d("2027-01-02"), False),  # uncovered year: a Saturday
+        (OFFICE, d("2027-01-04"), True),  # uncovered year: no bridge day guessed
+        (OFFICE, d("2027-10-04"), True),  # uncovered year: 国庆 is 1-3 October by law
+        (OFFICE, d("2027-09-15"), False),  # uncovered year: 中秋 (lunar 8-15)
         (WorkSchedule(tz=SH, use_chinese_calendar=False), d("2026-10-05"), True),
         (WorkSchedule(tz=SH, use_chinese_calendar=False), d("2026-10-10"), False),
         (WorkSchedule(tz=SH, extra_workdays=frozenset({d("2026-10-05")})), d("2026-10-05"), True),
@@ -299,3 +307,23 @@ def test_period_ending_at_midnight_runs_to_the_end_of_the_day():
     evening = WorkSchedule(tz=SH, hours=((time(20, 0), time(0, 0)),))
     # Friday 23:00 + 2h: 1h to midnight, then Monday 20:00 + 1h
     assert add_working_time(at("11-20", "23:00"), 2 * HOUR, evening) == at("11-23", "21:00")
+
+
+def test_provisional_years_are_the_statutory_holidays_of_the_law():
+    """2027 and 2028 as the law fixes them (lunar and solar-term dates from the `holidays`
+    package), without bridge days or make-up days: what a year not loaded is counted on."""
+    from redprop.policy.holidays import provisional_days
+
+    assert provisional_days(2027) == {
+        d("2027-01-01"): "元旦",
+        d("2027-02-05"): "春节", d("2027-02-06"): "春节", d("2027-02-07"): "春节", d("2027-02-08"): "春节",
+        d("2027-04-05"): "清明节", d("2027-05-01"): "劳动节", d("2027-05-02"): "劳动节", d("2027-06-09"): "端午节",
+        d("2027-09-15"): "中秋节",
+        d("2027-10-01"): "国庆节", d("2027-10-02"): "国庆节", d("2027-10-03"): "国庆节",
+    }
+    days_2028 = provisional_days(2028)
+    assert [day.isoformat() for day in days_2028] == [
+        "2028-01-01", "2028-01-25", "2028-01-26", "2028-01-27", "2028-01-28", "2028-04-04", "2028-05-01",
+        "2028-05-02", "2028-05-28", "2028-10-01", "2028-10-02", "2028-10-03"]
+    assert days_2028[d("2028-10-03")] == "中秋节、国庆节", "中秋 falls on 国庆 in 2028: one day, both names"
+    assert calendar_covers(d("2026-06-01")) and not calendar_covers(d("2028-06-01"))

@@ -26,8 +26,18 @@ ESCALATE_AFTER = 3  # knocks in a row without a contact
 
 def log_visit(
     store: Store, household_key: str, *, by: str | None, at: datetime, kind: str, outcome: str,
-    need: str | None, note: str | None, resident: str | None, now: datetime,
+    need: str | None, note: str | None, resident: str | None, now: datetime, time_known: bool = True,
+    issue: dict | None = None,
 ) -> dict:
+    """Record a visit. `time_known` False: only its day was given (`at` is the end of that day).
+    `issue` ({"category", "tier", "kind"}) opens the need found as an issue in the same step:
+    reported at the visit, through the visit channel, at the household, the visitor the first
+    on site; the issue and the visit name each other."""
+    if issue is not None:
+        if outcome != "needs_help" or not (need and need.strip()):
+            raise InvalidValue("--open-issue opens the need found: give --outcome needs_help and --need TEXT")
+        if not by:
+            raise InvalidValue("--open-issue: say who visited (--by), the first on site")
     if not outcome:  # no silent default: "seen and well" would hide an unanswered door
         raise InvalidValue("say what happened: --outcome {choices}", choices=Choices(tuple(VISIT_OUTCOMES.codes.values())))
     if outcome == "needs_help" and not (need or note):
@@ -43,6 +53,18 @@ def log_visit(
             (household["id"], resident_row and resident_row["id"], staff and staff["id"], to_db(at), to_db(now),
              kind, outcome, need, note),
         ).lastrowid
+        if not time_known:
+            conn.execute("UPDATE visits SET time_known = 0 WHERE id = ?", (visit_id,))
+        if issue is not None:
+            from redprop.issues.commands import NewIssue, insert_issue
+
+            text = need.strip()
+            title = text.splitlines()[0][:30]
+            new = NewIssue(kind=issue.get("kind") or "problem", category=issue["category"], channel="visit",
+                           title=title, tier=issue.get("tier") or "normal", household=household["key"],
+                           reporter=resident_row["name"] if resident_row else household["head"],
+                           description=text if text != title else None)
+            insert_issue(store, conn, new, at, now, by=staff["name"], visit_id=visit_id, arrived_by=staff["name"])
     return next(_visit_rows(store, ["v.id = ?"], [visit_id]))
 
 
@@ -85,6 +107,8 @@ def visit_row(row, tz) -> dict:
         "outcome": row["outcome"],
         "need": row["need"],
         "note": row["note"],
+        "time_known": bool(row["time_known"]),
+        "issue": row["issue_id"],
         "voided": row["voided_at"] is not None,
         "voided_at": show_local_iso(row["voided_at"], tz),
         "voided_by": row["voided_by"],
@@ -129,7 +153,8 @@ def list_visits(
 
 def _visit_rows(store: Store, where: list[str], params: list, limit: int | None = None):
     sql = (
-        "SELECT v.*, h.key AS household, s.name AS staff_name, r.name AS resident_name FROM visits v"
+        "SELECT v.*, h.key AS household, s.name AS staff_name, r.name AS resident_name,"
+        " (SELECT i.id FROM issues i WHERE i.visit_id = v.id) AS issue_id FROM visits v"
         " JOIN households h ON h.id = v.household_id LEFT JOIN staff s ON s.id = v.staff_id"
         " LEFT JOIN residents r ON r.id = v.resident_id"
     )

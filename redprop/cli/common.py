@@ -65,14 +65,15 @@ def naming(option: Optional[str]):
         raise
 
 
-def moment(store, at: Optional[str], option: str = "--at") -> datetime:
-    """`--at` as typed, or now. A moment in the future is allowed only for listings."""
+def moment(store, at: Optional[str], option: str = "--at", bare_date: str = "start") -> datetime:
+    """`--at` as typed, or now. A moment in the future is allowed only for listings. A day
+    without a time is its first instant (`bare_date`: see parsing.parse_instant)."""
     if not at:
         return now(store)
     from redprop.parsing import parse_instant
 
     with naming(option):
-        return parse_instant(at, now=now(store), tz=store.tz)
+        return parse_instant(at, now=now(store), tz=store.tz, bare_date=bare_date)
 
 
 def end_moment(store, text: Optional[str], option: str) -> Optional[datetime]:
@@ -92,16 +93,34 @@ def check_range(first, last, options: str) -> None:
         raise InvalidValue("{options}: the range ends before it starts", options=options)
 
 
-def past_moment(store, at: Optional[str]) -> datetime:
-    """When something happened: `--at` or now, never in the future."""
+def past_moment(store, at: Optional[str], bare_date: str = "refuse") -> datetime:
+    """When something happened: `--at` or now, never in the future. An event needs its time of
+    day: a day alone (`--at 昨天`) is refused with the form to type (`昨天 9:30`)."""
     from redprop.parsing import show_time
 
     current = now(store)
-    happened = moment(store, at)
+    happened = moment(store, at, bare_date=bare_date)
     if (happened - current).total_seconds() > 60:
         raise InvalidValue("--at {at!r} is in the future ({when}); record things once they happened", at=at,
                            when=show_time(happened, store.tz))
     return happened
+
+
+def visit_moment(store, at: Optional[str]) -> tuple[datetime, bool]:
+    """When a visit happened, and whether its time of day is known: a day alone (`--at 昨天`)
+    stands for the end of that day (today's: now), shown as the date only."""
+    from redprop.parsing import read_instant
+
+    if not at:
+        return now(store), True
+    with naming("--at"):
+        _, with_time = read_instant(at, now=now(store), tz=store.tz)
+    if with_time:
+        return past_moment(store, at, bare_date="start"), True
+    current, end = now(store), moment(store, at, bare_date="end")
+    if end.astimezone(store.tz).date() > current.astimezone(store.tz).date():
+        past_moment(store, at, bare_date="end")  # refused: in the future
+    return min(end, current), False
 
 
 def day(store, text: Optional[str], default_today: bool = True, option: Optional[str] = None) -> Optional[date]:

@@ -142,6 +142,7 @@ LAZY_COMMANDS = {
     "visit": ("redprop.cli.visits", "app"),
     "issue": ("redprop.cli.issues", "app"),
     "policy": ("redprop.cli.policy", "app"),
+    "holidays": ("redprop.cli.holidays", "app"),
     "overdue": ("redprop.cli.reports", "overdue_app"),
     "stats": ("redprop.cli.reports", "stats_app"),
     "log": ("redprop.cli.log", "log_app"),

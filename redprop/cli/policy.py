@@ -16,7 +16,7 @@ app = common.sub_app("The response-time promise (5341 by default): show, set.")
 def policy_show(at: AtOption = None,
                 history: Annotated[bool, typer.Option("--history", help="Every version, oldest first.")] = False,
                 fmt: FormatOption = Format.table):
-    """The promise in force (durations per tier, working hours, pause statuses). Example: redprop policy show"""
+    """The promise in force (per kind and tier, the follow-up call, working hours, pauses). Example: redprop policy show"""
     from redprop.policy.terms import policy_history, show_policy
 
     store = common.open_db()
@@ -26,9 +26,11 @@ def policy_show(at: AtOption = None,
 
 @app.command("set")
 def policy_set(
+    kind: Annotated[Optional[str], typer.Option("--kind", help="Whose promises --arrive/--resolve/--plan change: problem 问题 (the default) or wish 需求.")] = None,
     arrive: Annotated[Optional[list[str]], typer.Option("--arrive", metavar="[TIER=]TIME", help="On-site time: 10m for every tier, or major=10m; 'none' removes it.")] = None,
     resolve: Annotated[Optional[list[str]], typer.Option("--resolve", metavar="[TIER=]TIME", help="Resolution time: normal=1h, major=8h, complex=5d.")] = None,
-    plan: Annotated[Optional[list[str]], typer.Option("--plan", metavar="[TIER=]TIME", help="Written-plan time: complex=1d.")] = None,
+    plan: Annotated[Optional[list[str]], typer.Option("--plan", metavar="[TIER=]TIME", help="Written-plan (or reply) time: complex=1d.")] = None,
+    follow_up: Annotated[Optional[str], typer.Option("--follow-up", help="The follow-up call (回访) is due this long after a resolution, like 3d; 'none' for no such promise.")] = None,
     hours: Annotated[Optional[str], typer.Option("--hours", help="Working hours, like 08:30-12:00,14:00-18:00; 'none' counts round the clock.")] = None,
     chinese_calendar: Annotated[Optional[bool], typer.Option("--chinese-calendar/--no-chinese-calendar", help="Under working hours, rest on China's public holidays and work the 调休 make-up days (default on).")] = None,
     weekend: Annotated[Optional[str], typer.Option("--weekend", help="Weekly rest days, like sat,sun or 周日; 'none' for none.")] = None,
@@ -44,15 +46,20 @@ def policy_set(
     """Change the promise from a moment on; issues already reported keep their deadlines.
 
     Durations: 5m, 30m, 4h, 1h30m, 1d (a day is one working day under working hours).
+    --arrive/--resolve/--plan change problems' promises, or wishes' with --kind wish.
+
+    \b
     Example: redprop policy set --resolve normal=1h --hours 08:30-12:00,14:00-18:00 --pause waiting_resident,waiting_parts
+    Example: redprop policy set --kind wish --arrive none --resolve none --plan 3d --follow-up 2d
     """
-    from redprop.policy.terms import PolicyChanges, parse_promise_options, set_policy
+    from redprop.policy.terms import PolicyChanges, parse_kind, parse_promise_options, set_policy
 
     store = common.open_db()
     promises = {}
+    which = parse_kind(kind)
     for promise, specs in (("arrive", arrive), ("resolve", resolve), ("plan", plan)):
-        promises.update(parse_promise_options(promise, specs or []))
-    changes = PolicyChanges(promises=promises, name=name, hours=hours, chinese_calendar=chinese_calendar,
+        promises.update(parse_promise_options(promise, specs or [], which))
+    changes = PolicyChanges(promises=promises, name=name, follow_up=follow_up, hours=hours, chinese_calendar=chinese_calendar,
                             weekend=weekend, holidays=holidays, workdays=workdays, pause_statuses=pause)
     now = common.now(store)
     effective = common.moment(store, from_, "--from") if from_ else now

@@ -21,15 +21,36 @@ def log(household: Key,
         need: Annotated[Optional[str], typer.Option("--need", help="With what, when the outcome is needs_help.")] = None,
         note: Annotated[Optional[str], typer.Option("--note", help="Anything worth keeping.")] = None,
         resident: Annotated[Optional[str], typer.Option("--resident", help="The person visited, if one in particular.")] = None,
+        open_issue: Annotated[bool, typer.Option("--open-issue", help="Open the need found as an issue (channel 走访, this household, the visitor on site).")] = False,
+        category: Annotated[Optional[str], typer.Option("--category", help="With --open-issue: the issue's category (报修, 设施…).")] = None,
+        tier: Annotated[Optional[str], typer.Option("--tier", help="With --open-issue: normal 一般 (default), major 重大, complex 特殊复杂.")] = None,
+        issue_kind: Annotated[Optional[str], typer.Option("--issue-kind", help="With --open-issue: problem 问题 (default) or wish 需求.")] = None,
         fmt: FormatOption = Format.table):
-    """Record a visit, after the fact if need be. Example: redprop visit log 8-2-301 --by 李建国 --at "yesterday 9:30" --outcome not_home"""
+    """Record a visit, after the fact if need be; a day alone (--at 昨天) is kept as that day, time unknown.
+
+    \b
+    Example: redprop visit log 8-2-301 --by 李建国 --at "yesterday 9:30" --outcome not_home
+    Example: redprop visit log 8-2-301 --by 杜丽娟 --outcome 需要帮助 --need 厨房水管漏水 --open-issue --category 报修
+    """
     from redprop.care.visits import log_visit
-    from redprop.vocab import VISIT_KINDS, VISIT_OUTCOMES
+    from redprop.errors import InvalidValue
+    from redprop.vocab import ISSUE_KINDS, TIER_CODES, VISIT_KINDS, VISIT_OUTCOMES
 
     store = common.open_db()
-    row = log_visit(store, household, by=by, at=common.past_moment(store, at), kind=VISIT_KINDS.resolve(kind),
+    issue = None
+    if open_issue:
+        from redprop.issues.categories import load_categories
+
+        if not category:
+            raise InvalidValue("--open-issue needs the issue's --category (报修, 设施…)")
+        issue = {"category": load_categories(store).resolve(category), "tier": TIER_CODES.resolve(tier) if tier else None,
+                 "kind": ISSUE_KINDS.resolve(issue_kind) if issue_kind else None}
+    elif category or tier or issue_kind:
+        raise InvalidValue("--category, --tier and --issue-kind go with --open-issue")
+    at_moment, time_known = common.visit_moment(store, at)
+    row = log_visit(store, household, by=by, at=at_moment, kind=VISIT_KINDS.resolve(kind),
                     outcome=VISIT_OUTCOMES.resolve(outcome) if outcome else None, need=need, note=note, resident=resident,
-                    now=common.now(store))
+                    now=common.now(store), time_known=time_known, issue=issue)
     show.visit(common.output(fmt), row)
 
 

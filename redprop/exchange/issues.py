@@ -34,9 +34,9 @@ from redprop.exchange.sheets import Field, ImportResult, finish, read_rows, row_
 from redprop.issues.categories import load_categories
 from redprop.issues.commands import write_steps
 from redprop.issues.lifecycle import IMPORTED_NOTE, Step, imported_steps, replay
-from redprop.issues.records import get_issue_row, history, open_long
+from redprop.issues.records import PROVISIONAL_BITS, get_issue_row, history, open_long
 from redprop.parsing import clean_building, normalize_key, parse_instant, show_time, to_db
-from redprop.policy.terms import TermsCache
+from redprop.policy.terms import KINDS, TermsCache
 from redprop.store import Store
 from redprop.vocab import CHANNELS, FINISHED, ISSUE_KINDS, PROMISES, STATUSES, TIER_CODES, TIERS
 
@@ -109,7 +109,11 @@ class _Cleaner:
             offset = self._offsets.get(hour)
             try:
                 if offset is None:
-                    offset = self._offsets[hour] = datetime(int(y), int(mo), int(d), int(h), tzinfo=self.tz).utcoffset()
+                    probe = datetime(int(y), int(mo), int(d), int(h), tzinfo=self.tz)
+                    offset = probe.utcoffset()
+                    if probe.replace(fold=1).utcoffset() != offset:
+                        raise ValueError("an hour daylight saving skips or repeats")  # parse_instant says which
+                    self._offsets[hour] = offset
                 moment = (datetime(int(y), int(mo), int(d), int(h), int(mi), int(sec or 0)) - offset).isoformat() + "+00:00"
             except ValueError:
                 moment = None  # not a real date or time: parse_instant words the error
@@ -400,11 +404,12 @@ class _Writer:
         policies = conn.execute("SELECT id, effective_at FROM policies ORDER BY effective_at, id").fetchall()
         self.starts = [p["effective_at"] for p in policies]
         self.ids = [p["id"] for p in policies]
-        self.spans = {}  # (policy, tier) → the promised spans, when its clock runs round the clock
+        self.spans = {}  # (policy, kind, tier) → the promised spans, when its clock runs round the clock
         for policy_id in self.ids:
             t = self.terms.get(policy_id)
-            for tier in TIERS:
-                self.spans[(policy_id, tier)] = None if t.schedule else [t.span(tier, p) for p in PROMISES]
+            for kind in KINDS:
+                for tier in TIERS:
+                    self.spans[(policy_id, kind, tier)] = None if t.schedule else [t.span(kind, tier, p) for p in PROMISES]
         self.next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM issues").fetchone()[0]
 
     def insert(self, fresh: list) -> None:
@@ -423,11 +428,12 @@ def _insert(w: _Writer, conn, fresh: list) -> None:
         household, place = v["where"]
         household_id, building, grid = c.households[household] if household else (None, v["building"], None)
         handler_id = c.staff[v["handler"]] if v["handler"] else None
+        provisional = 0
         if v["due_at"]:
             policy_id, dues = None, (None, v["due_at"], None)
         else:
             policy_id = ids[bisect.bisect_right(starts, reported) - 1] if starts[0] <= reported else ids[0]
-            fixed = spans[(policy_id, v["tier"])]
+            fixed = spans[(policy_id, v["kind"], v["tier"])]
             start = datetime.fromisoformat(reported)  # UTC: a sum of it prints as the stored form
             if fixed is not None:
                 try:
@@ -436,8 +442,10 @@ def _insert(w: _Writer, conn, fresh: list) -> None:
                     raise InvalidValue("a deadline of the promise in force falls past the calendar's end;"
                                        " correct the promise with `redprop policy set`") from None
             else:
-                computed = terms.get(policy_id).base_deadlines(v["tier"], start)
+                t = terms.get(policy_id)
+                computed = t.base_deadlines(v["kind"], v["tier"], start)
                 dues = tuple(to_db(computed[p]) if computed[p] else None for p in PROMISES)
+                provisional = sum(PROVISIONAL_BITS[p] for p in PROMISES if t.provisional_years(start, computed[p]))
         held = status in ("waiting_resident", "waiting_parts", "escalated")
         if not held:
             status = "closed" if status == "closed" else _derived_status(v)
@@ -449,7 +457,8 @@ def _insert(w: _Writer, conn, fresh: list) -> None:
             v["title"], v["description"], policy_id, v["due_at"], reported, stamp, "import", key, v["tier"],
             status, handler_id, reported if handler_id else None, v["arrived_at"], v["planned_at"], resolved, closed,
             v["rating"], resolved if v["rating"] is not None else None, *dues, min(present) if present else None,
-            last, int(held), int(not held), int(open_long(reported, resolved)),
+            last, int(held), int(not held), int(open_long(reported, resolved)), provisional,
+            resolved if v["rating"] is not None else None,  # called_at: the file's rating was its call
         ))
         if held:
             hold_at = v["arrived_at"] or reported
@@ -466,8 +475,8 @@ def _insert(w: _Writer, conn, fresh: list) -> None:
         "INSERT INTO issues (id, kind, category, channel, household_id, place, building, grid, reporter, title,"
         " description, policy_id, own_due_at, reported_at, recorded_at, source, source_key, tier, status,"
         " handler_id, assigned_at, arrived_at, planned_at, resolved_at, closed_at, rating, rated_at, arrive_due,"
-        " resolve_due, plan_due, first_due_at, last_step_at, replay, imported_steps, open_long)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " resolve_due, plan_due, first_due_at, last_step_at, replay, imported_steps, open_long, provisional, called_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         issue_rows,
     )
     conn.executemany(

@@ -46,7 +46,18 @@ class NewIssue:
 
 def open_issue(store: Store, new: NewIssue, at: datetime, now: datetime, *, by: str | None = None,
                to: str | None = None) -> dict:
-    """Record a reported issue with the deadlines of the policy in force when it was reported."""
+    """Record a reported issue with the deadlines of the policy in force when it was reported; and
+    the unfinished issues it may repeat (`possible_duplicates`)."""
+    with store.write() as conn:
+        issue_id = insert_issue(store, conn, new, at, now, by=by, to=to)
+        duplicates = possible_duplicates(conn, get_issue_row(conn, issue_id))
+    return {**show_issue(store, issue_id, max(at, now)), "possible_duplicates": duplicates}
+
+
+def insert_issue(store: Store, conn, new: NewIssue, at: datetime, now: datetime, *, by: str | None = None,
+                 to: str | None = None, visit_id: int | None = None, arrived_by: str | None = None) -> int:
+    """open_issue inside the caller's transaction; with `visit_id`, the issue a visit found, with
+    `arrived_by` (the visitor) on site at the report time."""
     from redprop.households import get_household
 
     if not new.title or not new.title.strip():
@@ -56,29 +67,29 @@ def open_issue(store: Store, new: NewIssue, at: datetime, now: datetime, *, by: 
     if not new.household and not (new.place and new.place.strip()):
         raise InvalidValue("say where: --household KEY (8-2-301) or --place TEXT for a public area")
     terms_cache = TermsCache(store)
-    with store.write() as conn:
-        household_id, building, grid = None, new.building, None
-        if new.household:
-            household = get_household(store, new.household)
-            household_id, building, grid = household["id"], household["building"], household["grid"]
-        by_id, to_id = staff_id(conn, by), staff_id(conn, to, handler=True)
-        policy_id, _terms = terms_cache.in_force(at)
-        reported = to_db(at)
-        issue_id = conn.execute(
-            "INSERT INTO issues (kind, category, channel, household_id, place, building, grid, reporter, title,"
-            " description, policy_id, reported_at, recorded_at, tier, status, last_step_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?)",
-            (new.kind, new.category, new.channel, household_id, (new.place or "").strip() or None, building, grid,
-             new.reporter, new.title.strip(), new.description, policy_id, reported, to_db(now), new.tier, reported),
-        ).lastrowid
-        steps = [Step("open", reported, to_db(now), by=by, by_id=by_id, value=new.tier)]
-        if to_id is not None:
-            steps.append(Step("assign", reported, to_db(now), by=by, by_id=by_id, staff=to.strip(), staff_id=to_id))
-        insert_steps(conn, issue_id, steps)
-        row = get_issue_row(conn, issue_id)
-        write_state(conn, row, replay(row, steps, tz=store.tz), terms_cache)
-        duplicates = possible_duplicates(conn, row)
-    return {**show_issue(store, issue_id, max(at, now)), "possible_duplicates": duplicates}
+    household_id, building, grid = None, new.building, None
+    if new.household:
+        household = get_household(store, new.household, on=at.astimezone(store.tz).date() if visit_id else None)
+        household_id, building, grid = household["id"], household["building"], household["grid"]
+    by_id, to_id = staff_id(conn, by), staff_id(conn, to, handler=True)
+    policy_id, _terms = terms_cache.in_force(at)
+    reported, stamp = to_db(at), to_db(now)
+    issue_id = conn.execute(
+        "INSERT INTO issues (kind, category, channel, household_id, place, building, grid, reporter, title,"
+        " description, policy_id, reported_at, recorded_at, tier, status, last_step_at, visit_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?)",
+        (new.kind, new.category, new.channel, household_id, (new.place or "").strip() or None, building, grid,
+         new.reporter, new.title.strip(), new.description, policy_id, reported, stamp, new.tier, reported, visit_id),
+    ).lastrowid
+    steps = [Step("open", reported, stamp, by=by, by_id=by_id, value=new.tier)]
+    if to_id is not None:
+        steps.append(Step("assign", reported, stamp, by=by, by_id=by_id, staff=to.strip(), staff_id=to_id))
+    if arrived_by:
+        steps.append(Step("arrive", reported, stamp, by=arrived_by, by_id=staff_id(conn, arrived_by)))
+    insert_steps(conn, issue_id, steps)
+    row = get_issue_row(conn, issue_id)
+    write_state(conn, row, replay(row, steps, tz=store.tz), terms_cache)
+    return issue_id
 
 
 def _step(store: Store, issue_id: int, action: str, at: datetime, now: datetime, by: str | None, **fields) -> dict:
@@ -187,8 +198,9 @@ def add_steps(store: Store, issue_id: int, steps: list[Step]) -> State:
         return write_steps(conn, store.tz, issue_id, steps, TermsCache(store))
 
 
-def write_steps(conn, tz, issue_id: int, steps: list[Step], terms_cache: TermsCache) -> State:
-    """add_steps inside the caller's transaction."""
+def write_steps(conn, tz, issue_id: int, steps: list[Step], terms_cache: TermsCache, *,
+                recompute: bool = False) -> State:
+    """add_steps inside the caller's transaction (`recompute`: see records.write_state)."""
     row = get_issue_row(conn, issue_id)
     if row["imported_steps"]:  # write out what the import told before adding to it
         insert_steps(conn, issue_id, imported_steps(row))
@@ -202,7 +214,7 @@ def write_steps(conn, tz, issue_id: int, steps: list[Step], terms_cache: TermsCa
             step.staff_id = staff_id(conn, step.staff, handler=True)
     state = _checked_replay(row, past, steps, tz)
     insert_steps(conn, issue_id, steps)
-    write_state(conn, row, state, terms_cache)
+    write_state(conn, row, state, terms_cache, recompute=recompute)
     return state
 
 
@@ -294,7 +306,8 @@ def edit_issue(store: Store, issue_id: int, edits: IssueEdits, tier: str | None,
             changed = {k: [row[k] if k != "household" else row["household_key"], v] for k, v in given.items()}
             correction = Step("note", to_db(max(now, from_db(row["reported_at"]))), to_db(now), by=by,
                               value=json.dumps(changed, ensure_ascii=False))
-            write_steps(conn, store.tz, issue_id, [correction], TermsCache(store))
+            # a corrected kind (problem ↔ wish) takes the other kind's promises, from the same report time
+            write_steps(conn, store.tz, issue_id, [correction], TermsCache(store), recompute="kind" in columns)
     if tier is not None:
         add_steps(store, issue_id, [Step("retier", to_db(at), to_db(now), by=by, value=tier)])
     return show_issue(store, issue_id, max(at, now))

@@ -70,6 +70,7 @@ class State:
     closed_at: str | None = None
     rating: int | None = None
     rated_at: str | None = None
+    called_at: str | None = None  # the follow-up call (回访): the first rating since the current resolution
     holds: list = field(default_factory=list)  # [status, from, to or None]
     finished: list = field(default_factory=list)  # [resolved, reopened]: sat resolved
     escalation: dict | None = None
@@ -182,6 +183,7 @@ class State:
         self._end_hold(step.at)
         self.resolved_at = step.at
         self.first_resolved_at = self.first_resolved_at or step.at
+        self.called_at = None  # this resolution's call is still to be made
 
     def _close(self, step: Step) -> None:
         if self.closed_at:
@@ -204,6 +206,7 @@ class State:
         if self.rating is not None:
             self.replay = True
         self.rating, self.rated_at = int(step.value), step.at
+        self.called_at = self.called_at or step.at
 
     def _void(self, step: Step) -> None:
         self.voided_at = step.at
@@ -254,6 +257,8 @@ def state_from_row(row, until: str, tz=None) -> State:
             state.closed_at = row["closed_at"]
         if row["rated_at"] and row["rated_at"] <= until:
             state.rating, state.rated_at = row["rating"], row["rated_at"]
+        if row["called_at"] and row["called_at"] <= until:
+            state.called_at = row["called_at"]
     return state
 
 

@@ -9,13 +9,17 @@ the issue is resolved without that step. While an issue sits in a pause status o
 policy its clocks stop; after a reopen, the time it sat resolved does not count against
 the resolution promise (the clock resumes where it stopped, as help-desk SLA engines do),
 so a hasty resolution that failed is late only by the time really lost.
+
+The follow-up call (回访) is a promise of its own, counted from the current resolution: kept
+by the first rating after it (`issue rate`). An issue imported from another system has none.
+A deadline counted across a year whose holiday arrangement is not loaded is *provisional*.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 
 from redprop.issues.lifecycle import State, Step, replay, state_from_row
-from redprop.issues.records import history
+from redprop.issues.records import PROVISIONAL_BITS, history
 from redprop.parsing import from_db, to_db
 from redprop.policy.terms import TermsCache
 from redprop.store import Store
@@ -30,6 +34,7 @@ class Outcome:
     due: str | None  # effective deadline (pauses counted); None while an open pause stops the clock
     met_at: str | None
     state: str  # kept / missed / overdue / pending / paused
+    provisional: bool = False  # counted across a year whose holiday arrangement is not loaded
 
 
 class Moment:
@@ -41,6 +46,7 @@ class Moment:
         self.text = to_db(at)
         self.tz = store.tz
         self.terms = TermsCache(store)
+        self._known_years = None
 
     def states(self, rows) -> list[tuple[object, State, list[Step] | None]]:
         """(row, state at the moment, steps if they had to be read) for issues reported by then."""
@@ -60,13 +66,29 @@ class Moment:
             return {"arrive": None, "resolve": row["own_due_at"], "plan": None}
         if tier == row["tier"]:
             return {"arrive": row["arrive_due"], "resolve": row["resolve_due"], "plan": row["plan_due"]}
-        dues = self.terms.get(row["policy_id"]).base_deadlines(tier, from_db(row["reported_at"]))
+        dues = self.terms.get(row["policy_id"]).base_deadlines(row["kind"], tier, from_db(row["reported_at"]))
         return {p: to_db(d) if d else None for p, d in dues.items()}
+
+    def _provisional(self, row, promise: str, due: str | None, recounted: bool) -> bool:
+        """Whether this deadline was counted across a year not loaded: the row says so for the
+        stored deadlines; one recounted here (paused, re-tiered) is checked again."""
+        if due is None or row["own_due_at"]:
+            return False
+        if not recounted:
+            return bool(row["provisional"] & PROVISIONAL_BITS[promise])
+        if row["policy_id"] is None:
+            return False
+        terms = self.terms.get(row["policy_id"])
+        if terms.schedule is None:
+            return False
+        start = row["reported_at"] if promise != "follow_up" else None
+        return bool(terms.provisional_years(from_db(start or due), from_db(due)))
 
     def outcomes(self, row, state: State) -> list[Outcome]:
         """Each promise: its effective deadline and whether it was kept, missed, is overdue or pending."""
         now = self.text
         bases = self.base_deadlines(row, state.tier)
+        retiered = state.tier != row["tier"]
         results = []
         for promise in PROMISES:
             base = bases[promise]
@@ -78,16 +100,53 @@ class Moment:
                 done = state.arrived_at if promise == "arrive" else state.planned_at
                 met = min(filter(None, (done, state.first_resolved_at)), default=None)
             due = base
+            recounted = retiered
             if (state.holds or (promise == "resolve" and state.finished)) and not row["own_due_at"]:
                 due = self._paused_deadline(row, state, promise, met or now)
+                recounted = recounted or due != base
             if met is not None:
                 outcome = "kept" if due is None or met <= due else "missed"
             elif due is None:
                 outcome = "paused"
             else:
                 outcome = "overdue" if due < now else "pending"
-            results.append(Outcome(promise, due, met, outcome))
+            results.append(Outcome(promise, due, met, outcome, self._provisional(row, promise, due, recounted)))
         return results
+
+    def follow_up(self, row, state: State) -> Outcome | None:
+        """The follow-up call after the current resolution, or None (unresolved, or no such promise)."""
+        if not state.resolved_at or row["source"] == "import" or row["policy_id"] is None:
+            return None
+        if row["resolved_at"] == state.resolved_at:
+            due = row["follow_up_due"]
+            provisional = bool(row["provisional"] & PROVISIONAL_BITS["follow_up"])
+        else:  # as of a moment before a later resolution
+            terms = self.terms.get(row["policy_id"])
+            resolved = from_db(state.resolved_at)
+            counted = terms.follow_up_deadline(resolved)
+            due = to_db(counted) if counted else None
+            provisional = bool(counted and terms.provisional_years(resolved, counted))
+        if due is None:
+            return None
+        met = state.called_at
+        if met is not None:
+            outcome = "kept" if met <= due else "missed"
+        else:
+            outcome = "overdue" if due < self.text else "pending"
+        return Outcome("follow_up", due, met, outcome, provisional)
+
+    def unknown_years(self, outcomes, reported_at: str) -> list[int]:
+        """The years not loaded in the holiday calendar behind these provisional deadlines."""
+        provisional = [o for o in outcomes if o and o.provisional and o.due]
+        if not provisional:
+            return []
+        years = set()
+        calendar = self.terms.calendar
+        for o in provisional:
+            start = reported_at if o.promise != "follow_up" else o.due
+            first, last = (from_db(t).astimezone(self.tz).date() for t in (min(start, o.due), o.due))
+            years.update(calendar.unknown_years(first, last))
+        return sorted(years)
 
     def _paused_deadline(self, row, state: State, promise: str, limit: str) -> str | None:
         terms = self.terms.get(row["policy_id"])
@@ -97,7 +156,7 @@ class Moment:
         spans = [(from_db(s), from_db(e) if e else None) for s, e in spans if s < limit]
         if not spans:
             return self.base_deadlines(row, state.tier)[promise]
-        due = terms.deadline(state.tier, promise, from_db(row["reported_at"]), tuple(spans))
+        due = terms.deadline(row["kind"], state.tier, promise, from_db(row["reported_at"]), tuple(spans))
         return to_db(due) if due is not None else None
 
     def minutes(self, text: str) -> int:

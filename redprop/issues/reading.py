@@ -24,6 +24,8 @@ def issue_record(row, state: State, outcomes: list[Outcome], moment: Moment) -> 
     """The shape of an issue in JSON and listings: slugs for codes, local ISO times."""
     tz = moment.tz
     iso = lambda text: show_local_iso(text, tz)  # noqa: E731
+    call = moment.follow_up(row, state)
+    promises = outcomes + ([call] if call else [])
     return {
         "id": row["id"],
         "title": row["title"],
@@ -53,10 +55,14 @@ def issue_record(row, state: State, outcomes: list[Outcome], moment: Moment) -> 
         "voided": row["voided_at"] is not None,
         "duplicate_of": row["duplicate_of"],
         "overdue": any(o.state == "overdue" for o in outcomes),
+        "follow_up_overdue": call is not None and call.state == "overdue" and state.closed_at is None,
+        "provisional": any(o.provisional for o in promises),
+        "provisional_years": moment.unknown_years(promises, row["reported_at"]),
+        "visit": row["visit_id"],
         "deadlines": [
             {"promise": o.promise, "due_at": iso(o.due), "met_at": iso(o.met_at), "state": o.state,
-             "late_minutes": late_minutes(o, moment)}
-            for o in outcomes
+             "late_minutes": late_minutes(o, moment), "provisional": o.provisional}
+            for o in promises
         ],
     }
 
@@ -155,6 +161,22 @@ def unfinished_rows(conn, at_text: str, where: list[str], params: list, due_befo
         f" UNION ALL {ISSUE_SELECT} WHERE i.open_long = 1 AND i.reported_at <= ? AND i.resolved_at > ?{due}{extra}"
     )
     return conn.execute(sql, [at_text, *tail, at_text, week_after, at_text, *tail, at_text, week_after, *tail]).fetchall()
+
+
+def follow_up_rows(conn, at_text: str):
+    """Resolved issues whose follow-up call was due before `at_text` and not made by then (a
+    superset: the caller checks each). Three small index ranges: calls still owed (the partial
+    index of uncalled, unclosed issues), and for a past moment those called or closed since."""
+    owed = ISSUE_SELECT.replace("FROM issues i", "FROM issues i INDEXED BY issues_follow_up")
+    sql = (
+        f"{owed} WHERE i.follow_up_due IS NOT NULL AND i.called_at IS NULL AND i.closed_at IS NULL"
+        " AND i.follow_up_due < ?1 AND i.resolved_at <= ?1"
+        f" UNION ALL {ISSUE_SELECT} WHERE i.follow_up_due IS NOT NULL AND i.called_at IS NOT NULL AND i.called_at > ?1"
+        " AND i.follow_up_due < ?1 AND i.resolved_at <= ?1"
+        f" UNION ALL {ISSUE_SELECT} WHERE i.follow_up_due IS NOT NULL AND i.called_at IS NULL AND i.closed_at IS NOT NULL"
+        " AND i.closed_at > ?1 AND i.follow_up_due < ?1 AND i.resolved_at <= ?1"
+    )
+    return conn.execute(sql, (at_text,)).fetchall()
 
 
 def _conditions(store: Store, f: IssueFilter) -> tuple[list[str], list]:

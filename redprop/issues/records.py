@@ -95,25 +95,55 @@ def cache_columns(state: State) -> dict:
         "tier": state.tier, "status": state.status, "handler_id": state.handler_id,
         "assigned_at": state.assigned_at, "arrived_at": state.arrived_at, "planned_at": state.planned_at,
         "resolved_at": state.resolved_at, "closed_at": state.closed_at, "rating": state.rating,
-        "rated_at": state.rated_at, "last_step_at": state.last_step_at, "replay": int(state.replay),
+        "rated_at": state.rated_at, "called_at": state.called_at, "last_step_at": state.last_step_at, "replay": int(state.replay),
         "open_long": int(open_long(state.reported_at, state.resolved_at)),
         "voided_at": state.voided_at, "duplicate_of": state.duplicate_of,
     }
 
 
-def write_state(conn, row, state: State, terms_cache) -> None:
-    """Store the state after all steps on the issue row, with the current tier's base deadlines.
+PROVISIONAL_BITS = {"arrive": 1, "resolve": 2, "plan": 4, "follow_up": 8}  # the `provisional` column
 
-    The one writer of the cached columns: every step, import update and undo comes here."""
+
+def write_state(conn, row, state: State, terms_cache, *, recompute: bool | str = False) -> None:
+    """Store the state after all steps on the issue row, with the base deadlines of its kind and
+    current tier and the follow-up call's deadline after the current resolution.
+
+    The one writer of the cached columns: every step, import update and undo comes here.
+    `recompute` counts the deadlines again from the same report time and policy (the kind was
+    corrected, or a year's holiday arrangement arrived where they were provisional): True for
+    all of them, "follow_up" for the call alone (a resolved issue's other promises are decided)."""
     columns = cache_columns(state)
+    recount_call = recompute is True or recompute == "follow_up"
+    recompute = recompute is True
+    provisional = row["provisional"] & ~PROVISIONAL_BITS["follow_up"]
+    kind = row["kind"]
     if row["own_due_at"]:
         dues = {"arrive": None, "resolve": row["own_due_at"], "plan": None}
-    elif row["arrive_due"] is None and row["resolve_due"] is None and row["plan_due"] is None or state.tier != row["tier"]:
-        computed = terms_cache.get(row["policy_id"]).base_deadlines(state.tier, from_db(row["reported_at"]))
+        provisional = 0
+    elif (recompute or state.tier != row["tier"]
+          or row["arrive_due"] is None and row["resolve_due"] is None and row["plan_due"] is None):
+        terms = terms_cache.get(row["policy_id"])
+        reported = from_db(row["reported_at"])
+        computed = terms.base_deadlines(kind, state.tier, reported)
         dues = {p: to_db(d) if d else None for p, d in computed.items()}
+        provisional = sum(PROVISIONAL_BITS[p] for p, d in computed.items() if terms.provisional_years(reported, d))
     else:
         dues = {"arrive": row["arrive_due"], "resolve": row["resolve_due"], "plan": row["plan_due"]}
     columns.update({f"{p}_due": d for p, d in dues.items()})
+    follow_up = None
+    if state.resolved_at and row["source"] != "import":  # another system's issues had that system's calls
+        if not recount_call and row["follow_up_due"] and row["resolved_at"] == state.resolved_at:
+            follow_up = row["follow_up_due"]
+            provisional |= row["provisional"] & PROVISIONAL_BITS["follow_up"]
+        elif row["policy_id"] is not None:
+            terms = terms_cache.get(row["policy_id"])
+            resolved = from_db(state.resolved_at)
+            due = terms.follow_up_deadline(resolved)
+            follow_up = to_db(due) if due else None
+            if due and terms.provisional_years(resolved, due):
+                provisional |= PROVISIONAL_BITS["follow_up"]
+    columns["follow_up_due"] = follow_up
+    columns["provisional"] = provisional
     earliest = [d for d in (row["first_due_at"], *dues.values()) if d]
     columns["first_due_at"] = min(earliest) if earliest else None
     conn.execute(

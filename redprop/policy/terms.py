@@ -1,10 +1,19 @@
 """The response-time promise as a policy: 5341 by default, every number a community's to change.
 
-A policy says, for each tier (normal 一般, major 重大, complex 特殊复杂), how long the office
-may take to be on site (`arrive`), to solve the problem (`resolve`) and to hand over a
-written plan (`plan`). The shipped default is the 5341 rule of seed 004: on site within 5
-minutes for every tier, solved within 30 minutes (normal) or 4 hours (major), a written
-plan within 1 day (complex, which has no resolution deadline unless a community sets one).
+A policy says, for each kind of issue (a problem 问题, a wish 需求) and each tier (normal 一般,
+major 重大, complex 特殊复杂), how long the office may take to be on site (`arrive`), to solve
+it (`resolve`) and to hand over a written plan or reply (`plan`); and how soon after a
+resolution the follow-up call (回访) is due (`follow_up`). The shipped default is the 5341
+rule of seed 004 for problems: on site within 5 minutes for every tier, solved within 30
+minutes (normal) or 4 hours (major), a written plan within 1 day (complex, which has no
+resolution deadline unless a community sets one). A wish from the wish wall is not an
+emergency: wishes get no on-site or solve clock, but a written reply or plan within 3 days.
+The call is due 3 days after the resolution.
+
+In the stored document the tiers at the top level are the problems' promises (as they were
+before wishes had their own) and `wish` holds the wishes'. A document stored before wishes
+had their own (no `wish` key) promised wishes what it promised problems, and no follow-up
+call: it is read that way, so that deadlines already fixed stay as they were.
 
 Optionally the clock counts only working time (`hours`, with China's public holidays and
 调休 make-up days from `chinese_calendar` unless switched off, the community's own extra
@@ -48,11 +57,16 @@ NONE_WORDS = {"", "none", "no", "off", "-", "—", "无", "不限"}
 MAX_PROMISE_DAYS = 90  # a longer promise is no promise; it also keeps deadline arithmetic in range
 ROUND_THE_CLOCK_WORDS = NONE_WORDS | {"always", "24h", "24/7", "全天", "全天候"}
 
-DEFAULT_POLICY = {  # 5341 (seed 004); the same document is seeded by migration m003
+KINDS = ("problem", "wish")
+SHIPPED_WISH = {tier: {"arrive": None, "resolve": None, "plan": "3d"} for tier in TIERS}
+SHIPPED_FOLLOW_UP = "3d"
+DEFAULT_POLICY = {  # 5341 (seed 004): seeded by migration m003, with wishes and the call by m004
     "name": "5341",
     "normal": {"arrive": "5m", "resolve": "30m", "plan": None},
     "major": {"arrive": "5m", "resolve": "4h", "plan": None},
     "complex": {"arrive": "5m", "resolve": None, "plan": "1d"},
+    "wish": SHIPPED_WISH,
+    "follow_up": SHIPPED_FOLLOW_UP,
     "hours": None,
     "chinese_calendar": True,
     "weekend": ["sat", "sun"],
@@ -166,29 +180,45 @@ class Terms:
     """A stored policy as the deadline arithmetic needs it (read without pydantic)."""
 
     name: str
-    durations: dict  # (tier, promise) -> Duration
+    durations: dict  # (kind, tier, promise) -> Duration
     schedule: object  # WorkSchedule, or None: the clock runs round the clock
     pause_statuses: frozenset
+    follow_up: Duration | None = None  # the call after a resolution
 
-    def span(self, tier: str, promise: str) -> timedelta | None:
-        duration = self.durations.get((tier, promise))
+    def span(self, kind: str, tier: str, promise: str) -> timedelta | None:
+        duration = self.durations.get((kind, tier, promise))
         return None if duration is None else duration.span(self.schedule)
 
-    def base_deadlines(self, tier: str, reported_at: datetime) -> dict[str, datetime | None]:
-        """Each promise's deadline for `tier` counted from the report, before any pause."""
-        return {promise: self.deadline(tier, promise, reported_at) for promise in PROMISES}
+    def base_deadlines(self, kind: str, tier: str, reported_at: datetime) -> dict[str, datetime | None]:
+        """Each promise's deadline for a `kind` issue of `tier` counted from the report, before any pause."""
+        return {promise: self.deadline(kind, tier, promise, reported_at) for promise in PROMISES}
 
-    def deadline(self, tier: str, promise: str, reported_at: datetime, pauses: tuple = ()) -> datetime | None:
+    def provisional_years(self, start: datetime, due: datetime | None) -> list[int]:
+        """Years not loaded in the holiday calendar that the deadline from `start` to `due` crossed."""
+        from redprop.policy.worktime import provisional_years
+
+        return provisional_years(self.schedule, start, due) if self.schedule is not None else []
+
+    def follow_up_deadline(self, resolved_at: datetime) -> datetime | None:
+        """When the follow-up call (回访) after a resolution at `resolved_at` is due; None: no such promise."""
+        if self.follow_up is None:
+            return None
+        return self._count("follow_up", "—", resolved_at, self.follow_up.span(self.schedule), ())
+
+    def deadline(self, kind: str, tier: str, promise: str, reported_at: datetime, pauses: tuple = ()) -> datetime | None:
         """When `promise` falls due for `tier`, the clock stopped during `pauses`; None when there is
         no such promise, or an open pause stops the clock. A schedule that (nearly) never works, or a
         deadline past the calendar's end, is a one-line InvalidValue. `policy set` refuses what it can
         foresee from when a policy comes into force; this guards the rest (holidays listed years
         ahead, a pause of years, a policy stored before those checks)."""
-        from redprop.policy.worktime import add_working_time
-
-        span = self.span(tier, promise)
+        span = self.span(kind, tier, promise)
         if span is None:
             return None
+        return self._count(promise, tier, reported_at, span, pauses)
+
+    def _count(self, promise: str, tier: str, reported_at: datetime, span: timedelta, pauses: tuple) -> datetime | None:
+        from redprop.policy.worktime import add_working_time
+
         try:
             if self.schedule is None and not pauses:
                 return reported_at + span
@@ -202,14 +232,32 @@ class Terms:
             ) from None
 
 
-def terms_from_json(text: str, tz: ZoneInfo) -> Terms:
-    """Read a stored (already validated) policy document."""
-    doc = {**DEFAULT_POLICY, **json.loads(text)}
+def effective_document(stored: dict) -> dict:
+    """A stored document with every setting: one stored before wishes had their own promises
+    (no `wish`) promised wishes what it promised problems, and no follow-up call."""
+    doc = {**DEFAULT_POLICY, "follow_up": None, **stored}
+    if "wish" not in stored:
+        doc["wish"] = {tier: dict(doc[tier] or {}) for tier in TIERS}
+    return doc
+
+
+def kind_promises(doc: dict, kind: str) -> dict:
+    """{tier: {promise: text or None}} of one kind in an effective document."""
+    return {tier: dict((doc["wish"] if kind == "wish" else doc)[tier] or {}) for tier in TIERS}
+
+
+def terms_from_json(text: str, tz: ZoneInfo, calendar=None) -> Terms:
+    """Read a stored (already validated) policy document; `calendar` is the HolidayCalendar that
+    working hours count by, or a function giving it (called only then); None: the
+    chinesecalendar package's."""
+    doc = effective_document(json.loads(text))
     durations = {}
-    for tier in TIERS:
-        for promise, value in (doc.get(tier) or {}).items():
-            if value:
-                durations[(tier, promise)] = parse_duration(value)
+    for kind in KINDS:
+        for tier, promises in kind_promises(doc, kind).items():
+            for promise, value in promises.items():
+                if value:
+                    durations[(kind, tier, promise)] = parse_duration(value)
+    follow_up = parse_duration(doc["follow_up"]) if doc.get("follow_up") else None
     schedule = None
     if doc.get("hours"):
         from redprop.policy.worktime import WorkSchedule
@@ -218,11 +266,23 @@ def terms_from_json(text: str, tz: ZoneInfo) -> Terms:
             tz=tz,
             hours=parse_hours(",".join(doc["hours"])),
             use_chinese_calendar=bool(doc.get("chinese_calendar", True)),
+            calendar=calendar() if callable(calendar) else calendar,
             extra_holidays=frozenset(date.fromisoformat(d) for d in doc.get("holidays") or ()),
             extra_workdays=frozenset(date.fromisoformat(d) for d in doc.get("workdays") or ()),
             weekend=frozenset(WEEKDAYS.index(w) for w in doc.get("weekend") or ()),
         )
-    return Terms(doc.get("name") or "", durations, schedule, frozenset(doc.get("pause_statuses") or ()))
+    return Terms(doc.get("name") or "", durations, schedule, frozenset(doc.get("pause_statuses") or ()), follow_up)
+
+
+def promise_duration(value) -> str | None:
+    """A promised time as stored (`30m`, `1d`), None for 'none'; longer than any promise is refused."""
+    if value is None or str(value).strip().lower() in NONE_WORDS:
+        return None
+    duration = parse_duration(str(value))
+    if duration.too_long():
+        raise InvalidSetting("{value!r} is longer than {days} days, the longest promise redprop keeps",
+                             value=value, days=MAX_PROMISE_DAYS)
+    return str(duration)
 
 
 @cache
@@ -239,13 +299,13 @@ def policy_model():
         @field_validator("arrive", "resolve", "plan", mode="before")
         @classmethod
         def _duration(cls, value):
-            if value is None or str(value).strip().lower() in NONE_WORDS:
-                return None
-            duration = parse_duration(str(value))
-            if duration.too_long():
-                raise InvalidSetting("{value!r} is longer than {days} days, the longest promise redprop keeps",
-                                     value=value, days=MAX_PROMISE_DAYS)
-            return str(duration)
+            return promise_duration(value)
+
+    class KindPromises(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        normal: TierPromises
+        major: TierPromises
+        complex: TierPromises
 
     class Policy(BaseModel):
         model_config = ConfigDict(extra="forbid")
@@ -253,12 +313,19 @@ def policy_model():
         normal: TierPromises
         major: TierPromises
         complex: TierPromises
+        wish: KindPromises
+        follow_up: str | None = None
         hours: list[str] | None = None
         chinese_calendar: bool = True
         weekend: list[str] = ["sat", "sun"]
         holidays: list[date] = []
         workdays: list[date] = []
         pause_statuses: list[str] = []
+
+        @field_validator("follow_up", mode="before")
+        @classmethod
+        def _follow_up(cls, value):
+            return promise_duration(value)
 
         @field_validator("hours", mode="before")
         @classmethod
@@ -342,7 +409,10 @@ def _option_of(loc: tuple) -> str:
         return "policy"
     if loc[0] in TIERS and len(loc) > 1:
         return f"--{loc[1]} {loc[0]}"
-    return {"pause_statuses": "--pause", "chinese_calendar": "--chinese-calendar"}.get(loc[0], f"--{loc[0]}")
+    if loc[0] == "wish" and len(loc) > 2:
+        return f"--kind wish --{loc[2]} {loc[1]}"
+    return {"pause_statuses": "--pause", "chinese_calendar": "--chinese-calendar",
+            "follow_up": "--follow-up"}.get(loc[0], f"--{loc[0]}")
 
 
 def policy_in_force(store, at: datetime) -> tuple[int, str, str]:
@@ -364,12 +434,22 @@ class TermsCache:
     def __init__(self, store):
         self.store = store
         self._terms: dict[int, Terms] = {}
+        self._calendar = None
+
+    @property
+    def calendar(self):
+        """The database's holiday calendar, read once, and only by a policy counting working hours."""
+        if self._calendar is None:
+            from redprop.policy.holidays import load_calendar
+
+            self._calendar = load_calendar(self.store.conn)
+        return self._calendar
 
     def get(self, policy_id: int) -> Terms:
         terms = self._terms.get(policy_id)
         if terms is None:
             row = self.store.conn.execute("SELECT terms FROM policies WHERE id = ?", (policy_id,)).fetchone()
-            terms = terms_from_json(row["terms"], self.store.tz)
+            terms = terms_from_json(row["terms"], self.store.tz, lambda: self.calendar)
             self._terms[policy_id] = terms
         return terms
 
@@ -386,7 +466,7 @@ def _policy_dict(row, tz) -> dict:
         "effective_at": show_local_iso(row["effective_at"], tz) if row["effective_at"] > "1971" else None,
         "recorded_at": show_local_iso(row["recorded_at"], tz),
         "note": row["note"],
-        **{**DEFAULT_POLICY, **json.loads(row["terms"])},
+        **effective_document(json.loads(row["terms"])),
     }
 
 
@@ -406,8 +486,9 @@ def policy_history(store) -> list[dict]:
 class PolicyChanges:
     """What `policy set` was given; None leaves a setting as it is."""
 
-    promises: dict  # (tier, promise) -> text ('none' removes the promise)
+    promises: dict  # (kind, tier, promise) -> text ('none' removes the promise)
     name: str | None = None
+    follow_up: str | None = None
     hours: str | None = None
     chinese_calendar: bool | None = None
     weekend: str | None = None
@@ -416,8 +497,15 @@ class PolicyChanges:
     pause_statuses: str | None = None
 
 
-def parse_promise_options(promise: str, specs: list[str]) -> dict:
-    """`--resolve 30m` (every tier) or `--resolve major=8h` → {(tier, promise): text}."""
+def parse_kind(text: str | None) -> str:
+    """`--kind` of `policy set`: problem (the default) or wish, in any spelling."""
+    from redprop.vocab import ISSUE_KINDS
+
+    return ISSUE_KINDS.resolve(text) if text else "problem"
+
+
+def parse_promise_options(promise: str, specs: list[str], kind: str = "problem") -> dict:
+    """`--resolve 30m` (every tier) or `--resolve major=8h` → {(kind, tier, promise): text}."""
     result = {}
     for spec in specs:
         if "=" in spec:
@@ -428,7 +516,7 @@ def parse_promise_options(promise: str, specs: list[str]) -> dict:
         if not value.strip():  # an empty value is more likely a slip than a wish to drop the promise
             raise InvalidValue("--{promise} {spec!r} is empty; use 'none' to remove the promise", promise=promise, spec=spec)
         for tier in chosen:
-            result[(tier, promise)] = value.strip()
+            result[(kind, tier, promise)] = value.strip()
     return result
 
 
@@ -437,9 +525,9 @@ def set_policy(store, changes: PolicyChanges, effective_at: datetime, now: datet
     """Append a policy version: the one in force at `effective_at` (or 5341 with `reset`) with the changes."""
     from redprop.parsing import to_db
 
-    settings = ("name", "hours", "chinese_calendar", "weekend", "holidays", "workdays", "pause_statuses")
+    settings = ("name", "follow_up", "hours", "chinese_calendar", "weekend", "holidays", "workdays", "pause_statuses")
     if not reset and not changes.promises and all(getattr(changes, k) is None for k in settings):
-        raise InvalidValue("nothing to change: give --arrive, --resolve, --plan, --hours, --pause … (see --help)")
+        raise InvalidValue("nothing to change: give --arrive, --resolve, --plan, --follow-up, --hours, --pause … (see --help)")
     for key, option in _TEXT_OPTIONS.items():
         value = getattr(changes, key)
         if value is not None and not value.strip():
@@ -447,14 +535,15 @@ def set_policy(store, changes: PolicyChanges, effective_at: datetime, now: datet
                 raise InvalidValue("--name is empty")
             raise InvalidValue("{option} is empty; use 'none' to remove", option=option)
     _, current, _ = policy_in_force(store, effective_at)
-    document = dict(DEFAULT_POLICY) if reset else {**DEFAULT_POLICY, **json.loads(current)}
+    document = effective_document({} if reset else json.loads(current))
+    document["wish"] = kind_promises(document, "wish")
     for tier in TIERS:
         document[tier] = dict(document[tier])
-    for (tier, promise), value in changes.promises.items():
-        document[tier][promise] = value
+    for (kind, tier, promise), value in changes.promises.items():
+        (document["wish"] if kind == "wish" else document)[tier][promise] = value
     if changes.promises and changes.name is None and document.get("name") == DEFAULT_POLICY["name"]:
         document["name"] = "custom"  # no longer 5341
-    for key in ("name", "hours", "chinese_calendar", "weekend", "holidays", "workdays", "pause_statuses"):
+    for key in settings:
         value = getattr(changes, key)
         if value is None:
             continue
@@ -462,7 +551,7 @@ def set_policy(store, changes: PolicyChanges, effective_at: datetime, now: datet
             value = _dates(value, key, now.date())
         document[key] = value
     checked = validate_policy(document)
-    _check_countable(checked, effective_at, store.tz)
+    _check_countable(checked, effective_at, store.tz, TermsCache(store).calendar if checked.get("hours") else None)
     with store.write() as conn:
         policy_id = conn.execute(
             "INSERT INTO policies (effective_at, recorded_at, terms, note) VALUES (?, ?, ?, ?)",
@@ -472,15 +561,15 @@ def set_policy(store, changes: PolicyChanges, effective_at: datetime, now: datet
     return _policy_dict(row, store.tz)
 
 
-_TEXT_OPTIONS = {"name": "--name", "hours": "--hours", "weekend": "--weekend", "holidays": "--holidays",
-                 "workdays": "--workdays", "pause_statuses": "--pause"}
+_TEXT_OPTIONS = {"name": "--name", "follow_up": "--follow-up", "hours": "--hours", "weekend": "--weekend",
+                 "holidays": "--holidays", "workdays": "--workdays", "pause_statuses": "--pause"}
 
 
-def _check_countable(document: dict, effective_at: datetime, tz: ZoneInfo) -> None:
+def _check_countable(document: dict, effective_at: datetime, tz: ZoneInfo, calendar=None) -> None:
     """Refuse a policy under which deadlines cannot be counted from when it comes into force:
     working hours whose rest days and holidays leave no working time for years, or a promise
     so long under short working hours that it runs out of calendar (worktime walks 3 years)."""
-    terms = terms_from_json(json.dumps(document), tz)
+    terms = terms_from_json(json.dumps(document), tz, calendar)
     if terms.schedule is None:
         return
     from redprop.policy.worktime import add_working_time
@@ -490,14 +579,17 @@ def _check_countable(document: dict, effective_at: datetime, tz: ZoneInfo) -> No
     except ValueError:
         raise InvalidValue("--holidays/--weekend: no working time at all in the 3 years from {day}; keep some working days",
                            day=effective_at.strftime("%Y-%m-%d")) from None
-    for (tier, promise), duration in sorted(terms.durations.items()):
+    promised = sorted(terms.durations.items()) + ([(("problem", "all", "follow_up"), terms.follow_up)]
+                                                  if terms.follow_up else [])
+    for (_kind, tier, promise), duration in promised:
         try:
             add_working_time(effective_at, duration.span(terms.schedule), terms.schedule)
         except (ValueError, OverflowError):
+            option = "follow-up" if promise == "follow_up" else promise
             raise InvalidValue(
                 "--{promise} {tier}={duration}: too long to count under working hours {hours}"
                 " and these rest days (no deadline within 3 years)",
-                promise=promise, tier=tier, duration=str(duration), hours=",".join(document["hours"]),
+                promise=option, tier=tier, duration=str(duration), hours=",".join(document["hours"]),
             ) from None
 
 

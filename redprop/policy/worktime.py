@@ -2,7 +2,8 @@
 
 A community may promise "solved within 4 hours" meaning 4 hours of office time: working
 hours on working days, where working days follow China's public holidays and 调休 make-up
-days (from `chinese_calendar`), plus the community's own overrides. The clock also stops
+days (a `HolidayCalendar`: the database's, see `policy.holidays`; the chinesecalendar
+package's when none is given), plus the community's own overrides. The clock also stops
 while an issue waits (for the resident, for parts): those pauses do not count.
 
 All instants must be timezone-aware; arithmetic is done in UTC so that zones with daylight
@@ -35,6 +36,7 @@ class WorkSchedule:
     tz: ZoneInfo
     hours: tuple[tuple[time, time], ...] = ((time(8, 30), time(12, 0)), (time(14, 0), time(18, 0)))
     use_chinese_calendar: bool = True  # official holidays and 调休 make-up days
+    calendar: object = None  # HolidayCalendar; None: the chinesecalendar package's (with provisional years)
     extra_holidays: frozenset[date] = frozenset()  # the community's own days off
     extra_workdays: frozenset[date] = frozenset()  # the community's own make-up days
     weekend: frozenset[int] = frozenset({5, 6})  # date.weekday() values
@@ -53,15 +55,21 @@ class WorkSchedule:
             raise InvalidSetting("days both extra holidays and extra workdays: {days}", days=[str(d) for d in sorted(both)])
 
 
-def calendar_covers(day: date) -> bool:
-    """Whether chinese_calendar has the official arrangement for that day's year."""
-    import chinese_calendar
+def holiday_calendar(schedule: WorkSchedule):
+    """The schedule's holiday calendar (the chinesecalendar package's when it names none)."""
+    if schedule.calendar is not None:
+        return schedule.calendar
+    from redprop.policy.holidays import package_calendar
 
-    try:
-        chinese_calendar.is_workday(day)
-    except NotImplementedError:
-        return False
-    return True
+    return package_calendar()
+
+
+def calendar_covers(day: date, schedule: WorkSchedule | None = None) -> bool:
+    """Whether the calendar has the official arrangement for that day's year (not provisional)."""
+    from redprop.policy.holidays import package_calendar
+
+    calendar = holiday_calendar(schedule) if schedule is not None else package_calendar()
+    return calendar.known(day.year)
 
 
 def is_workday(schedule: WorkSchedule, day: date) -> bool:
@@ -69,19 +77,28 @@ def is_workday(schedule: WorkSchedule, day: date) -> bool:
 
     The official calendar only decides days it names (a holiday or a make-up day); ordinary
     days follow `schedule.weekend`, so a community resting only on Sundays still works on
-    ordinary Saturdays. Years chinese_calendar lacks fall back to the weekend rule alone.
+    ordinary Saturdays. A year whose arrangement is not loaded names its statutory holidays
+    only (provisional: no bridge days, no make-up days).
     """
     if day in schedule.extra_workdays:
         return True
     if day in schedule.extra_holidays:
         return False
-    if schedule.use_chinese_calendar and calendar_covers(day):
-        import chinese_calendar
-
-        is_off, name = chinese_calendar.get_holiday_detail(day)
-        if name is not None:
-            return not is_off
+    if schedule.use_chinese_calendar:
+        named = holiday_calendar(schedule).named(day)
+        if named is not None:
+            return not named
     return day.weekday() not in schedule.weekend
+
+
+def provisional_years(schedule: WorkSchedule | None, start: datetime, end: datetime | None) -> list[int]:
+    """The years not loaded in the calendar that a deadline counted from `start` to `end`
+    crossed: the deadline is provisional when this is not empty. Round the clock, or without
+    the public-holiday calendar, no deadline depends on it."""
+    if schedule is None or not schedule.use_chinese_calendar or end is None:
+        return []
+    first, last = start.astimezone(schedule.tz).date(), end.astimezone(schedule.tz).date()
+    return holiday_calendar(schedule).unknown_years(first, max(first, last))
 
 
 def add_working_time(

@@ -36,9 +36,10 @@ VISIT_TABLE = Table((
     Column("outcome", "Outcome", keep=True),
     Column("need", "Need", wrap=True, drop=2),
     Column("note", "Note", wrap=True, drop=5),
+    Column("issue_link", "Issue", drop=6),
 ))
-VISIT_FIELDS = ["id", "household", "at", "recorded_at", "by", "resident", "kind", "outcome", "need", "note", "voided",
-                "voided_at", "voided_by", "void_reason"]
+VISIT_FIELDS = ["id", "household", "at", "recorded_at", "by", "resident", "kind", "outcome", "need", "note", "time_known",
+                "issue", "voided", "voided_at", "voided_by", "void_reason"]
 DUE_TABLE = Table((
     Column("alert", "!", keep=True),
     Column("household", "Address", keep=True),
@@ -92,10 +93,13 @@ def membership(out: Output, row: dict) -> None:
 
 
 def visit_cells(out: Output, row: dict) -> dict:
+    """A visit known only by its date shows the date alone (it counts from the end of that day)."""
+    at = minute(row["at"]) if row.get("time_known", True) else (row["at"] or "")[:10]
     outcome = out.labels.of(VISIT_OUTCOMES, row["outcome"])
     if row.get("voided"):
         outcome = _("{outcome} (voided by {who}: {reason})", outcome=outcome, who=row["voided_by"], reason=row["void_reason"])
-    return {**row, "at": minute(row["at"]), "kind": out.labels.of(VISIT_KINDS, row["kind"]), "outcome": outcome}
+    return {**row, "at": at, "kind": out.labels.of(VISIT_KINDS, row["kind"]), "outcome": outcome,
+            "issue_link": f"#{row['issue']}" if row.get("issue") else ""}
 
 
 def visits(out: Output, rows, page=None) -> None:
@@ -103,6 +107,8 @@ def visits(out: Output, rows, page=None) -> None:
 
 
 def visit(out: Output, row: dict) -> None:
+    if row.get("issue"):
+        out.note(_("opened issue #{id}", id=row["issue"]))
     out.record(VISIT_TABLE, row, lambda v: visit_cells(out, v))
 
 

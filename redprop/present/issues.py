@@ -3,6 +3,7 @@
 from redprop.errors import N_
 from redprop.issues.commands import REOPEN_AT_RATING
 from redprop.issues.lifecycle import IMPORTED_NOTE
+from redprop.present.holidays import PROVISIONAL_LEGEND, marked, warn_provisional
 from redprop.present.i18n import _, separator
 from redprop.present.output import Output
 from redprop.present.table import Column, Table
@@ -27,6 +28,7 @@ CARD = Table((
     Column("escalation", "Joint meeting"),
     Column("rating", "Rating"),
     Column("description", "Description"),
+    Column("visit_link", "Visit"),
 ))
 DEADLINE_TABLE = Table((
     Column("promise", "Promise", keep=True),
@@ -57,7 +59,8 @@ LIST_TABLE = Table((
 ISSUE_FIELDS = [
     "id", "title", "kind", "category", "channel", "household", "place", "building", "grid", "reporter", "description",
     "tier", "status", "handler", "reported_at", "recorded_at", "backdated", "imported", "assigned_at", "arrived_at",
-    "planned_at", "resolved_at", "closed_at", "rating", "escalation", "voided", "duplicate_of", "overdue", "deadlines",
+    "planned_at", "resolved_at", "closed_at", "rating", "escalation", "voided", "duplicate_of", "overdue",
+    "follow_up_overdue", "provisional", "provisional_years", "visit", "deadlines",
 ]
 CATEGORY_TABLE = Table((
     Column("code", "Code", keep=True),
@@ -106,7 +109,9 @@ def issue_cells(out: Output, record: dict) -> dict:
         elif d["state"] == "paused":
             cells["next"] = _("{promise} paused", promise=promise)
         else:
-            cells["next"] = f"{promise} {minute(d['due_at'])}"
+            cells["next"] = f"{promise} {marked(minute(d['due_at']), d.get('provisional'))}"
+    if record.get("visit"):
+        cells["visit_link"] = _("opened on visit #{visit}", visit=record["visit"])
     return cells
 
 
@@ -145,7 +150,7 @@ def deadline_rows(out: Output, record: dict) -> list[dict]:
             margin = _("clock stopped")
         rows.append({
             "promise": out.labels.of(PROMISE_CODES, d["promise"]),
-            "due": minute(d["due_at"]) or _("paused"),
+            "due": marked(minute(d["due_at"]), d.get("provisional")) or _("paused"),
             "met": minute(d["met_at"]),
             "outcome": out.labels.of(PROMISE_STATES, d["state"]),
             "margin": margin,
@@ -220,6 +225,7 @@ def correction_text(out: Output, changes: dict) -> str:
 
 def issue(out: Output, record: dict, timeline: bool = False) -> None:
     """One issue: its card and promises (and timeline, for `issue show`), or its JSON / CSV row."""
+    warn_provisional(out, record.get("provisional_years"))
     if out.fmt != "table":
         out.record(CARD, record)
         return
@@ -227,6 +233,8 @@ def issue(out: Output, record: dict, timeline: bool = False) -> None:
     if record["deadlines"]:
         out.line()
         out.table(DEADLINE_TABLE, deadline_rows(out, record))
+        if record.get("provisional"):
+            out.line(_(PROVISIONAL_LEGEND))
     if timeline:
         out.line()
         out.table(STEP_TABLE, step_rows(out, record))

@@ -5,20 +5,24 @@ from redprop.present.i18n import _, separator
 from redprop.present.output import Format, Output
 from redprop.present.table import Column, Table, plain
 from redprop.present.times import minute
-from redprop.vocab import PROMISE_CODES, PROMISES, TIER_CODES, TIERS, WAITING_CODES, WEEKDAYS
+from redprop.vocab import ISSUE_KINDS, PROMISE_CODES, PROMISES, TIER_CODES, TIERS, WAITING_CODES, WEEKDAYS
 
 WEEKDAY_NAMES = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
-POLICY_FIELDS = ["version", "name", "effective_at", "recorded_at", "tier", *PROMISES, "hours", "chinese_calendar",
-                 "weekend", "holidays", "workdays", "pause_statuses", "note"]
+POLICY_FIELDS = ["version", "name", "effective_at", "recorded_at", "kind", "tier", *PROMISES, "follow_up", "hours",
+                 "chinese_calendar", "weekend", "holidays", "workdays", "pause_statuses", "note"]
+KINDS = ("problem", "wish")
 
 
 def policy_lines(out: Output, p: dict) -> list[str]:
     labels = out.labels
     since = minute(p["effective_at"]) or _("always")
     lines = [_("Promise {name} (v{version}, in force from {since})", name=p["name"], version=p["version"], since=since)]
-    columns = (Column("tier", "Tier"), *(Column(pr, labels.of(PROMISE_CODES, pr)) for pr in PROMISES))
-    rows = [{"tier": labels.of(TIER_CODES, tier), **{pr: p[tier].get(pr) or "—" for pr in PROMISES}} for tier in TIERS]
+    columns = (Column("kind", "Kind"), Column("tier", "Tier"), *(Column(pr, labels.of(PROMISE_CODES, pr)) for pr in PROMISES))
+    rows = [{"kind": labels.of(ISSUE_KINDS, kind) if tier == TIERS[0] else "", "tier": labels.of(TIER_CODES, tier),
+             **{pr: _promises(p, kind)[tier].get(pr) or "—" for pr in PROMISES}} for kind in KINDS for tier in TIERS]
     lines.extend(plain(columns, rows))
+    lines.append(_("Follow-up call (回访): within {time} of the resolution", time=p["follow_up"]) if p.get("follow_up")
+                 else _("Follow-up call (回访): no promise"))
     if p["hours"]:
         calendar = _("with China's public holidays and 调休 days") if p["chinese_calendar"] else _(
             "without the public-holiday calendar")
@@ -38,11 +42,18 @@ def policy_lines(out: Output, p: dict) -> list[str]:
     return lines
 
 
+def _promises(p: dict, kind: str) -> dict:
+    """{tier: {promise: time}} of one kind: problems' at the top of the document, wishes' under `wish`."""
+    return p["wish"] if kind == "wish" else {tier: p[tier] for tier in TIERS}
+
+
 def csv_rows(policies: list[dict]):
-    """One row per version and tier: the tier's promises beside the version's settings."""
+    """One row per version, kind and tier: the promises beside the version's settings."""
     for p in policies:
-        for tier in TIERS:
-            yield {**{k: p.get(k) for k in POLICY_FIELDS}, "tier": tier, **{pr: p[tier].get(pr) for pr in PROMISES}}
+        for kind in KINDS:
+            for tier in TIERS:
+                yield {**{k: p.get(k) for k in POLICY_FIELDS}, "kind": kind, "tier": tier,
+                       **{pr: _promises(p, kind)[tier].get(pr) for pr in PROMISES}}
 
 
 def policies(out: Output, versions: list[dict], history: bool) -> None:

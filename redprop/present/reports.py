@@ -2,6 +2,7 @@
 
 from redprop.errors import N_
 from redprop.present.care import DUE_LEGEND, alert
+from redprop.present.holidays import PROVISIONAL_LEGEND, marked, warn_provisional
 from redprop.present.i18n import _, separator
 from redprop.present.output import Format, Output
 from redprop.present.table import Column, Table
@@ -22,6 +23,16 @@ OVERDUE_TABLE = Table((  # one table per section; a holder's name heads their gr
 ))
 SOON_TABLE = Table(tuple(c if c.key != "late" else Column("late", "Left", "right", keep=True)
                          for c in OVERDUE_TABLE.columns))
+CALLS_TABLE = Table((  # resolved issues whose follow-up call (回访) is late, under who resolved them
+    Column("holder", "Handler", keep=True),
+    Column("number", "Issue", "right", keep=True),
+    Column("resolved", "Resolved", drop=3),
+    Column("due", "Call due", drop=2),
+    Column("late", "Late", "right", keep=True),
+    Column("where", "Where", keep=True),
+    Column("title", "Title", keep=True),
+    Column("reporter", "Reported by", drop=1),
+))
 VISITS_TABLE = Table((
     Column("holder", "Responsible", keep=True),  # the first responsible (grid workers first); "staff" has them all
     Column("alert", "!", keep=True),
@@ -34,18 +45,21 @@ VISITS_TABLE = Table((
 ))
 OVERDUE_FIELDS = ["section", "id", "title", "promise", "due_at", "late_minutes", "handler", "status", "tier", "kind",
                   "category", "household", "place", "building", "grid", "reported_at", "area_staff", "head", "phone",
-                  "groups", "days_since_seen", "last_seen_at", "failed_attempts", "escalated", "staff"]
+                  "groups", "days_since_seen", "last_seen_at", "failed_attempts", "escalated", "staff", "resolved_at",
+                  "reporter", "provisional"]
 MISSED_SEVERAL = "+"  # on a promise: other promises of the issue are overdue too
 OVERDUE_LEGEND = N_("+ another promise of the issue is overdue too (the earliest is shown)")
 
 
 def overdue(out: Output, report: dict) -> None:
     """`redprop overdue`: the JSON document, one CSV row per item, or the list for people."""
+    warn_provisional(out, report["summary"].get("provisional_years"))
     if out.fmt == Format.json:
         out.document(report)
     elif out.fmt == Format.csv:
         rows = [{**i, "section": "overdue"} for i in report["issues"]]
         rows += [{**i, "section": "due_soon"} for i in report["due_soon"]]
+        rows += [{**i, "section": "follow_up"} for i in report.get("follow_ups", [])]
         rows += [{**v, "section": "visit"} for v in report["visits"]]
         out.listing(OVERDUE_TABLE, rows, fields=OVERDUE_FIELDS)
     else:
@@ -58,7 +72,7 @@ def _issue_line(out: Output, item: dict) -> dict:
         **item,
         "number": f"#{item['id']}",
         "promise": labels.of(PROMISE_CODES, item["promise"]) + (MISSED_SEVERAL if len(item["missed"]) > 1 else ""),
-        "due": minute(item["due_at"]),
+        "due": marked(minute(item["due_at"]), item.get("provisional")),
         "late": duration(item["late_minutes"]),
         "where": item["household"] or item["place"] or "",
         "tier": labels.of(TIER_CODES, item["tier"]),
@@ -97,6 +111,18 @@ def _overdue_text(out: Output, report: dict) -> None:
             out.table(table, grouped(lines, lambda i: i["handler"] or _("Unassigned")), title=f"== {heading} ==")
             if any(line["promise"].endswith(MISSED_SEVERAL) for line in lines):
                 out.line(_(OVERDUE_LEGEND))
+            if any(i.get("provisional") for i in items):
+                out.line(_(PROVISIONAL_LEGEND))
+    calls = report.get("follow_ups") or []
+    if calls:
+        out.line()
+        rows = [{**c, "number": f"#{c['id']}", "resolved": minute(c["resolved_at"]),
+                 "due": marked(minute(c["due_at"]), c["provisional"]), "late": duration(c["late_minutes"]),
+                 "where": c["household"] or c["place"] or ""} for c in calls]
+        out.table(CALLS_TABLE, grouped(rows, lambda c: c["handler"] or _("Unassigned")),
+                  title="== " + _("Follow-up calls late ({count})", count=len(calls)) + " ==")
+        if any(c["provisional"] for c in calls):
+            out.line(_(PROVISIONAL_LEGEND))
     if report["visits"]:
         out.line()
         nobody = _("Nobody covers")
@@ -123,8 +149,10 @@ def summary_line(s: dict) -> str:
     details = ([_("of these, {missed}", missed=missed)] if missed else []) + (
         [_("{count} unassigned", count=s["unassigned"])] if s["unassigned"] else [])
     inside = _(" ({details})", details=_("; ").join(details)) if details else ""
-    return _("Summary: {overdue} overdue{inside}, {soon} due soon, {visits} visits due ({escalated} escalated)",
-             overdue=s["overdue"], inside=inside, soon=s["due_soon"], visits=s["visits"], escalated=s["escalated_visits"])
+    calls = _(", {count} follow-up calls late", count=s["follow_ups"]) if s.get("follow_ups") else ""
+    return _("Summary: {overdue} overdue{inside}, {soon} due soon{calls}, {visits} visits due ({escalated} escalated)",
+             overdue=s["overdue"], inside=inside, soon=s["due_soon"], calls=calls, visits=s["visits"],
+             escalated=s["escalated_visits"])
 
 
 STATS_TABLE = Table((
@@ -137,11 +165,15 @@ STATS_TABLE = Table((
     Column("median_arrive", "Median to site", "right", drop=2),
     Column("median_resolve", "Median to resolve", "right", drop=1),
     Column("rating", "Avg rating", "right", drop=5),
+    Column("calls", "Calls made", "right", drop=6),
+    Column("calls_on_time", "Calls on time", "right", drop=7),
 ))
 STATS_FIELDS = [  # for spreadsheets and scripts: plain numbers (shares as decimals, minutes), blank when none
     "group", "issues", "problems", "wishes",
     *(f"{p}_{n}" for p in PROMISES for n in ("kept", "missed", "kept_share")),
     "median_arrive_minutes", "median_resolve_minutes", "average_rating", "ratings",
+    "follow_up_owed", "follow_up_made", "follow_up_on_time", "follow_up_made_share", "follow_up_on_time_share",
+    "provisional_years",
 ]
 
 
@@ -168,8 +200,13 @@ def stats_cells(out: Output, by: str | None, row: dict) -> dict:
         value = row[f"median_{key}_minutes"]
         cells[f"median_{key}"] = duration(value) if value is not None else "—"
     cells["rating"] = f"{row['average_rating']:.2f} ({row['ratings']})" if row["average_rating"] is not None else "—"
+    owed = row["follow_up_owed"]
+    for key, count, share in (("calls", "follow_up_made", "follow_up_made_share"),
+                              ("calls_on_time", "follow_up_on_time", "follow_up_on_time_share")):
+        cells[key] = f"{row[share] * 100:.0f}% ({row[count]}/{owed})" if owed else "—"
     return cells
 
 
 def stats(out: Output, rows: list[dict], by: str | None) -> None:
+    warn_provisional(out, sorted({y for r in rows for y in r.get("provisional_years", ())}))
     out.listing(STATS_TABLE, rows, lambda r: stats_cells(out, by, r), STATS_FIELDS)

@@ -2,8 +2,9 @@
 
 As of a moment (now for cron, `--at` for any other): every unfinished issue past a
 deadline it has not met — on site, resolved, written plan — with how late and who holds
-it; the issues that will break a promise within the next hour ("due soon"); and the
-households overdue for a home visit (`visit due`). An issue resolved or closed by that
+it; the issues that will break a promise within the next hour ("due soon"); the resolved
+issues whose follow-up call (回访) is late; and the households overdue for a home visit
+(`visit due`). An issue resolved or closed by that
 moment is not listed even if it was resolved late; `stats` counts those.
 
 The issue half reads the partial index of unfinished issues (plus, for a past moment,
@@ -18,7 +19,7 @@ from datetime import datetime, timedelta
 from redprop.errors import InvalidValue
 from redprop.issues.lifecycle import State
 from redprop.issues.promises import Moment, Outcome
-from redprop.issues.reading import unfinished_rows
+from redprop.issues.reading import follow_up_rows, unfinished_rows
 from redprop.parsing import show_duration, show_local_iso, to_db
 from redprop.store import Store
 
@@ -40,11 +41,12 @@ def soon_window(text: str) -> timedelta:
 
 
 def overdue_report(store: Store, at: datetime, *, soon: timedelta = DEFAULT_SOON, show_sensitive: bool = False) -> dict:
-    """`{"issues": [...], "due_soon": [...], "visits": [...], "summary": {...}}` as of `at`."""
+    """`{"issues": [...], "due_soon": [...], "follow_ups": [...], "visits": [...], "summary": {...}}` as of `at`."""
     moment = Moment(store, at)
     horizon = to_db(at + soon)
     rows = unfinished_rows(store.conn, moment.text, [], [], due_before=horizon)
     late_items, soon_items = [], []
+    provisional_years: set[int] = set()
     covering: dict = {}
 
     def area_staff() -> dict:
@@ -60,19 +62,64 @@ def overdue_report(store: Store, at: datetime, *, soon: timedelta = DEFAULT_SOON
         coming = [o for o in outcomes if o.state == "pending" and o.due < horizon]
         if not late and not coming:
             continue
+        listed = late or coming
+        if any(o.provisional for o in listed):
+            provisional_years.update(moment.unknown_years(listed, row["reported_at"]))
         if late:
             late_items.append(_item(row, state, min(late, key=lambda o: o.due), late, moment, area_staff))
         else:
             soon_items.append(_item(row, state, min(coming, key=lambda o: o.due), [], moment, area_staff))
     late_items.sort(key=lambda i: (-i["late_minutes"], i["id"]))
     soon_items.sort(key=lambda i: (-i["late_minutes"], i["id"]))
+    calls = _follow_ups(store, moment, provisional_years)
     visits = _visits(store, at, show_sensitive)
+    summary = _summary(store, at, soon, late_items, soon_items, visits)
+    summary["follow_ups"] = len(calls)
+    summary["provisional_years"] = sorted(provisional_years)
     return {
         "issues": late_items,
         "due_soon": soon_items,
+        "follow_ups": calls,
         "visits": visits,
-        "summary": _summary(store, at, soon, late_items, soon_items, visits),
+        "summary": summary,
     }
+
+
+def _follow_ups(store: Store, moment: Moment, provisional_years: set) -> list[dict]:
+    """Resolved issues (not closed) whose follow-up call is late as of the moment, latest first."""
+    items = []
+    for row, state, _ in moment.states(follow_up_rows(store.conn, moment.text)):
+        if not state.resolved_at or state.closed_at:
+            continue
+        call = moment.follow_up(row, state)
+        if call is None or call.state != "overdue":
+            continue
+        if call.provisional:
+            provisional_years.update(moment.unknown_years([call], row["reported_at"]))
+        minutes = moment.minutes(call.due)
+        items.append({
+            "id": row["id"],
+            "title": row["title"],
+            "promise": "follow_up",
+            "due_at": show_local_iso(call.due, moment.tz),
+            "late_minutes": minutes,
+            "late": show_duration(timedelta(minutes=minutes)),
+            "resolved_at": show_local_iso(state.resolved_at, moment.tz),
+            "handler": state.handler,
+            "reporter": row["reporter"],
+            "status": state.status,
+            "tier": state.tier,
+            "kind": row["kind"],
+            "category": row["category"],
+            "household": row["household_key"],
+            "place": row["place"],
+            "building": row["building"],
+            "grid": row["grid"],
+            "reported_at": show_local_iso(row["reported_at"], moment.tz),
+            "provisional": call.provisional,
+        })
+    items.sort(key=lambda i: (-i["late_minutes"], i["id"]))
+    return items
 
 
 def _item(row, state: State, shown: Outcome, late: list[Outcome], moment: Moment, area_staff) -> dict:
@@ -100,6 +147,7 @@ def _item(row, state: State, shown: Outcome, late: list[Outcome], moment: Moment
         "grid": row["grid"],
         "reported_at": show_local_iso(row["reported_at"], moment.tz),
         "area_staff": around,
+        "provisional": shown.provisional,  # the deadline shown; summary.provisional_years names every year behind the list
     }
 
 
@@ -142,5 +190,6 @@ def _summary(store: Store, at: datetime, soon: timedelta, late: list, coming: li
 
 
 def anything_overdue(report: dict) -> bool:
-    """What `overdue --check` fails on: an issue past a promise, or a household overdue for a visit."""
-    return bool(report["issues"] or report["visits"])
+    """What `overdue --check` fails on: an issue past a promise, a late follow-up call, or a
+    household overdue for a visit."""
+    return bool(report["issues"] or report.get("follow_ups") or report["visits"])

@@ -8,7 +8,11 @@ default), optionally grouped by tier, category, channel, handler, building or gr
   Promises still running (or paused) are not yet decided and not counted;
 - median minutes from report to arrival (issues with an arrival step) and to resolution
   (the current resolution of issues resolved by then), in wall-clock time;
-- the average of the latest rating of each rated issue.
+- the average of the latest rating of each rated issue;
+- the follow-up calls (回访) after a resolution: owed (made, or due and not made), made, and
+  made on time (by the policy's follow-up deadline); issues imported from another system owe none;
+- the years whose holiday arrangement was not loaded behind any deadline counted
+  (`provisional_years`: those deadlines are estimates from the statutory holidays).
 
 At district scale a year is hundreds of thousands of issues: the issues whose past can be
 read off their cached columns (all but a few) are aggregated by SQLite in one pass; the
@@ -40,9 +44,12 @@ class _Tally:
         self.missed = dict.fromkeys(PROMISES, 0)
         self.to_arrive: list[float] = []
         self.to_resolve: list[float] = []
+        self.calls_owed = self.calls_made = self.calls_on_time = 0
+        self.provisional_years: set[int] = set()
 
     def add(self, other: "_Tally") -> None:
-        for name in ("issues", "problems", "wishes", "rating_sum", "ratings"):
+        self.provisional_years |= other.provisional_years
+        for name in ("issues", "problems", "wishes", "rating_sum", "ratings", "calls_owed", "calls_made", "calls_on_time"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for p in PROMISES:
             self.kept[p] += other.kept[p]
@@ -61,6 +68,13 @@ class _Tally:
         result["median_resolve_minutes"] = _median(self.to_resolve)
         result["average_rating"] = round(self.rating_sum / self.ratings, 2) if self.ratings else None
         result["ratings"] = self.ratings
+        owed = self.calls_owed
+        result["follow_up_owed"] = owed
+        result["follow_up_made"] = self.calls_made
+        result["follow_up_on_time"] = self.calls_on_time
+        result["follow_up_made_share"] = round(self.calls_made / owed, 4) if owed else None
+        result["follow_up_on_time_share"] = round(self.calls_on_time / owed, 4) if owed else None
+        result["provisional_years"] = sorted(self.provisional_years)
         return result
 
 
@@ -84,6 +98,7 @@ def issue_stats(store: Store, at: datetime, date_from: date | None, date_to: dat
     tallies: dict = {}
     _aggregate_cached(store, by, where, params, tallies)
     _aggregate_replayed(store, moment, by, where, params, tallies)
+    _provisional(store, moment, by, where, params, tallies)
     if by is None and not tallies:
         tallies["all"] = _Tally()
     rows = [tallies[g].row(g) for g in sorted(tallies, key=lambda g: (g is None, str(g)))]
@@ -120,10 +135,15 @@ def _aggregate_cached(store: Store, by, where: list[str], params: dict, tallies:
     counts = f"""
         SELECT g, count(*) AS issues, sum(kind = 'problem') AS problems, sum(kind = 'wish') AS wishes,
             {", ".join(f"sum({p} = 1) AS {p}_kept, sum({p} = 2) AS {p}_missed" for p in PROMISES)},
-            total(rating) AS rating_sum, count(rating) AS ratings
+            total(rating) AS rating_sum, count(rating) AS ratings,
+            sum(call = 1 OR call = 2 OR call = 3) AS calls_owed, sum(call = 1 OR call = 2) AS calls_made,
+            sum(call = 1) AS calls_on_time
         FROM (
             SELECT {group} AS g, i.kind, {", ".join(f"{code(f'i.{p}_due', met[p])} AS {p}" for p in PROMISES)},
-                CASE WHEN i.rated_at <= :m THEN i.rating END AS rating
+                CASE WHEN i.rated_at <= :m THEN i.rating END AS rating,
+                CASE WHEN i.follow_up_due IS NULL OR i.resolved_at > :m THEN 0
+                     WHEN i.called_at <= :m THEN 1 + (i.called_at > i.follow_up_due)
+                     WHEN i.follow_up_due < :m THEN 3 ELSE 0 END AS call
             FROM issues i LEFT JOIN staff s ON s.id = i.handler_id WHERE {condition} LIMIT -1
         ) GROUP BY g
     """
@@ -134,6 +154,9 @@ def _aggregate_cached(store: Store, by, where: list[str], params: dict, tallies:
         tally.wishes += r["wishes"]
         tally.rating_sum += int(r["rating_sum"])
         tally.ratings += r["ratings"]
+        tally.calls_owed += r["calls_owed"] or 0
+        tally.calls_made += r["calls_made"] or 0
+        tally.calls_on_time += r["calls_on_time"] or 0
         for p in PROMISES:
             tally.kept[p] += r[f"{p}_kept"]
             tally.missed[p] += r[f"{p}_missed"]
@@ -180,8 +203,32 @@ def _aggregate_replayed(store: Store, moment: Moment, by, where: list[str], para
                 tally.kept[outcome.promise] += 1
             elif outcome.state in ("missed", "overdue"):
                 tally.missed[outcome.promise] += 1
+        call = moment.follow_up(row, state)
+        if call is not None and call.state in ("kept", "missed", "overdue"):
+            tally.calls_owed += 1
+            tally.calls_made += call.state != "overdue"
+            tally.calls_on_time += call.state == "kept"
         reported = from_db(row["reported_at"])
         if state.arrived_at:
             tally.to_arrive.append(round((from_db(state.arrived_at) - reported).total_seconds() / 60, 3))
         if state.resolved_at:
             tally.to_resolve.append(round((from_db(state.resolved_at) - reported).total_seconds() / 60, 3))
+
+
+def _provisional(store: Store, moment: Moment, by, where: list[str], params: dict, tallies: dict) -> None:
+    """The years not loaded in the holiday calendar behind the deadlines of each group: read off
+    the few issues marked provisional (their own small index), by their deadlines' local dates."""
+    condition = " AND ".join(["i.provisional > 0", *where])
+    sql = (f"SELECT {_SQL_GROUP[by]} AS g, i.reported_at, i.arrive_due, i.resolve_due, i.plan_due, i.follow_up_due"
+           f" FROM issues i INDEXED BY issues_provisional LEFT JOIN staff s ON s.id = i.handler_id WHERE {condition}")
+    rows = store.conn.execute(sql, params).fetchall()
+    if not rows:
+        return
+    calendar = moment.terms.calendar
+    tz = store.tz
+    for r in rows:
+        first = from_db(r["reported_at"]).astimezone(tz).date()
+        dues = [from_db(d).astimezone(tz).date() for d in (r["arrive_due"], r["resolve_due"], r["plan_due"],
+                                                           r["follow_up_due"]) if d]
+        last = max(dues, default=first)
+        _tally(tallies, r["g"]).provisional_years.update(calendar.unknown_years(first, max(first, last)))

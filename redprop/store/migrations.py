@@ -424,12 +424,129 @@ def m005_listing_indexes(conn: sqlite3.Connection) -> None:
     )
 
 
+WISH_PROMISE = {tier: {"arrive": None, "resolve": None, "plan": "3d"} for tier in ("normal", "major", "complex")}
+FOLLOW_UP = "3d"
+WISH_NOTE = N_("shipped: wishes get a written reply or plan within 3 days; the follow-up call 3 days after resolution")
+
+
+def m006_wishes_and_the_follow_up_call(conn: sqlite3.Connection) -> None:
+    """Promises per kind and the follow-up call (回访) as a promise (issue 11).
+
+    A wish from the wish wall gets no on-site or solve clock but a written reply or plan
+    within 3 days, and every resolution a follow-up call within 3 days. A database with no
+    issue yet has fixed no deadline: its policies simply gain both. Otherwise the policy in
+    force now is carried on as a new version in force from this migration with both added,
+    and versions set to come into force later gain them too; deadlines already fixed stay.
+
+    `follow_up_due` is when the call after the current resolution is due (NULL: not resolved,
+    or no such promise — issues imported from another system never have one), `called_at`
+    the first rating since that resolution. `provisional` marks deadlines counted across a
+    year whose holiday arrangement was not loaded (bits: 1 on site, 2 resolve, 4 plan, 8 call).
+    """
+    import json
+    from datetime import datetime, timezone
+
+    _run(
+        conn,
+        """
+        ALTER TABLE issues ADD COLUMN follow_up_due TEXT;
+        ALTER TABLE issues ADD COLUMN called_at TEXT;
+        ALTER TABLE issues ADD COLUMN provisional INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX issues_follow_up ON issues (follow_up_due)
+            WHERE follow_up_due IS NOT NULL AND called_at IS NULL AND closed_at IS NULL;
+        CREATE INDEX issues_called ON issues (called_at) WHERE follow_up_due IS NOT NULL AND called_at IS NOT NULL;
+        CREATE INDEX issues_closed_uncalled ON issues (closed_at)
+            WHERE follow_up_due IS NOT NULL AND called_at IS NULL AND closed_at IS NOT NULL;
+        CREATE INDEX issues_provisional ON issues (id) WHERE provisional > 0
+        """,
+    )
+
+    def with_wishes(text: str) -> str:
+        doc = json.loads(text)
+        doc.setdefault("wish", WISH_PROMISE)
+        doc.setdefault("follow_up", FOLLOW_UP)
+        return json.dumps(doc, ensure_ascii=False)
+
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    if conn.execute("SELECT 1 FROM issues LIMIT 1").fetchone() is None:
+        later = conn.execute("SELECT id, terms FROM policies").fetchall()
+    else:
+        current = conn.execute(
+            "SELECT terms FROM policies WHERE effective_at <= ? ORDER BY effective_at DESC, id DESC LIMIT 1", (now,)
+        ).fetchone()
+        if current is not None and "wish" not in json.loads(current[0]):
+            conn.execute("INSERT INTO policies (effective_at, recorded_at, terms, note) VALUES (?, ?, ?, ?)",
+                         (now, now, with_wishes(current[0]), WISH_NOTE))
+        later = conn.execute("SELECT id, terms FROM policies WHERE effective_at > ?", (now,)).fetchall()
+    conn.executemany("UPDATE policies SET terms = ? WHERE id = ?", [(with_wishes(t), i) for i, t in later])
+
+
+def m007_holiday_calendar(conn: sqlite3.Connection) -> None:
+    """China's holidays and 调休 make-up days as data (issue 11), seeded from the chinesecalendar
+    package for the years it knows; `redprop holidays import|set` keep it current.
+
+    `holiday_days` has one row per named day: off (休) or a make-up working day (班), with the
+    holiday's name; `holiday_years` the years whose arrangement is loaded, and from where
+    (package, file, typed). A year not listed is provisional (see redprop.policy.holidays).
+    """
+    from datetime import datetime, timezone
+
+    _run(
+        conn,
+        """
+        CREATE TABLE holiday_days (
+            day TEXT PRIMARY KEY,                -- local date YYYY-MM-DD
+            off INTEGER NOT NULL CHECK (off IN (0, 1)),  -- 1 休 a day off, 0 班 a make-up working day
+            name TEXT,
+            source TEXT NOT NULL CHECK (source IN ('package', 'file', 'typed')),
+            recorded_at TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE holiday_years (
+            year INTEGER PRIMARY KEY,
+            source TEXT NOT NULL CHECK (source IN ('package', 'file', 'typed')),
+            detail TEXT,                         -- the package's version, the file's name
+            recorded_at TEXT NOT NULL
+        )
+        """,
+    )
+    try:
+        import chinese_calendar
+        from chinese_calendar import constants
+    except ImportError:  # every year provisional until `redprop holidays import`
+        return
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    names = {h.value: getattr(h, "chinese", h.value) for h in constants.Holiday}
+    days = {d: (1, names.get(str(n), str(n))) for d, n in constants.holidays.items()}
+    days.update({d: (0, names.get(str(n), str(n))) for d, n in constants.workdays.items()})
+    conn.executemany("INSERT INTO holiday_days (day, off, name, source, recorded_at) VALUES (?, ?, ?, 'package', ?)",
+                     [(d.isoformat(), off, name, now) for d, (off, name) in sorted(days.items())])
+    detail = f"chinesecalendar {getattr(chinese_calendar, '__version__', '')}".strip()
+    conn.executemany("INSERT INTO holiday_years (year, source, detail, recorded_at) VALUES (?, 'package', ?, ?)",
+                     [(year, detail, now) for year in sorted({d.year for d in days})])
+
+
+def m008_visit_times_and_issue_links(conn: sqlite3.Connection) -> None:
+    """A visit given only its date (`time_known` 0: kept at the end of that day, shown as the
+    date), and the issue a visit opened (`issues.visit_id`, issue 11)."""
+    _run(
+        conn,
+        """
+        ALTER TABLE visits ADD COLUMN time_known INTEGER NOT NULL DEFAULT 1 CHECK (time_known IN (0, 1));
+        ALTER TABLE issues ADD COLUMN visit_id INTEGER REFERENCES visits (id);
+        CREATE INDEX issues_visit ON issues (visit_id) WHERE visit_id IS NOT NULL
+        """,
+    )
+
+
 MIGRATIONS = [
     m001_households_residents_staff,
     m002_focus_groups_and_visits,
     m003_issues_and_policy,
     m004_change_log_and_voids,
     m005_listing_indexes,
+    m006_wishes_and_the_follow_up_call,
+    m007_holiday_calendar,
+    m008_visit_times_and_issue_links,
 ]
 
 

@@ -194,12 +194,12 @@ def list_households(
         )
         params += [like] * 5
     if not include_moved_out:
-        day = on.isoformat() if on else "9999-12-31"
-        where.append("(moved_out_on IS NULL OR moved_out_on > ?)")
-        params.append(day)
         if on:
-            where.append("(moved_in_on IS NULL OR moved_in_on <= ?)")
-            params.append(day)
+            day = on.isoformat()
+            where.append("(moved_out_on IS NULL OR moved_out_on > ?) AND (moved_in_on IS NULL OR moved_in_on <= ?)")
+            params += [day, day]
+        else:  # living there now: served by the index of current addresses (a count reads only it)
+            where.append("moved_out_on IS NULL")
     condition = " WHERE " + " AND ".join(where) if where else ""
     if count:
         return store.conn.execute(f"SELECT count(*) FROM households{condition}", params).fetchone()[0]

@@ -106,7 +106,8 @@ def po_bytes(catalog) -> bytes:
     from babel.messages.pofile import write_po
 
     out = io.BytesIO()
-    write_po(out, catalog, width=0, omit_header=False, include_previous=False, sort_output=True)
+    write_po(out, catalog, width=0, omit_header=False, include_previous=False, sort_output=True,
+             include_lineno=False)  # file names only: a line number moved by any edit is a merge conflict
     lines = [line for line in out.getvalue().split(b"\n") if not line.startswith(b'"POT-Creation-Date')
              and not line.startswith(b'"PO-Revision-Date') and not line.startswith(b'"Generated-By')]
     return b"\n".join(lines)

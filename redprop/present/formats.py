@@ -7,7 +7,6 @@ rows is written as it is read. A CSV text cell that a spreadsheet would run as a
 OWASP advises; numbers stay numbers, JSON stays exact.
 """
 
-import csv
 import json
 from collections.abc import Iterable
 
@@ -62,6 +61,8 @@ def csv_value(value):
 
 def write_csv(stream, rows: Iterable[dict], fields: list[str] | None = None) -> None:
     """CSV with the JSON field names as its header: `fields`, else the first row's keys."""
+    import csv
+
     writer = csv.writer(stream, lineterminator="\n")
     rows = iter(rows)
     first = next(rows, None)

@@ -15,7 +15,6 @@ triggers recompute on a visit's deletion. It refuses when a later entry (not its
 touched the same rows, or added rows that point at rows this entry added.
 """
 
-import hashlib
 import json
 from datetime import datetime
 from pathlib import Path
@@ -81,6 +80,8 @@ def user_name() -> str:
 
 
 def file_digest(path: Path) -> str:
+    import hashlib
+
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -91,12 +92,19 @@ def file_digest(path: Path) -> str:
 class Entry:
     """The log entry of the command under way: made on its first write, shared by its later ones."""
 
-    def __init__(self, command: str, user: str, now: datetime):
-        self.command, self.user, self.now = command, user, now
+    def __init__(self, command: str, user, now: datetime):
+        """`user`: the name, or a function that tells it (asked only if the command writes)."""
+        self.command, self._user, self.now = command, user, now
         self.id: int | None = None
         self.file: tuple[str, str] | None = None
         self.counts = None  # an import's result: its counts are kept with the entry
         self._ranges: dict[str, int] = {}
+
+    @property
+    def user(self) -> str:
+        if callable(self._user):
+            self._user = self._user()
+        return self._user
 
     def begin(self, conn, bulk: bool) -> None:
         from redprop.store.instants import to_db

@@ -255,3 +255,8 @@ def test_a_long_history_listing_shows_the_newest_50_and_says_how_many_more(commu
     assert visits[-1].startswith(f"另有 {len(run_json('visit', 'list')) - 50} 条")
     assert run("household", "list").stdout.splitlines()[-1].startswith("另有 300 条") and "--every" in run("household", "list").stdout
     assert "另有" not in run("household", "list", "--building", "8").stdout, "with a filter, every match"
+    assert run("issue", "void", str(every[0]["id"]), "--reason", "录重了").exit_code == 0
+    for status in ("all", "done", "resolved", "closed"):
+        listed = run_json("issue", "list", "--status", status)
+        shown = run("issue", "list", "--status", status, "--limit", "3").stdout.splitlines()[-1]
+        assert len(listed) > 3 and shown.startswith(f"另有 {len(listed) - 3} 条"), (status, "a voided issue is not counted")

@@ -4,7 +4,7 @@ Every November the State Council publishes the next year's arrangement: which da
 (休) and which weekend days become make-up working days (班). redprop keeps it in the
 database (`holiday_days`, one row per named day, and `holiday_years`, the years whose
 arrangement is loaded and where it came from): seeded from the `chinesecalendar` package for
-the years it knows (migration m005), then kept current by `redprop holidays import FILE`
+the years it knows (migration m007), then kept current by `redprop holidays import FILE`
 (NateScarlet/holiday-cn's `{year}.json`, or a CSV `date,休|班[,name]`) and `redprop holidays
 set DATE 休|班` for typing the notice by hand.
 

@@ -139,11 +139,11 @@ def ledger_columns(kind: str, labels: _Labels) -> list[LedgerColumn]:
             LedgerColumn("Phone", 15, CODE, lambda r: r["phone"]),
             LedgerColumn("Grid", 8, CODE, lambda r: r["grid"]),
             LedgerColumn("Focus groups", 24, WRAP, lambda r: labels.groups(r["groups"])),
-            LedgerColumn("Cadence (days)", 9, NUMBER, lambda r: r["cadence_days"]),
+            LedgerColumn("Cadence (days)", 11, NUMBER, lambda r: r["cadence_days"]),
             LedgerColumn("In the group since", 12, DATE, lambda r: r["since"]),
             LedgerColumn("Left on", 12, DATE, lambda r: r["until"]),
             LedgerColumn("Last contact", 17, DATETIME, lambda r: r["last_contact_at"]),
-            LedgerColumn("Days since contact", 9, NUMBER, lambda r: r["days_since_contact"]),
+            LedgerColumn("Days since contact", 12, NUMBER, lambda r: r["days_since_contact"]),
         ]
     if kind == "visits":
         return [
@@ -181,7 +181,7 @@ def ledger_columns(kind: str, labels: _Labels) -> list[LedgerColumn]:
             LedgerColumn("Solved in time", 9, TEXT, lambda r: labels.promise(r["resolve"])),
             LedgerColumn("Plan in time", 9, TEXT, lambda r: labels.promise(r["plan"])),
             LedgerColumn("Follow-up call", 9, TEXT, lambda r: labels.promise(r["follow_up"])),
-            LedgerColumn("Rating", 6, NUMBER, lambda r: r["rating"]),
+            LedgerColumn("Rating", 7, NUMBER, lambda r: r["rating"]),
         ]
     return common + [
         LedgerColumn("Status", 9, TEXT, lambda r: labels.status(r["status"])),
@@ -190,7 +190,7 @@ def ledger_columns(kind: str, labels: _Labels) -> list[LedgerColumn]:
         LedgerColumn("Resolved", 17, DATETIME, lambda r: r["resolved_at"]),
         LedgerColumn("Reply in time", 9, TEXT, lambda r: labels.promise(r["plan"])),
         LedgerColumn("Follow-up call", 9, TEXT, lambda r: labels.promise(r["follow_up"])),
-        LedgerColumn("Rating", 6, NUMBER, lambda r: r["rating"]),
+        LedgerColumn("Rating", 7, NUMBER, lambda r: r["rating"]),
     ]
 
 

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from redprop.errors import InvalidValue
 from redprop.present.cells import width as cell_width
 from redprop.present.formats import FORMULA_STARTS
 
@@ -30,6 +31,8 @@ TEXT, WRAP, CODE, NUMBER, DATE, DATETIME = "text", "wrap", "code", "number", "da
 EXCEL_EPOCH = datetime(1899, 12, 30)
 SHEET_NAME_MAX = 31  # Excel's limit for a tab's name
 HEADER_ROW = 3  # title, period line, header
+EXCEL_ROWS = 1_048_576  # the most rows a sheet has
+MOST_RECORDS = EXCEL_ROWS - HEADER_ROW - 2  # room for the blank row and the footer
 
 
 @dataclass(frozen=True)
@@ -220,6 +223,9 @@ def _write_sheet(stream, sheet: Sheet) -> None:
     chunk: list[str] = []
     for values in sheet.rows:
         number += 1
+        if number - HEADER_ROW > MOST_RECORDS:
+            raise InvalidValue("more than {rows} rows: Excel cannot open a sheet that long; give a shorter period"
+                               " (--from/--to), or write .csv", rows=format(MOST_RECORDS, ","))
         chunk.append(rows.row(number, values, styles, sheet.row_height))
         if len(chunk) == 500:
             write("".join(chunk).encode())

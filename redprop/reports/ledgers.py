@@ -55,10 +55,11 @@ def ledger(store: Store, kind: str, *, first: date, last: date, at: datetime, gr
     start = local_day_start(first, tz)
     end = min(local_day_start(last + timedelta(days=1), tz), at + timedelta(seconds=1))  # exclusive
     where = {"grid": grid, "building": building}
+    known = min(last, at.astimezone(tz).date())  # a roster as of a past moment knows no later family
     if kind == "households":
-        records = _households(store, last, where, show_sensitive)
+        records = _households(store, known, where, show_sensitive)
     elif kind == "focus":
-        records = _focus(store, first, last, end, where, show_sensitive)
+        records = _focus(store, first, max(first, known), end, where, show_sensitive)
     elif kind == "visits":
         records = _visits(store, start, end, where, show_sensitive)
     else:

@@ -333,3 +333,11 @@ def test_a_ledger_longer_than_excel_opens_is_refused_and_nothing_is_left(run, tm
     assert result.exit_code == ExitCode.INVALID and "10" in result.stderr and result.stderr.count("\n") == 1
     assert not path.exists() and not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
     assert run("ledger", "problems", *PERIOD, "-o", tmp_path / "problems.csv").exit_code == 0
+
+
+def test_a_week_with_nothing_due_is_one_empty_round_sheet(run, tmp_path):
+    path = tmp_path / "plan.xlsx"
+    assert run("visit", "plan", "--week", "2020-01-06", "-o", path).exit_code == 0
+    book = load_workbook(path)
+    assert book.sheetnames == ["走访计划"] and book.active["A1"].value == "美仑盛景小区走访计划"
+    assert records(book.active) == []

@@ -269,34 +269,35 @@ def ledger_file(out: Output, ledger, path: Path, made_on: date) -> None:
     out.note(_("{ledger}: {rows} rows written to {path}", ledger=name, rows=sheet.written, path=str(path)))
 
 
-PLAN_COLUMNS = [
-    LedgerColumn("Address", 11, CODE, lambda r: r["household"]),
-    LedgerColumn("Head", 12, TEXT, lambda r: r["head"]),
-    LedgerColumn("Phone", 15, CODE, lambda r: r["phone"]),
-    LedgerColumn("Grid", 8, CODE, lambda r: r["grid"]),
-    LedgerColumn("Focus groups", 22, WRAP, None),
-    LedgerColumn("Days unseen", 8, NUMBER, lambda r: r["days_since_seen"]),
-    LedgerColumn("Due on", 12, DATE, lambda r: date.fromisoformat(r["due_at"][:10])),
-    LedgerColumn("Knocks", 8, NUMBER, lambda r: r["failed_attempts"] or None),
-    LedgerColumn("Visited ✓ / signature", 20, TEXT, lambda r: None),
-]
+def plan_columns(labels: _Labels) -> list[LedgerColumn]:
+    """The round sheet's columns after 序号, the last one empty: ticked and signed on the round."""
+    return [
+        LedgerColumn("Address", 11, CODE, lambda r: r["household"]),
+        LedgerColumn("Head", 12, TEXT, lambda r: r["head"]),
+        LedgerColumn("Phone", 15, CODE, lambda r: r["phone"]),
+        LedgerColumn("Grid", 8, CODE, lambda r: r["grid"]),
+        LedgerColumn("Focus groups", 22, WRAP, lambda r: labels.groups(r["groups"])),
+        LedgerColumn("Days unseen", 8, NUMBER, lambda r: r["days_since_seen"]),
+        LedgerColumn("Due on", 12, DATE, lambda r: date.fromisoformat(r["due_at"][:10])),
+        LedgerColumn("Knocks", 8, NUMBER, lambda r: r["failed_attempts"] or None),
+        LedgerColumn("Visited ✓ / signature", 20, TEXT, lambda r: None),
+    ]
 
 
 def plan_file(out: Output, rows: list[dict], path: Path, *, community: str, first: date, last: date, made_on: date) -> None:
     """`visit plan -o FILE.xlsx`: the week's round sheets, one sheet per person (the unassigned
     last), in the ledger layout with an empty column to tick and sign."""
     check_output(path, (".xlsx",))
-    labels = _Labels(out)
-    columns = [NUMBER_COLUMN, *(c if c.value else LedgerColumn(c.header, c.width, c.kind, lambda r: labels.groups(r["groups"]))
-                                for c in PLAN_COLUMNS)]
-    people = list(dict.fromkeys(r["staff"] for r in rows)) or [None]
+    columns = [NUMBER_COLUMN, *plan_columns(_Labels(out))]
+    people = list(dict.fromkeys(r["staff"] for r in rows))
     name = _("Visit rounds")
+    title = _("{community} {ledger}", community=community, ledger=name).strip()
     sheets = []
-    for person in people:
-        who = person or _("unassigned")
+    for person in people or [None]:
+        who = (person or _("unassigned")) if people else None
         sheets.append(Sheet(
-            name=who,
-            title=_("{title} ({where})", title=_("{community} {ledger}", community=community, ledger=name).strip(), where=who),
+            name=who or name,
+            title=_("{title} ({where})", title=title, where=who) if who else title,
             period_line=period_line(community, first, last, made_on),
             columns=[SheetColumn(_(c.header), c.width, c.kind) for c in columns],
             rows=numbered([r for r in rows if r["staff"] == person], columns[1:]),

@@ -31,9 +31,6 @@ from redprop.issues.promises import Moment
 from redprop.issues.records import ISSUE_SELECT
 from redprop.parsing import from_db, local_day_start, to_db
 from redprop.store import Store
-from redprop.vocab import LEDGER_KINDS
-
-KINDS = tuple(LEDGER_KINDS.slugs())
 
 
 @dataclass

@@ -226,3 +226,11 @@ WAITING_CODES = Catalogue(N_("waiting status"), [
 ])
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+LEDGER_KINDS = Catalogue(N_("ledger"), [  # the 台账 an office hands on (`redprop ledger KIND`)
+    Code("households", "住户台账", "Household ledger", ("住户", "households_ledger", "roster", "花名册")),
+    Code("focus", "重点人群台账", "Focus-group ledger", ("重点人群", "focus_groups", "groups")),
+    Code("visits", "走访台账", "Visit ledger", ("走访", "visit")),
+    Code("problems", "问题清单", "List of problems", ("问题", "problem")),
+    Code("wishes", "需求清单", "List of wishes", ("需求", "wish", "demands")),
+])

@@ -21,7 +21,7 @@ LOCALE = PACKAGE / "present" / "locale"
 PO = LOCALE / "zh" / "LC_MESSAGES" / "redprop.po"
 MO = PO.with_suffix(".mo")
 KEYWORDS = {
-    "_": None, "N_": None, "Message": None, "Column": (2,),
+    "_": None, "N_": None, "Message": None, "Column": (2,), "LedgerColumn": (1,),
     **{name: None for name in ("RedpropError", "InvalidValue", "InvalidSetting", "NotFound", "DatabaseError",
                                "DatabaseMissing", "ImportRefused")},
 }

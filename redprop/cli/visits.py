@@ -1,5 +1,6 @@
 """`redprop visit …`: log home visits, list them, and see who is due."""
 
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -108,13 +109,33 @@ def due(at: AtOption = None,
 
 @app.command("plan")
 def plan(week: Annotated[Optional[str], typer.Option("--week", help="Any day of the week to plan (default this week).")] = None,
-         show_sensitive: ShowSensitive = False, fmt: FormatOption = Format.table):
-    """This week's due visits split among staff by what they cover, a list per person. Example: redprop visit plan --format csv"""
+         show_sensitive: ShowSensitive = False, fmt: FormatOption = Format.table,
+         output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the round sheets to FILE.xlsx: one sheet per person, in the ledger layout, with a column to tick and sign.")] = None):
+    """This week's due visits split among staff by what they cover, a list per person.
+
+    \b
+    Example: redprop visit plan --format csv
+    Example: redprop visit plan -o 本周走访.xlsx
+    """
+    from datetime import timedelta
+
     from redprop.care.visits import plan_rounds
 
     store = common.open_db()
-    rows = plan_rounds(store, common.day(store, week, option="--week"), common.now(store), show_sensitive)
-    show.week_plan(common.output(fmt), rows)
+    day = common.day(store, week, option="--week")
+    if output is not None:
+        from redprop.present.ledgers import check_output
+
+        check_output(output, (".xlsx",))
+    rows = plan_rounds(store, day, common.now(store), show_sensitive)
+    if output is None:
+        show.week_plan(common.output(fmt), rows)
+        return
+    from redprop.present.ledgers import plan_file
+
+    monday = day - timedelta(days=day.weekday())
+    plan_file(common.output(store=store), rows, output, community=store.community, first=monday,
+              last=monday + timedelta(days=6), made_on=common.now(store).date())
 
 
 @app.command("import")

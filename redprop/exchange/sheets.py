@@ -75,6 +75,17 @@ def column_letter(index: int) -> str:
     return letters
 
 
+# A ledger's numbering column (序号) is never data: not reported as an ignored column.
+NUMBERING_HEADERS = ("序号", "no.", "no")
+# The footer of an office ledger (填表人：…  审核人：…) ends its table: not a row of data.
+FOOTER_WORDS = ("填表人", "审核人", "制表人", "填报人", "负责人", "filled in by", "checked by")
+
+
+def _is_footer(cells: list[str]) -> bool:
+    texts = [c.strip().casefold() for c in cells if c.strip()]
+    return bool(texts) and all(t.startswith(FOOTER_WORDS) for t in texts)
+
+
 def _fold_header(text: str) -> str:
     return text.strip().lstrip("\ufeff").casefold().replace(" ", "").replace("_", "").replace("-", "")
 
@@ -178,7 +189,7 @@ def read_sheet(path: Path, fields: list[Field], sheet: str | None = None):
     for i, text in enumerate(header):
         f = lookup.get(_fold_header(text))
         if f is None:
-            if text.strip():
+            if text.strip() and text.strip().casefold() not in NUMBERING_HEADERS:
                 ignored.append(text.strip())
         elif f in columns.values():
             raise InvalidValue("{file}: two columns mean {field} ({text!r} and another)", file=path.name, field=f.name, text=text.strip())
@@ -199,8 +210,8 @@ def read_sheet(path: Path, fields: list[Field], sheet: str | None = None):
     mapped = [(i, f.name) for i, f in columns.items()]
     reach = max(columns, default=-1) + 1  # a row this long has every mapped cell
     for number, cells in enumerate(grid[header_index + 1:], start=header_index + 2):
-        if not "".join(cells).strip():
-            continue  # Excel's blank rows
+        if not "".join(cells).strip() or _is_footer(cells):
+            continue  # Excel's blank rows, a ledger's footer
         length = len(cells)
         if length > width and "".join(cells[width:]).strip():
             extra = width + next(i for i, c in enumerate(cells[width:]) if c.strip())

@@ -1,0 +1,54 @@
+"""`redprop ledger KIND -o FILE`: the ledgers (台账) an office hands on, as Excel or CSV files."""
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from redprop.cli import common
+from redprop.cli.common import AtOption, ShowSensitive
+
+ledger_app = common.sub_app("Ledgers (台账).")  # one command: `redprop ledger`
+
+OutputFile = Annotated[Path, typer.Option("--output", "-o", help="The file to write: FILE.xlsx (Excel, the office layout) or FILE.csv (for Excel: UTF-8 with BOM).")]
+
+
+@ledger_app.command("ledger")
+def ledger(
+    kind: Annotated[str, typer.Argument(help="households 住户台账, focus 重点人群台账, visits 走访台账, problems 问题清单, wishes 需求清单.")],
+    output: OutputFile,
+    from_: Annotated[Optional[str], typer.Option("--from", help="First day of the period (default: the first of the month of --to).")] = None,
+    to: Annotated[Optional[str], typer.Option("--to", help="Last day of the period (default: today, or the day of --at).")] = None,
+    grid: Annotated[Optional[str], typer.Option("--grid", help="Only this grid point.")] = None,
+    building: Annotated[Optional[str], typer.Option("--building", "-b", help="Only this building (3, 3栋).")] = None,
+    show_sensitive: ShowSensitive = False,
+    at: AtOption = None,
+):
+    """Write a ledger (台账) for a period as an Excel workbook or CSV: title, 填报单位 / 统计期间 / 填报日期, 序号, 填表人 / 审核人.
+
+    The household ledger is the roster on the last day of the period and re-imports with
+    `household import` unchanged; visits, problems and wishes are those of the period, oldest
+    first, each issue as things stood at --at (default now).
+
+    \b
+    Example: redprop ledger problems --from 2026-11-01 --to 2026-11-30 -o 问题清单-2026-11.xlsx
+    Example: redprop ledger 住户台账 --building 8 -o 8栋住户台账.xlsx
+    """
+    from redprop.parsing import clean_building
+    from redprop.present.ledgers import check_output, ledger_file
+    from redprop.reports.ledgers import ledger as make_ledger
+    from redprop.staff import known_grid
+    from redprop.vocab import LEDGER_KINDS
+
+    store = common.open_db()
+    slug = LEDGER_KINDS.resolve(kind)
+    check_output(output)
+    moment = common.moment(store, at)
+    local_day = moment.astimezone(store.tz).date()
+    last = common.day(store, to, False, "--to") or local_day
+    first = common.day(store, from_, False, "--from") or last.replace(day=1)
+    common.check_range(first, last, "--from/--to")
+    result = make_ledger(store, slug, first=first, last=last, at=moment,
+                         grid=known_grid(store, grid) if grid else None,
+                         building=clean_building(building) if building else None, show_sensitive=show_sensitive)
+    ledger_file(common.output(store=store), result, output, common.now(store).date())

@@ -1,0 +1,213 @@
+"""The ledgers (台账) an office hands on: households, focus groups, visits, problems, wishes.
+
+Each ledger is a period of local days and a stream of records — codes and values (slugs,
+ids, local dates and datetimes, numbers), one record per row, never all of them in memory:
+at district scale a month of visits is 170,000 records and the history of issues a million.
+What a record says is decided here; how it reads (headers, labels, Excel) in `present`.
+
+- households (住户台账): the roster on the last day of the period, in address order — the
+  very columns `household import` reads, so the file re-imports unchanged;
+- focus (重点人群台账): everyone who was in a focus group at some time in the period (a
+  household, or one resident), with their groups, the tightest cadence, since/until, and
+  the household's last contact by the end of the period;
+- visits (走访台账): the visits of the period, oldest first;
+- problems (问题清单) and wishes (需求清单): the issues reported in the period, oldest first,
+  each as things stood at `at`: status, handler, the times of each step, every promise kept,
+  missed, overdue or pending, the follow-up call, the rating.
+
+Voided visits and issues are in no ledger. Sensitive groups are masked (`sensitive`) unless
+`show_sensitive`. `--grid`/`--building` narrow every ledger to the households (or issues) there.
+"""
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from redprop.care.groups import load_groups
+from redprop.care.visits import CONTACT_OUTCOMES
+from redprop.households import address_order
+from redprop.issues.promises import Moment
+from redprop.issues.records import ISSUE_SELECT
+from redprop.parsing import from_db, local_day_start, to_db
+from redprop.store import Store
+
+
+@dataclass
+class Ledger:
+    kind: str  # a LEDGER_KINDS slug
+    community: str
+    first: date  # the period, local days, both included
+    last: date
+    at: datetime  # as things stood then
+    records: Iterator[dict]
+    grid: str | None = None  # the filters it was narrowed by
+    building: str | None = None
+
+
+def ledger(store: Store, kind: str, *, first: date, last: date, at: datetime, grid: str | None = None,
+           building: str | None = None, show_sensitive: bool = False) -> Ledger:
+    """The ledger of `kind` for the local days `first`..`last`, as things stood at `at`."""
+    tz = store.tz
+    start = local_day_start(first, tz)
+    end = min(local_day_start(last + timedelta(days=1), tz), at + timedelta(seconds=1))  # exclusive
+    where = {"grid": grid, "building": building}
+    known = min(last, at.astimezone(tz).date())  # a roster as of a past moment knows no later family
+    if kind == "households":
+        records = _households(store, known, where, show_sensitive)
+    elif kind == "focus":
+        records = _focus(store, first, max(first, known), end, where, show_sensitive)
+    elif kind == "visits":
+        records = _visits(store, start, end, where, show_sensitive)
+    else:
+        records = _issues(store, "problem" if kind == "problems" else "wish", start, end, at, where)
+    return Ledger(kind, store.community, first, last, at, records, grid, building)
+
+
+def _filters(where: dict, table: str) -> tuple[str, list]:
+    """` AND h.grid = ? AND h.building = ?` for the filters given, and their values."""
+    given = {column: value for column, value in where.items() if value is not None}
+    return "".join(f" AND {table}.{column} = ?" for column in given), list(given.values())
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+class _Shown:
+    """Focus-group codes as a ledger shows them: in the catalogue's order, a masked group as
+    `sensitive` (once); the few sets that recur are worked out once."""
+
+    def __init__(self, store: Store, show_sensitive: bool):
+        self.groups = load_groups(store)
+        self.order = {code: i for i, code in enumerate(self.groups)}
+        self.show_sensitive = show_sensitive
+        self.cache: dict[tuple, list[str]] = {}
+
+    def __call__(self, codes) -> list[str]:
+        key = tuple(codes)
+        shown = self.cache.get(key)
+        if shown is None:
+            ordered = sorted(set(key), key=lambda c: self.order.get(c, len(self.order)))
+            shown = self.cache[key] = list(dict.fromkeys(
+                self.groups[c].shown(self.show_sensitive) if c in self.groups else c for c in ordered))
+        return shown
+
+
+def _households(store: Store, day: date, where: dict, show_sensitive: bool) -> Iterator[dict]:
+    """The households living there on `day`, in address order, with their focus groups that day."""
+    shown = _Shown(store, show_sensitive)
+    extra, params = _filters(where, "h")
+    on = day.isoformat()
+    sql = (
+        "SELECT h.*, (SELECT group_concat(m.group_code) FROM memberships m WHERE m.household_id = h.id"
+        "  AND m.since <= ? AND (m.until IS NULL OR m.until > ?)) AS groups"
+        " FROM households h WHERE (h.moved_in_on IS NULL OR h.moved_in_on <= ?)"
+        f" AND (h.moved_out_on IS NULL OR h.moved_out_on > ?){extra} ORDER BY {address_order('h.')}"
+    )
+    for r in store.conn.execute(sql, [on, on, on, on, *params]):
+        yield {
+            "key": r["key"], "building": r["building"], "unit": r["unit"], "room": r["room"], "head": r["head"],
+            "phone": r["phone"], "members": r["members"], "grid": r["grid"], "moved_in_on": _day(r["moved_in_on"]),
+            "groups": shown(r["groups"].split(",")) if r["groups"] else [], "note": r["note"],
+        }
+
+
+def _focus(store: Store, first: date, last: date, end: datetime, where: dict, show_sensitive: bool) -> Iterator[dict]:
+    """Each member (a household, or one of its residents) in a focus group at some time in the
+    period, with the household's last contact before `end`."""
+    shown = _Shown(store, show_sensitive)
+    extra, params = _filters(where, "h")
+    contacts = ", ".join(f"'{o}'" for o in CONTACT_OUTCOMES)
+    sql = (
+        "SELECT m.household_id, m.resident_id, m.group_code, m.since, m.until, g.cadence_days,"
+        " h.key, h.head, h.phone, h.grid, r.name AS resident, r.phone AS resident_phone,"
+        " (SELECT MAX(v.at) FROM visits v WHERE v.household_id = m.household_id AND v.voided_at IS NULL"
+        f"  AND v.at < ? AND v.outcome IN ({contacts})) AS last_contact_at"
+        " FROM memberships m JOIN households h ON h.id = m.household_id"
+        " JOIN focus_groups g ON g.code = m.group_code LEFT JOIN residents r ON r.id = m.resident_id"
+        f" WHERE m.since <= ? AND (m.until IS NULL OR m.until > ?){extra}"
+        f" ORDER BY {address_order('h.')}, m.resident_id IS NOT NULL, r.name, m.resident_id, m.since"
+    )
+    rows = store.conn.execute(sql, [to_db(end), last.isoformat(), first.isoformat(), *params])
+    tz = store.tz
+    for _member, memberships in itertools.groupby(rows, key=lambda r: (r["household_id"], r["resident_id"])):
+        memberships = list(memberships)  # one member's few memberships
+        one = memberships[0]
+        last_contact = from_db(one["last_contact_at"])
+        yield {
+            "household": one["key"],
+            "name": one["resident"] or one["head"],
+            "whole_household": one["resident_id"] is None,
+            "phone": one["resident_phone"] or one["phone"],
+            "grid": one["grid"],
+            "groups": shown(m["group_code"] for m in memberships),
+            "cadence_days": min(m["cadence_days"] for m in memberships),
+            "since": _day(min(m["since"] for m in memberships)),
+            "until": None if any(m["until"] is None for m in memberships) else _day(max(m["until"] for m in memberships)),
+            "last_contact_at": last_contact.astimezone(tz) if last_contact else None,
+            "days_since_contact": (end - last_contact).days if last_contact else None,
+        }
+
+
+def _visits(store: Store, start: datetime, end: datetime, where: dict, show_sensitive: bool) -> Iterator[dict]:
+    """The visits made in [start, end), oldest first, each with the household's focus groups that day."""
+    shown = _Shown(store, show_sensitive)
+    tz = store.tz
+    extra, params = _filters(where, "h")
+    first, last = start.astimezone(tz).date().isoformat(), end.astimezone(tz).date().isoformat()
+    groups_of: dict[int, list[tuple]] = {}  # the memberships of the period: a few per member household
+    for household_id, since, until, code in store.conn.execute(
+        "SELECT m.household_id, m.since, m.until, m.group_code FROM memberships m JOIN households h ON h.id = m.household_id"
+        f" WHERE m.since <= ? AND (m.until IS NULL OR m.until > ?){extra}", [last, first, *params],
+    ):
+        groups_of.setdefault(household_id, []).append((since, until, code))
+    sql = (
+        "SELECT v.id, v.household_id, v.at, v.time_known, v.kind, v.outcome, v.need, v.note,"
+        " h.key, h.head, h.grid, s.name AS staff, r.name AS resident,"
+        " (SELECT i.id FROM issues i WHERE i.visit_id = v.id) AS issue"
+        " FROM visits v JOIN households h ON h.id = v.household_id LEFT JOIN staff s ON s.id = v.staff_id"
+        " LEFT JOIN residents r ON r.id = v.resident_id"
+        f" WHERE v.at >= ? AND v.at < ? AND v.voided_at IS NULL{extra} ORDER BY v.at, v.id"
+    )
+    for r in store.conn.execute(sql, [to_db(start), to_db(end), *params]):
+        at = from_db(r["at"]).astimezone(tz)
+        day = at.date().isoformat()
+        codes = [code for since, until, code in groups_of.get(r["household_id"], ())
+                 if since <= day and (until is None or until > day)]
+        yield {
+            "id": r["id"], "at": at if r["time_known"] else at.date(), "household": r["key"], "head": r["head"],
+            "grid": r["grid"], "groups": shown(codes), "resident": r["resident"], "kind": r["kind"],
+            "outcome": r["outcome"], "need": r["need"], "by": r["staff"], "note": r["note"], "issue": r["issue"],
+        }
+
+
+def _issues(store: Store, kind: str, start: datetime, end: datetime, at: datetime, where: dict) -> Iterator[dict]:
+    """The issues of `kind` reported in [start, end), oldest first, each as things stood at `at`."""
+    moment = Moment(store, at)
+    tz = store.tz
+    extra, params = _filters(where, "i")
+    rows = store.conn.execute(
+        f"{ISSUE_SELECT} WHERE i.reported_at >= ? AND i.reported_at < ? AND i.kind = ? AND i.voided_at IS NULL{extra}"
+        " ORDER BY i.reported_at, i.id",
+        [to_db(start), to_db(end), kind, *params],
+    )
+    def when(text: str | None) -> datetime | None:
+        return from_db(text).astimezone(tz) if text else None
+
+    while True:
+        chunk = rows.fetchmany(500)
+        if not chunk:
+            return
+        for row, state, _steps in moment.states(chunk):
+            promises = {o.promise: o.state for o in moment.outcomes(row, state)}
+            call = moment.follow_up(row, state)
+            yield {
+                "id": row["id"], "reported_at": when(row["reported_at"]), "category": row["category"],
+                "channel": row["channel"], "household": row["household_key"], "place": row["place"],
+                "title": row["title"], "reporter": row["reporter"], "tier": state.tier, "status": state.status,
+                "handler": state.handler, "arrived_at": when(state.arrived_at), "planned_at": when(state.planned_at),
+                "resolved_at": when(state.resolved_at), "closed_at": when(state.closed_at),
+                "arrive": promises.get("arrive"), "resolve": promises.get("resolve"), "plan": promises.get("plan"),
+                "follow_up": call.state if call else None, "rating": state.rating,
+            }

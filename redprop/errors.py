@@ -84,6 +84,12 @@ class DatabaseMissing(RedpropError):
     exit_code = ExitCode.USAGE
 
 
+class BadPath(RedpropError):
+    """A path the system cannot use: too long, a file where a folder should be, no permission."""
+
+    exit_code = ExitCode.USAGE
+
+
 class DatabaseError(RedpropError):
     exit_code = ExitCode.DATABASE
 

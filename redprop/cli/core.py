@@ -85,6 +85,15 @@ class RootGroup(RedpropGroup):
         except Abort:
             help.complain(help.interrupted())
             sys.exit(ExitCode.USAGE)
+        except RedpropError as error:  # raised before a command ran (reading the line itself)
+            help.complain(help.say(error.message))
+            sys.exit(error.exit_code)
+        except Exception as error:  # noqa: BLE001 - nothing escapes as a traceback, not even from parsing
+            if os.environ.get("REDPROP_DEBUG"):
+                raise
+            text, code = help.unexpected(error)
+            help.complain(text)
+            sys.exit(code)
         sys.exit(code if isinstance(code, int) else ExitCode.OK)
 
     def parse_args(self, ctx, args):

@@ -107,7 +107,7 @@ SWEEP = [  # what a worker types, reads and writes alike, against the demo commu
     ["household", "history", "8-2-301"], ["household", "list", "-f", "csv"], ["household", "list", "-f", "json"],
     ["household", "add", "99-1-101", "--head", "王五"], ["household", "edit", "8-2-301", "--phone", "13800000000"],
     ["household", "move-out", "8-2-301"], ["resident", "list", "8-2-301"],
-    ["resident", "add", "8-2-301", "--name", "熊小明"], ["staff", "list"], ["grid", "list"],
+    ["resident", "add", "8-2-301", "熊小明"], ["staff", "list"], ["grid", "list"],
     ["staff", "add", "新同事", "--role", "grid_worker"], ["group", "list"], ["group", "members", "elderly_alone"],
     ["group", "join", "8-2-301", "hardship", "--since", "2026-11-01"],
     ["visit", "log", "8-2-301", "--by", "杜丽娟", "--at", "2026-11-23 09:40", "--outcome", "well"],
@@ -281,7 +281,9 @@ def test_a_read_only_copy_serves_every_read_and_refuses_a_write_in_one_line(read
     assert overdue.returncode == 0 and "熊秀英" in overdue.stdout, overdue.stderr
     assert cli("overdue", "--check", "--at", AT, db=copy).returncode == ExitCode.CHECK_FAILED
     for args in (["household", "list"], ["household", "show", "8-2-301"], ["visit", "due", "--at", AT],
-                 ["issue", "list", "--at", AT], ["stats", "--from", "2026-11-01"], ["check"], ["log"]):
+                 ["issue", "list", "--at", AT], ["issue", "show", "1"], ["household", "history", "8-2-301"],
+                 ["visit", "plan"], ["visit", "list"], ["group", "members", "elderly_alone"], ["staff", "list"],
+                 ["policy", "show"], ["holidays", "show", "2026"], ["stats", "--from", "2026-11-01"], ["check"], ["log"]):
         done = cli(*args, db=copy)
         assert done.returncode == 0, (args, done.stderr)
     households = cli("household", "list", "-f", "json", db=copy)
@@ -370,3 +372,50 @@ def test_restore_puts_a_backup_in_place_of_a_damaged_database(demo, tmp_path, ru
     assert run("restore", tmp_path / "good.db").exit_code == 0
     assert run("check").exit_code == 0
     assert len(run("household", "list", "-f", "json").stdout.split('"key"')) == 351
+
+
+def test_the_readme_nightly_backup_line_runs_under_cron_and_mails_only_a_failure(demo, tmp_path):
+    """The crontab line of README's backups section, under cron's bare PATH with a fake `mail`."""
+    import re
+
+    section = (REPO / "README.md").read_text(encoding="utf-8").split("## Private files, backups and a damaged file", 1)[1]
+    line = next(x for x in re.search(r"```cron\n(.*?)```", section, re.S).group(1).splitlines() if x and x[0] != "#")
+    command = line.split(None, 5)[5]
+    assert "/opt/redprop/bin/redprop" in command and "backup" in command and "--keep" in command
+    bin_dir, sent, folder = tmp_path / "bin", tmp_path / "sent", tmp_path / "backups"
+    bin_dir.mkdir()
+    (bin_dir / "mail").write_text(f'#!/bin/sh\n{{ echo "subject: $2"; cat; }} >> {sent}\n', encoding="utf-8")
+    (bin_dir / "mail").chmod(0o755)
+    redprop = Path(sys.executable).with_name("redprop")
+    if not redprop.exists():
+        pytest.skip("redprop is not installed as a command")
+
+    def nightly(db: Path) -> str:
+        script = (command.replace("/opt/redprop/bin/redprop", str(redprop)).replace("/srv/redprop/mlsj.db", str(db))
+                  .replace("/srv/redprop/backups/", f"{folder}/"))
+        env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path), "SHELL": "/bin/sh"}
+        subprocess.run(["/bin/sh", "-c", script], env=env, timeout=120, check=False)
+        return sent.read_text(encoding="utf-8") if sent.exists() else ""
+
+    assert nightly(demo) == "", "a good night: no mail"
+    (copy,) = folder.iterdir()
+    assert raw(copy, "PRAGMA integrity_check") == [("ok",)] and mode(copy) == 0o600
+    damage(demo)
+    mail = nightly(demo)
+    assert mail.startswith("subject: redprop 备份失败") and "损坏" in mail
+    assert list(folder.iterdir()) == [copy], "the good copy stays"
+
+
+def test_a_read_only_copy_with_unread_changes_in_its_wal_is_refused_not_read_stale(read_only_copy, tmp_path):
+    copy = read_only_copy
+    folder = copy.parent
+    if os.geteuid() == 0:
+        immutable(folder, False)
+    os.chmod(folder, 0o755)
+    Path(f"{copy}-wal").write_bytes(b"\0" * 4096)  # a -wal beside it, as copied from a live database
+    os.chmod(folder, 0o555)
+    if os.geteuid() == 0:
+        immutable(folder, True)
+    done = cli("household", "list", db=copy)
+    assert done.returncode == ExitCode.DATABASE
+    assert "-wal" in one_line(done.stderr)

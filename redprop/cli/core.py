@@ -81,7 +81,7 @@ class RootGroup(RedpropGroup):
         except ClickException as error:
             context = getattr(error, "ctx", None)
             help.complain(help.usage_error(error.format_message(), context.command_path if context else None))
-            sys.exit(error.exit_code)
+            sys.exit(error.exit_code if error.exit_code != ExitCode.CHECK_FAILED else ExitCode.USAGE)  # 1 is --check's
         except Abort:
             help.complain(help.interrupted())
             sys.exit(ExitCode.USAGE)

@@ -172,6 +172,11 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
         return conn
     except sqlite3.OperationalError:
         conn.close()
+    wal = Path(f"{path}-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        # immutable would read the file without its -wal: silently older than what was recorded
+        raise DatabaseError("{path} has changes in its -wal file that cannot be read where the folder is read-only;"
+                            " copy the database with its -wal to a writable folder", path=shown(path))
     return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=busy_timeout(), isolation_level=None)
 
 

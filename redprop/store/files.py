@@ -55,7 +55,7 @@ def path_error(path, error: OSError) -> BadPath:
     if error.errno == errno.ENOTDIR:
         return BadPath("{path}: a part of this path is a file, not a folder", path=shown(path))
     if error.errno in (errno.EACCES, errno.EPERM):
-        return BadPath("{path}: no permission to reach this path", path=shown(path))
+        return BadPath("{path}: no permission to reach or create this path", path=shown(path))
     if error.errno == errno.ELOOP:
         return BadPath("{path}: too many symbolic links in this path", path=shown(path))
     return BadPath("{path}: {reason}", path=shown(path), reason=error.strerror or str(error))

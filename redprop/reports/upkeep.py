@@ -38,7 +38,11 @@ def check(store: Store, quick: bool = False) -> dict:
             problems.append(Message("could not check {what}: {error}", what=Message(what), error=str(error)))
 
     def sqlite_checks():
-        for problem in integrity_problems(store.conn, quick=quick):
+        try:
+            found = integrity_problems(store.conn, quick=quick)
+        except sqlite3.DatabaseError as error:  # damage that stops the check itself
+            found = [str(error)]
+        for problem in found:
             problems.append(Message("SQLite: {problem}", problem=problem))
 
     def references():

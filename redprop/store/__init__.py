@@ -158,6 +158,10 @@ def _connect(path: Path, existing: bool = False, read_only: str | None = None) -
             conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
     except sqlite3.DatabaseError as e:
+        name = getattr(e, "sqlite_errorname", "") or ""
+        if name.startswith("SQLITE_CORRUPT") or name == "SQLITE_NOTADB":
+            raise DatabaseError("{path} is damaged ({reason}) and cannot be opened; `redprop restore BACKUP` puts a"
+                                " backup in its place", path=shown(path), reason=str(e)) from None
         raise DatabaseError("cannot open {path}: {reason}", path=shown(path), reason=str(e)) from None
     return conn
 

@@ -94,6 +94,11 @@ class DatabaseError(RedpropError):
     exit_code = ExitCode.DATABASE
 
 
+class DamagedDatabase(DatabaseError):
+    """The database file is damaged (SQLite found a malformed page): noted beside it, so that no
+    command writes to it until `check` says ok or `restore` puts a backup in its place."""
+
+
 class ImportRefused(RedpropError):
     """Raised when an import refuses rows; nothing was written. `errors` lists them (Messages)."""
 

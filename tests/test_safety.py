@@ -139,7 +139,31 @@ def test_no_command_exits_1_or_escapes_as_a_traceback_on_a_damaged_file(demo, ru
     assert codes["household list"] == codes["household show 8-2-301"] == codes["check"] == ExitCode.DATABASE
     assert codes["household add 99-1-101 --head 王五"] == ExitCode.DATABASE
     assert codes["backup"] == ExitCode.DATABASE, "a damaged file is not backed up"
-    assert len(refused) >= 20, codes
+    for write in ("staff add 新同事 --role grid_worker", "issue open --kind problem --category parking --channel 巡查"
+                  " --place 1栋 --title 堵车", "undo"):
+        assert codes[write] == ExitCode.DATABASE, f"{write}: once damage was met, nothing more is written"
+    assert codes["policy show"] == codes["staff list"] == 0, "what is undamaged can still be read"
+    assert len(refused) >= 25, codes
+
+
+def test_once_damage_is_met_no_write_goes_in_until_check_says_ok_or_a_backup_is_restored(demo, run, tmp_path):
+    assert run("backup", tmp_path / "good.db").exit_code == 0
+    raw(demo, "PRAGMA wal_checkpoint(TRUNCATE)")
+    pristine = demo.read_bytes()
+    damage(demo)
+    assert run("household", "list").exit_code == ExitCode.DATABASE  # meets the damage
+    refused = run("staff", "add", "新同事", "--role", "grid_worker")  # would not touch the damaged table
+    assert refused.exit_code == ExitCode.DATABASE
+    assert "已被发现损坏" in one_line(refused.stderr) and "household list" in refused.stderr
+    assert raw(demo, "SELECT count(*) FROM staff WHERE name = '新同事'") == [(0,)]
+    assert run("restore", tmp_path / "good.db").exit_code == 0
+    assert run("staff", "add", "新同事", "--role", "grid_worker").exit_code == 0, "a restore lifts the note"
+    damage(demo)
+    run("overdue", "--at", AT)
+    assert run("staff", "add", "又一位", "--role", "grid_worker").exit_code == ExitCode.DATABASE
+    demo.write_bytes(pristine)  # the file mended (say, put back by hand): check finds it whole
+    assert run("check").exit_code == 0
+    assert run("staff", "add", "又一位", "--role", "grid_worker").exit_code == 0, "a check that says ok lifts it"
 
 
 def test_commands_in_their_own_process_never_print_a_traceback_on_a_damaged_file(demo):

@@ -64,7 +64,7 @@ def check(
     from redprop.reports.upkeep import check as check_file
 
     store = common.open_db()
-    result = check_file(store, quick=quick)
+    result = check_file(store, quick=quick, at=common.machine_now())
     show.checked(common.output(fmt), result)
     if result["problems"]:
         raise typer.Exit(int(ExitCode.DATABASE))

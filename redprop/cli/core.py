@@ -123,6 +123,7 @@ class RootGroup(RedpropGroup):
                 help.complain_row(line)
             _fail(help.say(error.message), error.exit_code)
         except RedpropError as error:
+            _note_damage(ctx, error)
             _fail(help.say(error.message), error.exit_code)
         except BrokenPipeError:
             sys.stderr.close()
@@ -130,8 +131,19 @@ class RootGroup(RedpropGroup):
         except Exception as error:  # noqa: BLE001 - the edge: nothing escapes as a traceback
             if os.environ.get("REDPROP_DEBUG"):
                 raise
+            _note_damage(ctx, error)
             text, code = help.unexpected(error)
             _fail(text, code)
+
+
+def _note_damage(ctx, error: Exception) -> None:
+    """A command met a damaged page: note it beside the file, so that nothing more is written to it."""
+    from redprop.store.files import is_damage, note_damage
+
+    if is_damage(error):
+        from redprop.store import default_db_path
+
+        note_damage(ctx.params.get("db") or default_db_path(), f"{ctx.meta.get('redprop.command', 'redprop')}: {error}")
 
 
 def _fail(text: str, code: int):

@@ -19,15 +19,20 @@ from pathlib import Path
 from redprop.errors import N_, DatabaseError, InvalidValue, Message
 from redprop.store import Store
 from redprop.store.backups import copy_into, foreign_key_problems, integrity_problems, put_back, verify_copy
-from redprop.store.files import checked_path, path_error, readable_by_others, shown, sidecars
+from redprop.store.files import (
+    checked_path, clear_damage, note_damage, path_error, readable_by_others, shown, sidecars,
+)
 
 KINDS = {"table": N_("table"), "index": N_("index"), "trigger": N_("trigger")}
 SHOWN_PER_KIND = 5  # wrong rows named per invariant; the rest are counted
 REPLAY_CHUNK = 2000
 
 
-def check(store: Store, quick: bool = False) -> dict:
-    """{"problems": [Message], "warnings": [Message], "checked": {what: rows}, "quick": bool}."""
+def check(store: Store, quick: bool = False, at: datetime | None = None) -> dict:
+    """{"problems": [Message], "warnings": [Message], "checked": {what: rows}, "quick": bool}.
+
+    SQLite's finding damage is noted beside the file (no command writes to it then); a check
+    that finds nothing wrong removes such a note."""
     problems: list[Message] = []
     checked: dict[str, int] = {}
 
@@ -44,6 +49,8 @@ def check(store: Store, quick: bool = False) -> dict:
             found = [str(error)]
         for problem in found:
             problems.append(Message("SQLite: {problem}", problem=problem))
+        if found:
+            note_damage(store.path, f"redprop check: {found[0]}", at.isoformat(timespec="seconds") if at else None)
 
     def references():
         for table, rowid, parent in foreign_key_problems(store.conn):
@@ -56,6 +63,8 @@ def check(store: Store, quick: bool = False) -> dict:
     guarded(N_("the due list's contact columns"), lambda: problems.extend(contact_problems(store.conn, checked)))
     if not quick:
         guarded(N_("the issues' cached state"), lambda: problems.extend(issue_state_problems(store, checked)))
+    if not problems:
+        clear_damage(store.path)
     return {"problems": problems, "warnings": permission_warnings(store.path), "checked": checked, "quick": quick}
 
 
@@ -258,7 +267,11 @@ def restore(db_path: Path, backup_file: Path, *, at: datetime) -> dict:
     if backup_file.resolve() == db_path.resolve():
         raise InvalidValue("{path} is the database itself", path=shown(backup_file))
     try:
-        verify_copy(backup_file)
+        try:
+            verify_copy(backup_file)
+        except DatabaseError as error:  # the backup's damage, not the database's
+            raise DatabaseError("{path} is not a usable backup ({error}); nothing was changed", path=shown(backup_file),
+                                error=error.message) from None
         from redprop.store.backups import open_copy
 
         conn = open_copy(backup_file)
@@ -282,4 +295,5 @@ def restore(db_path: Path, backup_file: Path, *, at: datetime) -> dict:
     except sqlite3.Error as error:
         raise DatabaseError("could not restore {path} ({error}); the previous file is kept as {aside}",
                             path=shown(db_path), error=str(error), aside=shown(aside)) from None
+    clear_damage(db_path)
     return {"path": db_path, "aside": aside if had_one else None, "rows": rows, "backup": backup_file}

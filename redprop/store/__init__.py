@@ -12,8 +12,10 @@ from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from redprop.errors import N_, DatabaseError, DatabaseMissing, InvalidValue
-from redprop.store.files import NAME_MAX, checked_path, create_private, path_error, remove_quietly, shown, sidecars
+from redprop.errors import N_, DamagedDatabase, DatabaseError, DatabaseMissing, InvalidValue
+from redprop.store.files import (
+    NAME_MAX, checked_path, clear_damage, create_private, noted_damage, path_error, remove_quietly, shown, sidecars,
+)
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 def busy_timeout() -> float:
@@ -64,6 +66,11 @@ class Store:
         On a database that cannot be written here it refuses at once, saying why."""
         if self.read_only:
             raise DatabaseError(READ_ONLY_REASONS[self.read_only], path=shown(self.path))
+        damage = noted_damage(self.path)
+        if damage:
+            raise DamagedDatabase("{path} was found damaged ({when}: {what}); nothing is written to it until `redprop"
+                                  " check` says ok or `redprop restore BACKUP` puts a backup in its place",
+                                  path=shown(self.path), when=damage[0], what=damage[1])
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             if self.entry:
@@ -160,7 +167,7 @@ def _connect(path: Path, existing: bool = False, read_only: str | None = None) -
     except sqlite3.DatabaseError as e:
         name = getattr(e, "sqlite_errorname", "") or ""
         if name.startswith("SQLITE_CORRUPT") or name == "SQLITE_NOTADB":
-            raise DatabaseError("{path} is damaged ({reason}) and cannot be opened; `redprop restore BACKUP` puts a"
+            raise DamagedDatabase("{path} is damaged ({reason}) and cannot be opened; `redprop restore BACKUP` puts a"
                                 " backup in its place", path=shown(path), reason=str(e)) from None
         raise DatabaseError("cannot open {path}: {reason}", path=shown(path), reason=str(e)) from None
     return conn
@@ -260,6 +267,7 @@ def create_store(path: Path, community: str, timezone: str) -> Store:
             raise InvalidValue("{path} already exists; redprop init never overwrites a database", path=shown(path)) from None
         except OSError:
             os.rename(building, path)  # a file system without hard links
+        clear_damage(path)  # a note left by a damaged file of that name, since deleted
     except sqlite3.Error as error:
         raise DatabaseError("could not create {path}: {reason}; nothing was left behind", path=shown(path),
                             reason=str(error)) from None

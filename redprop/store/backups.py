@@ -13,7 +13,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from redprop.errors import DatabaseError, InvalidValue
+from redprop.errors import DamagedDatabase, DatabaseError, InvalidValue
 from redprop.store.files import create_private, remove_quietly, shown, sidecars
 
 INTEGRITY_LIMIT = 20  # problems SQLite lists before it stops
@@ -74,7 +74,14 @@ def copy_into(source: sqlite3.Connection, target: Path) -> dict[str, int]:
             dest.execute("PRAGMA journal_mode = DELETE")
         finally:
             dest.close()
-        verify_copy(target, counts)
+        try:
+            verify_copy(target, counts)
+        except DatabaseError:
+            problems = integrity_problems(source, quick=True)  # the copy's fault, or the database's?
+            if problems:
+                raise DamagedDatabase("the database failed SQLite's check ({problem}); no backup was made",
+                                      problem=problems[0]) from None
+            raise
     except BaseException:
         remove_quietly(target, *sidecars(target))
         raise

@@ -104,3 +104,55 @@ def remove_quietly(*paths) -> None:
 def sidecars(path: Path) -> list[Path]:
     """The files SQLite keeps beside a database in WAL mode."""
     return [Path(f"{os.fspath(path)}-wal"), Path(f"{os.fspath(path)}-shm"), Path(f"{os.fspath(path)}-journal")]
+
+
+# A damaged database is noted beside it (`NAME.damaged`, the moment and what met the damage) by
+# the first command that meets it; from then on nothing is written to it until `check` finds it
+# whole again or `restore` replaces it. Reading goes on: what is undamaged can still be read.
+
+
+def damage_note(path: Path) -> Path:
+    return Path(f"{os.fspath(path)}.damaged")
+
+
+def is_damage(error: BaseException) -> bool:
+    """Whether an error says the database file is damaged (not busy, full or read-only)."""
+    import sqlite3
+
+    from redprop.errors import DamagedDatabase
+
+    if isinstance(error, DamagedDatabase):
+        return True
+    name = getattr(error, "sqlite_errorname", "") or ""
+    return isinstance(error, sqlite3.DatabaseError) and (name.startswith("SQLITE_CORRUPT") or name == "SQLITE_NOTADB")
+
+
+def note_damage(path: Path, what: str, when: str | None = None) -> None:
+    """Note that the database at `path` was found damaged, and by what (quietly nothing where it
+    cannot be written). `when` defaults to now on this computer's clock."""
+    if when is None:
+        from datetime import datetime
+
+        when = datetime.now().astimezone().isoformat(timespec="seconds")
+    note = damage_note(path)
+    try:
+        if not note.exists():
+            with private_file(note, encoding="utf-8") as f:
+                f.write(f"{when}\t{what}\n")
+    except OSError:
+        pass
+
+
+def noted_damage(path: Path) -> tuple[str, str] | None:
+    """(when, what) of the note that the database was found damaged, if there is one."""
+    try:
+        when, _tab, what = damage_note(path).read_text(encoding="utf-8").strip().partition("\t")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError):
+        return ("?", "?")
+    return when, what
+
+
+def clear_damage(path: Path) -> None:
+    remove_quietly(damage_note(path))

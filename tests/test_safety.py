@@ -226,6 +226,14 @@ def test_an_init_that_fails_on_a_full_disk_leaves_no_file_and_the_next_init_work
     assert raw(db, "SELECT value FROM settings WHERE key = 'community'") == [("美仑盛景小区",)]
 
 
+def test_init_takes_the_place_of_an_empty_file_a_failed_init_once_left_but_never_of_a_database(tmp_path, run, db_path):
+    db_path.write_bytes(b"")
+    assert run("init", "--community", "测试小区").exit_code == 0
+    assert raw(db_path, "SELECT value FROM settings WHERE key = 'community'") == [("测试小区",)]
+    again = run("init")
+    assert again.exit_code == ExitCode.INVALID and "已存在" in one_line(again.stderr)
+
+
 # --------------------------------------------------------------------------------------------
 # Private files
 
@@ -251,6 +259,16 @@ def test_the_database_its_wal_and_shm_and_backups_are_0600_under_umask_022(tmp_p
     cli("restore", copy, db=db_path, umask=0o022, check=True)
     (aside,) = tmp_path.glob("redprop.db.before-restore-*")
     assert mode(aside) == 0o600 and mode(db_path) == 0o600
+
+
+def test_even_umask_000_makes_nothing_readable_by_others(tmp_path):
+    db = tmp_path / "open.db"
+    cli("init", db=db, umask=0o000, check=True)
+    cli("household", "add", "8-2-301", db=db, umask=0o000, check=True)
+    cli("backup", tmp_path / "copy.db", db=db, umask=0o000, check=True)
+    made = [p for p in tmp_path.iterdir()]
+    assert {p.name for p in made} == {"open.db", "copy.db"}
+    assert all(mode(p) == 0o600 for p in made)
 
 
 def test_check_warns_when_the_database_can_be_read_by_others(db, run):

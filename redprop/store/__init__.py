@@ -231,7 +231,8 @@ def create_store(path: Path, community: str, timezone: str) -> Store:
     path = checked_path(path)
     if path.is_dir():
         raise InvalidValue("{path} is a folder; give a file name, e.g. {example}", path=shown(path), example=shown(path / "redprop.db"))
-    if path.exists():
+    empty = path.is_file() and path.stat().st_size == 0  # left by a failed init of an older redprop: no data
+    if path.exists() and not empty:
         raise InvalidValue("{path} already exists; redprop init never overwrites a database", path=shown(path))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -262,7 +263,10 @@ def create_store(path: Path, community: str, timezone: str) -> Store:
         finally:
             conn.close()
         try:
-            os.link(building, path)  # never over a file that appeared meanwhile
+            if empty and path.is_file() and path.stat().st_size == 0:
+                os.replace(building, path)
+            else:
+                os.link(building, path)  # never over a file that appeared meanwhile
         except FileExistsError:
             raise InvalidValue("{path} already exists; redprop init never overwrites a database", path=shown(path)) from None
         except OSError:

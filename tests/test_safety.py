@@ -216,6 +216,13 @@ def test_a_5000_character_db_path_is_exit_2_with_one_line(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
+def test_a_file_argument_the_system_cannot_use_is_exit_2_with_one_line(db, run, tmp_path):
+    for path in (tmp_path / ("a" * 300 + ".csv"), tmp_path.joinpath(*["ab"] * 2500, "x.csv"), Path("/etc/passwd/x.csv")):
+        result = run("household", "import", path)
+        assert result.exit_code == ExitCode.USAGE, result.stderr[:300]
+        assert len(one_line(result.stderr)) < 300
+
+
 def test_an_init_that_fails_on_a_full_disk_leaves_no_file_and_the_next_init_works(tmp_path):
     db = tmp_path / "mlsj.db"
     done = cli("init", "--community", "美仑盛景小区", db=db, limit_bytes=64 * 1024)  # the disk fills mid-way

@@ -1,5 +1,6 @@
 """What went wrong, as one line for the person at the keyboard, and the exit code that means it."""
 
+import errno
 import re
 import sqlite3
 import sys
@@ -7,7 +8,7 @@ import sys
 from redprop.errors import N_, ExitCode
 from redprop.present.cells import printable
 from redprop.present.i18n import _, say
-from redprop.store.files import shown
+from redprop.store.files import path_error, shown
 
 
 def complain(text: str) -> None:
@@ -72,6 +73,8 @@ def unexpected(error: Exception) -> tuple[str, int]:
     if isinstance(error, sqlite3.Error):
         return _database_error(error), ExitCode.DATABASE
     if isinstance(error, OSError) and error.filename:
+        if error.errno in (errno.ENAMETOOLONG, errno.ENOTDIR, errno.ELOOP, errno.EACCES, errno.EPERM):
+            return say(path_error(error.filename, error).message), ExitCode.USAGE  # a path typed that cannot be
         return _("cannot use {path}: {reason} (nothing was written)", path=shown(error.filename),
                  reason=error.strerror or str(error)), ExitCode.DATABASE
     if isinstance(error, MemoryError):

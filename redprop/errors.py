@@ -84,8 +84,19 @@ class DatabaseMissing(RedpropError):
     exit_code = ExitCode.USAGE
 
 
+class BadPath(RedpropError):
+    """A path the system cannot use: too long, a file where a folder should be, no permission."""
+
+    exit_code = ExitCode.USAGE
+
+
 class DatabaseError(RedpropError):
     exit_code = ExitCode.DATABASE
+
+
+class DamagedDatabase(DatabaseError):
+    """The database file is damaged (SQLite found a malformed page): noted beside it, so that no
+    command writes to it until `check` says ok or `restore` puts a backup in its place."""
 
 
 class ImportRefused(RedpropError):

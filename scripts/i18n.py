@@ -23,7 +23,7 @@ MO = PO.with_suffix(".mo")
 KEYWORDS = {
     "_": None, "N_": None, "Message": None, "Column": (2,), "LedgerColumn": (1,),
     **{name: None for name in ("RedpropError", "InvalidValue", "InvalidSetting", "NotFound", "DatabaseError",
-                               "DatabaseMissing", "ImportRefused")},
+                               "DatabaseMissing", "BadPath", "DamagedDatabase", "ImportRefused")},
 }
 
 

@@ -14,6 +14,9 @@ from redprop.present import admin as show
 def register(app: typer.Typer) -> None:
     app.command("init")(init)
     app.command("demo")(demo)
+    app.command("check")(check)
+    app.command("backup")(backup)
+    app.command("restore")(restore)
 
 
 def init(
@@ -49,3 +52,44 @@ def demo(
         out.line()
         out.line(f"$ redprop --db {shlex.quote(os.fspath(path))} {shlex.join(args)}")
         ctx.find_root().command.main(["--db", os.fspath(path), *args], standalone_mode=False)
+
+
+def check(
+    quick: Annotated[bool, typer.Option("--quick", help="SQLite's quicker check and no replay of the issues: seconds on a district's file.")] = False,
+    fmt: common.FormatOption = common.Format.table,
+):
+    """Check the database file: SQLite's integrity and references, the schema, and that every issue's state and every
+    due-list contact agree with their records. Prints ok (exit 0) or what is wrong (exit 6). Example: redprop check"""
+    from redprop.errors import ExitCode
+    from redprop.reports.upkeep import check as check_file
+
+    store = common.open_db()
+    result = check_file(store, quick=quick, at=common.machine_now())
+    show.checked(common.output(fmt), result)
+    if result["problems"]:
+        raise typer.Exit(int(ExitCode.DATABASE))
+
+
+def backup(
+    target: Annotated[Optional[str], typer.Argument(help="A new file, or a folder where the copy is named by date (default: backups/ beside the database).")] = None,
+    keep: Annotated[Optional[int], typer.Option("--keep", help="In a folder: keep the newest N backups of this database, remove older ones.")] = None,
+):
+    """A checked copy of the database while others keep working, safe to run from cron.
+    Example: redprop --db /srv/redprop/mlsj.db backup /srv/redprop/backups/ --keep 30"""
+    from redprop.reports.upkeep import backup as make_backup
+
+    store = common.open_db()
+    show.backed_up(common.output(), make_backup(store, target, at=common.machine_now(), keep=keep))
+
+
+def restore(
+    file: Annotated[Path, typer.Argument(help="The backup to put in place.")],
+):
+    """Check a backup and put it in place of the database, keeping the current file aside.
+    Example: redprop --db mlsj.db restore backups/mlsj-2026-11-30-030000.db"""
+    from redprop.reports.upkeep import restore as put_back
+    from redprop.store import default_db_path
+    from redprop.store.files import checked_path
+
+    path = checked_path(common.state.db_path or default_db_path())
+    show.restored(common.output(), put_back(path, file, at=common.machine_now()))

@@ -54,6 +54,11 @@ def now(store) -> datetime:
     return datetime.now(store.tz)
 
 
+def machine_now() -> datetime:
+    """Now on this computer's clock, in its own zone: what names files (cron runs by it)."""
+    return datetime.now().astimezone()
+
+
 @contextmanager
 def naming(option: Optional[str]):
     """Re-raise a bad value's error with the option it came from: `--until: '2026-02-30' is not…`."""

@@ -81,10 +81,19 @@ class RootGroup(RedpropGroup):
         except ClickException as error:
             context = getattr(error, "ctx", None)
             help.complain(help.usage_error(error.format_message(), context.command_path if context else None))
-            sys.exit(error.exit_code)
+            sys.exit(error.exit_code if error.exit_code != ExitCode.CHECK_FAILED else ExitCode.USAGE)  # 1 is --check's
         except Abort:
             help.complain(help.interrupted())
             sys.exit(ExitCode.USAGE)
+        except RedpropError as error:  # raised before a command ran (reading the line itself)
+            help.complain(help.say(error.message))
+            sys.exit(error.exit_code)
+        except Exception as error:  # noqa: BLE001 - nothing escapes as a traceback, not even from parsing
+            if os.environ.get("REDPROP_DEBUG"):
+                raise
+            text, code = help.unexpected(error)
+            help.complain(text)
+            sys.exit(code)
         sys.exit(code if isinstance(code, int) else ExitCode.OK)
 
     def parse_args(self, ctx, args):
@@ -114,6 +123,7 @@ class RootGroup(RedpropGroup):
                 help.complain_row(line)
             _fail(help.say(error.message), error.exit_code)
         except RedpropError as error:
+            _note_damage(ctx, error)
             _fail(help.say(error.message), error.exit_code)
         except BrokenPipeError:
             sys.stderr.close()
@@ -121,8 +131,19 @@ class RootGroup(RedpropGroup):
         except Exception as error:  # noqa: BLE001 - the edge: nothing escapes as a traceback
             if os.environ.get("REDPROP_DEBUG"):
                 raise
+            _note_damage(ctx, error)
             text, code = help.unexpected(error)
             _fail(text, code)
+
+
+def _note_damage(ctx, error: Exception) -> None:
+    """A command met a damaged page: note it beside the file, so that nothing more is written to it."""
+    from redprop.store.files import is_damage, note_damage
+
+    if is_damage(error):
+        from redprop.store import default_db_path
+
+        note_damage(ctx.params.get("db") or default_db_path(), f"{ctx.meta.get('redprop.command', 'redprop')}: {error}")
 
 
 def _fail(text: str, code: int):

@@ -1,6 +1,8 @@
 """What `init` and `demo` say."""
 
-from redprop.present.i18n import _
+from redprop.present.i18n import _, say, separator
+from redprop.present.output import Format
+from redprop.store.files import shown
 from redprop.present.imports import summary
 from redprop.present.output import Output
 
@@ -15,3 +17,53 @@ def demo_built(out: Output, path, results, as_of) -> None:
         out.note(_("imported {file}: {summary}", file=file, summary=summary(result)))
     out.note(_("demo database: {path} (as of {at}; try `redprop --db {path} household list`)", path=str(path),
                at=as_of.strftime("%Y-%m-%d %H:%M")))
+
+
+def checked(out: Output, result: dict) -> None:
+    """`redprop check`: ok, or each problem on a line; warnings on stderr either way."""
+    for warning in result["warnings"]:
+        out.note(_("warning: {warning}", warning=say(warning)))
+    if out.fmt == Format.json:
+        out.document({"ok": not result["problems"], "problems": [say(p) for p in result["problems"]],
+                      "warnings": [say(w) for w in result["warnings"]], "checked": result["checked"],
+                      "quick": result["quick"]})
+        return
+    if not result["problems"]:
+        out.line(_("ok ({what})", what=_checked(result)))
+        return
+    for problem in result["problems"]:
+        out.line(say(problem))
+    out.line(_("{count} problems found ({what}); `redprop restore BACKUP` puts a good backup in place",
+               count=len(result["problems"]), what=_checked(result)))
+
+
+def _checked(result: dict) -> str:
+    parts = [_("quick check") if result["quick"] else _("full check")]
+    checked = result["checked"]
+    if "issues" in checked:
+        parts.append(_("{count} issues replayed", count=checked["issues"]))
+    if "memberships" in checked:
+        parts.append(_("{count} memberships", count=checked["memberships"]))
+    return separator().join(parts)
+
+
+def backed_up(out: Output, result: dict) -> None:
+    rows = sum(result["rows"].values())
+    out.note(_("backed up to {path} ({size}, {rows} rows, checked)", path=shown(result["path"]),
+               size=_size(result["bytes"]), rows=rows))
+    for old in result["removed"]:
+        out.note(_("removed the older backup {path}", path=shown(old)))
+
+
+def restored(out: Output, result: dict) -> None:
+    if result["aside"]:
+        out.note(_("the previous database is kept as {path}", path=shown(result["aside"])))
+    out.note(_("restored {path} from {backup} ({rows} rows, checked)", path=shown(result["path"]),
+               backup=shown(result["backup"]), rows=sum(result["rows"].values())))
+
+
+def _size(size: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024

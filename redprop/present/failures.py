@@ -1,5 +1,6 @@
 """What went wrong, as one line for the person at the keyboard, and the exit code that means it."""
 
+import errno
 import re
 import sqlite3
 import sys
@@ -7,6 +8,7 @@ import sys
 from redprop.errors import N_, ExitCode
 from redprop.present.cells import printable
 from redprop.present.i18n import _, say
+from redprop.store.files import path_error, shown
 
 
 def complain(text: str) -> None:
@@ -69,7 +71,30 @@ def unexpected(error: Exception) -> tuple[str, int]:
     if isinstance(error, OverflowError):  # a date so far back or ahead that the calendar runs out
         return _("a date or time out of range (years 1–9999 only, and not at their very edges)"), ExitCode.INVALID
     if isinstance(error, sqlite3.Error):
-        return _("database error: {error} (nothing was written; REDPROP_DEBUG=1 shows where)",
-                 error=str(error)), ExitCode.DATABASE
+        return _database_error(error), ExitCode.DATABASE
+    if isinstance(error, OSError) and error.filename:
+        if error.errno in (errno.ENAMETOOLONG, errno.ENOTDIR, errno.ELOOP, errno.EACCES, errno.EPERM):
+            return say(path_error(error.filename, error).message), ExitCode.USAGE  # a path typed that cannot be
+        return _("cannot use {path}: {reason} (nothing was written)", path=shown(error.filename),
+                 reason=error.strerror or str(error)), ExitCode.DATABASE
+    if isinstance(error, MemoryError):
+        return _("out of memory (nothing was written)"), ExitCode.DATABASE
     return _("unexpected error: {kind}: {error} (nothing was written; REDPROP_DEBUG=1 shows where)",
              kind=type(error).__name__, error=str(error)), ExitCode.DATABASE
+
+
+def _database_error(error: sqlite3.Error) -> str:
+    """SQLite's error said for what it means to the office: damage, a full disk, read-only."""
+    name = getattr(error, "sqlite_errorname", "") or ""
+    english = str(error)
+    if name.startswith("SQLITE_CORRUPT") or name == "SQLITE_NOTADB" or "malformed" in english \
+            or "not a database" in english:
+        return _("the database file is damaged ({error}); nothing was written. `redprop check` says what is wrong;"
+                 " `redprop restore BACKUP` puts a backup in its place", error=english)
+    if name.startswith("SQLITE_FULL") or "database or disk is full" in english:
+        return _("the disk is full ({error}); nothing was written", error=english)
+    if name.startswith("SQLITE_READONLY"):
+        return _("the database cannot be written here ({error}); nothing was written", error=english)
+    if name.startswith("SQLITE_IOERR") or name.startswith("SQLITE_CANTOPEN"):
+        return _("the database file could not be read or written ({error}); nothing was written", error=english)
+    return _("database error: {error} (nothing was written; REDPROP_DEBUG=1 shows where)", error=english)

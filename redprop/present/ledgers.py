@@ -15,15 +15,14 @@ readable by its owner only (mode 0600, whatever the umask): it holds residents' 
 
 import csv
 import io
-import os
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 from redprop.errors import N_, InvalidValue
 from redprop.present.formats import csv_value
+from redprop.store.files import written_whole
 from redprop.present.i18n import _, label, separator
 from redprop.present.output import Output
 from redprop.present.xlsx import CODE, DATE, DATETIME, NUMBER, TEXT, WRAP, Sheet, SheetColumn, write_workbook
@@ -50,27 +49,6 @@ def check_output(path: Path, suffixes=SUFFIXES) -> str:
     if path.is_dir():
         raise InvalidValue("{path} is a folder, not a file", path=str(path))
     return suffix[1:]
-
-
-@contextmanager
-def private_file(path: Path):
-    """A binary stream that becomes `path` when the block ends without error, mode 0600 whatever
-    the umask; on any error nothing is left behind (an older file of that name stays as it was)."""
-    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    except FileNotFoundError:
-        raise InvalidValue("cannot write {path}: no folder {folder}", path=str(path), folder=str(path.parent)) from None
-    except PermissionError:
-        raise InvalidValue("cannot write {path}: permission denied", path=str(path)) from None
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as stream:
-            yield stream
-        os.replace(partial, path)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
 
 
 def _memo(function: Callable[[object], str]) -> Callable[[object], str]:
@@ -222,7 +200,7 @@ def numbered(records: Iterable[dict], columns: list[LedgerColumn]) -> Iterable[l
 
 def write_table(path: Path, fmt: str, sheets: list[Sheet]) -> list[Sheet]:
     """Sheets to `path`: a workbook, or (one sheet) CSV for Excel."""
-    with private_file(path) as stream:
+    with written_whole(path) as stream:
         if fmt == "xlsx":
             return write_workbook(stream, sheets)
         (sheet,) = sheets

@@ -1,0 +1,299 @@
+"""Looking after the file itself: `check` (is it whole and does it agree with itself?),
+`backup` (a checked copy, named by date, the last N kept) and `restore` (a checked copy put back,
+the current file kept aside).
+
+`check` asks SQLite (integrity check, foreign keys), compares the schema with the one this
+redprop builds, and checks redprop's own derived columns against the records they come from:
+every issue's cached state against the replay of its steps (issues.records.write_state is
+their one writer), and every membership's contact columns (last contact, knocks since) against
+its household's visits (the triggers keep them). With `quick`, SQLite's quicker check (no index
+contents) and no replay of the issues: seconds instead of minutes on a district's file.
+"""
+
+import os
+import re
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+from redprop.errors import N_, DatabaseError, InvalidValue, Message
+from redprop.store import Store
+from redprop.store.backups import copy_into, foreign_key_problems, integrity_problems, put_back, verify_copy
+from redprop.store.files import (
+    checked_path, clear_damage, note_damage, path_error, readable_by_others, shown, sidecars,
+)
+
+KINDS = {"table": N_("table"), "index": N_("index"), "trigger": N_("trigger")}
+SHOWN_PER_KIND = 5  # wrong rows named per invariant; the rest are counted
+REPLAY_CHUNK = 2000
+
+
+def check(store: Store, quick: bool = False, at: datetime | None = None) -> dict:
+    """{"problems": [Message], "warnings": [Message], "checked": {what: rows}, "quick": bool}.
+
+    SQLite's finding damage is noted beside the file (no command writes to it then); a check
+    that finds nothing wrong removes such a note."""
+    problems: list[Message] = []
+    checked: dict[str, int] = {}
+
+    def guarded(what: str, task) -> None:
+        try:
+            task()
+        except sqlite3.Error as error:
+            problems.append(Message("could not check {what}: {error}", what=Message(what), error=str(error)))
+
+    def sqlite_checks():
+        try:
+            found = integrity_problems(store.conn, quick=quick)
+        except sqlite3.DatabaseError as error:  # damage that stops the check itself
+            found = [str(error)]
+        for problem in found:
+            problems.append(Message("SQLite: {problem}", problem=problem))
+        if found:
+            note_damage(store.path, f"redprop check: {found[0]}", at.isoformat(timespec="seconds") if at else None)
+
+    def references():
+        for table, rowid, parent in foreign_key_problems(store.conn):
+            problems.append(Message("{table} row {rowid} points at a row of {parent} that does not exist",
+                                    table=table, rowid=rowid, parent=parent))
+
+    guarded(N_("the file's pages"), sqlite_checks)
+    guarded(N_("the references between tables"), references)
+    guarded(N_("the schema"), lambda: problems.extend(schema_problems(store.conn)))
+    guarded(N_("the due list's contact columns"), lambda: problems.extend(contact_problems(store.conn, checked)))
+    if not quick:
+        guarded(N_("the issues' cached state"), lambda: problems.extend(issue_state_problems(store, checked)))
+    if not problems:
+        clear_damage(store.path)
+    return {"problems": problems, "warnings": permission_warnings(store.path), "checked": checked, "quick": quick}
+
+
+def schema_problems(conn) -> list[Message]:
+    """Tables, columns, indexes and triggers missing or extra, against a database this redprop
+    makes (a dropped trigger would leave the due list or the change log silently wrong)."""
+    from redprop.store.migrations import MIGRATIONS, migrate
+
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    found = []
+    if version != len(MIGRATIONS):
+        found.append(Message("schema version {version}, this redprop expects {latest}", version=version,
+                             latest=len(MIGRATIONS)))
+    fresh = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        migrate(fresh)
+        expected, actual = _shape(fresh), _shape(conn)
+    finally:
+        fresh.close()
+    for name in sorted(expected.keys() - actual.keys()):
+        found.append(Message("the schema lacks {kind} {name}", kind=expected[name][0], name=name))
+    for name in sorted(actual.keys() - expected.keys()):
+        found.append(Message("the schema has an unknown {kind} {name}", kind=actual[name][0], name=name))
+    for name in sorted(expected.keys() & actual.keys()):
+        if expected[name] != actual[name]:
+            found.append(Message("{kind} {name} differs from the one this redprop makes", kind=expected[name][0], name=name))
+    return found
+
+
+def _shape(conn) -> dict[str, tuple]:
+    shape = {}
+    for kind, name in conn.execute(
+            "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND type IN ('table', 'index', 'trigger')"):
+        columns = tuple(r[1] for r in conn.execute(f'PRAGMA table_info("{name}")')) if kind == "table" else ()
+        shape[name] = (Message(KINDS[kind]), columns)
+    return shape
+
+
+CONTACTS = """
+    WITH seen AS (
+        SELECT household_id, MAX(CASE WHEN outcome IN ('well', 'needs_help', 'refused') THEN at END) AS last
+        FROM visits WHERE voided_at IS NULL GROUP BY household_id)
+    SELECT m.id, m.household_id, m.last_contact_at, m.knocks, s.last,
+           (SELECT count(*) FROM visits v WHERE v.household_id = m.household_id AND v.voided_at IS NULL
+                                            AND v.at > COALESCE(s.last, '')) AS knocks_since
+    FROM memberships m LEFT JOIN seen s ON s.household_id = m.household_id
+"""
+
+
+def contact_problems(conn, checked: dict) -> list[Message]:
+    """Memberships whose last contact or knocks differ from what their household's visits say."""
+    wrong, count = [], 0
+    for row in conn.execute(CONTACTS):
+        count += 1
+        if row[2] != row[4] or row[3] != row[5]:
+            wrong.append(row)
+    checked["memberships"] = count
+    found = [Message("membership {id} ({household}): last contact {cached} and {knocks} knocks on record, but the visits"
+                     " say {last} and {since}", id=row[0], household=_household(conn, row[1]), cached=row[2] or "-",
+                     knocks=row[3], last=row[4] or "-", since=row[5])
+             for row in wrong[:SHOWN_PER_KIND]]
+    if len(wrong) > SHOWN_PER_KIND:
+        found.append(Message("… and {count} more memberships like these", count=len(wrong) - SHOWN_PER_KIND))
+    return found
+
+
+def _household(conn, household_id: int) -> str:
+    try:
+        row = conn.execute("SELECT key FROM households WHERE id = ?", (household_id,)).fetchone()
+    except sqlite3.Error:
+        row = None
+    return row[0] if row else f"#{household_id}"
+
+
+def issue_state_problems(store: Store, checked: dict) -> list[Message]:
+    """Issues whose cached state (status, handler, times…) differs from the replay of their steps."""
+    from redprop.issues.lifecycle import replay
+    from redprop.issues.records import ISSUE_SELECT, cache_columns, history
+
+    wrong, count, last = [], 0, 0
+    while True:
+        rows = store.conn.execute(f"{ISSUE_SELECT} WHERE i.id > ? ORDER BY i.id LIMIT {REPLAY_CHUNK}", (last,)).fetchall()
+        if not rows:
+            break
+        steps = history(store.conn, rows)
+        for row in rows:
+            expected = cache_columns(replay(row, steps[row["id"]], tz=store.tz))
+            differing = sorted(k for k, v in expected.items() if row[k] != v)
+            if differing:
+                wrong.append((row["id"], differing))
+        count += len(rows)
+        last = rows[-1]["id"]
+    checked["issues"] = count
+    found = [Message("issue #{id}: {columns} on record differ from the replay of its steps", id=i, columns=", ".join(c))
+             for i, c in wrong[:SHOWN_PER_KIND]]
+    if len(wrong) > SHOWN_PER_KIND:
+        found.append(Message("… and {count} more issues like these", count=len(wrong) - SHOWN_PER_KIND))
+    return found
+
+
+def permission_warnings(path: Path) -> list[Message]:
+    """The database (or its -wal/-shm) readable by other accounts on this computer."""
+    open_to = [p for p in (path, *sidecars(path)) if p.exists() and readable_by_others(p)]
+    if not open_to:
+        return []
+    return [Message("{files} can be read by other accounts on this computer; make them private with: chmod 600 {files}",
+                    files=" ".join(shown(p) for p in open_to))]
+
+
+# --------------------------------------------------------------------------------------------
+# Backups
+
+STAMP = "%Y-%m-%d-%H%M%S"
+
+
+def backup_name(db_path: Path, at: datetime) -> str:
+    return f"{db_path.stem}-{at.strftime(STAMP)}.db"
+
+
+def _dated(folder: Path, db_path: Path) -> list[Path]:
+    """The dated backups of this database in `folder`, oldest first (`-2`… for a second copy
+    within the same second)."""
+    pattern = re.compile(re.escape(db_path.stem) + r"-(\d{4}-\d\d-\d\d-\d{6})(?:-(\d+))?\.db")
+    found = []
+    for p in folder.iterdir():
+        match = pattern.fullmatch(p.name)
+        if match and p.is_file():
+            found.append(((match[1], int(match[2] or 1)), p))
+    return [p for _key, p in sorted(found)]
+
+
+def _free_name(folder: Path, db_path: Path, at: datetime) -> Path:
+    name = backup_name(db_path, at)
+    path, n = folder / name, 1
+    while path.exists():
+        n += 1
+        path = folder / f"{name[:-3]}-{n}.db"
+    return path
+
+
+def default_backup_folder(db_path: Path) -> Path:
+    return db_path.parent / "backups"
+
+
+def backup(store: Store, target: str | Path | None, *, at: datetime, keep: int | None = None) -> dict:
+    """A checked copy of the database at `target`: a file name, or a folder (given with a
+    trailing / or existing; default: `backups` beside the database) where it is named by date.
+    In a folder, `keep` leaves the newest N dated copies of this database and removes the older,
+    once the new one has passed its checks. {"path", "bytes", "rows", "removed": [paths]}."""
+    if keep is not None and keep < 1:
+        raise InvalidValue("--keep {keep}: keep at least 1 backup", keep=keep)
+    folder_given = target is None or os.fspath(target).endswith(("/", os.sep)) or Path(target).is_dir()
+    target = checked_path(Path(target)) if target is not None else None
+    if folder_given:
+        folder = target or default_backup_folder(store.path)
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as error:
+            raise path_error(folder, error) from None
+        final = _free_name(folder, store.path, at)
+    else:
+        if keep is not None:
+            raise InvalidValue("--keep needs a folder of dated backups, not the file {path}", path=shown(target))
+        final = target
+        folder = target.parent
+        if not folder.is_dir():
+            raise InvalidValue("no folder {path} for the backup", path=shown(folder))
+    if final.exists():
+        raise InvalidValue("{path} already exists; a backup never overwrites a file", path=shown(final))
+    if final.resolve() == store.path.resolve():
+        raise InvalidValue("{path} is the database itself", path=shown(final))
+    partial = final.with_name(f".{final.name}.partial-{os.getpid()}")
+    counts = copy_into(store.conn, partial)
+    try:
+        os.link(partial, final)  # never over a file that appeared meanwhile
+    except FileExistsError:
+        raise InvalidValue("{path} already exists; a backup never overwrites a file", path=shown(final)) from None
+    except OSError:
+        os.rename(partial, final)
+    finally:
+        if partial.exists():
+            os.unlink(partial)
+    removed = []
+    if folder_given and keep is not None:
+        for old in _dated(folder, store.path)[:-keep]:
+            if old != final:
+                old.unlink()
+                removed.append(old)
+    return {"path": final, "bytes": final.stat().st_size, "rows": counts, "removed": removed}
+
+
+def restore(db_path: Path, backup_file: Path, *, at: datetime) -> dict:
+    """Put a checked backup in place of the database, the current file kept aside first
+    (as `NAME.before-restore-DATE`). {"path", "aside" (or None), "rows", "backup"}."""
+    from redprop.store.migrations import MIGRATIONS
+
+    backup_file = checked_path(backup_file)
+    if not backup_file.is_file():
+        raise InvalidValue("no backup file {path}", path=shown(backup_file))
+    if backup_file.resolve() == db_path.resolve():
+        raise InvalidValue("{path} is the database itself", path=shown(backup_file))
+    try:
+        try:
+            verify_copy(backup_file)
+        except DatabaseError as error:  # the backup's damage, not the database's
+            raise DatabaseError("{path} is not a usable backup ({error}); nothing was changed", path=shown(backup_file),
+                                error=error.message) from None
+        from redprop.store.backups import open_copy
+
+        conn = open_copy(backup_file)
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            has_settings = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'settings'").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as error:
+        raise DatabaseError("{path} is not a usable backup ({error}); nothing was changed", path=shown(backup_file),
+                            error=str(error)) from None
+    if version == 0 or not has_settings:
+        raise InvalidValue("{path} is not a redprop database; nothing was changed", path=shown(backup_file))
+    if version > len(MIGRATIONS):
+        raise DatabaseError("{path} was made by a newer redprop (schema {version}); nothing was changed",
+                            path=shown(backup_file), version=version)
+    aside = db_path.with_name(f"{db_path.name}.before-restore-{at.strftime(STAMP)}")
+    had_one = db_path.exists()
+    try:
+        rows = put_back(backup_file, db_path, aside)
+    except sqlite3.Error as error:
+        raise DatabaseError("could not restore {path} ({error}); the previous file is kept as {aside}",
+                            path=shown(db_path), error=str(error), aside=shown(aside)) from None
+    clear_damage(db_path)
+    return {"path": db_path, "aside": aside if had_one else None, "rows": rows, "backup": backup_file}

@@ -117,3 +117,15 @@ def test_a_mistyped_command_suggests_the_nearest(run, typed, nearest):
     result = run(*typed)
     assert result.exit_code == ExitCode.USAGE
     assert repr(nearest) in result.stderr and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("args, said", [
+    (("group", "edit", "独居老人", "--cadence", "abc"), "--cadence：'abc' 不是整数"),
+    (("household", "list", "--limit", "abc"), "--limit：'abc' 不是整数"),
+    (("household", "show", "8-2-301", "extra"), "命令行中有多余的内容：extra"),
+    (("ledger", "problems"), "缺少选项 --output"),
+    (("household", "show"), "缺少参数 KEY"),
+])
+def test_clicks_own_usage_errors_are_said_in_chinese(db, run, args, said):
+    result = run(*args)
+    assert result.exit_code == 2 and said in result.stderr and result.stderr.count("\n") == 1, result.stderr

@@ -36,7 +36,7 @@ VISIT_TABLE = Table((
     Column("outcome", "Outcome", keep=True),
     Column("need", "Need", wrap=True, drop=2),
     Column("note", "Note", wrap=True, drop=5),
-    Column("issue_link", "Issue", drop=6),
+    Column("issue_link", "Issue opened", drop=6),
 ))
 VISIT_FIELDS = ["id", "household", "at", "recorded_at", "by", "resident", "kind", "outcome", "need", "note", "time_known",
                 "issue", "voided", "voided_at", "voided_by", "void_reason"]

@@ -29,16 +29,18 @@ def no_such_command(name: str, nearest: str | None) -> str:
 
 # Click's usage errors, read back into the catalogue: (pattern of Click's English, msgid).
 _USAGE = [
-    (re.compile(r"^Missing option '(?P<name>[^']+)'\.(?P<more>.*)$"), N_("option {name} is missing")),
-    (re.compile(r"^Missing argument '(?P<name>[^']+)'\.(?P<more>.*)$"), N_("{name} is missing")),
+    (re.compile(r"^Missing option (?P<name>'[^']+'(?: / '[^']+')*)\.?(?P<more>.*)$"), N_("option {name} is missing")),
+    (re.compile(r"^Missing argument '(?P<name>[^']+)'\.?(?P<more>.*)$"), N_("{name} is missing")),
     (re.compile(r"^No such option: (?P<name>\S+) \(Possible options: (?P<near>.*)\)$"), N_("no option {name}; did you mean {near}?")),
     (re.compile(r"^No such option: (?P<name>\S+)$"), N_("no option {name}")),
     (re.compile(r"^Option '(?P<name>[^']+)' requires an argument\.$"), N_("option {name} needs a value")),
-    (re.compile(r"^Got unexpected extra arguments? \((?P<words>.*)\)$"), N_("unexpected words on the line: {words}")),
+    (re.compile(r"^Got unexpected extra argument(?:s|\(s\))? \((?P<words>.*)\)$"), N_("unexpected words on the line: {words}")),
     (re.compile(r"^Invalid value for (?P<name>.+?): '(?P<value>.*)' is not one of (?P<choices>.*)\.$"),
      N_("{name}: {value!r} is not one of {choices}")),
-    (re.compile(r"^Invalid value for (?P<name>.+?): '(?P<value>.*)' is not a valid integer\.$"),
+    (re.compile(r"^Invalid value for (?P<name>.+?): '(?P<value>.*)' is not a valid (?:integer|int)(?: range)?\.$"),
      N_("{name}: {value!r} is not a whole number")),
+    (re.compile(r"^Invalid value for (?P<name>.+?): '(?P<value>.*)' is not a valid float(?: range)?\.$"),
+     N_("{name}: {value!r} is not a number")),
     (re.compile(r"^Invalid value for (?P<name>.+?): (?P<value>.+) is not in the range (?P<range>.*)\.$"),
      N_("{name}: {value} is not in the range {range}")),
 ]
@@ -50,7 +52,11 @@ def usage_error(english: str, command: str | None) -> str:
     for pattern, template in _USAGE:
         match = pattern.match(english)
         if match:
-            said = _(template, **{k: v for k, v in match.groupdict().items() if k != "more"})
+            values = {k: v for k, v in match.groupdict().items() if k != "more"}
+            if "name" in values:  # '--output' / '-o' → --output; an argument's name as its placeholder: KEY
+                name = values["name"].split(" / ")[0].strip("'")
+                values["name"] = name if name.startswith("-") else name.upper()
+            said = _(template, **values)
             break
     if command:
         return _("{error} (see `{command} --help`)", error=said, command=command)

@@ -28,7 +28,7 @@ CARD = Table((
     Column("escalation", "Joint meeting"),
     Column("rating", "Rating"),
     Column("description", "Description"),
-    Column("visit_link", "Visit"),
+    Column("visit_link", "Opened on visit"),
 ))
 DEADLINE_TABLE = Table((
     Column("promise", "Promise", keep=True),

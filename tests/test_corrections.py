@@ -210,6 +210,11 @@ def test_a_relet_flat_shows_both_families(community, run, run_json):
     assert times == sorted(times, key=lambda t: t[:10]), "one timeline, by when things happened"
     text = run("household", "history", "8-2-301").stdout
     assert "熊秀英" in text and "新租户" in text and "水管漏水" in text
+    moved_out, moved_in = [e["id"] for e in run_json("log", "--limit", "2")][::-1]
+    refused = run("undo", str(moved_out), "--dry-run", lang="en")
+    assert refused.exit_code == 4 and f"undo #{moved_in} first" in refused.stderr, "the new family holds the address"
+    assert run("undo", str(moved_in)).exit_code == 0 and run("undo", str(moved_out)).exit_code == 0
+    assert run_json("household", "show", "8-2-301")["head"] == "熊秀英", "undone in order, the old family is back"
 
 
 def test_the_cached_state_of_every_issue_equals_its_replayed_steps(desk, run, run_json, db, sample_data):

@@ -16,6 +16,7 @@ touched the same rows, or added rows that point at rows this entry added.
 """
 
 import json
+import sqlite3
 from datetime import datetime
 from pathlib import Path
 
@@ -279,6 +280,15 @@ def _blocker(conn, entry_id: int, changes: list) -> int | None:
     return None
 
 
+def _clashing(conn, entry_id: int, error: str) -> int | None:
+    """The latest later entry that wrote to the table a unique rule names (`UNIQUE constraint
+    failed: households.key`): what undoing `entry_id` would put back clashes with its rows."""
+    table = error.rsplit(":", 1)[-1].strip().split(".")[0].split(",")[0]
+    later = _later_entries_that_count(conn, entry_id)
+    return conn.execute(f"SELECT max(entry_id) FROM log_changes WHERE tbl = ? AND entry_id IN ({later})"
+                        " AND op IN ('insert', 'inserted', 'update')", (table,)).fetchone()[0]
+
+
 def _foreign_keys(conn) -> list[tuple[str, str, str]]:
     """(child table, its column, parent table) of every foreign key the log could break by undoing."""
     found = []
@@ -301,12 +311,18 @@ def undo(store, entry_id: int | None, dry_run: bool = False) -> dict:
             raise InvalidValue("log entry #{id} is this very command", id=target)
         changes = conn.execute("SELECT * FROM log_changes WHERE entry_id = ? ORDER BY id", (target,)).fetchall()
         blocker = _blocker(conn, target, changes)
+        if blocker is None:
+            try:
+                for change in reversed(changes):
+                    _reverse(conn, change)
+            except sqlite3.IntegrityError as clash:  # what it puts back is taken now (an address lived in again)
+                blocker = _clashing(conn, target, str(clash))
+                if blocker is None:
+                    raise
         if blocker is not None:
             later = conn.execute("SELECT command FROM log_entries WHERE id = ?", (blocker,)).fetchone()[0]
             raise InvalidValue("cannot undo log entry #{id}: the later entry #{later} ({command}) changed what it wrote;"
                                " undo #{later} first", id=target, later=blocker, command=later)
-        for change in reversed(changes):
-            _reverse(conn, change)
         conn.execute("UPDATE log_entries SET undone_by = ? WHERE id = ?", (store.entry_id, target))
         conn.execute("UPDATE log_entries SET undoes = ? WHERE id = ?", (target, store.entry_id))
         result = {"undone": target, "command": entry["command"], "changes": len(changes), "dry_run": dry_run,

@@ -38,6 +38,10 @@ def test_join_leave_and_history(estate, run, run_json):
     assert again.exit_code == 3 and "not in" in again.stderr
     clash = run("group", "join", "8-1-202", "newly_unemployed", "--since", "2026-03-01", lang="en")
     assert clash.exit_code == 4 and "already in" in clash.stderr
+    assert run("resident", "add", "8-1-101", "熊秀英").exit_code == 0
+    assert run("group", "join", "8-1-101", "独居老人", "--resident", "熊秀英", "--since", "2026-01-01").exit_code == 0
+    whole = run("group", "join", "8-1-101", "独居老人", "--since", "2026-03-01", lang="en")
+    assert whole.exit_code == 4 and "熊秀英 is already in" in whole.stderr, "she and her household: one member"
     # Rejoining after the first span ended is a new span; the old one stays on record.
     assert run("group", "join", "8-1-202", "newly_unemployed", "--since", "2026-09-01").exit_code == 0
     shown = run_json("household", "show", "8-1-202", "--at", "2026-10-01")

@@ -118,14 +118,17 @@ def join_group(
         raise InvalidValue("--until {until} is before --since {since}", until=until.isoformat(), since=since.isoformat())
     resident_id = resident_row["id"] if resident_row else None
     with store.write() as conn:
+        # The same person twice, or a person and their whole household (either way round): one
+        # member of the group already, who would be listed and visited twice.
         clash = conn.execute(
-            "SELECT since, until FROM memberships WHERE household_id = ? AND resident_id IS ? AND group_code = ?"
-            " AND (until IS NULL OR until > ?) AND (? IS NULL OR since < ?)",
-            (household["id"], resident_id, group.code, since.isoformat(), until and until.isoformat(),
+            "SELECT m.since, m.until, r.name FROM memberships m LEFT JOIN residents r ON r.id = m.resident_id"
+            " WHERE m.household_id = ? AND (m.resident_id IS ? OR m.resident_id IS NULL OR ? IS NULL)"
+            " AND m.group_code = ? AND (m.until IS NULL OR m.until > ?) AND (? IS NULL OR m.since < ?)",
+            (household["id"], resident_id, resident_id, group.code, since.isoformat(), until and until.isoformat(),
              until and until.isoformat()),
         ).fetchone()
         if clash:
-            who = resident or household["key"]
+            who = clash["name"] or household["key"]
             if clash["until"]:
                 raise InvalidValue("{who} is already in {group} ({code}) from {since} until {until}", who=who,
                                    group=group.as_code(), code=group.code, since=clash["since"], until=clash["until"])

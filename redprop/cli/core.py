@@ -145,6 +145,7 @@ LAZY_COMMANDS = {
     "holidays": ("redprop.cli.holidays", "app"),
     "overdue": ("redprop.cli.reports", "overdue_app"),
     "stats": ("redprop.cli.reports", "stats_app"),
+    "report": ("redprop.cli.reports", "report_app"),
     "log": ("redprop.cli.log", "log_app"),
     "undo": ("redprop.cli.log", "undo_app"),
 }

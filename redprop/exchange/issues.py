@@ -34,7 +34,7 @@ from redprop.exchange.sheets import Field, ImportResult, finish, read_rows, row_
 from redprop.issues.categories import load_categories
 from redprop.issues.commands import write_steps
 from redprop.issues.lifecycle import IMPORTED_NOTE, Step, imported_steps, replay
-from redprop.issues.records import PROVISIONAL_BITS, get_issue_row, history, open_long
+from redprop.issues.records import PROVISIONAL_BITS, get_issue_row, history, open_long, settled_figures
 from redprop.parsing import clean_building, normalize_key, parse_instant, show_time, to_db
 from redprop.policy.terms import KINDS, TermsCache
 from redprop.store import Store
@@ -452,13 +452,19 @@ def _insert(w: _Writer, conn, fresh: list) -> None:
         closed = resolved if status == "closed" else None
         present = [d for d in dues if d]
         last = max(filter(None, (reported, v["arrived_at"], v["planned_at"], resolved)))
+        rated = resolved if v["rating"] is not None else None  # also called_at: the file's rating was its call
+        settled = settled_figures({
+            "reported_at": reported, "assigned_at": reported if handler_id else None, "arrived_at": v["arrived_at"],
+            "planned_at": v["planned_at"], "resolved_at": resolved, "closed_at": closed, "rated_at": rated,
+            "called_at": rated, "rating": v["rating"], "arrive_due": dues[0], "resolve_due": dues[1],
+            "plan_due": dues[2], "follow_up_due": None})
         issue_rows.append((
             issue_id, v["kind"], v["category"], v["channel"], household_id, place, building, grid, v["reporter"],
             v["title"], v["description"], policy_id, v["due_at"], reported, stamp, "import", key, v["tier"],
             status, handler_id, reported if handler_id else None, v["arrived_at"], v["planned_at"], resolved, closed,
-            v["rating"], resolved if v["rating"] is not None else None, *dues, min(present) if present else None,
-            last, int(held), int(not held), int(open_long(reported, resolved)), provisional,
-            resolved if v["rating"] is not None else None,  # called_at: the file's rating was its call
+            v["rating"], rated, *dues, min(present) if present else None,
+            last, int(held), int(not held), int(open_long(reported, resolved)), provisional, rated,
+            settled["settled_at"], settled["figures"], settled["arrive_seconds"], settled["resolve_seconds"],
         ))
         if held:
             hold_at = v["arrived_at"] or reported
@@ -475,8 +481,9 @@ def _insert(w: _Writer, conn, fresh: list) -> None:
         "INSERT INTO issues (id, kind, category, channel, household_id, place, building, grid, reporter, title,"
         " description, policy_id, own_due_at, reported_at, recorded_at, source, source_key, tier, status,"
         " handler_id, assigned_at, arrived_at, planned_at, resolved_at, closed_at, rating, rated_at, arrive_due,"
-        " resolve_due, plan_due, first_due_at, last_step_at, replay, imported_steps, open_long, provisional, called_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " resolve_due, plan_due, first_due_at, last_step_at, replay, imported_steps, open_long, provisional, called_at,"
+        " settled_at, figures, arrive_seconds, resolve_seconds)"
+        f" VALUES ({', '.join('?' * 41)})",
         issue_rows,
     )
     conn.executemany(

@@ -13,7 +13,7 @@ from datetime import timedelta
 from redprop.errors import InvalidValue, NotFound
 from redprop.issues.lifecycle import State, Step, imported_steps
 from redprop.parsing import from_db, to_db
-from redprop.store.figures import EVENTS, FIGURE_SHIFT, OPEN_BIT, RATING_SHIFT, settled_figures  # noqa: F401
+from redprop.store.figures import ARRIVED_BIT, EVENTS, FIGURE_SHIFT, OPEN_BIT, RATING_SHIFT, settled_figures  # noqa: F401
 
 LONG_OPEN = timedelta(days=7)  # issues resolved later than this after their report are flagged `open_long`
 

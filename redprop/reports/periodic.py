@@ -147,7 +147,7 @@ def period_report(store: Store, kind: str, at: datetime, period: str | None = No
                            for r in rows if r["group"] != "all"]
     ends = [min(local_day_start(d, tz), at) for d in starts[1:]]
     members = _members(store)
-    care_by_period = [_care(store, members, e) for e in ends]
+    care_by_period = [_care(store, members, e, by_grid=n == len(ends) - 1) for n, e in enumerate(ends)]
     care_now = care_by_period[-1]
     for row in breakdowns["by_grid"]:
         n, covered, _unseen = care_now.get(row["grid"], (0, 0, 0))
@@ -219,12 +219,13 @@ def _members(store: Store) -> list[tuple]:
         " JOIN households h ON h.id = m.household_id ORDER BY m.household_id").fetchall()
 
 
-def _care(store: Store, members: list[tuple], end: datetime) -> dict:
+def _care(store: Store, members: list[tuple], end: datetime, by_grid: bool = True) -> dict:
     """{grid: (households in care, contacted within their cadence, unseen longer than it)} as things
-    stood at `end`: households with a current focus-group member on the period's last day (the day
-    `end` falls in, or before it at midnight), by the tightest cadence of their groups, the way
-    `visit due` counts: contacted within the cadence when a contact (seen, in need, refusing) is
-    later than `end` less the cadence; unseen when neither a contact nor the start of care is."""
+    stood at `end` ({None: …} for all of them without `by_grid`): households with a current
+    focus-group member on the period's last day (the day `end` falls in, or before it at
+    midnight), by the tightest cadence of their groups, the way `visit due` counts: contacted
+    within the cadence when a contact (seen, in need, refusing) is later than `end` less the
+    cadence; unseen when neither a contact nor the start of care is."""
     tz = store.tz
     day = (end - timedelta(microseconds=1)).astimezone(tz).date().isoformat()
     care: dict[int, list] = {}
@@ -237,28 +238,33 @@ def _care(store: Store, members: list[tuple], end: datetime) -> dict:
                 entry[0], entry[1] = min(entry[0], cadence), min(entry[1], since)
     if not care:
         return {}
-    widest = max(entry[0] for entry in care.values())
     contact = ", ".join(f"'{o}'" for o in CONTACT_OUTCOMES)
-    # the contacts of the widest cadence before `end`, read in time order off the covering index
-    # on visit time: the dict keeps each household's last (no sort, no GROUP BY)
     cursor = store.conn.cursor()
     cursor.row_factory = None
-    last = dict(cursor.execute(
-        f"SELECT household_id, at FROM visits INDEXED BY visits_at WHERE at >= ? AND at < ?"
-        f" AND voided_at IS NULL AND outcome IN ({contact}) ORDER BY at",
-        (to_db(end - timedelta(days=widest)), to_db(end))))
-    cutoffs = {c: (to_db(end - timedelta(days=c)), (end - timedelta(days=c)).astimezone(tz).date().isoformat())
-               for c in {entry[0] for entry in care.values()}}
     counts: dict = {}
-    for household, (cadence, since, grid) in care.items():
-        cutoff, cutoff_day = cutoffs[cadence]
-        seen = last.get(household)
-        tally = counts.setdefault(grid, [0, 0, 0])
-        tally[0] += 1
-        if seen is not None and seen > cutoff:
-            tally[1] += 1
-        elif since <= cutoff_day:
-            tally[2] += 1
+    for cadence in sorted({entry[0] for entry in care.values()}):
+        cutoff = end - timedelta(days=cadence)
+        cutoff_day = cutoff.astimezone(tz).date().isoformat()
+        # households contacted after the cut-off: one range of the covering index on visit time
+        seen = {h for (h,) in cursor.execute(
+            f"SELECT household_id FROM visits INDEXED BY visits_at WHERE at > ? AND at < ?"
+            f" AND voided_at IS NULL AND outcome IN ({contact})", (to_db(cutoff), to_db(end)))}
+        mine = {h for h, entry in care.items() if entry[0] == cadence}
+        covered = mine & seen
+        if not by_grid:
+            tally = counts.setdefault(None, [0, 0, 0])
+            tally[0] += len(mine)
+            tally[1] += len(covered)
+            tally[2] += sum(1 for h in mine - covered if care[h][1] <= cutoff_day)
+            continue
+        for h in mine:
+            entry = care[h]
+            tally = counts.setdefault(entry[2], [0, 0, 0])
+            tally[0] += 1
+            if h in covered:
+                tally[1] += 1
+            elif entry[1] <= cutoff_day:
+                tally[2] += 1
     return {g: tuple(v) for g, v in counts.items()}
 
 

@@ -27,14 +27,15 @@ from datetime import date, datetime, timedelta
 
 from redprop.errors import InvalidValue
 from redprop.issues.promises import Moment
-from redprop.issues.records import FIGURE_SHIFT, ISSUE_SELECT, OPEN_BIT, RATING_SHIFT
+from redprop.issues.records import ARRIVED_BIT, FIGURE_SHIFT, ISSUE_SELECT, OPEN_BIT, RATING_SHIFT
 
 from redprop.parsing import from_db, local_day_start, to_db
 from redprop.store import Store
 from redprop.vocab import PROMISES
 
-WISH_BIT = 1 << 12  # beside the packed figures (bits 0-11): the issue is a wish
-PERIOD_UNIT = 1 << 13  # and above them, the period
+KINDS = ("problem", "wish")
+WISH_BIT = 1 << 13  # beside the packed figures (bits 0-12): the issue is a wish
+PERIOD_UNIT = 1 << 14  # and above them, the period
 
 GROUPINGS = ("kind", "tier", "category", "channel", "handler", "building", "grid")
 _SQL_GROUP = {
@@ -51,6 +52,7 @@ class _Tally:
         self.missed = dict.fromkeys(PROMISES, 0)
         self.to_arrive: list[float] = []  # seconds from the report
         self.to_resolve: list[float] = []
+        self.medians = None  # (to arrive, to resolve) in minutes, when counted off the indexes
         self.calls_owed = self.calls_made = self.calls_on_time = 0
         self.provisional_years: set[int] = set()
 
@@ -72,8 +74,8 @@ class _Tally:
             result[f"{p}_kept"] = self.kept[p]
             result[f"{p}_missed"] = self.missed[p]
             result[f"{p}_kept_share"] = round(self.kept[p] / decided, 4) if decided else None
-        result["median_arrive_minutes"] = _median_minutes(self.to_arrive)
-        result["median_resolve_minutes"] = _median_minutes(self.to_resolve)
+        medians = self.medians or (_median_minutes(self.to_arrive), _median_minutes(self.to_resolve))
+        result["median_arrive_minutes"], result["median_resolve_minutes"] = medians
         result["average_rating"] = round(self.rating_sum / self.ratings, 2) if self.ratings else None
         result["ratings"] = self.ratings
         result["satisfied"] = self.satisfied
@@ -131,7 +133,9 @@ def _figures(store: Store, at: datetime, bounds: list, by: str | None, medians: 
 
     tallies: dict = {}
     _aggregate_replayed(store, moment, by, where, params, period_of, tallies)
-    _aggregate_cached(store, by, where, params, period_sql, tallies, medians)
+    fast = by in (None, "kind")  # off the indexes of settled figures, without reading a row
+    _aggregate_cached(store, by, where, params, period_sql, tallies, medians, settled_rows=not fast)
+    totals = _aggregate_settled(store, by, texts, moment.text, tallies, medians) if fast else {}
     _provisional(store, moment, by, where, params, period_sql, tallies)
     result = []
     for period in range(len(bounds) - 1):
@@ -143,6 +147,7 @@ def _figures(store: Store, at: datetime, bounds: list, by: str | None, medians: 
             total = _Tally()
             for t in groups.values():
                 total.add(t)
+            total.medians = totals.get(period)
             rows.append(total.row("all"))
         result.append(rows)
     return result
@@ -156,13 +161,13 @@ def _tally(tallies: dict, key) -> _Tally:
 
 
 def _from(by) -> str:
-    """The issues read off `issues_figures` (the staff table only to name a handler)."""
+    """The issues (the staff table only to name a handler)."""
     staff = " LEFT JOIN staff s ON s.id = i.handler_id" if by == "handler" else ""
-    return f"FROM issues i INDEXED BY issues_figures{staff}"
+    return f"FROM issues i{staff}"
 
 
 def _aggregate_cached(store: Store, by, where: list[str], params: dict, period_sql: str, tallies: dict,
-                      medians: bool = True) -> None:
+                      medians: bool = True, settled_rows: bool = True) -> None:
     """The issues read off their cache (replay = 0), in one pass over `issues_figures`: those
     settled by the moment (all but the newest) as counts of their packed figures, the rest
     with each promise worked out as of the moment."""
@@ -178,7 +183,9 @@ def _aggregate_cached(store: Store, by, where: list[str], params: dict, period_s
     cursor = store.conn.cursor()
     cursor.row_factory = None
     counted: Counter = Counter()
-    if not medians and by in (None, "kind"):
+    if not settled_rows:  # counted off the indexes instead (_aggregate_settled)
+        rows = []
+    elif not medians and by in (None, "kind"):
         # Counts alone, by period and kind: one integer a row (period, kind and figures packed),
         # counted in C.
         packed = f"SELECT ({period_sql}) * {PERIOD_UNIT} + i.figures + (i.kind = 'wish') * {WISH_BIT} {_from(by)}" \
@@ -218,9 +225,15 @@ def _aggregate_cached(store: Store, by, where: list[str], params: dict, period_s
                     to_arrive(a)
                 if r is not None:
                     to_resolve(r)
+    _add_counted(tallies, counted)
+    _aggregate_unsettled(store, by, where, params, period_sql, tallies, medians, cursor)
+
+
+def _add_counted(tallies: dict, counted) -> None:
+    """Issues counted by (period, group, packed figures with WISH_BIT) into their tallies."""
     arrive, resolve, plan, call = (FIGURE_SHIFT[k] for k in ("arrive", "resolve", "plan", "follow_up"))
     for (p, g, figures), n in counted.items():
-        tally = tallies[p, g]
+        tally = _tally(tallies, (p, g))
         tally.issues += n
         if figures & WISH_BIT:
             tally.wishes += n
@@ -248,6 +261,12 @@ def _aggregate_cached(store: Store, by, where: list[str], params: dict, period_s
             tally.unfinished += n
             tally.overdue += n if unmet else 0
 
+
+def _aggregate_unsettled(store: Store, by, where: list[str], params: dict, period_sql: str, tallies: dict,
+                         medians: bool, cursor) -> None:
+    """The issues of the cache not settled by the moment (the newest, or a moment in the past)."""
+    group = _SQL_GROUP[by]
+    condition = " AND ".join(["i.replay = 0", *where])
     # The rest (reported or still running near the moment): as the cache stood at the moment.
     # An arrival or a plan never follows the resolution on such a row (such a step is refused),
     # so "met by arrival, else by resolution" is a CASE. Each promise becomes one code per row
@@ -276,7 +295,7 @@ def _aggregate_cached(store: Store, by, where: list[str], params: dict, period_s
                 CASE WHEN i.follow_up_due IS NULL OR i.resolved_at > :m THEN 0
                      WHEN i.called_at <= :m THEN 1 + (i.called_at > i.follow_up_due)
                      WHEN i.follow_up_due < :m THEN 3 ELSE 0 END AS call
-            FROM issues i INDEXED BY issues_figures LEFT JOIN staff s ON s.id = i.handler_id
+            FROM issues i INDEXED BY issues_unsettled LEFT JOIN staff s ON s.id = i.handler_id
             WHERE {condition} AND i.settled_at >= :m LIMIT -1
         ) GROUP BY p, g
     """
@@ -299,7 +318,7 @@ def _aggregate_cached(store: Store, by, where: list[str], params: dict, period_s
     durations = f"""
         SELECT {period_sql} AS p, {handler_group} AS g, CASE WHEN i.arrived_at <= :m THEN i.arrive_seconds END,
             CASE WHEN i.resolved_at <= :m THEN i.resolve_seconds END
-        FROM issues i INDEXED BY issues_figures LEFT JOIN staff s ON s.id = i.handler_id
+        FROM issues i INDEXED BY issues_unsettled LEFT JOIN staff s ON s.id = i.handler_id
         WHERE {condition} AND i.settled_at >= :m AND (i.arrived_at <= :m OR i.resolved_at <= :m)
     """
     for p, g, a, r in cursor.execute(durations, params) if medians else ():
@@ -308,6 +327,108 @@ def _aggregate_cached(store: Store, by, where: list[str], params: dict, period_s
             tally.to_arrive.append(a)
         if r is not None:
             tally.to_resolve.append(r)
+
+
+SETTLED = "replay = 0 AND voided_at IS NULL AND settled_at < ?"  # the moment
+
+
+def _aggregate_settled(store: Store, by, texts: list, moment: str, tallies: dict, medians: bool) -> dict:
+    """The issues settled by the moment, by period and kind: for each kind and packed figures
+    (found by skipping along `issues_figures`), the length of its range of report times in each
+    period. The medians walk the minutes of `issues_arrive_minutes` / `issues_resolve_minutes`."""
+    conn = store.conn
+    kinds_figures = []
+    last = ("", -1)
+    step = ("SELECT kind, figures FROM issues INDEXED BY issues_figures WHERE replay = 0 AND voided_at IS NULL"
+            " AND (kind, figures) > (?, ?) ORDER BY kind, figures LIMIT 1")
+    while (row := conn.execute(step, last).fetchone()) is not None:
+        last = tuple(row)
+        kinds_figures.append(last)
+    periods = len(texts) - 1
+    ranges = []
+    for n in range(periods):
+        start = texts[n] if texts[n] is not None else ""
+        end = texts[n + 1] if texts[n + 1] is not None else "~"  # after every stored instant
+        ranges.append((start, min(end, moment + " ")))  # reported by the moment (inclusive)
+    count = ("SELECT count(*) FROM issues INDEXED BY issues_figures WHERE kind = ? AND figures = ?"
+             f" AND reported_at >= ? AND reported_at < ? AND {SETTLED}")
+    counted: Counter = Counter()
+    settled = {}  # (period, kind) → (issues with an arrival, resolved issues), settled
+    for kind, figures in kinds_figures:
+        key = figures | (WISH_BIT if kind == "wish" else 0)
+        for n, (start, end) in enumerate(ranges):
+            found = conn.execute(count, (kind, figures, start, end, moment)).fetchone()[0] if start < end else 0
+            if found:
+                counted[n, "all" if by is None else kind, key] += found
+                arrived, resolved = settled.get((n, kind), (0, 0))
+                settled[n, kind] = (arrived + (found if figures & ARRIVED_BIT else 0),
+                                    resolved + (found if not figures & OPEN_BIT else 0))
+    _add_counted(tallies, counted)
+    totals: dict = {}  # period → the medians of both kinds (the total row of by=kind)
+    if not medians:
+        return totals
+    for n, (start, end) in enumerate(ranges):
+        groups = [("all", KINDS)] if by is None else [(k, (k,)) for k in KINDS] + [(None, KINDS)]
+        for group, kinds in groups:
+            if group is None:  # the total row of by=kind: both kinds, the replayed of both
+                extra = [t for (p, g), t in tallies.items() if p == n]
+            else:
+                extra = [tallies[n, group]] if (n, group) in tallies else []
+            values = []
+            for measure, index, column, which in (("arrive", "issues_arrive_minutes", "arrive_seconds", 0),
+                                                  ("resolve", "issues_resolve_minutes", "resolve_seconds", 1)):
+                own = sorted(v for t in extra for v in (t.to_arrive if which == 0 else t.to_resolve))
+                total = sum(settled.get((n, k), (0, 0))[which] for k in kinds)
+                values.append(_walk_median(conn, index, column, kinds, start, end, moment, total, own))
+            if group is None:
+                totals[n] = tuple(values)
+            else:
+                _tally(tallies, (n, group)).medians = tuple(values)
+    return totals
+
+
+def _walk_median(conn, index: str, column: str, kinds, start: str, end: str, moment: str, settled: int,
+                 own: list) -> float | None:
+    """The median, in minutes, of `column` over the settled issues of these kinds reported in
+    [start, end) and the values `own` (sorted seconds of the others): the minutes are walked in
+    order, each one's count read off the index range, until the middle is reached; only the
+    middle minute's seconds are read."""
+    size = settled + len(own)
+    if not size:
+        return None
+    ranks = ((size - 1) // 2, size // 2)
+    marks = ",".join("?" * len(kinds))
+    minute = f"{column} / 60"
+    nxt = (f"SELECT {minute} FROM issues INDEXED BY {index} WHERE kind = ? AND {minute} > ? AND {column} IS NOT NULL"
+           f" AND replay = 0 AND voided_at IS NULL ORDER BY {minute} LIMIT 1")
+    in_minute = (f"FROM issues INDEXED BY {index} WHERE kind IN ({marks}) AND {minute} = ? AND reported_at >= ?"
+                 f" AND reported_at < ? AND {column} IS NOT NULL AND {SETTLED}")
+    before = 0  # values below the current minute
+    found: list = []
+    current = -1
+    o = 0  # own values below the current minute
+    while len(found) < 2:
+        following = [r[0] for k in kinds if (r := conn.execute(nxt, (k, current)).fetchone())] if settled else []
+        row = (min(following) if following else None,)
+        candidates = [x for x in (row[0], int(own[o] // 60) if o < len(own) else None) if x is not None]
+        if not candidates:
+            break
+        current = min(candidates)
+        here = conn.execute(f"SELECT count(*) {in_minute}", (*kinds, current, start, end, moment)).fetchone()[0] \
+            if settled else 0
+        mine = 0
+        while o + mine < len(own) and int(own[o + mine] // 60) == current:
+            mine += 1
+        inside = here + mine
+        for rank in ranks[len(found):]:
+            if before <= rank < before + inside:
+                seconds = sorted([*(v for (v,) in conn.execute(f"SELECT {column} {in_minute}",
+                                                               (*kinds, current, start, end, moment))),
+                                  *own[o:o + mine]]) if here else own[o:o + mine]
+                found.append(seconds[rank - before])
+        before += inside
+        o += mine
+    return round((found[0] + found[-1]) / 2 / 60, 1) if found else None
 
 
 def _median_minutes(seconds: list) -> float | None:

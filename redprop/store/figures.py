@@ -9,9 +9,10 @@ from redprop.store.instants import from_db
 
 # The `figures` column (migration m009): each promise's outcome once nothing more can happen
 # to it (2 bits each: 0 no promise, 1 kept, 2 met late, 3 unmet past its deadline), the rating
-# (0 none) and whether the issue is unfinished. Valid as of any moment after `settled_at`.
+# (0 none), whether the issue is unfinished and whether it has an arrival (it has a time to
+# arrive). Valid as of any moment after `settled_at`.
 FIGURE_SHIFT = {"arrive": 0, "resolve": 2, "plan": 4, "follow_up": 6}
-RATING_SHIFT, OPEN_BIT = 8, 1 << 11
+RATING_SHIFT, OPEN_BIT, ARRIVED_BIT = 8, 1 << 11, 1 << 12
 EVENTS = ("reported_at", "assigned_at", "arrived_at", "planned_at", "resolved_at", "closed_at", "rated_at", "called_at",
            "arrive_due", "resolve_due", "plan_due", "follow_up_due")
 
@@ -34,7 +35,8 @@ def settled_figures(c) -> dict:
                | code(c["plan_due"], c["planned_at"] or resolved) << FIGURE_SHIFT["plan"]
                | code(c["follow_up_due"], c["called_at"]) << FIGURE_SHIFT["follow_up"]
                | ((c["rating"] or 0) if c["rated_at"] else 0) << RATING_SHIFT
-               | (0 if resolved else OPEN_BIT))
+               | (0 if resolved else OPEN_BIT)
+               | (ARRIVED_BIT if c["arrived_at"] else 0))
     reported = from_db(c["reported_at"])
 
     def seconds(text):

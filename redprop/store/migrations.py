@@ -547,8 +547,8 @@ def m009_settled_figures(conn: sqlite3.Connection) -> None:
     call likewise, the rating, unfinished: see issues.records.FIGURE_SHIFT), and
     `arrive_seconds` / `resolve_seconds` are the times from the report to the arrival and the
     resolution. The writer of the cached columns (records.write_state, and the bulk import)
-    writes them; `issues_figures` holds them in report-time order with the kind, so that a
-    year of a district is counted off one index without reading a row or a date function.
+    writes them; the indexes below hold them so that a year of a district is counted without
+    reading a row, a date function or a sort.
     """
     from redprop.store.figures import settled_figures
 
@@ -573,8 +573,22 @@ def m009_settled_figures(conn: sqlite3.Connection) -> None:
             rows.append((s["settled_at"], s["figures"], s["arrive_seconds"], s["resolve_seconds"], values[0]))
         conn.executemany("UPDATE issues SET settled_at = ?, figures = ?, arrive_seconds = ?, resolve_seconds = ?"
                          " WHERE id = ?", rows)
-    conn.execute("CREATE INDEX issues_figures ON issues (reported_at, settled_at, kind, figures, arrive_seconds,"
-                 " resolve_seconds) WHERE replay = 0 AND voided_at IS NULL")
+    for statement in FIGURE_INDEXES:
+        conn.execute(statement)
+
+
+# `stats` counts an index range per kind and packed figures, and finds a median by walking the
+# minutes to arrive (or resolve) in order, counting each minute's range, reading only the
+# median's minute: no row of the table and no sort, however long the range.
+FIGURE_INDEXES = [
+    "CREATE INDEX issues_unsettled ON issues (settled_at) WHERE replay = 0 AND voided_at IS NULL",
+    "CREATE INDEX issues_figures ON issues (kind, figures, reported_at, settled_at)"
+    " WHERE replay = 0 AND voided_at IS NULL",
+    "CREATE INDEX issues_arrive_minutes ON issues (kind, arrive_seconds / 60, reported_at, settled_at, arrive_seconds)"
+    " WHERE replay = 0 AND voided_at IS NULL AND arrive_seconds IS NOT NULL",
+    "CREATE INDEX issues_resolve_minutes ON issues (kind, resolve_seconds / 60, reported_at, settled_at, resolve_seconds)"
+    " WHERE replay = 0 AND voided_at IS NULL AND resolve_seconds IS NOT NULL",
+]
 
 
 MIGRATIONS = [

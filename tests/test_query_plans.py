@@ -106,6 +106,9 @@ EXPECTED_INDEX = [  # a filtered listing reads its newest rows off the index of 
     (("visit", "due",), "memberships_knocks"),
     (("stats", "--from", "2026-11-01", "--to", "2026-11-30", "--at", AT), "issues_figures"),
     (("stats", "--from", "2026-11-01", "--to", "2026-11-30", "--by", "kind", "--at", AT), "issues_figures"),
+    (("stats", "--from", "2026-11-01", "--to", "2026-11-30", "--at", AT), "issues_arrive_minutes"),
+    (("stats", "--from", "2026-11-01", "--to", "2026-11-30", "--at", AT), "issues_resolve_minutes"),
+    (("stats", "--from", "2026-11-01", "--to", "2026-11-30", "--at", AT), "issues_unsettled"),
     (("report", "month", "--month", "2026-10", "--at", AT), "issues_figures"),
     (("report", "week", "--at", AT), "visits_at"),
 ]

@@ -215,3 +215,43 @@ def test_stats_by_kind(sample, run_json):
     assert rows["problem"]["wishes"] == 0 and rows["wish"]["problems"] == 0
     assert rows["all"]["issues"] == rows["problem"]["issues"] + rows["wish"]["issues"]
     assert json.dumps(rows)  # plain data
+
+
+def test_a_database_from_before_the_settled_figures_counts_the_same_once_migrated(sample, run_json, db_path):
+    """m009 fills the settled figures of the issues already there with the writer's own rule."""
+    import sqlite3
+
+    from redprop.store.migrations import FIGURE_INDEXES, MIGRATIONS
+
+    args = ("stats", "--from", "2026-10-01", "--to", "2026-11-30", "--at", AT, "--by", "kind")
+    before = run_json(*args)
+    week = run_json("report", "week", "--at", AT)
+    conn = sqlite3.connect(db_path)
+    for statement in FIGURE_INDEXES:
+        conn.execute("DROP INDEX " + statement.split()[2])
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'issues'").fetchall():
+        conn.execute(f"DROP TRIGGER {name}")  # the change log's, regenerated after migrating
+    for column in ("settled_at", "figures", "arrive_seconds", "resolve_seconds"):
+        conn.execute(f"ALTER TABLE issues DROP COLUMN {column}")
+    conn.execute(f"PRAGMA user_version = {MIGRATIONS.index(MIGRATIONS[-1])}")
+    conn.commit()
+    conn.close()
+    assert run_json(*args) == before
+    assert run_json("report", "week", "--at", AT) == week
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("SELECT count(*) FROM issues WHERE figures IS NULL OR settled_at IS NULL").fetchone()[0] == 0
+    conn.close()
+
+
+def test_figures_as_of_a_moment_before_they_settled(sample, run_json):
+    """As of a moment inside the week, most issues had not settled: their promises are worked out
+    as of that moment (the same answer the listings give then)."""
+    at = "2026-11-18 12:00"
+    [total] = run_json("stats", "--from", "2026-11-16", "--to", "2026-11-22", "--at", at)
+    issues = run_json("issue", "list", "--status", "all", "--from", "2026-11-16", "--to", "2026-11-22", "--at", at, "--all")
+    live = [i for i in issues if not i["voided"]]
+    assert total["issues"] == len(live)
+    outcomes = [d["state"] for i in live for d in i["deadlines"] if d["promise"] == "resolve"]
+    assert (total["resolve_kept"], total["resolve_missed"]) == (
+        sum(s == "kept" for s in outcomes), sum(s in ("missed", "overdue") for s in outcomes))
+    assert total["unfinished"] == sum(i["resolved_at"] is None for i in live)

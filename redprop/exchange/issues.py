@@ -343,6 +343,7 @@ def _import_issues(store: Store, path: Path, now: datetime, dry_run, skip_invali
     try:
         with store.write(bulk=True, source=path, counts=result) as conn:
             writer = _Writer(store, conn, now, cleaner)
+            rebuilt = _without_figure_indexes(conn, len(rows))
             for start in range(0, len(rows), CHUNK):
                 batch = []
                 for i in range(start, min(start + CHUNK, len(rows))):
@@ -370,6 +371,8 @@ def _import_issues(store: Store, path: Path, now: datetime, dry_run, skip_invali
                         outcome = _update(store, existing[key], values, now, cleaner, row, conflicts)
                         if outcome:
                             setattr(result, outcome, getattr(result, outcome) + 1)
+            for statement in rebuilt:
+                conn.execute(statement)
             finish(result, errors + conflicts, skip_invalid, N_("issue"))  # raises, rolling back, unless --skip-invalid
             if dry_run:
                 raise _DryRun()
@@ -378,6 +381,20 @@ def _import_issues(store: Store, path: Path, now: datetime, dry_run, skip_invali
     finally:
         store.conn.execute("PRAGMA foreign_keys = ON")
     return result
+
+
+def _without_figure_indexes(conn, rows: int) -> list[str]:
+    """For a file of more rows than a quarter of the issues already there, the indexes `stats`
+    counts on (migration m009) are dropped now and built again, sorted, at the end of the same
+    transaction, faster than keeping them row by row. The statements that rebuild them."""
+    from redprop.store.migrations import FIGURE_INDEXES
+
+    existing = conn.execute("SELECT max(id) FROM issues").fetchone()[0] or 0
+    if rows < 10_000 or rows * 4 < existing:
+        return []
+    for statement in FIGURE_INDEXES:
+        conn.execute(f"DROP INDEX IF EXISTS {statement.split()[2]}")
+    return FIGURE_INDEXES
 
 
 def _existing(conn, keys: list[str]) -> dict[str, int]:

@@ -167,7 +167,7 @@ def report(out: Output, report: dict) -> None:
     """`redprop report week|month`: the document (JSON), one row per figure (CSV), or the report for people."""
     warn_provisional(out, report.get("provisional_years"))
     if out.fmt == Format.json:
-        out.document(translated(report))
+        out.report_document(translated(report))
     elif out.fmt == Format.csv:
         out.listing(FIGURES_TABLE, csv_rows(report), fields=CSV_FIELDS)
     else:

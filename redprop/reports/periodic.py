@@ -141,12 +141,14 @@ def period_report(store: Store, kind: str, at: datetime, period: str | None = No
         figures["unfinished"], figures["overdue"] = closing["unfinished"], closing["overdue"]
         issues[k] = figures
     breakdowns = {}
+    shared: dict = {}  # the period's issues, read once for the three breakdowns
     for by, key in BREAKDOWNS:
-        [rows] = period_stats(store, at, starts[-2:], by, medians=False)
+        [rows] = period_stats(store, at, starts[-2:], by, medians=False, shared=shared)
         breakdowns[key] = [{by: r["group"], "problems": r["problems"], "wishes": r["wishes"], **issue_figures(r, False)}
                            for r in rows if r["group"] != "all"]
     ends = [min(local_day_start(d, tz), at) for d in starts[1:]]
-    members = _members(store)
+    days = [(e - timedelta(microseconds=1)).astimezone(tz).date().isoformat() for e in ends]
+    members = Members(_members(store), days[0], days[-1])
     care_by_period = [_care(store, members, e, by_grid=n == len(ends) - 1) for n, e in enumerate(ends)]
     care_now = care_by_period[-1]
     for row in breakdowns["by_grid"]:
@@ -219,7 +221,34 @@ def _members(store: Store) -> list[tuple]:
         " JOIN households h ON h.id = m.household_id ORDER BY m.household_id").fetchall()
 
 
-def _care(store: Store, members: list[tuple], end: datetime, by_grid: bool = True) -> dict:
+def _in_care(members, day: str, base: dict | None = None) -> dict[int, tuple]:
+    """{household: (tightest cadence, earliest start, grid)} of the memberships current on `day`,
+    added to those of `base` (left as it is)."""
+    care = dict(base) if base else {}
+    for household, since, until, cadence, grid, moved_out in members:
+        if since <= day and (until is None or until > day) and (moved_out is None or moved_out > day):
+            entry = care.get(household)
+            care[household] = (cadence, since, grid) if entry is None else (
+                min(entry[0], cadence), min(entry[1], since), grid)
+    return care
+
+
+class Members:
+    """The memberships, split once for a run of periods from the day `first` to `last`: those
+    current on every day of it are gathered once, only the others looked at for each day."""
+
+    def __init__(self, rows: list[tuple], first: str, last: str):
+        def steady(r) -> bool:
+            return r[1] <= first and (r[2] is None or r[2] > last) and (r[5] is None or r[5] > last)
+
+        self.steady = _in_care([r for r in rows if steady(r)], first)
+        self.changing = [r for r in rows if not steady(r)]
+
+    def current(self, day: str) -> dict[int, tuple]:
+        return _in_care(self.changing, day, self.steady)
+
+
+def _care(store: Store, members, end: datetime, by_grid: bool = True) -> dict:
     """{grid: (households in care, contacted within their cadence, unseen longer than it)} as things
     stood at `end` ({None: …} for all of them without `by_grid`): households with a current
     focus-group member on the period's last day (the day `end` falls in, or before it at
@@ -228,14 +257,7 @@ def _care(store: Store, members: list[tuple], end: datetime, by_grid: bool = Tru
     cadence; unseen when neither a contact nor the start of care is."""
     tz = store.tz
     day = (end - timedelta(microseconds=1)).astimezone(tz).date().isoformat()
-    care: dict[int, list] = {}
-    for household, since, until, cadence, grid, moved_out in members:
-        if since <= day and (until is None or until > day) and (moved_out is None or moved_out > day):
-            entry = care.get(household)
-            if entry is None:
-                care[household] = [cadence, since, grid]
-            else:
-                entry[0], entry[1] = min(entry[0], cadence), min(entry[1], since)
+    care = members.current(day) if isinstance(members, Members) else _in_care(members, day)
     if not care:
         return {}
     contact = ", ".join(f"'{o}'" for o in CONTACT_OUTCOMES)
@@ -269,13 +291,19 @@ def _care(store: Store, members: list[tuple], end: datetime, by_grid: bool = Tru
 
 
 def _visits_made(store: Store, start: datetime, end: datetime) -> tuple[int, int]:
-    """(contacts, knocks) among the visits made from `start` to before `end`."""
-    contact = ", ".join(f"'{o}'" for o in CONTACT_OUTCOMES)
-    row = store.conn.execute(
-        f"SELECT sum(outcome IN ({contact})), count(*) FROM visits"
-        " WHERE at >= ? AND at < ? AND voided_at IS NULL", (to_db(start), to_db(end))).fetchone()
-    contacts = row[0] or 0
-    return contacts, row[1] - contacts
+    """(contacts, knocks) among the visits made from `start` to before `end`: one range of the
+    index by outcome and time for each outcome."""
+    from redprop.vocab import VISIT_OUTCOMES
+
+    contacts = knocks = 0
+    for slug in sorted({code.slug for code in VISIT_OUTCOMES.codes.values()}):
+        n = store.conn.execute("SELECT count(*) FROM visits INDEXED BY visits_outcome WHERE outcome = ? AND at >= ?"
+                               " AND at < ? AND voided_at IS NULL", (slug, to_db(start), to_db(end))).fetchone()[0]
+        if slug in CONTACT_OUTCOMES:
+            contacts += n
+        else:
+            knocks += n
+    return contacts, knocks
 
 
 def _escalations(store: Store, end: datetime) -> int:

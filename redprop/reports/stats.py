@@ -102,17 +102,20 @@ def issue_stats(store: Store, at: datetime, date_from: date | None, date_to: dat
     return rows
 
 
-def period_stats(store: Store, at: datetime, days: list[date], by: str | None, medians: bool = True) -> list[list[dict]]:
+def period_stats(store: Store, at: datetime, days: list[date], by: str | None, medians: bool = True,
+                 shared: dict | None = None) -> list[list[dict]]:
     """`issue_stats` for each of the consecutive periods that start on `days` (the last day is
     where the last period ends, not included), in one pass: rows per period, as issue_stats gives
     them for `--from` the period's first day `--to` its last (without `medians`, none: the
-    counts alone, a lighter pass)."""
+    counts alone, a lighter pass). Calls for several groupings of the same periods and moment
+    that pass the same `shared` dict read the issues' rows once between them."""
     if by is not None and by not in GROUPINGS:
         raise InvalidValue("--by takes one of: {choices}", choices=list(GROUPINGS))
-    return _figures(store, at, [local_day_start(d, store.tz) for d in days], by, medians)
+    return _figures(store, at, [local_day_start(d, store.tz) for d in days], by, medians, shared)
 
 
-def _figures(store: Store, at: datetime, bounds: list, by: str | None, medians: bool = True) -> list[list[dict]]:
+def _figures(store: Store, at: datetime, bounds: list, by: str | None, medians: bool = True,
+             shared: dict | None = None) -> list[list[dict]]:
     """The rows of each period between consecutive `bounds` (instants; None: unbounded)."""
     moment = Moment(store, at)
     params = {"m": moment.text}
@@ -134,7 +137,7 @@ def _figures(store: Store, at: datetime, bounds: list, by: str | None, medians: 
     tallies: dict = {}
     _aggregate_replayed(store, moment, by, where, params, period_of, tallies)
     fast = by in (None, "kind")  # off the indexes of settled figures, without reading a row
-    _aggregate_cached(store, by, where, params, period_sql, tallies, medians, settled_rows=not fast)
+    _aggregate_cached(store, by, where, params, period_sql, tallies, medians, settled_rows=not fast, shared=shared)
     totals = _aggregate_settled(store, by, texts, moment.text, tallies, medians) if fast else {}
     _provisional(store, moment, by, where, params, period_sql, tallies)
     result = []
@@ -167,7 +170,7 @@ def _from(by) -> str:
 
 
 def _aggregate_cached(store: Store, by, where: list[str], params: dict, period_sql: str, tallies: dict,
-                      medians: bool = True, settled_rows: bool = True) -> None:
+                      medians: bool = True, settled_rows: bool = True, shared: dict | None = None) -> None:
     """The issues read off their cache (replay = 0), in one pass over `issues_figures`: those
     settled by the moment (all but the newest) as counts of their packed figures, the rest
     with each promise worked out as of the moment."""
@@ -184,6 +187,18 @@ def _aggregate_cached(store: Store, by, where: list[str], params: dict, period_s
     cursor.row_factory = None
     counted: Counter = Counter()
     if not settled_rows:  # counted off the indexes instead (_aggregate_settled)
+        rows = []
+    elif shared is not None and not medians and by is not None:
+        # several groupings of the same issues: their rows read once, with every group column
+        key = (period_sql, tuple(sorted(params.items())))
+        if key not in shared:
+            columns = ", ".join(_SQL_GROUP[g] for g in GROUPINGS)
+            shared[key] = cursor.execute(
+                f"SELECT {period_sql}, i.figures + (i.kind = 'wish') * {WISH_BIT}, {columns}"
+                f" FROM issues i LEFT JOIN staff s ON s.id = i.handler_id WHERE {condition} AND i.settled_at < :m",
+                params).fetchall()
+        column = 2 + GROUPINGS.index(by)
+        counted = Counter((r[0], r[column], r[1]) for r in shared[key])
         rows = []
     elif not medians and by in (None, "kind"):
         # Counts alone, by period and kind: one integer a row (period, kind and figures packed),
@@ -338,12 +353,13 @@ def _aggregate_settled(store: Store, by, texts: list, moment: str, tallies: dict
     period. The medians walk the minutes of `issues_arrive_minutes` / `issues_resolve_minutes`."""
     conn = store.conn
     kinds_figures = []
-    last = ("", -1)
-    step = ("SELECT kind, figures FROM issues INDEXED BY issues_figures WHERE replay = 0 AND voided_at IS NULL"
-            " AND (kind, figures) > (?, ?) ORDER BY kind, figures LIMIT 1")
-    while (row := conn.execute(step, last).fetchone()) is not None:
-        last = tuple(row)
-        kinds_figures.append(last)
+    step = ("SELECT figures FROM issues INDEXED BY issues_figures WHERE kind = ? AND figures > ?"
+            " AND replay = 0 AND voided_at IS NULL ORDER BY figures LIMIT 1")
+    for kind in KINDS:  # one seek a value: (kind, figures) > (?, ?) would walk the index
+        last = -1
+        while (row := conn.execute(step, (kind, last)).fetchone()) is not None:
+            last = row[0]
+            kinds_figures.append((kind, last))
     periods = len(texts) - 1
     ranges = []
     for n in range(periods):

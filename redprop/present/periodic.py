@@ -61,17 +61,26 @@ def shown_rate(r: dict | None) -> str:
 
 
 def translated(report: dict) -> dict:
-    """The document with every rate's definition said in the worker's language."""
-    def walk(value):
-        if isinstance(value, dict):
-            if "definition" in value and "denominator" in value:
-                return {**value, "definition": _(value["definition"])}
-            return {k: walk(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [walk(v) for v in value]
-        return value
+    """The document with every rate's definition said in the worker's language (in place: a
+    district's report has thousands of rates, and only these few definitions)."""
+    said: dict = {}
 
-    return walk(report)
+    def say_rates(figures: dict) -> None:
+        for value in figures.values():
+            if isinstance(value, dict) and "denominator" in value:
+                text = value["definition"]
+                value["definition"] = said.get(text) or said.setdefault(text, _(text))
+
+    for key in ("problems", "wishes", "care"):
+        say_rates(report[key])
+    for key in ("by_category", "by_grid", "by_handler"):
+        for row in report[key]:
+            say_rates(row)
+    for period in report["trend"]:
+        say_rates(period["problems"])
+        say_rates(period["wishes"])
+        say_rates(period)
+    return report
 
 
 def title(report: dict) -> str:

@@ -35,7 +35,6 @@ from redprop.vocab import PROMISES
 
 KINDS = ("problem", "wish")
 WISH_BIT = 1 << 13  # beside the packed figures (bits 0-12): the issue is a wish
-PERIOD_UNIT = 1 << 14  # and above them, the period
 
 GROUPINGS = ("kind", "tier", "category", "channel", "handler", "building", "grid")
 _SQL_GROUP = {
@@ -171,13 +170,14 @@ def _from(by) -> str:
 
 def _aggregate_cached(store: Store, by, where: list[str], params: dict, period_sql: str, tallies: dict,
                       medians: bool = True, settled_rows: bool = True, shared: dict | None = None) -> None:
-    """The issues read off their cache (replay = 0), in one pass over `issues_figures`: those
-    settled by the moment (all but the newest) as counts of their packed figures, the rest
-    with each promise worked out as of the moment."""
+    """The issues read off their cache (replay = 0), grouped by tier, category, channel, handler,
+    building or grid (without `settled_rows`, by none or kind: _aggregate_settled counts those
+    off the indexes): the settled ones (all but the newest) row by row, counted by their packed
+    figures, the rest with each promise worked out as of the moment."""
     group = _SQL_GROUP[by]
     condition = " AND ".join(["i.replay = 0", *where])
-    # One pass over the index: a row per issue as plain tuples (SQLite's GROUP BY would sort
-    # them all), counted by its packed figures in C (Counter), its seconds kept for the medians.
+    # One pass: a row per issue as plain tuples (SQLite's GROUP BY would sort them all), counted
+    # by its packed figures in C (Counter), its seconds kept for the medians.
     settled = f"""
         SELECT {period_sql} AS p, {group} AS g, i.figures + (i.kind = 'wish') * {WISH_BIT},
             {"i.arrive_seconds, i.resolve_seconds" if medians else "NULL, NULL"}
@@ -200,17 +200,6 @@ def _aggregate_cached(store: Store, by, where: list[str], params: dict, period_s
         column = 2 + GROUPINGS.index(by)
         counted = Counter((r[0], r[column], r[1]) for r in shared[key])
         rows = []
-    elif not medians and by in (None, "kind"):
-        # Counts alone, by period and kind: one integer a row (period, kind and figures packed),
-        # counted in C.
-        packed = f"SELECT ({period_sql}) * {PERIOD_UNIT} + i.figures + (i.kind = 'wish') * {WISH_BIT} {_from(by)}" \
-                 f" WHERE {condition} AND i.settled_at < :m"
-        for key, n in Counter(k for (k,) in cursor.execute(packed, params)).items():
-            period, figures = divmod(key, PERIOD_UNIT)
-            name = "all" if by is None else ("wish" if figures & WISH_BIT else "problem")
-            _tally(tallies, (period, name))
-            counted[period, name, figures] = n
-        rows = []
     else:
         rows = cursor.execute(settled, params).fetchall()
     if rows:
@@ -220,13 +209,6 @@ def _aggregate_cached(store: Store, by, where: list[str], params: dict, period_s
             counted = Counter(zip(periods, groups, figures))
             for key in set(zip(periods, groups)):
                 _tally(tallies, key)
-        elif by is None and min(periods) == max(periods):  # one period, no grouping: no Python loop per row
-            key = (periods[0], groups[0])
-            tally = _tally(tallies, key)
-            for f, n in Counter(figures).items():
-                counted[key[0], key[1], f] = n
-            tally.to_arrive.extend(a for a in arrivals if a is not None)
-            tally.to_resolve.extend(r for r in resolutions if r is not None)
         else:
             keys = list(zip(periods, groups))
             counted = Counter(zip(periods, groups, figures))

@@ -269,3 +269,24 @@ def test_only_the_html_report_loads_the_charting_library(sample, db_path, tmp_pa
     assert loads("stats", "--at", AT) == "False"
     assert loads("report", "week", "--at", AT, "-f", "json") == "False"
     assert loads("report", "week", "--at", AT, "-o", str(tmp_path / "r.html")) == "True"
+
+
+def test_an_undone_step_leaves_the_settled_figures_of_the_issue_before_it(sample, run, run_json, db_path):
+    LATER = "2026-11-30 08:00"  # after the call was due: the issue settled either way
+    opened = run_json("issue", "open", "--kind", "problem", "--category", "repair", "--channel", "patrol",
+                      "--place", "3栋门口", "--title", "路灯不亮", "--at", "2026-11-23 09:00")
+    [before] = run_json("stats", "--from", "2026-11-23", "--to", "2026-11-23", "--at", LATER)
+    assert run("issue", "resolve", opened["id"], "--at", "2026-11-23 09:20").exit_code == 0
+    [resolved] = run_json("stats", "--from", "2026-11-23", "--to", "2026-11-23", "--at", LATER)
+    assert resolved["unfinished"] == before["unfinished"] - 1
+    # as an entry logged before migration m009 would be: its rows hold none of the settled figures
+    import sqlite3
+
+    conn = sqlite3.connect(db_path)
+    conn.execute("UPDATE log_changes SET before = json_remove(before, '$.settled_at', '$.figures', '$.arrive_seconds',"
+                 " '$.resolve_seconds') WHERE tbl = 'issues' AND entry_id = (SELECT max(id) FROM log_entries)")
+    conn.commit()
+    conn.close()
+    assert run("undo").exit_code == 0
+    [after] = run_json("stats", "--from", "2026-11-23", "--to", "2026-11-23", "--at", LATER)
+    assert after == before

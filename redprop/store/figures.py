@@ -44,3 +44,17 @@ def settled_figures(c) -> dict:
 
     return {"settled_at": max(c[k] for k in EVENTS if c[k]), "figures": figures,
             "arrive_seconds": seconds(c["arrived_at"]), "resolve_seconds": seconds(resolved)}
+
+
+def resettle(conn, ids) -> None:
+    """Write the settled figures of these issues again from their cached columns: after an undo,
+    which restores the columns its log entry holds (an entry logged before migration m009 holds
+    none of these)."""
+    names = ("id", "rating", *EVENTS)
+    for issue_id in ids:
+        row = conn.execute(f"SELECT {', '.join(names)} FROM issues WHERE id = ?", (issue_id,)).fetchone()
+        if row is None:
+            continue
+        s = settled_figures(dict(zip(names, row)))
+        conn.execute("UPDATE issues SET settled_at = ?, figures = ?, arrive_seconds = ?, resolve_seconds = ? WHERE id = ?",
+                     (s["settled_at"], s["figures"], s["arrive_seconds"], s["resolve_seconds"], issue_id))

@@ -33,6 +33,9 @@ HOT = [
     ("visit", "list", "--household", "8-2-301", "--limit", "20"),
     ("stats", "--from", "2026-11-01", "--to", "2026-11-30", "--at", AT),
     ("stats", "--from", "2026-11-01", "--to", "2026-11-30", "--by", "category", "--at", AT),
+    ("stats", "--at", AT),
+    ("report", "week", "--at", AT),
+    ("report", "month", "--month", "2026-10", "--at", AT),
 ]
 
 
@@ -101,7 +104,13 @@ EXPECTED_INDEX = [  # a filtered listing reads its newest rows off the index of 
     (("household", "list", "--limit", "20"), "households_address"),
     (("visit", "list", "--outcome", "not_home", "--limit", "20"), "visits_outcome"),
     (("visit", "due",), "memberships_knocks"),
-    (("stats", "--from", "2026-11-01", "--to", "2026-11-30", "--at", AT), "issues_reported"),
+    (("stats", "--from", "2026-11-01", "--to", "2026-11-30", "--at", AT), "issues_figures"),
+    (("stats", "--from", "2026-11-01", "--to", "2026-11-30", "--by", "kind", "--at", AT), "issues_figures"),
+    (("stats", "--from", "2026-11-01", "--to", "2026-11-30", "--at", AT), "issues_arrive_minutes"),
+    (("stats", "--from", "2026-11-01", "--to", "2026-11-30", "--at", AT), "issues_resolve_minutes"),
+    (("stats", "--from", "2026-11-01", "--to", "2026-11-30", "--at", AT), "issues_unsettled"),
+    (("report", "month", "--month", "2026-10", "--at", AT), "issues_figures"),
+    (("report", "week", "--at", AT), "visits_at"),
 ]
 
 

@@ -31,6 +31,7 @@ def init(
     show.created(common.output(), path, community, timezone)
 
 
+DEMO_AT = "2026-11-24 08:00"
 SHOWN = [  # what the demo prints, as the commands a worker would type
     ["household", "show", "8-2-301", "--at", "2026-11-24 08:00"],
     ["visit", "due", "--at", "2026-11-24 08:00"],
@@ -42,7 +43,7 @@ def demo(
     ctx: typer.Context,
     data: Annotated[Optional[Path], typer.Argument(help="A folder of rosters to use instead of the sample community's.")] = None,
 ):
-    """Build a database from the sample community (美仑盛景小区) and show the morning report. Example: redprop demo"""
+    """Build a database from the sample community (美仑盛景小区), show the morning report and write last week's report beside it. Example: redprop demo"""
     from redprop.exchange.demo import DEMO_NOW, build_demo
 
     path = common.state.db_path or Path("redprop-demo.db")
@@ -52,6 +53,12 @@ def demo(
         out.line()
         out.line(f"$ redprop --db {shlex.quote(os.fspath(path))} {shlex.join(args)}")
         ctx.find_root().command.main(["--db", os.fspath(path), *args], standalone_mode=False)
+    report = path.with_name(f"{path.stem}-report.html")  # last week's report, beside the database
+    args = ["report", "week", "--at", DEMO_AT, "-o", os.fspath(report)]
+    out.line()
+    out.line(f"$ redprop --db {shlex.quote(os.fspath(path))} {shlex.join(args)}")
+    ctx.find_root().command.main(["--db", os.fspath(path), *args], standalone_mode=False)
+    show.demo_report(out, report)
 
 
 def check(

@@ -167,6 +167,7 @@ LAZY_COMMANDS = {
     "overdue": ("redprop.cli.reports", "overdue_app"),
     "stats": ("redprop.cli.reports", "stats_app"),
     "ledger": ("redprop.cli.ledgers", "ledger_app"),
+    "report": ("redprop.cli.reports", "report_app"),
     "log": ("redprop.cli.log", "log_app"),
     "undo": ("redprop.cli.log", "undo_app"),
 }

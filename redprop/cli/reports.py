@@ -1,8 +1,9 @@
-"""`redprop overdue` (the morning list) and `redprop stats`.
+"""`redprop overdue` (the morning list), `redprop stats` and `redprop report week|month`.
 
 Kept apart from the issue commands so that the cron job loads only what it prints.
 """
 
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -46,7 +47,7 @@ def overdue(
 def stats(
     from_: Annotated[Optional[str], typer.Option("--from", help="Issues reported on or after this day.")] = None,
     to: Annotated[Optional[str], typer.Option("--to", help="Issues reported on or before this day.")] = None,
-    by: Annotated[Optional[str], typer.Option("--by", help="Group by tier, category, channel, handler, building or grid.")] = None,
+    by: Annotated[Optional[str], typer.Option("--by", help="Group by kind, tier, category, channel, handler, building or grid.")] = None,
     at: AtOption = None,
     fmt: FormatOption = Format.table,
 ):
@@ -61,3 +62,54 @@ def stats(
     first, last = common.day(store, from_, False, "--from"), common.day(store, to, False, "--to")
     common.check_range(first, last, "--from/--to")
     show.stats(common.output(fmt), issue_stats(store, common.moment(store, at), first, last, by), by)
+
+
+report_app = common.sub_app("The weekly and monthly report: figures with their counts and definitions, a trend, charts.")
+
+OutputFile = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report for people to FILE.html (one self-contained page, to open and print).")]
+
+
+@report_app.command("week")
+def report_week(
+    week: Annotated[Optional[str], typer.Option("--week", help="Any day of the week to report (default: the last complete week, Monday to Sunday).")] = None,
+    at: AtOption = None,
+    fmt: FormatOption = Format.table,
+    output: OutputFile = None,
+):
+    """The weekly report: issues received, on time, satisfaction, follow-up calls; visit coverage; the trend of 8 weeks.
+
+    \b
+    Example: redprop report week --week 2026-11-16 -o 周报.html
+    """
+    _report("week", week, at, fmt, output)
+
+
+@report_app.command("month")
+def report_month(
+    month: Annotated[Optional[str], typer.Option("--month", help="The month to report, like 2026-11 (default: the last complete month).")] = None,
+    at: AtOption = None,
+    fmt: FormatOption = Format.table,
+    output: OutputFile = None,
+):
+    """The monthly report: the weekly report's figures for a month, with the trend of 8 months.
+
+    \b
+    Example: redprop report month --month 2026-11 -f json
+    """
+    _report("month", month, at, fmt, output)
+
+
+def _report(kind: str, period: Optional[str], at: Optional[str], fmt: Format, output: Optional[Path]) -> None:
+    from redprop.reports.periodic import period_report
+
+    store = common.open_db()
+    with common.naming(f"--{kind}" if period else None):
+        report = period_report(store, kind, common.moment(store, at), period)
+    if output is not None:
+        from redprop.present.report_html import write_html
+
+        write_html(common.output(fmt), report, output)
+    else:
+        from redprop.present.periodic import report as show_report
+
+        show_report(common.output(fmt), report)

@@ -13,6 +13,7 @@ from datetime import timedelta
 from redprop.errors import InvalidValue, NotFound
 from redprop.issues.lifecycle import State, Step, imported_steps
 from redprop.parsing import from_db, to_db
+from redprop.store.figures import ARRIVED_BIT, EVENTS, FIGURE_SHIFT, OPEN_BIT, RATING_SHIFT, settled_figures  # noqa: F401
 
 LONG_OPEN = timedelta(days=7)  # issues resolved later than this after their report are flagged `open_long`
 
@@ -103,6 +104,8 @@ def cache_columns(state: State) -> dict:
 
 PROVISIONAL_BITS = {"arrive": 1, "resolve": 2, "plan": 4, "follow_up": 8}  # the `provisional` column
 
+# `settled_at`, `figures`, `arrive_seconds`, `resolve_seconds`: see store.figures (migration m009)
+
 
 def write_state(conn, row, state: State, terms_cache, *, recompute: bool | str = False) -> None:
     """Store the state after all steps on the issue row, with the base deadlines of its kind and
@@ -146,6 +149,7 @@ def write_state(conn, row, state: State, terms_cache, *, recompute: bool | str =
     columns["provisional"] = provisional
     earliest = [d for d in (row["first_due_at"], *dues.values()) if d]
     columns["first_due_at"] = min(earliest) if earliest else None
+    columns.update(settled_figures({**{k: row[k] for k in EVENTS}, **columns}))
     conn.execute(
         f"UPDATE issues SET {', '.join(f'{k} = ?' for k in columns)} WHERE id = ?", (*columns.values(), row["id"])
     )

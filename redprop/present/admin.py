@@ -12,6 +12,11 @@ def created(out: Output, path, community: str, timezone: str) -> None:
                timezone=timezone))
 
 
+def demo_report(out: Output, path) -> None:
+    """The demo's last line: where last week's report is, to open in a browser and print."""
+    out.line(_("Last week's report: {path} (open it in a browser; it prints on A4)", path=str(path)))
+
+
 def demo_built(out: Output, path, results, as_of) -> None:
     for file, result in results:
         out.note(_("imported {file}: {summary}", file=file, summary=summary(result)))

@@ -109,6 +109,10 @@ class Output:
         """A report's whole JSON document."""
         formats.write_json(self.stdout, data)
 
+    def report_document(self, data: dict) -> None:
+        """A long report's JSON document: a key to a line, a list's objects one to a line."""
+        formats.write_json_report(self.stdout, data)
+
     def fields(self, table: Table, row: dict) -> None:
         """`label  value` lines of the non-empty fields, labels aligned."""
         headers, (cells,) = grid(table.columns, [row])

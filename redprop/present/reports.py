@@ -7,7 +7,7 @@ from redprop.present.i18n import _, separator
 from redprop.present.output import Format, Output
 from redprop.present.table import Column, Table
 from redprop.present.times import duration, minute
-from redprop.vocab import CHANNELS, PROMISE_CODES, PROMISES, STATUSES, TIER_CODES
+from redprop.vocab import CHANNELS, ISSUE_KINDS, PROMISE_CODES, PROMISES, STATUSES, TIER_CODES
 
 OVERDUE_TABLE = Table((  # one table per section; a holder's name heads their group of rows
     Column("holder", "Handler", keep=True),
@@ -171,9 +171,9 @@ STATS_TABLE = Table((
 STATS_FIELDS = [  # for spreadsheets and scripts: plain numbers (shares as decimals, minutes), blank when none
     "group", "issues", "problems", "wishes",
     *(f"{p}_{n}" for p in PROMISES for n in ("kept", "missed", "kept_share")),
-    "median_arrive_minutes", "median_resolve_minutes", "average_rating", "ratings",
+    "median_arrive_minutes", "median_resolve_minutes", "average_rating", "ratings", "satisfied", "satisfied_share",
     "follow_up_owed", "follow_up_made", "follow_up_on_time", "follow_up_made_share", "follow_up_on_time_share",
-    "provisional_years",
+    "unfinished", "overdue", "provisional_years",
 ]
 
 
@@ -184,6 +184,8 @@ def _group_label(out: Output, by: str | None, group) -> str:
         return _("Unassigned") if by == "handler" else "—"
     if by == "tier":
         return out.labels.of(TIER_CODES, group)
+    if by == "kind":
+        return out.labels.of(ISSUE_KINDS, group)
     if by == "category":
         return out.labels.category(group)
     if by == "channel":

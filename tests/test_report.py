@@ -290,3 +290,13 @@ def test_an_undone_step_leaves_the_settled_figures_of_the_issue_before_it(sample
     assert run("undo").exit_code == 0
     [after] = run_json("stats", "--from", "2026-11-23", "--to", "2026-11-23", "--at", LATER)
     assert after == before
+
+
+def test_the_demo_speaks_the_language_asked_and_keeps_what_was_typed_into_it(run, run_json, db_path):
+    english = run("demo", lang="en")
+    assert english.exit_code == 0 and "Head" in english.stdout and "户主" not in english.stdout, "every part in English"
+    assert run("demo").exit_code == 0, "an untouched demo database is built again"
+    assert run("issue", "note", "1", "已电话联系").exit_code == 0
+    again = run("demo", lang="en")
+    assert again.exit_code == 4 and "1 changes typed since the demo" in again.stderr, "someone's work is not wiped"
+    assert [e["command"].endswith("issue note 1 '已电话联系'") for e in run_json("log")] == [True]

@@ -45,19 +45,16 @@ def demo(
 ):
     """Build a database from the sample community (美仑盛景小区), show the morning report and write last week's report beside it. Example: redprop demo"""
     from redprop.exchange.demo import DEMO_NOW, build_demo
+    from redprop.present.i18n import language
 
     path = common.state.db_path or Path("redprop-demo.db")
     out = common.output()
     show.demo_built(out, path, build_demo(path, data), DEMO_NOW)
-    for args in SHOWN:
+    report = path.with_name(f"{path.stem}-report.html")  # last week's report, beside the database
+    for args in [*SHOWN, ["report", "week", "--at", DEMO_AT, "-o", os.fspath(report)]]:
         out.line()
         out.line(f"$ redprop --db {shlex.quote(os.fspath(path))} {shlex.join(args)}")
-        ctx.find_root().command.main(["--db", os.fspath(path), *args], standalone_mode=False)
-    report = path.with_name(f"{path.stem}-report.html")  # last week's report, beside the database
-    args = ["report", "week", "--at", DEMO_AT, "-o", os.fspath(report)]
-    out.line()
-    out.line(f"$ redprop --db {shlex.quote(os.fspath(path))} {shlex.join(args)}")
-    ctx.find_root().command.main(["--db", os.fspath(path), *args], standalone_mode=False)
+        ctx.find_root().command.main(["--db", os.fspath(path), "--lang", language(), *args], standalone_mode=False)
     show.demo_report(out, report)
 
 

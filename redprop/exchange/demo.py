@@ -36,14 +36,20 @@ def sample_folder() -> Path:
 def _replace_old_demo(path: Path) -> None:
     if not path.exists():
         return
+    typed = 0
     try:
         conn = sqlite3.connect(path)
         is_demo = conn.execute("SELECT value FROM settings WHERE key = 'demo'").fetchone()
+        if is_demo:  # the demo's own imports are not logged: an entry is someone's work
+            typed = conn.execute("SELECT count(*) FROM log_entries").fetchone()[0]
         conn.close()
     except sqlite3.DatabaseError:
         is_demo = None
     if not is_demo:
         raise InvalidValue("{path} exists and is not a demo database; pass another --db for the demo", path=str(path))
+    if typed:
+        raise InvalidValue("{path} holds {count} changes typed since the demo built it; pass another --db for the demo,"
+                           " or delete the file first", path=str(path), count=typed)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 

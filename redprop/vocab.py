@@ -234,3 +234,13 @@ LEDGER_KINDS = Catalogue(N_("ledger"), [  # the 台账 an office hands on (`redp
     Code("problems", "问题清单", "List of problems", ("问题", "problem")),
     Code("wishes", "需求清单", "List of wishes", ("需求", "wish", "demands")),
 ])
+
+STATS_GROUPINGS = Catalogue(N_("grouping"), [  # `redprop stats --by`
+    Code("kind", "类型", "Kind", ("种类",)),
+    Code("tier", "等级", "Tier", ("级别",)),
+    Code("category", "类别", "Category", ("分类",)),
+    Code("channel", "渠道", "Channel", ("来源",)),
+    Code("handler", "处理人", "Handler", ("经办人", "负责人")),
+    Code("building", "楼栋", "Building", ("楼",)),
+    Code("grid", "网格", "Grid point", ("网格点",)),
+])

@@ -552,6 +552,7 @@ def test_stats_against_hand_computed_figures(history, run_json):
 
 def test_stats_by_tier_and_handler(history, run_json):
     by_tier = {r["group"]: r for r in run_json("stats", "--by", "tier", "--at", "2026-11-18 00:00")}
+    assert run_json("stats", "--by", "等级", "--at", "2026-11-18 00:00") == list(by_tier.values()), "the label works too"
     assert list(by_tier) == ["complex", "major", "normal", "all"]
     normal = by_tier["normal"]
     assert (normal["problems"], normal["arrive_kept"], normal["arrive_missed"], normal["resolve_kept"], normal["resolve_missed"]) == (3, 2, 1, 1, 2)

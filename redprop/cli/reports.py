@@ -47,7 +47,7 @@ def overdue(
 def stats(
     from_: Annotated[Optional[str], typer.Option("--from", help="Issues reported on or after this day.")] = None,
     to: Annotated[Optional[str], typer.Option("--to", help="Issues reported on or before this day.")] = None,
-    by: Annotated[Optional[str], typer.Option("--by", help="Group by kind, tier, category, channel, handler, building or grid.")] = None,
+    by: Annotated[Optional[str], typer.Option("--by", help="Group by kind 类型, tier 等级, category 类别, channel 渠道, handler 处理人, building 楼栋 or grid 网格.")] = None,
     at: AtOption = None,
     fmt: FormatOption = Format.table,
 ):
@@ -57,10 +57,12 @@ def stats(
     Example: redprop stats --from 2026-11-01 --to 2026-11-30 --by handler
     """
     from redprop.reports.stats import issue_stats
+    from redprop.vocab import STATS_GROUPINGS
 
     store = common.open_db()
     first, last = common.day(store, from_, False, "--from"), common.day(store, to, False, "--to")
     common.check_range(first, last, "--from/--to")
+    by = STATS_GROUPINGS.resolve(by) if by else None
     show.stats(common.output(fmt), issue_stats(store, common.moment(store, at), first, last, by), by)
 
 

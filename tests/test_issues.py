@@ -576,7 +576,7 @@ def test_stats_as_things_stood_and_by_date(history, run, run_json):
     assert none["issues"] == 0 and none["arrive_kept_share"] is None
     table = run("stats", "--by", "tier", "--at", "2026-11-18 00:00")
     assert "75% (3/4)" in table.stdout and "合计" in table.stdout and "特殊复杂" in table.stdout
-    one_line_error(run("stats", "--by", "colour", lang="en"), 4, "--by takes one of")
+    one_line_error(run("stats", "--by", "colour", lang="en"), 4, "unknown grouping")
 
 
 def test_stats_csv_carries_plain_numbers(history, run):

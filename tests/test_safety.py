@@ -411,7 +411,7 @@ def test_restore_refuses_a_damaged_backup_and_changes_nothing(demo, tmp_path, ru
     assert result.exit_code == ExitCode.DATABASE
     assert "不可用" in one_line(result.stderr) or "未做任何改动" in result.stderr
     assert households(demo) == before and not list(demo.parent.glob("*.before-restore-*"))
-    assert run("restore", tmp_path / "missing.db").exit_code == ExitCode.INVALID
+    assert run("restore", tmp_path / "missing.db").exit_code == ExitCode.NOT_FOUND, "as any file not there"
 
 
 def test_restore_puts_a_backup_in_place_of_a_damaged_database(demo, tmp_path, run):

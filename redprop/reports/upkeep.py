@@ -16,7 +16,7 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
-from redprop.errors import N_, DatabaseError, InvalidValue, Message
+from redprop.errors import N_, DatabaseError, InvalidValue, Message, NotFound
 from redprop.store import Store
 from redprop.store.backups import copy_into, foreign_key_problems, integrity_problems, put_back, verify_copy
 from redprop.store.files import (
@@ -263,7 +263,7 @@ def restore(db_path: Path, backup_file: Path, *, at: datetime) -> dict:
 
     backup_file = checked_path(backup_file)
     if not backup_file.is_file():
-        raise InvalidValue("no backup file {path}", path=shown(backup_file))
+        raise NotFound("no backup file {path}", path=shown(backup_file))
     if backup_file.resolve() == db_path.resolve():
         raise InvalidValue("{path} is the database itself", path=shown(backup_file))
     try:

@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from redprop.errors import N_, DamagedDatabase, DatabaseError, DatabaseMissing, InvalidValue
+from redprop.errors import N_, BadPath, DamagedDatabase, DatabaseError, DatabaseMissing, InvalidValue
 from redprop.store.files import (
     NAME_MAX, checked_path, clear_damage, create_private, noted_damage, path_error, remove_quietly, shown, sidecars,
 )
@@ -201,7 +201,7 @@ def open_store(path: Path) -> Store:
     from redprop.store.migrations import MIGRATIONS, migrate
 
     if path.is_dir():
-        raise DatabaseError("{path} is a folder, not a database file", path=shown(path))
+        raise BadPath("{path} is a folder, not a database file", path=shown(path))
     if not os.access(path, os.R_OK):
         raise DatabaseError("{path}: no permission to read this file", path=shown(path))
     read_only = read_only_reason(path)

@@ -93,6 +93,16 @@ def households_at(store: Store, key: str) -> list[int]:
     return ids
 
 
+def _check_grid(conn, code: str | None) -> None:
+    """Once grid points are on record, a household's grid must be one of them (G3 for G03 is a typo)."""
+    from redprop.staff import recorded_grids, unknown_grid
+
+    if code:
+        known = recorded_grids(conn)
+        if known and code not in known:
+            raise unknown_grid(code, known)
+
+
 def add_household(store: Store, key: str, changes: HouseholdChanges, now: datetime) -> dict:
     building, unit, room = parse_address_key(key)
     normalized = address_key(building, unit, room)
@@ -103,6 +113,7 @@ def add_household(store: Store, key: str, changes: HouseholdChanges, now: dateti
         # A household that moved out keeps its record and history; the new family gets a record of its own.
         stamp = to_db(now)
         values = changes.given()
+        _check_grid(conn, values.get("grid"))
         if values.get("moved_in_on") is None and conn.execute("SELECT 1 FROM households WHERE key = ?", (normalized,)).fetchone():
             # another family lived here before: this one lived here from the day it was added, never before
             values["moved_in_on"] = now.astimezone(store.tz).date().isoformat()
@@ -121,6 +132,8 @@ def edit_household(store: Store, key: str, changes: HouseholdChanges, now: datet
                            " or --clear FIELD")
     with store.write() as conn:
         row = get_household(store, key)
+        if values.get("grid") != row["grid"]:
+            _check_grid(conn, values.get("grid"))
         moved_in = values.get("moved_in_on")
         if moved_in and row["moved_out_on"] and moved_in > row["moved_out_on"]:
             raise InvalidValue("{moved_in} is after household {key} moved out ({moved_out})", moved_in=moved_in, key=row["key"],

@@ -383,6 +383,8 @@ def clean_phone(text: str | None) -> str | None:
     landline keeps its area code and one dash (`0874 8552052` → `0874-8552052`); a local
     number of 7 or 8 digits, or a foreign one after its `+`, is kept as written.
     """
+    if text and len(text) == 11 and text[0] == "1" and text.isascii() and text.isdigit():
+        return text  # the common case, as it is stored
     text = _nfkc(text).strip()
     if not text:
         return None
@@ -514,6 +516,14 @@ def clean_line(text: str | None) -> str | None:
     if text and not (text.isascii() and text.isprintable()):
         _refuse_unsafe(text, _UNSAFE_IN_LINES)
     return text or None
+
+
+def cleaned(text: str | None, cleaner, option: str):
+    """`cleaner(text)`, its refusal naming the option the text came from (`--title: has …`)."""
+    try:
+        return cleaner(text)
+    except InvalidValue as error:
+        raise InvalidValue("{option}: {reason}", option=option, reason=error.message) from None
 
 
 def normalize_name(text: str) -> str:

@@ -9,7 +9,7 @@ from datetime import datetime
 from redprop.vocab import ROLES, Choices
 from redprop.store import Store
 from redprop.errors import InvalidValue, NotFound
-from redprop.parsing import clean_building, clean_grid, clean_name, normalize_name, to_db
+from redprop.parsing import clean_building, clean_grid, clean_line, clean_name, cleaned, normalize_name, to_db
 
 
 def _area_order(area: str):
@@ -184,6 +184,7 @@ def responsible_staff(store: Store) -> dict[str, list[str]]:
 
 def add_grid(store: Store, code: str, name: str | None, building: str | None, now: datetime) -> dict:
     code = clean_grid(code)
+    name = cleaned(name, clean_line, "--name")
     stamp = to_db(now)
     with store.write() as conn:
         conn.execute(

@@ -36,7 +36,9 @@ from redprop.issues.categories import load_categories
 from redprop.issues.commands import write_steps
 from redprop.issues.lifecycle import IMPORTED_NOTE, Step, imported_steps, replay
 from redprop.issues.records import PROVISIONAL_BITS, get_issue_row, history, open_long
-from redprop.parsing import clean_building, normalize_key, parse_instant, show_time, to_db
+from redprop.parsing import (
+    clean_building, clean_line, clean_name, clean_text, normalize_key, normalize_name, parse_instant, show_time, to_db,
+)
 from redprop.policy.terms import KINDS, TermsCache
 from redprop.store import Store
 from redprop.vocab import CHANNELS, FINISHED, ISSUE_KINDS, PROMISES, STATUSES, TIER_CODES, TIERS
@@ -80,7 +82,7 @@ class _Cleaner:
             r["key"]: (r["id"], r["building"], r["grid"])
             for r in store.conn.execute("SELECT id, key, building, grid FROM households")
         }
-        self.staff = {r["name"]: r["id"] for r in store.conn.execute("SELECT id, name FROM staff")}
+        self.staff = {normalize_name(r["name"]): r["id"] for r in store.conn.execute("SELECT id, name FROM staff")}
         self.latest = to_db(now + _FUTURE_SLACK)
         self._codes: dict = {}
         self._offsets: dict = {}
@@ -142,6 +144,7 @@ class _Cleaner:
     def handler(self, text: str) -> str | None:
         if not text:
             return None
+        text = normalize_name(text)
         if text not in self.staff:
             raise InvalidValue("no staff member {text!r} (add them with `redprop staff add`)", text=text)
         return text
@@ -179,6 +182,10 @@ _READERS = [  # field, how to read it: the order the errors of a row are listed 
     ("status", lambda c, t: c.status(t)),
     ("handler", lambda c, t: c.handler(t)),
     ("building", lambda c, t: clean_building(t) if t else None),
+    ("title", lambda c, t: clean_line(t)),
+    ("description", lambda c, t: clean_text(t)),
+    ("reporter", lambda c, t: clean_name(t)),
+    ("place", lambda c, t: clean_line(t)),
 ]
 
 
@@ -208,16 +215,17 @@ def _clean(row, c: _Cleaner) -> tuple[dict | None, list[Message]]:
             "status": c.status(get("status", "")),
             "handler": c.handler(get("handler", "")),
             "building": clean_building(get("building")) if get("building") else None,
-            "where": c.where(get("household", ""), get("place", "")),
+            "where": c.where(get("household", ""), clean_line(get("place", "")) or ""),
         }
+        title, description = clean_line(get("title", "")) or "", clean_text(get("description", ""))
+        reporter = clean_name(get("reporter", ""))
     except RedpropError:
         return None, _errors(row, c)
-    title, description = get("title", ""), get("description") or None
     if not title and not description:
         return None, _errors(row, c)
     values["title"] = title or _first_line(description)
     values["description"] = description
-    values["reporter"] = get("reporter") or None
+    values["reporter"] = reporter
     values["ref"] = get("ref") or None
     return values, _contradictions(row, values, c)
 

@@ -162,11 +162,11 @@ def _import_households(store, path, now, dry_run, skip_invalid, sheet, max_rows,
 
     cleaners = {
         "head": remembering(clean_name),
-        "phone": remembering(clean_phone),
+        "phone": clean_phone,  # nearly every one distinct: remembering would cost more than it saves
         "grid": remembering(grid),
         "members": remembering(clean_count),
         "moved_in_on": remembering(lambda t: clean_past_date(t, today, MOVED_IN_FUTURE)),
-        "note": clean_text,
+        "note": remembering(clean_text),
     }
     address_of, addresses = _address_reader(), {}
 

@@ -11,6 +11,7 @@ import codecs
 import csv
 import io
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import date, datetime
 from itertools import chain, islice
 from pathlib import Path
@@ -139,6 +140,7 @@ def _excel_text(value) -> str:
 SAMPLE = 256 * 1024  # bytes read to tell a CSV file's encoding
 DETECT_SAMPLE = 64 * 1024  # of which charset-normalizer reads this many
 _CANDIDATES = ["gb18030", "big5", "shift_jis", "euc_jp", "euc_kr", "cp1252", "utf_16"]
+_EAST_ASIAN = {"gb18030", "big5", "shift_jis", "euc_jp", "euc_kr"}
 # What charset-normalizer may name and we accept, and how we decode it.
 _ACCEPTED = {"utf_8": "utf-8", "ascii": "utf-8", "gb18030": "gb18030", "gbk": "gb18030", "gb2312": "gb18030",
              "utf_16": "utf-16", "utf_16_le": "utf-16-le", "utf_16_be": "utf-16-be"}
@@ -175,10 +177,13 @@ def _encoding(sample: bytes, path: Path) -> str:
     # Chinese offices write GBK/GB18030 unless told otherwise: it wins when it reads about as
     # cleanly as the best guess (a short file is ambiguous) and its characters are the common
     # ones; Big5 or Shift-JIS read as GB18030 give rare characters and more "chaos".
-    results = from_bytes(sample[:DETECT_SAMPLE], cp_isolation=_CANDIDATES)
-    best = results.best()
-    gb = next((m for m in results if m.encoding == "gb18030"), None)
-    if gb is not None and (best is None or gb.chaos <= best.chaos + 0.03) and _common_chinese(sample):
+    # A Chinese office's file with a few names among English headers and digits reads as
+    # Windows-1252 without "chaos" too: a multi-byte East Asian reading is preferred to it.
+    results = list(from_bytes(sample[:DETECT_SAMPLE], cp_isolation=_CANDIDATES))
+    east_asian = [m for m in results if m.encoding in _EAST_ASIAN]
+    best = min(east_asian, key=lambda m: m.chaos) if east_asian else (results[0] if results else None)
+    gb = next((m for m in east_asian if m.encoding == "gb18030"), None)
+    if gb is not None and gb.chaos <= best.chaos + 0.03 and _common_chinese(sample):
         return "gb18030"
     name = best.encoding if best is not None else None
     if name in _ACCEPTED and name not in ("utf_8", "ascii", "gb18030"):
@@ -206,29 +211,13 @@ def _common_chinese(sample: bytes) -> bool:
     return common >= 0.8 * len(chinese)
 
 
-def _lines(text, path: Path):
-    """The lines of a text stream, none longer than LINE_LIMIT (a stray quote can swallow a file)."""
-    readline = text.readline
-    while True:
-        try:
-            line = readline(LINE_LIMIT)
-        except UnicodeDecodeError as e:
-            raise InvalidValue("{file}: not {encoding} text further on ({error}); save it from Excel as \"CSV UTF-8\"",
-                               file=path.name, encoding=text.encoding, error=e.reason) from None
-        if not line:
-            return
-        if len(line) >= LINE_LIMIT and not line.endswith(("\n", "\r")):
-            raise _LineTooLong(line)
-        yield line
-
-
-class _LineTooLong(Exception):
-    def __init__(self, line: str):
-        self.line = line
-
-
 def _csv_rows(path: Path):
-    """(row number, cells) of a CSV or tab-separated file, read as a stream."""
+    """(row number, cells) of a CSV or tab-separated file, read as a stream.
+
+    Lines are read at most LINE_LIMIT characters at a time, so a stray quote or a file with
+    no line breaks cannot fill the memory: a longer line arrives in pieces, and its cells are
+    over the cell limit (or more than the header has) and refused by row.
+    """
     binary = path.open("rb")
     try:
         sample = binary.read(SAMPLE)
@@ -239,16 +228,17 @@ def _csv_rows(path: Path):
         first_line = head.split("\n", 1)[0]
         delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
         csv.field_size_limit(LINE_LIMIT)
-        reader = csv.reader(_lines(text, path), delimiter=delimiter)
+        reader = csv.reader(iter(partial(text.readline, LINE_LIMIT), ""), delimiter=delimiter)
         number = 0
         try:
             for cells in reader:
                 number += 1
-                _check_cells(number, cells)
+                if sum(map(len, cells)) > CELL_LIMIT:
+                    _check_cells(number, cells)
                 yield number, cells
-        except _LineTooLong as e:
-            cells = next(csv.reader([e.line], delimiter=delimiter), [""])
-            raise _too_long(number + 1, len(cells) - 1, LINE_LIMIT) from None
+        except UnicodeDecodeError as e:
+            raise InvalidValue("{file}: not {encoding} text further on ({error}); save it from Excel as \"CSV UTF-8\"",
+                               file=path.name, encoding=encoding, error=e.reason) from None
         except csv.Error as e:
             if "field larger" in str(e):
                 raise _too_long(number + 1, 0, LINE_LIMIT) from None
@@ -313,7 +303,8 @@ def _xlsx_rows(path: Path, sheet: str | None):
                 row = [""] * width
                 for c in cells:
                     row[c["column"] - 1] = _excel_text(c["value"])
-                _check_cells(number, row)
+                if sum(map(len, row)) > CELL_LIMIT:
+                    _check_cells(number, row)
                 yield number, row
         except _NoSavedValue as e:
             raise InvalidValue("{file}: cell {cell} is a formula with no saved value; open and save it in Excel first",
@@ -439,8 +430,13 @@ def _mapped_rows(grid, columns: dict, headers: dict, width: int, errors: list, m
 
 def clean_row(row: Row, cleaners: dict[str, Callable[[str], object]]) -> tuple[dict, list[str]]:
     """Apply each field's cleaner; collect `row N, column X: reason` for every bad value."""
-    values, errors = {}, []
     cells = row.cells
+    get = cells.get
+    try:  # most rows are good: read them straight through, and only a bad one cell by cell
+        return {name: cleaner(get(name, "")) for name, cleaner in cleaners.items()}, []
+    except RedpropError:
+        pass
+    values, errors = {}, []
     for name, cleaner in cleaners.items():
         try:
             values[name] = cleaner(cells.get(name, ""))
@@ -528,5 +524,8 @@ def finish(result: ImportResult, errors: list[Message], skip_invalid: bool, what
     result.refused = errors
     result.refused_total = bad
     if errors and not skip_invalid:
+        listed = len({row_of(e) for e in errors})
+        shown = errors if listed == bad else [*errors, Message(
+            "… and {count} more refused rows, not listed (the first {listed} are)", count=bad - listed, listed=listed)]
         raise ImportRefused("{what} import refused: {bad} bad row(s), nothing written (fix them, or use --skip-invalid)",
-                            errors, what=Message(what), bad=bad)
+                            shown, what=Message(what), bad=bad)

@@ -72,6 +72,7 @@ def log_visit(
 def void_visit(store: Store, visit_id: int, *, reason: str, by: str, now: datetime) -> dict:
     """A visit recorded by mistake stays on record, marked with who voided it, when and why, and
     counts nowhere: the household's contact columns are recomputed without it (a trigger)."""
+    reason = cleaned(reason, clean_text, "--reason")
     if not reason or not reason.strip():
         raise InvalidValue("say why it is voided: --reason TEXT")
     with store.write() as conn:

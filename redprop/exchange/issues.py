@@ -309,7 +309,7 @@ def _key(v: dict) -> str:
     return v["ref"] or f"{v['reported_at']}|{household or place}|{v['title']}"
 
 
-CHUNK = 20_000  # rows checked, then written, at a time: a big file's rows do not all wait in memory
+CHUNK = 10_000  # rows checked, then written, at a time: a big file's rows do not all wait in memory
 
 
 def import_issues(store: Store, path: Path, now: datetime, *, dry_run=False, skip_invalid=False, sheet=None,
@@ -342,38 +342,42 @@ def _import_issues(store: Store, path: Path, now: datetime, dry_run, skip_invali
         raise InvalidValue("{file}: no column for title (标题) or description (描述)", file=path.name)
     cleaner = _Cleaner(store, now)
     result = ImportResult(dry_run=dry_run, ignored_columns=ignored)
-    # key → the row it was first met on and a fingerprint of its values, packed in one int
-    # (row << 32 | 32 bits of the fingerprint), keyed by the key's hash: a million rows' keys
-    # take 100 MB less than as strings. Two different keys sharing a 64-bit hash in one file
-    # is a chance of about one in 10^7 for a million rows.
-    seen: dict[int, int] = {}
     conflicts: list[Message] = []
-    # A bulk load: 64 MB for index pages, and no foreign-key lookups per row — every household,
-    # staff member, category and policy a row names was looked up while checking it, and the
-    # write transaction holds them still (the pragma cannot change inside a transaction).
+    # A bulk load: 64 MB for index pages, the keys met so far in memory (25 MB for a million;
+    # written to a temporary file they cost a third of the import in system calls), and no
+    # foreign-key lookups per row — every household, staff member, category and policy a row
+    # names was looked up while checking it, and the write transaction holds them still (the
+    # pragmas cannot change inside a transaction).
     store.conn.execute("PRAGMA cache_size = -65536")
+    store.conn.execute("PRAGMA temp_store = MEMORY")
     store.conn.execute("PRAGMA foreign_keys = OFF")
     try:
         with store.write(bulk=True, source=path, counts=result) as conn:
             writer = _Writer(store, conn, now, cleaner)
+            seen = _Seen(conn)
             while chunk := list(islice(rows, CHUNK)):
-                batch = []
+                cleaned = []
                 for row in chunk:
                     values, row_errors = _clean(row, cleaner)
                     if row_errors:
                         errors.extend(row_errors)
                         continue
                     key = _key(values)
-                    hashed, mark = hash(key), hash(tuple(values.values())) & 0xFFFFFFFF
-                    first = seen.get(hashed)
+                    cleaned.append((row, key, values, hash(key), hash(tuple(values.values())) & 0xFFFFFFFF))
+                del chunk
+                earlier = seen.met(h for *_, h, _mark in cleaned)
+                batch, new = [], {}
+                for row, key, values, hashed, mark in cleaned:
+                    first = earlier.get(hashed) or new.get(hashed)
                     if first is not None:
                         if first & 0xFFFFFFFF != mark:
                             errors.append(row_error(row.number, Message(
                                 "the same issue as row {other} with different values", other=first >> 32)))
                         continue
-                    seen[hashed] = row.number << 32 | mark
+                    new[hashed] = row.number << 32 | mark
                     batch.append((row, key, values))
-                del chunk
+                seen.add(new)
+                del cleaned, earlier, new
                 if (errors or conflicts) and not skip_invalid:
                     continue  # it will all be refused: check the rest, write nothing more
                 existing = _existing(conn, [key for _, key, _ in batch])
@@ -395,6 +399,30 @@ def _import_issues(store: Store, path: Path, now: datetime, dry_run, skip_invali
     finally:
         store.conn.execute("PRAGMA foreign_keys = ON")
     return result
+
+
+class _Seen:
+    """The keys met so far in the file: the key's hash → the row it was first met on and a
+    fingerprint of its values (row << 32 | 32 bits), in a temporary table of the import's
+    transaction, in SQLite's memory rather than Python's (a million keys take 25 MB there, 110 MB
+    as a dict). Two different
+    keys sharing a 64-bit hash in one file is a chance of about one in 10^7 for a million rows."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS import_seen (hash INTEGER PRIMARY KEY, first INTEGER NOT NULL)")
+        conn.execute("DELETE FROM temp.import_seen")
+
+    def met(self, hashes) -> dict[int, int]:
+        hashes, found = list(hashes), {}
+        for start in range(0, len(hashes), 500):
+            part = hashes[start:start + 500]
+            found.update(self.conn.execute(
+                f"SELECT hash, first FROM temp.import_seen WHERE hash IN ({','.join('?' * len(part))})", part))
+        return found
+
+    def add(self, new: dict[int, int]) -> None:
+        self.conn.executemany("INSERT INTO temp.import_seen (hash, first) VALUES (?, ?)", new.items())
 
 
 def _existing(conn, keys: list[str]) -> dict[str, int]:

@@ -1,10 +1,14 @@
 """Reading the rosters offices keep in Excel, and loading them in one transaction.
 
-A file becomes numbered rows of text (row 1 is the header, as in Excel), whatever its
-encoding (UTF-8, UTF-8 with BOM, GBK/GB18030, UTF-16 "Unicode text") or form (.csv, .tsv,
-.xlsx). Every value stays text until a cleaner from `values` reads it, so a phone number's
-leading zero survives. Each importer checks every row first and names each bad one as
-`row N, column X: reason`; then it writes all good rows in one transaction, or nothing.
+A file becomes numbered rows of text (row 1 is the header, as in Excel), read as a stream,
+never whole: a CSV through the csv module over its decoded text (UTF-8, UTF-8 with BOM,
+UTF-16, or GBK/GB18030 when charset-normalizer finds it plausible on a leading sample;
+Big5, Shift-JIS and the rest are refused by name), a .xlsx sheet parsed as it is read, after
+its archive is checked for parts that would unpack too far. Every value stays text until a
+cleaner from `values` reads it, so a phone number's leading zero survives. Each importer
+names each bad row as `row N, column X: reason`, and writes all good rows in one
+transaction, or nothing; the limits (rows, cell and line lengths, unpacked sizes) are in
+`limits`.
 """
 
 import codecs

@@ -167,7 +167,8 @@ def rate(store, issue_id, rating: str, *, at, now, by=None, comment=None) -> dic
 def void(store, issue_id, reason: str, *, duplicate_of: int | None = None, at, now, by=None) -> dict:
     """An issue recorded by mistake, or twice: it stays in `issue show`, marked with who and why,
     and counts nowhere else (not in `overdue`, `stats`, default listings)."""
-    if not reason or not reason.strip():
+    reason = cleaned(reason, clean_text, "--reason")
+    if not reason:
         raise InvalidValue("say why it is voided: --reason TEXT")
     if duplicate_of is not None:
         if duplicate_of == issue_id:

@@ -1,6 +1,6 @@
 """Imports before and after streaming, in the same run: rows per second and peak memory.
 
-    python benchmarks/imports.py [--households 100000] [--issues 1000000] [--before 558cc20] [--runs 3]
+    python benchmarks/imports.py [--households 100000] [--issues 1000000] [--xlsx 100000] [--before 558cc20] [--runs 3]
 
 The code before is the commit given (default 558cc20, the last before the streaming
 reader), checked out as a detached `git worktree` under the system's temporary folder; the
@@ -67,12 +67,28 @@ def before_tree(commit: str) -> Path:
     return path
 
 
+def write_workbook(path: Path, roster: Path, rows: int) -> None:
+    """The roster as a workbook Excel would save (openpyxl's write-only mode: text cells)."""
+    import csv
+    from itertools import islice
+
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    with open(roster, encoding="utf-8-sig", newline="") as f:
+        for row in islice(csv.reader(f), rows + 1):
+            sheet.append(row)
+    book.save(path)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--households", type=int, default=100_000)
     parser.add_argument("--issues", type=int, default=1_000_000)
     parser.add_argument("--before", default="558cc20")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--xlsx", type=int, default=100_000, help="rows of the .xlsx household import (0: skip it)")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "redprop-bench-imports")
     args = parser.parse_args(argv)
     work = args.workdir
@@ -115,6 +131,17 @@ def main(argv=None) -> int:
               f"= {fair_s / s:.0%} of the fair floor, {dot_s / s:.0%} of .import")
     print(f"  fair floor (SQLite alone, same rows, same indexed table): {n / fair_s:,.0f} rows/s ({fair_s:.2f} s)")
     print(f"  sqlite3 .import into a bare table:                      {n / dot_s:,.0f} rows/s ({dot_s:.2f} s)")
+
+    if args.xlsx:
+        book = work / f"roster_{args.xlsx}.xlsx"
+        if not book.exists():
+            write_workbook(book, roster, args.xlsx)
+        print(f"\nhousehold import from .xlsx, {args.xlsx:,} rows (CPU time, one run each):")
+        for name in ("before", "after"):
+            db = work / f"xlsx-{name}.db"
+            init(db, envs[name], work)
+            s, peak = timed([PYTHON, "-m", "redprop", "--db", db, "household", "import", book], envs[name], work)
+            print(f"  {name:6}  {args.xlsx / s:>9,.0f} rows/s ({s:.2f} s)  peak {peak:6.0f} MB")
 
     if args.issues:
         now = datetime.now(ZoneInfo("Asia/Shanghai"))

@@ -233,6 +233,13 @@ def test_the_encodings_offices_save_in_are_read(db, run, run_json, tmp_path, enc
     assert {r["head"] for r in households(run_json).values()} == {"熊秀英", "赵强"}
 
 
+def test_a_gbk_file_whose_first_rows_are_plain_ascii_is_read_as_gbk(db, run, run_json, tmp_path):
+    """The encoding is told from the first lines that are not ASCII, however far down."""
+    rows = ["building,unit,room,head"] + [f"{10 + i // 900},1,{100 + i % 900},X{i}" for i in range(20_000)] + ["8,2,301,熊秀英"]
+    assert run("household", "import", write(tmp_path / "late.csv", rows, "gbk")).exit_code == 0
+    assert households(run_json, "--search", "熊秀英")["8-2-301"]["head"] == "熊秀英"
+
+
 def test_a_short_gbk_file_is_read_as_gbk(db, run, run_json, tmp_path):
     """Three Chinese characters are ambiguous to any detector; GBK wins when it reads cleanly."""
     path = write(tmp_path / "one.csv", ["head,building,room", "熊秀英,8,301"], "gbk")

@@ -9,8 +9,9 @@ from datetime import date, datetime
 
 from redprop.store import Store
 from redprop.errors import InvalidValue, NotFound
-from redprop.parsing import to_db
-from redprop.parsing import address_key, contains_pattern, parse_address_key
+from redprop.parsing import (
+    address_key, clean_name, cleaned, contains_pattern, normalize_name, parse_address_key, phone_digits, to_db,
+)
 
 HOUSEHOLD_FIELDS = ("head", "phone", "grid", "members", "moved_in_on", "note")
 RESIDENT_FIELDS = ("relation", "birth_year", "phone", "moved_out_on")
@@ -93,6 +94,16 @@ def households_at(store: Store, key: str) -> list[int]:
     return ids
 
 
+def _check_grid(conn, code: str | None) -> None:
+    """Once grid points are on record, a household's grid must be one of them (G3 for G03 is a typo)."""
+    from redprop.staff import recorded_grids, unknown_grid
+
+    if code:
+        known = recorded_grids(conn)
+        if known and code not in known:
+            raise unknown_grid(code, known)
+
+
 def add_household(store: Store, key: str, changes: HouseholdChanges, now: datetime) -> dict:
     building, unit, room = parse_address_key(key)
     normalized = address_key(building, unit, room)
@@ -103,6 +114,7 @@ def add_household(store: Store, key: str, changes: HouseholdChanges, now: dateti
         # A household that moved out keeps its record and history; the new family gets a record of its own.
         stamp = to_db(now)
         values = changes.given()
+        _check_grid(conn, values.get("grid"))
         if values.get("moved_in_on") is None and conn.execute("SELECT 1 FROM households WHERE key = ?", (normalized,)).fetchone():
             # another family lived here before: this one lived here from the day it was added, never before
             values["moved_in_on"] = now.astimezone(store.tz).date().isoformat()
@@ -121,6 +133,8 @@ def edit_household(store: Store, key: str, changes: HouseholdChanges, now: datet
                            " or --clear FIELD")
     with store.write() as conn:
         row = get_household(store, key)
+        if values.get("grid") != row["grid"]:
+            _check_grid(conn, values.get("grid"))
         moved_in = values.get("moved_in_on")
         if moved_in and row["moved_out_on"] and moved_in > row["moved_out_on"]:
             raise InvalidValue("{moved_in} is after household {key} moved out ({moved_out})", moved_in=moved_in, key=row["key"],
@@ -162,6 +176,26 @@ def _end_memberships(conn, column: str, value: int, on: date, now: datetime) -> 
     )
 
 
+def search_terms(text: str) -> tuple[str, str, str]:
+    """LIKE patterns for a search: (a name without its spaces — `赵 强` and 赵强 find each other,
+    and a name stored with its padding before names were normalised —, a phone's digits
+    whatever the separators, the text as typed for notes). A search that is not a phone
+    number matches no phone by digits."""
+    name = contains_pattern(normalize_name(text).replace(" ", ""))
+    number = phone_digits(text)
+    return name, contains_pattern(number) if number else "\x00", contains_pattern(text.strip())
+
+
+def compact(column: str) -> str:
+    """A name column without its spaces (ASCII and full-width), for matching."""
+    return f"replace(replace({column}, ' ', ''), '\u3000', '')"
+
+
+def digits(column: str) -> str:
+    """A phone column's digits alone (a mobile typed with spaces or dashes before they were removed)."""
+    return f"replace(replace(replace({column}, ' ', ''), '-', ''), '+86', '')"
+
+
 def list_households(
     store: Store,
     *,
@@ -187,12 +221,13 @@ def list_households(
         where.append("grid = ?")
         params.append(grid)
     if search:
-        like = contains_pattern(search)
+        name, phone, like = search_terms(search)
         where.append(
-            "(head LIKE ? ESCAPE '\\' OR phone LIKE ? ESCAPE '\\' OR note LIKE ? ESCAPE '\\' OR id IN"
-            " (SELECT household_id FROM residents WHERE name LIKE ? ESCAPE '\\' OR phone LIKE ? ESCAPE '\\'))"
+            f"({compact('head')} LIKE ? ESCAPE '\\' OR {digits('phone')} LIKE ? ESCAPE '\\' OR note LIKE ? ESCAPE '\\'"
+            f" OR id IN (SELECT household_id FROM residents WHERE {compact('name')} LIKE ? ESCAPE '\\'"
+            f" OR {digits('phone')} LIKE ? ESCAPE '\\'))"
         )
-        params += [like] * 5
+        params += [name, phone, like, name, phone]
     if not include_moved_out:
         if on:
             day = on.isoformat()
@@ -222,7 +257,7 @@ def resident_row(row, household_key: str) -> dict:
 
 def get_resident(store: Store, household, name: str):
     row = store.conn.execute(
-        "SELECT * FROM residents WHERE household_id = ? AND name = ?", (household["id"], name.strip())
+        "SELECT * FROM residents WHERE household_id = ? AND name = ?", (household["id"], normalize_name(name))
     ).fetchone()
     if row is None:
         raise NotFound("no resident {name!r} in household {key}", name=name, key=household["key"])
@@ -232,7 +267,7 @@ def get_resident(store: Store, household, name: str):
 def add_resident(store: Store, key: str, name: str, values: dict, now: datetime) -> dict:
     with store.write() as conn:
         household = get_household(store, key)
-        name = name.strip()
+        name = cleaned(name, clean_name, "NAME")
         if not name:
             raise InvalidValue("a resident needs a name")
         if conn.execute(
@@ -262,6 +297,8 @@ def edit_resident(store: Store, key: str, name: str, values: dict, now: datetime
         household = get_household(store, key)
         row = get_resident(store, household, name)
         new_name = values.get("name")
+        if new_name is not None:
+            new_name = values["name"] = cleaned(new_name, clean_name, "--name") or ""
         if new_name is not None and new_name != row["name"]:
             if not new_name.strip():
                 raise InvalidValue("a resident needs a name")
@@ -292,8 +329,9 @@ def list_residents(store: Store, key: str | None = None, search: str | None = No
         where.append("h.id = ?")
         params.append(get_household(store, key)["id"])
     if search:
-        where.append("(r.name LIKE ? ESCAPE '\\' OR r.phone LIKE ? ESCAPE '\\')")
-        params += [contains_pattern(search)] * 2
+        name, phone, _like = search_terms(search)
+        where.append(f"({compact('r.name')} LIKE ? ESCAPE '\\' OR {digits('r.phone')} LIKE ? ESCAPE '\\')")
+        params += [name, phone]
     if not include_moved_out:
         where.append("r.moved_out_on IS NULL")
     sql = "SELECT r.*, h.key AS household_key FROM residents r JOIN households h ON h.id = r.household_id"

@@ -18,7 +18,7 @@ import re
 import unicodedata
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
-from redprop.errors import N_, InvalidValue
+from redprop.errors import N_, InvalidValue, Message
 from redprop.store.instants import from_db, show_local_iso, to_db  # noqa: F401 (the stored form, handed on)
 
 _RELATIVE_DAY = {
@@ -315,7 +315,8 @@ def _part(pattern: re.Pattern, text: str | None, refusal: str) -> str:
 def clean_building(text: str | None) -> str:
     if not (text or "").strip():
         raise InvalidValue("no building")
-    return _part(_BUILDING, text, N_("{text!r} is not a building (like 3, 3栋, 3号楼)"))
+    return _at_most_4_digits(_part(_BUILDING, text, N_("{text!r} is not a building (like 3, 3栋, 3号楼)")),
+                             N_("building {text} has more than 4 digits"))
 
 
 def clean_unit(text: str | None) -> str:
@@ -328,7 +329,15 @@ def clean_unit(text: str | None) -> str:
 def clean_room(text: str | None) -> str:
     if not (text or "").strip():
         raise InvalidValue("no room")
-    return _part(_ROOM, text, N_("{text!r} is not a room (like 301, 301室)"))
+    return _at_most_4_digits(_part(_ROOM, text, N_("{text!r} is not a room (like 301, 301室)")),
+                             N_("room {text} has more than 4 digits"))
+
+
+def _at_most_4_digits(code: str, refusal: str) -> str:
+    """Building and room numbers have at most 4 digits (a longer one is a phone or a slip)."""
+    if len(code) > 4 and (code.isdigit() or len(code) > 8):
+        raise InvalidValue(refusal, text=code)
+    return code
 
 
 _GRID = re.compile(r"^([0-9A-Za-z][0-9A-Za-z_]*)$")
@@ -367,13 +376,55 @@ def normalize_key(text: str) -> str:
 
 
 def clean_phone(text: str | None) -> str | None:
-    """Phone numbers stay text so that 0874-8123456 keeps its leading zero."""
+    """A phone number as offices write it, kept as text so a landline keeps its leading zero.
+
+    A mobile is 11 digits starting with 1, stored as its digits: spaces, dashes and a +86,
+    0086 or 86 prefix are removed (`138 1234 0015`, `+86 138-1234-0015` → `13812340015`). A
+    landline keeps its area code and one dash (`0874 8552052` → `0874-8552052`); a local
+    number of 7 or 8 digits, or a foreign one after its `+`, is kept as written.
+    """
+    if text and len(text) == 11 and text[0] == "1" and text.isascii() and text.isdigit():
+        return text  # the common case, as it is stored
     text = _nfkc(text).strip()
     if not text:
         return None
     if not _PHONE.match(text):
         raise InvalidValue("{text!r} is not a phone number (digits, spaces, '-' and a leading '+')", text=text)
-    return text
+    digits = text.replace(" ", "").replace("-", "")
+    for prefix in ("+86", "0086"):
+        if digits.startswith(prefix):
+            digits = digits[len(prefix):]
+            break
+    else:
+        if digits.startswith("86") and len(digits) == 13 and digits[2] == "1":
+            digits = digits[2:]
+        elif digits.startswith("+"):
+            return text  # another country's number, as written
+    if digits.startswith("1"):
+        if len(digits) != 11:
+            raise InvalidValue("{text!r} is not a mobile number (11 digits starting with 1; it has {count})",
+                               text=text, count=len(digits))
+        return digits
+    if digits.startswith("0"):
+        parts = [p for p in re.split(r"[ \-]+", text.removeprefix("+86").removeprefix("0086").strip(" -")) if p]
+        if len(parts) >= 2 and parts[0].startswith("0") and 3 <= len(parts[0]) <= 4:
+            area, number = parts[0], "".join(parts[1:])
+        else:
+            size = 3 if digits[1] in "12" else 4  # 010 and 02x are Beijing and the big cities; the rest 0xxx
+            area, number = digits[:size], digits[size:]
+        if not 7 <= len(number) <= 8:
+            raise InvalidValue("{text!r} is not a landline number (area code and 7 or 8 digits, like 0874-8552052)",
+                               text=text)
+        return f"{area}-{number}"
+    if 7 <= len(digits) <= 8:
+        return digits
+    raise InvalidValue("{text!r} is not a phone number (a mobile of 11 digits, or a landline like 0874-8552052)", text=text)
+
+
+def phone_digits(text: str) -> str | None:
+    """The digits of a search term that looks like (part of) a phone number, else None."""
+    compact = re.sub(r"[\s\-+()（）]", "", _nfkc(text))
+    return compact if len(compact) >= 3 and compact.isdigit() else None
 
 
 def clean_count(text: str | None) -> int | None:
@@ -385,8 +436,8 @@ def clean_count(text: str | None) -> int | None:
         value = int(float(text)) if re.fullmatch(r"\d+(\.0+)?", text) else int(text.rstrip("人口"))
     except ValueError:
         raise InvalidValue("{text!r} is not a number of people", text=text) from None
-    if value < 0:
-        raise InvalidValue("{text!r} is not a number of people", text=text)
+    if not 1 <= value <= 30:
+        raise InvalidValue("{text!r} people in one household: give 1 to 30", text=text)
     return value
 
 
@@ -409,9 +460,89 @@ def clean_date(text: str | None, today: date) -> str | None:
     return parse_date(text, today=today).isoformat()
 
 
+# What typed or imported text may not carry (it would reach the plain-text morning list pasted
+# into WeChat, or a terminal, and act instead of show): control characters (an ANSI escape
+# starts with ESC), bidirectional controls and zero-width characters.
+_CONTROL = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_ZERO_WIDTH = "\u180e\u200b-\u200d\u2060-\u2064\ufeff"
+_UNSAFE_IN_NOTES = re.compile(f"[{_CONTROL}{_BIDI}{_ZERO_WIDTH}\u2028\u2029]")  # tab, newline and CR allowed
+_UNSAFE_IN_LINES = re.compile(f"[\t\n\r{_CONTROL}{_BIDI}{_ZERO_WIDTH}\u2028\u2029]")
+_KINDS = ((re.compile(f"[{_BIDI}]"), N_("a right-to-left or bidirectional control")),
+          (re.compile(f"[{_ZERO_WIDTH}]"), N_("a zero-width character")),
+          (re.compile("\x1b"), N_("an escape code (ESC)")),
+          (re.compile("[\t\n\r\u2028\u2029]"), N_("a tab or line break")))
+# Chinese characters (with the CJK symbols offices use between them): a space between two is
+# padding (`赵 强`, `钱　进`), not part of the name.
+_CJK = "\u2e80-\u2fff\u3005-\u3007\u3021-\u3029\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
+_CJK_GAP = re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}])")
+_SPACES = re.compile("\\s+")
+
+
+def _refuse_unsafe(text: str, pattern: re.Pattern) -> None:
+    m = pattern.search(text)
+    if m is None:
+        return
+    char = m.group()
+    kind = next((k for p, k in _KINDS if p.match(char)), N_("a control character"))
+    raise InvalidValue("has {kind} ({code}) at character {at}; type it again without it",
+                       kind=Message(kind), code=f"U+{ord(char):04X}", at=m.start() + 1)
+
+
+def clean_past_date(text: str | None, today: date, what: str) -> str | None:
+    """A date that has happened (moving in, a membership's start): a planned one is refused.
+    `what` names it, a msgid with {day}."""
+    day = clean_date(text, today)
+    if day is not None and day > today.isoformat():
+        raise InvalidValue(what, day=day)
+    return day
+
+
+MOVED_IN_FUTURE = N_("moved in on {day}, which is in the future; record a move once it has happened")
+SINCE_FUTURE = N_("starts on {day}, which is in the future; record the membership once it has begun")
+
+
 def clean_text(text: str | None) -> str | None:
+    """A note: any text, tabs and line breaks included, but nothing a terminal would obey."""
     text = (text or "").strip()
+    if text and not (text.isascii() and text.isprintable()):
+        _refuse_unsafe(text, _UNSAFE_IN_NOTES)
     return text or None
+
+
+def clean_line(text: str | None) -> str | None:
+    """A title, a place: one line of text, nothing a terminal would obey."""
+    text = (text or "").strip()
+    if text and not (text.isascii() and text.isprintable()):
+        _refuse_unsafe(text, _UNSAFE_IN_LINES)
+    return text or None
+
+
+def cleaned(text: str | None, cleaner, option: str):
+    """`cleaner(text)`, its refusal naming the option the text came from (`--title: has …`)."""
+    try:
+        return cleaner(text)
+    except InvalidValue as error:
+        raise InvalidValue("{option}: {reason}", option=option, reason=error.message) from None
+
+
+def normalize_name(text: str) -> str:
+    """A person's name as it is kept and matched: no spaces between Chinese characters (`赵 强`,
+    `钱　进` padded to line up), other runs of spaces (full-width too) one space."""
+    text = text.strip()
+    if text.isascii():
+        return " ".join(text.split()) if "  " in text or "\t" in text else text
+    return _SPACES.sub(" ", _CJK_GAP.sub("", text.replace("\u3000", " "))).strip()
+
+
+def clean_name(text: str | None) -> str | None:
+    """A person's name: one line, nothing unsafe, spaces normalised (see `normalize_name`)."""
+    text = (text or "").replace("\u3000", " ").strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isprintable()):
+        _refuse_unsafe(text, _UNSAFE_IN_LINES)
+    return normalize_name(text)
 
 
 def cleared_columns(names: list[str] | None, clearable: dict[str, str]) -> list[str]:

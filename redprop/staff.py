@@ -9,8 +9,7 @@ from datetime import datetime
 from redprop.vocab import ROLES, Choices
 from redprop.store import Store
 from redprop.errors import InvalidValue, NotFound
-from redprop.parsing import to_db
-from redprop.parsing import clean_building, clean_grid
+from redprop.parsing import clean_building, clean_grid, clean_line, clean_name, cleaned, normalize_name, to_db
 
 
 def _area_order(area: str):
@@ -22,8 +21,53 @@ def clean_areas(areas: list[str]) -> list[str]:
     return sorted({clean_building(a) for a in areas}, key=_area_order)
 
 
+def recorded_grids(conn) -> set[str]:
+    """The grid points on record: added by `grid add`, `grid import` or a first roster."""
+    return {r[0] for r in conn.execute("SELECT code FROM grids")}
+
+
+def known_grids(conn) -> set[str]:
+    """The grid points on record and those any household names."""
+    return {r[0] for r in conn.execute("SELECT code FROM grids UNION SELECT DISTINCT grid FROM households WHERE grid IS NOT NULL")}
+
+
+def unknown_grid(code: str, known: set[str]) -> InvalidValue:
+    """A grid code not on record: a typo (G3 for G03) more likely than a new grid point."""
+    near = sorted(known, key=lambda k: (k.lstrip("Gg0") != code.lstrip("Gg0"), k))[:3]
+    return InvalidValue("no grid point {code} on record (like {near}); `redprop grid add {code}` first, or --new-grids"
+                        " on an import", code=code, near=", ".join(near))
+
+
+def check_areas(conn, areas: list[str], new_grids: bool = False) -> list[str]:
+    """Refuse an area that is neither a grid point on record (or named by a household) nor a
+    building a household is in; returns the grid points new to the community (with
+    `new_grids`, or when it has none yet: its first roster brings them)."""
+    if not areas:
+        return []
+    recorded, grids = recorded_grids(conn), known_grids(conn)
+    buildings = {r[0] for r in conn.execute("SELECT DISTINCT building FROM households")}
+    created = []
+    for area in areas:
+        if area in grids or area in buildings:
+            continue
+        if area.isdigit():
+            if buildings:
+                raise InvalidValue("no household is in building {area}: check the number (see `redprop household list"
+                                   " --building {area}`)", area=area)
+            continue  # no roster yet: nothing to check a building against
+        if recorded and not new_grids:
+            raise unknown_grid(area, grids)
+        created.append(area)
+    return created
+
+
+def find_staff_name(name: str) -> str:
+    """A staff member's name as kept and matched (`欧阳 娜娜` is 欧阳娜娜)."""
+    return normalize_name(name or "")
+
+
 def get_staff(store: Store, name: str):
-    row = store.conn.execute("SELECT * FROM staff WHERE name = ?", (name.strip(),)).fetchone()
+    row = store.conn.execute("SELECT * FROM staff WHERE name = ?", (normalize_name(name),)).fetchone()
     if row is None:
         raise NotFound("no staff member {name!r} (see `redprop staff list`)", name=name)
     return row
@@ -42,27 +86,37 @@ STAFF_CLEARABLE = {"phone": "phone", "covers": "covers"}  # what `staff add --cl
 
 
 def save_staff(store: Store, name: str, role: str | None, phone: str | None, covers: list[str] | None, now: datetime,
-               active: bool | None = None, clear: tuple[str, ...] = ()) -> tuple[dict, str]:
+               active: bool | None = None, clear: tuple[str, ...] = (), allow_duplicate: bool = False) -> tuple[dict, str]:
     """Add a staff member, or update the one with that name. Returns (row, 'added'|'updated'|'unchanged').
 
     Someone who leaves is made inactive, not deleted: their visits and issues keep their name,
     and they stop being responsible for anything.
     """
-    name = name.strip()
+    name = clean_name(name)
     if not name:
         raise InvalidValue("a staff member needs a name")
     with store.write() as conn:
+        if covers and "covers" not in clear:
+            check_areas(conn, covers)
         outcome = write_staff(conn, name, role, phone, [] if "covers" in clear else covers, now, active,
-                              clear_phone="phone" in clear)
+                              clear_phone="phone" in clear, allow_duplicate=allow_duplicate)
     row = get_staff(store, name)
     return staff_row(row, _areas_of(store.conn, row["id"])), outcome
 
 
 def write_staff(conn, name: str, role: str | None, phone: str | None, covers: list[str] | None, now: datetime,
-                active: bool | None = None, clear_phone: bool = False) -> str:
-    """The write behind `staff add` and the staff import, inside the caller's transaction."""
+                active: bool | None = None, clear_phone: bool = False, allow_duplicate: bool = False) -> str:
+    """The write behind `staff add` and the staff import, inside the caller's transaction.
+
+    A phone number already on record for someone else is refused unless `allow_duplicate`:
+    the same person typed twice (`欧阳 娜娜` and 欧阳娜娜 are one name; 欧阳娜 is not) is the likelier."""
     stamp = to_db(now)
     existing = conn.execute("SELECT * FROM staff WHERE name = ?", (name,)).fetchone()
+    if phone and not allow_duplicate:
+        other = conn.execute("SELECT name FROM staff WHERE phone = ? AND name != ?", (phone, name)).fetchone()
+        if other:
+            raise InvalidValue("phone {phone} is on record for {other}: the same person? use that name, or"
+                               " --allow-duplicate", phone=phone, other=other[0])
     if existing is None:
         if role is None:
             raise InvalidValue("a new staff member needs a role: {choices}", choices=Choices(tuple(ROLES.codes.values())))
@@ -113,7 +167,7 @@ def list_staff(store: Store, role: str | None = None, area: str | None = None) -
 
 
 # Who makes the rounds (两巡六访): not the cleaners or the security mediators.
-VISITING_ROLES = ("grid_worker", "building_leader", "volunteer", "property_staff")
+VISITING_ROLES = ("grid_worker", "building_leader", "community_worker", "volunteer", "property_staff")
 
 
 def responsible_staff(store: Store) -> dict[str, list[str]]:
@@ -130,6 +184,7 @@ def responsible_staff(store: Store) -> dict[str, list[str]]:
 
 def add_grid(store: Store, code: str, name: str | None, building: str | None, now: datetime) -> dict:
     code = clean_grid(code)
+    name = cleaned(name, clean_line, "--name")
     stamp = to_db(now)
     with store.write() as conn:
         conn.execute(

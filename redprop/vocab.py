@@ -73,6 +73,7 @@ SENSITIVE = Code("sensitive", "敏感", "sensitive")
 ROLES = Catalogue(N_("role"), [
     Code("building_leader", "楼栋长", "Building leader", ("楼长",)),
     Code("grid_worker", "网格员", "Grid worker"),
+    Code("community_worker", "社区工作者", "Community worker", ("社工", "社区干部")),
     Code("mediator", "治安调解员", "Security mediator", ("调解员",)),
     Code("cleaner", "清扫保洁员", "Cleaner", ("保洁员",)),
     Code("property_staff", "物业人员", "Property staff", ("物业",)),

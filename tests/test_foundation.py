@@ -377,7 +377,10 @@ def test_grid_add_and_list(db, run, run_json):
     assert (added["code"], added["name"], added["building"]) == ("G07", "3栋1单元", "3")
     add_household(run, "3-1-101", "--grid", "G07")
     add_household(run, "3-1-102", "--grid", "G07")
-    add_household(run, "5-1-101", "--grid", "G09")  # a grid point known only from a household
+    typo = run("household", "add", "5-1-101", "--grid", "G09")  # grid points are on record: G09 is not one
+    assert typo.exit_code == 4 and "G09" in typo.output
+    assert run("grid", "add", "G09").exit_code == 0
+    add_household(run, "5-1-101", "--grid", "G09")
     assert run("staff", "add", "李建国", "--role", "网格员", "--covers", "G07").exit_code == 0
 
     grids = {g["code"]: g for g in run_json("grid", "list")}

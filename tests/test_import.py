@@ -102,7 +102,7 @@ XLSX_ROWS = [
     ["8栋", "2单元", 301, "熊秀英", "0874-8123456", "G18", 1, datetime(2010, 9, 16), "独居老人"],
     [8, 2, "302室", "邵俊飞", 18725845416, "g18", 3.0, "2010/11/19", None],
     [None, None, None, None, None, None, None, None, None],
-    ["12号楼", None, 101, "孔海龙", "0755123", None, None, None, None],
+    ["12号楼", None, 101, "孔海龙", "07551234567", None, None, None, None],
 ]
 
 
@@ -119,7 +119,7 @@ def test_import_an_xlsx_workbook(db, run, run_json, tmp_path):
     second = rows["8-2-302"]
     assert second["phone"] == "18725845416"  # a number cell, not 1.8725845416E10
     assert second["grid"] == "G18" and second["members"] == 3
-    assert rows["12-101"]["phone"] == "0755123"
+    assert rows["12-101"]["phone"] == "0755-1234567"  # the leading zero kept, the area code set apart
     # Re-importing the workbook changes nothing.
     assert summary(run("household", "import", path)) == "新增 0，更新 0，未变 3，拒收 0"
 

@@ -222,12 +222,16 @@ def test_the_household_ledger_re_imports_unchanged(run, tmp_path):
     result = run("household", "import", path, "-f", "json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == {"added": 0, "updated": 0, "unchanged": households, "refused": 0, "dry_run": False,
-                                         "errors": []}
+                                         "errors": [], "new_grids": []}
     english = tmp_path / "en.xlsx"
     assert run("ledger", "households", "-o", english, lang="en").exit_code == 0
     assert sheet_of(english)["B3"].value == "Building"
     again = run("household", "import", english, "-f", "json")
     assert json.loads(again.stdout)["added"] == 0 and json.loads(again.stdout)["updated"] == 0
+    as_csv = write(run, tmp_path, "households", ".csv")
+    assert '"\'=HYPERLINK(' in as_csv.read_text(encoding="utf-8-sig"), "marked as text for Excel"
+    back = json.loads(run("household", "import", as_csv, "-f", "json").stdout)
+    assert (back["added"], back["updated"], back["unchanged"]) == (0, 0, households), "the mark comes off on the way in"
 
 
 def test_kinds_are_named_as_every_code_is(run, tmp_path):

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 from redprop.errors import N_, InvalidValue, NotFound
 from redprop.households import address_order, get_household, get_resident
-from redprop.parsing import to_db
+from redprop.parsing import SINCE_FUTURE, clean_text, to_db
 from redprop.store import Store
 from redprop.vocab import SENSITIVE, Catalogue, Code
 
@@ -105,6 +105,9 @@ def join_group(
     until: date | None, note: str | None, now: datetime,
 ) -> dict:
     group = resolve_group(store, group_text)
+    if since > now.astimezone(store.tz).date():
+        raise InvalidValue(SINCE_FUTURE, day=since.isoformat())
+    note = clean_text(note)
     household, resident_row = _member_target(store, household_key, resident, since)
     if household["moved_in_on"] and since.isoformat() < household["moved_in_on"]:
         raise InvalidValue("--since {since} is before {key} moved in ({moved_in})", since=since.isoformat(),

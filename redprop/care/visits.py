@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from redprop.care.groups import load_groups
 from redprop.errors import InvalidValue, NotFound
 from redprop.households import get_household, get_resident, lived_there
-from redprop.parsing import from_db, local_day_start, show_local_iso, to_db
+from redprop.parsing import clean_text, cleaned, from_db, local_day_start, show_local_iso, to_db
 from redprop.staff import get_staff, responsible_staff
 from redprop.store import Store
 from redprop.vocab import VISIT_OUTCOMES, Choices
@@ -33,6 +33,7 @@ def log_visit(
     `issue` ({"category", "tier", "kind"}) opens the need found as an issue in the same step:
     reported at the visit, through the visit channel, at the household, the visitor the first
     on site; the issue and the visit name each other."""
+    need, note = cleaned(need, clean_text, "--need"), cleaned(note, clean_text, "--note")
     if issue is not None:
         if outcome != "needs_help" or not (need and need.strip()):
             raise InvalidValue("--open-issue opens the need found: give --outcome needs_help and --need TEXT")
@@ -71,6 +72,7 @@ def log_visit(
 def void_visit(store: Store, visit_id: int, *, reason: str, by: str, now: datetime) -> dict:
     """A visit recorded by mistake stays on record, marked with who voided it, when and why, and
     counts nowhere: the household's contact columns are recomputed without it (a trigger)."""
+    reason = cleaned(reason, clean_text, "--reason")
     if not reason or not reason.strip():
         raise InvalidValue("say why it is voided: --reason TEXT")
     with store.write() as conn:

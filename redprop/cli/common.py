@@ -148,17 +148,21 @@ def sub_app(help: str) -> typer.Typer:
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="table (for people), json or csv (for scripts).")]
 AtOption = Annotated[Optional[str], typer.Option("--at", help="When it happened / as things stood then: 2026-11-20 9:30, 2026/11/20 9:30, 'yesterday 9:30', '2h ago'.")]
 Key = Annotated[str, typer.Argument(help="Address key building-unit-room: 8-2-301, or 8-301 where the building has no units.")]
-FileArg = Annotated[Path, typer.Argument(help="A .csv (UTF-8, UTF-8 with BOM or GBK) or .xlsx file.")]
+FileArg = Annotated[Path, typer.Argument(help="A .csv (UTF-8, UTF-8 with BOM, GBK or UTF-16) or .xlsx file.")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Check every row and report, write nothing.")]
 SkipInvalid = Annotated[bool, typer.Option("--skip-invalid", help="Write the good rows, list the refused ones, exit 0.")]
 Sheet = Annotated[Optional[str], typer.Option("--sheet", help="Worksheet of an .xlsx file (default: the first).")]
+MaxRows = Annotated[int, typer.Option("--max-rows", min=1, help="Refuse a file with more data rows than this.")]
+NewGrids = Annotated[bool, typer.Option("--new-grids", help="Create grid points the file names that are not on record yet (listed in the summary).")]
 ShowSensitive = Annotated[bool, typer.Option("--show-sensitive", help="Name sensitive focus groups (上访, 精神病人, 矫正) instead of masking them.")]
 
 
-def run_import(importer, file: Path, dry_run: bool, skip_invalid: bool, sheet: Optional[str], fmt: Format):
+def run_import(importer, file: Path, dry_run: bool, skip_invalid: bool, sheet: Optional[str], fmt: Format,
+               max_rows: int, **options):
     """Shared by every `… import` command: run it, then say what it did."""
     from redprop.present.imports import imported
 
     store = open_db()
-    result = importer(store, file, now(store), dry_run=dry_run, skip_invalid=skip_invalid, sheet=sheet)
+    result = importer(store, file, now(store), dry_run=dry_run, skip_invalid=skip_invalid, sheet=sheet,
+                      max_rows=max_rows, **options)
     imported(output(fmt), result)

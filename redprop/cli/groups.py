@@ -5,7 +5,8 @@ from typing import Annotated, Optional
 import typer
 
 from redprop.cli import common
-from redprop.cli.common import DryRun, FileArg, FormatOption, Key, Sheet, ShowSensitive, SkipInvalid, run_import
+from redprop.cli.common import DryRun, FileArg, FormatOption, Key, Sheet, ShowSensitive, SkipInvalid, run_import, MaxRows
+from redprop.exchange.limits import DEFAULT_MAX_ROWS
 from redprop.present import care as show
 from redprop.present.output import Format
 
@@ -110,9 +111,9 @@ def members(group: GroupArg,
 
 
 @app.command("import")
-def import_(file: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None,
+def import_(file: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None, max_rows: MaxRows = DEFAULT_MAX_ROWS,
             fmt: FormatOption = Format.table):
     """Load memberships (楼栋, 单元, 门牌号 or 户号, 姓名, 人群, 开始日期, 结束日期, 退出原因, 备注). Example: redprop group import sample_data/memberships.csv"""
     from redprop.exchange.care import import_memberships
 
-    run_import(import_memberships, file, dry_run, skip_invalid, sheet, fmt)
+    run_import(import_memberships, file, dry_run, skip_invalid, sheet, fmt, max_rows)

@@ -5,7 +5,8 @@ from typing import Annotated, Optional
 import typer
 
 from redprop.cli import common
-from redprop.cli.common import AtOption, DryRun, FileArg, FormatOption, Key, Sheet, ShowSensitive, SkipInvalid, run_import
+from redprop.cli.common import AtOption, DryRun, FileArg, FormatOption, Key, Sheet, ShowSensitive, SkipInvalid, run_import, MaxRows, NewGrids
+from redprop.exchange.limits import DEFAULT_MAX_ROWS
 from redprop.present import households as show
 from redprop.present.output import Format
 
@@ -25,14 +26,16 @@ Clear = Annotated[Optional[list[str]], typer.Option("--clear", metavar="FIELD", 
 
 def _changes(store, head, phone, grid, members, moved_in, note, clear=None):
     from redprop.households import HOUSEHOLD_CLEARABLE, HouseholdChanges
-    from redprop.parsing import clean_date, clean_grid, clean_phone, clean_text, cleared_columns
+    from redprop.parsing import (
+        MOVED_IN_FUTURE, clean_count, clean_grid, clean_name, clean_past_date, clean_phone, clean_text, cleared_columns,
+    )
 
     return HouseholdChanges(
-        head=clean_text(head),
+        head=clean_name(head),
         phone=clean_phone(phone),
         grid=clean_grid(grid) if grid else None,
-        members=members,
-        moved_in_on=clean_date(moved_in, common.now(store).date()),
+        members=clean_count(str(members)) if members is not None else None,
+        moved_in_on=clean_past_date(moved_in, common.now(store).date(), MOVED_IN_FUTURE),
         note=clean_text(note),
         clear=tuple(cleared_columns(clear, HOUSEHOLD_CLEARABLE)),
     )
@@ -126,12 +129,12 @@ def list_(
 
 
 @app.command("import")
-def import_(file: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None,
-            fmt: FormatOption = Format.table):
+def import_(file: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None, max_rows: MaxRows = DEFAULT_MAX_ROWS,
+            new_grids: NewGrids = False, fmt: FormatOption = Format.table):
     """Load the households roster (楼栋, 单元, 门牌号, 户主, 电话, 网格, 人口, 入住日期, 备注). Example: redprop household import sample_data/households.csv"""
     from redprop.exchange.rosters import import_households
 
-    run_import(import_households, file, dry_run, skip_invalid, sheet, fmt)
+    run_import(import_households, file, dry_run, skip_invalid, sheet, fmt, max_rows, new_grids=new_grids)
 
 
 def _resident_values(store, relation, birth_year, phone, moved_out=None):
@@ -193,9 +196,9 @@ def resident_list(key: Annotated[Optional[str], typer.Argument(help="Only this h
 
 
 @residents_app.command("import")
-def resident_import(file: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None,
+def resident_import(file: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None, max_rows: MaxRows = DEFAULT_MAX_ROWS,
                     fmt: FormatOption = Format.table):
     """Load residents (楼栋, 单元, 门牌号 or 户号, 姓名, 与户主关系, 出生年份, 电话). Example: redprop resident import sample_data/residents.csv"""
     from redprop.exchange.rosters import import_residents
 
-    run_import(import_residents, file, dry_run, skip_invalid, sheet, fmt)
+    run_import(import_residents, file, dry_run, skip_invalid, sheet, fmt, max_rows)

@@ -6,7 +6,8 @@ from typing import Annotated, Optional
 import typer
 
 from redprop.cli import common
-from redprop.cli.common import AtOption, DryRun, FormatOption, Sheet, SkipInvalid, run_import
+from redprop.cli.common import AtOption, DryRun, FormatOption, Sheet, SkipInvalid, run_import, MaxRows
+from redprop.exchange.limits import DEFAULT_MAX_ROWS
 from redprop.present import issues as show
 from redprop.present.output import Format
 
@@ -282,8 +283,9 @@ def list_(
 
 @app.command("import")
 def import_(
-    file: Annotated[Path, typer.Argument(help="A .csv (UTF-8, UTF-8 with BOM or GBK) or .xlsx file.")],
-    dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None, fmt: FormatOption = Format.table,
+    file: Annotated[Path, typer.Argument(help="A .csv (UTF-8, UTF-8 with BOM, GBK or UTF-16) or .xlsx file.")],
+    dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None,
+    max_rows: MaxRows = DEFAULT_MAX_ROWS, fmt: FormatOption = Format.table,
 ):
     """Load issues from another system (报告时间, 类型, 类别, 渠道, 户号/地点, 标题/描述, 等级, 处理人, 期限, 到场时间, 解决时间, 状态, 评分).
 
@@ -292,7 +294,7 @@ def import_(
     """
     from redprop.exchange.issues import import_issues
 
-    run_import(import_issues, file, dry_run, skip_invalid, sheet, fmt)
+    run_import(import_issues, file, dry_run, skip_invalid, sheet, fmt, max_rows)
 
 
 @category_app.command("list")

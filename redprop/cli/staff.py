@@ -5,7 +5,8 @@ from typing import Annotated, Optional
 import typer
 
 from redprop.cli import common
-from redprop.cli.common import DryRun, FileArg, FormatOption, Sheet, SkipInvalid, run_import
+from redprop.cli.common import DryRun, FileArg, FormatOption, Sheet, SkipInvalid, run_import, MaxRows, NewGrids
+from redprop.exchange.limits import DEFAULT_MAX_ROWS
 from redprop.present import households as show
 from redprop.present.output import Format
 
@@ -16,11 +17,12 @@ grid_app = common.sub_app("Grid points (网格).")
 @app.command("add")
 def add(
     name: Annotated[str, typer.Argument(help="The staff member's name.")],
-    role: Annotated[Optional[str], typer.Option("--role", help="building_leader 楼栋长, grid_worker 网格员, mediator 治安调解员, cleaner 清扫保洁员, property_staff 物业人员, volunteer 党员志愿者.")] = None,
+    role: Annotated[Optional[str], typer.Option("--role", help="building_leader 楼栋长, grid_worker 网格员, community_worker 社区工作者, mediator 治安调解员, cleaner 清扫保洁员, property_staff 物业人员, volunteer 党员志愿者.")] = None,
     phone: Annotated[Optional[str], typer.Option("--phone", help="Phone number.")] = None,
     covers: Annotated[Optional[str], typer.Option("--covers", help="Buildings and grid points covered, e.g. 3,5,G07.")] = None,
     active: Annotated[Optional[bool], typer.Option("--active/--inactive", help="--inactive: left the post; kept on record, responsible for nothing.")] = None,
     clear: Annotated[Optional[list[str]], typer.Option("--clear", metavar="FIELD", help="Empty a field (repeatable): phone, covers.")] = None,
+    allow_duplicate: Annotated[bool, typer.Option("--allow-duplicate", help="Keep a phone number already on record for someone else.")] = False,
     fmt: FormatOption = Format.table,
 ):
     """Add a staff member, or update one with the same name. Example: redprop staff add 李建国 --role 楼栋长 --covers 8"""
@@ -32,7 +34,7 @@ def add(
     row, _ = save_staff(
         store, name, ROLES.resolve(role) if role else None, clean_phone(phone),
         clean_areas(split_list(covers)) if covers is not None else None, common.now(store), active,
-        tuple(cleared_columns(clear, STAFF_CLEARABLE)),
+        tuple(cleared_columns(clear, STAFF_CLEARABLE)), allow_duplicate=allow_duplicate,
     )
     show.staff_member(common.output(fmt), row)
 
@@ -69,12 +71,15 @@ def list_(
 
 
 @app.command("import")
-def import_(file: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None,
+def import_(file: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None, max_rows: MaxRows = DEFAULT_MAX_ROWS,
+            new_grids: NewGrids = False,
+            allow_duplicate: Annotated[bool, typer.Option("--allow-duplicate", help="Keep phone numbers already on record for someone else.")] = False,
             fmt: FormatOption = Format.table):
     """Load staff (姓名, 角色, 电话, 负责区域). Example: redprop staff import sample_data/staff.csv"""
     from redprop.exchange.rosters import import_staff
 
-    run_import(import_staff, file, dry_run, skip_invalid, sheet, fmt)
+    run_import(import_staff, file, dry_run, skip_invalid, sheet, fmt, max_rows, new_grids=new_grids,
+               allow_duplicate=allow_duplicate)
 
 
 @grid_app.command("add")
@@ -100,9 +105,9 @@ def grid_list(fmt: FormatOption = Format.table):
 
 
 @grid_app.command("import")
-def grid_import(file: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None,
+def grid_import(file: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None, max_rows: MaxRows = DEFAULT_MAX_ROWS,
                 fmt: FormatOption = Format.table):
     """Load grid points (网格, 名称, 楼栋). Example: redprop grid import sample_data/grids.csv"""
     from redprop.exchange.rosters import import_grids
 
-    run_import(import_grids, file, dry_run, skip_invalid, sheet, fmt)
+    run_import(import_grids, file, dry_run, skip_invalid, sheet, fmt, max_rows)

@@ -6,7 +6,8 @@ from typing import Annotated, Optional
 import typer
 
 from redprop.cli import common
-from redprop.cli.common import AtOption, DryRun, FileArg, FormatOption, Key, Sheet, ShowSensitive, SkipInvalid, run_import
+from redprop.cli.common import AtOption, DryRun, FileArg, FormatOption, Key, Sheet, ShowSensitive, SkipInvalid, run_import, MaxRows
+from redprop.exchange.limits import DEFAULT_MAX_ROWS
 from redprop.present import care as show
 from redprop.present.output import Format
 
@@ -139,9 +140,9 @@ def plan(week: Annotated[Optional[str], typer.Option("--week", help="Any day of 
 
 
 @app.command("import")
-def import_(file: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None,
+def import_(file: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None, max_rows: MaxRows = DEFAULT_MAX_ROWS,
             fmt: FormatOption = Format.table):
     """Load a visit round sheet (户号 or 楼栋/单元/门牌号, 时间, 走访人, 方式, 结果, 需求, 备注). Example: redprop visit import sample_data/visits.csv"""
     from redprop.exchange.care import import_visits
 
-    run_import(import_visits, file, dry_run, skip_invalid, sheet, fmt)
+    run_import(import_visits, file, dry_run, skip_invalid, sheet, fmt, max_rows)

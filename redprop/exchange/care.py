@@ -12,9 +12,9 @@ from pathlib import Path
 from redprop.care.groups import group_catalogue, load_groups
 from redprop.errors import N_, InvalidValue, Message
 from redprop.exchange.rosters import ADDRESS_FIELDS, _require_address, _row_key, _validated
-from redprop.exchange.sheets import Field, ImportResult, finish, read_sheet, row_error
+from redprop.exchange.sheets import DEFAULT_MAX_ROWS, Field, ImportResult, finish, read_sheet, row_error
 from redprop.households import lived_there
-from redprop.parsing import clean_date, clean_text, from_db, parse_instant, to_db
+from redprop.parsing import SINCE_FUTURE, normalize_name, clean_date, clean_past_date, clean_text, from_db, parse_instant, to_db
 from redprop.store import Store
 from redprop.vocab import LEAVE_REASONS, VISIT_KINDS, VISIT_OUTCOMES
 
@@ -42,7 +42,7 @@ def _lookup_maps(store: Store):
     households: dict[str, list] = {}
     for r in store.conn.execute("SELECT id, key, moved_in_on, moved_out_on FROM households ORDER BY id"):
         households.setdefault(r["key"], []).append((r["id"], r["moved_in_on"], r["moved_out_on"]))
-    residents = {(r["household_id"], r["name"]): r["id"] for r in store.conn.execute("SELECT id, household_id, name FROM residents")}
+    residents = {(r["household_id"], normalize_name(r["name"])): r["id"] for r in store.conn.execute("SELECT id, household_id, name FROM residents")}
     return households, residents
 
 
@@ -64,7 +64,7 @@ def _resolve_people(rows_values, households, residents, errors, day_of, staff=No
         if household_id is None:
             errors.append(row_error(row.number, Message("no household lived at {key} on {day}", key=key[0], day=day_of(values))))
             continue
-        name = row.get("resident")
+        name = normalize_name(row.get("resident"))
         resident_id = residents.get((household_id, name)) if name else None
         if name and resident_id is None:
             errors.append(row_error(row.number, Message("no resident {name} in {key}", name=name, key=key[0]),
@@ -72,7 +72,7 @@ def _resolve_people(rows_values, households, residents, errors, day_of, staff=No
             continue
         staff_id = None
         if staff is not None:
-            staff_id = staff.get(row.get("by"))
+            staff_id = staff.get(normalize_name(row.get("by")))
             if staff_id is None:
                 errors.append(row_error(row.number, Message("no staff member {name!r}", name=row.get("by")), row.headers["by"]))
                 continue
@@ -80,15 +80,16 @@ def _resolve_people(rows_values, households, residents, errors, day_of, staff=No
     return resolved
 
 
-def import_memberships(store: Store, path: Path, now: datetime, *, dry_run=False, skip_invalid=False, sheet=None) -> ImportResult:
-    rows, errors, ignored, headers = read_sheet(path, MEMBERSHIP_FIELDS, sheet)
+def import_memberships(store: Store, path: Path, now: datetime, *, dry_run=False, skip_invalid=False, sheet=None,
+                       max_rows=DEFAULT_MAX_ROWS) -> ImportResult:
+    rows, errors, ignored, headers = read_sheet(path, MEMBERSHIP_FIELDS, sheet, max_rows)
     _require_address(headers)
     groups = load_groups(store)
     catalogue = group_catalogue(groups)
     today = now.date()
     cleaners = {
         "group": catalogue.resolve,
-        "since": lambda t: clean_date(t, today) or _missing(),
+        "since": lambda t: clean_past_date(t, today, SINCE_FUTURE) or _missing(),
         "until": lambda t: clean_date(t, today),
         "left_reason": lambda t: LEAVE_REASONS.resolve(t) if t.strip() else None,
         "note": clean_text,
@@ -157,8 +158,9 @@ def _missing():
     raise InvalidValue("no start date")
 
 
-def import_visits(store: Store, path: Path, now: datetime, *, dry_run=False, skip_invalid=False, sheet=None) -> ImportResult:
-    rows, errors, ignored, headers = read_sheet(path, VISIT_FIELDS, sheet)
+def import_visits(store: Store, path: Path, now: datetime, *, dry_run=False, skip_invalid=False, sheet=None,
+                  max_rows=DEFAULT_MAX_ROWS) -> ImportResult:
+    rows, errors, ignored, headers = read_sheet(path, VISIT_FIELDS, sheet, max_rows)
     _require_address(headers)
 
     def clean_at(text: str) -> str:
@@ -176,7 +178,7 @@ def import_visits(store: Store, path: Path, now: datetime, *, dry_run=False, ski
     }
     valid = _validated(rows, cleaners, errors, lambda row, v: (_row_key(row), v["at"], row.get("by"), row.get("resident")))
     households, residents = _lookup_maps(store)
-    staff = {r["name"]: r["id"] for r in store.conn.execute("SELECT id, name FROM staff")}
+    staff = {normalize_name(r["name"]): r["id"] for r in store.conn.execute("SELECT id, name FROM staff")}
     for key, (row, values) in list(valid.items()):
         if values["outcome"] == "needs_help" and not (values["need"] or values["note"]):
             errors.append(row_error(row.number, Message("needs_help: with what?"), row.headers.get("need", "需求")))

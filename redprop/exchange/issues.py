@@ -26,16 +26,19 @@ executemany: an import runs at tens of thousands of rows a second.
 
 import bisect
 import re
+from itertools import islice
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from redprop.errors import N_, InvalidValue, Message, RedpropError
-from redprop.exchange.sheets import Field, ImportResult, finish, read_rows, row_error
+from redprop.exchange.sheets import DEFAULT_MAX_ROWS, Field, ImportResult, finish, read_sheet, row_error
 from redprop.issues.categories import load_categories
 from redprop.issues.commands import write_steps
 from redprop.issues.lifecycle import IMPORTED_NOTE, Step, imported_steps, replay
 from redprop.issues.records import PROVISIONAL_BITS, get_issue_row, history, open_long, settled_figures
-from redprop.parsing import clean_building, normalize_key, parse_instant, show_time, to_db
+from redprop.parsing import (
+    clean_building, clean_line, clean_name, clean_text, normalize_key, normalize_name, parse_instant, show_time, to_db,
+)
 from redprop.policy.terms import KINDS, TermsCache
 from redprop.store import Store
 from redprop.vocab import CHANNELS, FINISHED, ISSUE_KINDS, PROMISES, STATUSES, TIER_CODES, TIERS
@@ -79,7 +82,7 @@ class _Cleaner:
             r["key"]: (r["id"], r["building"], r["grid"])
             for r in store.conn.execute("SELECT id, key, building, grid FROM households")
         }
-        self.staff = {r["name"]: r["id"] for r in store.conn.execute("SELECT id, name FROM staff")}
+        self.staff = {normalize_name(r["name"]): r["id"] for r in store.conn.execute("SELECT id, name FROM staff")}
         self.latest = to_db(now + _FUTURE_SLACK)
         self._codes: dict = {}
         self._offsets: dict = {}
@@ -141,6 +144,7 @@ class _Cleaner:
     def handler(self, text: str) -> str | None:
         if not text:
             return None
+        text = normalize_name(text)
         if text not in self.staff:
             raise InvalidValue("no staff member {text!r} (add them with `redprop staff add`)", text=text)
         return text
@@ -178,6 +182,10 @@ _READERS = [  # field, how to read it: the order the errors of a row are listed 
     ("status", lambda c, t: c.status(t)),
     ("handler", lambda c, t: c.handler(t)),
     ("building", lambda c, t: clean_building(t) if t else None),
+    ("title", lambda c, t: clean_line(t)),
+    ("description", lambda c, t: clean_text(t)),
+    ("reporter", lambda c, t: clean_name(t)),
+    ("place", lambda c, t: clean_line(t)),
 ]
 
 
@@ -207,16 +215,17 @@ def _clean(row, c: _Cleaner) -> tuple[dict | None, list[Message]]:
             "status": c.status(get("status", "")),
             "handler": c.handler(get("handler", "")),
             "building": clean_building(get("building")) if get("building") else None,
-            "where": c.where(get("household", ""), get("place", "")),
+            "where": c.where(get("household", ""), clean_line(get("place", "")) or ""),
         }
+        title, description = clean_line(get("title", "")) or "", clean_text(get("description", ""))
+        reporter = clean_name(get("reporter", ""))
     except RedpropError:
         return None, _errors(row, c)
-    title, description = get("title", ""), get("description") or None
     if not title and not description:
         return None, _errors(row, c)
     values["title"] = title or _first_line(description)
     values["description"] = description
-    values["reporter"] = get("reporter") or None
+    values["reporter"] = reporter
     values["ref"] = get("ref") or None
     return values, _contradictions(row, values, c)
 
@@ -300,13 +309,15 @@ def _key(v: dict) -> str:
     return v["ref"] or f"{v['reported_at']}|{household or place}|{v['title']}"
 
 
-CHUNK = 20_000  # rows checked, then written, at a time: a big file's rows do not all wait in memory
+CHUNK = 10_000  # rows checked, then written, at a time: a big file's rows do not all wait in memory
 
 
-def import_issues(store: Store, path: Path, now: datetime, *, dry_run=False, skip_invalid=False, sheet=None) -> ImportResult:
+def import_issues(store: Store, path: Path, now: datetime, *, dry_run=False, skip_invalid=False, sheet=None,
+                  max_rows=DEFAULT_MAX_ROWS) -> ImportResult:
     """Load issues exported by another system; see the module's docstring for the rules.
 
-    Rows are checked and written a chunk at a time inside one transaction; any bad row
+    The file is read as a stream: rows are checked and written a chunk at a time inside one
+    transaction, so memory does not grow with the file; any bad row
     (without --skip-invalid) rolls the whole of it back, so nothing is written, as with
     the rosters. A key met twice in the file with different values refuses the later row.
     The cyclic garbage collector is paused meanwhile: the rows make no cycles, and with a
@@ -317,49 +328,57 @@ def import_issues(store: Store, path: Path, now: datetime, *, dry_run=False, ski
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _import_issues(store, path, now, dry_run, skip_invalid, sheet)
+        return _import_issues(store, path, now, dry_run, skip_invalid, sheet, max_rows)
     finally:
         if collecting:
             gc.enable()
 
 
-def _import_issues(store: Store, path: Path, now: datetime, dry_run, skip_invalid, sheet) -> ImportResult:
-    rows, errors, ignored = read_rows(path, ISSUE_FIELDS, sheet)
-    if rows:
-        headers = rows[0].headers
-        if "household" not in headers and "place" not in headers:
-            raise InvalidValue("{file}: no column for household (户号) or place (地点)", file=path.name)
-        if "title" not in headers and "description" not in headers:
-            raise InvalidValue("{file}: no column for title (标题) or description (描述)", file=path.name)
+def _import_issues(store: Store, path: Path, now: datetime, dry_run, skip_invalid, sheet, max_rows) -> ImportResult:
+    rows, errors, ignored, headers = read_sheet(path, ISSUE_FIELDS, sheet, max_rows)
+    if "household" not in headers and "place" not in headers:
+        raise InvalidValue("{file}: no column for household (户号) or place (地点)", file=path.name)
+    if "title" not in headers and "description" not in headers:
+        raise InvalidValue("{file}: no column for title (标题) or description (描述)", file=path.name)
     cleaner = _Cleaner(store, now)
     result = ImportResult(dry_run=dry_run, ignored_columns=ignored)
-    seen: dict[str, tuple[int, int]] = {}  # key → (row number, fingerprint of its values)
     conflicts: list[Message] = []
-    # A bulk load: 64 MB for index pages, and no foreign-key lookups per row — every household,
-    # staff member, category and policy a row names was looked up while checking it, and the
-    # write transaction holds them still (the pragma cannot change inside a transaction).
+    # A bulk load: 64 MB for index pages, the keys met so far in memory (25 MB for a million;
+    # written to a temporary file they cost a third of the import in system calls), and no
+    # foreign-key lookups per row — every household, staff member, category and policy a row
+    # names was looked up while checking it, and the write transaction holds them still (the
+    # pragmas cannot change inside a transaction).
     store.conn.execute("PRAGMA cache_size = -65536")
+    store.conn.execute("PRAGMA temp_store = MEMORY")
     store.conn.execute("PRAGMA foreign_keys = OFF")
     try:
         with store.write(bulk=True, source=path, counts=result) as conn:
             writer = _Writer(store, conn, now, cleaner)
-            rebuilt = _without_figure_indexes(conn, len(rows))
-            for start in range(0, len(rows), CHUNK):
-                batch = []
-                for i in range(start, min(start + CHUNK, len(rows))):
-                    row, rows[i] = rows[i], None
+            rebuilt = _without_figure_indexes(conn, path.stat().st_size // ROW_BYTES)
+            seen = _Seen(conn)
+            while chunk := list(islice(rows, CHUNK)):
+                cleaned = []
+                for row in chunk:
                     values, row_errors = _clean(row, cleaner)
                     if row_errors:
                         errors.extend(row_errors)
                         continue
-                    key, mark = _key(values), hash(tuple(values.values()))
-                    if key in seen:
-                        if seen[key][1] != mark:
-                            errors.append(row_error(row.number, Message("the same issue as row {other} with different values",
-                                                                     other=seen[key][0])))
+                    key = _key(values)
+                    cleaned.append((row, key, values, hash(key), hash(tuple(values.values())) & 0xFFFFFFFF))
+                del chunk
+                earlier = seen.met(h for *_, h, _mark in cleaned)
+                batch, new = [], {}
+                for row, key, values, hashed, mark in cleaned:
+                    first = earlier.get(hashed) or new.get(hashed)
+                    if first is not None:
+                        if first & 0xFFFFFFFF != mark:
+                            errors.append(row_error(row.number, Message(
+                                "the same issue as row {other} with different values", other=first >> 32)))
                         continue
-                    seen[key] = (row.number, mark)
+                    new[hashed] = row.number << 32 | mark
                     batch.append((row, key, values))
+                seen.add(new)
+                del cleaned, earlier, new
                 if (errors or conflicts) and not skip_invalid:
                     continue  # it will all be refused: check the rest, write nothing more
                 existing = _existing(conn, [key for _, key, _ in batch])
@@ -373,7 +392,9 @@ def _import_issues(store: Store, path: Path, now: datetime, dry_run, skip_invali
                             setattr(result, outcome, getattr(result, outcome) + 1)
             for statement in rebuilt:
                 conn.execute(statement)
-            finish(result, errors + conflicts, skip_invalid, N_("issue"))  # raises, rolling back, unless --skip-invalid
+            # raises, rolling back, unless --skip-invalid
+            errors.extend(conflicts)
+            finish(result, errors, skip_invalid, N_("issue"))
             if dry_run:
                 raise _DryRun()
     except _DryRun:
@@ -383,8 +404,11 @@ def _import_issues(store: Store, path: Path, now: datetime, dry_run, skip_invali
     return result
 
 
+ROW_BYTES = 150  # about what a row of an issue export takes: the file's size tells its rows before they are read
+
+
 def _without_figure_indexes(conn, rows: int) -> list[str]:
-    """For a file of more rows than a quarter of the issues already there, the indexes `stats`
+    """For a file of (by its size) more rows than a quarter of the issues already there, the indexes `stats`
     counts on (migration m009) are dropped now and built again, sorted, at the end of the same
     transaction, faster than keeping them row by row. The statements that rebuild them."""
     from redprop.store.migrations import FIGURE_INDEXES
@@ -395,6 +419,30 @@ def _without_figure_indexes(conn, rows: int) -> list[str]:
     for statement in FIGURE_INDEXES:
         conn.execute(f"DROP INDEX IF EXISTS {statement.split()[2]}")
     return FIGURE_INDEXES
+
+
+class _Seen:
+    """The keys met so far in the file: the key's hash → the row it was first met on and a
+    fingerprint of its values (row << 32 | 32 bits), in a temporary table of the import's
+    transaction, in SQLite's memory rather than Python's (a million keys take 25 MB there, 110 MB
+    as a dict). Two different
+    keys sharing a 64-bit hash in one file is a chance of about one in 10^7 for a million rows."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS import_seen (hash INTEGER PRIMARY KEY, first INTEGER NOT NULL)")
+        conn.execute("DELETE FROM temp.import_seen")
+
+    def met(self, hashes) -> dict[int, int]:
+        hashes, found = list(hashes), {}
+        for start in range(0, len(hashes), 500):
+            part = hashes[start:start + 500]
+            found.update(self.conn.execute(
+                f"SELECT hash, first FROM temp.import_seen WHERE hash IN ({','.join('?' * len(part))})", part))
+        return found
+
+    def add(self, new: dict[int, int]) -> None:
+        self.conn.executemany("INSERT INTO temp.import_seen (hash, first) VALUES (?, ?)", new.items())
 
 
 def _existing(conn, keys: list[str]) -> dict[str, int]:

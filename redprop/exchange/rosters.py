@@ -5,19 +5,21 @@ grid code) and never duplicates. An empty cell leaves what the database has: a r
 that lacks a phone number does not erase the one a worker typed in.
 """
 
+import gc
+from contextlib import contextmanager
 from datetime import datetime
 from operator import itemgetter
 from pathlib import Path
 
 from redprop.errors import N_, InvalidValue, Message
 from redprop.exchange.sheets import (
-    Field, ImportResult, Row, clean_row, finish, insert_rows, one_per_key, read_sheet, remembering, row_error,
+    DEFAULT_MAX_ROWS, Field, ImportResult, Row, clean_row, finish, insert_rows, one_per_key, read_sheet, remembering, row_error,
 )
 from redprop.parsing import (
-    address_key, clean_building, clean_count, clean_date, clean_grid, clean_phone, clean_room, clean_text,
-    clean_unit, clean_year, parse_address_key, split_list, to_db,
+    MOVED_IN_FUTURE, address_key, clean_building, clean_count, clean_grid, clean_line, clean_name, clean_past_date,
+    clean_phone, clean_room, clean_text, clean_unit, clean_year, parse_address_key, split_list, to_db,
 )
-from redprop.staff import clean_areas, write_staff
+from redprop.staff import check_areas, clean_areas, known_grids, recorded_grids, unknown_grid, write_staff
 from redprop.store import Store
 from redprop.vocab import RELATIONS, ROLES
 
@@ -132,17 +134,39 @@ def _merged(old, values: dict, fields: list[str]) -> list | None:
     return None if merged == [old[f] for f in fields] else merged
 
 
-def import_households(store: Store, path: Path, now: datetime, *, dry_run=False, skip_invalid=False, sheet=None) -> ImportResult:
-    rows, errors, ignored, headers = read_sheet(path, HOUSEHOLD_FIELDS, sheet)
+def import_households(store: Store, path: Path, now: datetime, *, dry_run=False, skip_invalid=False, sheet=None,
+                      max_rows=DEFAULT_MAX_ROWS, new_grids=False) -> ImportResult:
+    """The households roster. Read as a stream, each row checked as it comes (each distinct
+    text of a column cleaned once), then written in one transaction, or nothing. Once grid
+    points are on record a code not among them is refused (G3 for G03) unless `new_grids`;
+    the first roster of a community brings its grid points. The cyclic garbage collector is
+    paused meanwhile (the rows make no cycles; its passes over them cost a tenth of the import)."""
+    with _no_cyclic_gc():
+        return _import_households(store, path, now, dry_run, skip_invalid, sheet, max_rows, new_grids)
+
+
+def _import_households(store, path, now, dry_run, skip_invalid, sheet, max_rows, new_grids) -> ImportResult:
+    rows, errors, ignored, headers = read_sheet(path, HOUSEHOLD_FIELDS, sheet, max_rows)
     _require_address(headers)
     today = now.date()
+    first = not recorded_grids(store.conn)  # the first roster brings the community's grid points
+    known = known_grids(store.conn)
+
+    def grid(text: str):
+        if not text.strip():
+            return None
+        code = clean_grid(text)
+        if not first and code not in known and not new_grids:
+            raise unknown_grid(code, known)
+        return code
+
     cleaners = {
-        "head": clean_text,
-        "phone": clean_phone,
-        "grid": remembering(lambda t: clean_grid(t) if t.strip() else None),
+        "head": remembering(clean_name),
+        "phone": clean_phone,  # nearly every one distinct: remembering would cost more than it saves
+        "grid": remembering(grid),
         "members": remembering(clean_count),
-        "moved_in_on": remembering(lambda t: clean_date(t, today)),
-        "note": clean_text,
+        "moved_in_on": remembering(lambda t: clean_past_date(t, today, MOVED_IN_FUTURE)),
+        "note": remembering(clean_text),
     }
     address_of, addresses = _address_reader(), {}
 
@@ -154,6 +178,8 @@ def import_households(store: Store, path: Path, now: datetime, *, dry_run=False,
     valid = _validated(rows, cleaners, errors, key_of)
     result = ImportResult(dry_run=dry_run, ignored_columns=ignored)
     finish(result, errors, skip_invalid, N_("household"))
+    named = {values["grid"] for _row, values in valid.values() if values["grid"]}
+    result.new_grids, result.first_grids = sorted(named - known), first
     fields = list(cleaners)
     values_of = itemgetter(*fields)
     stamp = to_db(now)
@@ -161,6 +187,9 @@ def import_households(store: Store, path: Path, now: datetime, *, dry_run=False,
         existing: dict[str, list] = {}  # every household at each address, oldest first
         for r in conn.execute(f"SELECT id, key, moved_out_on, {', '.join(fields)} FROM households ORDER BY id"):
             existing.setdefault(r["key"], []).append(r)
+        if named and (first or result.new_grids):  # on record from now on: a later G3 for G03 is refused
+            conn.executemany("INSERT OR IGNORE INTO grids (code, created_at, updated_at) VALUES (?, ?, ?)",
+                             [(code, stamp, stamp) for code in sorted(named | known if first else result.new_grids)])
         inserts, updates = [], []
         for key, (row, values) in valid.items():
             old = _same_household(existing.get(key), values)
@@ -202,18 +231,28 @@ def _new_family(old, values: dict) -> bool:
     return bool((moved_in and moved_in >= old["moved_out_on"]) or (head and head != old["head"]))
 
 
-def import_residents(store: Store, path: Path, now: datetime, *, dry_run=False, skip_invalid=False, sheet=None) -> ImportResult:
-    rows, errors, ignored, headers = read_sheet(path, RESIDENT_FIELDS, sheet)
+def import_residents(store: Store, path: Path, now: datetime, *, dry_run=False, skip_invalid=False, sheet=None,
+                     max_rows=DEFAULT_MAX_ROWS) -> ImportResult:
+    rows, errors, ignored, headers = read_sheet(path, RESIDENT_FIELDS, sheet, max_rows)
     _require_address(headers)
     cleaners = {
         "relation": lambda t: RELATIONS.resolve(t) if t.strip() else None,
         "birth_year": clean_year,
         "phone": clean_phone,
     }
-    valid = _validated(rows, cleaners, errors, lambda row, _: f"{_row_key(row)} {row.get('name')}", needs=("name",))
+    names = {"name": clean_name}
+
+    def key_of(row: Row, _values) -> str:
+        name, name_errors = clean_row(row, names)
+        if name_errors:
+            raise InvalidValue(name_errors[0].values["reason"])
+        row.cells["name"] = name["name"]
+        return f"{_row_key(row)}\t{name['name']}"
+
+    valid = _validated(rows, cleaners, errors, key_of, needs=("name",))
     households = {r["key"]: r["id"] for r in store.conn.execute("SELECT id, key FROM households")}
     for composite, (row, values) in list(valid.items()):
-        key = composite.split(" ", 1)[0]
+        key = composite.split("\t", 1)[0]
         if key not in households:
             errors.append(row_error(row.number, Message("no household {key} (import the households roster first)", key=key)))
             del valid[composite]
@@ -228,7 +267,7 @@ def import_residents(store: Store, path: Path, now: datetime, *, dry_run=False, 
         }
         inserts, updates = [], []
         for composite, (row, values) in valid.items():
-            household_id = households[composite.split(" ", 1)[0]]
+            household_id = households[composite.split("\t", 1)[0]]
             name = row.get("name")
             old = existing.get((household_id, name))
             if old is None:
@@ -252,21 +291,66 @@ def import_residents(store: Store, path: Path, now: datetime, *, dry_run=False, 
     return result
 
 
-def import_staff(store: Store, path: Path, now: datetime, *, dry_run=False, skip_invalid=False, sheet=None) -> ImportResult:
-    rows, errors, ignored, _ = read_sheet(path, STAFF_FIELDS, sheet)
+def import_staff(store: Store, path: Path, now: datetime, *, dry_run=False, skip_invalid=False, sheet=None,
+                 max_rows=DEFAULT_MAX_ROWS, new_grids=False, allow_duplicate=False) -> ImportResult:
+    """The staff roster, matched by name as normalised (`欧阳 娜娜` is 欧阳娜娜). An area must be a
+    grid point on record or a building a household is in (a community's first roster brings
+    its grid points; `new_grids` adds others); a phone on record for someone else is refused
+    unless `allow_duplicate`."""
+    rows, errors, ignored, _ = read_sheet(path, STAFF_FIELDS, sheet, max_rows)
+    created: set[str] = set()
+
+    def covers(text: str):
+        areas = clean_areas(split_list(text))
+        created.update(check_areas(store.conn, areas, new_grids))
+        return areas
+
     cleaners = {
         "role": ROLES.resolve,
         "phone": clean_phone,
-        "covers": lambda t: clean_areas(split_list(t)),
+        "covers": remembering(covers),
     }
-    valid = _validated(rows, cleaners, errors, lambda row, _: row.get("name"), needs=("name",))
+    names = {"name": clean_name}
+
+    def key_of(row: Row, _values) -> str:
+        name, name_errors = clean_row(row, names)
+        if name_errors:
+            raise InvalidValue(name_errors[0].values["reason"])
+        return name["name"]
+
+    valid = _validated(rows, cleaners, errors, key_of, needs=("name",))
+    phones: dict[str, tuple[str, int]] = {}
+    for name, (row, values) in list(valid.items()):
+        phone = values["phone"]
+        if phone and not allow_duplicate:
+            if phone in phones and phones[phone][0] != name:
+                errors.append(row_error(row.number, Message("phone {phone} is also {other}'s (row {other_row}): the same"
+                                                            " person? use one name, or --allow-duplicate", phone=phone,
+                                                            other=phones[phone][0], other_row=phones[phone][1]),
+                                        row.headers.get("phone", "phone")))
+                del valid[name]
+                continue
+            phones[phone] = (name, row.number)
     result = ImportResult(dry_run=dry_run, ignored_columns=ignored)
     finish(result, errors, skip_invalid, N_("staff"))
+    result.first_grids = not recorded_grids(store.conn)
+    result.new_grids = sorted(created)
     try:
         with store.write(bulk=True, source=path, counts=result) as conn:
-            for name, (_row, values) in valid.items():
-                outcome = write_staff(conn, name, values["role"], values["phone"], values["covers"], now)
+            stamp = to_db(now)
+            if not result.first_grids:  # --new-grids: on record from now on
+                conn.executemany("INSERT OR IGNORE INTO grids (code, created_at, updated_at) VALUES (?, ?, ?)",
+                                 [(code, stamp, stamp) for code in result.new_grids])
+            for name, (row, values) in valid.items():
+                try:
+                    outcome = write_staff(conn, name, values["role"], values["phone"], values["covers"], now,
+                                          allow_duplicate=allow_duplicate)
+                except InvalidValue as e:
+                    errors.append(row_error(row.number, e.message, row.headers.get("phone", "phone")))
+                    continue
                 setattr(result, outcome, getattr(result, outcome) + 1)
+            if errors:
+                finish(result, errors, skip_invalid, N_("staff"))
             if dry_run:
                 raise _DryRun()
     except _DryRun:
@@ -274,11 +358,12 @@ def import_staff(store: Store, path: Path, now: datetime, *, dry_run=False, skip
     return result
 
 
-def import_grids(store: Store, path: Path, now: datetime, *, dry_run=False, skip_invalid=False, sheet=None) -> ImportResult:
-    rows, errors, ignored, _ = read_sheet(path, GRID_FIELDS, sheet)
+def import_grids(store: Store, path: Path, now: datetime, *, dry_run=False, skip_invalid=False, sheet=None,
+                 max_rows=DEFAULT_MAX_ROWS) -> ImportResult:
+    rows, errors, ignored, _ = read_sheet(path, GRID_FIELDS, sheet, max_rows)
     cleaners = {
         "code": clean_grid,
-        "name": clean_text,
+        "name": clean_line,
         "building": lambda t: clean_building(t) if t.strip() else None,
     }
     # Keyed by the code as written (upper-cased); the cleaner names the column of a bad one.
@@ -307,6 +392,17 @@ def import_grids(store: Store, path: Path, now: datetime, *, dry_run=False, skip
                     (code, *new, stamp, stamp),
                 )
     return result
+
+
+@contextmanager
+def _no_cyclic_gc():
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 class _DryRun(Exception):

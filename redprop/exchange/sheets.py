@@ -1,21 +1,31 @@
 """Reading the rosters offices keep in Excel, and loading them in one transaction.
 
-A file becomes numbered rows of text (row 1 is the header, as in Excel), whatever its
-encoding (UTF-8, UTF-8 with BOM, GBK/GB18030, UTF-16 "Unicode text") or form (.csv, .tsv,
-.xlsx). Every value stays text until a cleaner from `values` reads it, so a phone number's
-leading zero survives. Each importer checks every row first and names each bad one as
-`row N, column X: reason`; then it writes all good rows in one transaction, or nothing.
+A file becomes numbered rows of text (row 1 is the header, as in Excel), read as a stream,
+never whole: a CSV through the csv module over its decoded text (UTF-8, UTF-8 with BOM,
+UTF-16, or GBK/GB18030 when charset-normalizer finds it plausible on a leading sample;
+Big5, Shift-JIS and the rest are refused by name), a .xlsx sheet parsed as it is read, after
+its archive is checked for parts that would unpack too far. Every value stays text until a
+cleaner from `values` reads it, so a phone number's leading zero survives. Each importer
+names each bad row as `row N, column X: reason`, and writes all good rows in one
+transaction, or nothing; the limits (rows, cell and line lengths, unpacked sizes) are in
+`limits`.
 """
 
+import codecs
 import csv
 import io
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import date, datetime
-from itertools import chain
+from itertools import chain, islice
 from pathlib import Path
 from typing import Callable
 
 from redprop.errors import ImportRefused, InvalidValue, Message, NotFound, RedpropError
+from redprop.store.files import FORMULA_STARTS
+from redprop.exchange.limits import (
+    CELL_LIMIT, DEFAULT_MAX_ROWS, LINE_LIMIT, XLSX_RATIO_FROM, XLSX_RATIO_LIMIT, XLSX_UNPACKED_LIMIT,
+)
 
 
 @dataclass(frozen=True)
@@ -44,14 +54,55 @@ class ImportResult:
     dry_run: bool = False
     ignored_columns: list[str] = field(default_factory=list)
 
+    refused_total: int | None = None  # rows refused, when more than `refused` lists
+    new_grids: list[str] = field(default_factory=list)  # grid points the file brought
+    first_grids: bool = False  # ... as the community's first (it had none)
+
     def as_dict(self) -> dict:
         return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
-                "refused": self.refused_rows, "dry_run": self.dry_run}
+                "refused": self.refused_rows, "dry_run": self.dry_run, "new_grids": self.new_grids}
 
     @property
     def refused_rows(self) -> int:
         """Rows refused (a row with two bad cells has two errors but is one row)."""
+        if self.refused_total is not None:
+            return self.refused_total
         return len({row_of(e) for e in self.refused})
+
+    @property
+    def unlisted_rows(self) -> int:
+        """Refused rows whose errors were not kept (past RowErrors.CAP)."""
+        return self.refused_rows - len({row_of(e) for e in self.refused})
+
+
+class RowErrors(list):
+    """The row errors of an import as it meets them: every bad row is counted, the errors of
+    the first CAP bad rows are kept (a million bad rows would otherwise fill the memory the
+    streaming saves)."""
+
+    CAP = 1000
+
+    def __init__(self):
+        super().__init__()
+        self.rows: set[int] = set()  # every bad row
+        self.kept: set[int] = set()  # the rows whose errors are listed
+
+    def append(self, error) -> None:
+        row = row_of(error)
+        self.rows.add(row)
+        if row not in self.kept:
+            if len(self.kept) >= self.CAP:
+                return
+            self.kept.add(row)
+        super().append(error)
+
+    def extend(self, errors) -> None:
+        for e in errors:
+            self.append(e)
+
+    def __iadd__(self, errors):
+        self.extend(errors)
+        return self
 
 
 def row_error(row: int, reason, column: str | None = None) -> Message:
@@ -90,22 +141,6 @@ def _fold_header(text: str) -> str:
     return text.strip().lstrip("\ufeff").casefold().replace(" ", "").replace("_", "").replace("-", "")
 
 
-def _decode(data: bytes, path: Path) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError as e:
-        raise InvalidValue("{file}: not UTF-8 or GBK/GB18030 text (byte {byte}); save it from Excel as CSV",
-                           file=path.name, byte=e.start) from None
-
-
 def _excel_text(value) -> str:
     if value is None:
         return ""
@@ -118,11 +153,174 @@ def _excel_text(value) -> str:
     return str(value)
 
 
-def _read_xlsx(path: Path, sheet: str | None) -> list[list[str]]:
+SAMPLE = 256 * 1024  # bytes read to tell a CSV file's encoding
+DETECT_SAMPLE = 64 * 1024  # of which charset-normalizer reads this many
+_CANDIDATES = ["gb18030", "big5", "shift_jis", "euc_jp", "euc_kr", "cp1252", "utf_16"]
+_EAST_ASIAN = {"gb18030", "big5", "shift_jis", "euc_jp", "euc_kr"}
+# What charset-normalizer may name and we accept, and how we decode it.
+_ACCEPTED = {"utf_8": "utf-8", "ascii": "utf-8", "gb18030": "gb18030", "gbk": "gb18030", "gb2312": "gb18030",
+             "utf_16": "utf-16", "utf_16_le": "utf-16-le", "utf_16_be": "utf-16-be"}
+_ENCODING_NAMES = {"big5": "Big5", "big5hkscs": "Big5-HKSCS", "cp950": "Big5", "shift_jis": "Shift-JIS",
+                   "cp932": "Shift-JIS", "euc_jp": "EUC-JP", "iso2022_jp": "ISO-2022-JP", "euc_kr": "EUC-KR",
+                   "cp949": "EUC-KR", "cp1252": "Windows-1252", "latin_1": "Latin-1", "cp1250": "Windows-1250",
+                   "cp1251": "Windows-1251", "koi8_r": "KOI8-R", "hz": "HZ", "utf_32": "UTF-32"}
+
+
+def _too_long(number: int, column: int, length: int) -> InvalidValue:
+    return InvalidValue("row {row}, column {column}: {length} characters, more than a cell may hold ({limit})",
+                        row=number, column=column_letter(column), length=length, limit=CELL_LIMIT)
+
+
+def _check_cells(number: int, cells: list[str]) -> None:
+    for i, c in enumerate(cells):
+        if len(c) > CELL_LIMIT:
+            raise _too_long(number, i, len(c))
+
+
+def _encoding(sample: bytes, path: Path) -> str:
+    """The encoding of a CSV file, told from its first bytes; a refusal names the likely one."""
+    if sample.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=len(sample) < SAMPLE)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    # Chinese offices write GBK/GB18030 unless told otherwise: it wins when it reads about as
+    # cleanly as the best guess (a short file is ambiguous) and its characters are the common
+    # ones; Big5 or Shift-JIS read as GB18030 give rare characters and more "chaos".
+    # A Chinese office's file with a few names among English headers and digits reads as
+    # Windows-1252 without "chaos" too: a multi-byte East Asian reading is preferred to it.
+    results = list(from_bytes(sample[:DETECT_SAMPLE], cp_isolation=_CANDIDATES))
+    east_asian = [m for m in results if m.encoding in _EAST_ASIAN]
+    best = min(east_asian, key=lambda m: m.chaos) if east_asian else (results[0] if results else None)
+    gb = next((m for m in east_asian if m.encoding == "gb18030"), None)
+    if gb is not None and gb.chaos <= best.chaos + 0.03 and _common_chinese(sample):
+        return "gb18030"
+    name = best.encoding if best is not None else None
+    if name in _ACCEPTED and name not in ("utf_8", "ascii", "gb18030"):
+        return _ACCEPTED[name]
+    if name is None:
+        raise InvalidValue("{file}: not text redprop can read (not UTF-8, GBK or UTF-16); save it from Excel as"
+                           " \"CSV UTF-8\"", file=path.name)
+    raise InvalidValue("{file} looks like {encoding} text, which redprop does not read: open it in Excel or WPS and"
+                       " save it as \"CSV UTF-8\"", file=path.name, encoding=_ENCODING_NAMES.get(name, name))
+
+
+def _common_chinese(sample: bytes) -> bool:
+    """Whether the Chinese characters of a GB18030 reading are mostly the common ones (GB2312)."""
+    text = sample.decode("gb18030", errors="ignore")
+    chinese = [ch for ch in text if ord(ch) >= 0x2E80]
+    if not chinese:
+        return True
+    common = 0
+    for ch in chinese:
+        try:
+            ch.encode("gb2312")
+            common += 1
+        except UnicodeEncodeError:
+            pass
+    return common >= 0.8 * len(chinese)
+
+
+def _telling_sample(binary, sample: bytes) -> bytes:
+    """The bytes that tell a file's encoding: its first SAMPLE bytes, or, when those are plain
+    ASCII (a long English header, rows of digits), the lines from the first byte that is not
+    — scanned a megabyte at a time, so a GBK file is not read as UTF-8 until row 50,000."""
+    if len(sample) < SAMPLE or not sample.isascii():
+        return sample
+    while chunk := binary.read(1 << 20):
+        if not chunk.isascii():
+            first = next(i for i, byte in enumerate(chunk) if byte > 0x7F)
+            start = chunk.rfind(b"\n", 0, first) + 1
+            return chunk[start:start + SAMPLE] + binary.read(max(0, SAMPLE - (len(chunk) - start)))
+    return sample
+
+
+def _csv_rows(path: Path):
+    """(row number, cells) of a CSV or tab-separated file, read as a stream.
+
+    Lines are read at most LINE_LIMIT characters at a time, so a stray quote or a file with
+    no line breaks cannot fill the memory: a longer line arrives in pieces, and its cells are
+    over the cell limit (or more than the header has) and refused by row.
+    """
+    binary = path.open("rb")
+    try:
+        sample = binary.read(SAMPLE)
+        encoding = _encoding(_telling_sample(binary, sample), path)
+        binary.seek(0)
+        text = io.TextIOWrapper(binary, encoding=encoding, newline="")
+        head = codecs.decode(sample[: 64 * 1024], encoding, errors="ignore")
+        first_line = head.split("\n", 1)[0]
+        delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
+        csv.field_size_limit(LINE_LIMIT)
+        reader = csv.reader(iter(partial(text.readline, LINE_LIMIT), ""), delimiter=delimiter)
+        number = 0
+        try:
+            for cells in reader:
+                number += 1
+                if sum(map(len, cells)) > CELL_LIMIT:
+                    _check_cells(number, cells)
+                if "'" in "".join(cell[:1] for cell in cells):
+                    cells = [_unmarked(cell) for cell in cells]
+                yield number, cells
+        except UnicodeDecodeError as e:
+            raise InvalidValue("{file}: not {encoding} text further on ({error}); save it from Excel as \"CSV UTF-8\"",
+                               file=path.name, encoding=encoding, error=e.reason) from None
+        except csv.Error as e:
+            if "field larger" in str(e):
+                raise _too_long(number + 1, 0, LINE_LIMIT) from None
+            raise InvalidValue("{file}: not a CSV file ({error})", file=path.name, error=str(e)) from None
+    finally:
+        binary.close()
+
+
+def _unmarked(cell: str) -> str:
+    """A cell an export marked as text (`'=…`, `'-…`: see FORMULA_STARTS) as it was before."""
+    return cell[1:] if cell[:1] == "'" and cell[1:2] and cell[1] in FORMULA_STARTS else cell
+
+
+def _check_archive(path: Path) -> None:
+    """Refuse a workbook whose parts would unpack too far (a zip bomb) before any is parsed."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise InvalidValue("{file}: not a readable .xlsx workbook ({error})", file=path.name, error="BadZipFile") from None
+    total = sum(p.file_size for p in parts)
+    if total > XLSX_UNPACKED_LIMIT:
+        raise InvalidValue("{file}: its parts would unpack to {size} MB, more than {limit} MB; refused as a possible"
+                           " zip bomb (save it again from Excel, or split it)", file=path.name,
+                           size=total // 2**20, limit=XLSX_UNPACKED_LIMIT // 2**20)
+    for p in parts:
+        if p.file_size > XLSX_RATIO_FROM and p.file_size > XLSX_RATIO_LIMIT * max(p.compress_size, 1):
+            raise InvalidValue("{file}: part {part} is compressed {ratio}:1, more than {limit}:1; refused as a possible"
+                               " zip bomb (save it again from Excel)", file=path.name, part=p.filename,
+                               ratio=p.file_size // max(p.compress_size, 1), limit=XLSX_RATIO_LIMIT)
+
+
+def _xlsx_rows(path: Path, sheet: str | None):
+    """(row number, cells) of a worksheet, parsed as a stream; a formula without its saved value is refused."""
+    _check_archive(path)
     try:
         from openpyxl import load_workbook
+        from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
     except ImportError:  # pragma: no cover - declared dependency
         raise InvalidValue("reading .xlsx needs openpyxl (pip install openpyxl)") from None
+
+    class Parser(WorkSheetParser):
+        def parse_cell(self, element):
+            cell = super().parse_cell(element)
+            if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+                raise _NoSavedValue(element.get("r") or f"{column_letter(cell['column'] - 1)}{cell['row']}")
+            return cell
+
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises many kinds for a damaged file
@@ -131,59 +329,89 @@ def _read_xlsx(path: Path, sheet: str | None) -> list[list[str]]:
         if sheet is not None and sheet not in book.sheetnames:
             raise InvalidValue("{file} has no sheet {sheet!r}; it has: {sheets}", file=path.name, sheet=sheet, sheets=list(book.sheetnames))
         ws = book[sheet] if sheet else book.worksheets[0]
-        return [[_excel_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+        source = ws._get_source()
+        try:
+            parser = Parser(source, ws._shared_strings, data_only=True, epoch=book.epoch,
+                            date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
+            for number, cells in parser.parse():
+                if not cells:
+                    continue
+                width = max(c["column"] for c in cells)
+                row = [""] * width
+                for c in cells:
+                    row[c["column"] - 1] = _excel_text(c["value"])
+                if sum(map(len, row)) > CELL_LIMIT:
+                    _check_cells(number, row)
+                yield number, row
+        except _NoSavedValue as e:
+            raise InvalidValue("{file}: cell {cell} is a formula with no saved value; open and save it in Excel first",
+                               file=path.name, cell=e.cell) from None
+        except InvalidValue:
+            raise
+        except Exception as e:  # a damaged sheet part
+            raise InvalidValue("{file}: not a readable .xlsx workbook ({error})", file=path.name, error=e.__class__.__name__) from None
+        finally:
+            source.close()
     finally:
         book.close()
 
 
-def read_grid(path: Path, sheet: str | None = None) -> list[list[str]]:
-    """The file's cells as text, one list per spreadsheet row (blank rows included)."""
+class _NoSavedValue(Exception):
+    def __init__(self, cell: str):
+        self.cell = cell
+
+
+def read_grid(path: Path, sheet: str | None = None):
+    """(row number, cells as text) of each non-empty spreadsheet row, read as a stream."""
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
-            return _read_xlsx(path, sheet)
-        if sheet is not None:
-            raise InvalidValue("--sheet only applies to .xlsx workbooks")
-        text = _decode(path.read_bytes(), path)
+            rows = _xlsx_rows(path, sheet)
+        else:
+            if sheet is not None:
+                raise InvalidValue("--sheet only applies to .xlsx workbooks")
+            rows = _csv_rows(path)
+        yield from rows
     except FileNotFoundError:
         raise NotFound("no file {path}", path=str(path)) from None
     except IsADirectoryError:
         raise InvalidValue("{path} is a folder, not a file", path=str(path)) from None
     except PermissionError:
         raise InvalidValue("cannot read {path}: permission denied", path=str(path)) from None
-    first_line = text.split("\n", 1)[0]
-    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as e:
-        raise InvalidValue("{file}: not a CSV file ({error})", file=path.name, error=str(e)) from None
 
 
-def _header_row(grid: list[list[str]], lookup: dict) -> int | None:
-    """The header row: the first of the first ten non-blank rows naming two known columns.
+def _header_row(head: list[tuple[int, list[str]]], lookup: dict) -> int | None:
+    """The header row's index in `head`: the first of the first ten non-blank rows naming two
+    known columns.
 
     Office sheets often start with a title row (住户花名册（2026年11月）) above the header;
     without such a row, the first non-blank row is the header.
     """
-    non_blank = [i for i, cells in enumerate(grid[:50]) if any(c.strip() for c in cells)]
+    non_blank = [i for i, (_, cells) in enumerate(head) if any(c.strip() for c in cells)]
     for i in non_blank[:10]:
-        if sum(_fold_header(c) in lookup for c in grid[i]) >= 2:
+        if sum(_fold_header(c) in lookup for c in head[i][1]) >= 2:
             return i
     return non_blank[0] if non_blank else None
 
 
-def read_rows(path: Path, fields: list[Field], sheet: str | None = None) -> tuple[list[Row], list[str], list[str]]:
+def read_rows(path: Path, fields: list[Field], sheet: str | None = None, max_rows: int = DEFAULT_MAX_ROWS):
     """Rows mapped to fields by their headers; returns (rows, row errors, ignored headers)."""
-    return read_sheet(path, fields, sheet)[:3]
+    return read_sheet(path, fields, sheet, max_rows)[:3]
 
 
-def read_sheet(path: Path, fields: list[Field], sheet: str | None = None):
-    """Like `read_rows`, and the header of each field found: (rows, errors, ignored, headers)."""
-    grid = read_grid(path, sheet)
+def read_sheet(path: Path, fields: list[Field], sheet: str | None = None, max_rows: int = DEFAULT_MAX_ROWS):
+    """The file's rows mapped to fields by their headers: (rows, errors, ignored, headers).
+
+    `rows` is an iterator: the file is read as it is consumed, never whole. `errors` (a
+    row with more cells than the header) fills as it goes. More than `max_rows` data rows
+    stop the import with an error naming the limit and the flag.
+    """
+    grid = iter(read_grid(path, sheet))
+    head = list(islice(grid, 50))
     lookup = {_fold_header(h): f for f in fields for h in (f.name, *f.headers)}
-    header_index = _header_row(grid, lookup)
+    header_index = _header_row(head, lookup)
     if header_index is None:
         raise InvalidValue("{file} is empty", file=path.name)
-    header = grid[header_index]
+    header = head[header_index][1]
     columns: dict[int, Field] = {}
     ignored = []
     for i, text in enumerate(header):
@@ -203,15 +431,25 @@ def read_sheet(path: Path, fields: list[Field], sheet: str | None = None):
     if not columns:
         found = ", ".join(h.strip() for h in header if h.strip())
         raise InvalidValue("{file}: no column redprop knows in row {row} ({found}); is this the right file, or the right --sheet?",
-                           file=path.name, row=header_index + 1, found=found)
+                           file=path.name, row=head[header_index][0], found=found)
     headers = {f.name: header[i].strip() for i, f in columns.items()}
-    rows, errors = [], []
-    width = len(header)
+    errors = RowErrors()
+    rest = chain(head[header_index + 1:], grid)
+    del head
+    return _mapped_rows(rest, columns, headers, len(header), errors, max_rows, path), errors, ignored, headers
+
+
+def _mapped_rows(grid, columns: dict, headers: dict, width: int, errors: list, max_rows: int, path: Path):
     mapped = [(i, f.name) for i, f in columns.items()]
     reach = max(columns, default=-1) + 1  # a row this long has every mapped cell
-    for number, cells in enumerate(grid[header_index + 1:], start=header_index + 2):
+    count = 0
+    for number, cells in grid:
         if not "".join(cells).strip() or _is_footer(cells):
             continue  # Excel's blank rows, a ledger's footer
+        count += 1
+        if count > max_rows:
+            raise InvalidValue("{file}: more than {limit} rows (row {row}); split the file, or raise the limit with"
+                               " --max-rows", file=path.name, limit=max_rows, row=number)
         length = len(cells)
         if length > width and "".join(cells[width:]).strip():
             extra = width + next(i for i, c in enumerate(cells[width:]) if c.strip())
@@ -224,14 +462,18 @@ def read_sheet(path: Path, fields: list[Field], sheet: str | None = None):
             values = {name: cells[i].strip() for i, name in mapped}
         else:
             values = {name: cells[i].strip() for i, name in mapped if i < length}
-        rows.append(Row(number, values, headers))
-    return rows, errors, ignored, headers
+        yield Row(number, values, headers)
 
 
 def clean_row(row: Row, cleaners: dict[str, Callable[[str], object]]) -> tuple[dict, list[str]]:
     """Apply each field's cleaner; collect `row N, column X: reason` for every bad value."""
-    values, errors = {}, []
     cells = row.cells
+    get = cells.get
+    try:  # most rows are good: read them straight through, and only a bad one cell by cell
+        return {name: cleaner(get(name, "")) for name, cleaner in cleaners.items()}, []
+    except RedpropError:
+        pass
+    values, errors = {}, []
     for name, cleaner in cleaners.items():
         try:
             values[name] = cleaner(cells.get(name, ""))
@@ -311,10 +553,16 @@ def one_per_key(cleaned, errors: list[str]) -> dict:
 def finish(result: ImportResult, errors: list[Message], skip_invalid: bool, what: str) -> None:
     """Refuse the whole import when any row is bad, unless --skip-invalid. Errors in row order.
 
-    `what` names the file's contents, a msgid (N_("household")): `household import refused: …`."""
-    errors.sort(key=row_of)
+    `what` names the file's contents, a msgid (N_("household")): `household import refused: …`.
+    Every bad row is counted; the errors of the first RowErrors.CAP bad rows are listed."""
+    rows = getattr(errors, "rows", None)
+    bad = len(rows) if rows is not None else len({row_of(e) for e in errors})
+    errors = sorted(errors, key=row_of)
     result.refused = errors
+    result.refused_total = bad
     if errors and not skip_invalid:
-        bad = len({row_of(e) for e in errors})
+        listed = len({row_of(e) for e in errors})
+        shown = errors if listed == bad else [*errors, Message(
+            "… and {count} more refused rows, not listed (the first {listed} are)", count=bad - listed, listed=listed)]
         raise ImportRefused("{what} import refused: {bad} bad row(s), nothing written (fix them, or use --skip-invalid)",
-                            errors, what=Message(what), bad=bad)
+                            shown, what=Message(what), bad=bad)

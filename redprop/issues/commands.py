@@ -8,14 +8,14 @@ issue row is written by `records.write_state`, and by nothing else.
 """
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from redprop.errors import N_, InvalidValue, Message
 from redprop.issues.lifecycle import State, Step, first_tier, imported_steps, replay
 from redprop.issues.reading import show_issue
 from redprop.issues.records import get_issue_row, insert_steps, load_steps, staff_id, write_state
-from redprop.parsing import from_db, show_time, to_db
+from redprop.parsing import clean_line, clean_name, clean_text, cleaned, from_db, normalize_name, show_time, to_db
 from redprop.policy.terms import TermsCache
 from redprop.store import Store
 from redprop.vocab import STEPS
@@ -60,7 +60,10 @@ def insert_issue(store: Store, conn, new: NewIssue, at: datetime, now: datetime,
     `arrived_by` (the visitor) on site at the report time."""
     from redprop.households import get_household
 
-    if not new.title or not new.title.strip():
+    new = replace(new, title=cleaned(new.title, clean_line, "--title"), place=cleaned(new.place, clean_line, "--place"),
+                  description=cleaned(new.description, clean_text, "--description"),
+                  reporter=cleaned(new.reporter, clean_name, "--reporter"))
+    if not new.title:
         raise InvalidValue("an issue needs a title (--title)")
     if new.household and new.place:
         raise InvalidValue("give either --household or --place, not both (a household's own problem, or a public area)")
@@ -83,7 +86,7 @@ def insert_issue(store: Store, conn, new: NewIssue, at: datetime, now: datetime,
     ).lastrowid
     steps = [Step("open", reported, stamp, by=by, by_id=by_id, value=new.tier)]
     if to_id is not None:
-        steps.append(Step("assign", reported, stamp, by=by, by_id=by_id, staff=to.strip(), staff_id=to_id))
+        steps.append(Step("assign", reported, stamp, by=by, by_id=by_id, staff=normalize_name(to), staff_id=to_id))
     if arrived_by:
         steps.append(Step("arrive", reported, stamp, by=arrived_by, by_id=staff_id(conn, arrived_by)))
     insert_steps(conn, issue_id, steps)
@@ -94,13 +97,16 @@ def insert_issue(store: Store, conn, new: NewIssue, at: datetime, now: datetime,
 
 def _step(store: Store, issue_id: int, action: str, at: datetime, now: datetime, by: str | None, **fields) -> dict:
     """One step at `at`, typed in at `now`; the issue as it stands after it."""
-    steps = [Step(action, to_db(at), to_db(now), by=by.strip() if by else None, **fields)]
+    for name in ("note", "decision"):
+        if fields.get(name) is not None:
+            fields[name] = cleaned(fields[name], clean_text, f"--{name}")
+    steps = [Step(action, to_db(at), to_db(now), by=normalize_name(by) if by else None, **fields)]
     add_steps(store, issue_id, steps)
     return show_issue(store, issue_id, max(at, now))
 
 
 def assign(store, issue_id, to: str, *, at, now, by=None, note=None) -> dict:
-    return _step(store, issue_id, "assign", at, now, by, staff=to.strip(), note=note)
+    return _step(store, issue_id, "assign", at, now, by, staff=normalize_name(to), note=note)
 
 
 def arrive(store, issue_id, *, at, now, by=None, note=None) -> dict:
@@ -161,7 +167,8 @@ def rate(store, issue_id, rating: str, *, at, now, by=None, comment=None) -> dic
 def void(store, issue_id, reason: str, *, duplicate_of: int | None = None, at, now, by=None) -> dict:
     """An issue recorded by mistake, or twice: it stays in `issue show`, marked with who and why,
     and counts nowhere else (not in `overdue`, `stats`, default listings)."""
-    if not reason or not reason.strip():
+    reason = cleaned(reason, clean_text, "--reason")
+    if not reason:
         raise InvalidValue("say why it is voided: --reason TEXT")
     if duplicate_of is not None:
         if duplicate_of == issue_id:
@@ -293,6 +300,10 @@ def edit_issue(store: Store, issue_id: int, edits: IssueEdits, tier: str | None,
     if given:
         with store.write() as conn:
             row = get_issue_row(conn, issue_id)
+            cleaners = {"title": clean_line, "place": clean_line, "description": clean_text, "reporter": clean_name}
+            for name, cleaner in cleaners.items():
+                if name in given:
+                    given[name] = cleaned(given[name], cleaner, f"--{name}") or ""
             columns = {k: v for k, v in given.items() if k != "household"}
             if "household" in given:
                 household = get_household(store, given["household"])

@@ -199,10 +199,12 @@ def _conditions(store: Store, f: IssueFilter) -> tuple[list[str], list]:
         where.append("(i.tier = ? OR i.replay = 1)")
         params.append(f.tier)
     if f.search:
-        from redprop.parsing import contains_pattern
+        from redprop.parsing import contains_pattern, normalize_name
 
-        where.append("(" + " OR ".join(f"i.{c} LIKE ? ESCAPE '\\'" for c in ("title", "description", "reporter", "place")) + ")")
-        params += [contains_pattern(f.search)] * 4
+        # the reporter is a name: matched without spaces, as names are kept (`赵 强` finds 赵强)
+        where.append("(" + " OR ".join(f"i.{c} LIKE ? ESCAPE '\\'" for c in ("title", "description", "place"))
+                     + " OR replace(replace(i.reporter, ' ', ''), '\u3000', '') LIKE ? ESCAPE '\\')")
+        params += [contains_pattern(f.search.strip())] * 3 + [contains_pattern(normalize_name(f.search).replace(" ", ""))]
     if f.reported_from:
         where.append("i.reported_at >= ?")
         params.append(to_db(f.reported_from))

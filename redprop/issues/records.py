@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from redprop.errors import InvalidValue, NotFound
 from redprop.issues.lifecycle import State, Step, imported_steps
-from redprop.parsing import from_db, to_db
+from redprop.parsing import from_db, normalize_name, to_db
 from redprop.store.figures import ARRIVED_BIT, EVENTS, FIGURE_SHIFT, OPEN_BIT, RATING_SHIFT, settled_figures  # noqa: F401
 
 LONG_OPEN = timedelta(days=7)  # issues resolved later than this after their report are flagged `open_long`
@@ -78,9 +78,10 @@ def staff_id(conn, name: str | None, *, handler: bool = False) -> int | None:
     in post can be (a step done *by* someone since gone may still be typed in after the fact)."""
     if not name:
         return None
-    row = conn.execute("SELECT id, active FROM staff WHERE name = ?", (name.strip(),)).fetchone()
+    name = normalize_name(name)
+    row = conn.execute("SELECT id, active FROM staff WHERE name = ?", (name,)).fetchone()
     if row is None:
-        raise NotFound("no staff member {name!r} (see `redprop staff list`)", name=name.strip())
+        raise NotFound("no staff member {name!r} (see `redprop staff list`)", name=name)
     if handler and not row["active"]:
         raise InvalidValue("{name} is no longer active; assign it to someone in post (see `redprop staff list`)",
                            name=name.strip())

@@ -11,7 +11,10 @@ from functools import lru_cache
 
 # What a cell of plain text may not carry into a terminal or a WeChat paste: control
 # characters (an ANSI escape starts with one), bidi overrides and zero-width characters.
-_UNPRINTABLE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_UNPRINTABLE = re.compile(
+    "\x1b\\[[0-?]*[ -/]*[@-~]|\x1b\\][^\x07\x1b]*(?:\x07|\x1b\\\\)?|\x1b[@-_]?"  # a whole ANSI sequence (CSI, OSC, other)
+    "|[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2028\u2029\u2060-\u2064\u2066-\u2069\ufeff]"
+)
 
 
 def width(text: str) -> int:

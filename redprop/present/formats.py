@@ -10,7 +10,8 @@ OWASP advises; numbers stay numbers, JSON stays exact.
 import json
 from collections.abc import Iterable
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from redprop.store.files import FORMULA_STARTS
+
 
 
 def write_json(stream, data) -> None:

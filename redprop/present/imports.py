@@ -20,6 +20,16 @@ def imported(out: Output, result) -> None:
     """Every `… import` command ends here."""
     for error in result.refused:
         out.note(refused_line(error))
+    unlisted = getattr(result, "unlisted_rows", 0)
+    if unlisted > 0:
+        out.note(_("… and {count} more refused rows, not listed (the first {listed} are)", count=unlisted,
+                   listed=result.refused_rows - unlisted))
+    if getattr(result, "new_grids", None):
+        grids = ", ".join(result.new_grids)
+        if result.first_grids:
+            out.note(_("the community's first grid points, from this file: {grids}", grids=grids))
+        else:
+            out.note(_("new grid points (--new-grids): {grids}", grids=grids))
     if result.ignored_columns:
         out.note(_("ignored columns: {columns}", columns=", ".join(result.ignored_columns)))
     if out.fmt == Format.json:

@@ -25,7 +25,7 @@ from datetime import date, datetime
 
 from redprop.errors import InvalidValue
 from redprop.present.cells import width as cell_width
-from redprop.present.formats import FORMULA_STARTS
+from redprop.store.files import FORMULA_STARTS
 
 TEXT, WRAP, CODE, NUMBER, DATE, DATETIME = "text", "wrap", "code", "number", "date", "datetime"
 EXCEL_EPOCH = datetime(1899, 12, 30)

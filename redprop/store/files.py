@@ -19,6 +19,9 @@ from pathlib import Path
 from redprop.errors import BadPath, InvalidValue
 
 PRIVATE = 0o600
+# What a spreadsheet runs as a formula when a cell starts with it (OWASP's list): exports write
+# such a text with a leading ' (Excel's own mark for "this is text"); imports take the mark off.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NAME_MAX = 255
 SHOWN = 80  # characters of a path a message shows: its start and its end
 

@@ -353,7 +353,7 @@ def test_a_grid_typo_is_refused_in_a_household_import(gridded, run, run_json, tm
     assert "row 3, column 网格: no grid point G3" in result.stderr and "G03" in result.stderr
     assert set(households(run_json)) == {"3-1-101"}
     added = run("household", "import", path, "--new-grids", lang="en")
-    assert added.exit_code == 0 and "new grid points (--new-grids): G3" in added.stderr
+    assert added.exit_code == 0 and "new grid points (--new-grids): G3 (1 in all)" in added.stderr
     assert "G3" in {g["code"] for g in run_json("grid", "list")}
 
 
@@ -379,7 +379,7 @@ def test_a_staff_roster_naming_an_unknown_grid_is_refused_by_row(gridded, run, r
 def test_the_first_roster_brings_the_grid_points_and_says_so(db, run, run_json, tmp_path):
     path = write(tmp_path / "roster.csv", [HEADER, "3,1,101,甲,,G03,,,", "3,1,102,乙,,G04,,,"])
     result = run("household", "import", path, lang="en")
-    assert result.exit_code == 0 and "first grid points, from this file: G03, G04" in result.stderr
+    assert result.exit_code == 0 and "first grid points, from this file: G03, G04 (2 in all)" in result.stderr
     typo = run("household", "import", write(tmp_path / "next.csv", [HEADER, "3,1,103,丙,,G3,,,"]), lang="en")
     assert typo.exit_code == ExitCode.IMPORT_REFUSED  # now on record: G3 is a typo
 

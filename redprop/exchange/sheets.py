@@ -265,8 +265,6 @@ def _csv_rows(path: Path):
                 number += 1
                 if sum(map(len, cells)) > CELL_LIMIT:
                     _check_cells(number, cells)
-                if "'" in "".join(cell[:1] for cell in cells):
-                    cells = [_unmarked(cell) for cell in cells]
                 yield number, cells
         except UnicodeDecodeError as e:
             raise InvalidValue("{file}: not {encoding} text further on ({error}); save it from Excel as \"CSV UTF-8\"",
@@ -444,8 +442,11 @@ def _mapped_rows(grid, columns: dict, headers: dict, width: int, errors: list, m
     reach = max(columns, default=-1) + 1  # a row this long has every mapped cell
     count = 0
     for number, cells in grid:
-        if not "".join(cells).strip() or _is_footer(cells):
-            continue  # Excel's blank rows, a ledger's footer
+        joined = "".join(cells)
+        if not joined.strip() or ("人" in joined or " by" in joined) and _is_footer(cells):
+            continue  # Excel's blank rows, a ledger's footer (every word of FOOTER_WORDS has 人 or " by")
+        if "'" in joined:
+            cells = [_unmarked(cell) for cell in cells]
         count += 1
         if count > max_rows:
             raise InvalidValue("{file}: more than {limit} rows (row {row}); split the file, or raise the limit with"

@@ -25,7 +25,8 @@ def imported(out: Output, result) -> None:
         out.note(_("… and {count} more refused rows, not listed (the first {listed} are)", count=unlisted,
                    listed=result.refused_rows - unlisted))
     if getattr(result, "new_grids", None):
-        grids = ", ".join(result.new_grids)
+        shown = result.new_grids if len(result.new_grids) <= 12 else [*result.new_grids[:10], "…", result.new_grids[-1]]
+        grids = _("{codes} ({count} in all)", count=len(result.new_grids), codes=", ".join(shown))
         if result.first_grids:
             out.note(_("the community's first grid points, from this file: {grids}", grids=grids))
         else:

@@ -258,6 +258,10 @@ def test_a_long_history_listing_shows_the_newest_50_and_says_how_many_more(commu
     assert counted.startswith(f"另有 {len(mine) - 3} 条"), "the count follows the filter"
     visits = run("visit", "list").stdout.splitlines()
     assert visits[-1].startswith(f"另有 {len(run_json('visit', 'list')) - 50} 条")
+    assert run("visit", "void", str(run_json("visit", "list")[0]["id"]), "--reason", "录错").exit_code == 0
+    for extra in ((), ("--voided",), ("--to", "2026-11-20"), ("--voided", "--to", "2026-11-20")):
+        listed = len(run_json("visit", "list", *extra))
+        assert run("visit", "list", *extra).stdout.splitlines()[-1].startswith(f"另有 {listed - 50} 条"), extra
     assert run("household", "list").stdout.splitlines()[-1].startswith("另有 300 条") and "--every" in run("household", "list").stdout
     assert "另有" not in run("household", "list", "--building", "8").stdout, "with a filter, every match"
     assert run("issue", "void", str(every[0]["id"]), "--reason", "录重了").exit_code == 0

@@ -148,9 +148,24 @@ def list_visits(
         where.append("v.outcome = ?")
         params.append(outcome)
     if count:
-        return store.conn.execute("SELECT count(*) FROM visits v JOIN households h ON h.id = v.household_id"
-                                  + (" WHERE " + " AND ".join(where) if where else ""), params).fetchone()[0]
+        return _count_visits(store.conn, where, params, until, voided)
     return _visit_rows(store, where, params, limit)
+
+
+def _count_visits(conn, where: list[str], params: list, until: datetime | None, voided: bool) -> int:
+    """How many visits `list_visits` would list. With no filter but the moment, the whole
+    table's count (SQLite reads it off the b-tree's pages) less those voided and those after
+    the moment, each off its own index — not a million rows read to look at their marks."""
+    plain = [w for w in where if w not in ("v.voided_at IS NULL", "v.at <= ?")]
+    if plain:
+        joined = " JOIN households h ON h.id = v.household_id" if any("h." in w for w in where) else ""
+        return conn.execute(f"SELECT count(*) FROM visits v{joined} WHERE " + " AND ".join(where), params).fetchone()[0]
+    total = conn.execute("SELECT count(*) FROM visits").fetchone()[0]
+    moment = to_db(until) if until else "9999"
+    total -= conn.execute("SELECT count(*) FROM visits WHERE voided_at IS NULL AND at > ?", (moment,)).fetchone()[0]
+    total -= conn.execute("SELECT count(*) FROM visits INDEXED BY visits_voided WHERE voided_at IS NOT NULL"
+                          + (" AND at > ?" if voided else ""), (moment,) if voided else ()).fetchone()[0]
+    return total
 
 
 def _visit_rows(store: Store, where: list[str], params: list, limit: int | None = None):

@@ -8,7 +8,7 @@ is always whole. In a pipe (cron mail, a WeChat paste) the table is plain aligne
 with every column and every cell whole, however long the lines.
 """
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from redprop.present.cells import pad, printable, width, wrap
 from redprop.present.i18n import _
@@ -16,8 +16,7 @@ from redprop.present.i18n import _
 MIN_WRAPPED = 8  # cells: a wrapped column narrower than this reads as a column of fragments
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):  # NamedTuples, not dataclasses: a dataclass costs a millisecond of start-up to make
     key: str
     header: str  # English; the msgid of its translations
     justify: str = "left"
@@ -26,8 +25,7 @@ class Column:
     drop: int = 1  # on a narrow terminal the column with the highest number goes first; 0: never
 
 
-@dataclass(frozen=True)
-class Table:
+class Table(NamedTuple):
     columns: tuple
     title: str | None = None  # English msgid
 

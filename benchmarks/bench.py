@@ -39,8 +39,10 @@ import tempfile
 import termios
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable, Optional
+from zoneinfo import ZoneInfo
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -157,7 +159,10 @@ class Bench:
     import_runs: int
     issue_years: int = 3
     results: list = field(default_factory=list)
+    now: datetime = field(default_factory=lambda: datetime.now(ZoneInfo("Asia/Shanghai")).replace(microsecond=0))
     _households_db: Optional[Path] = None
+    _care_db: Optional[Path] = None
+    _district: Optional[tuple] = None
 
     @property
     def env(self) -> dict:
@@ -234,6 +239,41 @@ class Bench:
             run_command(self.redprop(db, "household", "import", roster), self.env)
             self._households_db = db
         return self._households_db
+
+    def care_db(self) -> Path:
+        """The households, a building leader per building, 20,000 of them in focus groups and
+        1,000,000 visits over half a year (made once, shared)."""
+        if self._care_db is None:
+            from district import add_building_leaders, build_care
+
+            db = self.workdir / "care.db"
+            fresh_database(db)
+            shutil.copyfile(self.households_db(), db)
+            members, visits = min(20_000, self.households // 5), self.households * 10
+            started = time.perf_counter()
+            counts = build_care(db, now=self.now, members=members, visits=visits)
+            add_building_leaders(db, self.now)
+            print(f"care: {counts['households']:,} households, {counts['memberships']:,} memberships, "
+                  f"{counts['visits']:,} visits (generated in {time.perf_counter() - started:.0f} s)", flush=True)
+            self._care_db = db
+        return self._care_db
+
+    def issues_csv(self) -> Path:
+        from issues_csv import write_issues
+
+        count = self.households * 10
+        return write_issues(self.workdir / f"issues_{count}_{self.issue_years}y.csv", count, self.households, self.now,
+                            years=self.issue_years)
+
+    def district_db(self) -> tuple[Path, Optional[Run]]:
+        """The care database with a million issues imported into it, and that import's run (made once)."""
+        if self._district is None:
+            db = self.workdir / "district.db"
+            fresh_database(db)
+            shutil.copyfile(self.care_db(), db)
+            run = run_command(self.redprop(db, "issue", "import", self.issues_csv()), self.env)
+            self._district = (db, run)
+        return self._district
 
     def roster_csv(self) -> Path:
         path = self.workdir / f"households_{self.households}.csv"
@@ -344,55 +384,23 @@ def households_section(bench: Bench) -> None:
 @section("visits")
 def visits_section(bench: Bench) -> None:
     """`visit due`, `visit log` and `visit list` with 20,000 households in focus groups and 1,000,000 visits."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    from district import build_care
-
-    db = bench.workdir / "care.db"
-    fresh_database(db)
-    shutil.copyfile(bench.households_db(), db)
-    members, visits = min(20_000, bench.households // 5), bench.households * 10
-    started = time.perf_counter()
-    counts = build_care(db, now=datetime.now(ZoneInfo("Asia/Shanghai")), members=members, visits=visits)
-    print(f"visits: {counts['households']:,} households, {counts['memberships']:,} memberships, "
-          f"{counts['visits']:,} visits (generated in {time.perf_counter() - started:.0f} s)", flush=True)
+    db, _ = bench.district_db()
     bench.command("visit due", bench.redprop(db, "visit", "due"))
     done = subprocess.run([str(c) for c in bench.redprop(db, "visit", "due", "--format", "json")], env=bench.env,
                           stdout=subprocess.PIPE, check=True)
     print(f"    ({len(json.loads(done.stdout)):,} households listed by visit due)", flush=True)
     bench.command("visit log", bench.redprop(db, "visit", "log", "1-1-101", "--by", "楼长1", "--outcome", "well"))
     bench.command("visit list (newest 50)", bench.redprop(db, "visit", "list"))
-    bench.peak_memory(f"visit list -f json (all {counts['visits']:,})", bench.redprop(db, "visit", "list", "-f", "json"),
+    bench.peak_memory("visit list -f json (every visit)", bench.redprop(db, "visit", "list", "-f", "json"),
                       LISTING_MEMORY_MB)
 
 
 @section("issues")
 def issues_section(bench: Bench) -> None:
-    """1,000,000 issues over three years: import, the morning list, single-issue commands, the
-    filtered listings beside `issue show`, stats over the last year and over all of it.
-
-    With `--issues-years 1` all of them fall in the year `stats` reads (the worst case).
-    """
-    from datetime import datetime, timedelta
-    from zoneinfo import ZoneInfo
-
-    from district import add_building_leaders
-    from issues_csv import write_issues
-
+    """1,000,000 issues over three years: the import, the morning list, single-issue commands,
+    the filtered listings beside `issue show`."""
     count = bench.households * 10
-    now = datetime.now(ZoneInfo("Asia/Shanghai"))
-    csv_path = write_issues(bench.workdir / f"issues_{count}_{bench.issue_years}y.csv", count, bench.households, now,
-                            years=bench.issue_years)
-    db = bench.workdir / "issues.db"
-
-    def fresh_issues_db():
-        fresh_database(db)
-        shutil.copyfile(bench.households_db(), db)
-        add_building_leaders(db, now)
-
-    fresh_issues_db()
-    run = run_command(bench.redprop(db, "issue", "import", csv_path), bench.env)
+    db, run = bench.district_db()
     bench.figure(f"issue import ({count:,} rows)",
                  f"{count / run.wall:,.0f} rows/s ({run.wall:.1f} s, {run.cpu:.1f} s CPU) (target >= 20,000 rows/s)",
                  count / run.wall >= 20_000)
@@ -405,12 +413,12 @@ def issues_section(bench: Bench) -> None:
 
     bench.command("overdue", bench.redprop(db, "overdue"))
     some = str(count // 2)
-    show = bench.command(f"issue show {some}", bench.redprop(db, "issue", "show", some))
+    bench.command(f"issue show {some}", bench.redprop(db, "issue", "show", some))
     bench.command(f"issue note {unfinished}", bench.redprop(db, "issue", "note", unfinished, "已电话联系居民"))
     bench.command(f"issue assign {unfinished}", bench.redprop(db, "issue", "assign", unfinished, "--to", "楼长1"))
     bench.command("issue open", bench.redprop(db, "issue", "open", "--kind", "problem", "--category", "parking",
                                               "--channel", "patrol", "--place", "1栋消防通道", "--title", "乱停车堵住消防通道"))
-    week_ago = (now - timedelta(days=7)).date().isoformat()
+    week_ago = (bench.now - timedelta(days=7)).date().isoformat()
     filters = {
         "--handler 楼长5 --status all": ["--handler", "楼长5", "--status", "all"],
         "--category parking --status all": ["--category", "parking", "--status", "all"],
@@ -430,16 +438,36 @@ def issues_section(bench: Bench) -> None:
                       bench.redprop(db, "issue", "list", "--status", "all", "-f", "json"), LISTING_MEMORY_MB)
     bench.peak_memory("log -f json", bench.redprop(db, "log", "-f", "json"), LISTING_MEMORY_MB)
 
-    year_ago = now.date().replace(year=now.year - 1).isoformat()
-    bench.compare(f"stats over the last year ({count:,} issues over {bench.issue_years} years)",
-                  bench.redprop(db, "stats", "--from", year_ago, "--to", now.date().isoformat(), "--by", "category"),
-                  BARE, 3.0, floor_name="bare Typer app", runs=max(3, bench.runs // 3))
-    first = (now.date() - timedelta(days=365 * bench.issue_years + 2)).isoformat()
-    bench.compare("stats over the whole history", bench.redprop(db, "stats", "--from", first, "--to",
-                                                                 now.date().isoformat()),
-                  BARE, 6.0, floor_name="bare Typer app", runs=max(3, bench.runs // 3))
-    bench.peak_memory(f"issue import ({count:,} rows) again, alone", bench.redprop(db, "issue", "import", csv_path),
-                      IMPORT_MEMORY_MB, before=fresh_issues_db)
+
+@section("reports")
+def reports_section(bench: Bench) -> None:
+    """`stats`, the monthly report and a month's problem ledger on the district, beside the bare
+    Typer app. Figures as of an hour after the newest issue (the data is generated relative to the
+    day it was built), periods counted back from then."""
+    db, _ = bench.district_db()
+    conn = sqlite3.connect(db)
+    newest = conn.execute("SELECT max(reported_at) FROM issues").fetchone()[0]
+    conn.close()
+    end = datetime.fromisoformat(newest).astimezone(bench.now.tzinfo) + timedelta(hours=1)
+    at, day = end.strftime("%Y-%m-%d %H:%M"), end.date()
+    year_ago = day.replace(year=day.year - 1).isoformat()
+    last_month_end = day.replace(day=1) - timedelta(days=1)
+    month = last_month_end.strftime("%Y-%m")
+    runs = max(3, bench.runs // 2)
+    checks = [
+        ("stats over the last year", ["stats", "--from", year_ago, "--to", day.isoformat(), "--at", at], 3.0),
+        ("stats over the whole history", ["stats", "--at", at], 6.0),
+        ("stats over the last year --by category", ["stats", "--from", year_ago, "--to", day.isoformat(), "--at", at,
+                                                    "--by", "category"], 3.0),
+        (f"report month --month {month} -f json", ["report", "month", "--month", month, "--at", at, "-f", "json"], 3.0),
+        (f"report month --month {month} -o report.html", ["report", "month", "--month", month, "--at", at,
+                                                          "-o", bench.workdir / "report.html"], 10.0),
+        (f"ledger problems ({month}) -o problems.xlsx", ["ledger", "problems", "--from", f"{month}-01", "--to",
+                                                         last_month_end.isoformat(), "--at", at,
+                                                         "-o", bench.workdir / "problems.xlsx"], 10.0),
+    ]
+    for name, args, target in checks:
+        bench.compare(name, bench.redprop(db, *args), BARE, target, floor_name="bare Typer app", runs=runs)
 
 
 def main(argv=None) -> int:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from redprop.errors import N_, InvalidValue, Message
-from redprop.issues.lifecycle import State, Step, first_tier, imported_steps, replay
+from redprop.issues.lifecycle import REOPEN_AT_RATING, State, Step, first_tier, imported_steps, replay
 from redprop.issues.reading import show_issue
 from redprop.issues.records import get_issue_row, insert_steps, load_steps, staff_id, write_state
 from redprop.parsing import clean_line, clean_name, clean_text, cleaned, from_db, normalize_name, show_time, to_db
@@ -20,7 +20,6 @@ from redprop.policy.terms import TermsCache
 from redprop.store import Store
 from redprop.vocab import STEPS
 
-REOPEN_AT_RATING = 2  # a follow-up rating this low means it was not really solved
 
 VERBS = {  # what the worker was doing, for "cannot … issue #12: …"
     "open": N_("open"), "assign": N_("assign"), "arrive": N_("record arrival on"), "wait": N_("put on hold"),

@@ -25,6 +25,7 @@ from redprop.parsing import from_db, show_time
 from redprop.vocab import TIER_CODES, WAITING_CODES
 
 BACKDATED_AFTER = timedelta(hours=1)
+REOPEN_AT_RATING = 2  # a follow-up rating this low means it was not really solved
 IMPORTED_NOTE = "imported"  # the note on steps an import told; timelines label it in the chosen language
 
 

@@ -1,8 +1,7 @@
 """Residents' issues as people read them: the card, its promises, its timeline, listings, categories."""
 
 from redprop.errors import N_
-from redprop.issues.commands import REOPEN_AT_RATING
-from redprop.issues.lifecycle import IMPORTED_NOTE
+from redprop.issues.lifecycle import IMPORTED_NOTE, REOPEN_AT_RATING
 from redprop.present.holidays import PROVISIONAL_LEGEND, marked, warn_provisional
 from redprop.present.i18n import _, separator
 from redprop.present.output import Output

@@ -176,14 +176,14 @@ def _end_memberships(conn, column: str, value: int, on: date, now: datetime) -> 
     )
 
 
-def search_terms(text: str) -> tuple[str, str, str]:
+def search_terms(text: str) -> tuple[str, str | None, str]:
     """LIKE patterns for a search: (a name without its spaces — `赵 强` and 赵强 find each other,
     and a name stored with its padding before names were normalised —, a phone's digits
     whatever the separators, the text as typed for notes). A search that is not a phone
     number matches no phone by digits."""
     name = contains_pattern(normalize_name(text).replace(" ", ""))
     number = phone_digits(text)
-    return name, contains_pattern(number) if number else "\x00", contains_pattern(text.strip())
+    return name, contains_pattern(number) if number else None, contains_pattern(text.strip())  # LIKE NULL: no match
 
 
 def compact(column: str) -> str:

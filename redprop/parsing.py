@@ -425,6 +425,8 @@ def clean_phone(text: str | None) -> str | None:
 def phone_digits(text: str) -> str | None:
     """The digits of a search term that looks like (part of) a phone number, else None."""
     compact = re.sub(r"[\s\-+()（）]", "", _nfkc(text))
+    if len(compact) in (13, 15) and compact.startswith(("86", "0086")) and compact[-11] == "1":
+        compact = compact[-11:]  # +86 138…: a mobile is stored without its country code
     return compact if len(compact) >= 3 and compact.isdigit() else None
 
 
@@ -537,7 +539,7 @@ def normalize_name(text: str) -> str:
     text = text.strip()
     if text.isascii():
         return " ".join(text.split()) if "  " in text or "\t" in text else text
-    if " " not in text and "\u3000" not in text and "\t" not in text:
+    if not any(char.isspace() for char in text):  # a no-break space pasted from Excel is a space too
         return text
     return _SPACES.sub(" ", _cjk_gap().sub("", text.replace("\u3000", " "))).strip()
 

@@ -141,7 +141,8 @@ def test_xlsx_sheet_by_name(db, run, run_json, tmp_path):
 def test_a_damaged_or_missing_file_is_one_line(db, run, tmp_path):
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"this is not a zip file")
-    for path, code in ((broken, ExitCode.INVALID), (tmp_path / "nowhere.csv", ExitCode.NOT_FOUND), (tmp_path, ExitCode.INVALID)):
+    for path, code in ((broken, ExitCode.INVALID), (tmp_path / "nowhere.csv", ExitCode.NOT_FOUND),
+                       (tmp_path / "nowhere.xlsx", ExitCode.NOT_FOUND), (tmp_path, ExitCode.USAGE)):
         result = run("household", "import", path)
         assert result.exit_code == code
         assert len(result.stderr.strip().splitlines()) == 1

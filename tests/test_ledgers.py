@@ -244,9 +244,9 @@ def test_kinds_are_named_as_every_code_is(run, tmp_path):
 
 
 def test_a_bad_file_name_is_one_line_and_nothing_is_written(run, tmp_path):
-    for path in (tmp_path / "x.pdf", tmp_path / "no" / "such" / "x.xlsx"):
+    for path, code in ((tmp_path / "x.pdf", ExitCode.INVALID), (tmp_path / "no" / "such" / "x.xlsx", ExitCode.USAGE)):
         result = run("ledger", "visits", "-o", path)
-        assert result.exit_code == ExitCode.INVALID and result.stderr.count("\n") == 1, result.output
+        assert result.exit_code == code and result.stderr.count("\n") == 1, result.output
         assert not path.exists()
     assert [p.name for p in tmp_path.iterdir() if not p.name.startswith("copy.db")] == []
     plan = run("visit", "plan", "-o", tmp_path / "plan.csv")

@@ -168,8 +168,11 @@ def test_the_html_report_is_self_contained_and_carries_every_headline_figure(sam
 
 def test_a_report_file_that_cannot_be_written_is_one_line(sample, run, tmp_path):
     result = run("report", "week", "--at", AT, "-o", tmp_path / "no" / "such" / "r.html")
-    assert result.exit_code == 4 and "r.html" in result.stderr and len(result.stderr.strip().splitlines()) == 1
-    assert not list(tmp_path.glob("**/*.tmp"))
+    assert result.exit_code == 2 and "r.html" in result.stderr and len(result.stderr.strip().splitlines()) == 1, \
+        "a path the system cannot use"
+    assert not list(tmp_path.glob("**/.*.part"))
+    wrong = run("report", "week", "--at", AT, "-o", tmp_path / "r.xlsx")
+    assert wrong.exit_code == 4 and ".html" in wrong.stderr and not (tmp_path / "r.xlsx").exists()
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None and shutil.which("chromium-browser") is None,

@@ -104,6 +104,10 @@ def report_month(
 def _report(kind: str, period: Optional[str], at: Optional[str], fmt: Format, output: Optional[Path]) -> None:
     from redprop.reports.periodic import period_report
 
+    if output is not None:  # the name is checked before the figures are worked out
+        from redprop.present.ledgers import check_output
+
+        check_output(output, (".html", ".htm"))
     store = common.open_db()
     with common.naming(f"--{kind}" if period else None):
         report = period_report(store, kind, common.moment(store, at), period)

@@ -343,18 +343,21 @@ def _import_issues(store: Store, path: Path, now: datetime, dry_run, skip_invali
     cleaner = _Cleaner(store, now)
     result = ImportResult(dry_run=dry_run, ignored_columns=ignored)
     conflicts: list[Message] = []
-    # A bulk load: 64 MB for index pages, the keys met so far in memory (25 MB for a million;
-    # written to a temporary file they cost a third of the import in system calls), and no
-    # foreign-key lookups per row — every household, staff member, category and policy a row
-    # names was looked up while checking it, and the write transaction holds them still (the
-    # pragmas cannot change inside a transaction).
+    # A bulk load: 64 MB for index pages; the keys met so far in the temporary database's cache
+    # (25 MB for a million: kept there, not in a file, so that looking them up costs no system
+    # calls), while the indexes rebuilt at the end sort in temporary files rather than in memory
+    # (a million issues peaked at 366 MB with temp_store = MEMORY, 282 MB so); and no foreign-key
+    # lookups per row — every household, staff member, category and policy a row names was looked
+    # up while checking it, and the write transaction holds them still (the pragmas cannot change
+    # inside a transaction).
     store.conn.execute("PRAGMA cache_size = -65536")
-    store.conn.execute("PRAGMA temp_store = MEMORY")
+    store.conn.execute("PRAGMA temp_store = FILE")
+    store.conn.execute("PRAGMA temp.cache_size = -32768")
     store.conn.execute("PRAGMA foreign_keys = OFF")
     try:
         with store.write(bulk=True, source=path, counts=result) as conn:
             writer = _Writer(store, conn, now, cleaner)
-            rebuilt = _without_figure_indexes(conn, path.stat().st_size // ROW_BYTES)
+            rebuilt = _without_indexes(conn, path.stat().st_size // ROW_BYTES)
             seen = _Seen(conn)
             while chunk := list(islice(rows, CHUNK)):
                 cleaned = []
@@ -390,13 +393,13 @@ def _import_issues(store: Store, path: Path, now: datetime, dry_run, skip_invali
                         outcome = _update(store, existing[key], values, now, cleaner, row, conflicts)
                         if outcome:
                             setattr(result, outcome, getattr(result, outcome) + 1)
-            for statement in rebuilt:
-                conn.execute(statement)
             # raises, rolling back, unless --skip-invalid
             errors.extend(conflicts)
             finish(result, errors, skip_invalid, N_("issue"))
             if dry_run:
-                raise _DryRun()
+                raise _DryRun()  # rolled back: the dropped indexes come back with it, unbuilt work spared
+            for statement in rebuilt:
+                conn.execute(statement)
     except _DryRun:
         pass
     finally:
@@ -407,18 +410,21 @@ def _import_issues(store: Store, path: Path, now: datetime, dry_run, skip_invali
 ROW_BYTES = 150  # about what a row of an issue export takes: the file's size tells its rows before they are read
 
 
-def _without_figure_indexes(conn, rows: int) -> list[str]:
-    """For a file of (by its size) more rows than a quarter of the issues already there, the indexes `stats`
-    counts on (migration m009) are dropped now and built again, sorted, at the end of the same
-    transaction, faster than keeping them row by row. The statements that rebuild them."""
-    from redprop.store.migrations import FIGURE_INDEXES
-
+def _without_indexes(conn, rows: int) -> list[str]:
+    """For a file of (by its size) more rows than a quarter of the issues already there, every
+    index of the issues and their steps that the import does not read (all but the unique ones)
+    is dropped now and built again, sorted, at the end of the same transaction: kept row by row,
+    a million issues' two dozen indexes outgrow the cache and each insert waits on random pages
+    (the import ran at a third of its speed). The statements that rebuild them."""
     existing = conn.execute("SELECT max(id) FROM issues").fetchone()[0] or 0
     if rows < 10_000 or rows * 4 < existing:
         return []
-    for statement in FIGURE_INDEXES:
-        conn.execute(f"DROP INDEX IF EXISTS {statement.split()[2]}")
-    return FIGURE_INDEXES
+    indexes = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('issues', 'issue_steps')"
+        " AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'").fetchall()
+    for name, _sql in indexes:
+        conn.execute(f'DROP INDEX "{name}"')
+    return [sql for _name, sql in indexes]
 
 
 class _Seen:

@@ -1,7 +1,8 @@
 """The limits every import holds a file to (the CLI's defaults read them without loading the readers)."""
 
+from redprop.spreadsheet import CELL_LIMIT  # noqa: F401 (Excel's own limit on a cell's characters)
+
 DEFAULT_MAX_ROWS = 1_000_000  # data rows of one file (--max-rows)
-CELL_LIMIT = 32_767  # Excel's own limit on a cell's characters
 LINE_LIMIT = 4 * 1024 * 1024  # characters of one CSV line (a stray quote can swallow a whole file)
 XLSX_UNPACKED_LIMIT = 500 * 1024 * 1024  # bytes all parts of a workbook may unpack to
 XLSX_RATIO_LIMIT = 100  # a part's unpacked size over its packed size ...

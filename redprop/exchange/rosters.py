@@ -338,7 +338,7 @@ def import_staff(store: Store, path: Path, now: datetime, *, dry_run=False, skip
     try:
         with store.write(bulk=True, source=path, counts=result) as conn:
             stamp = to_db(now)
-            if not result.first_grids:  # --new-grids: on record from now on
+            if result.new_grids:  # the first roster's, or --new-grids: on record from now on
                 conn.executemany("INSERT OR IGNORE INTO grids (code, created_at, updated_at) VALUES (?, ?, ?)",
                                  [(code, stamp, stamp) for code in result.new_grids])
             for name, (row, values) in valid.items():

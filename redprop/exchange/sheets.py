@@ -21,8 +21,9 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import Callable
 
-from redprop.errors import ImportRefused, InvalidValue, Message, NotFound, RedpropError
-from redprop.store.files import FORMULA_STARTS
+from redprop.errors import BadPath, ImportRefused, InvalidValue, Message, NotFound, RedpropError
+from redprop.spreadsheet import FORMULA_STARTS, column_letter
+from redprop.store.files import shown
 from redprop.exchange.limits import (
     CELL_LIMIT, DEFAULT_MAX_ROWS, LINE_LIMIT, XLSX_RATIO_FROM, XLSX_RATIO_LIMIT, XLSX_UNPACKED_LIMIT,
 )
@@ -114,16 +115,6 @@ def row_error(row: int, reason, column: str | None = None) -> Message:
 
 def row_of(error: Message) -> int:
     return error.values.get("row", 0)
-
-
-def column_letter(index: int) -> str:
-    """Excel's name for the column at 0-based `index`: A … Z, AA …"""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
 
 
 # A ledger's numbering column (序号) is never data: not reported as an ignored column.
@@ -289,7 +280,7 @@ def _check_archive(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             parts = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except (zipfile.BadZipFile, ValueError):  # a missing or unreadable file is said by read_grid, as for a CSV
         raise InvalidValue("{file}: not a readable .xlsx workbook ({error})", file=path.name, error="BadZipFile") from None
     total = sum(p.file_size for p in parts)
     if total > XLSX_UNPACKED_LIMIT:
@@ -372,9 +363,9 @@ def read_grid(path: Path, sheet: str | None = None):
     except FileNotFoundError:
         raise NotFound("no file {path}", path=str(path)) from None
     except IsADirectoryError:
-        raise InvalidValue("{path} is a folder, not a file", path=str(path)) from None
+        raise BadPath("{path} is a folder, not a file", path=shown(path)) from None
     except PermissionError:
-        raise InvalidValue("cannot read {path}: permission denied", path=str(path)) from None
+        raise BadPath("cannot read {path}: permission denied", path=shown(path)) from None
 
 
 def _header_row(head: list[tuple[int, list[str]]], lookup: dict) -> int | None:

@@ -60,7 +60,7 @@ ROUND_THE_CLOCK_WORDS = NONE_WORDS | {"always", "24h", "24/7", "全天", "全天
 KINDS = ("problem", "wish")
 SHIPPED_WISH = {tier: {"arrive": None, "resolve": None, "plan": "3d"} for tier in TIERS}
 SHIPPED_FOLLOW_UP = "3d"
-DEFAULT_POLICY = {  # 5341 (seed 004): seeded by migration m003, with wishes and the call by m004
+DEFAULT_POLICY = {  # 5341 (seed 004): seeded by migration m003, with wishes and the call by m006
     "name": "5341",
     "normal": {"arrive": "5m", "resolve": "30m", "plan": None},
     "major": {"arrive": "5m", "resolve": "4h", "plan": None},

@@ -10,7 +10,7 @@ OWASP advises; numbers stay numbers, JSON stays exact.
 import json
 from collections.abc import Iterable
 
-from redprop.store.files import FORMULA_STARTS
+from redprop.spreadsheet import FORMULA_STARTS
 
 
 

@@ -191,25 +191,10 @@ def _chart(svg: str) -> str:
 def write_html(out, report: dict, path) -> None:
     """`-o FILE.html`: the page for people, written with mode 0600; says where it is."""
     warn_provisional(out, report.get("provisional_years"))
-    write_private(path, page(out, report))
-    out.note(_("Report written to {path}", path=str(path)))
-
-
-def write_private(path, text: str) -> None:
-    """A file only its owner can read (the report names households and staff), written whole or
-    not at all: into a temporary file beside it, then renamed over it."""
-    import os
     from pathlib import Path
 
-    from redprop.errors import InvalidValue
+    from redprop.store.files import written_whole
 
-    path = Path(path)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(temporary, path)
-    except OSError as error:
-        temporary.unlink(missing_ok=True)
-        raise InvalidValue("cannot write {path}: {reason}", path=str(path), reason=error.strerror or str(error)) from None
+    with written_whole(Path(path), "w", encoding="utf-8") as f:  # 0600: it names households and staff
+        f.write(page(out, report))
+    out.note(_("Report written to {path}", path=str(path)))

@@ -25,7 +25,7 @@ from datetime import date, datetime
 
 from redprop.errors import InvalidValue
 from redprop.present.cells import width as cell_width
-from redprop.store.files import FORMULA_STARTS
+from redprop.spreadsheet import CELL_LIMIT, FORMULA_STARTS, column_letter
 
 TEXT, WRAP, CODE, NUMBER, DATE, DATETIME = "text", "wrap", "code", "number", "date", "datetime"
 EXCEL_EPOCH = datetime(1899, 12, 30)
@@ -99,16 +99,6 @@ def xml_text(text: str) -> str:
     return text.translate(_ESCAPES)
 
 
-def column_letter(index: int) -> str:
-    """Excel's name for the column at 0-based `index`: A … Z, AA …"""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
-
-
 def sheet_names(names: list[str]) -> list[str]:
     """Tab names Excel accepts: no []:*?/\\, at most 31 characters, each different."""
     used, result = set(), []
@@ -147,6 +137,8 @@ class _Rows:
         key = (text, style)
         tail = self.memo.get(key)
         if tail is None:
+            if len(text) > CELL_LIMIT:  # Excel's own limit: a longer cell makes it "repair" the file
+                text = text[:CELL_LIMIT - 1] + "…"
             if text.startswith(FORMULA_STARTS):
                 style = S_QUOTED
             space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""

@@ -1,7 +1,7 @@
 """How the office kept its promise: counts, share of promises kept, medians, ratings.
 
 Over the issues reported in a range of local days, as things stood at a moment (now by
-default), optionally grouped by tier, category, channel, handler, building or grid:
+default), optionally grouped by kind, tier, category, channel, handler, building or grid:
 - problems and wishes counted;
 - for each promise (on site, resolved, written plan), the share kept among those decided:
   kept = met by its deadline; missed = met late, or unmet with the deadline passed.
@@ -380,7 +380,7 @@ def _aggregate_settled(store: Store, by, texts: list, moment: str, tallies: dict
                 values.append(_walk_median(conn, index, column, kinds, start, end, moment, total, own))
             if group is None:
                 totals[n] = tuple(values)
-            else:
+            elif (n, group) in tallies or any(v is not None for v in values):  # no row for a kind with no issues
                 _tally(tallies, (n, group)).medians = tuple(values)
     return totals
 

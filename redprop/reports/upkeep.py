@@ -20,7 +20,7 @@ from redprop.errors import N_, DatabaseError, InvalidValue, Message, NotFound
 from redprop.store import Store
 from redprop.store.backups import copy_into, foreign_key_problems, integrity_problems, put_back, verify_copy
 from redprop.store.files import (
-    checked_path, clear_damage, note_damage, path_error, readable_by_others, shown, sidecars,
+    checked_path, clear_damage, is_damage, note_damage, path_error, readable_by_others, shown, sidecars,
 )
 
 KINDS = {"table": N_("table"), "index": N_("index"), "trigger": N_("trigger")}
@@ -46,6 +46,8 @@ def check(store: Store, quick: bool = False, at: datetime | None = None) -> dict
         try:
             found = integrity_problems(store.conn, quick=quick)
         except sqlite3.DatabaseError as error:  # damage that stops the check itself
+            if not is_damage(error):  # busy, out of memory, an I/O error: not a reason to stop every write
+                raise
             found = [str(error)]
         for problem in found:
             problems.append(Message("SQLite: {problem}", problem=problem))

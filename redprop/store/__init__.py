@@ -87,10 +87,13 @@ class Store:
             self.rollback()
             raise
         if dry_run:
-            self.conn.execute("ROLLBACK")
-            self.forget_entry()
-        else:
+            self.rollback()
+            return
+        try:
             self.conn.execute("COMMIT")
+        except BaseException:  # a full disk or an I/O error at the last moment: nothing stays half-done
+            self.rollback()
+            raise
 
     def rollback(self) -> None:
         """Undo the transaction under way, if SQLite has not already (it does after a full disk

@@ -14,7 +14,7 @@ import sqlite3
 from pathlib import Path
 
 from redprop.errors import DamagedDatabase, DatabaseError, InvalidValue
-from redprop.store.files import create_private, remove_quietly, shown, sidecars
+from redprop.store.files import create_private, is_damage, remove_quietly, shown, sidecars
 
 INTEGRITY_LIMIT = 20  # problems SQLite lists before it stops
 
@@ -156,7 +156,9 @@ def _keep_aside(current: Path, aside: Path) -> None:
                 raise
         finally:
             conn.close()
-    except sqlite3.DatabaseError:
+    except sqlite3.DatabaseError as error:
+        if not is_damage(error):  # busy, a full disk, an I/O error: the live file stays where it is
+            raise
         # Not a database any more (its first page is gone): keep the file itself.
         os.rename(current, aside)
         for side, moved in zip(sidecars(current), sidecars(aside)):

@@ -16,12 +16,9 @@ import stat
 from contextlib import contextmanager
 from pathlib import Path
 
-from redprop.errors import BadPath, InvalidValue
+from redprop.errors import BadPath
 
 PRIVATE = 0o600
-# What a spreadsheet runs as a formula when a cell starts with it (OWASP's list): exports write
-# such a text with a leading ' (Excel's own mark for "this is text"); imports take the mark off.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NAME_MAX = 255
 SHOWN = 80  # characters of a path a message shows: its start and its end
 
@@ -103,9 +100,9 @@ def written_whole(path: Path, mode: str = "wb", **kwargs):
     try:
         fd = _open_private(partial)
     except FileNotFoundError:
-        raise InvalidValue("cannot write {path}: no folder {folder}", path=str(path), folder=str(path.parent)) from None
+        raise BadPath("cannot write {path}: no folder {folder}", path=shown(path), folder=shown(path.parent)) from None
     except PermissionError:
-        raise InvalidValue("cannot write {path}: permission denied", path=str(path)) from None
+        raise BadPath("cannot write {path}: permission denied", path=shown(path)) from None
     try:
         with os.fdopen(fd, mode, **kwargs) as stream:
             yield stream

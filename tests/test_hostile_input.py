@@ -434,3 +434,26 @@ def test_community_worker_is_a_visiting_role(db, run, run_json):
     assert run_json("staff", "list")[0]["role"] == "community_worker"
     assert run("group", "join", "8-2-301", "独居老人", "--since", "2020-01-01").exit_code == 0
     assert run_json("visit", "due")[0]["staff"] == ["王社工"]
+
+
+def test_names_and_phones_recorded_before_normalising_are_normalised_on_upgrade(db, db_path, run, run_json):
+    """A database written by an earlier version, names padded and phones spaced: once migrated,
+    they are found, matched and updated in their normal form; a second staff record that would
+    become a duplicate is left for a person to merge."""
+    import sqlite3
+
+    from redprop.store.migrations import MIGRATIONS
+
+    assert run("household", "add", "8-2-301", "--head", "熊秀英").exit_code == 0
+    assert run("staff", "add", "欧阳娜娜", "--role", "网格员").exit_code == 0
+    conn = sqlite3.connect(db_path)
+    conn.execute("UPDATE households SET head = '熊 秀英', phone = '138 1234 0015'")
+    conn.execute("INSERT INTO staff (name, role, created_at, updated_at) VALUES ('欧阳 娜娜', 'grid_worker', 'x', 'x'),"
+                 " ('杜 丽娟', 'building_leader', 'x', 'x')")
+    conn.execute(f"PRAGMA user_version = {[m.__name__ for m in MIGRATIONS].index('m010_names_and_phones_as_typed_now')}")
+    conn.commit()
+    conn.close()
+    household = run_json("household", "show", "8-2-301")
+    assert (household["head"], household["phone"]) == ("熊秀英", "13812340015")
+    names = sorted(s["name"] for s in run_json("staff", "list"))
+    assert names == sorted(["欧阳娜娜", "欧阳 娜娜", "杜丽娟"]), "the clash is kept; the rest normalised"

@@ -591,6 +591,40 @@ FIGURE_INDEXES = [
 ]
 
 
+def m010_names_and_phones_as_typed_now(conn: sqlite3.Connection) -> None:
+    """Names and mobiles recorded before they were normalised (issue 12), normalised as they are
+    now on the way in, so that `赵 强` on record is found, matched and updated as 赵强 and
+    `138 1234 0015` as 13812340015. The rules are written out here as they stood (a migration
+    does not follow later changes of the parsing code). A staff name whose normal form another
+    staff member already has is left as it is: two records of one person, for a person to merge."""
+    import re
+
+    cjk = "\u2e80-\u2fff\u3005-\u3007\u3021-\u3029\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
+    gap, spaces = re.compile(f"(?<=[{cjk}])\\s+(?=[{cjk}])"), re.compile("\\s+")
+
+    def name(text: str) -> str:
+        return spaces.sub(" ", gap.sub("", text.replace("\u3000", " "))).strip()
+
+    def mobile(text: str) -> str:
+        digits = re.sub(r"[\s\-]", "", text)
+        digits = re.sub(r"^(\+86|0086|86(?=1\d{10}$))", "", digits)
+        return digits if re.fullmatch(r"1\d{10}", digits) else text
+
+    for table, column, normal in (("residents", "name", name), ("households", "head", name),
+                                  ("residents", "phone", mobile), ("households", "phone", mobile),
+                                  ("staff", "phone", mobile)):
+        changed = [(new, rowid) for rowid, old in conn.execute(f"SELECT rowid, {column} FROM {table}"
+                                                                f" WHERE {column} IS NOT NULL")
+                   if (new := normal(old)) != old and new]
+        conn.executemany(f"UPDATE {table} SET {column} = ? WHERE rowid = ?", changed)
+    taken = {row[0] for row in conn.execute("SELECT name FROM staff")}
+    for rowid, old in conn.execute("SELECT rowid, name FROM staff").fetchall():
+        new = name(old)
+        if new != old and new and new not in taken:
+            conn.execute("UPDATE staff SET name = ? WHERE rowid = ?", (new, rowid))
+            taken.add(new)
+
+
 MIGRATIONS = [
     m001_households_residents_staff,
     m002_focus_groups_and_visits,
@@ -601,6 +635,7 @@ MIGRATIONS = [
     m007_holiday_calendar,
     m008_visit_times_and_issue_links,
     m009_settled_figures,
+    m010_names_and_phones_as_typed_now,
 ]
 
 

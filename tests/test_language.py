@@ -129,3 +129,18 @@ def test_a_mistyped_command_suggests_the_nearest(run, typed, nearest):
 def test_clicks_own_usage_errors_are_said_in_chinese(db, run, args, said):
     result = run(*args)
     assert result.exit_code == 2 and said in result.stderr and result.stderr.count("\n") == 1, result.stderr
+
+
+def test_every_literal_said_is_in_the_catalogue_even_inside_an_f_string():
+    """Babel's extractor does not look inside f-strings: a `_("…")` there would stay English."""
+    import re
+
+    from babel.messages.pofile import read_po
+
+    catalogue = Path(__file__).parent.parent / "redprop/present/locale/zh/LC_MESSAGES/redprop.po"
+    known = {m.id for m in read_po(catalogue.open("rb")) if m.id}
+    missing = [f"{path.name}:{number}: {m.group(2)}"
+               for path in (Path(__file__).parent.parent / "redprop").rglob("*.py")
+               for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+               for m in re.finditer(r"""\b_\((['"])([^'"]+)\1\)""", line) if m.group(2) not in known]
+    assert not missing, missing

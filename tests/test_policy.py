@@ -94,7 +94,7 @@ def test_shipped_policy_is_5341(office, run, run_json):
     assert policy["complex"] == {"arrive": "5m", "resolve": None, "plan": "1d"}
     assert policy["hours"] is None and policy["pause_statuses"] == []
     text = run("policy", "show").stdout
-    assert "5341" in text and "30m" in text and "全天候" in text
+    assert "5341" in text and "30分钟" in text and "全天候" in text and "30m" not in text, "said in Chinese; JSON keeps 30m"
 
 
 @pytest.mark.parametrize("tier, expected", [

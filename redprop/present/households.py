@@ -149,7 +149,8 @@ def household_history(out: Output, history: dict) -> None:
         out.document(history)
         return
     for family in history["families"]:
-        dates = f"{family['moved_in_on'] or '?'} – {family['moved_out_on'] or _('now')}"
+        until = family["moved_out_on"] or _("now")  # outside the f-string, where the catalogue's extractor finds it
+        dates = f"{family['moved_in_on'] or '?'} – {until}"
         people = ", ".join(r["name"] for r in family["residents"]) or "—"
         out.line(_("{key} {head} ({dates}): {people}", key=family["key"], head=family["head"] or "—", dates=dates,
                    people=people))

@@ -1,5 +1,7 @@
 """The promise (policy) as people read it, and as one CSV row per tier for scripts."""
 
+import re
+
 from redprop.errors import N_
 from redprop.present.i18n import _, separator
 from redprop.present.output import Format, Output
@@ -13,15 +15,25 @@ POLICY_FIELDS = ["version", "name", "effective_at", "recorded_at", "kind", "tier
 KINDS = ("problem", "wish")
 
 
+def said_time(text: str | None) -> str | None:
+    """A promised time as the policy stores it (`5m`, `4h`, `1d`, `1d4h`) in the worker's words (`5分钟`, `1天`)."""
+    if not text:
+        return text
+    words = {"d": lambda n: _("{days}d", days=n), "h": lambda n: _("{hours}h", hours=n),
+             "m": lambda n: _("{minutes}m", minutes=n)}
+    parts = re.findall(r"(\d+)([dhm])", text)
+    return "".join(words[unit](int(n)) for n, unit in parts) if parts else text
+
+
 def policy_lines(out: Output, p: dict) -> list[str]:
     labels = out.labels
     since = minute(p["effective_at"]) or _("always")
     lines = [_("Promise {name} (v{version}, in force from {since})", name=p["name"], version=p["version"], since=since)]
     columns = (Column("kind", "Kind"), Column("tier", "Tier"), *(Column(pr, labels.of(PROMISE_CODES, pr)) for pr in PROMISES))
     rows = [{"kind": labels.of(ISSUE_KINDS, kind) if tier == TIERS[0] else "", "tier": labels.of(TIER_CODES, tier),
-             **{pr: _promises(p, kind)[tier].get(pr) or "—" for pr in PROMISES}} for kind in KINDS for tier in TIERS]
+             **{pr: said_time(_promises(p, kind)[tier].get(pr)) or "—" for pr in PROMISES}} for kind in KINDS for tier in TIERS]
     lines.extend(plain(columns, rows))
-    lines.append(_("Follow-up call (回访): within {time} of the resolution", time=p["follow_up"]) if p.get("follow_up")
+    lines.append(_("Follow-up call (回访): within {time} of the resolution", time=said_time(p["follow_up"])) if p.get("follow_up")
                  else _("Follow-up call (回访): no promise"))
     if p["hours"]:
         calendar = _("with China's public holidays and 调休 days") if p["chinese_calendar"] else _(

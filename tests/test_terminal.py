@@ -106,6 +106,8 @@ def test_an_80_column_terminal_keeps_what_matters(demo_db):
     text = in_terminal(demo_db, ["overdue", "--at", AT], 80)
     for must in ("#305", "单元门禁坏了", "11-1-502", "邓俊芬", "3天22小时"):
         assert must in text, must
+    hidden = next(line for line in text.splitlines() if line.startswith("窗口较窄，未显示："))
+    assert "片区人员" in hidden, "a column dropped for the width is named, not silently gone"
 
 
 def test_a_pipe_gets_plain_text_with_every_cell_whole(demo_db):

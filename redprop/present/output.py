@@ -13,7 +13,7 @@ from functools import cached_property
 
 from redprop.present import formats
 from redprop.present.cells import pad, printable, width, wrap
-from redprop.present.i18n import _, say
+from redprop.present.i18n import _, say, separator
 from redprop.present.table import Table, cards, fit, grid, plain, rich_table
 
 
@@ -147,6 +147,10 @@ class Output:
                 self.stdout.write(text + "\n")
             return
         self.console.print(rich_table(columns, rows, layout, title))
+        shown = {i for i, _w in layout}
+        hidden = [headers[i] for i in range(len(columns)) if i not in shown and any(r and r[i] for r in cells)]
+        if hidden:  # never silently: the worker knows what a wider window (or a file) would show
+            self.line(_("narrow window: not shown {columns} (widen it, or -f csv)", columns=separator().join(hidden)))
 
     @cached_property
     def console(self):

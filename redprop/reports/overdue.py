@@ -107,15 +107,7 @@ def _follow_ups(store: Store, moment: Moment, provisional_years: set) -> list[di
             "resolved_at": show_local_iso(state.resolved_at, moment.tz),
             "handler": state.handler,
             "reporter": row["reporter"],
-            "status": state.status,
-            "tier": state.tier,
-            "kind": row["kind"],
-            "category": row["category"],
-            "household": row["household_key"],
-            "place": row["place"],
-            "building": row["building"],
-            "grid": row["grid"],
-            "reported_at": show_local_iso(row["reported_at"], moment.tz),
+            **_about(row, state, moment),
             "provisional": call.provisional,
         })
     items.sort(key=lambda i: (-i["late_minutes"], i["id"]))
@@ -137,18 +129,17 @@ def _item(row, state: State, shown: Outcome, late: list[Outcome], moment: Moment
         "late": show_duration(timedelta(minutes=minutes)) if minutes >= 0 else "-" + show_duration(timedelta(minutes=-minutes)),
         "handler": state.handler,
         "missed": [o.promise for o in late],
-        "status": state.status,
-        "tier": state.tier,
-        "kind": row["kind"],
-        "category": row["category"],
-        "household": row["household_key"],
-        "place": row["place"],
-        "building": row["building"],
-        "grid": row["grid"],
-        "reported_at": show_local_iso(row["reported_at"], moment.tz),
+        **_about(row, state, moment),
         "area_staff": around,
         "provisional": shown.provisional,  # the deadline shown; summary.provisional_years names every year behind the list
     }
+
+
+def _about(row, state: State, moment: Moment) -> dict:
+    """What every section of the morning list says of an issue after its deadline and handler."""
+    return {"status": state.status, "tier": state.tier, "kind": row["kind"], "category": row["category"],
+            "household": row["household_key"], "place": row["place"], "building": row["building"],
+            "grid": row["grid"], "reported_at": show_local_iso(row["reported_at"], moment.tz)}
 
 
 def _area_staff(store: Store) -> dict[str, list[str]]:

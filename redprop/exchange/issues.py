@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from redprop.errors import N_, InvalidValue, Message, RedpropError
-from redprop.exchange.sheets import DEFAULT_MAX_ROWS, Field, ImportResult, finish, read_sheet, row_error
+from redprop.exchange.sheets import DEFAULT_MAX_ROWS, Field, ImportResult, finish, no_cyclic_gc, read_sheet, row_error
 from redprop.issues.categories import load_categories
 from redprop.issues.commands import write_steps
 from redprop.issues.lifecycle import IMPORTED_NOTE, Step, imported_steps, replay
@@ -323,15 +323,8 @@ def import_issues(store: Store, path: Path, now: datetime, *, dry_run=False, ski
     The cyclic garbage collector is paused meanwhile: the rows make no cycles, and with a
     million of them alive its passes cost a third of the import.
     """
-    import gc
-
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with no_cyclic_gc():
         return _import_issues(store, path, now, dry_run, skip_invalid, sheet, max_rows)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _import_issues(store: Store, path: Path, now: datetime, dry_run, skip_invalid, sheet, max_rows) -> ImportResult:

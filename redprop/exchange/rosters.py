@@ -5,15 +5,14 @@ grid code) and never duplicates. An empty cell leaves what the database has: a r
 that lacks a phone number does not erase the one a worker typed in.
 """
 
-import gc
-from contextlib import contextmanager
 from datetime import datetime
 from operator import itemgetter
 from pathlib import Path
 
 from redprop.errors import N_, InvalidValue, Message
 from redprop.exchange.sheets import (
-    DEFAULT_MAX_ROWS, Field, ImportResult, Row, clean_row, finish, insert_rows, one_per_key, read_sheet, remembering, row_error,
+    DEFAULT_MAX_ROWS, Field, ImportResult, Row, clean_row, finish, insert_rows, no_cyclic_gc, one_per_key, read_sheet,
+    remembering, row_error,
 )
 from redprop.parsing import (
     MOVED_IN_FUTURE, address_key, clean_building, clean_count, clean_grid, clean_line, clean_name, clean_past_date,
@@ -141,7 +140,7 @@ def import_households(store: Store, path: Path, now: datetime, *, dry_run=False,
     points are on record a code not among them is refused (G3 for G03) unless `new_grids`;
     the first roster of a community brings its grid points. The cyclic garbage collector is
     paused meanwhile (the rows make no cycles; its passes over them cost a tenth of the import)."""
-    with _no_cyclic_gc():
+    with no_cyclic_gc():
         return _import_households(store, path, now, dry_run, skip_invalid, sheet, max_rows, new_grids)
 
 
@@ -188,8 +187,7 @@ def _import_households(store, path, now, dry_run, skip_invalid, sheet, max_rows,
         for r in conn.execute(f"SELECT id, key, moved_out_on, {', '.join(fields)} FROM households ORDER BY id"):
             existing.setdefault(r["key"], []).append(r)
         if named and (first or result.new_grids):  # on record from now on: a later G3 for G03 is refused
-            conn.executemany("INSERT OR IGNORE INTO grids (code, created_at, updated_at) VALUES (?, ?, ?)",
-                             [(code, stamp, stamp) for code in sorted(named | known if first else result.new_grids)])
+            _record_grids(conn, sorted(named | known if first else result.new_grids), stamp)
         inserts, updates = [], []
         for key, (row, values) in valid.items():
             old = _same_household(existing.get(key), values)
@@ -339,8 +337,7 @@ def import_staff(store: Store, path: Path, now: datetime, *, dry_run=False, skip
         with store.write(bulk=True, source=path, counts=result) as conn:
             stamp = to_db(now)
             if result.new_grids:  # the first roster's, or --new-grids: on record from now on
-                conn.executemany("INSERT OR IGNORE INTO grids (code, created_at, updated_at) VALUES (?, ?, ?)",
-                                 [(code, stamp, stamp) for code in result.new_grids])
+                _record_grids(conn, result.new_grids, stamp)
             for name, (row, values) in valid.items():
                 try:
                     outcome = write_staff(conn, name, values["role"], values["phone"], values["covers"], now,
@@ -394,15 +391,10 @@ def import_grids(store: Store, path: Path, now: datetime, *, dry_run=False, skip
     return result
 
 
-@contextmanager
-def _no_cyclic_gc():
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
+def _record_grids(conn, codes, stamp: str) -> None:
+    """Grid points a roster brought: on record from now on, so a later G3 for G03 is refused."""
+    conn.executemany("INSERT OR IGNORE INTO grids (code, created_at, updated_at) VALUES (?, ?, ?)",
+                     [(code, stamp, stamp) for code in codes])
 
 
 class _DryRun(Exception):

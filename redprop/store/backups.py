@@ -46,15 +46,10 @@ def row_counts(conn: sqlite3.Connection) -> dict[str, int]:
 
 
 def open_copy(path: Path) -> sqlite3.Connection:
-    """A copy (a backup file) opened to be read and nothing else."""
-    uri = path.absolute().as_uri()
-    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None)
-    try:
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.OperationalError:
-        conn.close()
-        conn = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None)
-    return conn
+    """A copy (a backup file) opened to be read and nothing else, as a read-only database is."""
+    from redprop.store import _connect_read_only
+
+    return _connect_read_only(path)
 
 
 def copy_into(source: sqlite3.Connection, target: Path) -> dict[str, int]:

@@ -158,6 +158,11 @@ def _connect(path: Path, existing: bool = False, read_only: str | None = None) -
         else:
             conn = sqlite3.connect(path, timeout=busy_timeout(), isolation_level=None)
         conn.row_factory = sqlite3.Row
+        if os.environ.get("REDPROP_TRACE_SQL"):  # every statement run, a JSON string a line: tests/test_query_plans.py
+            import json
+
+            trace = open(os.environ["REDPROP_TRACE_SQL"], "a", encoding="utf-8", buffering=1)
+            conn.set_trace_callback(lambda sql: trace.write(json.dumps(sql, ensure_ascii=False) + "\n"))
         if existing and conn.execute("PRAGMA user_version").fetchone()[0] == 0:
             # redprop init migrates at once, so version 0 is an empty file or someone else's
             # database: adopting it would write redprop's tables (and WAL mode) into it.

@@ -133,23 +133,30 @@ def bad_plan_lines(sql: str, plan: list[tuple], tables: set[str], whole: bool = 
 
 def explain(db: Path, statements: list[str]) -> dict[str, list[tuple]]:
     """Each distinct statement's plan, explained in the order the command ran them (the temporary
-    tables and indexes it made, made again first), in a transaction rolled back."""
-    conn = sqlite3.connect(db, isolation_level=None)
+    tables and indexes it made, made again first), in a transaction rolled back. With foreign keys
+    on, as redprop runs — a delete looks for the rows pointing at each row it removes — but for an
+    insert: its plan then shows a search for rows pointing at the new one that runs only while a
+    deferred violation is pending (never, in redprop)."""
     plans: dict[str, list[tuple]] = {}
-    conn.execute("BEGIN")
-    try:
-        for sql in statements:
-            word = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else ""
-            if word in REPLAYED:
-                try:
-                    conn.execute(sql)
-                except sqlite3.OperationalError:
-                    pass  # already there, or already gone
-            elif word in EXPLAINED and sql not in plans:
-                plans[sql] = [tuple(row) for row in conn.execute("EXPLAIN QUERY PLAN " + sql)]
-    finally:
-        conn.execute("ROLLBACK")
-        conn.close()
+    for foreign_keys in (True, False):  # the pragma cannot change inside a transaction: a pass each
+        conn = sqlite3.connect(db, isolation_level=None)
+        conn.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
+        conn.execute("BEGIN")
+        try:
+            for sql in statements:
+                word = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else ""
+                if word in REPLAYED:
+                    try:
+                        conn.execute(sql)
+                    except sqlite3.OperationalError:
+                        pass  # already there, or already gone
+                elif word in EXPLAINED and sql not in plans:
+                    inserts = word == "INSERT" and not re.match(r"INSERT\s+OR\s+REPLACE", sql.lstrip(), re.I)
+                    if inserts != foreign_keys:
+                        plans[sql] = [tuple(row) for row in conn.execute("EXPLAIN QUERY PLAN " + sql)]
+        finally:
+            conn.execute("ROLLBACK")
+            conn.close()
     return plans
 
 

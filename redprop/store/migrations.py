@@ -625,6 +625,15 @@ def m010_names_and_phones_as_typed_now(conn: sqlite3.Connection) -> None:
             taken.add(new)
 
 
+def m011_issues_by_duplicate(conn: sqlite3.Connection) -> None:
+    """An index of the issues marked duplicates of another (issue 22). Deleting an issue — the
+    undo of an import deletes thousands — makes SQLite look for the issues whose `duplicate_of`
+    points at it (the foreign key): without an index, a pass over every issue for each one
+    deleted (a month's import of a district's history: hours). IF NOT EXISTS: the upgrade tests
+    rewind a database's version and migrate it again."""
+    conn.execute("CREATE INDEX IF NOT EXISTS issues_duplicate ON issues (duplicate_of) WHERE duplicate_of IS NOT NULL")
+
+
 MIGRATIONS = [
     m001_households_residents_staff,
     m002_focus_groups_and_visits,
@@ -636,6 +645,7 @@ MIGRATIONS = [
     m008_visit_times_and_issue_links,
     m009_settled_figures,
     m010_names_and_phones_as_typed_now,
+    m011_issues_by_duplicate,
 ]
 
 

@@ -348,6 +348,7 @@ def cached_district(households: int, redprop: Path, python: Path, max_age_hours:
     folder.mkdir(parents=True, exist_ok=True)
     now = datetime.now(ZoneInfo("Asia/Shanghai")).replace(microsecond=0)
     started = time.perf_counter()
+    print(f"building the district of {households:,} households in {folder}", flush=True)
 
     def run(db, *args):
         run_command([redprop, "--db", db, *args], folder)
@@ -466,7 +467,11 @@ def section(name: str, once: bool = False):
 
 @section("worker")
 def worker_section(bench: Bench, state: str) -> None:
-    """What a worker types (issue 22 items 3 and 4), then what earlier rounds timed the same way."""
+    """What a worker types (issue 22 items 3 and 4), then what earlier rounds timed the same way;
+    first, what Typer and Rich alone cost piped (the floor of any command, for reference)."""
+    m = bench.medians({"bare": bench.bare(), "pass": bench.pass_()}, bench.runs)
+    bench.report(Result("bare Typer + Rich app, piped (reference)", state, ms(m["bare"]), f"python -c pass {ms(m['pass'])}",
+                        f"{m['bare'] / m['pass']:.2f}×", "none", True, True))
     for command in catalogue.WORKER:
         bench.worker(state, command, core=True)
     for command in catalogue.MORE_WORKER:
@@ -608,6 +613,11 @@ def main(argv=None) -> int:
 
     started = time.perf_counter()
     OUT.mkdir(exist_ok=True)
+    lock = open(OUT / "running.lock", "a+")
+    try:  # one run at a time: another would remake the venv or the district under this one
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        sys.exit(f"another benchmark is running (it holds {OUT / 'running.lock'})")
     venv = installed_venv(sys.executable)
     python, redprop = venv / "bin" / "python", venv / "bin" / "redprop"
     meta = cached_district(households, redprop, python, args.max_age, args.rebuild)

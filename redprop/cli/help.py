@@ -14,6 +14,7 @@ takes two columns) to the terminal's width; English help reads as Click writes i
 
 import inspect
 import re
+import unicodedata
 from enum import Enum
 
 try:  # typer ≥ 0.26 carries its own Click
@@ -144,10 +145,11 @@ def paragraphs(text: str) -> list[tuple[int, bool, list[str]]]:
 
 
 def joined(lines: list[str]) -> str:
-    """The lines of a paragraph as one: a space between them, none between two Chinese characters."""
+    """The lines of a paragraph as one: a space between them, none between two Chinese
+    characters or after a Chinese mark (`；--check`)."""
     text = ""
     for line in lines:
-        if text and not (width(text[-1]) == 2 and width(line[0]) == 2):
+        if text and not (width(text[-1]) == 2 and (width(line[0]) == 2 or unicodedata.category(text[-1])[0] == "P")):
             text += " "
         text += line
     return text

@@ -29,10 +29,12 @@ def overdue(
     """The morning list: issues past a promise, issues due within the hour, households not visited.
 
     Grouped by who holds each issue, plain text when piped (cron mail, a WeChat paste);
-    --check exits 1 when anything is overdue. Crontab, mailing only when something is:
+    --check exits 1 when anything is overdue, 2 or more when redprop itself failed. Crontab,
+    as in README: the list mailed when something is overdue, the error when redprop failed,
+    no file written:
 
     \b
-    0 8 * * * /opt/redprop/bin/redprop --db /srv/mlsj.db overdue --check > /tmp/overdue.txt; [ $? -eq 1 ] && mail -s 超时清单 office@example.org < /tmp/overdue.txt
+    0 8 * * * out=$(/opt/redprop/bin/redprop --db /srv/redprop/mlsj.db overdue --check 2>&1); rc=$?; [ $rc -eq 1 ] && echo "$out" | mail -s 超时清单 office@example.org; [ $rc -gt 1 ] && echo "$out" | mail -s "redprop 出错 ($rc)" office@example.org
     """
     from redprop.errors import ExitCode
     from redprop.reports.overdue import anything_overdue, overdue_report, soon_window

@@ -42,17 +42,18 @@ def _char_width(char: str) -> int:
 
 
 # A token is a run of printable ASCII (a word, a number, an option), a short Chinese word
-# standing between spaces (a name in a list: `龙丽仙, 雷丽仙`), or one other character; a
-# closing mark (，。、）…) stays with what it closes and an opening one (（《「, and `[` or `(`
-# before Chinese: `[默认：table]`) with what it opens, so that no line starts with a comma or
-# ends with an opening bracket.
+# after a space (a name in a list: `龙丽仙, 雷丽仙`), a short note in brackets, or one other
+# character; a closing mark (，。、）…) stays with what it closes and an opening one (（《「,
+# and `(` before Chinese) with what it opens, so that no line starts with a comma or ends with
+# an opening bracket.
 _OPENING = "（《〈「『【〔“‘"
 _CLOSING = re.escape("，。、；：？！）》〉」』】〕”’…" + ")]},.;:!?")
 _WORD = 6  # characters: a name, a place; a longer run is running text, broken anywhere
 _TOKENS = re.compile(
     rf"\s+|[{_OPENING}]*"
-    rf"(?:(?:(?<=\s)|^)[^\s\x00-\x7f]{{1,{_WORD}}}(?=[{_CLOSING}]*(?:\s|$))"  # a short Chinese word
-    rf"|[\x21-\x7e]*[\[(<]+(?=[^\s\x00-\x7f])[^\s]"  # `[默`
+    rf"(?:\[[^\s\[\]]{{1,{2 * _WORD}}}\]"  # a short note in brackets: `[必填]`, `[默认：table]`
+    rf"|(?:(?<=\s)|^)[^\s\x00-\x7f]{{1,{_WORD}}}(?=[{_CLOSING}]|\s|$)"  # a short Chinese word
+    rf"|[\x21-\x7e]*[\[(<]+(?=[^\s\x00-\x7f])[^\s]"  # `(中`
     rf"|[\x21-\x7e]+|[^\s])[{_CLOSING}]*", re.S)
 
 

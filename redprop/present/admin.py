@@ -8,7 +8,7 @@ from redprop.present.output import Output
 
 def created(out: Output, path, community: str, timezone: str) -> None:
     out.note(out._("created {path} for {community} ({timezone})", path=str(path), community=community or out._("the community"),
-               timezone=timezone))
+                   timezone=timezone))
 
 
 def demo_report(out: Output, path) -> None:
@@ -20,7 +20,7 @@ def demo_built(out: Output, path, results, as_of) -> None:
     for file, result in results:
         out.note(out._("imported {file}: {summary}", file=file, summary=summary(out, result)))
     out.note(out._("demo database: {path} (as of {at}; try `redprop --db {path} household list`)", path=str(path),
-               at=as_of.strftime("%Y-%m-%d %H:%M")))
+                   at=as_of.strftime("%Y-%m-%d %H:%M")))
 
 
 def checked(out: Output, result: dict) -> None:
@@ -38,7 +38,7 @@ def checked(out: Output, result: dict) -> None:
     for problem in result["problems"]:
         out.line(out.say(problem))
     out.line(out._("{count} problems found ({what}); `redprop restore BACKUP` puts a good backup in place",
-               count=len(result["problems"]), what=_checked(out, result)))
+                   count=len(result["problems"]), what=_checked(out, result)))
 
 
 def _checked(out: Output, result: dict) -> str:
@@ -54,7 +54,7 @@ def _checked(out: Output, result: dict) -> str:
 def backed_up(out: Output, result: dict) -> None:
     rows = sum(result["rows"].values())
     out.note(out._("backed up to {path} ({size}, {rows} rows, checked)", path=shown(result["path"]),
-               size=_size(result["bytes"]), rows=rows))
+                   size=_size(result["bytes"]), rows=rows))
     for old in result["removed"]:
         out.note(out._("removed the older backup {path}", path=shown(old)))
 
@@ -63,7 +63,7 @@ def restored(out: Output, result: dict) -> None:
     if result["aside"]:
         out.note(out._("the previous database is kept as {path}", path=shown(result["aside"])))
     out.note(out._("restored {path} from {backup} ({rows} rows, checked)", path=shown(result["path"]),
-               backup=shown(result["backup"]), rows=sum(result["rows"].values())))
+                   backup=shown(result["backup"]), rows=sum(result["rows"].values())))
 
 
 def _size(size: int) -> str:

@@ -86,11 +86,11 @@ def unexpected(lang: Language, error: Exception) -> tuple[str, int]:
         if error.errno in (errno.ENAMETOOLONG, errno.ENOTDIR, errno.ELOOP, errno.EACCES, errno.EPERM):
             return lang.say(path_error(error.filename, error).message), ExitCode.USAGE  # a path typed that cannot be
         return lang._("cannot use {path}: {reason} (nothing was written)", path=shown(error.filename),
-                 reason=error.strerror or str(error)), ExitCode.DATABASE
+                      reason=error.strerror or str(error)), ExitCode.DATABASE
     if isinstance(error, MemoryError):
         return lang._("out of memory (nothing was written)"), ExitCode.DATABASE
     return lang._("unexpected error: {kind}: {error} (nothing was written; REDPROP_DEBUG=1 shows where)",
-             kind=type(error).__name__, error=str(error)), ExitCode.DATABASE
+                  kind=type(error).__name__, error=str(error)), ExitCode.DATABASE
 
 
 def _database_error(lang: Language, error: sqlite3.Error) -> str:
@@ -100,7 +100,7 @@ def _database_error(lang: Language, error: sqlite3.Error) -> str:
     if name.startswith("SQLITE_CORRUPT") or name == "SQLITE_NOTADB" or "malformed" in english \
             or "not a database" in english:
         return lang._("the database file is damaged ({error}); nothing was written. `redprop check` says what is wrong;"
-                 " `redprop restore BACKUP` puts a backup in its place", error=english)
+                      " `redprop restore BACKUP` puts a backup in its place", error=english)
     if name.startswith("SQLITE_FULL") or "database or disk is full" in english:
         return lang._("the disk is full ({error}); nothing was written", error=english)
     if name.startswith("SQLITE_READONLY"):

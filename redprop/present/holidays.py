@@ -59,10 +59,10 @@ def year(out: Output, shown: dict) -> None:
     source = out.labels.of(HOLIDAY_SOURCES, shown["source"])
     detail = f" ({shown['detail']})" if shown["detail"] else ""
     out.line(out._("Holidays {year}: {source}{detail}; {off} days off, {work} make-up working days", year=shown["year"],
-               source=source, detail=detail, off=shown["off_days"], work=shown["make_up_days"]))
+                   source=source, detail=detail, off=shown["off_days"], work=shown["make_up_days"]))
     if shown["provisional"]:
         out.line(out._("Not imported yet: only the statutory holidays, no bridge days, no make-up working days."
-                   " Import the State Council's arrangement: redprop holidays import {year}.json", year=shown["year"]))
+                       " Import the State Council's arrangement: redprop holidays import {year}.json", year=shown["year"]))
     out.line()
     from datetime import date
 
@@ -134,11 +134,11 @@ def imported(out: Output, result: dict) -> None:
         return
     for y in result["years"]:
         out.line(out._("{year}: {off} days off, {work} make-up working days ({file})", year=y["year"], off=y["off_days"],
-                   work=y["make_up_days"], file=result["file"]))
+                       work=y["make_up_days"], file=result["file"]))
     recomputed(out, result)
 
 
 def recomputed(out: Output, result: dict) -> None:
     if result["recomputed"]:
         out.note(out._("deadlines recomputed for {count} open issues that were provisional: {ids}",
-                   count=len(result["recomputed"]), ids=", ".join(f"#{i}" for i in result["recomputed"])))
+                       count=len(result["recomputed"]), ids=", ".join(f"#{i}" for i in result["recomputed"])))

@@ -152,7 +152,7 @@ def household_history(out: Output, history: dict) -> None:
         dates = f"{family['moved_in_on'] or '?'} – {until}"
         people = ", ".join(r["name"] for r in family["residents"]) or "—"
         out.line(out._("{key} {head} ({dates}): {people}", key=family["key"], head=family["head"] or "—", dates=dates,
-                   people=people))
+                       people=people))
     out.line()
     out.table(HISTORY_TABLE, history_lines(out, history))
 
@@ -162,7 +162,7 @@ def handed_over(out: Output, result: dict) -> None:
         out.document(result)
         return
     out.line(out._("{name} left: no longer active; {count} unfinished issues handed to {heir}: {issues}", name=result["name"],
-               count=len(result["issues"]), heir=result["hand_to"], issues=" ".join(f"#{i}" for i in result["issues"]) or "—"))
+                   count=len(result["issues"]), heir=result["hand_to"], issues=" ".join(f"#{i}" for i in result["issues"]) or "—"))
 
 
 def grids(out: Output, rows) -> None:

@@ -7,7 +7,7 @@ def summary(out: Output, result) -> str:
     counts = dict(added=result.added, updated=result.updated, unchanged=result.unchanged, refused=result.refused_rows)
     if result.dry_run:
         return out._("dry run, nothing written — would be added {added}, updated {updated}, unchanged {unchanged},"
-                 " refused {refused}", **counts)
+                     " refused {refused}", **counts)
     return out._("added {added}, updated {updated}, unchanged {unchanged}, refused {refused}", **counts)
 
 
@@ -22,7 +22,7 @@ def imported(out: Output, result) -> None:
     unlisted = getattr(result, "unlisted_rows", 0)
     if unlisted > 0:
         out.note(out._("… and {count} more refused rows, not listed (the first {listed} are)", count=unlisted,
-                   listed=result.refused_rows - unlisted))
+                       listed=result.refused_rows - unlisted))
     if getattr(result, "new_grids", None):
         shown = result.new_grids if len(result.new_grids) <= 12 else [*result.new_grids[:10], "…", result.new_grids[-1]]
         grids = out._("{codes} ({count} in all)", count=len(result.new_grids), codes=", ".join(shown))

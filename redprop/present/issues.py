@@ -242,8 +242,8 @@ def opened(out: Output, record: dict) -> None:
     out.note(out._("opened issue #{id}", id=record["id"]))
     if record.get("possible_duplicates"):
         out.note(out._("warning: {issues} of the same category at the same place, reported within a day, is still"
-                   " unfinished: the same issue twice? (`redprop issue void {id} --reason … --duplicate-of …`)",
-                   issues=[f"#{i}" for i in record["possible_duplicates"]], id=record["id"]))
+                       " unfinished: the same issue twice? (`redprop issue void {id} --reason … --duplicate-of …`)",
+                       issues=[f"#{i}" for i in record["possible_duplicates"]], id=record["id"]))
     issue(out, record)
 
 

@@ -46,7 +46,7 @@ def summary(out: Output, entry: dict) -> str:
     if entry["file"]:
         counts = entry["counts"] or {}
         parts.append(out._("imported {file}: added {added}, updated {updated}, unchanged {unchanged}, refused {refused}",
-                       file=entry["file"], **{k: counts.get(k, 0) for k in ("added", "updated", "unchanged", "refused")}))
+                           file=entry["file"], **{k: counts.get(k, 0) for k in ("added", "updated", "unchanged", "refused")}))
     added, removed, updated = Counter(), Counter(), []
     for change in entry["changes"]:
         if change["op"] == "inserted":
@@ -86,7 +86,7 @@ def undone(out: Output, result: dict) -> None:
         return
     if result["dry_run"]:
         out.line(out._("would undo entry #{id} ({command}): {changes} changes reversed; nothing written",
-                   id=result["undone"], command=result["command"], changes=result["changes"]))
+                       id=result["undone"], command=result["command"], changes=result["changes"]))
     else:
         out.line(out._("undid entry #{id} ({command}): {changes} changes reversed (this undo is entry #{entry})",
-                   id=result["undone"], command=result["command"], changes=result["changes"], entry=result["entry"]))
+                       id=result["undone"], command=result["command"], changes=result["changes"], entry=result["entry"]))

@@ -100,7 +100,7 @@ class Output:
                 more = page.count() - len(rows)
                 if more > 0:
                     self.line(self._("{more} more not shown: --limit N to show more, {every} for every one", more=more,
-                                every=page.every))
+                                     every=page.every))
 
     def record(self, table: Table, record: dict, cells: Callable[[dict], dict] | None = None) -> None:
         """One thing (a household, an issue): `label  value` lines, or one JSON object / CSV row."""

@@ -130,7 +130,7 @@ def care_rows(out: Output, care: dict) -> list[dict]:
          "definition": out._(care["visit_coverage"]["definition"])},
         {"figure": out._("Visits made"), "value": str(care["visits"]),
          "definition": out._("{contacts} contacts, {knocks} knocks (nobody at home)", contacts=care["contacts"],
-                         knocks=care["knocks"])},
+                             knocks=care["knocks"])},
         {"figure": out._("Unseen longer than their cadence"), "value": str(care["unseen_households"]),
          "definition": out._("households in care with no contact within their cadence when the period ended")},
         {"figure": out._("Escalations"), "value": str(care["escalations"]),
@@ -197,7 +197,7 @@ def _text(out: Output, report: dict) -> None:
         values = [r["rate"] for r in rates]
         rows.append({"figure": name, "spark": spark(values), "first": shown_rate(rates[0]), "last": shown_rate(rates[-1])})
     heading = out._("Trend: {first} to {last}, {count} periods", first=trend[0]["period"]["label"],
-                last=trend[-1]["period"]["label"], count=len(trend))
+                    last=trend[-1]["period"]["label"], count=len(trend))
     out.table(TREND_TABLE, rows, title=f"== {heading} ==")
     for key, table in BREAKDOWNS.items():
         out.line()

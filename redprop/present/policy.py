@@ -39,7 +39,7 @@ def policy_lines(out: Output, p: dict) -> list[str]:
             "without the public-holiday calendar")
         rest = out.separator.join(out._(WEEKDAY_NAMES[WEEKDAYS.index(d)]) for d in p["weekend"]) or "—"
         lines.append(out._("Working hours: {hours}; {calendar}; rest days: {rest}", hours=", ".join(p["hours"]),
-                       calendar=calendar, rest=rest))
+                           calendar=calendar, rest=rest))
         if p["holidays"]:
             lines.append(out._("Extra holidays: {days}", days=", ".join(p["holidays"])))
         if p["workdays"]:

@@ -131,7 +131,7 @@ def trend_chart(out, report: dict) -> str:
 
     chart = pygal.Line(**_options(range=(0, 100), y_title="%", allow_interruptions=True, dots_size=3))
     chart.title = out._("Trend of {first} to {last}", first=report["trend"][0]["period"]["label"],
-                    last=report["trend"][-1]["period"]["label"])
+                        last=report["trend"][-1]["period"]["label"])
     chart.x_labels = [t["period"]["label"] for t in report["trend"]]
     series = trend_series(out, report)
     for name, rates in (series[0], series[3], series[4]):

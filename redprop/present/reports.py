@@ -150,8 +150,8 @@ def summary_line(out: Output, s: dict) -> str:
     inside = out._(" ({details})", details=out._("; ").join(details)) if details else ""
     calls = out._(", {count} follow-up calls late", count=s["follow_ups"]) if s.get("follow_ups") else ""
     return out._("Summary: {overdue} overdue{inside}, {soon} due soon{calls}, {visits} visits due ({escalated} escalated)",
-             overdue=s["overdue"], inside=inside, soon=s["due_soon"], calls=calls, visits=s["visits"],
-             escalated=s["escalated_visits"])
+                 overdue=s["overdue"], inside=inside, soon=s["due_soon"], calls=calls, visits=s["visits"],
+                 escalated=s["escalated_visits"])
 
 
 STATS_TABLE = Table((

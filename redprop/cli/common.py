@@ -70,15 +70,16 @@ def naming(option: Optional[str]):
         raise
 
 
-def moment(store, at: Optional[str], option: str = "--at", bare_date: str = "start") -> datetime:
+def moment(store, at: Optional[str], option: str = "--at", bare_date: str = "start", ahead: bool = False) -> datetime:
     """`--at` as typed, or now. A moment in the future is allowed only for listings. A day
-    without a time is its first instant (`bare_date`: see parsing.parse_instant)."""
+    without a time is its first instant (`bare_date`: see parsing.parse_instant); `ahead` reads
+    周五 or 12月4日 as the next one (a planned day), not the most recent."""
     if not at:
         return now(store)
     from redprop.parsing import parse_instant
 
     with naming(option):
-        return parse_instant(at, now=now(store), tz=store.tz, bare_date=bare_date)
+        return parse_instant(at, now=now(store), tz=store.tz, bare_date=bare_date, ahead=ahead)
 
 
 def end_moment(store, text: Optional[str], option: str) -> Optional[datetime]:
@@ -128,14 +129,15 @@ def visit_moment(store, at: Optional[str]) -> tuple[datetime, bool]:
     return min(end, current), False
 
 
-def day(store, text: Optional[str], default_today: bool = True, option: Optional[str] = None) -> Optional[date]:
+def day(store, text: Optional[str], default_today: bool = True, option: Optional[str] = None,
+        ahead: bool = False) -> Optional[date]:
     from redprop.parsing import parse_date
 
     today = now(store).date()
     if not text:
         return today if default_today else None
     with naming(option):
-        return parse_date(text, today=today)
+        return parse_date(text, today=today, ahead=ahead)
 
 
 def sub_app(help: str) -> typer.Typer:

@@ -69,7 +69,7 @@ def join(household: Key, group: GroupArg, resident: Resident = None,
 
     store = common.open_db()
     row = join_group(store, household, group, resident=resident, since=common.day(store, since, option="--since"),
-                     until=common.day(store, until, default_today=False, option="--until"), note=note,
+                     until=common.day(store, until, default_today=False, option="--until", ahead=True), note=note,
                      now=common.now(store))
     show.membership(common.output(fmt), row)
 

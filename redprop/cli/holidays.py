@@ -56,5 +56,5 @@ def holidays_set(day: Annotated[str, typer.Argument(help="The date, like 2027-02
     from redprop.policy.holidays import parse_day_mark
 
     store = common.open_db()
-    when, off = common.day(store, day, option="DATE"), parse_day_mark(mark)
+    when, off = common.day(store, day, option="DATE", ahead=True), parse_day_mark(mark)
     show.day_set(common.output(fmt), set_holiday(store, when, off, name, common.now(store)))

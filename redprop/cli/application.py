@@ -106,15 +106,16 @@ class Application:
         """Now in this computer's own zone: what names files (cron runs by it)."""
         return self.clock().astimezone()
 
-    def moment(self, at: Optional[str], option: str = "--at", bare_date: str = "start") -> datetime:
+    def moment(self, at: Optional[str], option: str = "--at", bare_date: str = "start", ahead: bool = False) -> datetime:
         """`--at` as typed, or now. A moment in the future is allowed only for listings. A day
-        without a time is its first instant (`bare_date`: see parsing.parse_instant)."""
+        without a time is its first instant (`bare_date`: see parsing.parse_instant); `ahead` reads
+        周五 or 12月4日 as the next one (a planned day), not the most recent."""
         if not at:
             return self.now()
         from redprop.parsing import parse_instant
 
         with naming(option):
-            return parse_instant(at, now=self.now(), tz=self.store.tz, bare_date=bare_date)
+            return parse_instant(at, now=self.now(), tz=self.store.tz, bare_date=bare_date, ahead=ahead)
 
     def end_moment(self, text: Optional[str], option: str) -> Optional[datetime]:
         """The end of a range as typed: a plain date means the whole of that day."""
@@ -156,12 +157,13 @@ class Application:
             self.past_moment(at, bare_date="end")  # refused: in the future
         return min(end, current), False
 
-    def day(self, text: Optional[str], default_today: bool = True, option: Optional[str] = None) -> Optional[date]:
+    def day(self, text: Optional[str], default_today: bool = True, option: Optional[str] = None,
+            ahead: bool = False) -> Optional[date]:
         from redprop.parsing import parse_date
 
         today = self.now().date()
         if not text:
             return today if default_today else None
         with naming(option):
-            return parse_date(text, today=today)
+            return parse_date(text, today=today, ahead=ahead)
 

@@ -73,7 +73,7 @@ def join(ctx: typer.Context, household: Key, group: GroupArg, resident: Resident
     app = ctx.obj
     store = app.store
     row = join_group(store, household, group, resident=resident, since=app.day(since, option="--since"),
-                     until=app.day(until, default_today=False, option="--until"), note=note,
+                     until=app.day(until, default_today=False, option="--until", ahead=True), note=note,
                      now=app.now())
     show.membership(app.output(fmt, groups=True), row)
 

@@ -59,5 +59,5 @@ def holidays_set(ctx: typer.Context, day: Annotated[str, typer.Argument(help="Th
 
     app = ctx.obj
     store = app.store
-    when, off = app.day(day, option="DATE"), parse_day_mark(mark)
+    when, off = app.day(day, option="DATE", ahead=True), parse_day_mark(mark)
     show.day_set(app.output(fmt), set_holiday(store, when, off, name, app.now()))

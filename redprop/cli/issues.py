@@ -147,7 +147,7 @@ def escalate(
     parties = [PARTIES.resolve(p) for p in split_list(with_)] if with_ else None
     if parties is None and not decision:
         parties = list(DEFAULT_PARTIES)
-    meeting_at = app.moment(meeting, "--meeting") if meeting else None
+    meeting_at = app.moment(meeting, "--meeting", ahead=True) if meeting else None
     _step(app, "escalate", issue, at, by, fmt, parties=parties, meeting_at=meeting_at, decision=decision, note=note)
 
 

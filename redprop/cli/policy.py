@@ -65,6 +65,6 @@ def policy_set(
     changes = PolicyChanges(promises=promises, name=name, follow_up=follow_up, hours=hours, chinese_calendar=chinese_calendar,
                             weekend=weekend, holidays=holidays, workdays=workdays, pause_statuses=pause)
     now = app.now()
-    effective = app.moment(from_, "--from") if from_ else now
+    effective = app.moment(from_, "--from", ahead=True) if from_ else now
     policy = set_policy(store, changes, effective, now, note, reset=reset)
     show.policies(app.output(fmt), [policy], history=False)

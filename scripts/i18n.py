@@ -53,7 +53,7 @@ def help_messages() -> dict[str, list[tuple[str, int]]]:
     found: dict[str, list] = {}
 
     def walk(command, path):
-        for _item, text in help_texts(command):
+        for text in help_texts(command):
             found.setdefault(text, []).append((f"redprop {' '.join(path)}".strip(), 0))
         if hasattr(command, "list_commands"):
             ctx = command.context_class(command)

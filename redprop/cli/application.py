@@ -30,14 +30,15 @@ def system_clock() -> datetime:
 
 
 class Application:
+    """One invocation of redprop: its database, language, user, clock and output."""
+
     def __init__(self, db: Optional[Path], language: Language, *, command_line: str = "redprop",
-                 clock: Callable[[], datetime] = system_clock, environ=None):
+                 clock: Callable[[], datetime] = system_clock):
         """`db`: the --db option as given (None: $REDPROP_DB, else the default file)."""
         self.db_option = db
         self.language = language
         self.command_line = command_line  # as typed, for the change log
         self.clock = clock
-        self.environ = os.environ if environ is None else environ
         self._store = None
         self._user: Optional[str] = None
         self._catalogues: dict = {}
@@ -70,7 +71,7 @@ class Application:
         if self._user is None:
             import getpass
 
-            self._user = self.environ.get("REDPROP_USER") or getpass.getuser()
+            self._user = os.environ.get("REDPROP_USER") or getpass.getuser()
         return self._user
 
     # -- the output -------------------------------------------------------------------------

@@ -11,11 +11,10 @@ from typer.core import TyperGroup
 
 from redprop.cli.help import (
     LANGUAGE, Abort, ClickException, Exit, NoArgsIsHelp, RedpropCommand, SaidHelp, UsageError, language_of,
-    line_language,
 )
 from redprop.errors import ExitCode, ImportRefused, InvalidValue, RedpropError
 from redprop.present.failures import complain, complain_row, interrupted, no_such_command, unexpected, usage_error
-from redprop.present.i18n import Language, locale_language
+from redprop.present.i18n import Language, choose_language, locale_language
 
 GLOBAL_OPTIONS = ("--db", "--lang")
 COMMAND_LINE = "redprop.command"  # in the root context's meta: the line as typed, for the change log
@@ -47,6 +46,20 @@ def hoist_global_options(args: list[str]) -> list[str]:
     return front + rest
 
 
+def line_language(args: list[str]) -> Language:
+    """The language a command line asks for before Click has read it: --lang anywhere on the
+    line, else the environment. An unknown one raises (InvalidValue)."""
+    value = None
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(args):
+            value = args[i + 1]
+        elif arg.startswith("--lang="):
+            value = arg.split("=", 1)[1]
+    return Language(choose_language(value))
+
+
 class RedpropGroup(SaidHelp, TyperGroup):
     """A group of commands whose help is said in the worker's language, suggesting the nearest
     command for a typo."""
@@ -73,7 +86,7 @@ class RootGroup(RedpropGroup):
         print their help, as --help does (on stderr, exit 2)."""
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        args = sys.argv[1:] if args is None else list(args)
+        line = sys.argv[1:] if args is None else list(args)  # for what went wrong before any context
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except NoArgsIsHelp as error:
@@ -81,19 +94,19 @@ class RootGroup(RedpropGroup):
             sys.exit(error.exit_code)
         except ClickException as error:
             context = getattr(error, "ctx", None)
-            lang = language_of(context) if context is not None else _fallback_language(args)
+            lang = language_of(context) if context is not None else _fallback_language(line)
             complain(usage_error(lang, error.format_message(), context.command_path if context else None))
             sys.exit(error.exit_code if error.exit_code != ExitCode.CHECK_FAILED else ExitCode.USAGE)  # 1 is --check's
         except Abort:
-            complain(interrupted(_fallback_language(args)))
+            complain(interrupted(_fallback_language(line)))
             sys.exit(ExitCode.USAGE)
         except RedpropError as error:  # raised before a command ran (reading the line itself)
-            complain(_fallback_language(args).say(error.message))
+            complain(_fallback_language(line).say(error.message))
             sys.exit(error.exit_code)
         except Exception as error:  # noqa: BLE001 - nothing escapes as a traceback, not even from parsing
             if os.environ.get("REDPROP_DEBUG"):
                 raise
-            text, code = unexpected(_fallback_language(args), error)
+            text, code = unexpected(_fallback_language(line), error)
             complain(text)
             sys.exit(code)
         sys.exit(code if isinstance(code, int) else ExitCode.OK)

@@ -9,7 +9,7 @@ speaks both languages in turns.
 
 The formatter says Click's own words too — `用法：`, `选项：`, `[选项] 命令 [参数]...`, `[必填]`,
 `[默认：table]`, `<文本>`, a range in words — and wraps by display width (a Chinese character
-takes two columns) to the terminal's width; English help reads as Click writes it.
+takes two columns) to the terminal's width; English help reads as Click lays it out.
 """
 
 import inspect
@@ -30,7 +30,7 @@ NoArgsIsHelp = getattr(click.exceptions, "NoArgsIsHelpError", ())  # `redprop`, 
 
 from redprop.errors import N_
 from redprop.present.cells import pad, width, wrap
-from redprop.present.i18n import Language, choose_language, locale_language
+from redprop.present.i18n import Language, locale_language
 
 LANGUAGE = "redprop.language"  # in the root context's meta: the language read off the line
 CLICK_WORDS = (  # Click's and Typer's words in help, as msgids of the catalogue
@@ -42,20 +42,6 @@ RANGES = {  # which bounds a number's range has (low, high): how help says it
     (True, False): N_("x>={low}"), (False, True): N_("x<={high}"), (True, True): N_("{low}<=x<={high}"),
 }
 OPEN_RANGES = {(True, False): N_("x>{low}"), (False, True): N_("x<{high}")}
-
-
-def line_language(args: list[str]) -> Language:
-    """The language a command line asks for before Click has read it: --lang anywhere on the
-    line, else the environment. An unknown one raises (InvalidValue)."""
-    value = None
-    for i, arg in enumerate(args):
-        if arg == "--":
-            break
-        if arg == "--lang" and i + 1 < len(args):
-            value = args[i + 1]
-        elif arg.startswith("--lang="):
-            value = arg.split("=", 1)[1]
-    return Language(choose_language(value))
 
 
 class Context(click.Context):
@@ -319,11 +305,11 @@ class RedpropCommand(SaidHelp, TyperCommand):
 
 
 def help_texts(command):
-    """(where, English text) of every text a command's help shows from the catalogue: its help,
-    its parameters' help and their own placeholders (`--clear FIELD`)."""
+    """Every English text a command's help shows from the catalogue: its help, its parameters'
+    help and their own placeholders (`--clear FIELD`)."""
     for item in (command, *command.params):
         for text in (getattr(item, "help", None), getattr(item, "short_help", None)):
             if text:
-                yield item, text
+                yield text
         if item is not command and getattr(item, "metavar", None):
-            yield item, item.metavar
+            yield item.metavar

@@ -391,7 +391,7 @@ class Bench:
     def filled(self, command: Command) -> Command:
         return command.filled(self.values)
 
-    def pass_(self, terminal=False) -> Timed:
+    def python_pass(self, terminal=False) -> Timed:
         return Timed([self.python, "-c", "pass"], terminal)
 
     def bare(self, terminal=False) -> Timed:
@@ -431,7 +431,7 @@ class Bench:
         """Piped beside `python -c pass`, on the terminal beside the bare app."""
         c = self.filled(command)
         cmd = self.redprop(self.databases[state], *c.args)
-        m = self.medians({"piped": Timed(cmd, codes=c.codes), "pass": self.pass_(),
+        m = self.medians({"piped": Timed(cmd, codes=c.codes), "pass": self.python_pass(),
                           "terminal": Timed(cmd, True, codes=c.codes), "bare": self.bare(True)}, self.runs)
         self.ratio(f"{c.name}, piped", state, m["piped"], m["pass"], "python -c pass", PIPED_TARGET, core)
         screen = "longer than the screen, q pressed" if self.last["terminal"].paged else "one screen"
@@ -469,7 +469,7 @@ def section(name: str, once: bool = False):
 def worker_section(bench: Bench, state: str) -> None:
     """What a worker types (issue 22 items 3 and 4), then what earlier rounds timed the same way;
     first, what Typer and Rich alone cost piped (the floor of any command, for reference)."""
-    m = bench.medians({"bare": bench.bare(), "pass": bench.pass_()}, bench.runs)
+    m = bench.medians({"bare": bench.bare(), "pass": bench.python_pass()}, bench.runs)
     bench.report(Result("bare Typer + Rich app, piped (reference)", state, ms(m["bare"]), f"python -c pass {ms(m['pass'])}",
                         f"{m['bare'] / m['pass']:.2f}×", "none", True, True))
     for command in catalogue.WORKER:

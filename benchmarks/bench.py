@@ -115,8 +115,10 @@ def installed_venv(python: str) -> Path:
         else:
             shutil.copytree(source, staging / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     subprocess.run([python, "-m", "venv", venv], check=True)
-    subprocess.run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                    staging], check=True)
+    done = subprocess.run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                           staging], capture_output=True, text=True)
+    if done.returncode != 0:  # pip's warnings are shown only when it failed
+        sys.exit(f"pip install {staging} failed:\n{done.stdout}{done.stderr}")
     shutil.rmtree(staging)
     stamp.write_text(digest)
     print(f"installed this checkout into {venv} ({time.perf_counter() - started:.0f} s)", flush=True)

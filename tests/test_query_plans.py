@@ -7,9 +7,10 @@ and 20,000 issues) with realistic statistics (ANALYZE), with SQLite's trace on
 (`REDPROP_TRACE_SQL`). Every statement it ran is then explained (`EXPLAIN QUERY PLAN`) on that
 database and on the same file as redprop leaves it (no statistics), and the test fails on a full
 scan or a skip-scan of a table that grows with the district: visits, issues, issue steps,
-memberships, the change log. Not counted as full: a scan that reads rows in the order asked for
-and stops at the statement's LIMIT, the scan of a partial index that is small by design (the
-unfinished issues), a complete listing's own pass over its table.
+memberships, the change log. So are the statements of the triggers (the trace shows only the
+statement that fired them) and, with foreign keys on, what a delete looks up. Not counted as
+full: a scan that reads rows in the order asked for and stops at the statement's LIMIT, the scan
+of a partial index small by design (the unfinished issues), a complete listing's own pass.
 
 This is the suite's only speed check: no timings. A plan printed here is what to fix (an index,
 a predicate a partial index needs, a planner hint); KNOWN lists the scans not fixed yet.

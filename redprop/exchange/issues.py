@@ -35,7 +35,8 @@ from redprop.exchange.sheets import DEFAULT_MAX_ROWS, Field, ImportResult, finis
 from redprop.issues.categories import load_categories
 from redprop.issues.commands import write_steps
 from redprop.issues.lifecycle import IMPORTED_NOTE, Step, imported_steps, replay
-from redprop.issues.records import PROVISIONAL_BITS, get_issue_row, history, open_long, settled_figures
+from redprop.issues.figures import settled_figures
+from redprop.issues.records import PROVISIONAL_BITS, get_issue_row, history, open_long
 from redprop.parsing import (
     clean_building, clean_line, clean_name, clean_text, normalize_key, normalize_name, parse_instant, show_time, to_db,
 )

@@ -13,7 +13,7 @@ from datetime import timedelta
 from redprop.errors import InvalidValue, NotFound
 from redprop.issues.lifecycle import State, Step, imported_steps
 from redprop.parsing import from_db, normalize_name, to_db
-from redprop.store.figures import ARRIVED_BIT, EVENTS, FIGURE_SHIFT, OPEN_BIT, RATING_SHIFT, settled_figures  # noqa: F401
+from redprop.issues.figures import EVENTS, settled_figures
 
 LONG_OPEN = timedelta(days=7)  # issues resolved later than this after their report are flagged `open_long`
 
@@ -105,7 +105,7 @@ def cache_columns(state: State) -> dict:
 
 PROVISIONAL_BITS = {"arrive": 1, "resolve": 2, "plan": 4, "follow_up": 8}  # the `provisional` column
 
-# `settled_at`, `figures`, `arrive_seconds`, `resolve_seconds`: see store.figures (migration m009)
+# `settled_at`, `figures`, `arrive_seconds`, `resolve_seconds`: see issues.figures (migration m009)
 
 
 def write_state(conn, row, state: State, terms_cache, *, recompute: bool | str = False) -> None:

@@ -27,7 +27,8 @@ from datetime import date, datetime, timedelta
 
 from redprop.errors import InvalidValue
 from redprop.issues.promises import Moment
-from redprop.issues.records import ARRIVED_BIT, FIGURE_SHIFT, ISSUE_SELECT, OPEN_BIT, RATING_SHIFT
+from redprop.issues.figures import ARRIVED_BIT, FIGURE_SHIFT, OPEN_BIT, RATING_SHIFT
+from redprop.issues.records import ISSUE_SELECT
 
 from redprop.parsing import from_db, local_day_start, to_db
 from redprop.store import Store

@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 from redprop.errors import InvalidValue, NotFound
+from redprop.store import hooks
 
 LOG_TABLES = ("log_entries", "log_changes", "log_state")
 _PREFIX = "log_audit_"
@@ -323,11 +324,10 @@ def undo(store, entry_id: int | None, dry_run: bool = False) -> dict:
             later = conn.execute("SELECT command FROM log_entries WHERE id = ?", (blocker,)).fetchone()[0]
             raise InvalidValue("cannot undo log entry #{id}: the later entry #{later} ({command}) changed what it wrote;"
                                " undo #{later} first", id=target, later=blocker, command=later)
-        issues = {int(c["row_key"]) for c in changes if c["tbl"] == "issues" and c["op"] in ("update", "delete")}
-        if issues:
-            from redprop.store.figures import resettle
-
-            resettle(conn, sorted(issues))
+        for table, works in hooks.undo_work().items():
+            ids = sorted({int(c["row_key"]) for c in changes if c["tbl"] == table and c["op"] in ("update", "delete")})
+            for work in works if ids else ():
+                work(conn, ids)
         conn.execute("UPDATE log_entries SET undone_by = ? WHERE id = ?", (store.entry_id, target))
         conn.execute("UPDATE log_entries SET undoes = ? WHERE id = ?", (target, store.entry_id))
         result = {"undone": target, "command": entry["command"], "changes": len(changes), "dry_run": dry_run,

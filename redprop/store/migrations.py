@@ -544,13 +544,16 @@ def m009_settled_figures(conn: sqlite3.Connection) -> None:
     For each issue, `settled_at` is the last instant at which anything recorded on its row
     happens or falls due; as of any later moment, with no new step, its figures are fixed:
     `figures` packs them (each promise kept, met late or unmet past its deadline, the follow-up
-    call likewise, the rating, unfinished: see issues.records.FIGURE_SHIFT), and
+    call likewise, the rating, unfinished: see issues.figures.FIGURE_SHIFT), and
     `arrive_seconds` / `resolve_seconds` are the times from the report to the arrival and the
     resolution. The writer of the cached columns (records.write_state, and the bulk import)
     writes them; the indexes below hold them so that a year of a district is counted without
     reading a row, a date function or a sort.
+
+    The rule that fills them for existing rows is written out here as it stood at release
+    (issues.figures keeps the live one): a migration gives the same result whenever it runs.
     """
-    from redprop.store.figures import settled_figures
+    from datetime import datetime
 
     _run(
         conn,
@@ -563,16 +566,38 @@ def m009_settled_figures(conn: sqlite3.Connection) -> None:
     )
     names = ("id", "reported_at", "assigned_at", "arrived_at", "planned_at", "resolved_at", "closed_at", "rated_at",
              "called_at", "rating", "arrive_due", "resolve_due", "plan_due", "follow_up_due")
+    events = ("reported_at", "assigned_at", "arrived_at", "planned_at", "resolved_at", "closed_at", "rated_at",
+              "called_at", "arrive_due", "resolve_due", "plan_due", "follow_up_due")
+
+    def code(due, met):  # 0 no promise, 1 kept, 2 met late, 3 unmet past its deadline
+        if due is None:
+            return 0
+        if met is None:
+            return 3
+        return 2 if met > due else 1
+
+    def settled(c: dict) -> tuple:
+        resolved = c["resolved_at"]
+        figures = (code(c["arrive_due"], c["arrived_at"] or resolved)
+                   | code(c["resolve_due"], resolved) << 2
+                   | code(c["plan_due"], c["planned_at"] or resolved) << 4
+                   | code(c["follow_up_due"], c["called_at"]) << 6
+                   | ((c["rating"] or 0) if c["rated_at"] else 0) << 8
+                   | (0 if resolved else 1 << 11)
+                   | (1 << 12 if c["arrived_at"] else 0))
+        reported = datetime.fromisoformat(c["reported_at"])
+
+        def seconds(text):
+            return int((datetime.fromisoformat(text) - reported).total_seconds()) if text else None
+
+        return max(c[k] for k in events if c[k]), figures, seconds(c["arrived_at"]), seconds(resolved)
+
     last = 0
     while batch := conn.execute(f"SELECT {', '.join(names)} FROM issues WHERE id > ? ORDER BY id LIMIT 20000",
                                 (last,)).fetchall():
         last = batch[-1][0]
-        rows = []
-        for values in batch:
-            s = settled_figures(dict(zip(names, values)))
-            rows.append((s["settled_at"], s["figures"], s["arrive_seconds"], s["resolve_seconds"], values[0]))
         conn.executemany("UPDATE issues SET settled_at = ?, figures = ?, arrive_seconds = ?, resolve_seconds = ?"
-                         " WHERE id = ?", rows)
+                         " WHERE id = ?", [(*settled(dict(zip(names, values))), values[0]) for values in batch])
     for statement in FIGURE_INDEXES:
         conn.execute(statement)
 

@@ -7,7 +7,7 @@ history; nothing here deletes a row.
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from redprop.store import Store
+from redprop.store import Store, hooks
 from redprop.errors import InvalidValue, NotFound
 from redprop.parsing import (
     address_key, clean_name, cleaned, contains_pattern, normalize_name, parse_address_key, phone_digits, to_db,
@@ -19,6 +19,10 @@ RESIDENT_FIELDS = ("relation", "birth_year", "phone", "moved_out_on")
 HOUSEHOLD_CLEARABLE = {"head": "head", "phone": "phone", "grid": "grid", "members": "members", "moved-in": "moved_in_on",
                        "note": "note"}
 RESIDENT_CLEARABLE = {"relation": "relation", "birth-year": "birth_year", "phone": "phone", "moved-out": "moved_out_on"}
+
+# The change log's `--household` and a household's history: its row, and the rows naming it.
+hooks.subject("household_ids", "households")
+hooks.points_at("residents", "household_id", "households")
 
 
 @dataclass

@@ -13,8 +13,10 @@ from datetime import date, datetime, timedelta
 from redprop.errors import N_, InvalidValue, NotFound
 from redprop.households import address_order, get_household, get_resident
 from redprop.parsing import SINCE_FUTURE, clean_text, to_db
-from redprop.store import Store
+from redprop.store import Store, hooks
 from redprop.vocab import SENSITIVE, Catalogue, Code
+
+hooks.points_at("memberships", "household_id", "households")  # a membership is part of its household's story
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,14 @@ from redprop.errors import InvalidValue, NotFound
 from redprop.households import get_household, get_resident, lived_there
 from redprop.parsing import clean_text, cleaned, from_db, local_day_start, show_local_iso, to_db
 from redprop.staff import get_staff, responsible_staff
-from redprop.store import Store
+from redprop.store import Store, hooks
 from redprop.vocab import VISIT_OUTCOMES, Choices
 
 CONTACT_OUTCOMES = ("well", "needs_help", "refused")
 ESCALATE_GROUP = "elderly_alone"
 ESCALATE_AFTER = 3  # knocks in a row without a contact
+
+hooks.points_at("visits", "household_id", "households")  # a visit is part of its household's story
 
 
 def log_visit(

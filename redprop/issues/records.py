@@ -14,6 +14,13 @@ from redprop.errors import InvalidValue, NotFound
 from redprop.issues.lifecycle import State, Step, imported_steps
 from redprop.parsing import from_db, normalize_name, to_db
 from redprop.issues.figures import EVENTS, settled_figures
+from redprop.store import hooks
+
+# The change log's `--issue`: the issue's row and its steps; and an issue at a household is
+# part of that household's story.
+hooks.subject("issue_id", "issues", one=True)
+hooks.points_at("issue_steps", "issue_id", "issues")
+hooks.points_at("issues", "household_id", "households")
 
 LONG_OPEN = timedelta(days=7)  # issues resolved later than this after their report are flagged `open_long`
 

@@ -16,6 +16,8 @@ from importlib import import_module
 _registrants: list[str] = []
 _loaded: set[str] = set()
 _after_undo: dict[str, list] = {}
+_subjects: dict[str, tuple[str, bool]] = {}
+_pointers: list[tuple[str, str, str]] = []
 
 
 def registrants(*modules: str) -> None:
@@ -47,3 +49,27 @@ def undo_work() -> dict[str, list]:
     """table → the work registered to follow an undo of its rows."""
     load()
     return {table: list(works) for table, works in _after_undo.items()}
+
+
+def subject(keyword: str, table: str, *, one: bool = False) -> None:
+    """`list_entries(store, keyword=ids)` lists the entries touching these rows of `table` (with
+    `one`, `keyword=id`: this row) or a row pointing at one of them (see `points_at`)."""
+    _subjects[keyword] = (table, one)
+
+
+def points_at(table: str, column: str, parent: str) -> None:
+    """The rows of `table` name a row of `parent` in `column`."""
+    if (table, column, parent) not in _pointers:
+        _pointers.append((table, column, parent))
+
+
+def subjects() -> dict[str, tuple[str, bool]]:
+    """keyword → (table, whether it names one row), as registered."""
+    load()
+    return dict(_subjects)
+
+
+def pointers_to(parent: str) -> list[tuple[str, str]]:
+    """(table, column) of the rows that name a row of `parent`, in the order registered."""
+    load()
+    return [(table, column) for table, column, to in _pointers if to == parent]

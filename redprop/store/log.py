@@ -177,35 +177,22 @@ def changes_of(conn, entry_id: int) -> list[dict]:
     return [_change_record(r) for r in conn.execute("SELECT * FROM log_changes WHERE entry_id = ? ORDER BY id", (entry_id,))]
 
 
-def list_entries(store, *, limit: int | None = None, household_ids: list[int] | None = None,
-                 issue_id: int | None = None, since: datetime | None = None, count: bool = False):
-    """Entries newest first, each with its changes, as a stream; filtered to those touching some
-    households (their rows, residents, memberships, visits, issues) or one issue (its row and
-    steps). With `count`, how many there are instead."""
+def list_entries(store, *, limit: int | None = None, since: datetime | None = None, count: bool = False, **about):
+    """Entries newest first, each with its changes, as a stream; filtered to those touching the
+    rows a registered subject names (`household_ids=[…]`, `issue_id=N`: see hooks.subject) —
+    the rows themselves and the rows pointing at them. With `count`, how many there are instead."""
     from redprop.store.instants import to_db
 
+    subjects = hooks.subjects()
     where, params = [], []
-    touching = []
-    if household_ids is not None:
-        ids = json.dumps(household_ids)
-        touching.append(
-            "SELECT entry_id FROM log_changes WHERE (tbl = 'households' AND CAST(row_key AS INTEGER) IN"
-            f" (SELECT value FROM json_each(?1))) OR (tbl IN ('residents', 'memberships', 'visits', 'issues') AND"
-            " coalesce(json_extract(after, '$.household_id'), json_extract(before, '$.household_id')) IN"
-            " (SELECT value FROM json_each(?1))) OR (op = 'inserted' AND tbl = 'households' AND EXISTS"
-            " (SELECT 1 FROM json_each(?1) h WHERE h.value BETWEEN CAST(row_key AS INTEGER) AND json_extract(after, '$.through')))"
-        )
-        params.append(ids)
-    if issue_id is not None:
-        n = len(params) + 1
-        touching.append(
-            f"SELECT entry_id FROM log_changes WHERE (tbl = 'issues' AND row_key = CAST(?{n} AS TEXT)) OR (tbl = 'issue_steps'"
-            f" AND coalesce(json_extract(after, '$.issue_id'), json_extract(before, '$.issue_id')) = ?{n}) OR"
-            f" (op = 'inserted' AND tbl = 'issues' AND ?{n} BETWEEN CAST(row_key AS INTEGER) AND json_extract(after, '$.through'))"
-        )
-        params.append(issue_id)
-    for query in touching:
-        where.append(f"e.id IN ({query})")
+    for keyword, value in about.items():
+        if keyword not in subjects:
+            raise TypeError(f"list_entries() got an unexpected keyword argument {keyword!r}")
+        if value is None:
+            continue
+        table, one = subjects[keyword]
+        params.append(json.dumps([value] if one else list(value)))
+        where.append(f"e.id IN ({_touching(table, len(params))})")
     if since is not None:
         where.append(f"e.at >= ?{len(params) + 1}")
         params.append(to_db(since))
@@ -216,6 +203,22 @@ def list_entries(store, *, limit: int | None = None, household_ids: list[int] | 
     if limit:
         sql += f" LIMIT {int(limit)}"
     return (_entry_record(r, changes_of(store.conn, r["id"]), store.tz) for r in store.conn.execute(sql, params).fetchall())
+
+
+def _touching(table: str, n: int) -> str:
+    """SQL for the entries that changed these rows of `table` (parameter `n`: their ids as a
+    JSON array), added them in bulk, or changed a row pointing at one of them."""
+    ids = f"(SELECT value FROM json_each(?{n}))"
+    clauses = [f"(tbl = '{table}' AND CAST(row_key AS INTEGER) IN {ids})",
+               f"(op = 'inserted' AND tbl = '{table}' AND EXISTS (SELECT 1 FROM json_each(?{n}) r"
+               " WHERE r.value BETWEEN CAST(row_key AS INTEGER) AND json_extract(after, '$.through')))"]
+    by_column: dict[str, list[str]] = {}
+    for child, column in hooks.pointers_to(table):
+        by_column.setdefault(column, []).append(child)
+    for column, children in by_column.items():
+        named = f"coalesce(json_extract(after, '$.{column}'), json_extract(before, '$.{column}'))"
+        clauses.append(f"(tbl IN ({', '.join(repr(c) for c in children)}) AND {named} IN {ids})")
+    return "SELECT entry_id FROM log_changes WHERE " + " OR ".join(clauses)
 
 
 def get_entry(store, entry_id: int) -> dict:

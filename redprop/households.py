@@ -15,6 +15,9 @@ from redprop.parsing import (
 
 HOUSEHOLD_FIELDS = ("head", "phone", "grid", "members", "moved_in_on", "note")
 RESIDENT_FIELDS = ("relation", "birth_year", "phone", "moved_out_on")
+# The columns a new row is written with, by `insert_households` and `insert_residents`.
+HOUSEHOLD_COLUMNS = ("key", "building", "unit", "room", *HOUSEHOLD_FIELDS, "created_at", "updated_at")
+RESIDENT_COLUMNS = ("household_id", "name", "relation", "birth_year", "phone", "created_at", "updated_at")
 # what `--clear FIELD` empties: the option's name → the column
 HOUSEHOLD_CLEARABLE = {"head": "head", "phone": "phone", "grid": "grid", "members": "members", "moved-in": "moved_in_on",
                        "note": "note"}
@@ -122,12 +125,22 @@ def add_household(store: Store, key: str, changes: HouseholdChanges, now: dateti
         if values.get("moved_in_on") is None and conn.execute("SELECT 1 FROM households WHERE key = ?", (normalized,)).fetchone():
             # another family lived here before: this one lived here from the day it was added, never before
             values["moved_in_on"] = now.astimezone(store.tz).date().isoformat()
-        conn.execute(
-            "INSERT INTO households (key, building, unit, room, head, phone, grid, members, moved_in_on,"
-            " note, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (normalized, building, unit, room, *(values.get(f) for f in HOUSEHOLD_FIELDS), stamp, stamp),
-        )
+        insert_households(store, [(normalized, building, unit, room, *(values.get(f) for f in HOUSEHOLD_FIELDS), stamp,
+                                   stamp)])
     return household_row(get_household(store, normalized))
+
+
+def insert_households(store: Store, rows: list[tuple]) -> None:
+    """The writer of new households, one or a roster's (inside the caller's write): each row
+    the values of HOUSEHOLD_COLUMNS. The caller has checked them."""
+    store.insert_many("households", HOUSEHOLD_COLUMNS, rows)
+
+
+def update_households(store: Store, columns, rows: list[tuple]) -> None:
+    """The writer of changes to households, one or a roster's (inside the caller's write): each
+    row the new values of `columns` (names from code), then `updated_at`, then the id."""
+    store.conn.executemany(f"UPDATE households SET {', '.join(f'{c} = ?' for c in columns)}, updated_at = ? WHERE id = ?",
+                           rows)
 
 
 def edit_household(store: Store, key: str, changes: HouseholdChanges, now: datetime) -> dict:
@@ -143,11 +156,7 @@ def edit_household(store: Store, key: str, changes: HouseholdChanges, now: datet
         if moved_in and row["moved_out_on"] and moved_in > row["moved_out_on"]:
             raise InvalidValue("{moved_in} is after household {key} moved out ({moved_out})", moved_in=moved_in, key=row["key"],
                                moved_out=row["moved_out_on"])
-        assignments = ", ".join(f"{f} = ?" for f in values)
-        conn.execute(
-            f"UPDATE households SET {assignments}, updated_at = ? WHERE id = ?",
-            (*values.values(), to_db(now), row["id"]),
-        )
+        update_households(store, list(values), [(*values.values(), to_db(now), row["id"])])
     return household_row(get_household(store, row["key"]))
 
 
@@ -279,13 +288,23 @@ def add_resident(store: Store, key: str, name: str, values: dict, now: datetime)
         ).fetchone():
             raise InvalidValue("{name} already lives in {key}; use `resident edit`", name=name, key=household["key"])
         stamp = to_db(now)
-        conn.execute(
-            "INSERT INTO residents (household_id, name, relation, birth_year, phone, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (household["id"], name, values.get("relation"), values.get("birth_year"), values.get("phone"), stamp, stamp),
-        )
+        insert_residents(store, [(household["id"], name, values.get("relation"), values.get("birth_year"),
+                                  values.get("phone"), stamp, stamp)])
         row = get_resident(store, household, name)
     return resident_row(row, household["key"])
+
+
+def insert_residents(store: Store, rows: list[tuple]) -> None:
+    """The writer of new residents, one or a roster's (inside the caller's write): each row the
+    values of RESIDENT_COLUMNS. The caller has checked them."""
+    store.insert_many("residents", RESIDENT_COLUMNS, rows)
+
+
+def update_residents(store: Store, columns, rows: list[tuple]) -> None:
+    """The writer of changes to residents, one or a roster's (inside the caller's write): each
+    row the new values of `columns` (names from code), then `updated_at`, then the id."""
+    store.conn.executemany(f"UPDATE residents SET {', '.join(f'{c} = ?' for c in columns)}, updated_at = ? WHERE id = ?",
+                           rows)
 
 
 def edit_resident(store: Store, key: str, name: str, values: dict, now: datetime, clear: tuple[str, ...] = ()) -> dict:
@@ -310,11 +329,7 @@ def edit_resident(store: Store, key: str, name: str, values: dict, now: datetime
                 "SELECT 1 FROM residents WHERE household_id = ? AND name = ?", (household["id"], new_name)
             ).fetchone():
                 raise InvalidValue("{name} already lives in {key}; pick another name", name=new_name, key=household["key"])
-        assignments = ", ".join(f"{f} = ?" for f in values)
-        conn.execute(
-            f"UPDATE residents SET {assignments}, updated_at = ? WHERE id = ?",
-            (*values.values(), to_db(now), row["id"]),
-        )
+        update_residents(store, list(values), [(*values.values(), to_db(now), row["id"])])
         if values.get("moved_out_on"):
             moved_out = date.fromisoformat(values["moved_out_on"])
             if moved_out > now.astimezone(store.tz).date():

@@ -187,13 +187,27 @@ def add_grid(store: Store, code: str, name: str | None, building: str | None, no
     name = cleaned(name, clean_line, "--name")
     stamp = to_db(now)
     with store.write() as conn:
-        conn.execute(
-            "INSERT INTO grids (code, name, building, created_at, updated_at) VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT (code) DO UPDATE SET name = COALESCE(excluded.name, name),"
-            " building = COALESCE(excluded.building, building), updated_at = excluded.updated_at",
-            (code, name, clean_building(building) if building else None, stamp, stamp),
-        )
+        save_grids(conn, [(code, name, clean_building(building) if building else None, stamp, stamp)])
     return next(g for g in list_grids(store) if g["code"] == code)
+
+
+def save_grids(conn, rows: list[tuple]) -> None:
+    """The writer of grid points, one or a file's (inside the caller's write): each row (code,
+    name, building, created_at, updated_at); a code on record keeps the name and building a row
+    leaves empty, and takes its updated_at."""
+    conn.executemany(
+        "INSERT INTO grids (code, name, building, created_at, updated_at) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT (code) DO UPDATE SET name = COALESCE(excluded.name, name),"
+        " building = COALESCE(excluded.building, building), updated_at = excluded.updated_at",
+        rows,
+    )
+
+
+def record_grids(conn, codes, stamp: str) -> None:
+    """Grid points a roster brought: on record from now on (those already are stay as they
+    are), so that a later G3 for G03 is refused."""
+    conn.executemany("INSERT INTO grids (code, created_at, updated_at) VALUES (?, ?, ?) ON CONFLICT (code) DO NOTHING",
+                     [(code, stamp, stamp) for code in codes])
 
 
 def known_grid(store: Store, text: str) -> str:

@@ -139,13 +139,25 @@ def join_group(
                                    group=group.as_code(), code=group.code, since=clash["since"], until=clash["until"])
             raise InvalidValue("{who} is already in {group} ({code}) since {since}", who=who, group=group.as_code(),
                                code=group.code, since=clash["since"])
-        conn.execute(
-            "INSERT INTO memberships (household_id, resident_id, group_code, since, until, note, recorded_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (household["id"], resident_id, group.code, since.isoformat(), until and until.isoformat(), note, to_db(now)),
-        )
+        insert_memberships(store, [(household["id"], resident_id, group.code, since.isoformat(),
+                                    until and until.isoformat(), None, note, to_db(now))])
     return {"household": household["key"], "resident": resident, "group": group.code,
             "since": since.isoformat(), "until": until and until.isoformat()}
+
+
+MEMBERSHIP_COLUMNS = ("household_id", "resident_id", "group_code", "since", "until", "left_reason", "note", "recorded_at")
+
+
+def insert_memberships(store: Store, rows: list[tuple]) -> None:
+    """The writer of new memberships, one or a file's (inside the caller's write): each row the
+    values of MEMBERSHIP_COLUMNS, checked by the caller."""
+    store.insert_many("memberships", MEMBERSHIP_COLUMNS, rows)
+
+
+def end_memberships(conn, rows: list[tuple]) -> None:
+    """The writer of a membership's end, one or a file's (inside the caller's write): each row
+    (until, left_reason, left_recorded_at, id)."""
+    conn.executemany("UPDATE memberships SET until = ?, left_reason = ?, left_recorded_at = ? WHERE id = ?", rows)
 
 
 def leave_group(
@@ -165,10 +177,7 @@ def leave_group(
             who = resident or household["key"]
             raise NotFound("{who} is not in {group} ({code}) on {day}", who=who, group=group.as_code(), code=group.code,
                            day=on.isoformat())
-        conn.execute(
-            "UPDATE memberships SET until = ?, left_reason = ?, left_recorded_at = ? WHERE id = ?",
-            (on.isoformat(), reason, to_db(now), row["id"]),
-        )
+        end_memberships(conn, [(on.isoformat(), reason, to_db(now), row["id"])])
     return {"household": household["key"], "resident": resident, "group": group.code,
             "since": row["since"], "until": on.isoformat(), "left_reason": reason}
 

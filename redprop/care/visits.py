@@ -51,13 +51,11 @@ def log_visit(
     staff = get_staff(store, by) if by else None
     with store.write() as conn:
         visit_id = conn.execute(
-            "INSERT INTO visits (household_id, resident_id, staff_id, at, recorded_at, kind, outcome, need, note)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO visits ({', '.join(VISIT_COLUMNS)}, time_known) VALUES ({', '.join('?' * len(VISIT_COLUMNS))}, ?)"
+            " RETURNING id",
             (household["id"], resident_row and resident_row["id"], staff and staff["id"], to_db(at), to_db(now),
-             kind, outcome, need, note),
-        ).lastrowid
-        if not time_known:
-            conn.execute("UPDATE visits SET time_known = 0 WHERE id = ?", (visit_id,))
+             kind, outcome, need, note, int(time_known)),
+        ).fetchone()[0]
         if issue is not None:
             from redprop.issues.commands import NewIssue, insert_issue
 
@@ -69,6 +67,15 @@ def log_visit(
                            description=text if text != title else None)
             insert_issue(store, conn, new, at, now, by=staff["name"], visit_id=visit_id, arrived_by=staff["name"])
     return next(_visit_rows(store, ["v.id = ?"], [visit_id]))
+
+
+VISIT_COLUMNS = ("household_id", "resident_id", "staff_id", "at", "recorded_at", "kind", "outcome", "need", "note")
+
+
+def insert_visits(store: Store, rows: list[tuple]) -> None:
+    """The writer of visits a round sheet brought (inside the caller's write): each row the values
+    of VISIT_COLUMNS, checked by the caller. `log_visit` writes one the same way, with its id back."""
+    store.insert_many("visits", VISIT_COLUMNS, rows)
 
 
 def void_visit(store: Store, visit_id: int, *, reason: str, by: str, now: datetime) -> dict:

@@ -63,10 +63,10 @@ def build_demo(path: Path, data: Path | None = None) -> list[tuple[str, object]]
         raise InvalidValue("no sample rosters in {folder}", folder=str(data))
     _replace_old_demo(path)
     store = create_store(path, DEMO_COMMUNITY, DEMO_TIMEZONE)
-    with store.write() as conn:
-        conn.execute("INSERT INTO settings (key, value) VALUES ('demo', '1')")
+    with store.write():
+        store.save_settings({"demo": "1"})
     results = []
     for file, module, importer in ROSTERS:
         results.append((file, getattr(importlib.import_module(module), importer)(store, data / file, DEMO_NOW)))
-    store.conn.close()
+    store.close()
     return results

@@ -3,8 +3,9 @@
 Every November the State Council publishes the next year's arrangement: which days are off
 (休) and which weekend days become make-up working days (班). redprop keeps it in the
 database (`holiday_days`, one row per named day, and `holiday_years`, the years whose
-arrangement is loaded and where it came from): seeded from the `chinesecalendar` package for
-the years it knows (migration m007), then kept current by `redprop holidays import FILE`
+arrangement is loaded and where it came from): seeded with the years the `chinesecalendar`
+package knew at the release of migration m007 (1.11.0, 2004–2026, carried with the migration),
+then kept current by `redprop holidays import FILE`
 (NateScarlet/holiday-cn's `{year}.json`, or a CSV `date,休|班[,name]`) and `redprop holidays
 set DATE 休|班` for typing the notice by hand.
 
@@ -90,8 +91,8 @@ def _provisional(year: int) -> tuple:
 
 @cache
 def package_calendar() -> HolidayCalendar:
-    """The calendar of the `chinesecalendar` package alone: what a new database is seeded with,
-    and what deadline arithmetic uses when no database calendar is given (tests, checks)."""
+    """The calendar of the installed `chinesecalendar` package alone: what deadline arithmetic
+    uses when no database calendar is given (tests, checks)."""
     days, years = package_days()
     return HolidayCalendar(days={d: (off, name) for d, (off, name) in days.items()}, years=frozenset(years),
                            sources={y: ("package", package_detail()) for y in years})

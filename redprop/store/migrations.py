@@ -481,15 +481,23 @@ def m006_wishes_and_the_follow_up_call(conn: sqlite3.Connection) -> None:
     conn.executemany("UPDATE policies SET terms = ? WHERE id = ?", [(with_wishes(t), i) for i, t in later])
 
 
+HOLIDAYS_SEEDED = "m007_holidays.csv"  # the days chinesecalendar 1.11.0 knew (2004–2026), as m007 seeded them
+HOLIDAYS_DETAIL = "chinesecalendar 1.11.0"
+
+
 def m007_holiday_calendar(conn: sqlite3.Connection) -> None:
-    """China's holidays and 调休 make-up days as data (issue 11), seeded from the chinesecalendar
-    package for the years it knows; `redprop holidays import|set` keep it current.
+    """China's holidays and 调休 make-up days as data (issue 11), seeded with the years the
+    chinesecalendar package knew when this migration was released (1.11.0: 2004–2026), kept with
+    the migration (`m007_holidays.csv`: day, off, name) so that a database made any day gets the
+    same; `redprop holidays import|set` keep it current.
 
     `holiday_days` has one row per named day: off (休) or a make-up working day (班), with the
     holiday's name; `holiday_years` the years whose arrangement is loaded, and from where
     (package, file, typed). A year not listed is provisional (see redprop.policy.holidays).
     """
+    import csv
     from datetime import datetime, timezone
+    from importlib.resources import files
 
     _run(
         conn,
@@ -509,20 +517,13 @@ def m007_holiday_calendar(conn: sqlite3.Connection) -> None:
         )
         """,
     )
-    try:
-        import chinese_calendar
-        from chinese_calendar import constants
-    except ImportError:  # every year provisional until `redprop holidays import`
-        return
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    names = {h.value: getattr(h, "chinese", h.value) for h in constants.Holiday}
-    days = {d: (1, names.get(str(n), str(n))) for d, n in constants.holidays.items()}
-    days.update({d: (0, names.get(str(n), str(n))) for d, n in constants.workdays.items()})
+    text = files(__package__).joinpath(HOLIDAYS_SEEDED).read_text(encoding="utf-8")
+    days = [(r["day"], int(r["off"]), r["name"]) for r in csv.DictReader(text.splitlines())]
     conn.executemany("INSERT INTO holiday_days (day, off, name, source, recorded_at) VALUES (?, ?, ?, 'package', ?)",
-                     [(d.isoformat(), off, name, now) for d, (off, name) in sorted(days.items())])
-    detail = f"chinesecalendar {getattr(chinese_calendar, '__version__', '')}".strip()
+                     [(*day, now) for day in days])
     conn.executemany("INSERT INTO holiday_years (year, source, detail, recorded_at) VALUES (?, 'package', ?, ?)",
-                     [(year, detail, now) for year in sorted({d.year for d in days})])
+                     [(year, HOLIDAYS_DETAIL, now) for year in sorted({int(day[:4]) for day, _, _ in days})])
 
 
 def m008_visit_times_and_issue_links(conn: sqlite3.Connection) -> None:

@@ -6,7 +6,6 @@ A group with a default length ("newly moved in" for 90 days) gives a new members
 sets `until` and keeps the row: "who was newly unemployed in March?" stays answerable.
 """
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -43,7 +42,7 @@ class Group:
 def load_groups(store: Store) -> dict[str, Group]:
     return {
         r["code"]: Group(r["code"], r["zh"], r["en"], r["duty"], r["cadence_days"], r["default_days"], bool(r["sensitive"]))
-        for r in store.conn.execute("SELECT * FROM focus_groups ORDER BY rowid")
+        for r in store.conn.execute(f"SELECT * FROM focus_groups ORDER BY {store.added_order()}")
     }
 
 
@@ -91,7 +90,7 @@ def save_group(store: Store, code: str, values: dict, *, create: bool) -> Group:
                     raise InvalidValue("nothing to change: give --cadence, --default-days, --zh, --en, --duty or --sensitive")
                 assignments = ", ".join(f"{k} = ?" for k in values)
                 conn.execute(f"UPDATE focus_groups SET {assignments} WHERE code = ?", (*values.values(), code))
-    except sqlite3.IntegrityError:
+    except store.engine.IntegrityError:
         raise InvalidValue("another group already has that Chinese or English label") from None
     return load_groups(store)[code]
 

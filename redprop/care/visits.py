@@ -157,14 +157,15 @@ def list_visits(
         where.append("v.outcome = ?")
         params.append(outcome)
     if count:
-        return _count_visits(store.conn, where, params, until, voided)
+        return _count_visits(store, where, params, until, voided)
     return _visit_rows(store, where, params, limit)
 
 
-def _count_visits(conn, where: list[str], params: list, until: datetime | None, voided: bool) -> int:
+def _count_visits(store: Store, where: list[str], params: list, until: datetime | None, voided: bool) -> int:
     """How many visits `list_visits` would list. With no filter but the moment, the whole
     table's count (SQLite reads it off the b-tree's pages) less those voided and those after
     the moment, each off its own index — not a million rows read to look at their marks."""
+    conn = store.conn
     plain = [w for w in where if w not in ("v.voided_at IS NULL", "v.at <= ?")]
     if plain:
         joined = " JOIN households h ON h.id = v.household_id" if any("h." in w for w in where) else ""
@@ -172,7 +173,7 @@ def _count_visits(conn, where: list[str], params: list, until: datetime | None, 
     total = conn.execute("SELECT count(*) FROM visits").fetchone()[0]
     moment = to_db(until) if until else "9999"
     total -= conn.execute("SELECT count(*) FROM visits WHERE voided_at IS NULL AND at > ?", (moment,)).fetchone()[0]
-    total -= conn.execute("SELECT count(*) FROM visits INDEXED BY visits_voided WHERE voided_at IS NOT NULL"
+    total -= conn.execute(f"SELECT count(*) FROM visits {store.indexed_by('visits_voided')} WHERE voided_at IS NOT NULL"
                           + (" AND at > ?" if voided else ""), (moment,) if voided else ()).fetchone()[0]
     return total
 

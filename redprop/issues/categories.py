@@ -1,7 +1,6 @@
 """The community's issue categories (乱停车, 犬只, 报修…): a catalogue it edits with `issue category`."""
 
 import re
-import sqlite3
 
 from redprop.errors import N_, InvalidValue
 from redprop.store import Store
@@ -54,6 +53,6 @@ def save_category(store: Store, code: str, zh: str | None, en: str | None, new_c
             code = changes.get("code", code)
         try:
             conn.execute(sql, params)
-        except sqlite3.IntegrityError:
+        except store.engine.IntegrityError:
             raise InvalidValue("another category already has that code or label") from None
     return next(c for c in list_categories(store) if c["code"] == code)

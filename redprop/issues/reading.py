@@ -14,7 +14,7 @@ from datetime import datetime
 from redprop.errors import InvalidValue, NotFound
 from redprop.issues.lifecycle import State, Step, backdated, replay
 from redprop.issues.promises import Moment, Outcome, late_minutes
-from redprop.issues.records import ISSUE_SELECT, LONG_OPEN, get_issue_row, history, staff_id
+from redprop.issues.records import ISSUE_SELECT, LONG_OPEN, get_issue_row, history, issue_select, staff_id
 from redprop.parsing import from_db, show_local_iso, show_time, to_db
 from redprop.store import Store
 from redprop.vocab import FINISHED, STATUSES, UNFINISHED, Choices
@@ -145,7 +145,7 @@ def parse_status_filter(text: str) -> str:
                            text=text, choices=Choices(tuple(STATUSES.codes.values()))) from None
 
 
-def unfinished_rows(conn, at_text: str, where: list[str], params: list, due_before: str | None = None):
+def unfinished_rows(store: Store, at_text: str, where: list[str], params: list, due_before: str | None = None):
     """Issues that may have been unfinished at `at_text` (a superset: the caller checks each),
     read through the partial index of unfinished issues (named: without statistics SQLite
     would rather walk the report-time index, i.e. all of history), the index of resolution
@@ -154,20 +154,20 @@ def unfinished_rows(conn, at_text: str, where: list[str], params: list, due_befo
     due = " AND i.first_due_at < ?" if due_before else ""
     tail = [*([due_before] if due_before else []), *params]
     week_after = to_db(from_db(at_text) + LONG_OPEN)
-    unfinished = ISSUE_SELECT.replace("FROM issues i", "FROM issues i INDEXED BY issues_unfinished")
+    unfinished = issue_select(store.indexed_by("issues_unfinished"))
     sql = (
         f"{unfinished} WHERE i.resolved_at IS NULL AND i.reported_at <= ?{due}{extra}"
         f" UNION ALL {ISSUE_SELECT} WHERE i.resolved_at > ? AND i.resolved_at <= ? AND i.reported_at <= ?{due}{extra}"
         f" UNION ALL {ISSUE_SELECT} WHERE i.open_long = 1 AND i.reported_at <= ? AND i.resolved_at > ?{due}{extra}"
     )
-    return conn.execute(sql, [at_text, *tail, at_text, week_after, at_text, *tail, at_text, week_after, *tail]).fetchall()
+    return store.conn.execute(sql, [at_text, *tail, at_text, week_after, at_text, *tail, at_text, week_after, *tail]).fetchall()
 
 
-def follow_up_rows(conn, at_text: str):
+def follow_up_rows(store: Store, at_text: str):
     """Resolved issues whose follow-up call was due before `at_text` and not made by then (a
     superset: the caller checks each). Three small index ranges: calls still owed (the partial
     index of uncalled, unclosed issues), and for a past moment those called or closed since."""
-    owed = ISSUE_SELECT.replace("FROM issues i", "FROM issues i INDEXED BY issues_follow_up")
+    owed = issue_select(store.indexed_by("issues_follow_up"))
     sql = (
         f"{owed} WHERE i.follow_up_due IS NOT NULL AND i.called_at IS NULL AND i.closed_at IS NULL"
         " AND i.follow_up_due < ?1 AND i.resolved_at <= ?1"
@@ -176,7 +176,7 @@ def follow_up_rows(conn, at_text: str):
         f" UNION ALL {ISSUE_SELECT} WHERE i.follow_up_due IS NOT NULL AND i.called_at IS NULL AND i.closed_at IS NOT NULL"
         " AND i.closed_at > ?1 AND i.follow_up_due < ?1 AND i.resolved_at <= ?1"
     )
-    return conn.execute(sql, (at_text,)).fetchall()
+    return store.conn.execute(sql, (at_text,)).fetchall()
 
 
 def _conditions(store: Store, f: IssueFilter) -> tuple[list[str], list]:
@@ -230,7 +230,7 @@ def _candidates(store: Store, moment: Moment, f: IssueFilter, count: bool = Fals
         if handler_id is not None:
             where.append("(i.handler_id = ? OR i.replay = 1)")
             params.append(handler_id)
-        rows = unfinished_rows(conn, moment.text, where, params, moment.text if f.overdue else None)
+        rows = unfinished_rows(store, moment.text, where, params, moment.text if f.overdue else None)
         if f.voided:
             rows += conn.execute(f"{ISSUE_SELECT} WHERE i.voided_at IS NOT NULL AND i.reported_at <= ?"
                                  + "".join(f" AND {w}" for w in where), [moment.text, *params]).fetchall()
@@ -256,11 +256,12 @@ def _candidates(store: Store, moment: Moment, f: IssueFilter, count: bool = Fals
         streams = [(where + [cached, "i.replay = 0", "i.last_step_at <= ?"], params + [value, moment.text]),
                    (where + ["i.replay = 1"], params)]
         if _stepped_after(conn, moment.text):  # read off the index of last steps, then sorted
-            streams.append((where + ["i.replay = 0", "i.last_step_at > ?"], params + [moment.text], "issues_last_step"))
+            streams.append((where + ["i.replay = 0", "i.last_step_at > ?"], params + [moment.text],
+                            store.indexed_by("issues_last_step")))
     if count:
         if cached is None and f.status in ("done", *FINISHED):
             cached, value = "i.resolved_at <= ?", moment.text
-        return _count(conn, moment, filters, filter_params, cached, value, f.voided)
+        return _count(store, moment, filters, filter_params, cached, value, f.voided)
     cursors = [conn.execute(_select(*stream) + " ORDER BY i.reported_at DESC, i.id DESC", stream[1]) for stream in streams]
     if len(cursors) == 1:
         return cursors[0]
@@ -269,20 +270,20 @@ def _candidates(store: Store, moment: Moment, f: IssueFilter, count: bool = Fals
     return heapq.merge(*cursors, key=lambda r: (r["reported_at"], r["id"]), reverse=True)
 
 
-def _select(where: list, params: list, index: str | None = None) -> str:
-    sql = ISSUE_SELECT if index is None else ISSUE_SELECT.replace(" FROM issues i ", f" FROM issues i INDEXED BY {index} ", 1)
-    return f"{sql} WHERE {' AND '.join(where)}"
+def _select(where: list, params: list, hint: str = "") -> str:
+    return f"{issue_select(hint)} WHERE {' AND '.join(where)}"
 
 
 def _stepped_after(conn, moment: str) -> bool:
     return conn.execute("SELECT 1 FROM issues WHERE last_step_at > ? LIMIT 1", (moment,)).fetchone() is not None
 
 
-def _count(conn, moment: Moment, filters: list, params: list, cached: str | None, value, voided: bool) -> int:
+def _count(store: Store, moment: Moment, filters: list, params: list, cached: str | None, value, voided: bool) -> int:
     """How many issues a filter matches, off the cache (exact as of now; for a past moment an
     estimate): every issue reported by the moment that the index of the filter holds, less the
     voided ones among them (read off their own small index) — so that neither count reads the
     rows of a million issues to look at their voided mark."""
+    conn = store.conn
     where = ["i.reported_at <= ?", *filters] + ([cached] if cached else [])
     params = [moment.text, *params] + ([value] if cached else [])
     condition = " AND ".join(where)
@@ -293,7 +294,7 @@ def _count(conn, moment: Moment, filters: list, params: list, cached: str | None
         total = conn.execute(f"SELECT count(*) FROM issues i WHERE {condition}", params).fetchone()[0]
     if voided:
         return total
-    void = conn.execute(f"SELECT count(*) FROM issues i INDEXED BY issues_voided WHERE i.voided_at IS NOT NULL"
+    void = conn.execute(f"SELECT count(*) FROM issues i {store.indexed_by('issues_voided')} WHERE i.voided_at IS NOT NULL"
                         f" AND {condition}", params).fetchone()[0]
     return total - void
 

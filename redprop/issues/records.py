@@ -24,10 +24,14 @@ hooks.points_at("issues", "household_id", "households")
 
 LONG_OPEN = timedelta(days=7)  # issues resolved later than this after their report are flagged `open_long`
 
-ISSUE_SELECT = (
-    "SELECT i.*, h.key AS household_key, s.name AS handler FROM issues i"
-    " LEFT JOIN households h ON h.id = i.household_id LEFT JOIN staff s ON s.id = i.handler_id"
-)
+_ISSUE_COLUMNS = "SELECT i.*, h.key AS household_key, s.name AS handler"
+_ISSUE_JOINS = "LEFT JOIN households h ON h.id = i.household_id LEFT JOIN staff s ON s.id = i.handler_id"
+ISSUE_SELECT = f"{_ISSUE_COLUMNS} FROM issues i {_ISSUE_JOINS}"
+
+
+def issue_select(hint: str = "") -> str:
+    """ISSUE_SELECT, the issues read through the index a planner's hint names (Store.indexed_by)."""
+    return f"{_ISSUE_COLUMNS} FROM issues i {hint} {_ISSUE_JOINS}" if hint else ISSUE_SELECT
 
 
 def parse_issue_id(text) -> int:

@@ -217,7 +217,7 @@ def _members(store: Store) -> list[tuple]:
     (household id, since, until, cadence, grid, moved out on), read once for all the periods."""
     return store.conn.execute(
         "SELECT m.household_id, m.since, m.until, g.cadence_days, h.grid, h.moved_out_on"
-        " FROM memberships m INDEXED BY memberships_household JOIN focus_groups g ON g.code = m.group_code"
+        f" FROM memberships m {store.indexed_by('memberships_household')} JOIN focus_groups g ON g.code = m.group_code"
         " JOIN households h ON h.id = m.household_id ORDER BY m.household_id").fetchall()
 
 
@@ -269,7 +269,7 @@ def _care(store: Store, members, end: datetime, by_grid: bool = True) -> dict:
         cutoff_day = cutoff.astimezone(tz).date().isoformat()
         # households contacted after the cut-off: one range of the covering index on visit time
         seen = {h for (h,) in cursor.execute(
-            f"SELECT household_id FROM visits INDEXED BY visits_at WHERE at > ? AND at < ?"
+            f"SELECT household_id FROM visits {store.indexed_by('visits_at')} WHERE at > ? AND at < ?"
             f" AND voided_at IS NULL AND outcome IN ({contact})", (to_db(cutoff), to_db(end)))}
         mine = {h for h, entry in care.items() if entry[0] == cadence}
         covered = mine & seen
@@ -297,7 +297,7 @@ def _visits_made(store: Store, start: datetime, end: datetime) -> tuple[int, int
 
     contacts = knocks = 0
     for slug in sorted({code.slug for code in VISIT_OUTCOMES.codes.values()}):
-        n = store.conn.execute("SELECT count(*) FROM visits INDEXED BY visits_outcome WHERE outcome = ? AND at >= ?"
+        n = store.conn.execute(f"SELECT count(*) FROM visits {store.indexed_by('visits_outcome')} WHERE outcome = ? AND at >= ?"
                                " AND at < ? AND voided_at IS NULL", (slug, to_db(start), to_db(end))).fetchone()[0]
         if slug in CONTACT_OUTCOMES:
             contacts += n
@@ -313,7 +313,7 @@ def _escalations(store: Store, end: datetime) -> int:
     contact = ", ".join(f"'{o}'" for o in CONTACT_OUTCOMES)
     sql = f"""
         SELECT count(*) FROM (
-            SELECT DISTINCT m.household_id AS h FROM memberships m INDEXED BY memberships_group
+            SELECT DISTINCT m.household_id AS h FROM memberships m {store.indexed_by('memberships_group')}
             WHERE m.group_code = :group AND m.since <= :day AND (m.until IS NULL OR m.until > :day)
         ) c JOIN households hh ON hh.id = c.h
         WHERE (hh.moved_out_on IS NULL OR hh.moved_out_on > :day) AND (

@@ -293,7 +293,7 @@ def _aggregate_unsettled(store: Store, by, where: list[str], params: dict, perio
                 CASE WHEN i.follow_up_due IS NULL OR i.resolved_at > :m THEN 0
                      WHEN i.called_at <= :m THEN 1 + (i.called_at > i.follow_up_due)
                      WHEN i.follow_up_due < :m THEN 3 ELSE 0 END AS call
-            FROM issues i INDEXED BY issues_unsettled LEFT JOIN staff s ON s.id = i.handler_id
+            FROM issues i {store.indexed_by('issues_unsettled')} LEFT JOIN staff s ON s.id = i.handler_id
             WHERE {condition} AND i.settled_at >= :m LIMIT -1
         ) GROUP BY p, g
     """
@@ -316,7 +316,7 @@ def _aggregate_unsettled(store: Store, by, where: list[str], params: dict, perio
     durations = f"""
         SELECT {period_sql} AS p, {handler_group} AS g, CASE WHEN i.arrived_at <= :m THEN i.arrive_seconds END,
             CASE WHEN i.resolved_at <= :m THEN i.resolve_seconds END
-        FROM issues i INDEXED BY issues_unsettled LEFT JOIN staff s ON s.id = i.handler_id
+        FROM issues i {store.indexed_by('issues_unsettled')} LEFT JOIN staff s ON s.id = i.handler_id
         WHERE {condition} AND i.settled_at >= :m AND (i.arrived_at <= :m OR i.resolved_at <= :m)
     """
     for p, g, a, r in cursor.execute(durations, params) if medians else ():
@@ -336,7 +336,8 @@ def _aggregate_settled(store: Store, by, texts: list, moment: str, tallies: dict
     period. The medians walk the minutes of `issues_arrive_minutes` / `issues_resolve_minutes`."""
     conn = store.conn
     kinds_figures = []
-    step = ("SELECT figures FROM issues INDEXED BY issues_figures WHERE kind = ? AND figures > ?"
+    by_figures = store.indexed_by("issues_figures")
+    step = (f"SELECT figures FROM issues {by_figures} WHERE kind = ? AND figures > ?"
             " AND replay = 0 AND voided_at IS NULL ORDER BY figures LIMIT 1")
     for kind in KINDS:  # one seek a value: (kind, figures) > (?, ?) would walk the index
         last = -1
@@ -349,7 +350,7 @@ def _aggregate_settled(store: Store, by, texts: list, moment: str, tallies: dict
         start = texts[n] if texts[n] is not None else ""
         end = texts[n + 1] if texts[n + 1] is not None else "~"  # after every stored instant
         ranges.append((start, min(end, moment + " ")))  # reported by the moment (inclusive)
-    count = ("SELECT count(*) FROM issues INDEXED BY issues_figures WHERE kind = ? AND figures = ?"
+    count = (f"SELECT count(*) FROM issues {by_figures} WHERE kind = ? AND figures = ?"
              f" AND reported_at >= ? AND reported_at < ? AND {SETTLED}")
     counted: Counter = Counter()
     settled = {}  # (period, kind) → (issues with an arrival, resolved issues), settled
@@ -378,7 +379,7 @@ def _aggregate_settled(store: Store, by, texts: list, moment: str, tallies: dict
                                                   ("resolve", "issues_resolve_minutes", "resolve_seconds", 1)):
                 own = sorted(v for t in extra for v in (t.to_arrive if which == 0 else t.to_resolve))
                 total = sum(settled.get((n, k), (0, 0))[which] for k in kinds)
-                values.append(_walk_median(conn, index, column, kinds, start, end, moment, total, own))
+                values.append(_walk_median(conn, store.indexed_by(index), column, kinds, start, end, moment, total, own))
             if group is None:
                 totals[n] = tuple(values)
             elif (n, group) in tallies or any(v is not None for v in values):  # no row for a kind with no issues
@@ -386,21 +387,21 @@ def _aggregate_settled(store: Store, by, texts: list, moment: str, tallies: dict
     return totals
 
 
-def _walk_median(conn, index: str, column: str, kinds, start: str, end: str, moment: str, settled: int,
+def _walk_median(conn, hint: str, column: str, kinds, start: str, end: str, moment: str, settled: int,
                  own: list) -> float | None:
     """The median, in minutes, of `column` over the settled issues of these kinds reported in
     [start, end) and the values `own` (sorted seconds of the others): the minutes are walked in
-    order, each one's count read off the index range, until the middle is reached; only the
-    middle minute's seconds are read."""
+    order, each one's count read off the index range (the one `hint` names), until the middle is
+    reached; only the middle minute's seconds are read."""
     size = settled + len(own)
     if not size:
         return None
     ranks = ((size - 1) // 2, size // 2)
     marks = ",".join("?" * len(kinds))
     minute = f"{column} / 60"
-    nxt = (f"SELECT {minute} FROM issues INDEXED BY {index} WHERE kind = ? AND {minute} > ? AND {column} IS NOT NULL"
+    nxt = (f"SELECT {minute} FROM issues {hint} WHERE kind = ? AND {minute} > ? AND {column} IS NOT NULL"
            f" AND replay = 0 AND voided_at IS NULL ORDER BY {minute} LIMIT 1")
-    in_minute = (f"FROM issues INDEXED BY {index} WHERE kind IN ({marks}) AND {minute} = ? AND reported_at >= ?"
+    in_minute = (f"FROM issues {hint} WHERE kind IN ({marks}) AND {minute} = ? AND reported_at >= ?"
                  f" AND reported_at < ? AND {column} IS NOT NULL AND {SETTLED}")
     before = 0  # values below the current minute
     found: list = []
@@ -481,7 +482,8 @@ def _provisional(store: Store, moment: Moment, by, where: list[str], params: dic
     the few issues marked provisional (their own small index), by their deadlines' local dates."""
     condition = " AND ".join(["i.provisional > 0", *where])
     sql = (f"SELECT {period_sql} AS p, {_SQL_GROUP[by]} AS g, i.reported_at, i.arrive_due, i.resolve_due, i.plan_due, i.follow_up_due"
-           f" FROM issues i INDEXED BY issues_provisional LEFT JOIN staff s ON s.id = i.handler_id WHERE {condition}")
+           f" FROM issues i {store.indexed_by('issues_provisional')} LEFT JOIN staff s ON s.id = i.handler_id"
+           f" WHERE {condition}")
     rows = store.conn.execute(sql, params).fetchall()
     if not rows:
         return

@@ -7,6 +7,8 @@ stood at one moment. The rows of every table are counted in that same transactio
 is accepted only when SQLite's integrity check passes on it and its counts are the same. A copy
 is written under a temporary name beside its final one (private, 0600) and renamed into place
 only once checked, so a copy that failed leaves nothing a later restore could mistake for a backup.
+
+This module is the SQLite engine's (store/sqlite.py hands it on through the store's interface).
 """
 
 import os
@@ -47,9 +49,7 @@ def row_counts(conn: sqlite3.Connection) -> dict[str, int]:
 
 def open_copy(path: Path) -> sqlite3.Connection:
     """A copy (a backup file) opened to be read and nothing else, as a read-only database is."""
-    from redprop.store import _connect_read_only
-
-    return _connect_read_only(path)
+    return connect_read_only(path)
 
 
 def copy_into(source: sqlite3.Connection, target: Path) -> dict[str, int]:
@@ -159,3 +159,25 @@ def _keep_aside(current: Path, aside: Path) -> None:
         for side, moved in zip(sidecars(current), sidecars(aside)):
             if side.exists():
                 os.rename(side, moved)
+
+
+def connect_read_only(path: Path, factory=sqlite3.Connection) -> sqlite3.Connection:
+    """A database file opened to be read as it is (a copy, or a database that cannot be written
+    here). mode=ro reads a WAL database whose -shm it can use; on read-only media (or a folder
+    that takes no -shm) nothing can change the file, so it is opened as immutable."""
+    from redprop.store.engine import busy_timeout
+
+    uri = path.absolute().as_uri()
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=busy_timeout(), isolation_level=None, factory=factory)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        conn.close()
+    wal = Path(f"{path}-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        # immutable would read the file without its -wal: silently older than what was recorded
+        raise DatabaseError("{path} has changes in its -wal file that cannot be read where the folder is read-only;"
+                            " copy the database with its -wal to a writable folder", path=shown(path))
+    return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=busy_timeout(), isolation_level=None,
+                           factory=factory)

@@ -1,12 +1,14 @@
 """The change log: one entry per command that wrote, every row it changed, and undo.
 
-Triggers on every table (but the log's own) write each row's values before and after a change
-into `log_changes`, under the entry named in `log_state` — so nothing escapes the log, whatever
+Triggers on every table (but the log's own; the engine makes them, see
+Engine.refresh_audit_triggers) write each row's values before and after a change into
+`log_changes`, under the entry named in `log_state` — so nothing escapes the log, whatever
 code wrote, and a table added by a later migration is logged as soon as it exists
 (`refresh_audit_triggers` runs after every migration). Outside a command (`log_state.entry_id`
 NULL) nothing is logged. A bulk import (`bulk = 1`) skips the per-row insert triggers: its
-entry records, per table, the range of rowids it added (`op = 'inserted'`), which is exact
-because a write transaction holds the database alone and new rowids follow the largest.
+entry records, per table, the range of row numbers (the engine's: SQLite's rowids) it added
+(`op = 'inserted'`), which is exact because a write transaction holds the database alone and
+new rows are numbered after the largest.
 
 Undo reverses an entry's changes newest first: rows it added are deleted, rows it changed or
 deleted get their before-values back. Derived state comes back with them: the due list's
@@ -16,7 +18,6 @@ touched the same rows, or added rows that point at rows this entry added.
 """
 
 import json
-import sqlite3
 from datetime import datetime
 from pathlib import Path
 
@@ -27,50 +28,16 @@ LOG_TABLES = ("log_entries", "log_changes", "log_state")
 _PREFIX = "log_audit_"
 
 
-def _tables(conn) -> list[tuple[str, bool]]:
-    """(table, has rowid) of every table the log watches."""
-    rows = conn.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").fetchall()
-    return [(name, "WITHOUT ROWID" not in (sql or "").upper()) for name, sql in rows if name not in LOG_TABLES]
-
-
-def columns(conn, table: str) -> list[str]:
-    return [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
-
-
-def primary_key(conn, table: str) -> list[str]:
-    rows = sorted((r[5], r[1]) for r in conn.execute(f"PRAGMA table_info({table})") if r[5])
-    return [name for _, name in rows]
+def _tables(conn) -> dict[str, str | None]:
+    """table → the expression numbering its rows (None: known by primary key), of every table the log watches."""
+    return {table: row for table, row in conn.engine.tables(conn).items() if table not in LOG_TABLES}
 
 
 def refresh_audit_triggers(conn) -> None:
     """(Re)create the log's triggers from each table's columns as they are now."""
-    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'log_state'").fetchone():
+    if not conn.engine.has_table(conn, "log_state"):
         return  # a schema from before the log
-    for (name,) in conn.execute(f"SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '{_PREFIX}%'").fetchall():
-        conn.execute(f"DROP TRIGGER {name}")
-    for table, has_rowid in _tables(conn):
-        cols = columns(conn, table)
-
-        def image(alias: str) -> str:
-            return "json_object(" + ", ".join(f"'{c}', {alias}.\"{c}\"" for c in cols) + ")"
-
-        def key(alias: str) -> str:
-            if has_rowid:
-                return f"CAST({alias}.rowid AS TEXT)"
-            return "json_array(" + ", ".join(f'{alias}."{c}"' for c in primary_key(conn, table)) + ")"
-
-        logging = "(SELECT entry_id FROM log_state) IS NOT NULL"
-        for event, op, key_of, before, after, when in (
-            ("INSERT", "insert", key("NEW"), "NULL", image("NEW"), f"{logging} AND (SELECT bulk FROM log_state) = 0"),
-            ("UPDATE", "update", key("NEW"), image("OLD"), image("NEW"), logging),
-            ("DELETE", "delete", key("OLD"), image("OLD"), "NULL", logging),
-        ):
-            conn.execute(
-                f"CREATE TRIGGER {_PREFIX}{table}_{op} AFTER {event} ON {table} WHEN {when} BEGIN"
-                f" INSERT INTO log_changes (entry_id, tbl, row_key, op, before, after)"
-                f" SELECT entry_id, '{table}', {key_of}, '{op}', {before}, {after} FROM log_state; END"
-            )
+    conn.engine.refresh_audit_triggers(conn, _tables(conn), _PREFIX)
 
 
 def user_name() -> str:
@@ -100,7 +67,7 @@ class Entry:
         self.id: int | None = None
         self.file: tuple[str, str] | None = None
         self.counts = None  # an import's result: its counts are kept with the entry
-        self._ranges: dict[str, int] = {}
+        self._ranges: dict[str, tuple[str, int]] = {}  # a bulk write's tables: (row number, the last before it)
 
     @property
     def user(self) -> str:
@@ -115,11 +82,11 @@ class Entry:
             self.id = conn.execute("INSERT INTO log_entries (at, user, command) VALUES (?, ?, ?)",
                                    (to_db(self.now), self.user, self.command)).lastrowid
         conn.execute("UPDATE log_state SET entry_id = ?, bulk = ?", (self.id, int(bulk)))
-        self._ranges = {t: _max_rowid(conn, t) for t, has_rowid in _tables(conn) if has_rowid} if bulk else {}
+        self._ranges = {t: (row, _last_row(conn, t, row)) for t, row in _tables(conn).items() if row} if bulk else {}
 
     def end(self, conn) -> None:
-        for table, before in self._ranges.items():
-            after = _max_rowid(conn, table)
+        for table, (row, before) in self._ranges.items():
+            after = _last_row(conn, table, row)
             if after > before:
                 conn.execute("INSERT INTO log_changes (entry_id, tbl, row_key, op, after) VALUES (?, ?, ?, 'inserted', ?)",
                              (self.id, table, str(before + 1), json.dumps({"through": after})))
@@ -135,8 +102,8 @@ class Entry:
             self.id = None
 
 
-def _max_rowid(conn, table: str) -> int:
-    return conn.execute(f"SELECT coalesce(max(rowid), 0) FROM {table}").fetchone()[0]
+def _last_row(conn, table: str, row: str) -> int:
+    return conn.execute(f"SELECT coalesce(max({row}), 0) FROM {table}").fetchone()[0]
 
 
 # ---------------------------------------------------------------------------------------
@@ -252,7 +219,7 @@ def _later_entries_that_count(conn, entry_id: int) -> str:
 def _blocker(conn, entry_id: int, changes: list) -> int | None:
     """The first later entry standing in the way of undoing `entry_id`, if any."""
     later = _later_entries_that_count(conn, entry_id)
-    parents = {}  # table → ranges of rowids this entry added
+    parents = {}  # table → ranges of row numbers this entry added
     for change in changes:
         table, key, op = change["tbl"], change["row_key"], change["op"]
         if op == "inserted":
@@ -268,6 +235,7 @@ def _blocker(conn, entry_id: int, changes: list) -> int | None:
                                  (table, key)).fetchone()[0]
         if found:
             return found
+    tables = _tables(conn)
     for child, column, parent in _foreign_keys(conn):
         for first, last in parents.get(parent, ()):
             found = conn.execute(
@@ -278,16 +246,18 @@ def _blocker(conn, entry_id: int, changes: list) -> int | None:
             for later_id, start, through in conn.execute(
                 f"SELECT entry_id, CAST(row_key AS INTEGER), json_extract(after, '$.through') FROM log_changes"
                 f" WHERE tbl = ? AND op = 'inserted' AND entry_id IN ({later}) ORDER BY entry_id", (child,)):
-                if conn.execute(f'SELECT 1 FROM {child} WHERE rowid BETWEEN ? AND ? AND "{column}" BETWEEN ? AND ? LIMIT 1',
-                                (start, through, first, last)).fetchone():
+                if conn.execute(f'SELECT 1 FROM {child} WHERE {tables[child]} BETWEEN ? AND ? AND "{column}" BETWEEN ? AND ?'
+                                " LIMIT 1", (start, through, first, last)).fetchone():
                     return later_id
     return None
 
 
-def _clashing(conn, entry_id: int, error: str) -> int | None:
-    """The latest later entry that wrote to the table a unique rule names (`UNIQUE constraint
-    failed: households.key`): what undoing `entry_id` would put back clashes with its rows."""
-    table = error.rsplit(":", 1)[-1].strip().split(".")[0].split(",")[0]
+def _clashing(conn, entry_id: int, error: BaseException) -> int | None:
+    """The latest later entry that wrote to the table a unique rule names: what undoing
+    `entry_id` would put back clashes with its rows."""
+    table = conn.engine.clashing_table(error)
+    if table is None:
+        return None
     later = _later_entries_that_count(conn, entry_id)
     return conn.execute(f"SELECT max(entry_id) FROM log_changes WHERE tbl = ? AND entry_id IN ({later})"
                         " AND op IN ('insert', 'inserted', 'update')", (table,)).fetchone()[0]
@@ -295,11 +265,7 @@ def _clashing(conn, entry_id: int, error: str) -> int | None:
 
 def _foreign_keys(conn) -> list[tuple[str, str, str]]:
     """(child table, its column, parent table) of every foreign key the log could break by undoing."""
-    found = []
-    for table, _ in _tables(conn):
-        for row in conn.execute(f"PRAGMA foreign_key_list({table})"):
-            found.append((table, row[3], row[2]))
-    return found
+    return [key for key in conn.engine.foreign_keys(conn) if key[0] not in LOG_TABLES]
 
 
 def undo(store, entry_id: int | None, dry_run: bool = False) -> dict:
@@ -317,10 +283,11 @@ def undo(store, entry_id: int | None, dry_run: bool = False) -> dict:
         blocker = _blocker(conn, target, changes)
         if blocker is None:
             try:
+                tables = _tables(conn)
                 for change in reversed(changes):
-                    _reverse(conn, change)
-            except sqlite3.IntegrityError as clash:  # what it puts back is taken now (an address lived in again)
-                blocker = _clashing(conn, target, str(clash))
+                    _reverse(conn, change, tables)
+            except conn.engine.IntegrityError as clash:  # what it puts back is taken now (an address lived in again)
+                blocker = _clashing(conn, target, clash)
                 if blocker is None:
                     raise
         if blocker is not None:
@@ -355,12 +322,13 @@ def undo_or_preview(store, entry_id: int | None, dry_run: bool) -> dict:
         return preview.result
 
 
-def _reverse(conn, change) -> None:
+def _reverse(conn, change, tables: dict[str, str | None]) -> None:
     table, key, op = change["tbl"], change["row_key"], change["op"]
-    where, where_params = _row_where(conn, table, key, change)
+    row = tables.get(table) if key.isdigit() else None  # numbered rows' keys are their numbers
+    where, where_params = _row_where(conn, table, key, row)
     if op == "inserted":
         first, last = int(key), json.loads(change["after"])["through"]
-        conn.execute(f"DELETE FROM {table} WHERE rowid BETWEEN ? AND ?", (first, last))
+        conn.execute(f"DELETE FROM {table} WHERE {row} BETWEEN ? AND ?", (first, last))
     elif op == "insert":
         conn.execute(f"DELETE FROM {table} WHERE {where}", where_params)
     elif op == "update":
@@ -371,22 +339,18 @@ def _reverse(conn, change) -> None:
     elif op == "delete":
         before = json.loads(change["before"])
         names = list(before)
-        rowid = ["rowid"] if key.isdigit() and _has_rowid(conn, table) else []
+        numbered = [row] if row else []
         values = [f"json_extract(?, {_path(c)})" for c in names]
-        conn.execute(f"INSERT INTO {table} ({', '.join([*rowid, *map(_q, names)])}) VALUES"
-                     f" ({', '.join([*(['?'] if rowid else []), *values])})",
-                     (*([int(key)] if rowid else []), *[change["before"]] * len(names)))
+        conn.execute(f"INSERT INTO {table} ({', '.join([*numbered, *map(_q, names)])}) VALUES"
+                     f" ({', '.join([*(['?'] if row else []), *values])})",
+                     (*([int(key)] if row else []), *[change["before"]] * len(names)))
 
 
-def _row_where(conn, table: str, key: str, change) -> tuple[str, tuple]:
-    if key.isdigit() and _has_rowid(conn, table):
-        return "rowid = ?", (int(key),)
-    names = primary_key(conn, table)
+def _row_where(conn, table: str, key: str, row: str | None) -> tuple[str, tuple]:
+    if row:
+        return f"{row} = ?", (int(key),)
+    names = conn.engine.primary_key(conn, table)
     return " AND ".join(f"{_q(c)} = ?" for c in names), tuple(json.loads(key))
-
-
-def _has_rowid(conn, table: str) -> bool:
-    return dict(_tables(conn)).get(table, True)
 
 
 def _q(name: str) -> str:

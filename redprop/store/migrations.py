@@ -1,30 +1,20 @@
 """The schema, as an append-only list of migrations.
 
-`PRAGMA user_version` counts the migrations applied. Every command that opens the database
+The schema's version (SQLite's `user_version`) counts the migrations applied. Every command that opens the database
 applies the pending ones first, in one transaction; a database from a newer redprop (a
 higher version than this list knows) is refused rather than guessed at. Once released, a
 migration is never edited: change the schema by appending `m00N_what_it_does`.
 """
 
-import sqlite3
-
 from redprop.errors import N_, DatabaseError
 
 
-def _run(conn: sqlite3.Connection, script: str) -> None:
-    # executescript() would COMMIT our transaction first; run the statements one by one,
-    # letting SQLite say where each ends (a trigger's body holds semicolons of its own).
-    statement = ""
-    for line in script.splitlines(keepends=True):
-        statement += line
-        if sqlite3.complete_statement(statement):
-            conn.execute(statement)
-            statement = ""
-    if statement.strip():
-        conn.execute(statement)
+def _run(conn, script: str) -> None:
+    """The statements of a migration, inside its transaction."""
+    conn.engine.run_script(conn, script)
 
 
-def m001_households_residents_staff(conn: sqlite3.Connection) -> None:
+def m001_households_residents_staff(conn) -> None:
     _run(
         conn,
         """
@@ -111,7 +101,7 @@ FOCUS_GROUPS = [
 ]
 
 
-def m002_focus_groups_and_visits(conn: sqlite3.Connection) -> None:
+def m002_focus_groups_and_visits(conn) -> None:
     _run(
         conn,
         """
@@ -210,7 +200,7 @@ POLICY_5341 = (  # the shipped promise (seed 004), in force from the beginning o
 )
 
 
-def m003_issues_and_policy(conn: sqlite3.Connection) -> None:
+def m003_issues_and_policy(conn) -> None:
     """Residents' issues, their steps, the category catalogue and the promise (policy) history.
 
     `issue_steps` is the record: every step sits at the time it happened (`at`) with the
@@ -327,7 +317,7 @@ CONTACT_SQL = """
 """
 
 
-def m004_change_log_and_voids(conn: sqlite3.Connection) -> None:
+def m004_change_log_and_voids(conn) -> None:
     """The change log (issue 9) and voided visits and issues, kept on record, counting nowhere.
 
     `log_entries` holds one entry per command that wrote: when it was typed, who, the command line,
@@ -399,7 +389,7 @@ def m004_change_log_and_voids(conn: sqlite3.Connection) -> None:
         conn.execute(f"CREATE TRIGGER {name} {event} BEGIN {CONTACT_SQL.format(household=household, which=which)} END")
 
 
-def m005_listing_indexes(conn: sqlite3.Connection) -> None:
+def m005_listing_indexes(conn) -> None:
     """Indexes for what workers and reports filter issues by (handler, category, channel, grid
     point, building, status), each ending in the report time so that a filtered listing reads its
     newest rows first and stops at its limit; visits by outcome; households in address order
@@ -429,7 +419,7 @@ FOLLOW_UP = "3d"
 WISH_NOTE = N_("shipped: wishes get a written reply or plan within 3 days; the follow-up call 3 days after resolution")
 
 
-def m006_wishes_and_the_follow_up_call(conn: sqlite3.Connection) -> None:
+def m006_wishes_and_the_follow_up_call(conn) -> None:
     """Promises per kind and the follow-up call (回访) as a promise (issue 11).
 
     A wish from the wish wall gets no on-site or solve clock but a written reply or plan
@@ -485,7 +475,7 @@ HOLIDAYS_SEEDED = "m007_holidays.csv"  # the days chinesecalendar 1.11.0 knew (2
 HOLIDAYS_DETAIL = "chinesecalendar 1.11.0"
 
 
-def m007_holiday_calendar(conn: sqlite3.Connection) -> None:
+def m007_holiday_calendar(conn) -> None:
     """China's holidays and 调休 make-up days as data (issue 11), seeded with the years the
     chinesecalendar package knew when this migration was released (1.11.0: 2004–2026), kept with
     the migration (`m007_holidays.csv`: day, off, name) so that a database made any day gets the
@@ -526,7 +516,7 @@ def m007_holiday_calendar(conn: sqlite3.Connection) -> None:
                      [(year, HOLIDAYS_DETAIL, now) for year in sorted({int(day[:4]) for day, _, _ in days})])
 
 
-def m008_visit_times_and_issue_links(conn: sqlite3.Connection) -> None:
+def m008_visit_times_and_issue_links(conn) -> None:
     """A visit given only its date (`time_known` 0: kept at the end of that day, shown as the
     date), and the issue a visit opened (`issues.visit_id`, issue 11)."""
     _run(
@@ -539,7 +529,7 @@ def m008_visit_times_and_issue_links(conn: sqlite3.Connection) -> None:
     )
 
 
-def m009_settled_figures(conn: sqlite3.Connection) -> None:
+def m009_settled_figures(conn) -> None:
     """What `stats` and the weekly/monthly report read in one pass (issues 10 and 13).
 
     For each issue, `settled_at` is the last instant at which anything recorded on its row
@@ -617,7 +607,7 @@ FIGURE_INDEXES = [
 ]
 
 
-def m010_names_and_phones_as_typed_now(conn: sqlite3.Connection) -> None:
+def m010_names_and_phones_as_typed_now(conn) -> None:
     """Names and mobiles recorded before they were normalised (issue 12), normalised as they are
     now on the way in, so that `赵 强` on record is found, matched and updated as 赵强 and
     `138 1234 0015` as 13812340015. The rules are written out here as they stood (a migration
@@ -665,11 +655,17 @@ MIGRATIONS = [
 ]
 
 
-def migrate(conn: sqlite3.Connection, migrations=None) -> int:
-    """Apply pending migrations; return the schema version now in force."""
+def migrate(conn, migrations=None) -> int:
+    """Apply pending migrations; return the schema version now in force. `conn`: the store's
+    connection, or one opened with sqlite3 itself (a test's, a tool's), which the SQLite engine adopts."""
+    if getattr(conn, "engine", None) is None:
+        from redprop.store.sqlite import ENGINE
+
+        conn = ENGINE.adopt(conn)
+    engine = conn.engine
     migrations = MIGRATIONS if migrations is None else migrations
     latest = len(migrations)
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    version = engine.schema_version(conn)
     if version > latest:
         raise DatabaseError("this database was made by a newer redprop (schema {version}, this redprop knows {latest});"
                             " upgrade redprop to use it", version=version, latest=latest)
@@ -677,15 +673,15 @@ def migrate(conn: sqlite3.Connection, migrations=None) -> int:
         return version
     from redprop.store.log import refresh_audit_triggers
 
-    conn.execute("BEGIN IMMEDIATE")
+    engine.begin_write(conn)
     try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]  # another process may have migrated
+        version = engine.schema_version(conn)  # another process may have migrated
         for number, migration in enumerate(migrations[version:], start=version + 1):
             migration(conn)
-            conn.execute(f"PRAGMA user_version = {number}")
+            engine.set_schema_version(conn, number)
         refresh_audit_triggers(conn)
     except BaseException:
-        conn.execute("ROLLBACK")
+        engine.rollback(conn)
         raise
-    conn.execute("COMMIT")
+    engine.commit(conn)
     return latest

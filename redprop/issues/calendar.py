@@ -34,7 +34,7 @@ def recount_provisional(store: Store, conn) -> list[int]:
     for row in rows:
         state = replay(row, steps[row["id"]], tz=store.tz)
         write_state(conn, row, state, terms, recompute=True if row["resolved_at"] is None else "follow_up")
-        after = conn.execute(f"SELECT {', '.join(watched)} FROM issues WHERE id = ?", (row["id"],)).fetchone()
+        after = conn.execute(f"SELECT {', '.join(watched)} FROM issues WHERE id = $1", (row["id"],)).fetchone()
         if tuple(after) != tuple(row[k] for k in watched):
             changed.append(row["id"])
     return changed
@@ -45,7 +45,7 @@ def set_holiday(store: Store, day: date, off: bool | None, name: str | None, now
     with store.write() as conn:
         before = write_day(conn, day, off, name, now)
         changed = recount_provisional(store, conn)
-        kept = conn.execute("SELECT off, name FROM holiday_days WHERE day = ?", (day.isoformat(),)).fetchone()
+        kept = conn.execute("SELECT off, name FROM holiday_days WHERE day = $1", (day.isoformat(),)).fetchone()
     return {
         "date": day.isoformat(),
         "mark": None if kept is None else ("off" if kept["off"] else "work"),

@@ -4,6 +4,7 @@ import re
 
 from redprop.errors import N_, InvalidValue
 from redprop.store import Store
+from redprop.store.sql import assignments
 from redprop.vocab import Catalogue, Code
 
 
@@ -36,11 +37,11 @@ def save_category(store: Store, code: str, zh: str | None, en: str | None, new_c
             code = slug(code)
             if not zh or not en:
                 raise InvalidValue("a new category needs both labels: --zh 车棚 --en 'Bicycle shed'")
-            if conn.execute("SELECT 1 FROM issue_categories WHERE code = ?", (code,)).fetchone():
+            if conn.execute("SELECT 1 FROM issue_categories WHERE code = $1", (code,)).fetchone():
                 raise InvalidValue("category {code} already exists; use `issue category edit`", code=code)
             position = conn.execute("SELECT coalesce(max(position), 0) + 1 FROM issue_categories").fetchone()[0]
             values = (code, zh.strip(), en.strip(), position)
-            sql, params = "INSERT INTO issue_categories (code, zh, en, position) VALUES (?, ?, ?, ?)", values
+            sql, params = "INSERT INTO issue_categories (code, zh, en, position) VALUES ($1, $2, $3, $4)", values
         else:
             code = load_categories(store).resolve(code)
             changes = {k: v.strip() for k, v in (("zh", zh), ("en", en)) if v}
@@ -48,7 +49,7 @@ def save_category(store: Store, code: str, zh: str | None, en: str | None, new_c
                 changes["code"] = slug(new_code)
             if not changes:
                 raise InvalidValue("nothing to change: give --zh, --en or --code")
-            sql = f"UPDATE issue_categories SET {', '.join(f'{k} = ?' for k in changes)} WHERE code = ?"
+            sql = f"UPDATE issue_categories SET {assignments(changes)} WHERE code = ${len(changes) + 1}"
             params = (*changes.values(), code)
             code = changes.get("code", code)
         try:

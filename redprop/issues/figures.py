@@ -55,9 +55,9 @@ def resettle(conn, ids) -> None:
     none of these)."""
     names = ("id", "rating", *EVENTS)
     for issue_id in ids:
-        row = conn.execute(f"SELECT {', '.join(names)} FROM issues WHERE id = ?", (issue_id,)).fetchone()
+        row = conn.execute(f"SELECT {', '.join(names)} FROM issues WHERE id = $1", (issue_id,)).fetchone()
         if row is None:
             continue
         s = settled_figures(dict(zip(names, row)))
-        conn.execute("UPDATE issues SET settled_at = ?, figures = ?, arrive_seconds = ?, resolve_seconds = ? WHERE id = ?",
+        conn.execute("UPDATE issues SET settled_at = $1, figures = $2, arrive_seconds = $3, resolve_seconds = $4 WHERE id = $5",
                      (s["settled_at"], s["figures"], s["arrive_seconds"], s["resolve_seconds"], issue_id))

@@ -24,6 +24,7 @@ from redprop.issues.records import PROVISIONAL_BITS, get_issue_row, history, ope
 from redprop.parsing import show_time, to_db
 from redprop.policy.terms import KINDS, TermsCache
 from redprop.store import Store
+from redprop.store.sql import assignments, marks
 from redprop.vocab import PROMISES, TIERS
 
 ISSUE_COLUMNS = (
@@ -77,7 +78,7 @@ class ImportedIssues:
         for start in range(0, len(keys), 500):
             chunk = keys[start:start + 500]
             for r in self.conn.execute(
-                f"SELECT id, source_key FROM issues WHERE source_key IN ({','.join('?' * len(chunk))})", chunk
+                f"SELECT id, source_key FROM issues WHERE source_key IN ({marks(len(chunk))})", chunk
             ):
                 found[r["source_key"]] = r["id"]
         return found
@@ -194,7 +195,7 @@ class ImportedIssues:
         if not wanted and not changed:
             return "unchanged"
         if changed:
-            conn.execute(f"UPDATE issues SET {', '.join(f'{k} = ?' for k in changed)} WHERE id = ?",
+            conn.execute(f"UPDATE issues SET {assignments(changed)} WHERE id = ${len(changed) + 1}",
                          (*changed.values(), issue_id))
         if wanted:  # undone alone if refused: the rest of the import goes on
             with self.store.savepoint("import_update"):

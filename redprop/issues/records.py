@@ -15,6 +15,7 @@ from redprop.issues.lifecycle import State, Step, imported_steps
 from redprop.parsing import from_db, normalize_name, to_db
 from redprop.issues.figures import EVENTS, settled_figures
 from redprop.store import hooks
+from redprop.store.sql import assignments, marks
 
 # The change log's `--issue`: the issue's row and its steps; and an issue at a household is
 # part of that household's story.
@@ -42,7 +43,7 @@ def parse_issue_id(text) -> int:
 
 
 def get_issue_row(conn, issue_id: int):
-    row = conn.execute(f"{ISSUE_SELECT} WHERE i.id = ?", (issue_id,)).fetchone()
+    row = conn.execute(f"{ISSUE_SELECT} WHERE i.id = $1", (issue_id,)).fetchone()
     if row is None:
         raise NotFound("no issue #{id}", id=issue_id)
     return row
@@ -56,7 +57,7 @@ def load_steps(conn, issue_ids: list[int]) -> dict[int, list[Step]]:
         for r in conn.execute(
             "SELECT st.*, b.name AS by_name, t.name AS staff_name FROM issue_steps st"
             " LEFT JOIN staff b ON b.id = st.by_id LEFT JOIN staff t ON t.id = st.staff_id"
-            f" WHERE st.issue_id IN ({','.join('?' * len(chunk))}) ORDER BY st.issue_id, st.at, st.id",
+            f" WHERE st.issue_id IN ({marks(len(chunk))}) ORDER BY st.issue_id, st.at, st.id",
             chunk,
         ):
             result[r["issue_id"]].append(Step(
@@ -78,7 +79,7 @@ def history(conn, rows) -> dict[int, list[Step]]:
 def insert_steps(conn, issue_id: int, steps: list[Step]) -> None:
     conn.executemany(
         "INSERT INTO issue_steps (issue_id, action, at, recorded_at, by_id, staff_id, value, meeting_at, decision, note)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         [(issue_id, s.action, s.at, s.recorded_at, s.by_id, s.staff_id, s.value, s.meeting_at, s.decision, s.note)
          for s in steps],
     )
@@ -90,7 +91,7 @@ def staff_id(conn, name: str | None, *, handler: bool = False) -> int | None:
     if not name:
         return None
     name = normalize_name(name)
-    row = conn.execute("SELECT id, active FROM staff WHERE name = ?", (name,)).fetchone()
+    row = conn.execute("SELECT id, active FROM staff WHERE name = $1", (name,)).fetchone()
     if row is None:
         raise NotFound("no staff member {name!r} (see `redprop staff list`)", name=name)
     if handler and not row["active"]:
@@ -162,6 +163,4 @@ def write_state(conn, row, state: State, terms_cache, *, recompute: bool | str =
     earliest = [d for d in (row["first_due_at"], *dues.values()) if d]
     columns["first_due_at"] = min(earliest) if earliest else None
     columns.update(settled_figures({**{k: row[k] for k in EVENTS}, **columns}))
-    conn.execute(
-        f"UPDATE issues SET {', '.join(f'{k} = ?' for k in columns)} WHERE id = ?", (*columns.values(), row["id"])
-    )
+    conn.execute(f"UPDATE issues SET {assignments(columns)} WHERE id = ${len(columns) + 1}", (*columns.values(), row["id"]))

@@ -44,7 +44,7 @@ def overdue_report(store: Store, at: datetime, *, soon: timedelta = DEFAULT_SOON
     """`{"issues": [...], "due_soon": [...], "follow_ups": [...], "visits": [...], "summary": {...}}` as of `at`."""
     moment = Moment(store, at)
     horizon = to_db(at + soon)
-    rows = unfinished_rows(store, moment.text, [], [], due_before=horizon)
+    rows = unfinished_rows(store, moment.text, [], due_before=horizon)
     late_items, soon_items = [], []
     provisional_years: set[int] = set()
     covering: dict = {}

@@ -127,7 +127,7 @@ def contact_problems(conn, checked: dict) -> list[Message]:
 
 def _household(conn, household_id: int) -> str:
     try:
-        row = conn.execute("SELECT key FROM households WHERE id = ?", (household_id,)).fetchone()
+        row = conn.execute("SELECT key FROM households WHERE id = $1", (household_id,)).fetchone()
     except conn.engine.Error:
         row = None
     return row[0] if row else f"#{household_id}"
@@ -140,7 +140,7 @@ def issue_state_problems(store: Store, checked: dict) -> list[Message]:
 
     wrong, count, last = [], 0, 0
     while True:
-        rows = store.conn.execute(f"{ISSUE_SELECT} WHERE i.id > ? ORDER BY i.id LIMIT {REPLAY_CHUNK}", (last,)).fetchall()
+        rows = store.conn.execute(f"{ISSUE_SELECT} WHERE i.id > $1 ORDER BY i.id LIMIT {REPLAY_CHUNK}", (last,)).fetchall()
         if not rows:
             break
         steps = history(store.conn, rows)

@@ -158,11 +158,11 @@ class Store:
 
     def save_settings(self, values: dict[str, str]) -> None:
         """Inside a write: set the community's settings (`community`, `timezone`, …)."""
-        self.conn.executemany("INSERT INTO settings (key, value) VALUES (?, ?)"
+        self.conn.executemany("INSERT INTO settings (key, value) VALUES ($1, $2)"
                               " ON CONFLICT (key) DO UPDATE SET value = excluded.value", list(values.items()))
 
     def setting(self, key: str, default: str | None = None) -> str | None:
-        row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        row = self.conn.execute("SELECT value FROM settings WHERE key = $1", (key,)).fetchone()
         return row[0] if row else default
 
     def close(self) -> None:

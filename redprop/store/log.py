@@ -79,26 +79,26 @@ class Entry:
         from redprop.store.instants import to_db
 
         if self.id is None:
-            self.id = conn.execute("INSERT INTO log_entries (at, user, command) VALUES (?, ?, ?)",
-                                   (to_db(self.now), self.user, self.command)).lastrowid
-        conn.execute("UPDATE log_state SET entry_id = ?, bulk = ?", (self.id, int(bulk)))
+            self.id = conn.execute("INSERT INTO log_entries (at, user, command) VALUES ($1, $2, $3) RETURNING id",
+                                   (to_db(self.now), self.user, self.command)).fetchone()[0]
+        conn.execute("UPDATE log_state SET entry_id = $1, bulk = $2", (self.id, int(bulk)))
         self._ranges = {t: (row, _last_row(conn, t, row)) for t, row in _tables(conn).items() if row} if bulk else {}
 
     def end(self, conn) -> None:
         for table, (row, before) in self._ranges.items():
             after = _last_row(conn, table, row)
             if after > before:
-                conn.execute("INSERT INTO log_changes (entry_id, tbl, row_key, op, after) VALUES (?, ?, ?, 'inserted', ?)",
+                conn.execute("INSERT INTO log_changes (entry_id, tbl, row_key, op, after) VALUES ($1, $2, $3, 'inserted', $4)",
                              (self.id, table, str(before + 1), json.dumps({"through": after})))
         if self.file or self.counts:
-            conn.execute("UPDATE log_entries SET file = coalesce(?, file), file_sha256 = coalesce(?, file_sha256),"
-                         " counts = coalesce(?, counts) WHERE id = ?",
+            conn.execute("UPDATE log_entries SET file = coalesce($1, file), file_sha256 = coalesce($2, file_sha256),"
+                         " counts = coalesce($3, counts) WHERE id = $4",
                          (*(self.file or (None, None)), json.dumps(self.counts.as_dict()) if self.counts else None, self.id))
         conn.execute("UPDATE log_state SET entry_id = NULL, bulk = 0")
 
     def forget(self, conn) -> None:
         """The transaction was rolled back: an entry made in it is gone with it."""
-        if self.id is not None and not conn.execute("SELECT 1 FROM log_entries WHERE id = ?", (self.id,)).fetchone():
+        if self.id is not None and not conn.execute("SELECT 1 FROM log_entries WHERE id = $1", (self.id,)).fetchone():
             self.id = None
 
 
@@ -141,7 +141,7 @@ def _row_id(key: str):
 
 
 def changes_of(conn, entry_id: int) -> list[dict]:
-    return [_change_record(r) for r in conn.execute("SELECT * FROM log_changes WHERE entry_id = ? ORDER BY id", (entry_id,))]
+    return [_change_record(r) for r in conn.execute("SELECT * FROM log_changes WHERE entry_id = $1 ORDER BY id", (entry_id,))]
 
 
 def list_entries(store, *, limit: int | None = None, since: datetime | None = None, count: bool = False, **about):
@@ -161,7 +161,7 @@ def list_entries(store, *, limit: int | None = None, since: datetime | None = No
         params.append(json.dumps([value] if one else list(value)))
         where.append(f"e.id IN ({_touching(table, len(params))})")
     if since is not None:
-        where.append(f"e.at >= ?{len(params) + 1}")
+        where.append(f"e.at >= ${len(params) + 1}")
         params.append(to_db(since))
     condition = " WHERE " + " AND ".join(where) if where else ""
     if count:
@@ -175,9 +175,9 @@ def list_entries(store, *, limit: int | None = None, since: datetime | None = No
 def _touching(table: str, n: int) -> str:
     """SQL for the entries that changed these rows of `table` (parameter `n`: their ids as a
     JSON array), added them in bulk, or changed a row pointing at one of them."""
-    ids = f"(SELECT value FROM json_each(?{n}))"
+    ids = f"(SELECT value FROM json_each(${n}))"
     clauses = [f"(tbl = '{table}' AND CAST(row_key AS INTEGER) IN {ids})",
-               f"(op = 'inserted' AND tbl = '{table}' AND EXISTS (SELECT 1 FROM json_each(?{n}) r"
+               f"(op = 'inserted' AND tbl = '{table}' AND EXISTS (SELECT 1 FROM json_each(${n}) r"
                " WHERE r.value BETWEEN CAST(row_key AS INTEGER) AND json_extract(after, '$.through')))"]
     by_column: dict[str, list[str]] = {}
     for child, column in hooks.pointers_to(table):
@@ -189,7 +189,7 @@ def _touching(table: str, n: int) -> str:
 
 
 def get_entry(store, entry_id: int) -> dict:
-    row = store.conn.execute("SELECT * FROM log_entries WHERE id = ?", (entry_id,)).fetchone()
+    row = store.conn.execute("SELECT * FROM log_entries WHERE id = $1", (entry_id,)).fetchone()
     if row is None:
         raise NotFound("no log entry #{id} (see `redprop log`)", id=entry_id)
     return _entry_record(row, changes_of(store.conn, entry_id), store.tz)
@@ -202,7 +202,7 @@ def get_entry(store, entry_id: int) -> dict:
 def last_undoable(conn, current: int | None) -> int:
     """The newest entry not undone yet (an undo itself is not undone by `undo` alone: give its number)."""
     row = conn.execute(
-        "SELECT id FROM log_entries WHERE undone_by IS NULL AND undoes IS NULL AND id IS NOT ? ORDER BY id DESC LIMIT 1",
+        "SELECT id FROM log_entries WHERE undone_by IS NULL AND undoes IS NULL AND id IS NOT $1 ORDER BY id DESC LIMIT 1",
         (current,)).fetchone()
     if row is None:
         raise NotFound("nothing to undo: the log has no entry that is not undone yet")
@@ -226,12 +226,12 @@ def _blocker(conn, entry_id: int, changes: list) -> int | None:
             first, last = int(key), json.loads(change["after"])["through"]
             parents.setdefault(table, []).append((first, last))
             found = conn.execute(
-                f"SELECT min(entry_id) FROM log_changes WHERE tbl = ? AND entry_id IN ({later})"
-                " AND op != 'inserted' AND CAST(row_key AS INTEGER) BETWEEN ? AND ?", (table, first, last)).fetchone()[0]
+                f"SELECT min(entry_id) FROM log_changes WHERE tbl = $1 AND entry_id IN ({later})"
+                " AND op != 'inserted' AND CAST(row_key AS INTEGER) BETWEEN $2 AND $3", (table, first, last)).fetchone()[0]
         else:
             if op == "insert" and key.isdigit():
                 parents.setdefault(table, []).append((int(key), int(key)))
-            found = conn.execute(f"SELECT min(entry_id) FROM log_changes WHERE tbl = ? AND row_key = ? AND entry_id IN ({later})",
+            found = conn.execute(f"SELECT min(entry_id) FROM log_changes WHERE tbl = $1 AND row_key = $2 AND entry_id IN ({later})",
                                  (table, key)).fetchone()[0]
         if found:
             return found
@@ -239,14 +239,14 @@ def _blocker(conn, entry_id: int, changes: list) -> int | None:
     for child, column, parent in _foreign_keys(conn):
         for first, last in parents.get(parent, ()):
             found = conn.execute(
-                f"SELECT min(entry_id) FROM log_changes WHERE tbl = ? AND entry_id IN ({later}) AND op IN ('insert', 'update')"
-                f" AND json_extract(after, '$.{column}') BETWEEN ? AND ?", (child, first, last)).fetchone()[0]
+                f"SELECT min(entry_id) FROM log_changes WHERE tbl = $1 AND entry_id IN ({later}) AND op IN ('insert', 'update')"
+                f" AND json_extract(after, '$.{column}') BETWEEN $2 AND $3", (child, first, last)).fetchone()[0]
             if found:
                 return found
             for later_id, start, through in conn.execute(
                 f"SELECT entry_id, CAST(row_key AS INTEGER), json_extract(after, '$.through') FROM log_changes"
-                f" WHERE tbl = ? AND op = 'inserted' AND entry_id IN ({later}) ORDER BY entry_id", (child,)):
-                if conn.execute(f'SELECT 1 FROM {child} WHERE {tables[child]} BETWEEN ? AND ? AND "{column}" BETWEEN ? AND ?'
+                f" WHERE tbl = $1 AND op = 'inserted' AND entry_id IN ({later}) ORDER BY entry_id", (child,)):
+                if conn.execute(f'SELECT 1 FROM {child} WHERE {tables[child]} BETWEEN $1 AND $2 AND "{column}" BETWEEN $3 AND $4'
                                 " LIMIT 1", (start, through, first, last)).fetchone():
                     return later_id
     return None
@@ -259,7 +259,7 @@ def _clashing(conn, entry_id: int, error: BaseException) -> int | None:
     if table is None:
         return None
     later = _later_entries_that_count(conn, entry_id)
-    return conn.execute(f"SELECT max(entry_id) FROM log_changes WHERE tbl = ? AND entry_id IN ({later})"
+    return conn.execute(f"SELECT max(entry_id) FROM log_changes WHERE tbl = $1 AND entry_id IN ({later})"
                         " AND op IN ('insert', 'inserted', 'update')", (table,)).fetchone()[0]
 
 
@@ -272,14 +272,14 @@ def undo(store, entry_id: int | None, dry_run: bool = False) -> dict:
     """Reverse one entry (the last one not undone, without `entry_id`); the undo is an entry itself."""
     with store.write() as conn:
         target = entry_id if entry_id is not None else last_undoable(conn, store.entry_id)
-        entry = conn.execute("SELECT * FROM log_entries WHERE id = ?", (target,)).fetchone()
+        entry = conn.execute("SELECT * FROM log_entries WHERE id = $1", (target,)).fetchone()
         if entry is None:
             raise NotFound("no log entry #{id} (see `redprop log`)", id=target)
         if entry["undone_by"] is not None:
             raise InvalidValue("log entry #{id} was already undone by #{by}", id=target, by=entry["undone_by"])
         if entry["id"] == store.entry_id:
             raise InvalidValue("log entry #{id} is this very command", id=target)
-        changes = conn.execute("SELECT * FROM log_changes WHERE entry_id = ? ORDER BY id", (target,)).fetchall()
+        changes = conn.execute("SELECT * FROM log_changes WHERE entry_id = $1 ORDER BY id", (target,)).fetchall()
         blocker = _blocker(conn, target, changes)
         if blocker is None:
             try:
@@ -291,15 +291,15 @@ def undo(store, entry_id: int | None, dry_run: bool = False) -> dict:
                 if blocker is None:
                     raise
         if blocker is not None:
-            later = conn.execute("SELECT command FROM log_entries WHERE id = ?", (blocker,)).fetchone()[0]
+            later = conn.execute("SELECT command FROM log_entries WHERE id = $1", (blocker,)).fetchone()[0]
             raise InvalidValue("cannot undo log entry #{id}: the later entry #{later} ({command}) changed what it wrote;"
                                " undo #{later} first", id=target, later=blocker, command=later)
         for table, works in hooks.undo_work().items():
             ids = sorted({int(c["row_key"]) for c in changes if c["tbl"] == table and c["op"] in ("update", "delete")})
             for work in works if ids else ():
                 work(conn, ids)
-        conn.execute("UPDATE log_entries SET undone_by = ? WHERE id = ?", (store.entry_id, target))
-        conn.execute("UPDATE log_entries SET undoes = ? WHERE id = ?", (target, store.entry_id))
+        conn.execute("UPDATE log_entries SET undone_by = $1 WHERE id = $2", (store.entry_id, target))
+        conn.execute("UPDATE log_entries SET undoes = $1 WHERE id = $2", (target, store.entry_id))
         result = {"undone": target, "command": entry["command"], "changes": len(changes), "dry_run": dry_run,
                   "entry": store.entry_id}
         if dry_run:
@@ -325,32 +325,31 @@ def undo_or_preview(store, entry_id: int | None, dry_run: bool) -> dict:
 def _reverse(conn, change, tables: dict[str, str | None]) -> None:
     table, key, op = change["tbl"], change["row_key"], change["op"]
     row = tables.get(table) if key.isdigit() else None  # numbered rows' keys are their numbers
-    where, where_params = _row_where(conn, table, key, row)
     if op == "inserted":
         first, last = int(key), json.loads(change["after"])["through"]
-        conn.execute(f"DELETE FROM {table} WHERE {row} BETWEEN ? AND ?", (first, last))
+        conn.execute(f"DELETE FROM {table} WHERE {row} BETWEEN $1 AND $2", (first, last))
     elif op == "insert":
+        where, where_params = _row_where(conn, table, key, row, 1)
         conn.execute(f"DELETE FROM {table} WHERE {where}", where_params)
-    elif op == "update":
-        before = json.loads(change["before"])
-        names = list(before)
-        conn.execute(f"UPDATE {table} SET {', '.join(f'{_q(c)} = json_extract(?, {_path(c)})' for c in names)} WHERE {where}",
-                     (*[change["before"]] * len(names), *where_params))
-    elif op == "delete":
-        before = json.loads(change["before"])
-        names = list(before)
-        numbered = [row] if row else []
-        values = [f"json_extract(?, {_path(c)})" for c in names]
-        conn.execute(f"INSERT INTO {table} ({', '.join([*numbered, *map(_q, names)])}) VALUES"
-                     f" ({', '.join([*(['?'] if row else []), *values])})",
-                     (*([int(key)] if row else []), *[change["before"]] * len(names)))
+    elif op == "update":  # the values before ($1, a JSON object) put back, column by column
+        names = list(json.loads(change["before"]))
+        where, where_params = _row_where(conn, table, key, row, 2)
+        conn.execute(f"UPDATE {table} SET {', '.join(f'{_q(c)} = json_extract($1, {_path(c)})' for c in names)} WHERE {where}",
+                     (change["before"], *where_params))
+    elif op == "delete":  # the row put back as it was ($1), under its number ($2) where it has one
+        names = list(json.loads(change["before"]))
+        values = [f"json_extract($1, {_path(c)})" for c in names]
+        conn.execute(f"INSERT INTO {table} ({', '.join([*([row] if row else []), *map(_q, names)])}) VALUES"
+                     f" ({', '.join([*(['$2'] if row else []), *values])})",
+                     (change["before"], *([int(key)] if row else [])))
 
 
-def _row_where(conn, table: str, key: str, row: str | None) -> tuple[str, tuple]:
+def _row_where(conn, table: str, key: str, row: str | None, first: int) -> tuple[str, tuple]:
+    """The condition naming a row by its key (its values numbered from `first`), and its values."""
     if row:
-        return f"{row} = ?", (int(key),)
+        return f"{row} = ${first}", (int(key),)
     names = conn.engine.primary_key(conn, table)
-    return " AND ".join(f"{_q(c)} = ?" for c in names), tuple(json.loads(key))
+    return " AND ".join(f"{_q(c)} = ${n}" for n, c in enumerate(names, start=first)), tuple(json.loads(key))
 
 
 def _q(name: str) -> str:

@@ -173,7 +173,7 @@ def m002_focus_groups_and_visits(conn) -> None:
     )
     conn.executemany(
         "INSERT INTO focus_groups (code, zh, en, duty, default_days, sensitive, cadence_days)"
-        " VALUES (?, ?, ?, ?, ?, ?, 7)",
+        " VALUES ($1, $2, $3, $4, $5, $6, 7)",
         FOCUS_GROUPS,
     )
 
@@ -298,11 +298,11 @@ def m003_issues_and_policy(conn) -> None:
         """,
     )
     conn.executemany(
-        "INSERT INTO issue_categories (code, zh, en, position) VALUES (?, ?, ?, ?)",
+        "INSERT INTO issue_categories (code, zh, en, position) VALUES ($1, $2, $3, $4)",
         [(*c, i) for i, c in enumerate(ISSUE_CATEGORIES, start=1)],
     )
     conn.execute(
-        "INSERT INTO policies (effective_at, recorded_at, terms, note) VALUES (?, ?, ?, ?)",
+        "INSERT INTO policies (effective_at, recorded_at, terms, note) VALUES ($1, $2, $3, $4)",
         ("1970-01-01T00:00:00+00:00", "1970-01-01T00:00:00+00:00", POLICY_5341, SHIPPED_NOTE),
     )
 
@@ -462,13 +462,13 @@ def m006_wishes_and_the_follow_up_call(conn) -> None:
         later = conn.execute("SELECT id, terms FROM policies").fetchall()
     else:
         current = conn.execute(
-            "SELECT terms FROM policies WHERE effective_at <= ? ORDER BY effective_at DESC, id DESC LIMIT 1", (now,)
+            "SELECT terms FROM policies WHERE effective_at <= $1 ORDER BY effective_at DESC, id DESC LIMIT 1", (now,)
         ).fetchone()
         if current is not None and "wish" not in json.loads(current[0]):
-            conn.execute("INSERT INTO policies (effective_at, recorded_at, terms, note) VALUES (?, ?, ?, ?)",
+            conn.execute("INSERT INTO policies (effective_at, recorded_at, terms, note) VALUES ($1, $2, $3, $4)",
                          (now, now, with_wishes(current[0]), WISH_NOTE))
-        later = conn.execute("SELECT id, terms FROM policies WHERE effective_at > ?", (now,)).fetchall()
-    conn.executemany("UPDATE policies SET terms = ? WHERE id = ?", [(with_wishes(t), i) for i, t in later])
+        later = conn.execute("SELECT id, terms FROM policies WHERE effective_at > $1", (now,)).fetchall()
+    conn.executemany("UPDATE policies SET terms = $1 WHERE id = $2", [(with_wishes(t), i) for i, t in later])
 
 
 HOLIDAYS_SEEDED = "m007_holidays.csv"  # the days chinesecalendar 1.11.0 knew (2004–2026), as m007 seeded them
@@ -510,9 +510,9 @@ def m007_holiday_calendar(conn) -> None:
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     text = files(__package__).joinpath(HOLIDAYS_SEEDED).read_text(encoding="utf-8")
     days = [(r["day"], int(r["off"]), r["name"]) for r in csv.DictReader(text.splitlines())]
-    conn.executemany("INSERT INTO holiday_days (day, off, name, source, recorded_at) VALUES (?, ?, ?, 'package', ?)",
+    conn.executemany("INSERT INTO holiday_days (day, off, name, source, recorded_at) VALUES ($1, $2, $3, 'package', $4)",
                      [(*day, now) for day in days])
-    conn.executemany("INSERT INTO holiday_years (year, source, detail, recorded_at) VALUES (?, 'package', ?, ?)",
+    conn.executemany("INSERT INTO holiday_years (year, source, detail, recorded_at) VALUES ($1, 'package', $2, $3)",
                      [(year, HOLIDAYS_DETAIL, now) for year in sorted({int(day[:4]) for day, _, _ in days})])
 
 
@@ -584,11 +584,11 @@ def m009_settled_figures(conn) -> None:
         return max(c[k] for k in events if c[k]), figures, seconds(c["arrived_at"]), seconds(resolved)
 
     last = 0
-    while batch := conn.execute(f"SELECT {', '.join(names)} FROM issues WHERE id > ? ORDER BY id LIMIT 20000",
+    while batch := conn.execute(f"SELECT {', '.join(names)} FROM issues WHERE id > $1 ORDER BY id LIMIT 20000",
                                 (last,)).fetchall():
         last = batch[-1][0]
-        conn.executemany("UPDATE issues SET settled_at = ?, figures = ?, arrive_seconds = ?, resolve_seconds = ?"
-                         " WHERE id = ?", [(*settled(dict(zip(names, values))), values[0]) for values in batch])
+        conn.executemany("UPDATE issues SET settled_at = $1, figures = $2, arrive_seconds = $3, resolve_seconds = $4"
+                         " WHERE id = $5", [(*settled(dict(zip(names, values))), values[0]) for values in batch])
     for statement in FIGURE_INDEXES:
         conn.execute(statement)
 
@@ -632,12 +632,12 @@ def m010_names_and_phones_as_typed_now(conn) -> None:
         changed = [(new, rowid) for rowid, old in conn.execute(f"SELECT rowid, {column} FROM {table}"
                                                                 f" WHERE {column} IS NOT NULL")
                    if (new := normal(old)) != old and new]
-        conn.executemany(f"UPDATE {table} SET {column} = ? WHERE rowid = ?", changed)
+        conn.executemany(f"UPDATE {table} SET {column} = $1 WHERE rowid = $2", changed)
     taken = {row[0] for row in conn.execute("SELECT name FROM staff")}
     for rowid, old in conn.execute("SELECT rowid, name FROM staff").fetchall():
         new = name(old)
         if new != old and new and new not in taken:
-            conn.execute("UPDATE staff SET name = ? WHERE rowid = ?", (new, rowid))
+            conn.execute("UPDATE staff SET name = $1 WHERE rowid = $2", (new, rowid))
             taken.add(new)
 
 

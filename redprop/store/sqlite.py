@@ -24,12 +24,49 @@ from redprop.store.files import (
 )
 
 MOST_VARIABLES = 32766  # SQLite's limit on the values of one statement (since 3.32)
+_NUMBERS = tuple(str(n) for n in range(1, 1025))
+
+
+def by_number(values):
+    """Values for `$1, $2 …` as SQLite binds them: SQLite reads `$1` as a parameter named "1", so
+    a sequence is handed over as the mapping {"1": first, "2": second, …} (a mapping as it is).
+    The SQL text stays as written."""
+    if isinstance(values, dict):
+        return values
+    if not hasattr(values, "__len__"):
+        values = tuple(values)
+    if len(values) <= len(_NUMBERS):
+        return dict(zip(_NUMBERS, values))
+    return {str(n): value for n, value in enumerate(values, start=1)}
+
+
+class Cursor(sqlite3.Cursor):
+    """sqlite3's cursor, binding `$n` from a sequence of values (see by_number)."""
+
+    def execute(self, sql, values=()):
+        return super().execute(sql, by_number(values))
+
+    def executemany(self, sql, rows):
+        return super().executemany(sql, map(by_number, rows))
 
 
 class Connection(sqlite3.Connection):
-    """sqlite3's connection, knowing its engine."""
+    """sqlite3's connection, knowing its engine and binding `$n` from a sequence of values (see
+    by_number). The engine's bulk paths use sqlite3's own `?` binding (`_native_many`)."""
 
     engine: "SQLite"
+
+    def cursor(self, factory=Cursor):
+        return super().cursor(factory)
+
+    def execute(self, sql, values=()):
+        return super().execute(sql, by_number(values))
+
+    def executemany(self, sql, rows):
+        return super().executemany(sql, map(by_number, rows))
+
+
+_native_many = sqlite3.Connection.executemany  # `?` bound by position: the bulk paths' own SQL
 
 
 class Adopted:
@@ -40,6 +77,12 @@ class Adopted:
 
     def __getattr__(self, name):
         return getattr(self.raw, name)
+
+    def execute(self, sql, values=()):
+        return self.raw.execute(sql, by_number(values))
+
+    def executemany(self, sql, rows):
+        return self.raw.executemany(sql, map(by_number, rows))
 
     @property
     def engine(self) -> "SQLite":
@@ -110,13 +153,13 @@ class TemporaryMap:
         keys, found = list(keys), {}
         for start in range(0, len(keys), 500):
             part = keys[start:start + 500]
-            found.update(self.conn.execute(
-                f"SELECT key, value FROM {self.table} WHERE key IN ({','.join('?' * len(part))})", part))
+            found.update(sqlite3.Connection.execute(
+                self.conn, f"SELECT key, value FROM {self.table} WHERE key IN ({','.join('?' * len(part))})", part))
         return found
 
     def put_many(self, items: dict[int, int]) -> None:
         """Add these keys (not in the map yet) with their values."""
-        self.conn.executemany(f"INSERT INTO {self.table} (key, value) VALUES (?, ?)", items.items())
+        _native_many(self.conn, f"INSERT INTO {self.table} (key, value) VALUES (?, ?)", items.items())
 
 
 class SQLite(Engine):
@@ -272,7 +315,7 @@ class SQLite(Engine):
             conn.execute(statement)
 
     def has_table(self, conn, name: str) -> bool:
-        return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
+        return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1", (name,)).fetchone() is not None
 
     def tables(self, conn) -> dict[str, str | None]:
         rows = conn.execute(
@@ -303,7 +346,7 @@ class SQLite(Engine):
     def refresh_audit_triggers(self, conn, tables: dict[str, str | None], prefix: str) -> None:
         """Triggers on every table write each row's values (a JSON object) before and after a
         change, keyed by its rowid (or its primary key as a JSON array in a WITHOUT ROWID table)."""
-        for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE ?",
+        for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE $1",
                                     (f"{prefix}%",)).fetchall():
             conn.execute(f'DROP TRIGGER "{name}"')
         for table, row in tables.items():
@@ -352,11 +395,11 @@ class SQLite(Engine):
         into = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
         whole = len(rows) - len(rows) % per_statement
         if whole:
-            conn.executemany(
-                into + ", ".join([one] * per_statement),
+            _native_many(
+                conn, into + ", ".join([one] * per_statement),
                 (tuple(chain.from_iterable(rows[i:i + per_statement])) for i in range(0, whole, per_statement)),
             )
-        conn.executemany(into + one, rows[whole:])
+        _native_many(conn, into + one, rows[whole:])
 
     @contextmanager
     def bulk_load(self, conn):
@@ -375,7 +418,7 @@ class SQLite(Engine):
             conn.execute("PRAGMA foreign_keys = ON")
 
     def drop_indexes(self, conn, tables) -> list[str]:
-        marks = ", ".join("?" * len(tables))
+        marks = ", ".join(f"${n}" for n in range(1, len(tables) + 1))
         indexes = conn.execute(
             f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ({marks})"
             " AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'", tuple(tables)).fetchall()

@@ -97,7 +97,7 @@ class RootGroup(RedpropGroup):
         sys.exit(code if isinstance(code, int) else ExitCode.OK)
 
     def parse_args(self, ctx, args):
-        ctx.meta["redprop.command"] = shlex.join(["redprop", *args])  # for the change log
+        ctx.meta["redprop.command"] = as_text(shlex.join(["redprop", *args]))  # for the change log
         args = hoist_global_options(list(args))
         try:
             help.speak(_option_value(args, "--lang"))
@@ -134,6 +134,11 @@ class RootGroup(RedpropGroup):
             _note_damage(ctx, error)
             text, code = help.unexpected(error)
             _fail(text, code)
+
+
+def as_text(line: str) -> str:
+    """The command line as text the log can keep: bytes typed that are not UTF-8 written as \\xff."""
+    return os.fsencode(line).decode("utf-8", "backslashreplace")
 
 
 def _note_damage(ctx, error: Exception) -> None:

@@ -26,8 +26,8 @@ from pathlib import Path
 
 from redprop.errors import BadPath, DamagedDatabase, DatabaseError, InvalidValue
 from redprop.store.files import (
-    create_private, is_damage, output_path, partial_beside, path_error, remove_leftovers, remove_quietly,
-    shown, sidecars, write_failed,
+    create_private, is_damage, link_into_place, output_path, partial_beside, path_error, remove_leftovers,
+    remove_quietly, shown, sidecars, write_failed,
 )
 
 INTEGRITY_LIMIT = 20  # problems SQLite lists before it stops
@@ -278,11 +278,9 @@ def write_backup(source: sqlite3.Connection, final: Path, stem: str | None = Non
             full = name.startswith("SQLITE_FULL") or "disk is full" in str(error)
             raise write_failed(final, OSError(errno.ENOSPC if full else errno.EIO, str(error))) from None
         try:
-            os.link(partial, final)  # never over a file that appeared meanwhile
+            link_into_place(partial, final)
         except FileExistsError:
             raise InvalidValue("{path} already exists; a backup never overwrites a file", path=shown(final)) from None
-        except OSError:
-            os.rename(partial, final)  # a file system without hard links
         remove_quietly(partial)
     return counts
 

@@ -186,6 +186,17 @@ def _create_partial(path: Path) -> tuple[int, Path]:
     raise BadPath("cannot write {path}: no free temporary name beside it", path=shown(path))
 
 
+def link_into_place(partial: Path, final: Path) -> None:
+    """Give the complete file `partial` its final name as well, never over a file that appeared
+    meanwhile (FileExistsError); on a file system without hard links it is renamed."""
+    try:
+        os.link(partial, final)
+    except FileExistsError:
+        raise
+    except OSError:
+        os.rename(partial, final)
+
+
 def leftovers(folder: Path, belongs=lambda base: True) -> list[Path]:
     """The temporary files that interrupted writes left in `folder` (of the targets whose names
     `belongs` accepts): this account's own, regular, and locked by no write under way."""

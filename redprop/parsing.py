@@ -9,9 +9,19 @@ Dates (moved in, joined a group) are stored as `YYYY-MM-DD` local dates.
 
 Workers type times after the fact in whatever form their hands know; `parse_instant`
 accepts ISO 8601, `2026-11-20 9:30`, `2026/11/20 9:30`, `2026/9/5 9:30` (Excel's Chinese
-default), `2026年11月20日 9:30`, `11/20/2026 09:30:00 AM`, `11月30日 15:00`, `11-30 15:00`,
-`today 9:30`, `昨天 14:00`, `前天下午3点`, `2h ago`, `3天前`, a bare `9:30`, `上午9:30`,
-`下午3点`, `晚上8点`, `9点半` (today) and `now`. Nothing here reads the clock: `now` is always passed in.
+default), `2026.12.4`, `2026年11月20日 9:30`, `11/20/2026 09:30:00 AM`, `11月30日 15:00`,
+`十二月四日`, `11-30 15:00`, `12.4 15:00`, `12/4 15:00`, `today 9:30`, `昨天 14:00`, `前天下午3点`,
+`昨晚8点`, `周五`, `上周五 10:00`, `上上周三下午三点`, `2h ago`, `3天前`, a bare `9:30`, `上午9:30`,
+`下午3点`, `晚上七点半`, `十点一刻`, `9点半` (today) and `now`. Nothing here reads the clock: `now`
+is always passed in.
+
+Two rules make what people say one instant. An hour from 1 to 6 typed without a part of the
+day (上午, 下午, 凌晨…) and without a leading zero (`3点40`, `3:40`, `三点半`) is refused with
+both readings: a building leader back from an afternoon visit writes `3点40` and means 15:40,
+and the tool cannot know (`03:40` and `15:40` are taken as written; a file written by a system
+on a 24-hour clock is read as written too). A weekday (`周五`) or a date without its year
+(`12.4`) is the most recent such day, today included: things are recorded after they happened
+(a planned day, `ahead=True`, is the next one).
 """
 
 import re
@@ -22,40 +32,27 @@ from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from redprop.errors import N_, InvalidValue, Message
 from redprop.store.instants import from_db, show_local_iso, to_db  # noqa: F401 (the stored form, handed on)
 
-_RELATIVE_DAY = {
-    "today": 0, "今天": 0, "今日": 0,
-    "yesterday": 1, "昨天": 1, "昨日": 1,
-    "前天": 2,
-    "tomorrow": -1, "明天": -1, "明日": -1,
+_RELATIVE_DAY = {  # days before today
+    "today": 0, "今天": 0, "今日": 0, "今晚": 0, "今早": 0, "今晨": 0,
+    "yesterday": 1, "昨天": 1, "昨日": 1, "昨晚": 1,
+    "前天": 2, "前晚": 2,
+    "tomorrow": -1, "明天": -1, "明日": -1, "明晚": -1, "明早": -1,
+    "后天": -2,
 }
+_WORD_PERIOD = {"今晚": "晚上", "昨晚": "晚上", "前晚": "晚上", "明晚": "晚上", "今早": "早上", "今晨": "早上", "明早": "早上"}
 _NOW = {"now", "现在", "刚才"}
-_AGO = re.compile(
-    r"^(\d+(?:\.\d+)?)\s*(m|min|mins|minutes?|h|hrs?|hours?|d|days?|w|weeks?|分钟|小时|天|周)\s*(?:ago|前|以前)$"
-)
 _UNIT_MINUTES = {
     "m": 1, "min": 1, "mins": 1, "minute": 1, "minutes": 1, "分钟": 1,
-    "h": 60, "hr": 60, "hrs": 60, "hour": 60, "hours": 60, "小时": 60,
+    "h": 60, "hr": 60, "hrs": 60, "hour": 60, "hours": 60, "小时": 60, "个小时": 60,
     "d": 1440, "day": 1440, "days": 1440, "天": 1440,
-    "w": 10080, "week": 10080, "weeks": 10080, "周": 10080,
+    "w": 10080, "week": 10080, "weeks": 10080, "周": 10080, "个星期": 10080, "个礼拜": 10080,
 }
-# A day as people say it, at the start of what they typed (longest forms first)
-_DAY_PART = re.compile(
-    r"^(?:(?P<word>today|yesterday|tomorrow|今天|今日|昨天|昨日|前天|明天|明日)"
-    r"|(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?![\d])"
-    r"|(?P<cy>\d{4})年(?P<cm>\d{1,2})月(?P<cd>\d{1,2})[日号]"
-    r"|(?P<um>\d{1,2})/(?P<ud>\d{1,2})/(?P<uy>\d{4})"
-    r"|(?P<nm>\d{1,2})月(?P<nd>\d{1,2})[日号]"  # this year
-    r"|(?P<hm>\d{1,2})-(?P<hd>\d{1,2})(?![\d:：-]))"  # this year
-)
-# A time of day as people say it: 9:30, 14:00:05, 09:30 AM, 上午9:30, 下午3点, 晚上8点, 9点30, 9点半, 9时30分
+# A time of day as people say it: 9:30, 14:00:05, 09:30 AM, 上午9:30, 下午3点, 晚上八点, 9点30, 9点半, 十点一刻
 _PERIODS = {"上午": "am", "早上": "am", "早晨": "am", "清晨": "am", "凌晨": "night", "中午": "noon",
-            "下午": "pm", "午后": "pm", "傍晚": "pm", "晚上": "evening", "夜里": "evening", "夜间": "evening"}
-_CLOCK_PART = re.compile(
-    r"^(?P<period>" + "|".join(_PERIODS) + r")?\s*(?P<h>\d{1,2})"
-    r"(?:[:：](?P<mi>\d{2})(?:[:：](?P<s>\d{2})(?:\.\d+)?)?|[点时](?:(?P<half>半)|(?P<mi2>\d{1,2})分?|整)?)"
-    r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?$"
-)
-_SEPARATOR = re.compile(r"^[\stT,，]*")
+            "下午": "pm", "午后": "pm", "傍晚": "pm", "晚上": "evening", "夜里": "late", "夜间": "late", "半夜": "night"}
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_WEEKDAYS = {**{c: i for i, c in enumerate("一二三四五六")}, "日": 6, "天": 6, **{str(i + 1): i for i in range(7)}}
+_WEEK_SHIFT = {None: None, "本": 0, "这": 0, "上": -1, "上上": -2, "下": 1, "下下": 2}
 BARE_DATE = ("start", "refuse", "end")  # what a day without a time of day stands for
 # The years a date may fall in: those whose public holidays redprop knows (policy.holidays: the
 # lunar and solar-term dates of the `holidays` package's China rules run from 1950 to 2100), so
@@ -71,17 +68,66 @@ def check_year(year: int, text: str) -> int:
     return year
 
 
-def _make_date(year: int, month: int, day: int, text: str) -> date:
-    check_year(year, text)
+class _Grammar:
+    """The patterns of days and times, compiled on first use: most commands read no time."""
+
+    def __init__(self):
+        num = "(?:\\d{1,2}|[零〇一二两三四五六七八九十]{1,3})"  # 12 or 十二
+        words = "|".join(sorted(_RELATIVE_DAY, key=len, reverse=True))
+        periods = "|".join(sorted(_PERIODS, key=len, reverse=True))
+        # A day as people say it, at the start of what they typed
+        self.day = re.compile(
+            rf"^(?:(?P<word>{words})"
+            r"|(?P<ago>\d+|[零〇一二两三四五六七八九十]{1,3})\s*(?P<unit>天|days?|d|周|个星期|个礼拜|weeks?|w)\s*(?:以前|之前|前|ago)"
+            r"|(?P<shift>上上|上|本|这|下下|下)?个?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])"
+            r"|(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)"
+            rf"|(?P<cy>\d{{4}}|[零〇一二三四五六七八九]{{4}})年(?P<cm>{num})月(?P<cd>{num})[日号]"
+            r"|(?P<um>\d{1,2})/(?P<ud>\d{1,2})/(?P<uy>\d{4})"
+            rf"|(?P<nm>{num})月(?P<nd>{num})[日号]"  # the most recent one
+            r"|(?P<hm>\d{1,2})[-/.](?P<hd>\d{1,2})(?![\d:：./-]))"  # the most recent one
+        )
+        self.clock = re.compile(
+            rf"^(?P<period>{periods})?\s*"
+            r"(?:(?P<h>\d{1,2})[:：](?P<mi>\d{2})(?:[:：](?P<s>\d{2})(?:\.\d+)?)?"
+            rf"|(?P<hc>{num})[点时](?:钟|(?P<half>半)|(?P<q>[一二两三123])刻|(?P<mi2>{num})分?|整)?)"
+            r"\s*(?P<ampm>[ap]\.?m\.?)?$"
+        )
+        self.ago = re.compile(  # an exact time ago; whole days and weeks are days (see `_day`)
+            r"^(\d+(?:\.\d+)?)\s*(" + "|".join(sorted(_UNIT_MINUTES, key=len, reverse=True)) + r")\s*(?:ago|以前|之前|前)$"
+        )
+        self.separator = re.compile(r"^[\stT,，]*")
+
+
+@cache
+def _grammar() -> _Grammar:
+    return _Grammar()
+
+
+def _number(text: str) -> int | None:
+    """A number as written: `12`, `十二`, `二十三`, `两`, `零五` (minutes), `二〇二六` (a year)."""
+    if text.isascii():
+        return int(text)
+    tens, ten, ones = text.partition("十")
     try:
-        return date(year, month, day)
-    except ValueError:
+        if ten:
+            if len(tens) > 1 or len(ones) > 1:
+                return None
+            return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
+        return int("".join(str(_CN_DIGITS[char]) for char in text))
+    except KeyError:
+        return None
+
+
+def _make_date(year, month, day, text: str) -> date:
+    if isinstance(year, (int, str)) and str(year).isdigit():
+        check_year(int(year), text)
+    try:
+        return date(int(year), int(month), int(day))
+    except (TypeError, ValueError):
         raise InvalidValue("{text!r} is not a real date", text=text) from None
 
 
 def _make_time(hour, minute, second, ampm, text: str) -> time:
-    if hour is None:
-        return time(0, 0)
     hour, minute, second = int(hour), int(minute or 0), int(second or 0)
     if ampm:
         if not 1 <= hour <= 12:
@@ -105,34 +151,84 @@ def _period_hour(period: str, hour: int, text: str) -> int:
         return hour + 12 if hour < 12 else hour
     if kind == "evening" and (5 <= hour <= 11 or 17 <= hour <= 23):
         return hour + 12 if hour < 12 else hour
+    if kind == "late" and (hour <= 5 or hour == 12 or 7 <= hour <= 11 or 19 <= hour <= 23):  # 夜里3点, 夜里11点
+        return 0 if hour == 12 else hour + 12 if 7 <= hour <= 11 else hour
     raise InvalidValue("{text!r}: {period} does not go with {hour} o'clock", text=text, period=period, hour=hour)
 
 
-def _clock(m: re.Match, text: str) -> time:
-    hour = int(m.group("h"))
-    minute = m.group("mi") or m.group("mi2") or ("30" if m.group("half") else None)
+def _clock(m: re.Match, text: str, before: str = "", day_period: str | None = None, clock24: bool = False) -> time:
+    """The time of day of a `_Grammar.clock` match (`before` is the day typed before it, lower-cased);
+    `day_period` is the part of the day a day word carries (昨晚)."""
+    hour_text = m.group("h") or m.group("hc")
+    hour, minute = _number(hour_text), m.group("mi") or m.group("mi2")
+    minute = _number(minute) if minute else 30 if m.group("half") else 15 * _number(m.group("q")) if m.group("q") else 0
+    if hour is None or minute is None:
+        raise InvalidValue("{text!r} is not a real time of day", text=text)
     ampm = (m.group("ampm") or "").replace(".", "") or None
-    if m.group("period"):
+    period = m.group("period") or day_period
+    if period:
         if ampm:
-            raise InvalidValue("{text!r}: give either {period} or {ampm}, not both", text=text, period=m.group("period"),
+            raise InvalidValue("{text!r}: give either {period} or {ampm}, not both", text=text, period=period,
                                ampm=ampm.upper())
-        hour = _period_hour(m.group("period"), hour, text)
+        hour = _period_hour(period, hour, text)
+    elif not (ampm or clock24) and 1 <= hour <= 6 and hour_text[0] not in "0零〇" and minute <= 59:
+        _refuse_either_half(text, hour, minute, before + "下午" + m.string, before + f"{hour + 12:02d}:{minute:02d}")
     return _make_time(hour, minute, m.group("s"), ampm, text)
 
 
-def _day(m: re.Match, today: date, text: str) -> tuple[date, bool]:
-    """(the day named, whether it depends on today: a day word, or a month and day of this year)."""
+def _refuse_either_half(text: str, hour: int, minute: int, afternoon: str, clock: str):
+    """`3点40`: 03:40 at night, or 15:40 in the afternoon? Both readings, and the two ways to say the likelier."""
+    early, late = f"{hour:02d}:{minute:02d}", f"{hour + 12:02d}:{minute:02d}"
+    raise InvalidValue("Is {text} {early} at night or {late} in the afternoon? Write {afternoon} or {clock}",
+                       text=text.strip(), early=early, late=late, afternoon=afternoon, clock=clock)
+
+
+def _day(m: re.Match, today: date, text: str, ahead: bool = False) -> tuple[date, bool]:
+    """(the day named, whether it depends on today: a day word, a weekday, N天前, a date without its year)."""
     g = m.groupdict()
     if g["word"]:
         return today - timedelta(days=_RELATIVE_DAY[g["word"]]), True
+    if g["ago"]:
+        count = _number(g["ago"])
+        weeks = g["unit"] not in ("天", "d", "day", "days")
+        try:
+            return today - timedelta(days=count * (7 if weeks else 1)), True
+        except (TypeError, OverflowError):
+            raise InvalidValue("{text!r} is not a real date", text=text) from None
+    if g["wd"]:
+        return _weekday(_WEEKDAYS[g["wd"]], _WEEK_SHIFT[g["shift"]], today, ahead), True
     if g["y"]:
-        return _make_date(int(g["y"]), int(g["m"]), int(g["d"]), text), False
+        return _make_date(g["y"], g["m"], g["d"], text), False
     if g["cy"]:
-        return _make_date(int(g["cy"]), int(g["cm"]), int(g["cd"]), text), False
+        return _make_date(_number(g["cy"]), _number(g["cm"]), _number(g["cd"]), text), False
     if g["uy"]:
-        return _make_date(int(g["uy"]), int(g["um"]), int(g["ud"]), text), False
-    month, day = (g["nm"], g["nd"]) if g["nm"] else (g["hm"], g["hd"])
-    return _make_date(today.year, int(month), int(day), text), True
+        return _make_date(g["uy"], g["um"], g["ud"], text), False
+    month, day = (_number(g["nm"]), _number(g["nd"])) if g["nm"] else (int(g["hm"]), int(g["hd"]))
+    return _without_year(month, day, today, ahead, text), True
+
+
+def _weekday(weekday: int, week: int | None, today: date, ahead: bool) -> date:
+    """周五 (the most recent Friday, today included; with `ahead`, the next), 上周五, 本周二, 上上周三.
+
+    Weeks start on Monday."""
+    if week is not None:
+        return today - timedelta(days=today.weekday()) + timedelta(days=7 * week + weekday)
+    if ahead:
+        return today + timedelta(days=(weekday - today.weekday()) % 7)
+    return today - timedelta(days=(today.weekday() - weekday) % 7)
+
+
+def _without_year(month, day, today: date, ahead: bool, text: str) -> date:
+    """12月4日 is the most recent 4 December, today included (with `ahead`, the next one)."""
+    step = 1 if ahead else -1
+    for years in range(9):  # 29 February comes back within 8 years
+        try:
+            candidate = date(today.year + step * years, month, day)
+        except (TypeError, ValueError):
+            continue
+        if (candidate >= today) if ahead else (candidate <= today):
+            return candidate
+    raise InvalidValue("{text!r} is not a real date", text=text)
 
 
 def _local(day: date, clock: time, tz: tzinfo, text: str | None = None) -> datetime:
@@ -158,7 +254,11 @@ def check_local_time(moment: datetime, text: str) -> None:
                            example=naive.strftime("%Y-%m-%dT%H:%M") + moment.replace(fold=0).strftime("%z")[:3] + ":00")
 
 
-def read_instant(text: str, *, now: datetime, tz: tzinfo, relative: bool = True) -> tuple[datetime, bool]:
+_RELATIVE_IN_FILE = N_("{text!r} is relative to today; a file needs the date itself (2026-11-20 9:30)")
+
+
+def read_instant(text: str, *, now: datetime, tz: tzinfo, relative: bool = True, ahead: bool = False,
+                 clock24: bool = False) -> tuple[datetime, bool]:
     """(the instant typed, whether it said a time of day); a day alone is its first instant.
 
     See `parse_instant` for the forms read."""
@@ -167,45 +267,47 @@ def read_instant(text: str, *, now: datetime, tz: tzinfo, relative: bool = True)
     lower = text.lower()
     if not text:
         raise InvalidValue("empty time")
-    if lower in _NOW or _AGO.match(lower):
+    grammar = _grammar()
+    ago = grammar.ago.match(lower)
+    if lower in _NOW or (ago and not (ago.group(1).isdigit() and _UNIT_MINUTES[ago.group(2)] >= 1440)):
         if not relative:
-            raise InvalidValue("{text!r} is relative to today; a file needs the date itself (2026-11-20 9:30)", text=raw)
+            raise InvalidValue(_RELATIVE_IN_FILE, text=raw)
         if lower in _NOW:
             return now, True
-        ago = _AGO.match(lower)
         minutes = float(ago.group(1)) * _UNIT_MINUTES[ago.group(2)]
         if minutes > (now.year - FIRST_YEAR + 1) * 366 * 1440:  # before the first year (or any calendar's)
             check_year(FIRST_YEAR - 1, raw)
-        moment = now - timedelta(minutes=minutes)
+        moment = now - timedelta(minutes=minutes)  # 2h ago: exact
         check_year(moment.astimezone(tz).year, raw)
         return moment, True
     today = now.astimezone(tz).date()
-    m = _DAY_PART.match(lower)
+    m = grammar.day.match(lower)
     if m:
         rest = lower[m.end():]
-        rest = rest[_SEPARATOR.match(rest).end():]
-        clock = _CLOCK_PART.match(rest) if rest else None
+        rest = rest[grammar.separator.match(rest).end():]
+        clock = grammar.clock.match(rest) if rest else None
         if not rest or clock:
-            day, depends = _day(m, today, raw)
+            day, depends = _day(m, today, raw, ahead)
+            check_year(day.year, raw)
             if depends and not relative:
-                raise InvalidValue("{text!r} is relative to today; a file needs the date itself (2026-11-20 9:30)",
-                                   text=raw)
+                raise InvalidValue(_RELATIVE_IN_FILE, text=raw)
             if not rest:
                 return _local(day, time(0, 0), tz, raw), False
-            return _local(day, _clock(clock, raw), tz, raw), True
-        if m.group("word"):
+            before = lower[: len(lower) - len(rest)]
+            return _local(day, _clock(clock, raw, before, _WORD_PERIOD.get(m.group("word")), clock24), tz, raw), True
+        if m.group("word") or m.group("wd") or m.group("ago"):
             raise InvalidValue("{text!r}: expected a time like '{word} 9:30' or '{word} 下午3点'", text=raw,
-                               word=m.group("word"))
+                               word=text[:m.end()])
     else:
-        clock = _CLOCK_PART.match(lower)
+        clock = grammar.clock.match(lower)
         if clock:  # a bare 9:34 or 下午3点 is today's
             if not relative:
                 raise InvalidValue("{text!r} has no date; a file needs the date itself (2026-11-20 9:30)", text=raw)
-            return _local(today, _clock(clock, raw), tz, raw), True
+            return _local(today, _clock(clock, raw, clock24=clock24), tz, raw), True
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        parsed = _english_date(text)
+        parsed = _english_date(text, clock24)
     if parsed is None:
         raise InvalidValue("{text!r} is not a time redprop understands (try 2026-11-20 9:30, 11月30日 15:00,"
                            " 昨天 下午3点, 'yesterday 9:30' or '2h ago')", text=raw)
@@ -218,22 +320,30 @@ def read_instant(text: str, *, now: datetime, tz: tzinfo, relative: bool = True)
     return moment, with_time
 
 
-def parse_instant(text: str, *, now: datetime, tz: tzinfo, relative: bool = True, bare_date: str = "start") -> datetime:
+def parse_instant(text: str, *, now: datetime, tz: tzinfo, relative: bool = True, bare_date: str = "start",
+                  ahead: bool = False, clock24: bool = False) -> datetime:
     """Read a time as typed; a time without an offset is the community's local time.
 
     Reads ISO 8601, `2026-11-20 9:30`, `2026/11/20 9:30`, `2026/9/5 9:30` (Excel's Chinese
-    default), `2026年11月20日 9:30`, `11/20/2026 09:30:00 AM`, `11月30日 15:00` and `11-30 15:00`
-    (this year), a day word (`today`, `昨天`, `前天`, `明天`) and a time, `2h ago`, `3天前`, `now`,
-    and a time of day alone (today's) — written `9:30`, `上午9:30`, `下午3:30`, `下午3点`, `晚上8点`,
-    `9点30`, `9点半`, `9时30分` — after any day form, with or without a space (`昨天上午9:30`).
+    default), `2026.12.4`, `2026年11月20日 9:30`, `11/20/2026 09:30:00 AM`; without the year
+    (the most recent such day) `11月30日 15:00`, `十二月四日`, `11-30 15:00`, `12.4`, `12/4`; a day
+    word (`today`, `昨天`, `前天`, `明天`; `昨晚`, `今早` carry their part of the day); a weekday
+    (`周五`, `星期五`, `礼拜天`: the most recent, today included; `本周二`, `上周五`, `上上周三`,
+    `下周一`: weeks start on Monday); `3天前`, `2周前` (a day: its time is not said); `2h ago`,
+    `30分钟前`, `now`; and a time of day alone (today's) — written `9:30`, `上午9:30`, `下午3:30`,
+    `下午3点`, `晚上八点`, `9点30`, `九点半`, `十点一刻`, `9时30分` — after any day form, with or without a
+    space (`昨天上午9:30`, `上周五下午三点`). An hour from 1 to 6 needs its part of the day or a leading
+    zero (see the module's docstring).
 
     `relative=False` refuses what depends on the day it is read (`yesterday 9:30`, `11-30 9:30`,
     `2h ago`): in a file they would mean another moment each day the file is imported.
     `bare_date` says what a day without a time of day stands for: its first instant ("start",
     as for a listing's --at), nothing ("refuse": an event needs its time, and the error shows
     the form), or its last second ("end": a visit whose time is not known).
+    `ahead` reads a weekday or a date without its year as the next one (a planned meeting);
+    `clock24` reads `3:40` as 03:40, for a file written by a system on a 24-hour clock.
     """
-    moment, with_time = read_instant(text, now=now, tz=tz, relative=relative)
+    moment, with_time = read_instant(text, now=now, tz=tz, relative=relative, ahead=ahead, clock24=clock24)
     if with_time or bare_date == "start":
         return moment
     if bare_date == "refuse":
@@ -248,7 +358,7 @@ def end_of_day(day: date, tz: tzinfo) -> datetime:
     return _local(day + timedelta(days=1), time(0, 0), tz) - timedelta(seconds=1)
 
 
-def _english_date(text: str) -> datetime | None:
+def _english_date(text: str, clock24: bool = False) -> datetime | None:
     """Last resort, for what other systems export in English: `20 Nov 2026 9:30`, `Nov 20, 2026 9:30 AM`.
 
     Only with a four-digit year and a month name, so that dateutil never has to guess which
@@ -263,22 +373,32 @@ def _english_date(text: str) -> datetime | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # a zone name dateutil does not know ("PST") is refused, not ignored
-            return parser.parse(text)
+            parsed = parser.parse(text)
     except (ValueError, OverflowError, Warning):
         return None
+    hour = re.search(r"(?<![\d:：])[1-6]([:：]\d\d)", text)
+    if hour and not clock24 and not re.search(r"[AaPp]\.?[Mm]", text):
+        start, end = hour.span()
+        _refuse_either_half(text, parsed.hour, parsed.minute, text[:end] + " PM" + text[end:],
+                            text[:start] + f"{parsed.hour + 12}" + text[start + 1:])
+    return parsed
 
 
-def parse_date(text: str, *, today: date) -> date:
-    """Read a calendar date as typed (2026-11-20, 2026/9/5, 2026年9月5日, 11月30日 and 11-30 of
-    this year, today, 昨天, 前天, 明天)."""
+def parse_date(text: str, *, today: date, ahead: bool = False) -> date:
+    """Read a calendar date as typed (2026-11-20, 2026/9/5, 2026年9月5日, 2026.12.4; without its
+    year, the most recent one: 11月30日, 11-30, 12.4, 12/4; today, 昨天, 前天, 明天, 周五, 上周五, 3天前).
+    `ahead`: a weekday or a date without its year is the next one (the end of a membership)."""
     text = unicodedata.normalize("NFKC", text).strip()
     lower = text.lower()
-    m = _DAY_PART.match(lower)
+    grammar = _grammar()
+    m = grammar.day.match(lower)
     if m:
         rest = lower[m.end():]
         if not rest:
-            return _day(m, today, text)[0]
-        if _CLOCK_PART.match(rest[_SEPARATOR.match(rest).end():]):
+            day = _day(m, today, text, ahead)[0]
+            check_year(day.year, text)
+            return day
+        if grammar.clock.match(rest[grammar.separator.match(rest).end():]):
             raise InvalidValue("{text!r}: expected a date without a time", text=text)
     raise InvalidValue("{text!r} is not a date redprop understands (try 2026-11-20, 2026/11/20 or 11月30日)", text=text)
 
@@ -493,8 +613,8 @@ _NOT_UTF8 = "\ud800-\udfff"
 _UNSAFE_IN_NOTES = re.compile(f"[{_CONTROL}{_BIDI}{_ZERO_WIDTH}{_NOT_UTF8}\u2028\u2029]")  # tab, newline and CR allowed
 _UNSAFE_IN_LINES = re.compile(f"[\t\n\r{_CONTROL}{_BIDI}{_ZERO_WIDTH}{_NOT_UTF8}\u2028\u2029]")
 _KINDS = ((f"[{_BIDI}]", N_("a right-to-left or bidirectional control")),  # compiled only to say what was refused
-          (f"[{_ZERO_WIDTH}]", N_("a zero-width character")),
           (f"[{_NOT_UTF8}]", N_("a byte that is not UTF-8")),
+          (f"[{_ZERO_WIDTH}]", N_("a zero-width character")),
           ("\x1b", N_("an escape code (ESC)")),
           ("[\t\n\r\u2028\u2029]", N_("a tab or line break")))
 # Chinese characters (with the CJK symbols offices use between them): a space between two is

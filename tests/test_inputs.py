@@ -183,7 +183,7 @@ OUT_OF_RANGE = [
     ["report", "month", "--month", "0000-01"], ["report", "month", "--month", "2101-01"],
     ["report", "week", "--week", "0001-01-01"], ["overdue", "--at", "2150-01-01 08:00"],
     ["overdue", "--at", "1949-12-31 08:00"], ["stats", "--from", "0001-01-01"],
-    ["issue", "list", "--at", "9999-12-31T23:59:59+14:00"], ["visit", "due", "--at", "99999999d ago"],
+    ["issue", "list", "--at", "9999-12-31T23:59:59+14:00"], ["visit", "due", "--at", "30000天前"], ["visit", "due", "--at", "50000000 minutes ago"],
     ["log", "--since", "0001-01-01"], ["ledger", "problems", "--from", "1900-01-01", "--to", "2026-11-30", "-o", "/no/such/folder/x.csv"],
     ["holidays", "show", "2101"], ["holidays", "show", "1949"], ["holidays", "set", "2150-01-01", "休"],
     ["issue", "open", "--kind", "problem", "--category", "parking", "--channel", "巡查", "--place", "1栋",

@@ -189,7 +189,8 @@ def test_an_issue_cannot_go_to_someone_no_longer_active(estate, run, run_json):
     (["--place", "东门", "--title", "x", "--kind", "complaint"], 4, "unknown kind"),
     (["--place", "东门", "--title", "x", "--tier", "urgent"], 4, "unknown tier"),
     (["--place", "东门", "--title", "x", "--at", "2099-01-01 09:00"], 4, "future"),
-    (["--place", "东门", "--title", "x", "--at", "11月二十日"], 4, "not a time"),
+    (["--place", "东门", "--title", "x", "--at", "月底"], 4, "not a time"),
+    (["--place", "东门", "--title", "x", "--at", "11月二十日"], 4, "a day without the time"),
 ])
 def test_bad_input_when_opening(estate, run, args, code, words):
     one_line_error(run("issue", "open", *OPEN, *args, lang="en"), code, words)

@@ -164,7 +164,7 @@ def import_visits(store: Store, path: Path, now: datetime, *, dry_run=False, ski
     _require_address(headers)
 
     def clean_at(text: str) -> str:
-        moment = parse_instant(text, now=now, tz=store.tz, relative=False)
+        moment = parse_instant(text, now=now, tz=store.tz, relative=False, clock24=True)
         if moment > now + timedelta(minutes=1):
             raise InvalidValue("{text!r} is in the future", text=text)
         return to_db(moment)

@@ -123,7 +123,7 @@ class _Cleaner:
         if moment is None:
             if text.endswith(" 00:00:00") and len(text) > 19:  # Excel date cells
                 text = text[:-9]
-            moment = to_db(parse_instant(text, now=self.now, tz=self.tz))
+            moment = to_db(parse_instant(text, now=self.now, tz=self.tz, clock24=True))
         if moment > self.latest and not future:
             raise InvalidValue("{text!r} is in the future", text=text)
         return moment

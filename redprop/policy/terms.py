@@ -602,7 +602,7 @@ def _dates(text: str, what: str, today: date) -> list[str]:
     for part in re.split(r"[,，、;；\s]+", text.strip()):
         if part:
             try:
-                days.append(parse_date(part, today=today).isoformat())
+                days.append(parse_date(part, today=today, ahead=True).isoformat())
             except InvalidValue as e:
                 raise InvalidValue("--{what}: {reason}", what=what, reason=e.message) from None
     return days

@@ -427,7 +427,7 @@ def open_import(path: Path, limit: int, why: Message):
         os.close(fd)
         raise BadPath("{path} is not a file; redprop imports only files", path=shown(path))
     os.set_blocking(fd, True)
-    return io.BufferedReader(_Capped(fd, path, limit, why))
+    return io.BufferedReader(_Capped(fd, path, limit, why), buffer_size=1 << 16)
 
 
 MB = 1000 * 1000  # as file managers count

@@ -1,8 +1,8 @@
 """Files that hold personal data: created private (0600) whatever the umask, paths checked first.
 
 Every file redprop creates with names, phones or group memberships in it — the database, the
-backups, an export written to a file — goes through `private_file` (or `create_private`), so
-that another account on the office PC cannot read it. SQLite creates the database's `-wal` and
+backups, an export written to a file — goes through `private_file`, `create_private` or
+`partial_beside` (which `written_whole` and backups use), so that another account on the office PC cannot read it. SQLite creates the database's `-wal` and
 `-shm` with the database file's own permissions, so a database made here keeps all three private.
 
 `checked_path` turns what the operating system says about a path it cannot use (a name too

@@ -206,9 +206,15 @@ class Engine:
         """(table, row, table it points at) of rows whose reference leads nowhere."""
         raise NotImplementedError
 
-    def copy_into(self, conn, target: Path) -> dict[str, int]:
-        """A checked copy of the database, consistent as of one moment, into the new private file
-        `target`; its row counts. Nothing is left at `target` when it fails."""
+    def write_backup(self, conn, final: Path, stem: str | None = None) -> dict[str, int]:
+        """A checked copy of the database, consistent as of one moment, as the new private file
+        `final` (never over a file there); its row counts. Nothing is left when it fails. With
+        `stem`, a dated copy among others of that name (what interrupted ones left is removed)."""
+        raise NotImplementedError
+
+    def rotate_backups(self, conn, folder: Path, stem: str, keep: int, made: Path) -> list[Path]:
+        """Remove all but the newest `keep` dated copies of this database (known by what they hold)
+        from `folder`, never `made`; those removed."""
         raise NotImplementedError
 
     def verify_copy(self, path: Path, counts: dict[str, int] | None = None) -> dict[str, int]:

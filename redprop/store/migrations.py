@@ -641,6 +641,13 @@ def m010_names_and_phones_as_typed_now(conn) -> None:
             taken.add(new)
 
 
+def m011_database_identity(conn) -> None:
+    """A random identity for the database, kept in its settings and so in every copy of it:
+    backup rotation removes only copies that carry this database's identity, whatever files
+    in the folder are named (a text file named like a backup is not one)."""
+    conn.execute("INSERT OR IGNORE INTO settings (key, value) VALUES ('database_id', lower(hex(randomblob(16))))")
+
+
 MIGRATIONS = [
     m001_households_residents_staff,
     m002_focus_groups_and_visits,
@@ -652,6 +659,7 @@ MIGRATIONS = [
     m008_visit_times_and_issue_links,
     m009_settled_figures,
     m010_names_and_phones_as_typed_now,
+    m011_database_identity,
 ]
 
 

@@ -16,14 +16,17 @@ from pathlib import Path
 
 from redprop.errors import N_, BadPath, DamagedDatabase, DatabaseError, DatabaseMissing, InvalidValue
 from redprop.store.backups import (
-    connect_read_only as _connect_read_only, copy_into, foreign_key_problems, integrity_problems, put_back, verify_copy,
+    connect_read_only as _connect_read_only, foreign_key_problems, identity, integrity_problems, put_back, rotate,
+    verify_copy, write_backup,
 )
 from redprop.store.engine import Engine, busy_timeout
 from redprop.store.files import (
-    NAME_MAX, checked_path, clear_damage, create_private, path_error, remove_quietly, shown, sidecars,
+    NAME_MAX, checked_path, clear_damage, create_private, has_sqlite_header, is_regular_file, path_error, remove_quietly,
+    shown, sidecars,
 )
 
 MOST_VARIABLES = 32766  # SQLite's limit on the values of one statement (since 3.32)
+NOT_REDPROP = N_("{path} is not a redprop database; create one with `redprop --db NEW_FILE init`")
 _NUMBERS = tuple(str(n) for n in range(1, 1025))
 
 
@@ -120,12 +123,14 @@ def connect(path: Path, existing: bool = False, read_only: str | None = None) ->
             # redprop init migrates at once, so version 0 is an empty file or someone else's
             # database: adopting it would write redprop's tables (and WAL mode) into it.
             conn.close()
-            raise DatabaseError("{path} is not a redprop database; create one with `redprop --db NEW_FILE init`", path=shown(path))
+            raise DatabaseError(NOT_REDPROP, path=shown(path))
         if not read_only:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
     except sqlite3.DatabaseError as e:
+        if getattr(e, "sqlite_errorname", "") == "SQLITE_NOTADB" and not has_sqlite_header(path):
+            raise DatabaseError(NOT_REDPROP, path=shown(path)) from None  # a text file, a workbook: not damaged, not noted
         if ENGINE.failure(e) == "damaged":
             raise DamagedDatabase("{path} is damaged ({reason}) and cannot be opened; `redprop restore BACKUP` puts a"
                                 " backup in its place", path=shown(path), reason=str(e)) from None
@@ -185,6 +190,8 @@ class SQLite(Engine):
             raise BadPath("{path} is a folder, not a database file", path=shown(path))
         if not os.access(path, os.R_OK):
             raise DatabaseError("{path}: no permission to read this file", path=shown(path))
+        if not is_regular_file(path):  # a fifo would block: looked at, never opened
+            raise DatabaseError(NOT_REDPROP, path=shown(path))
         read_only = read_only_reason(path)
         return connect(path, existing=True, read_only=read_only), read_only
 
@@ -437,8 +444,11 @@ class SQLite(Engine):
     def foreign_key_problems(self, conn) -> list[tuple]:
         return foreign_key_problems(conn)
 
-    def copy_into(self, conn, target: Path) -> dict[str, int]:
-        return copy_into(conn, target)
+    def write_backup(self, conn, final: Path, stem: str | None = None) -> dict[str, int]:
+        return write_backup(conn, final, stem)
+
+    def rotate_backups(self, conn, folder: Path, stem: str, keep: int, made: Path) -> list[Path]:
+        return rotate(folder, stem, identity(conn), keep, made)
 
     def verify_copy(self, path: Path, counts: dict[str, int] | None = None) -> dict[str, int]:
         return verify_copy(path, counts)

@@ -5,7 +5,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from redprop.cli import common
+from redprop.cli import common, orders
 from redprop.cli.common import AtOption, DryRun, FormatOption, Sheet, SkipInvalid, run_import, MaxRows
 from redprop.exchange.limits import DEFAULT_MAX_ROWS
 from redprop.present import issues as show
@@ -53,12 +53,16 @@ def open_(
     building: Annotated[Optional[str], typer.Option("--building", help="With --place: the building it is in (for lists and stats).")] = None,
     by: Annotated[Optional[str], typer.Option("--by", help="The staff member who took the report.")] = None,
     to: Annotated[Optional[str], typer.Option("--to", help="Assign it at once to this staff member.")] = None,
+    order: Annotated[Optional[str], typer.Option("--order", help="A work order from above: its number, like 12345-20261204-0031 (with --order-from and --order-due).")] = None,
+    order_from: Annotated[Optional[str], typer.Option("--order-from", help="Who dispatched the order: 12345, 网格中心…")] = None,
+    order_due: Annotated[Optional[str], typer.Option("--order-due", help="The order's deadline: a time (2026-12-09 17:30), or 3个工作日 / 24个工作时 from its dispatch (--at).")] = None,
     fmt: FormatOption = Format.table,
 ):
-    """Record a problem or wish a resident reported; prints its number and deadlines.
+    """Record a problem or wish a resident reported, or a work order from above; prints its number and deadlines.
 
     \b
     Example: redprop issue open --kind problem --category 乱停车 --channel 热线 --place '3栋门口' --title '消防通道被占' --at '2026-11-20 9:30'
+    Example: redprop issue open --kind problem --category 乱停车 --channel 热线 --place '3栋门口' --title '消防通道被占' --order 12345-20261204-0031 --order-from 12345 --order-due 3个工作日
     """
     from redprop.issues.categories import load_categories
     from redprop.issues.commands import NewIssue, open_issue
@@ -71,7 +75,8 @@ def open_(
         channel=CHANNELS.resolve(channel), title=title, tier=TIER_CODES.resolve(tier), household=household, place=place,
         building=clean_building(building) if building else None, reporter=reporter, description=description,
     )
-    record = open_issue(store, new, common.past_moment(store, at), common.now(store), by=by, to=to)
+    record = open_issue(store, new, common.past_moment(store, at), common.now(store), by=by, to=to,
+                        order=orders.new_order(order, order_from, order_due))
     show.opened(common.output(fmt), record)
 
 
@@ -330,3 +335,6 @@ def category_edit(
     from redprop.issues.categories import save_category
 
     show.category(common.output(fmt), save_category(common.open_db(), code, zh, en, new_code))
+
+
+orders.register(app)

@@ -8,7 +8,8 @@ from redprop.present.output import Output
 from redprop.present.table import Column, Table
 from redprop.present.times import duration, minute
 from redprop.vocab import (
-    CHANNELS, ISSUE_KINDS, PARTIES, PROMISE_CODES, PROMISE_STATES, STATUSES, STEPS, TIER_CODES, WAITING_CODES,
+    CHANNELS, ISSUE_KINDS, ORDER_STAGES, PARTIES, PROMISE_CODES, PROMISE_STATES, STATUSES, STEPS, TIER_CODES,
+    WAITING_CODES,
 )
 
 CARD = Table((
@@ -22,6 +23,7 @@ CARD = Table((
     Column("tier", "Tier"),
     Column("status", "Status"),
     Column("voided", "Voided"),
+    Column("order", "Work order"),
     Column("handler", "Handler"),
     Column("reported", "Reported"),
     Column("escalation", "Joint meeting"),
@@ -58,8 +60,8 @@ LIST_TABLE = Table((
 ISSUE_FIELDS = [
     "id", "title", "kind", "category", "channel", "household", "place", "building", "grid", "reporter", "description",
     "tier", "status", "handler", "reported_at", "recorded_at", "backdated", "imported", "assigned_at", "arrived_at",
-    "planned_at", "resolved_at", "closed_at", "rating", "escalation", "voided", "duplicate_of", "overdue",
-    "follow_up_overdue", "provisional", "provisional_years", "visit", "deadlines",
+    "planned_at", "resolved_at", "closed_at", "rating", "escalation", "voided", "returned", "duplicate_of", "overdue",
+    "follow_up_overdue", "provisional", "provisional_years", "visit", "order", "deadlines",
 ]
 CATEGORY_TABLE = Table((
     Column("code", "Code", keep=True),
@@ -98,8 +100,11 @@ def issue_cells(out: Output, record: dict) -> dict:
         "reported": reported,
         "escalation": _escalation_text(out, record.get("escalation")),
         "voided": _void_text(record),
+        "order": order_text(out, record.get("order")),
     }
-    pending = [] if record.get("voided") else [d for d in record.get("deadlines", []) if d["state"] in ("overdue", "pending", "paused")]
+    if record.get("returned"):
+        cells["status"] = _("returned")
+    pending = [] if record.get("voided") or record.get("returned") else [d for d in record.get("deadlines", []) if d["state"] in ("overdue", "pending", "paused")]
     if pending:
         d = min(pending, key=lambda d: d["due_at"] or "~")
         promise = labels.of(PROMISE_CODES, d["promise"])
@@ -112,6 +117,39 @@ def issue_cells(out: Output, record: dict) -> dict:
     if record.get("visit"):
         cells["visit_link"] = _("opened on visit #{visit}", visit=record["visit"])
     return cells
+
+
+def order_text(out: Output, order: dict | None) -> str | None:
+    """`12345 12345-20261204-0031 · 处置中 · 督办 2次`: who sent it, its number, where it stands."""
+    if not order:
+        return None
+    parts = [f"{order['source']} {order['number']}", out.labels.of(ORDER_STAGES, order["stage"])]
+    if order["urges"]:
+        parts.append(_("urged {count}×", count=order["urges"]))
+    if order["extensions"]:
+        parts.append(_("extended {count}×", count=order["extensions"]))
+    if order["reworks"]:
+        parts.append(_("rework {count}×", count=order["reworks"]))
+    if order["signed_late"]:
+        parts.append(_("signed for late"))
+    return " · ".join(parts)
+
+
+def _order_step_detail(s: dict) -> list[str]:
+    """What a step of a work order says beyond its note: the deadline set, who approved or urged,
+    whether a reply says solved, how a verification went."""
+    action, value = s["action"], s["value"]
+    if action == "dispatch":
+        return [_("from {source}, due {due}", source=s["party"], due=minute(value))]
+    if action == "extend":
+        return [_("due {due}, approved by {who}", due=minute(value), who=s["party"])]
+    if action == "urge":
+        return [_("from {who}", who=s["party"])]
+    if action == "reply":
+        return [_("solved") if value == "yes" else _("not solved: {why}", why=s["reason"])]
+    if action == "verify":
+        return [_("passed: closed") if value == "passed" else _("failed: back for rework")]
+    return []
 
 
 def _void_text(record: dict) -> str | None:
@@ -186,6 +224,7 @@ def step_rows(out: Output, record: dict) -> list[dict]:
                 detail.append(_("meeting {when}", when=minute(s["meeting_at"])))
             if s["decision"]:
                 detail.append(_("decided: {decision}", decision=s["decision"]))
+        detail.extend(_order_step_detail(s))
         if s["note"] == IMPORTED_NOTE:
             detail.append(_("imported"))
         elif s["note"]:

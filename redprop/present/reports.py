@@ -23,6 +23,15 @@ OVERDUE_TABLE = Table((  # one table per section; a holder's name heads their gr
 ))
 SOON_TABLE = Table(tuple(c if c.key != "late" else Column("late", "Left", "right", keep=True)
                          for c in OVERDUE_TABLE.columns))
+ORDER_COLUMN = Column("order", "Work order", drop=7)  # from 12345 or the grid centre: its source and number
+
+
+def with_orders(table: Table, items: list[dict]) -> Table:
+    """The table with a column for the work orders among the items, if there are any."""
+    if not any(i.get("order") for i in items):
+        return table
+    at = [c.key for c in table.columns].index("title") + 1
+    return Table((*table.columns[:at], ORDER_COLUMN, *table.columns[at:]), table.title)
 CALLS_TABLE = Table((  # resolved issues whose follow-up call (回访) is late, under who resolved them
     Column("holder", "Handler", keep=True),
     Column("number", "Issue", "right", keep=True),
@@ -46,9 +55,11 @@ VISITS_TABLE = Table((
 OVERDUE_FIELDS = ["section", "id", "title", "promise", "due_at", "late_minutes", "handler", "status", "tier", "kind",
                   "category", "household", "place", "building", "grid", "reported_at", "area_staff", "head", "phone",
                   "groups", "days_since_seen", "last_seen_at", "failed_attempts", "escalated", "staff", "resolved_at",
-                  "reporter", "provisional"]
+                  "reporter", "order", "provisional"]
 MISSED_SEVERAL = "+"  # on a promise: other promises of the issue are overdue too
 OVERDUE_LEGEND = N_("+ another promise of the issue is overdue too (the earliest is shown)")
+URGED = "‼"  # before the title of a work order urged from above (督办)
+URGED_LEGEND = N_("‼ a work order urged from above (督办), with how many times")
 
 
 def overdue(out: Output, report: dict) -> None:
@@ -68,6 +79,10 @@ def overdue(out: Output, report: dict) -> None:
 
 def _issue_line(out: Output, item: dict) -> dict:
     labels = out.labels
+    order = item.get("order")
+    title = item["title"]
+    if order and order["urges"]:
+        title = f"{URGED}{_('urged {count}×', count=order['urges'])} {title}"
     return {
         **item,
         "number": f"#{item['id']}",
@@ -78,6 +93,8 @@ def _issue_line(out: Output, item: dict) -> dict:
         "tier": labels.of(TIER_CODES, item["tier"]),
         "status": labels.of(STATUSES, item["status"]),
         "area": item["area_staff"] if not item["handler"] else None,
+        "title": title,
+        "order": f"{order['source']} {order['number']}" if order else None,
     }
 
 
@@ -108,9 +125,12 @@ def _overdue_text(out: Output, report: dict) -> None:
         if items:
             out.line()
             lines = [_issue_line(out, i) for i in items]
-            out.table(table, grouped(lines, lambda i: i["handler"] or _("Unassigned")), title=f"== {heading} ==")
+            out.table(with_orders(table, items), grouped(lines, lambda i: i["handler"] or _("Unassigned")),
+                      title=f"== {heading} ==")
             if any(line["promise"].endswith(MISSED_SEVERAL) for line in lines):
                 out.line(_(OVERDUE_LEGEND))
+            if any(line["title"].startswith(URGED) for line in lines):
+                out.line(_(URGED_LEGEND))
             if any(i.get("provisional") for i in items):
                 out.line(_(PROVISIONAL_LEGEND))
     calls = report.get("follow_ups") or []
@@ -145,7 +165,9 @@ def summary_line(s: dict) -> str:
     wording = {"arrive": N_("{count} not on site in time"), "resolve": N_("{count} not resolved in time"),
                "plan": N_("{count} without a plan in time")}
     p = s["overdue_by_promise"]
-    missed = separator().join(_(wording[k], count=p[k]) for k in PROMISES if p[k])
+    wording.update(sign=N_("{count} orders not signed for in time"), order=N_("{count} orders past their deadline"))
+    p = {**p, **s.get("orders_overdue", {})}
+    missed = separator().join(_(wording[k], count=p[k]) for k in (*PROMISES, "sign", "order") if p.get(k))
     details = ([_("of these, {missed}", missed=missed)] if missed else []) + (
         [_("{count} unassigned", count=s["unassigned"])] if s["unassigned"] else [])
     inside = _(" ({details})", details=_("; ").join(details)) if details else ""

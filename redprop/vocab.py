@@ -262,4 +262,5 @@ STATS_GROUPINGS = Catalogue(N_("grouping"), [  # `redprop stats --by`
     Code("handler", "处理人", "Handler", ("经办人", "负责人")),
     Code("building", "楼栋", "Building", ("楼",)),
     Code("grid", "网格", "Grid point", ("网格点",)),
+    Code("source", "工单来源", "Order source", ("派单来源", "order_source")),  # who dispatched a work order
 ])

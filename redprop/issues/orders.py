@@ -192,6 +192,7 @@ def order_record(row, state: State, tz) -> dict:
         "closed_on_time": None if order.closed_at is None else order.closed_at <= order.due_at,
         "extensions": len(order.extended),
         "urges": len(order.urged),
+        "urged_at": [iso(u) for u in order.urged],
         "reworks": len(order.failed),
         "upstream_type": row["upstream_type"],
         "caller_phone": row["caller_phone"],

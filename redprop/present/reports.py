@@ -203,6 +203,8 @@ def _group_label(out: Output, by: str | None, group) -> str:
     if group == "all":
         return _("Total")
     if group is None:
+        if by == "source":
+            return _("Not an order")
         return _("Unassigned") if by == "handler" else "—"
     if by == "tier":
         return out.labels.of(TIER_CODES, group)
@@ -232,5 +234,18 @@ def stats_cells(out: Output, by: str | None, row: dict) -> dict:
 
 
 def stats(out: Output, rows: list[dict], by: str | None) -> None:
+    """`redprop stats`: a row per group, with the figures of the work orders from above beside
+    the issues' (`orders_…`, `order_…`; for people, a table of their own)."""
+    from redprop.present import orders
+
     warn_provisional(out, sorted({y for r in rows for y in r.get("provisional_years", ())}))
+    if out.fmt != Format.table:
+        out.listing(STATS_TABLE, [orders.translated(r) for r in rows], fields=STATS_FIELDS + orders.STATS_FIELDS)
+        return
     out.listing(STATS_TABLE, rows, lambda r: stats_cells(out, by, r), STATS_FIELDS)
+    figures = [(r, orders.from_stats(r)) for r in rows]
+    if any(orders.any_orders(f) for _r, f in figures):
+        out.line()
+        out.table(orders.breakdown_table(by, "Group"),
+                  [orders.breakdown_cells(f, _group_label(out, by, r["group"])) for r, f in figures],
+                  title="== " + _("Work orders from above") + " ==")

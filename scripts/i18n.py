@@ -4,9 +4,10 @@
     python scripts/i18n.py --check  # exit 1 if a word has no Chinese, or the .po/.mo are out of date
 
 The words are the English msgids: the first string given to `_()`, `N_()`, `Message()` and
-the error classes, the header of every table column, and every help text of the command
-line (read off the commands themselves, so a docstring or an option's help is never
-missed). Needs Babel (the `test` extra); redprop itself reads the compiled .mo with the
+the error classes — also as a method, `out._("…")`, `lang._("…")`: the extractor keys on the
+name before the parenthesis — the header of every table column, and every help text of the
+command line (read off the commands themselves, so a docstring, an option's help or its
+placeholder is never missed). Needs Babel (the `test` extra); redprop itself reads the compiled .mo with the
 standard library.
 """
 
@@ -43,16 +44,16 @@ def source_messages() -> dict[str, list[tuple[str, int]]]:
 
 
 def help_messages() -> dict[str, list[tuple[str, int]]]:
-    """msgid → the commands whose help shows it: every command's and option's help text."""
+    """msgid → the commands whose help shows it: every command's and option's help text and placeholder."""
     from typer.main import get_command
 
     from redprop.cli import app
-    from redprop.cli.help import english_texts
+    from redprop.cli.help import help_texts
 
     found: dict[str, list] = {}
 
     def walk(command, path):
-        for _item, _attribute, text in english_texts(command):
+        for text in help_texts(command):
             found.setdefault(text, []).append((f"redprop {' '.join(path)}".strip(), 0))
         if hasattr(command, "list_commands"):
             ctx = command.context_class(command)

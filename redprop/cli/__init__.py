@@ -1,10 +1,14 @@
 """The `redprop` command line: parse, call one domain function, present the result.
 
-- Errors are translated at one edge, `RedpropGroup.invoke`: a RedpropError (or SQLite still
+- The root command builds the application object (`application.py`) from --db and --lang;
+  every command receives it in `ctx.obj`: the database, the language, the user, the clock and
+  the output of this one invocation.
+- Errors are translated at one edge, `RootGroup.invoke`: a RedpropError (or SQLite still
   locked after the busy timeout, or anything unexpected) becomes one line on stderr in the
   worker's language and an exit code that means it (1 only for `overdue --check`).
 - `--db` and `--lang` may stand anywhere on the line: the root group moves them to the front
-  before Click reads it, and chooses the language before anything is said.
+  before Click reads it, and reads the language off the line for what is said before the root
+  command runs (`redprop --help`, a usage error).
 - Help is written in English here and said in the worker's language when shown (`help.py`).
 - A mistyped command gets the nearest one suggested.
 """
@@ -14,10 +18,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from redprop.cli import common
-from redprop.cli.core import RootGroup
+from redprop.cli.core import COMMAND_LINE, RootGroup, Typer
 
-app = typer.Typer(
+app = Typer(
     cls=RootGroup,
     help="redprop: households, focus groups, visits and residents' issues for a 红色物业 office.",
     no_args_is_help=True,
@@ -30,11 +33,19 @@ app = typer.Typer(
 
 @app.callback()
 def root(
+    ctx: typer.Context,
     db: Annotated[Optional[Path], typer.Option("--db", help="Database file (default: $REDPROP_DB, else ~/.local/share/redprop/redprop.db). May stand anywhere on the line.")] = None,
     lang: Annotated[Optional[str], typer.Option("--lang", help="Language: zh or en (default: $REDPROP_LANG, else the locale, else zh). May stand anywhere on the line.")] = None,
 ):
-    common.state.db_path = db
-    common.state.store = None
+    # The application object of this invocation, from the options as declared (not a docstring:
+    # that would be the root's help). A caller in the same process may hand in a clock
+    # (`obj={"clock": …}`: a test's fixed instant).
+    from redprop.cli.application import Application, system_clock
+    from redprop.present.i18n import Language, choose_language
+
+    preset = ctx.obj if isinstance(ctx.obj, dict) else {}
+    ctx.obj = Application(db, Language(choose_language(lang)), command_line=ctx.meta.get(COMMAND_LINE, "redprop"),
+                          clock=preset.get("clock", system_clock))
 
 
 def _register():

@@ -11,24 +11,26 @@ from redprop.cli import common
 from redprop.present import admin as show
 
 
-def register(app: typer.Typer) -> None:
-    app.command("init")(init)
-    app.command("demo")(demo)
-    app.command("check")(check)
-    app.command("backup")(backup)
-    app.command("restore")(restore)
+def register(root: typer.Typer) -> None:
+    root.command("init")(init)
+    root.command("demo")(demo)
+    root.command("check")(check)
+    root.command("backup")(backup)
+    root.command("restore")(restore)
 
 
 def init(
+    ctx: typer.Context,
     community: Annotated[str, typer.Option("--community", help="The community's name, e.g. 美仑盛景小区.")] = "",
     timezone: Annotated[str, typer.Option("--timezone", help="IANA time zone of the community.")] = "Asia/Shanghai",
 ):
     """Create the database for one community. Example: redprop --db mlsj.db init --community 美仑盛景小区"""
-    from redprop.store import create_store, default_db_path
+    from redprop.store import create_store
 
-    path = common.state.db_path or default_db_path()
+    app = ctx.obj
+    path = app.db_path
     create_store(path, community, timezone)
-    show.created(common.output(), path, community, timezone)
+    show.created(app.output(), path, community, timezone)
 
 
 DEMO_AT = "2026-11-24 08:00"
@@ -45,20 +47,21 @@ def demo(
 ):
     """Build a database from the sample community (美仑盛景小区), show the morning report and write last week's report beside it. Example: redprop demo"""
     from redprop.exchange.demo import DEMO_NOW, build_demo
-    from redprop.present.i18n import language
 
-    path = common.state.db_path or Path("redprop-demo.db")
-    out = common.output()
+    app = ctx.obj
+    path = app.db_option or Path("redprop-demo.db")
+    out = app.output()
     show.demo_built(out, path, build_demo(path, data), DEMO_NOW)
     report = path.with_name(f"{path.stem}-report.html")  # last week's report, beside the database
     for args in [*SHOWN, ["report", "week", "--at", DEMO_AT, "-o", os.fspath(report)]]:
         out.line()
         out.line(f"$ redprop --db {shlex.quote(os.fspath(path))} {shlex.join(args)}")
-        ctx.find_root().command.main(["--db", os.fspath(path), "--lang", language(), *args], standalone_mode=False)
+        ctx.find_root().command.main(["--db", os.fspath(path), "--lang", app.language.code, *args], standalone_mode=False)
     show.demo_report(out, report)
 
 
 def check(
+    ctx: typer.Context,
     quick: Annotated[bool, typer.Option("--quick", help="SQLite's quicker check and no replay of the issues: seconds on a district's file.")] = False,
     fmt: common.FormatOption = common.Format.table,
 ):
@@ -67,14 +70,16 @@ def check(
     from redprop.errors import ExitCode
     from redprop.reports.upkeep import check as check_file
 
-    store = common.open_db()
-    result = check_file(store, quick=quick, at=common.machine_now())
-    show.checked(common.output(fmt), result)
+    app = ctx.obj
+    store = app.store
+    result = check_file(store, quick=quick, at=app.machine_now())
+    show.checked(app.output(fmt), result)
     if result["problems"]:
         raise typer.Exit(int(ExitCode.DATABASE))
 
 
 def backup(
+    ctx: typer.Context,
     target: Annotated[Optional[str], typer.Argument(help="A new file, or a folder where the copy is named by date (default: backups/ beside the database).")] = None,
     keep: Annotated[Optional[int], typer.Option("--keep", help="In a folder: keep the newest N backups of this database, remove older ones.")] = None,
 ):
@@ -82,18 +87,20 @@ def backup(
     Example: redprop --db /srv/redprop/mlsj.db backup /srv/redprop/backups/ --keep 30"""
     from redprop.reports.upkeep import backup as make_backup
 
-    store = common.open_db()
-    show.backed_up(common.output(), make_backup(store, target, at=common.machine_now(), keep=keep))
+    app = ctx.obj
+    store = app.store
+    show.backed_up(app.output(), make_backup(store, target, at=app.machine_now(), keep=keep))
 
 
 def restore(
+    ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="The backup to put in place.")],
 ):
     """Check a backup and put it in place of the database, keeping the current file aside.
     Example: redprop --db mlsj.db restore backups/mlsj-2026-11-30-030000.db"""
     from redprop.reports.upkeep import restore as put_back
-    from redprop.store import default_db_path
     from redprop.store.files import checked_path
 
-    path = checked_path(common.state.db_path or default_db_path())
-    show.restored(common.output(), put_back(path, file, at=common.machine_now()))
+    app = ctx.obj
+    path = checked_path(app.db_path)
+    show.restored(app.output(), put_back(path, file, at=app.machine_now()))

@@ -9,11 +9,22 @@ import sys
 import typer
 from typer.core import TyperGroup
 
-from redprop.cli import help
-from redprop.cli.help import Abort, ClickException, Exit, UsageError
+from redprop.cli.help import (
+    LANGUAGE, Abort, ClickException, Exit, NoArgsIsHelp, RedpropCommand, SaidHelp, UsageError, language_of,
+)
 from redprop.errors import ExitCode, ImportRefused, InvalidValue, RedpropError
+from redprop.present.failures import complain, complain_row, interrupted, no_such_command, unexpected, usage_error
+from redprop.present.i18n import Language, choose_language, locale_language
 
 GLOBAL_OPTIONS = ("--db", "--lang")
+COMMAND_LINE = "redprop.command"  # in the root context's meta: the line as typed, for the change log
+
+
+class Typer(typer.Typer):
+    """A Typer whose commands are redprop's (help in the worker's language)."""
+
+    def command(self, name=None, *, cls=None, **options):
+        return super().command(name, cls=cls or RedpropCommand, **options)
 
 
 def hoist_global_options(args: list[str]) -> list[str]:
@@ -35,35 +46,33 @@ def hoist_global_options(args: list[str]) -> list[str]:
     return front + rest
 
 
-def _option_value(args: list[str], name: str) -> str | None:
+def line_language(args: list[str]) -> Language:
+    """The language a command line asks for before Click has read it: --lang anywhere on the
+    line, else the environment. An unknown one raises (InvalidValue)."""
     value = None
     for i, arg in enumerate(args):
-        if arg == name and i + 1 < len(args):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(args):
             value = args[i + 1]
-        elif arg.startswith(name + "="):
+        elif arg.startswith("--lang="):
             value = arg.split("=", 1)[1]
-    return value
+    return Language(choose_language(value))
 
 
-class RedpropGroup(TyperGroup):
+class RedpropGroup(SaidHelp, TyperGroup):
     """A group of commands whose help is said in the worker's language, suggesting the nearest
     command for a typo."""
 
-    def parse_args(self, ctx, args):
-        help.translate(self)
-        return super().parse_args(ctx, args)
-
-    def get_command(self, ctx, name):
-        command = super().get_command(ctx, name)
-        if command is not None:
-            help.translate(command)
-        return command
+    def format_options(self, ctx, formatter):
+        super().format_options(ctx, formatter)
+        self.format_commands(ctx, formatter)
 
     def resolve_command(self, ctx, args):
         name = args[0] if args else None
         if name and not name.startswith("-") and self.get_command(ctx, name) is None:
             close = difflib.get_close_matches(name, self.list_commands(ctx), n=1, cutoff=0.5)
-            raise UsageError(help.no_such_command(name, close[0] if close else None), ctx)
+            raise UsageError(no_such_command(ctx.language, name, close[0] if close else None), ctx)
         return super().resolve_command(ctx, args)
 
 
@@ -73,36 +82,45 @@ class RootGroup(RedpropGroup):
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         """As Click's, but a usage error is one line in the worker's language (exit 2), like every
-        other mistake, instead of Click's usage block in English."""
+        other mistake, instead of Click's usage block in English; `redprop` alone and a bare noun
+        print their help, as --help does (on stderr, exit 2)."""
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        line = sys.argv[1:] if args is None else list(args)  # for what went wrong before any context
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except NoArgsIsHelp as error:
+            sys.stderr.write(error.format_message().rstrip("\n") + "\n")
+            sys.exit(error.exit_code)
         except ClickException as error:
             context = getattr(error, "ctx", None)
-            help.complain(help.usage_error(error.format_message(), context.command_path if context else None))
+            lang = language_of(context) if context is not None else _fallback_language(line)
+            complain(usage_error(lang, error.format_message(), context.command_path if context else None))
             sys.exit(error.exit_code if error.exit_code != ExitCode.CHECK_FAILED else ExitCode.USAGE)  # 1 is --check's
         except Abort:
-            help.complain(help.interrupted())
+            complain(interrupted(_fallback_language(line)))
             sys.exit(ExitCode.USAGE)
         except RedpropError as error:  # raised before a command ran (reading the line itself)
-            help.complain(help.say(error.message))
+            complain(_fallback_language(line).say(error.message))
             sys.exit(error.exit_code)
         except Exception as error:  # noqa: BLE001 - nothing escapes as a traceback, not even from parsing
             if os.environ.get("REDPROP_DEBUG"):
                 raise
-            text, code = help.unexpected(error)
-            help.complain(text)
+            text, code = unexpected(_fallback_language(line), error)
+            complain(text)
             sys.exit(code)
         sys.exit(code if isinstance(code, int) else ExitCode.OK)
 
     def parse_args(self, ctx, args):
-        ctx.meta["redprop.command"] = shlex.join(["redprop", *args])  # for the change log
+        """The line as typed kept for the change log, --db/--lang moved to the front, and the
+        language chosen before Click reads the rest (its help and its usage errors need it)."""
+        ctx.meta[COMMAND_LINE] = shlex.join(["redprop", *args])
         args = hoist_global_options(list(args))
         try:
-            help.speak(_option_value(args, "--lang"))
+            ctx.meta[LANGUAGE] = line_language(args)
         except InvalidValue as error:
-            raise UsageError(help.say(error.message), ctx) from None
+            ctx.meta[LANGUAGE] = Language(locale_language())
+            raise UsageError(ctx.meta[LANGUAGE].say(error.message), ctx) from None
         return super().parse_args(ctx, args)
 
     def list_commands(self, ctx):
@@ -120,11 +138,11 @@ class RootGroup(RedpropGroup):
             raise
         except ImportRefused as error:
             for line in error.errors:
-                help.complain_row(line)
-            _fail(help.say(error.message), error.exit_code)
+                complain_row(ctx.language, line)
+            _fail(ctx.language.say(error.message), error.exit_code)
         except RedpropError as error:
             _note_damage(ctx, error)
-            _fail(help.say(error.message), error.exit_code)
+            _fail(ctx.language.say(error.message), error.exit_code)
         except BrokenPipeError:
             sys.stderr.close()
             raise typer.Exit(ExitCode.OK)
@@ -132,22 +150,29 @@ class RootGroup(RedpropGroup):
             if os.environ.get("REDPROP_DEBUG"):
                 raise
             _note_damage(ctx, error)
-            text, code = help.unexpected(error)
+            text, code = unexpected(ctx.language, error)
             _fail(text, code)
+
+
+def _fallback_language(args: list[str]) -> Language:
+    """The language of a line that went wrong before any context could say it: as asked, or the locale's."""
+    try:
+        return line_language(args)
+    except InvalidValue:
+        return Language(locale_language())
 
 
 def _note_damage(ctx, error: Exception) -> None:
     """A command met a damaged page: note it beside the file, so that nothing more is written to it."""
     from redprop.store.files import is_damage, note_damage
 
-    if is_damage(error):
-        from redprop.store import default_db_path
-
-        note_damage(ctx.params.get("db") or default_db_path(), f"{ctx.meta.get('redprop.command', 'redprop')}: {error}")
+    path = getattr(ctx.obj, "db_path", None)  # the application's database
+    if is_damage(error) and path is not None:
+        note_damage(path, f"{ctx.meta.get(COMMAND_LINE, 'redprop')}: {error}")
 
 
 def _fail(text: str, code: int):
-    help.complain(text)
+    complain(text)
     raise typer.Exit(int(code))
 
 
@@ -155,15 +180,15 @@ def _fail(text: str, code: int):
 # worker's command then pays for its own module, not for all of them (start-up is most of
 # a command's time). name: (module, Typer app in it). Add a line here for a new noun.
 LAZY_COMMANDS = {
-    "household": ("redprop.cli.households", "app"),
+    "household": ("redprop.cli.households", "household_app"),
     "resident": ("redprop.cli.households", "residents_app"),
-    "staff": ("redprop.cli.staff", "app"),
+    "staff": ("redprop.cli.staff", "staff_app"),
     "grid": ("redprop.cli.staff", "grid_app"),
-    "group": ("redprop.cli.groups", "app"),
-    "visit": ("redprop.cli.visits", "app"),
-    "issue": ("redprop.cli.issues", "app"),
-    "policy": ("redprop.cli.policy", "app"),
-    "holidays": ("redprop.cli.holidays", "app"),
+    "group": ("redprop.cli.groups", "group_app"),
+    "visit": ("redprop.cli.visits", "visit_app"),
+    "issue": ("redprop.cli.issues", "issue_app"),
+    "policy": ("redprop.cli.policy", "policy_app"),
+    "holidays": ("redprop.cli.holidays", "holidays_app"),
     "overdue": ("redprop.cli.reports", "overdue_app"),
     "stats": ("redprop.cli.reports", "stats_app"),
     "ledger": ("redprop.cli.ledgers", "ledger_app"),

@@ -10,7 +10,7 @@ from redprop.exchange.limits import DEFAULT_MAX_ROWS
 from redprop.present import care as show
 from redprop.present.output import Format
 
-app = common.sub_app("Focus groups (重点人群): catalogue, join, leave, members, import.")
+group_app = common.sub_app("Focus groups (重点人群): catalogue, join, leave, members, import.")
 
 GroupArg = Annotated[str, typer.Argument(help="Group: slug, Chinese or English label (elderly_alone, 独居老人, 'Elderly living alone').")]
 Resident = Annotated[Optional[str], typer.Option("--resident", help="One person of the household (default: the whole household).")]
@@ -29,37 +29,40 @@ def _group_values(zh, en, duty, cadence, default_days, sensitive):
             "default_days": default_days, "sensitive": sensitive}
 
 
-@app.command("list")
-def list_(fmt: FormatOption = Format.table):
+@group_app.command("list")
+def list_(ctx: typer.Context, fmt: FormatOption = Format.table):
     """The focus groups with their visit cadence. Example: redprop group list"""
     from redprop.care.groups import list_groups
 
-    show.groups(common.output(fmt, common.open_db()), list_groups(common.open_db()))
+    app = ctx.obj
+    show.groups(app.output(fmt), list_groups(app.store))
 
 
-@app.command("add")
-def add(code: Annotated[str, typer.Argument(help="New slug, e.g. veteran.")], zh: Zh = None, en: En = None,
+@group_app.command("add")
+def add(ctx: typer.Context, code: Annotated[str, typer.Argument(help="New slug, e.g. veteran.")], zh: Zh = None, en: En = None,
         duty: Duty = None, cadence: Cadence = None, default_days: DefaultDays = None, sensitive: Sensitive = None,
         fmt: FormatOption = Format.table):
     """Add a focus group. Example: redprop group add veteran --zh 退役军人 --en Veteran --cadence 30"""
     from redprop.care.groups import save_group
 
-    group = save_group(common.open_db(), code, _group_values(zh, en, duty, cadence, default_days, sensitive), create=True)
-    show.group(common.output(fmt), group.as_dict())
+    app = ctx.obj
+    group = save_group(app.store, code, _group_values(zh, en, duty, cadence, default_days, sensitive), create=True)
+    show.group(app.output(fmt), group.as_dict())
 
 
-@app.command("edit")
-def edit(code: GroupArg, zh: Zh = None, en: En = None, duty: Duty = None, cadence: Cadence = None,
+@group_app.command("edit")
+def edit(ctx: typer.Context, code: GroupArg, zh: Zh = None, en: En = None, duty: Duty = None, cadence: Cadence = None,
          default_days: DefaultDays = None, sensitive: Sensitive = None, fmt: FormatOption = Format.table):
     """Change a group's labels, cadence or default length. Example: redprop group edit 独居老人 --cadence 3"""
     from redprop.care.groups import save_group
 
-    group = save_group(common.open_db(), code, _group_values(zh, en, duty, cadence, default_days, sensitive), create=False)
-    show.group(common.output(fmt), group.as_dict())
+    app = ctx.obj
+    group = save_group(app.store, code, _group_values(zh, en, duty, cadence, default_days, sensitive), create=False)
+    show.group(app.output(fmt), group.as_dict())
 
 
-@app.command("join")
-def join(household: Key, group: GroupArg, resident: Resident = None,
+@group_app.command("join")
+def join(ctx: typer.Context, household: Key, group: GroupArg, resident: Resident = None,
          since: Annotated[Optional[str], typer.Option("--since", help="First day of membership (default today).")] = None,
          until: Annotated[Optional[str], typer.Option("--until", help="Day it ends (default: the group's default length, if any).")] = None,
          note: Annotated[Optional[str], typer.Option("--note", help="Why, in a few words.")] = None,
@@ -67,15 +70,16 @@ def join(household: Key, group: GroupArg, resident: Resident = None,
     """Put a household (or one resident) in a focus group from a date. Example: redprop group join 8-2-301 独居老人 --since 2026-01-01"""
     from redprop.care.groups import join_group
 
-    store = common.open_db()
-    row = join_group(store, household, group, resident=resident, since=common.day(store, since, option="--since"),
-                     until=common.day(store, until, default_today=False, option="--until", ahead=True), note=note,
-                     now=common.now(store))
-    show.membership(common.output(fmt), row)
+    app = ctx.obj
+    store = app.store
+    row = join_group(store, household, group, resident=resident, since=app.day(since, option="--since"),
+                     until=app.day(until, default_today=False, option="--until", ahead=True), note=note,
+                     now=app.now())
+    show.membership(app.output(fmt, groups=True), row)
 
 
-@app.command("leave")
-def leave(household: Key, group: GroupArg, resident: Resident = None,
+@group_app.command("leave")
+def leave(ctx: typer.Context, household: Key, group: GroupArg, resident: Resident = None,
           on: Annotated[Optional[str], typer.Option("--on", help="Day it ends (default today).")] = None,
           reason: Annotated[Optional[str], typer.Option("--reason", help="found_work 找到工作, recovered 康复, moved_out 迁出, died 去世, ended 期满, other 其他.")] = None,
           fmt: FormatOption = Format.table):
@@ -83,14 +87,15 @@ def leave(household: Key, group: GroupArg, resident: Resident = None,
     from redprop.care.groups import leave_group
     from redprop.vocab import LEAVE_REASONS
 
-    store = common.open_db()
-    row = leave_group(store, household, group, resident=resident, on=common.day(store, on, option="--on"),
-                      reason=LEAVE_REASONS.resolve(reason) if reason else None, now=common.now(store))
-    show.membership(common.output(fmt), row)
+    app = ctx.obj
+    store = app.store
+    row = leave_group(store, household, group, resident=resident, on=app.day(on, option="--on"),
+                      reason=LEAVE_REASONS.resolve(reason) if reason else None, now=app.now())
+    show.membership(app.output(fmt, groups=True), row)
 
 
-@app.command("members")
-def members(group: GroupArg,
+@group_app.command("members")
+def members(ctx: typer.Context, group: GroupArg,
             at: Annotated[Optional[str], typer.Option("--at", help="Members on this day (default today).")] = None,
             from_: Annotated[Optional[str], typer.Option("--from", help="Members at any time from this day…")] = None,
             to: Annotated[Optional[str], typer.Option("--to", help="…to this day (both needed).")] = None,
@@ -99,21 +104,23 @@ def members(group: GroupArg,
     from redprop.care.groups import list_members
     from redprop.errors import InvalidValue
 
-    store = common.open_db()
+    app = ctx.obj
+    store = app.store
     if bool(from_) != bool(to):
         raise InvalidValue("--from and --to go together")
-    between = (common.day(store, from_, option="--from"), common.day(store, to, option="--to")) if from_ else None
+    between = (app.day(from_, option="--from"), app.day(to, option="--to")) if from_ else None
     if between:
         common.check_range(*between, "--from/--to")
-    on = common.moment(store, at).date() if at else common.day(store, None)
+    on = app.moment(at).date() if at else app.day(None)
     rows = list_members(store, group, on=on, between=between, show_sensitive=show_sensitive)
-    show.memberships(common.output(fmt), rows)
+    show.memberships(app.output(fmt, groups=True), rows)
 
 
-@app.command("import")
-def import_(file: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None, max_rows: MaxRows = DEFAULT_MAX_ROWS,
+@group_app.command("import")
+def import_(ctx: typer.Context, file: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None, max_rows: MaxRows = DEFAULT_MAX_ROWS,
             fmt: FormatOption = Format.table):
     """Load memberships (楼栋, 单元, 门牌号 or 户号, 姓名, 人群, 开始日期, 结束日期, 退出原因, 备注). Example: redprop group import sample_data/memberships.csv"""
     from redprop.exchange.care import import_memberships
 
-    run_import(import_memberships, file, dry_run, skip_invalid, sheet, fmt, max_rows)
+    app = ctx.obj
+    run_import(app, import_memberships, file, dry_run, skip_invalid, sheet, fmt, max_rows)

@@ -10,11 +10,11 @@ from redprop.cli.common import FormatOption
 from redprop.present import holidays as show
 from redprop.present.output import Format
 
-app = common.sub_app("China's public holidays and 调休 make-up days (the calendar working hours count by): show, import, set.")
+holidays_app = common.sub_app("China's public holidays and 调休 make-up days (the calendar working hours count by): show, import, set.")
 
 
-@app.command("show")
-def holidays_show(year: Annotated[Optional[int], typer.Argument(help="The year, like 2027 (default: this year).")] = None,
+@holidays_app.command("show")
+def holidays_show(ctx: typer.Context, year: Annotated[Optional[int], typer.Argument(help="The year, like 2027 (default: this year).")] = None,
                   fmt: FormatOption = Format.table):
     """Every holiday and make-up working day of a year, where the year's data came from, and a month grid.
 
@@ -23,12 +23,13 @@ def holidays_show(year: Annotated[Optional[int], typer.Argument(help="The year, 
     """
     from redprop.policy.holidays import show_year
 
-    store = common.open_db()
-    show.year(common.output(fmt), show_year(store, year or common.now(store).year))
+    app = ctx.obj
+    store = app.store
+    show.year(app.output(fmt), show_year(store, year or app.now().year))
 
 
-@app.command("import")
-def holidays_import(file: Annotated[Path, typer.Argument(help="NateScarlet/holiday-cn's {year}.json, or a CSV date,休|班[,name].")],
+@holidays_app.command("import")
+def holidays_import(ctx: typer.Context, file: Annotated[Path, typer.Argument(help="NateScarlet/holiday-cn's {year}.json, or a CSV date,休|班[,name].")],
                     fmt: FormatOption = Format.table):
     """Load the State Council's arrangement for a year (replaces that year's days); open issues'
     provisional deadlines are counted again.
@@ -38,12 +39,13 @@ def holidays_import(file: Annotated[Path, typer.Argument(help="NateScarlet/holid
     """
     from redprop.exchange.holidays import import_holidays
 
-    store = common.open_db()
-    show.imported(common.output(fmt), import_holidays(store, file, common.now(store)))
+    app = ctx.obj
+    store = app.store
+    show.imported(app.output(fmt), import_holidays(store, file, app.now()))
 
 
-@app.command("set")
-def holidays_set(day: Annotated[str, typer.Argument(help="The date, like 2027-02-04.")],
+@holidays_app.command("set")
+def holidays_set(ctx: typer.Context, day: Annotated[str, typer.Argument(help="The date, like 2027-02-04.")],
                  mark: Annotated[str, typer.Argument(help="休 (a day off), 班 (a make-up working day), or none (an ordinary day again).")],
                  name: Annotated[Optional[str], typer.Option("--name", help="The holiday, like 春节.")] = None,
                  fmt: FormatOption = Format.table):
@@ -55,6 +57,7 @@ def holidays_set(day: Annotated[str, typer.Argument(help="The date, like 2027-02
     from redprop.issues.calendar import set_holiday
     from redprop.policy.holidays import parse_day_mark
 
-    store = common.open_db()
-    when, off = common.day(store, day, option="DATE", ahead=True), parse_day_mark(mark)
-    show.day_set(common.output(fmt), set_holiday(store, when, off, name, common.now(store)))
+    app = ctx.obj
+    store = app.store
+    when, off = app.day(day, option="DATE", ahead=True), parse_day_mark(mark)
+    show.day_set(app.output(fmt), set_holiday(store, when, off, name, app.now()))

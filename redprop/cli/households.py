@@ -10,7 +10,7 @@ from redprop.exchange.limits import DEFAULT_MAX_ROWS
 from redprop.present import households as show
 from redprop.present.output import Format
 
-app = common.sub_app("Households (户): add, edit, show, list, move out, import.")
+household_app = common.sub_app("Households (户): add, edit, show, list, move out, import.")
 residents_app = common.sub_app("Residents of a household: add, edit, list, import.")
 
 Head = Annotated[Optional[str], typer.Option("--head", help="Head of household (户主).")]
@@ -24,7 +24,7 @@ Note = Annotated[Optional[str], typer.Option("--note", help="Free note (备注).
 Clear = Annotated[Optional[list[str]], typer.Option("--clear", metavar="FIELD", help="Empty a field (repeatable): head, phone, grid, members, moved-in, note.")]
 
 
-def _changes(store, head, phone, grid, members, moved_in, note, clear=None):
+def _changes(app, head, phone, grid, members, moved_in, note, clear=None):
     from redprop.households import HOUSEHOLD_CLEARABLE, HouseholdChanges
     from redprop.parsing import (
         MOVED_IN_FUTURE, clean_count, clean_grid, clean_name, clean_past_date, clean_phone, clean_text, cleared_columns,
@@ -35,67 +35,73 @@ def _changes(store, head, phone, grid, members, moved_in, note, clear=None):
         phone=clean_phone(phone),
         grid=clean_grid(grid) if grid else None,
         members=clean_count(str(members)) if members is not None else None,
-        moved_in_on=clean_past_date(moved_in, common.now(store).date(), MOVED_IN_FUTURE),
+        moved_in_on=clean_past_date(moved_in, app.now().date(), MOVED_IN_FUTURE),
         note=clean_text(note),
         clear=tuple(cleared_columns(clear, HOUSEHOLD_CLEARABLE)),
     )
 
 
-@app.command("add")
-def add(key: Key, head: Head = None, phone: Phone = None, grid: Grid = None, members: Members = None,
+@household_app.command("add")
+def add(ctx: typer.Context, key: Key, head: Head = None, phone: Phone = None, grid: Grid = None, members: Members = None,
         moved_in: MovedIn = None, note: Note = None, fmt: FormatOption = Format.table):
     """Add a household. Example: redprop household add 8-2-301 --head 熊秀英 --phone 0874-8123456 --grid G18"""
     from redprop.households import add_household
 
-    store = common.open_db()
-    row = add_household(store, key, _changes(store, head, phone, grid, members, moved_in, note), common.now(store))
-    show.household(common.output(fmt), row)
+    app = ctx.obj
+    store = app.store
+    row = add_household(store, key, _changes(app, head, phone, grid, members, moved_in, note), app.now())
+    show.household(app.output(fmt), row)
 
 
-@app.command("edit")
-def edit(key: Key, head: Head = None, phone: Phone = None, grid: Grid = None, members: Members = None,
+@household_app.command("edit")
+def edit(ctx: typer.Context, key: Key, head: Head = None, phone: Phone = None, grid: Grid = None, members: Members = None,
          moved_in: MovedIn = None, note: Note = None, clear: Clear = None, fmt: FormatOption = Format.table):
     """Change a household's details, or --clear one. Example: redprop household edit 8-2-301 --phone 13987400001 --clear note"""
     from redprop.households import edit_household
 
-    store = common.open_db()
-    row = edit_household(store, key, _changes(store, head, phone, grid, members, moved_in, note, clear), common.now(store))
-    show.household(common.output(fmt), row)
+    app = ctx.obj
+    store = app.store
+    row = edit_household(store, key, _changes(app, head, phone, grid, members, moved_in, note, clear), app.now())
+    show.household(app.output(fmt), row)
 
 
-@app.command("move-out")
-def move_out(key: Key,
+@household_app.command("move-out")
+def move_out(ctx: typer.Context, key: Key,
              on: Annotated[Optional[str], typer.Option("--on", help="Date moved out (default today).")] = None,
              note: Note = None, fmt: FormatOption = Format.table):
     """Record that a household moved out. Its record and history are kept. Example: redprop household move-out 8-2-301 --on 2026-11-01"""
     from redprop.households import move_out as move_household_out
 
-    store = common.open_db()
-    row = move_household_out(store, key, common.day(store, on, option="--on"), common.now(store), note)
-    show.household(common.output(fmt), row)
+    app = ctx.obj
+    store = app.store
+    row = move_household_out(store, key, app.day(on, option="--on"), app.now(), note)
+    show.household(app.output(fmt), row)
 
 
-@app.command("show")
-def show_(key: Key, at: AtOption = None, show_sensitive: ShowSensitive = False, fmt: FormatOption = Format.table):
+@household_app.command("show")
+def show_(ctx: typer.Context, key: Key, at: AtOption = None, show_sensitive: ShowSensitive = False, fmt: FormatOption = Format.table):
     """A household with its residents (and, where recorded, its focus groups and visits). Example: redprop household show 8-2-301"""
     from redprop.reports.household import household_details
 
-    store = common.open_db()
-    details = household_details(store, key, common.moment(store, at), show_sensitive)
-    show.household_details(common.output(fmt), details)
+    app = ctx.obj
+    store = app.store
+    details = household_details(store, key, app.moment(at), show_sensitive)
+    show.household_details(app.output(fmt, groups=True, categories=True), details)
 
 
-@app.command("history")
-def history(key: Key, show_sensitive: ShowSensitive = False, fmt: FormatOption = Format.table):
+@household_app.command("history")
+def history(ctx: typer.Context, key: Key, show_sensitive: ShowSensitive = False, fmt: FormatOption = Format.table):
     """Everything that happened at an address: every family that lived there, its people, focus groups, visits, issues and the log, in one timeline. Example: redprop household history 8-2-301"""
     from redprop.reports.household import household_history
 
-    store = common.open_db()
-    show.household_history(common.output(fmt), household_history(store, key, common.now(store), show_sensitive))
+    app = ctx.obj
+    store = app.store
+    show.household_history(app.output(fmt, groups=True), household_history(store, key, app.now(), show_sensitive))
 
 
-@app.command("list")
+@household_app.command("list")
 def list_(
+    ctx: typer.Context,
     building: Annotated[Optional[str], typer.Option("--building", "-b", help="Only this building (3, 3栋).")] = None,
     unit: Annotated[Optional[str], typer.Option("--unit", "-u", help="Only this unit.")] = None,
     grid: Grid = None,
@@ -113,31 +119,33 @@ def list_(
 
     from redprop.present.output import Page, page_size
 
-    store = common.open_db()
+    app = ctx.obj
+    store = app.store
     wanted = dict(
         building=clean_building(building) if building else None,
         unit=clean_unit(unit) if unit is not None else None,
         grid=known_grid(store, grid) if grid else None,
         search=search,
-        on=common.moment(store, at).date() if at else None,
+        on=app.moment(at).date() if at else None,
         include_moved_out=all_,
     )
     filtered = any(v is not None for k, v in wanted.items() if k not in ("include_moved_out", "on"))
     size = limit if filtered else page_size(fmt, limit, every)  # with a filter, every match
-    show.households(common.output(fmt), list_households(store, **wanted, limit=size),
+    show.households(app.output(fmt), list_households(store, **wanted, limit=size),
                     Page(size, lambda: list_households(store, **wanted, count=True), "--every"))
 
 
-@app.command("import")
-def import_(file: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None, max_rows: MaxRows = DEFAULT_MAX_ROWS,
+@household_app.command("import")
+def import_(ctx: typer.Context, file: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None, max_rows: MaxRows = DEFAULT_MAX_ROWS,
             new_grids: NewGrids = False, fmt: FormatOption = Format.table):
     """Load the households roster (楼栋, 单元, 门牌号, 户主, 电话, 网格, 人口, 入住日期, 备注). Example: redprop household import sample_data/households.csv"""
     from redprop.exchange.rosters import import_households
 
-    run_import(import_households, file, dry_run, skip_invalid, sheet, fmt, max_rows, new_grids=new_grids)
+    app = ctx.obj
+    run_import(app, import_households, file, dry_run, skip_invalid, sheet, fmt, max_rows, new_grids=new_grids)
 
 
-def _resident_values(store, relation, birth_year, phone, moved_out=None):
+def _resident_values(app, relation, birth_year, phone, moved_out=None):
     from redprop.parsing import clean_date, clean_phone, clean_year
     from redprop.vocab import RELATIONS
 
@@ -145,7 +153,7 @@ def _resident_values(store, relation, birth_year, phone, moved_out=None):
         "relation": RELATIONS.resolve(relation) if relation else None,
         "birth_year": clean_year(birth_year),
         "phone": clean_phone(phone),
-        "moved_out_on": clean_date(moved_out, common.now(store).date()),
+        "moved_out_on": clean_date(moved_out, app.now().date()),
     }
 
 
@@ -155,18 +163,19 @@ BirthYear = Annotated[Optional[str], typer.Option("--birth-year", help="Year of 
 
 
 @residents_app.command("add")
-def resident_add(key: Key, name: Name, relation: Relation = None, birth_year: BirthYear = None, phone: Phone = None,
+def resident_add(ctx: typer.Context, key: Key, name: Name, relation: Relation = None, birth_year: BirthYear = None, phone: Phone = None,
                  fmt: FormatOption = Format.table):
     """Add a person living in a household. Example: redprop resident add 8-2-301 熊秀英 --relation 户主 --birth-year 1944"""
     from redprop.households import add_resident
 
-    store = common.open_db()
-    row = add_resident(store, key, name, _resident_values(store, relation, birth_year, phone), common.now(store))
-    show.resident(common.output(fmt), row)
+    app = ctx.obj
+    store = app.store
+    row = add_resident(store, key, name, _resident_values(app, relation, birth_year, phone), app.now())
+    show.resident(app.output(fmt), row)
 
 
 @residents_app.command("edit")
-def resident_edit(key: Key, name: Name,
+def resident_edit(ctx: typer.Context, key: Key, name: Name,
                   new_name: Annotated[Optional[str], typer.Option("--name", help="Correct the name.")] = None,
                   relation: Relation = None, birth_year: BirthYear = None, phone: Phone = None,
                   moved_out: Annotated[Optional[str], typer.Option("--moved-out", help="Date this person moved out (kept on record).")] = None,
@@ -176,29 +185,32 @@ def resident_edit(key: Key, name: Name,
     from redprop.households import RESIDENT_CLEARABLE, edit_resident
     from redprop.parsing import cleared_columns
 
-    store = common.open_db()
-    values = _resident_values(store, relation, birth_year, phone, moved_out)
+    app = ctx.obj
+    store = app.store
+    values = _resident_values(app, relation, birth_year, phone, moved_out)
     values["name"] = new_name.strip() if new_name else None
-    row = edit_resident(store, key, name, values, common.now(store), tuple(cleared_columns(clear, RESIDENT_CLEARABLE)))
-    show.resident(common.output(fmt), row)
+    row = edit_resident(store, key, name, values, app.now(), tuple(cleared_columns(clear, RESIDENT_CLEARABLE)))
+    show.resident(app.output(fmt), row)
 
 
 @residents_app.command("list")
-def resident_list(key: Annotated[Optional[str], typer.Argument(help="Only this household.")] = None,
+def resident_list(ctx: typer.Context, key: Annotated[Optional[str], typer.Argument(help="Only this household.")] = None,
                   search: Annotated[Optional[str], typer.Option("--search", "-s", help="Text in a name or phone.")] = None,
                   all_: Annotated[bool, typer.Option("--all", help="Include people who moved out.")] = False,
                   fmt: FormatOption = Format.table):
     """Residents, by household. Example: redprop resident list 8-2-301"""
     from redprop.households import list_residents
 
-    store = common.open_db()
-    show.residents(common.output(fmt), list_residents(store, key, search, all_))
+    app = ctx.obj
+    store = app.store
+    show.residents(app.output(fmt), list_residents(store, key, search, all_))
 
 
 @residents_app.command("import")
-def resident_import(file: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None, max_rows: MaxRows = DEFAULT_MAX_ROWS,
+def resident_import(ctx: typer.Context, file: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None, max_rows: MaxRows = DEFAULT_MAX_ROWS,
                     fmt: FormatOption = Format.table):
     """Load residents (楼栋, 单元, 门牌号 or 户号, 姓名, 与户主关系, 出生年份, 电话). Example: redprop resident import sample_data/residents.csv"""
     from redprop.exchange.rosters import import_residents
 
-    run_import(import_residents, file, dry_run, skip_invalid, sheet, fmt, max_rows)
+    app = ctx.obj
+    run_import(app, import_residents, file, dry_run, skip_invalid, sheet, fmt, max_rows)

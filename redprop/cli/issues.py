@@ -11,9 +11,9 @@ from redprop.exchange.limits import DEFAULT_MAX_ROWS
 from redprop.present import issues as show
 from redprop.present.output import Format
 
-app = common.sub_app("Residents' issues (问题清单/需求清单): open, assign, arrive, resolve…, show, list, import.")
+issue_app = common.sub_app("Residents' issues (问题清单/需求清单): open, assign, arrive, resolve…, show, list, import.")
 category_app = common.sub_app("The category catalogue (乱停车, 犬只, 报修…): list, add, edit.")
-app.add_typer(category_app, name="category")
+issue_app.add_typer(category_app, name="category")
 
 IssueId = Annotated[str, typer.Argument(help="The issue number, like 37 or #37.")]
 By = Annotated[Optional[str], typer.Option("--by", help="Who did it (a staff member; default: the handler, if any).")]
@@ -28,18 +28,19 @@ def _id(text: str) -> int:
     return parse_issue_id(text)
 
 
-def _step(verb: str, issue: str, at: Optional[str], by: Optional[str], fmt: Format, *args, **fields) -> None:
+def _step(app, verb: str, issue: str, at: Optional[str], by: Optional[str], fmt: Format, *args, **fields) -> None:
     """One step (at --at, typed in now) through its verb in `issues.commands`; the issue as it stands after it."""
     from redprop.issues import commands
 
-    store = common.open_db()
-    record = getattr(commands, verb)(store, _id(issue), *args, at=common.past_moment(store, at),
-                                     now=common.now(store), by=by, **fields)
-    (show.rated if verb == "rate" else show.issue)(common.output(fmt), record)
+    store = app.store
+    record = getattr(commands, verb)(store, _id(issue), *args, at=app.past_moment(at),
+                                     now=app.now(), by=by, **fields)
+    (show.rated if verb == "rate" else show.issue)(app.output(fmt, categories=True), record)
 
 
-@app.command("open")
+@issue_app.command("open")
 def open_(
+    ctx: typer.Context,
     kind: Annotated[str, typer.Option("--kind", help="problem 问题 (问题清单) or wish 需求 (需求清单).")],
     category: Annotated[str, typer.Option("--category", help="parking 乱停车, dogs 犬只, repair 报修, sanitation 环境卫生, security 治安, dispute 邻里纠纷, noise 噪音, facilities 设施, greening 绿化, other 其他 (or the community's own: issue category list).")],
     channel: Annotated[str, typer.Option("--channel", help="window 一站式窗口, hotline 热线/服务点, wechat 微信群, wish_wall 许愿墙, patrol 巡查, visit 走访, other 其他.")],
@@ -64,73 +65,75 @@ def open_(
     Example: redprop issue open --kind problem --category 乱停车 --channel 热线 --place '3栋门口' --title '消防通道被占' --at '2026-11-20 9:30'
     Example: redprop issue open --kind problem --category 乱停车 --channel 热线 --place '3栋门口' --title '消防通道被占' --order 12345-20261204-0031 --order-from 12345 --order-due 3个工作日
     """
-    from redprop.issues.categories import load_categories
     from redprop.issues.commands import NewIssue, open_issue
     from redprop.parsing import clean_building
     from redprop.vocab import CHANNELS, ISSUE_KINDS, TIER_CODES
 
-    store = common.open_db()
+    app = ctx.obj
+    store = app.store
     new = NewIssue(
-        kind=ISSUE_KINDS.resolve(kind), category=load_categories(store).resolve(category),
+        kind=ISSUE_KINDS.resolve(kind), category=app.catalogue("categories").resolve(category),
         channel=CHANNELS.resolve(channel), title=title, tier=TIER_CODES.resolve(tier), household=household, place=place,
         building=clean_building(building) if building else None, reporter=reporter, description=description,
     )
-    record = open_issue(store, new, common.past_moment(store, at), common.now(store), by=by, to=to,
+    record = open_issue(store, new, app.past_moment(at), app.now(), by=by, to=to,
                         order=orders.new_order(order, order_from, order_due))
-    show.opened(common.output(fmt), record)
+    show.opened(app.output(fmt, categories=True), record)
 
 
-@app.command("assign")
-def assign(issue: IssueId,
+@issue_app.command("assign")
+def assign(ctx: typer.Context, issue: IssueId,
            to: Annotated[str, typer.Option("--to", help="The staff member who will handle it.")],
            at: AtOption = None, by: By = None, note: Note = None, fmt: FormatOption = Format.table):
     """Hand an issue to a staff member (again, to reassign it). Example: redprop issue assign 37 --to 刘磊"""
-    _step("assign", issue, at, by, fmt, to, note=note)
+    _step(ctx.obj, "assign", issue, at, by, fmt, to, note=note)
 
 
-@app.command("arrive")
-def arrive(issue: IssueId, at: AtOption = None, by: By = None, note: Note = None, fmt: FormatOption = Format.table):
+@issue_app.command("arrive")
+def arrive(ctx: typer.Context, issue: IssueId, at: AtOption = None, by: By = None, note: Note = None, fmt: FormatOption = Format.table):
     """Record that someone is on site (it need not be assigned first). Example: redprop issue arrive 37 --at 9:34 --by 刘磊"""
-    _step("arrive", issue, at, by, fmt, note=note)
+    _step(ctx.obj, "arrive", issue, at, by, fmt, note=note)
 
 
-@app.command("wait")
-def wait(issue: IssueId,
+@issue_app.command("wait")
+def wait(ctx: typer.Context, issue: IssueId,
          for_: Annotated[str, typer.Option("--for", help="resident 等待居民 or parts 等待配件.")] = "resident",
          at: AtOption = None, by: By = None, note: Note = None, fmt: FormatOption = Format.table):
     """Put an issue on hold; the clock stops if the policy names the status. Example: redprop issue wait 37 --for parts"""
     from redprop.errors import InvalidValue
     from redprop.vocab import WAITING_CODES
 
+    app = ctx.obj
     try:
         status = WAITING_CODES.resolve(for_)  # a joint meeting is refused by the verb, pointing to `escalate`
     except InvalidValue:
         status = WAITING_CODES.only(("waiting_resident", "waiting_parts")).resolve(for_)  # the error lists what --for takes
-    _step("wait", issue, at, by, fmt, status, note=note)
+    _step(app, "wait", issue, at, by, fmt, status, note=note)
 
 
-@app.command("resume")
-def resume(issue: IssueId, at: AtOption = None, by: By = None, note: Note = None, fmt: FormatOption = Format.table):
+@issue_app.command("resume")
+def resume(ctx: typer.Context, issue: IssueId, at: AtOption = None, by: By = None, note: Note = None, fmt: FormatOption = Format.table):
     """End a wait: the clock runs again. Example: redprop issue resume 37 --note 配件已到"""
-    _step("resume", issue, at, by, fmt, note=note)
+    _step(ctx.obj, "resume", issue, at, by, fmt, note=note)
 
 
-@app.command("resolve")
-def resolve(issue: IssueId, note: Note = None, at: AtOption = None, by: By = None, fmt: FormatOption = Format.table):
+@issue_app.command("resolve")
+def resolve(ctx: typer.Context, issue: IssueId, note: Note = None, at: AtOption = None, by: By = None, fmt: FormatOption = Format.table):
     """Record that the problem is solved. Example: redprop issue resolve 37 --note 已换灯泡"""
-    _step("resolve", issue, at, by, fmt, note=note)
+    _step(ctx.obj, "resolve", issue, at, by, fmt, note=note)
 
 
-@app.command("plan")
-def plan(issue: IssueId,
+@issue_app.command("plan")
+def plan(ctx: typer.Context, issue: IssueId,
          note: Annotated[str, typer.Option("--note", help="The written plan, or where it is filed.")],
          at: AtOption = None, by: By = None, fmt: FormatOption = Format.table):
     """Record the written plan for a complex issue. Example: redprop issue plan 37 --note '方案：增设非机动车棚'"""
-    _step("plan", issue, at, by, fmt, note)
+    _step(ctx.obj, "plan", issue, at, by, fmt, note)
 
 
-@app.command("escalate")
+@issue_app.command("escalate")
 def escalate(
+    ctx: typer.Context,
     issue: IssueId,
     meeting: Annotated[Optional[str], typer.Option("--meeting", help="When the joint meeting (联席会议) is or was held.")] = None,
     with_: Annotated[Optional[str], typer.Option("--with", help="Who sits at it, comma-separated (default 居委会,业委会,物业公司; also 社区党委, 房管部门, 派出所).")] = None,
@@ -145,53 +148,54 @@ def escalate(
     from redprop.parsing import split_list
     from redprop.vocab import DEFAULT_PARTIES, PARTIES
 
-    store = common.open_db()
+    app = ctx.obj
     parties = [PARTIES.resolve(p) for p in split_list(with_)] if with_ else None
     if parties is None and not decision:
         parties = list(DEFAULT_PARTIES)
-    meeting_at = common.moment(store, meeting, "--meeting", ahead=True) if meeting else None
-    _step("escalate", issue, at, by, fmt, parties=parties, meeting_at=meeting_at, decision=decision, note=note)
+    meeting_at = app.moment(meeting, "--meeting", ahead=True) if meeting else None
+    _step(app, "escalate", issue, at, by, fmt, parties=parties, meeting_at=meeting_at, decision=decision, note=note)
 
 
-@app.command("close")
-def close(issue: IssueId, at: AtOption = None, by: By = None, note: Note = None, fmt: FormatOption = Format.table):
+@issue_app.command("close")
+def close(ctx: typer.Context, issue: IssueId, at: AtOption = None, by: By = None, note: Note = None, fmt: FormatOption = Format.table):
     """Close a resolved issue. Example: redprop issue close 37"""
-    _step("close", issue, at, by, fmt, note=note)
+    _step(ctx.obj, "close", issue, at, by, fmt, note=note)
 
 
-@app.command("reopen")
-def reopen(issue: IssueId, at: AtOption = None, by: By = None, note: Note = None, fmt: FormatOption = Format.table):
+@issue_app.command("reopen")
+def reopen(ctx: typer.Context, issue: IssueId, at: AtOption = None, by: By = None, note: Note = None, fmt: FormatOption = Format.table):
     """Reopen a resolved or closed issue. Example: redprop issue reopen 37 --note 居民反映灯又坏了"""
-    _step("reopen", issue, at, by, fmt, note=note)
+    _step(ctx.obj, "reopen", issue, at, by, fmt, note=note)
 
 
-@app.command("rate")
-def rate(issue: IssueId,
+@issue_app.command("rate")
+def rate(ctx: typer.Context, issue: IssueId,
          rating: Annotated[str, typer.Argument(help="The resident's rating, 1 to 5 (2 or less reopens the issue).")],
          comment: Annotated[Optional[str], typer.Option("--comment", help="What the resident said.")] = None,
          at: AtOption = None, by: By = None, fmt: FormatOption = Format.table):
     """Record the follow-up call (回访) and the resident's rating. Example: redprop issue rate 37 5 --comment 很满意"""
-    _step("rate", issue, at, by, fmt, rating, comment=comment)
+    _step(ctx.obj, "rate", issue, at, by, fmt, rating, comment=comment)
 
 
-@app.command("void")
-def void(issue: IssueId,
+@issue_app.command("void")
+def void(ctx: typer.Context, issue: IssueId,
          reason: Annotated[str, typer.Option("--reason", help="Why it should not count, e.g. 重复登记.")],
          duplicate_of: Annotated[Optional[str], typer.Option("--duplicate-of", help="The issue it repeats, like 12 or #12.")] = None,
          by: By = None, fmt: FormatOption = Format.table):
     """Void an issue recorded by mistake or twice: it stays in `issue show`, marked, and counts nowhere else. Example: redprop issue void 38 --reason 重复登记 --duplicate-of 37"""
-    _step("void", issue, None, by, fmt, reason, duplicate_of=_id(duplicate_of) if duplicate_of else None)
+    _step(ctx.obj, "void", issue, None, by, fmt, reason, duplicate_of=_id(duplicate_of) if duplicate_of else None)
 
 
-@app.command("note")
-def note_(issue: IssueId, text: Annotated[str, typer.Argument(help="The note.")],
+@issue_app.command("note")
+def note_(ctx: typer.Context, issue: IssueId, text: Annotated[str, typer.Argument(help="The note.")],
           at: AtOption = None, by: By = None, fmt: FormatOption = Format.table):
     """Add a note to an issue's timeline. Example: redprop issue note 37 '已联系车主挪车'"""
-    _step("note", issue, at, by, fmt, text)
+    _step(ctx.obj, "note", issue, at, by, fmt, text)
 
 
-@app.command("edit")
+@issue_app.command("edit")
 def edit(
+    ctx: typer.Context,
     issue: IssueId,
     tier: Annotated[Optional[str], typer.Option("--tier", help="A new tier (a dated step at --at): the deadlines are recomputed.")] = None,
     at: AtOption = None,
@@ -211,23 +215,23 @@ def edit(
     \b
     Example: redprop issue edit 37 --tier major --at '2026-11-20 9:40'
     """
-    from redprop.issues.categories import load_categories
     from redprop.issues.commands import IssueEdits, edit_issue
     from redprop.vocab import CHANNELS, ISSUE_KINDS, TIER_CODES
 
-    store = common.open_db()
+    app = ctx.obj
+    store = app.store
     edits = IssueEdits(
         title=title, description=description, kind=ISSUE_KINDS.resolve(kind) if kind else None,
-        category=load_categories(store).resolve(category) if category else None,
+        category=app.catalogue("categories").resolve(category) if category else None,
         channel=CHANNELS.resolve(channel) if channel else None, reporter=reporter, place=place, household=household,
     )
     record = edit_issue(store, _id(issue), edits, TIER_CODES.resolve(tier) if tier else None,
-                        common.past_moment(store, at), common.now(store), by=by)
-    show.issue(common.output(fmt), record)
+                        app.past_moment(at), app.now(), by=by)
+    show.issue(app.output(fmt, categories=True), record)
 
 
-@app.command("show")
-def show_(issue: IssueId, at: AtOption = None, fmt: FormatOption = Format.table):
+@issue_app.command("show")
+def show_(ctx: typer.Context, issue: IssueId, at: AtOption = None, fmt: FormatOption = Format.table):
     """An issue with every deadline met or missed and its timeline, as things stood at --at.
 
     \b
@@ -235,12 +239,14 @@ def show_(issue: IssueId, at: AtOption = None, fmt: FormatOption = Format.table)
     """
     from redprop.issues.reading import show_issue
 
-    store = common.open_db()
-    show.issue(common.output(fmt), show_issue(store, _id(issue), common.moment(store, at)), timeline=True)
+    app = ctx.obj
+    store = app.store
+    show.issue(app.output(fmt, categories=True), show_issue(store, _id(issue), app.moment(at)), timeline=True)
 
 
-@app.command("list")
+@issue_app.command("list")
 def list_(
+    ctx: typer.Context,
     status: Annotated[str, typer.Option("--status", help="open (unfinished, default), done, all, or a status: new assigned on_site waiting_resident waiting_parts escalated reopened resolved closed.")] = "open",
     kind: Annotated[Optional[str], typer.Option("--kind", help="problem or wish.")] = None,
     category: Annotated[Optional[str], typer.Option("--category", help="A category (乱停车, parking…).")] = None,
@@ -263,19 +269,19 @@ def list_(
     """Issues as things stood at --at (default now), newest first. Example: redprop issue list --handler 刘磊 --overdue"""
     from datetime import timedelta
 
-    from redprop.issues.categories import load_categories
     from redprop.issues.reading import IssueFilter, count_issues, list_issues, parse_status_filter
     from redprop.parsing import clean_building, clean_grid, local_day_start
     from redprop.present.output import Page, page_size
     from redprop.vocab import CHANNELS, ISSUE_KINDS, TIER_CODES
 
-    store = common.open_db()
-    first, last = common.day(store, from_, False, "--from"), common.day(store, to, False, "--to")
+    app = ctx.obj
+    store = app.store
+    first, last = app.day(from_, False, "--from"), app.day(to, False, "--to")
     common.check_range(first, last, "--from/--to")
-    moment, size = common.moment(store, at), page_size(fmt, limit, all_)
+    moment, size = app.moment(at), page_size(fmt, limit, all_)
     wanted = IssueFilter(
         status=parse_status_filter(status), kind=ISSUE_KINDS.resolve(kind) if kind else None,
-        category=load_categories(store).resolve(category) if category else None,
+        category=app.catalogue("categories").resolve(category) if category else None,
         channel=CHANNELS.resolve(channel) if channel else None, tier=TIER_CODES.resolve(tier) if tier else None,
         building=clean_building(building) if building else None, grid=clean_grid(grid) if grid else None,
         handler=handler, household=household,
@@ -283,11 +289,12 @@ def list_(
         reported_to=local_day_start(last + timedelta(days=1), store.tz) if last else None,
         overdue=overdue, limit=size, search=search, voided=voided,
     )
-    show.issues(common.output(fmt), list_issues(store, moment, wanted), Page(size, lambda: count_issues(store, moment, wanted)))
+    show.issues(app.output(fmt, categories=True), list_issues(store, moment, wanted), Page(size, lambda: count_issues(store, moment, wanted)))
 
 
-@app.command("import")
+@issue_app.command("import")
 def import_(
+    ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="A .csv (UTF-8, UTF-8 with BOM, GBK or UTF-16) or .xlsx file.")],
     dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None,
     max_rows: MaxRows = DEFAULT_MAX_ROWS, fmt: FormatOption = Format.table,
@@ -299,19 +306,22 @@ def import_(
     """
     from redprop.exchange.issues import import_issues
 
-    run_import(import_issues, file, dry_run, skip_invalid, sheet, fmt, max_rows)
+    app = ctx.obj
+    run_import(app, import_issues, file, dry_run, skip_invalid, sheet, fmt, max_rows)
 
 
 @category_app.command("list")
-def category_list(fmt: FormatOption = Format.table):
+def category_list(ctx: typer.Context, fmt: FormatOption = Format.table):
     """The categories, with how many issues each has. Example: redprop issue category list"""
     from redprop.issues.categories import list_categories
 
-    show.categories(common.output(fmt), list_categories(common.open_db()))
+    app = ctx.obj
+    show.categories(app.output(fmt), list_categories(app.store))
 
 
 @category_app.command("add")
 def category_add(
+    ctx: typer.Context,
     code: Annotated[str, typer.Argument(help="A short English slug, like bike_shed.")],
     zh: Annotated[Optional[str], typer.Option("--zh", help="The Chinese label, like 车棚.")] = None,
     en: Annotated[Optional[str], typer.Option("--en", help="The English label, like 'Bicycle shed'.")] = None,
@@ -320,11 +330,13 @@ def category_add(
     """Add a category. Example: redprop issue category add bike_shed --zh 车棚 --en 'Bicycle shed'"""
     from redprop.issues.categories import save_category
 
-    show.category(common.output(fmt), save_category(common.open_db(), code, zh, en, adding=True))
+    app = ctx.obj
+    show.category(app.output(fmt), save_category(app.store, code, zh, en, adding=True))
 
 
 @category_app.command("edit")
 def category_edit(
+    ctx: typer.Context,
     code: Annotated[str, typer.Argument(help="The category, by slug or either label.")],
     zh: Annotated[Optional[str], typer.Option("--zh", help="A new Chinese label.")] = None,
     en: Annotated[Optional[str], typer.Option("--en", help="A new English label.")] = None,
@@ -334,7 +346,8 @@ def category_edit(
     """Change a category's labels or slug. Example: redprop issue category edit dogs --zh 犬只扰民"""
     from redprop.issues.categories import save_category
 
-    show.category(common.output(fmt), save_category(common.open_db(), code, zh, en, new_code))
+    app = ctx.obj
+    show.category(app.output(fmt), save_category(app.store, code, zh, en, new_code))
 
 
-orders.register(app)
+orders.register(issue_app)

@@ -15,6 +15,7 @@ OutputFile = Annotated[Path, typer.Option("--output", "-o", help="The file to wr
 
 @ledger_app.command("ledger")
 def ledger(
+    ctx: typer.Context,
     kind: Annotated[str, typer.Argument(help="households 住户台账, focus 重点人群台账, visits 走访台账, problems 问题清单, wishes 需求清单.")],
     output: OutputFile,
     from_: Annotated[Optional[str], typer.Option("--from", help="First day of the period (default: the first of the month of --to).")] = None,
@@ -40,15 +41,16 @@ def ledger(
     from redprop.staff import known_grid
     from redprop.vocab import LEDGER_KINDS
 
-    store = common.open_db()
+    app = ctx.obj
+    store = app.store
     slug = LEDGER_KINDS.resolve(kind)
     check_output(output)
-    moment = common.moment(store, at)
+    moment = app.moment(at)
     local_day = moment.astimezone(store.tz).date()
-    last = common.day(store, to, False, "--to") or local_day
-    first = common.day(store, from_, False, "--from") or last.replace(day=1)
+    last = app.day(to, False, "--to") or local_day
+    first = app.day(from_, False, "--from") or last.replace(day=1)
     common.check_range(first, last, "--from/--to")
     result = make_ledger(store, slug, first=first, last=last, at=moment,
                          grid=known_grid(store, grid) if grid else None,
                          building=clean_building(building) if building else None, show_sensitive=show_sensitive)
-    ledger_file(common.output(store=store), result, output, common.now(store).date())
+    ledger_file(app.output(groups=True, categories=True), result, output, app.now().date())

@@ -15,6 +15,7 @@ undo_app = common.sub_app("Undo.")
 
 @log_app.command("log")
 def log(
+    ctx: typer.Context,
     limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most this many entries, newest first (a table shows the newest 50 by default).")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Every entry, not the newest 50.")] = False,
     household: Annotated[Optional[str], typer.Option("--household", help="Only entries touching this address (every family that lived there).")] = None,
@@ -28,17 +29,19 @@ def log(
     from redprop.present.output import Page, page_size
     from redprop.store.log import list_entries
 
-    store = common.open_db()
+    app = ctx.obj
+    store = app.store
     wanted = dict(household_ids=households_at(store, household) if household else None,
                   issue_id=parse_issue_id(issue) if issue else None,
-                  since=common.moment(store, since, "--since") if since else None)
+                  since=app.moment(since, "--since") if since else None)
     size = page_size(fmt, limit, all_)
-    show.entries(common.output(fmt), list_entries(store, limit=size, **wanted),
+    show.entries(app.output(fmt), list_entries(store, limit=size, **wanted),
                  Page(size, lambda: list_entries(store, count=True, **wanted)))
 
 
 @undo_app.command("undo")
 def undo(
+    ctx: typer.Context,
     entry: Annotated[Optional[int], typer.Argument(help="The log entry to reverse (default: the last one not undone).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would be reversed, write nothing.")] = False,
     fmt: FormatOption = Format.table,
@@ -46,5 +49,6 @@ def undo(
     """Reverse one entry of the change log exactly; refused when a later entry built on it. Example: redprop undo --dry-run"""
     from redprop.store.log import undo_or_preview
 
-    store = common.open_db()
-    show.undone(common.output(fmt), undo_or_preview(store, entry, dry_run))
+    app = ctx.obj
+    store = app.store
+    show.undone(app.output(fmt), undo_or_preview(store, entry, dry_run))

@@ -9,23 +9,25 @@ from redprop.cli.common import AtOption, FormatOption
 from redprop.present import policy as show
 from redprop.present.output import Format
 
-app = common.sub_app("The response-time promise (5341 by default): show, set.")
+policy_app = common.sub_app("The response-time promise (5341 by default): show, set.")
 
 
-@app.command("show")
-def policy_show(at: AtOption = None,
+@policy_app.command("show")
+def policy_show(ctx: typer.Context, at: AtOption = None,
                 history: Annotated[bool, typer.Option("--history", help="Every version, oldest first.")] = False,
                 fmt: FormatOption = Format.table):
     """The promise in force (per kind and tier, the follow-up call, working hours, pauses). Example: redprop policy show"""
     from redprop.policy.terms import policy_history, show_policy
 
-    store = common.open_db()
-    versions = policy_history(store) if history else [show_policy(store, common.moment(store, at))]
-    show.policies(common.output(fmt), versions, history)
+    app = ctx.obj
+    store = app.store
+    versions = policy_history(store) if history else [show_policy(store, app.moment(at))]
+    show.policies(app.output(fmt), versions, history)
 
 
-@app.command("set")
+@policy_app.command("set")
 def policy_set(
+    ctx: typer.Context,
     kind: Annotated[Optional[str], typer.Option("--kind", help="Whose promises --arrive/--resolve/--plan change: problem 问题 (the default) or wish 需求.")] = None,
     arrive: Annotated[Optional[list[str]], typer.Option("--arrive", metavar="[TIER=]TIME", help="On-site time: 10m for every tier, or major=10m; 'none' removes it.")] = None,
     resolve: Annotated[Optional[list[str]], typer.Option("--resolve", metavar="[TIER=]TIME", help="Resolution time: normal=1h, major=8h, complex=5d.")] = None,
@@ -55,14 +57,15 @@ def policy_set(
     """
     from redprop.policy.terms import PolicyChanges, parse_kind, parse_promise_options, set_policy
 
-    store = common.open_db()
+    app = ctx.obj
+    store = app.store
     promises = {}
     which = parse_kind(kind)
     for promise, specs in (("arrive", arrive), ("resolve", resolve), ("plan", plan)):
         promises.update(parse_promise_options(promise, specs or [], which))
     changes = PolicyChanges(promises=promises, name=name, follow_up=follow_up, order_sign=order_sign, hours=hours, chinese_calendar=chinese_calendar,
                             weekend=weekend, holidays=holidays, workdays=workdays, pause_statuses=pause)
-    now = common.now(store)
-    effective = common.moment(store, from_, "--from", ahead=True) if from_ else now
+    now = app.now()
+    effective = app.moment(from_, "--from", ahead=True) if from_ else now
     policy = set_policy(store, changes, effective, now, note, reset=reset)
-    show.policies(common.output(fmt), [policy], history=False)
+    show.policies(app.output(fmt), [policy], history=False)

@@ -19,6 +19,7 @@ stats_app = common.sub_app("Statistics.")
 
 @overdue_app.command("overdue")
 def overdue(
+    ctx: typer.Context,
     at: AtOption = None,
     fmt: FormatOption = Format.table,
     check: Annotated[bool, typer.Option("--check", help="Exit 1 when anything is overdue (for cron), 0 otherwise.")] = False,
@@ -28,23 +29,27 @@ def overdue(
     """The morning list: issues past a promise, issues due within the hour, households not visited.
 
     Grouped by who holds each issue, plain text when piped (cron mail, a WeChat paste);
-    --check exits 1 when anything is overdue. Crontab, mailing only when something is:
+    --check exits 1 when anything is overdue, 2 or more when redprop itself failed. Crontab,
+    as in README: the list mailed when something is overdue, the error when redprop failed,
+    no file written:
 
     \b
-    0 8 * * * /opt/redprop/bin/redprop --db /srv/mlsj.db overdue --check > /tmp/overdue.txt; [ $? -eq 1 ] && mail -s 超时清单 office@example.org < /tmp/overdue.txt
+    0 8 * * * out=$(/opt/redprop/bin/redprop --db /srv/redprop/mlsj.db overdue --check 2>&1); rc=$?; [ $rc -eq 1 ] && echo "$out" | mail -s 超时清单 office@example.org; [ $rc -gt 1 ] && echo "$out" | mail -s "redprop 出错 ($rc)" office@example.org
     """
     from redprop.errors import ExitCode
     from redprop.reports.overdue import anything_overdue, overdue_report, soon_window
 
-    store = common.open_db()
-    report = overdue_report(store, common.moment(store, at), soon=soon_window(soon), show_sensitive=show_sensitive)
-    show.overdue(common.output(fmt), report)
+    app = ctx.obj
+    store = app.store
+    report = overdue_report(store, app.moment(at), soon=soon_window(soon), show_sensitive=show_sensitive)
+    show.overdue(app.output(fmt, groups=True), report)
     if check and anything_overdue(report):
         raise typer.Exit(int(ExitCode.CHECK_FAILED))
 
 
 @stats_app.command("stats")
 def stats(
+    ctx: typer.Context,
     from_: Annotated[Optional[str], typer.Option("--from", help="Issues reported on or after this day.")] = None,
     to: Annotated[Optional[str], typer.Option("--to", help="Issues reported on or before this day.")] = None,
     by: Annotated[Optional[str], typer.Option("--by", help="Group by kind 类型, tier 等级, category 类别, channel 渠道, handler 处理人, building 楼栋, grid 网格 or source 工单来源 (who dispatched a work order).")] = None,
@@ -59,11 +64,12 @@ def stats(
     from redprop.reports.stats import issue_stats
     from redprop.vocab import STATS_GROUPINGS
 
-    store = common.open_db()
-    first, last = common.day(store, from_, False, "--from"), common.day(store, to, False, "--to")
+    app = ctx.obj
+    store = app.store
+    first, last = app.day(from_, False, "--from"), app.day(to, False, "--to")
     common.check_range(first, last, "--from/--to")
     by = STATS_GROUPINGS.resolve(by) if by else None
-    show.stats(common.output(fmt), issue_stats(store, common.moment(store, at), first, last, by), by)
+    show.stats(app.output(fmt, categories=by == "category"), issue_stats(store, app.moment(at), first, last, by), by)
 
 
 report_app = common.sub_app("The weekly and monthly report: figures with their counts and definitions, a trend, charts.")
@@ -73,6 +79,7 @@ OutputFile = Annotated[Optional[Path], typer.Option("--output", "-o", help="Writ
 
 @report_app.command("week")
 def report_week(
+    ctx: typer.Context,
     week: Annotated[Optional[str], typer.Option("--week", help="Any day of the week to report (default: the last complete week, Monday to Sunday).")] = None,
     at: AtOption = None,
     fmt: FormatOption = Format.table,
@@ -83,11 +90,12 @@ def report_week(
     \b
     Example: redprop report week --week 2026-11-16 -o 周报.html
     """
-    _report("week", week, at, fmt, output)
+    _report(ctx.obj, "week", week, at, fmt, output)
 
 
 @report_app.command("month")
 def report_month(
+    ctx: typer.Context,
     month: Annotated[Optional[str], typer.Option("--month", help="The month to report, like 2026-11 (default: the last complete month).")] = None,
     at: AtOption = None,
     fmt: FormatOption = Format.table,
@@ -98,24 +106,24 @@ def report_month(
     \b
     Example: redprop report month --month 2026-11 -f json
     """
-    _report("month", month, at, fmt, output)
+    _report(ctx.obj, "month", month, at, fmt, output)
 
 
-def _report(kind: str, period: Optional[str], at: Optional[str], fmt: Format, output: Optional[Path]) -> None:
+def _report(app, kind: str, period: Optional[str], at: Optional[str], fmt: Format, output: Optional[Path]) -> None:
     from redprop.reports.periodic import period_report
 
     if output is not None:  # the name is checked before the figures are worked out
         from redprop.present.ledgers import check_output
 
         check_output(output, (".html", ".htm"))
-    store = common.open_db()
+    store = app.store
     with common.naming(f"--{kind}" if period else None):
-        report = period_report(store, kind, common.moment(store, at), period)
+        report = period_report(store, kind, app.moment(at), period)
     if output is not None:
         from redprop.present.report_html import write_html
 
-        write_html(common.output(fmt), report, output)
+        write_html(app.output(categories=True), report, output)
     else:
         from redprop.present.periodic import report as show_report
 
-        show_report(common.output(fmt), report)
+        show_report(app.output(fmt, categories=True), report)

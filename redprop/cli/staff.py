@@ -10,12 +10,13 @@ from redprop.exchange.limits import DEFAULT_MAX_ROWS
 from redprop.present import households as show
 from redprop.present.output import Format
 
-app = common.sub_app("Staff (一长三员) and the areas they cover.")
+staff_app = common.sub_app("Staff (一长三员) and the areas they cover.")
 grid_app = common.sub_app("Grid points (网格).")
 
 
-@app.command("add")
+@staff_app.command("add")
 def add(
+    ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The staff member's name.")],
     role: Annotated[Optional[str], typer.Option("--role", help="building_leader 楼栋长, grid_worker 网格员, community_worker 社区工作者, mediator 治安调解员, cleaner 清扫保洁员, property_staff 物业人员, volunteer 党员志愿者.")] = None,
     phone: Annotated[Optional[str], typer.Option("--phone", help="Phone number.")] = None,
@@ -30,17 +31,19 @@ def add(
     from redprop.staff import STAFF_CLEARABLE, clean_areas, save_staff
     from redprop.vocab import ROLES
 
-    store = common.open_db()
+    app = ctx.obj
+    store = app.store
     row, _ = save_staff(
         store, name, ROLES.resolve(role) if role else None, clean_phone(phone),
-        clean_areas(split_list(covers)) if covers is not None else None, common.now(store), active,
+        clean_areas(split_list(covers)) if covers is not None else None, app.now(), active,
         tuple(cleared_columns(clear, STAFF_CLEARABLE)), allow_duplicate=allow_duplicate,
     )
-    show.staff_member(common.output(fmt), row)
+    show.staff_member(app.output(fmt), row)
 
 
-@app.command("leave")
+@staff_app.command("leave")
 def leave(
+    ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The staff member who leaves.")],
     hand_to: Annotated[str, typer.Option("--hand-to", help="Who takes over their unfinished issues.")],
     on: Annotated[Optional[str], typer.Option("--on", help="The day they left (default today).")] = None,
@@ -50,14 +53,16 @@ def leave(
     from redprop.issues.commands import hand_over
     from redprop.parsing import local_day_start
 
-    store = common.open_db()
-    day = common.day(store, on, option="--on")
-    moment = min(local_day_start(day, store.tz), common.now(store)) if on else common.now(store)
-    show.handed_over(common.output(fmt), hand_over(store, name, hand_to, on=moment, now=common.now(store)))
+    app = ctx.obj
+    store = app.store
+    day = app.day(on, option="--on")
+    moment = min(local_day_start(day, store.tz), app.now()) if on else app.now()
+    show.handed_over(app.output(fmt), hand_over(store, name, hand_to, on=moment, now=app.now()))
 
 
-@app.command("list")
+@staff_app.command("list")
 def list_(
+    ctx: typer.Context,
     role: Annotated[Optional[str], typer.Option("--role", help="Only this role.")] = None,
     area: Annotated[Optional[str], typer.Option("--covers", help="Only staff covering this building or grid point.")] = None,
     fmt: FormatOption = Format.table,
@@ -66,24 +71,27 @@ def list_(
     from redprop.staff import list_staff
     from redprop.vocab import ROLES
 
-    store = common.open_db()
-    show.staff_list(common.output(fmt), list_staff(store, ROLES.resolve(role) if role else None, area))
+    app = ctx.obj
+    store = app.store
+    show.staff_list(app.output(fmt), list_staff(store, ROLES.resolve(role) if role else None, area))
 
 
-@app.command("import")
-def import_(file: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None, max_rows: MaxRows = DEFAULT_MAX_ROWS,
+@staff_app.command("import")
+def import_(ctx: typer.Context, file: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None, max_rows: MaxRows = DEFAULT_MAX_ROWS,
             new_grids: NewGrids = False,
             allow_duplicate: Annotated[bool, typer.Option("--allow-duplicate", help="Keep phone numbers already on record for someone else.")] = False,
             fmt: FormatOption = Format.table):
     """Load staff (姓名, 角色, 电话, 负责区域). Example: redprop staff import sample_data/staff.csv"""
     from redprop.exchange.rosters import import_staff
 
-    run_import(import_staff, file, dry_run, skip_invalid, sheet, fmt, max_rows, new_grids=new_grids,
+    app = ctx.obj
+    run_import(app, import_staff, file, dry_run, skip_invalid, sheet, fmt, max_rows, new_grids=new_grids,
                allow_duplicate=allow_duplicate)
 
 
 @grid_app.command("add")
 def grid_add(
+    ctx: typer.Context,
     code: Annotated[str, typer.Argument(help="Grid point code, e.g. G07.")],
     name: Annotated[Optional[str], typer.Option("--name", help="A name people know it by, e.g. 8栋2单元.")] = None,
     building: Annotated[Optional[str], typer.Option("--building", help="The building it lies in.")] = None,
@@ -92,22 +100,25 @@ def grid_add(
     """Add (or rename) a grid point. Example: redprop grid add G18 --name 8栋2单元 --building 8"""
     from redprop.staff import add_grid
 
-    store = common.open_db()
-    show.grid(common.output(fmt), add_grid(store, code, name, building, common.now(store)))
+    app = ctx.obj
+    store = app.store
+    show.grid(app.output(fmt), add_grid(store, code, name, building, app.now()))
 
 
 @grid_app.command("list")
-def grid_list(fmt: FormatOption = Format.table):
+def grid_list(ctx: typer.Context, fmt: FormatOption = Format.table):
     """Grid points with their households and staff. Example: redprop grid list"""
     from redprop.staff import list_grids
 
-    show.grids(common.output(fmt), list_grids(common.open_db()))
+    app = ctx.obj
+    show.grids(app.output(fmt), list_grids(app.store))
 
 
 @grid_app.command("import")
-def grid_import(file: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None, max_rows: MaxRows = DEFAULT_MAX_ROWS,
+def grid_import(ctx: typer.Context, file: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None, max_rows: MaxRows = DEFAULT_MAX_ROWS,
                 fmt: FormatOption = Format.table):
     """Load grid points (网格, 名称, 楼栋). Example: redprop grid import sample_data/grids.csv"""
     from redprop.exchange.rosters import import_grids
 
-    run_import(import_grids, file, dry_run, skip_invalid, sheet, fmt, max_rows)
+    app = ctx.obj
+    run_import(app, import_grids, file, dry_run, skip_invalid, sheet, fmt, max_rows)

@@ -11,11 +11,11 @@ from redprop.exchange.limits import DEFAULT_MAX_ROWS
 from redprop.present import care as show
 from redprop.present.output import Format
 
-app = common.sub_app("Home visits (走访): log, list, due, plan, import.")
+visit_app = common.sub_app("Home visits (走访): log, list, due, plan, import.")
 
 
-@app.command("log")
-def log(household: Key,
+@visit_app.command("log")
+def log(ctx: typer.Context, household: Key,
         by: Annotated[str, typer.Option("--by", help="Who visited (a staff member's name).")],
         at: AtOption = None,
         kind: Annotated[str, typer.Option("--kind", help="round 巡查, visit 走访, ask 问询, phone 电话.")] = "visit",
@@ -38,38 +38,37 @@ def log(household: Key,
     from redprop.errors import InvalidValue
     from redprop.vocab import ISSUE_KINDS, TIER_CODES, VISIT_KINDS, VISIT_OUTCOMES
 
-    store = common.open_db()
+    app = ctx.obj
+    store = app.store
     issue = None
     if open_issue:
-        from redprop.issues.categories import load_categories
-
         if not category:
             raise InvalidValue("--open-issue needs the issue's --category (报修, 设施…)")
-        issue = {"category": load_categories(store).resolve(category), "tier": TIER_CODES.resolve(tier) if tier else None,
+        issue = {"category": app.catalogue("categories").resolve(category), "tier": TIER_CODES.resolve(tier) if tier else None,
                  "kind": ISSUE_KINDS.resolve(issue_kind) if issue_kind else None}
     elif category or tier or issue_kind:
         raise InvalidValue("--category, --tier and --issue-kind go with --open-issue")
-    at_moment, time_known = common.visit_moment(store, at)
+    at_moment, time_known = app.visit_moment(at)
     row = log_visit(store, household, by=by, at=at_moment, kind=VISIT_KINDS.resolve(kind),
                     outcome=VISIT_OUTCOMES.resolve(outcome) if outcome else None, need=need, note=note, resident=resident,
-                    now=common.now(store), time_known=time_known, issue=issue)
-    show.visit(common.output(fmt), row)
+                    now=app.now(), time_known=time_known, issue=issue)
+    show.visit(app.output(fmt), row)
 
 
-@app.command("void")
-def void(visit: Annotated[int, typer.Argument(help="The visit's number (see `visit list`).")],
+@visit_app.command("void")
+def void(ctx: typer.Context, visit: Annotated[int, typer.Argument(help="The visit's number (see `visit list`).")],
          reason: Annotated[str, typer.Option("--reason", help="Why it is voided, e.g. 误录：实际敲门未应.")],
          fmt: FormatOption = Format.table):
     """Void a visit recorded by mistake: it stays on record, marked, and counts nowhere. Example: redprop visit void 812 --reason 结果录错"""
     from redprop.care.visits import void_visit
-    from redprop.store.log import user_name
 
-    store = common.open_db()
-    show.visit(common.output(fmt), void_visit(store, visit, reason=reason, by=user_name(), now=common.now(store)))
+    app = ctx.obj
+    store = app.store
+    show.visit(app.output(fmt), void_visit(store, visit, reason=reason, by=app.user, now=app.now()))
 
 
-@app.command("list")
-def list_(household: Annotated[Optional[str], typer.Option("--household", help="Only this household.")] = None,
+@visit_app.command("list")
+def list_(ctx: typer.Context, household: Annotated[Optional[str], typer.Option("--household", help="Only this household.")] = None,
           staff: Annotated[Optional[str], typer.Option("--staff", "--by", help="Only visits by this person.")] = None,
           from_: Annotated[Optional[str], typer.Option("--from", help="From this time/day.")] = None,
           to: Annotated[Optional[str], typer.Option("--to", help="Up to this time, or the end of this day.")] = None,
@@ -83,18 +82,19 @@ def list_(household: Annotated[Optional[str], typer.Option("--household", help="
     from redprop.present.output import Page, page_size
     from redprop.vocab import VISIT_OUTCOMES
 
-    store = common.open_db()
-    since, until = common.moment(store, from_, "--from") if from_ else None, common.end_moment(store, to, "--to")
+    app = ctx.obj
+    store = app.store
+    since, until = app.moment(from_, "--from") if from_ else None, app.end_moment(to, "--to")
     common.check_range(since, until, "--from/--to")
     wanted = dict(household=household, staff=staff, since=since, until=until,
                   outcome=VISIT_OUTCOMES.resolve(outcome) if outcome else None, voided=voided)
     size = page_size(fmt, limit, all_)
-    show.visits(common.output(fmt), list_visits(store, **wanted, limit=size),
+    show.visits(app.output(fmt), list_visits(store, **wanted, limit=size),
                 Page(size, lambda: list_visits(store, **wanted, count=True)))
 
 
-@app.command("due")
-def due(at: AtOption = None,
+@visit_app.command("due")
+def due(ctx: typer.Context, at: AtOption = None,
         grid: Annotated[Optional[str], typer.Option("--grid", help="Only this grid point.")] = None,
         staff: Annotated[Optional[str], typer.Option("--staff", help="Only what this person covers.")] = None,
         show_sensitive: ShowSensitive = False, fmt: FormatOption = Format.table):
@@ -102,14 +102,15 @@ def due(at: AtOption = None,
     from redprop.care.visits import due_visits
     from redprop.staff import known_grid
 
-    store = common.open_db()
-    rows = due_visits(store, common.moment(store, at), grid=known_grid(store, grid) if grid else None, staff=staff,
+    app = ctx.obj
+    store = app.store
+    rows = due_visits(store, app.moment(at), grid=known_grid(store, grid) if grid else None, staff=staff,
                       show_sensitive=show_sensitive)
-    show.due_list(common.output(fmt), rows)
+    show.due_list(app.output(fmt, groups=True), rows)
 
 
-@app.command("plan")
-def plan(week: Annotated[Optional[str], typer.Option("--week", help="Any day of the week to plan (default this week).")] = None,
+@visit_app.command("plan")
+def plan(ctx: typer.Context, week: Annotated[Optional[str], typer.Option("--week", help="Any day of the week to plan (default this week).")] = None,
          show_sensitive: ShowSensitive = False, fmt: FormatOption = Format.table,
          output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the round sheets to FILE.xlsx: one sheet per person, in the ledger layout, with a column to tick and sign.")] = None):
     """This week's due visits split among staff by what they cover, a list per person.
@@ -122,27 +123,29 @@ def plan(week: Annotated[Optional[str], typer.Option("--week", help="Any day of 
 
     from redprop.care.visits import plan_rounds
 
-    store = common.open_db()
-    day = common.day(store, week, option="--week")
+    app = ctx.obj
+    store = app.store
+    day = app.day(week, option="--week")
     if output is not None:
         from redprop.present.ledgers import check_output
 
         check_output(output, (".xlsx",))
-    rows = plan_rounds(store, day, common.now(store), show_sensitive)
+    rows = plan_rounds(store, day, app.now(), show_sensitive)
     if output is None:
-        show.week_plan(common.output(fmt), rows)
+        show.week_plan(app.output(fmt, groups=True), rows)
         return
     from redprop.present.ledgers import plan_file
 
     monday = day - timedelta(days=day.weekday())
-    plan_file(common.output(store=store), rows, output, community=store.community, first=monday,
-              last=monday + timedelta(days=6), made_on=common.now(store).date())
+    plan_file(app.output(groups=True), rows, output, community=store.community, first=monday,
+              last=monday + timedelta(days=6), made_on=app.now().date())
 
 
-@app.command("import")
-def import_(file: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None, max_rows: MaxRows = DEFAULT_MAX_ROWS,
+@visit_app.command("import")
+def import_(ctx: typer.Context, file: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None, max_rows: MaxRows = DEFAULT_MAX_ROWS,
             fmt: FormatOption = Format.table):
     """Load a visit round sheet (户号 or 楼栋/单元/门牌号, 时间, 走访人, 方式, 结果, 需求, 备注). Example: redprop visit import sample_data/visits.csv"""
     from redprop.exchange.care import import_visits
 
-    run_import(import_visits, file, dry_run, skip_invalid, sheet, fmt, max_rows)
+    app = ctx.obj
+    run_import(app, import_visits, file, dry_run, skip_invalid, sheet, fmt, max_rows)

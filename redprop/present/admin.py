@@ -1,6 +1,5 @@
 """What `init` and `demo` say."""
 
-from redprop.present.i18n import _, say, separator
 from redprop.present.output import Format
 from redprop.store.files import shown
 from redprop.present.imports import summary
@@ -8,63 +7,63 @@ from redprop.present.output import Output
 
 
 def created(out: Output, path, community: str, timezone: str) -> None:
-    out.note(_("created {path} for {community} ({timezone})", path=str(path), community=community or _("the community"),
-               timezone=timezone))
+    out.note(out._("created {path} for {community} ({timezone})", path=str(path), community=community or out._("the community"),
+                   timezone=timezone))
 
 
 def demo_report(out: Output, path) -> None:
     """The demo's last line: where last week's report is, to open in a browser and print."""
-    out.line(_("Last week's report: {path} (open it in a browser; it prints on A4)", path=str(path)))
+    out.line(out._("Last week's report: {path} (open it in a browser; it prints on A4)", path=str(path)))
 
 
 def demo_built(out: Output, path, results, as_of) -> None:
     for file, result in results:
-        out.note(_("imported {file}: {summary}", file=file, summary=summary(result)))
-    out.note(_("demo database: {path} (as of {at}; try `redprop --db {path} household list`)", path=str(path),
-               at=as_of.strftime("%Y-%m-%d %H:%M")))
+        out.note(out._("imported {file}: {summary}", file=file, summary=summary(out, result)))
+    out.note(out._("demo database: {path} (as of {at}; try `redprop --db {path} household list`)", path=str(path),
+                   at=as_of.strftime("%Y-%m-%d %H:%M")))
 
 
 def checked(out: Output, result: dict) -> None:
     """`redprop check`: ok, or each problem on a line; warnings on stderr either way."""
     for warning in result["warnings"]:
-        out.note(_("warning: {warning}", warning=say(warning)))
+        out.note(out._("warning: {warning}", warning=out.say(warning)))
     if out.fmt == Format.json:
-        out.document({"ok": not result["problems"], "problems": [say(p) for p in result["problems"]],
-                      "warnings": [say(w) for w in result["warnings"]], "checked": result["checked"],
+        out.document({"ok": not result["problems"], "problems": [out.say(p) for p in result["problems"]],
+                      "warnings": [out.say(w) for w in result["warnings"]], "checked": result["checked"],
                       "quick": result["quick"]})
         return
     if not result["problems"]:
-        out.line(_("ok ({what})", what=_checked(result)))
+        out.line(out._("ok ({what})", what=_checked(out, result)))
         return
     for problem in result["problems"]:
-        out.line(say(problem))
-    out.line(_("{count} problems found ({what}); `redprop restore BACKUP` puts a good backup in place",
-               count=len(result["problems"]), what=_checked(result)))
+        out.line(out.say(problem))
+    out.line(out._("{count} problems found ({what}); `redprop restore BACKUP` puts a good backup in place",
+                   count=len(result["problems"]), what=_checked(out, result)))
 
 
-def _checked(result: dict) -> str:
-    parts = [_("quick check") if result["quick"] else _("full check")]
+def _checked(out: Output, result: dict) -> str:
+    parts = [out._("quick check") if result["quick"] else out._("full check")]
     checked = result["checked"]
     if "issues" in checked:
-        parts.append(_("{count} issues replayed", count=checked["issues"]))
+        parts.append(out._("{count} issues replayed", count=checked["issues"]))
     if "memberships" in checked:
-        parts.append(_("{count} memberships", count=checked["memberships"]))
-    return separator().join(parts)
+        parts.append(out._("{count} memberships", count=checked["memberships"]))
+    return out.separator.join(parts)
 
 
 def backed_up(out: Output, result: dict) -> None:
     rows = sum(result["rows"].values())
-    out.note(_("backed up to {path} ({size}, {rows} rows, checked)", path=shown(result["path"]),
-               size=_size(result["bytes"]), rows=rows))
+    out.note(out._("backed up to {path} ({size}, {rows} rows, checked)", path=shown(result["path"]),
+                   size=_size(result["bytes"]), rows=rows))
     for old in result["removed"]:
-        out.note(_("removed the older backup {path}", path=shown(old)))
+        out.note(out._("removed the older backup {path}", path=shown(old)))
 
 
 def restored(out: Output, result: dict) -> None:
     if result["aside"]:
-        out.note(_("the previous database is kept as {path}", path=shown(result["aside"])))
-    out.note(_("restored {path} from {backup} ({rows} rows, checked)", path=shown(result["path"]),
-               backup=shown(result["backup"]), rows=sum(result["rows"].values())))
+        out.note(out._("the previous database is kept as {path}", path=shown(result["aside"])))
+    out.note(out._("restored {path} from {backup} ({rows} rows, checked)", path=shown(result["path"]),
+                   backup=shown(result["backup"]), rows=sum(result["rows"].values())))
 
 
 def _size(size: int) -> str:

@@ -1,7 +1,6 @@
 """Focus groups, memberships, visits, the due list and the week's rounds as people read them."""
 
 from redprop.errors import N_
-from redprop.present.i18n import _
 from redprop.present.output import Output
 from redprop.present.table import Column, Table
 from redprop.present.times import minute
@@ -97,7 +96,7 @@ def visit_cells(out: Output, row: dict) -> dict:
     at = minute(row["at"]) if row.get("time_known", True) else (row["at"] or "")[:10]
     outcome = out.labels.of(VISIT_OUTCOMES, row["outcome"])
     if row.get("voided"):
-        outcome = _("{outcome} (voided by {who}: {reason})", outcome=outcome, who=row["voided_by"], reason=row["void_reason"])
+        outcome = out._("{outcome} (voided by {who}: {reason})", outcome=outcome, who=row["voided_by"], reason=row["void_reason"])
     return {**row, "at": at, "kind": out.labels.of(VISIT_KINDS, row["kind"]), "outcome": outcome,
             "issue_link": f"#{row['issue']}" if row.get("issue") else ""}
 
@@ -108,21 +107,21 @@ def visits(out: Output, rows, page=None) -> None:
 
 def visit(out: Output, row: dict) -> None:
     if row.get("issue"):
-        out.note(_("opened issue #{id}", id=row["issue"]))
+        out.note(out._("opened issue #{id}", id=row["issue"]))
     out.record(VISIT_TABLE, row, lambda v: visit_cells(out, v))
 
 
-def alert(row: dict) -> str:
+def alert(out: Output, row: dict) -> str:
     """‼ with the knocks for an escalation, ! for a week or more past the cadence."""
     if row["escalated"]:
-        return _("‼ {knocks} knocks", knocks=row["failed_attempts"])
+        return out._("‼ {knocks} knocks", knocks=row["failed_attempts"])
     overdue = row.get("overdue_days")
     return "!" if overdue is not None and overdue >= OVERDUE_A_WEEK else ""
 
 
 def due_cells(out: Output, row: dict) -> dict:
-    return {**row, "alert": alert(row), "groups": [out.labels.group(g) for g in row["groups"]],
-            "last_seen": minute(row["last_seen_at"]) or _("never")}
+    return {**row, "alert": alert(out, row), "groups": [out.labels.group(g) for g in row["groups"]],
+            "last_seen": minute(row["last_seen_at"]) or out._("never")}
 
 
 DUE_LEGEND = N_("‼ elderly person living alone, knocks in a row unanswered: escalated, go today; ! a week or more overdue")
@@ -131,8 +130,8 @@ DUE_LEGEND = N_("‼ elderly person living alone, knocks in a row unanswered: es
 def due_list(out: Output, rows: list[dict]) -> None:
     """`visit due`: the table, and the legend when a mark needs it."""
     out.listing(DUE_TABLE, rows, lambda r: due_cells(out, r), DUE_FIELDS)
-    if out.fmt == "table" and any(alert(r) for r in rows):
-        out.line(_(DUE_LEGEND))
+    if out.fmt == "table" and any(alert(out, r) for r in rows):
+        out.line(out._(DUE_LEGEND))
 
 
 def week_plan(out: Output, rows: list[dict]) -> None:
@@ -142,10 +141,10 @@ def week_plan(out: Output, rows: list[dict]) -> None:
         return
     people = list(dict.fromkeys(r["staff"] for r in rows))
     if not people:
-        out.line(_("nothing due this week"))
+        out.line(out._("nothing due this week"))
     for person in people:
         mine = [{**r, "alert": "‼" if r["escalated"] else "", "groups": [out.labels.group(g) for g in r["groups"]],
                  "due_on": r["due_at"][:10]} for r in rows if r["staff"] == person]
-        out.table(PLAN_TABLE, mine, title=f"{person or _('unassigned')} ({len(mine)})")
+        out.table(PLAN_TABLE, mine, title=f"{person or out._('unassigned')} ({len(mine)})")
         out.line()
 

@@ -41,7 +41,20 @@ def _char_width(char: str) -> int:
     return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
-_TOKENS = re.compile(r"\s+|[\x21-\x7e]+|.", re.S)
+# A token is a run of printable ASCII (a word, a number, an option), a short Chinese word
+# after a space (a name in a list: `龙丽仙, 雷丽仙`), a short note in brackets, or one other
+# character; a closing mark (，。、）…) stays with what it closes and an opening one (（《「,
+# and `(` before Chinese) with what it opens, so that no line starts with a comma or ends with
+# an opening bracket.
+_OPENING = "（《〈「『【〔“‘"
+_CLOSING = re.escape("，。、；：？！）》〉」』】〕”’…" + ")]},.;:!?")
+_WORD = 6  # characters: a name, a place; a longer run is running text, broken anywhere
+_TOKENS = re.compile(
+    rf"\s+|[{_OPENING}]*"
+    rf"(?:\[[^\s\[\]]{{1,{2 * _WORD}}}\]"  # a short note in brackets: `[必填]`, `[默认：table]`
+    rf"|(?:(?<=\s)|^)[^\s\x00-\x7f]{{1,{_WORD}}}(?=[{_CLOSING}]|\s|$)"  # a short Chinese word
+    rf"|[\x21-\x7e]*[\[(<]+(?=[^\s\x00-\x7f])[^\s]"  # `(中`
+    rf"|[\x21-\x7e]+|[^\s])[{_CLOSING}]*", re.S)
 
 
 def wrap(text: str, cells: int) -> list[str]:
@@ -52,9 +65,10 @@ def wrap(text: str, cells: int) -> list[str]:
     lines: list[str] = []
     line, used = "", 0
     for token in _TOKENS.findall(text):
-        if token.isspace():
+        if token.isspace():  # kept as typed inside a line (two spaces before `[default: …]`), gone at a break
             if line:
-                line, used = line + " ", used + 1
+                space = " " if "\n" in token or "\t" in token else token
+                line, used = line + space, used + len(space)
             continue
         size = width(token)
         if used + size <= cells:
@@ -70,6 +84,7 @@ def wrap(text: str, cells: int) -> list[str]:
                 if head_size + w > cells:
                     break
                 head, head_size = head + char, head_size + w
+            head = head or token[0]  # a wide character on a line one cell wide: it goes whole
             lines.append(head)
             token = token[len(head):]
             size = width(token)

@@ -1,4 +1,8 @@
-"""What went wrong, as one line for the person at the keyboard, and the exit code that means it."""
+"""What went wrong, as one line for the person at the keyboard, and the exit code that means it.
+
+Said at the edge of the command line, in the language of the command (or of the line, when it
+went wrong before a command was found): each function is given that Language.
+"""
 
 import errno
 import re
@@ -7,7 +11,7 @@ import sys
 
 from redprop.errors import N_, ExitCode
 from redprop.present.cells import printable
-from redprop.present.i18n import _, say
+from redprop.present.i18n import Language
 from redprop.store.files import path_error, shown
 
 
@@ -16,15 +20,15 @@ def complain(text: str) -> None:
     sys.stderr.write(printable(f"redprop: {text}") + "\n")
 
 
-def complain_row(error) -> None:
+def complain_row(lang: Language, error) -> None:
     """A refused row of an import, on its own line before the import's one-line verdict."""
-    sys.stderr.write(printable(_("refused {error}", error=say(error))) + "\n")
+    sys.stderr.write(printable(lang._("refused {error}", error=lang.say(error))) + "\n")
 
 
-def no_such_command(name: str, nearest: str | None) -> str:
+def no_such_command(lang: Language, name: str, nearest: str | None) -> str:
     if nearest:
-        return _("no command {name!r}; did you mean {nearest!r}?", name=name, nearest=nearest)
-    return _("no command {name!r} (see --help)", name=name)
+        return lang._("no command {name!r}; did you mean {nearest!r}?", name=name, nearest=nearest)
+    return lang._("no command {name!r} (see --help)", name=name)
 
 
 # Click's usage errors, read back into the catalogue: (pattern of Click's English, msgid).
@@ -46,7 +50,7 @@ _USAGE = [
 ]
 
 
-def usage_error(english: str, command: str | None) -> str:
+def usage_error(lang: Language, english: str, command: str | None) -> str:
     """A Click usage error in the worker's language, with where to read more."""
     said = english
     for pattern, template in _USAGE:
@@ -56,51 +60,51 @@ def usage_error(english: str, command: str | None) -> str:
             if "name" in values:  # '--output' / '-o' → --output; an argument's name as its placeholder: KEY
                 name = values["name"].split(" / ")[0].strip("'")
                 values["name"] = name if name.startswith("-") else name.upper()
-            said = _(template, **values)
+            said = lang._(template, **values)
             break
     if command:
-        return _("{error} (see `{command} --help`)", error=said, command=command)
+        return lang._("{error} (see `{command} --help`)", error=said, command=command)
     return said
 
 
-def interrupted() -> str:
-    return _("interrupted; nothing more was written")
+def interrupted(lang: Language) -> str:
+    return lang._("interrupted; nothing more was written")
 
 
-def unexpected(error: Exception) -> tuple[str, int]:
+def unexpected(lang: Language, error: Exception) -> tuple[str, int]:
     """Anything that is not a RedpropError: still one line, never a traceback, never exit 1."""
     if isinstance(error, sqlite3.OperationalError) and ("locked" in str(error) or "busy" in str(error)):
-        return _("the database is busy with another worker's change; try again in a moment"), ExitCode.DATABASE
+        return lang._("the database is busy with another worker's change; try again in a moment"), ExitCode.DATABASE
     if isinstance(error, sqlite3.IntegrityError):
         # A rule of the schema caught what the domain code should have: nothing was written.
-        return _("refused by the database's rules ({error}); nothing was written", error=str(error)), ExitCode.INVALID
+        return lang._("refused by the database's rules ({error}); nothing was written", error=str(error)), ExitCode.INVALID
     if isinstance(error, OverflowError):  # a date so far back or ahead that the calendar runs out
-        return _("a date or time out of range (years 1–9999 only, and not at their very edges)"), ExitCode.INVALID
+        return lang._("a date or time out of range (years 1–9999 only, and not at their very edges)"), ExitCode.INVALID
     if isinstance(error, sqlite3.Error):
-        return _database_error(error), ExitCode.DATABASE
+        return _database_error(lang, error), ExitCode.DATABASE
     if isinstance(error, OSError) and error.filename:
         if error.errno in (errno.ENAMETOOLONG, errno.ENOTDIR, errno.ELOOP, errno.EACCES, errno.EPERM):
-            return say(path_error(error.filename, error).message), ExitCode.USAGE  # a path typed that cannot be
-        return _("cannot use {path}: {reason} (nothing was written)", path=shown(error.filename),
-                 reason=error.strerror or str(error)), ExitCode.DATABASE
+            return lang.say(path_error(error.filename, error).message), ExitCode.USAGE  # a path typed that cannot be
+        return lang._("cannot use {path}: {reason} (nothing was written)", path=shown(error.filename),
+                      reason=error.strerror or str(error)), ExitCode.DATABASE
     if isinstance(error, MemoryError):
-        return _("out of memory (nothing was written)"), ExitCode.DATABASE
-    return _("unexpected error: {kind}: {error} (nothing was written; REDPROP_DEBUG=1 shows where)",
-             kind=type(error).__name__, error=str(error)), ExitCode.DATABASE
+        return lang._("out of memory (nothing was written)"), ExitCode.DATABASE
+    return lang._("unexpected error: {kind}: {error} (nothing was written; REDPROP_DEBUG=1 shows where)",
+                  kind=type(error).__name__, error=str(error)), ExitCode.DATABASE
 
 
-def _database_error(error: sqlite3.Error) -> str:
+def _database_error(lang: Language, error: sqlite3.Error) -> str:
     """SQLite's error said for what it means to the office: damage, a full disk, read-only."""
     name = getattr(error, "sqlite_errorname", "") or ""
     english = str(error)
     if name.startswith("SQLITE_CORRUPT") or name == "SQLITE_NOTADB" or "malformed" in english \
             or "not a database" in english:
-        return _("the database file is damaged ({error}); nothing was written. `redprop check` says what is wrong;"
-                 " `redprop restore BACKUP` puts a backup in its place", error=english)
+        return lang._("the database file is damaged ({error}); nothing was written. `redprop check` says what is wrong;"
+                      " `redprop restore BACKUP` puts a backup in its place", error=english)
     if name.startswith("SQLITE_FULL") or "database or disk is full" in english:
-        return _("the disk is full ({error}); nothing was written", error=english)
+        return lang._("the disk is full ({error}); nothing was written", error=english)
     if name.startswith("SQLITE_READONLY"):
-        return _("the database cannot be written here ({error}); nothing was written", error=english)
+        return lang._("the database cannot be written here ({error}); nothing was written", error=english)
     if name.startswith("SQLITE_IOERR") or name.startswith("SQLITE_CANTOPEN"):
-        return _("the database file could not be read or written ({error}); nothing was written", error=english)
-    return _("database error: {error} (nothing was written; REDPROP_DEBUG=1 shows where)", error=english)
+        return lang._("the database file could not be read or written ({error}); nothing was written", error=english)
+    return lang._("database error: {error} (nothing was written; REDPROP_DEBUG=1 shows where)", error=english)

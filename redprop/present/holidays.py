@@ -8,7 +8,6 @@ stderr which year to import — cron's exit codes do not change.
 import calendar as months
 
 from redprop.errors import N_
-from redprop.present.i18n import _, language, separator
 from redprop.present.output import Format, Output
 from redprop.present.table import Column, Table
 from redprop.vocab import HOLIDAY_MARKS, HOLIDAY_NAMES, HOLIDAY_SOURCES
@@ -35,7 +34,7 @@ def marked(text: str, provisional: bool) -> str:
 def warn_provisional(out: Output, years) -> None:
     """The one stderr line naming the years to import, when deadlines shown depend on them."""
     if years:
-        out.note(_(PROVISIONAL_WARNING, years=separator().join(str(y) for y in years)))
+        out.note(out._(PROVISIONAL_WARNING, years=out.separator.join(str(y) for y in years)))
 
 
 def holiday_name(out: Output, name: str | None) -> str:
@@ -44,9 +43,9 @@ def holiday_name(out: Output, name: str | None) -> str:
         return ""
     parts = name.split("、")
     codes = [next((c for c in HOLIDAY_NAMES.codes.values() if p in (c.zh, *c.aliases)), None) for p in parts]
-    if language() == "zh" or not all(codes):
+    if out.language.code == "zh" or not all(codes):
         return name
-    return separator().join(out.labels.of(HOLIDAY_NAMES, c.slug) for c in codes)
+    return out.separator.join(out.labels.of(HOLIDAY_NAMES, c.slug) for c in codes)
 
 
 def year(out: Output, shown: dict) -> None:
@@ -59,37 +58,37 @@ def year(out: Output, shown: dict) -> None:
         return
     source = out.labels.of(HOLIDAY_SOURCES, shown["source"])
     detail = f" ({shown['detail']})" if shown["detail"] else ""
-    out.line(_("Holidays {year}: {source}{detail}; {off} days off, {work} make-up working days", year=shown["year"],
-               source=source, detail=detail, off=shown["off_days"], work=shown["make_up_days"]))
+    out.line(out._("Holidays {year}: {source}{detail}; {off} days off, {work} make-up working days", year=shown["year"],
+                   source=source, detail=detail, off=shown["off_days"], work=shown["make_up_days"]))
     if shown["provisional"]:
-        out.line(_("Not imported yet: only the statutory holidays, no bridge days, no make-up working days."
-                   " Import the State Council's arrangement: redprop holidays import {year}.json", year=shown["year"]))
+        out.line(out._("Not imported yet: only the statutory holidays, no bridge days, no make-up working days."
+                       " Import the State Council's arrangement: redprop holidays import {year}.json", year=shown["year"]))
     out.line()
     from datetime import date
 
     rows = []
     for d in shown["days"]:
         day = date.fromisoformat(d["date"])
-        rows.append({"date": d["date"], "weekday": _(WEEKDAY_NAMES[day.weekday()]),
+        rows.append({"date": d["date"], "weekday": out._(WEEKDAY_NAMES[day.weekday()]),
                      "mark": out.labels.of(HOLIDAY_MARKS, "off" if d["off"] else "work"),
                      "name": holiday_name(out, d["name"])})
     out.table(DAY_TABLE, rows)
     out.line()
-    for line in month_grid(shown):
+    for line in month_grid(out, shown):
         out.line(line)
 
 
-def month_grid(shown: dict) -> list[str]:
+def month_grid(out: Output, shown: dict) -> list[str]:
     """Twelve small months, three abreast: 休 days as `休`, make-up days as `班`, others their number."""
     from datetime import date
 
     marks = {date.fromisoformat(d["date"]): (HOLIDAY_MARKS.get("off" if d["off"] else "work").zh) for d in shown["days"]}
     from redprop.present.cells import width
 
-    head = " ".join(_(w)[:2] if language() == "en" else _(w)[-1:] for w in WEEKDAY_NAMES)  # 2 columns each
+    head = " ".join(out._(w)[:2] if out.language.code == "en" else out._(w)[-1:] for w in WEEKDAY_NAMES)  # 2 columns each
     blocks = []
     for month in range(1, 13):
-        title = _("{month}/{year}", month=month, year=shown["year"])
+        title = out._("{month}/{year}", month=month, year=shown["year"])
         lines = [" " * ((20 - width(title)) // 2) + title, head]
         for week in months.Calendar().monthdatescalendar(shown["year"], month):
             cells = []
@@ -123,8 +122,8 @@ def day_set(out: Output, result: dict) -> None:
     if out.fmt == Format.json:
         out.document(result)
         return
-    mark = out.labels.of(HOLIDAY_MARKS, result["mark"]) if result["mark"] else _("ordinary day")
-    out.note(_("{date}: {mark} {name}", date=result["date"], mark=mark, name=holiday_name(out, result["name"]) or ""))
+    mark = out.labels.of(HOLIDAY_MARKS, result["mark"]) if result["mark"] else out._("ordinary day")
+    out.note(out._("{date}: {mark} {name}", date=result["date"], mark=mark, name=holiday_name(out, result["name"]) or ""))
     recomputed(out, result)
 
 
@@ -134,12 +133,12 @@ def imported(out: Output, result: dict) -> None:
         out.document(result)
         return
     for y in result["years"]:
-        out.line(_("{year}: {off} days off, {work} make-up working days ({file})", year=y["year"], off=y["off_days"],
-                   work=y["make_up_days"], file=result["file"]))
+        out.line(out._("{year}: {off} days off, {work} make-up working days ({file})", year=y["year"], off=y["off_days"],
+                       work=y["make_up_days"], file=result["file"]))
     recomputed(out, result)
 
 
 def recomputed(out: Output, result: dict) -> None:
     if result["recomputed"]:
-        out.note(_("deadlines recomputed for {count} open issues that were provisional: {ids}",
-                   count=len(result["recomputed"]), ids=", ".join(f"#{i}" for i in result["recomputed"])))
+        out.note(out._("deadlines recomputed for {count} open issues that were provisional: {ids}",
+                       count=len(result["recomputed"]), ids=", ".join(f"#{i}" for i in result["recomputed"])))

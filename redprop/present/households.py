@@ -2,7 +2,6 @@
 
 from redprop.errors import N_
 from redprop.present.care import MEMBERSHIP_TABLE, VISIT_TABLE, membership_cells, visit_cells
-from redprop.present.i18n import _
 from redprop.present.output import Output
 from redprop.present.table import Column, Table
 from redprop.vocab import RELATIONS, ROLES
@@ -64,15 +63,15 @@ def household_details(out: Output, details: dict) -> None:
     out.table(RESIDENT_TABLE, [resident_cells(out, r) for r in details["residents"]])
     if details["groups"]:
         out.line()
-        out.table(MEMBERSHIP_TABLE, [membership_cells(out, m) for m in details["groups"]], title=_("Focus groups"))
+        out.table(MEMBERSHIP_TABLE, [membership_cells(out, m) for m in details["groups"]], title=out._("Focus groups"))
     if details["visits"]:
         out.line()
-        out.table(VISIT_TABLE, [visit_cells(out, v) for v in details["visits"]], title=_("Recent visits"))
+        out.table(VISIT_TABLE, [visit_cells(out, v) for v in details["visits"]], title=out._("Recent visits"))
     if details["issues"]:
         from redprop.present.issues import LIST_TABLE, issue_cells
 
         out.line()
-        out.table(LIST_TABLE, [issue_cells(out, i) for i in details["issues"]], title=_("Unfinished issues"))
+        out.table(LIST_TABLE, [issue_cells(out, i) for i in details["issues"]], title=out._("Unfinished issues"))
 
 
 def resident_cells(out: Output, row: dict) -> dict:
@@ -121,24 +120,24 @@ def history_lines(out: Output, history: dict) -> list[dict]:
         kind = e["event"]
         if kind == "visit":
             cells = visit_cells(out, {**e, "kind": "visit"})
-            what = _("visit #{id} by {by}: {outcome}", id=e["visit"], by=e["by"] or "—", outcome=cells["outcome"])
+            what = out._("visit #{id} by {by}: {outcome}", id=e["visit"], by=e["by"] or "—", outcome=cells["outcome"])
             what += "".join(f"; {t}" for t in (e["need"], e["note"]) if t)
         elif kind == "issue_step":
-            what = _("issue #{id} {title}: {step}", id=e["issue"], title=e["title"], step=out.labels.of(STEPS, e["action"]))
-            note = _("imported") if e["note"] == IMPORTED_NOTE else e["note"]
+            what = out._("issue #{id} {title}: {step}", id=e["issue"], title=e["title"], step=out.labels.of(STEPS, e["action"]))
+            note = out._("imported") if e["note"] == IMPORTED_NOTE else e["note"]
             what += "".join(f"; {t}" for t in (e["by"], f"→ {e['to']}" if e["to"] else None, note) if t)
             if e["voided"]:
-                what += " " + _("(voided)")
+                what += " " + out._("(voided)")
         elif kind == "log":
-            what = _("log #{id} {user}: {command}", id=e["entry"], user=e["user"], command=e["command"])
+            what = out._("log #{id} {user}: {command}", id=e["entry"], user=e["user"], command=e["command"])
         elif kind in ("joined", "left"):
-            what = _(EVENTS[kind], group=out.labels.group(e["group"]))
+            what = out._(EVENTS[kind], group=out.labels.group(e["group"]))
             if e.get("resident"):
                 what = f"{e['resident']} {what}"
             if e.get("reason"):
                 what += f"（{out.labels.of(LEAVE_REASONS, e['reason'])}）"
         else:
-            what = _(EVENTS[kind], name=e.get("name"))
+            what = out._(EVENTS[kind], name=e.get("name"))
         rows.append({"when": e["at"][:16].replace("T", " "), "family": heads.get(e["household_id"], ""), "what": what})
     return rows
 
@@ -149,11 +148,11 @@ def household_history(out: Output, history: dict) -> None:
         out.document(history)
         return
     for family in history["families"]:
-        until = family["moved_out_on"] or _("now")  # outside the f-string, where the catalogue's extractor finds it
+        until = family["moved_out_on"] or out._("now")  # outside the f-string, where the catalogue's extractor finds it
         dates = f"{family['moved_in_on'] or '?'} – {until}"
         people = ", ".join(r["name"] for r in family["residents"]) or "—"
-        out.line(_("{key} {head} ({dates}): {people}", key=family["key"], head=family["head"] or "—", dates=dates,
-                   people=people))
+        out.line(out._("{key} {head} ({dates}): {people}", key=family["key"], head=family["head"] or "—", dates=dates,
+                       people=people))
     out.line()
     out.table(HISTORY_TABLE, history_lines(out, history))
 
@@ -162,8 +161,8 @@ def handed_over(out: Output, result: dict) -> None:
     if out.fmt != "table":
         out.document(result)
         return
-    out.line(_("{name} left: no longer active; {count} unfinished issues handed to {heir}: {issues}", name=result["name"],
-               count=len(result["issues"]), heir=result["hand_to"], issues=" ".join(f"#{i}" for i in result["issues"]) or "—"))
+    out.line(out._("{name} left: no longer active; {count} unfinished issues handed to {heir}: {issues}", name=result["name"],
+                   count=len(result["issues"]), heir=result["hand_to"], issues=" ".join(f"#{i}" for i in result["issues"]) or "—"))
 
 
 def grids(out: Output, rows) -> None:

@@ -2,8 +2,12 @@
 
 Every word redprop shows is written in English in the code, as a gettext msgid; the
 Chinese lives in `locale/zh/LC_MESSAGES/redprop.po` (compiled to `redprop.mo` beside it
-by `python scripts/i18n.py`). Only the catalogue of the language in use is read, on first
-use. English needs none: the msgids are the English.
+by `python scripts/i18n.py`). English needs no catalogue: the msgids are the English.
+
+A `Language` is one language to speak, an object handed to whoever speaks (the Output of a
+command, the help formatter of a context): nothing here remembers a language between
+calls, so one process (a test run) can speak Chinese and English in turns. Its catalogue
+is read on first use (the standard library keeps the parsed file for the next one).
 
 The language is `--lang zh|en`, else `$REDPROP_LANG`, else the locale (`LANG=zh_CN.UTF-8`
 is Chinese, `en_US.UTF-8` English; `LANGUAGE`, `LC_ALL` and `LC_MESSAGES` are read first,
@@ -19,9 +23,6 @@ LANGUAGES = ("zh", "en")
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "redprop"
 
-_language = "zh"
-_catalogue = None  # gettext translations of _language, read on first use
-
 
 def choose_language(option: str | None, environ=None) -> str:
     """The language a command speaks (see the module's docstring)."""
@@ -33,6 +34,12 @@ def choose_language(option: str | None, environ=None) -> str:
                 if code == language or code.startswith(language + "_"):
                     return language
             raise InvalidValue("{where} takes zh or en, not {text!r}", where=where, text=text)
+    return locale_language(environ)
+
+
+def locale_language(environ=None) -> str:
+    """The language of the locale (as gettext reads it), else Chinese."""
+    environ = os.environ if environ is None else environ
     for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
         value = environ.get(variable, "").split(":")[0].strip().lower()
         if value:
@@ -40,79 +47,69 @@ def choose_language(option: str | None, environ=None) -> str:
     return "zh"
 
 
-def set_language(language: str) -> None:
-    global _language, _catalogue
-    if language != _language:
-        _language, _catalogue = language, None
+class Language:
+    """One language, `zh` or `en`, and redprop's words said in it."""
 
+    def __init__(self, code: str):
+        if code not in LANGUAGES:
+            raise ValueError(f"no such language: {code!r}")
+        self.code = code
+        self.separator = "、" if code == "zh" else ", "  # between the items of a list in running text
+        self._catalogue = None  # gettext translations, read on first use
 
-def language() -> str:
-    return _language
+    def __repr__(self) -> str:
+        return f"Language({self.code!r})"
 
+    def _translations(self):
+        if self._catalogue is None:
+            import gettext as stdlib_gettext
 
-def _translations():
-    global _catalogue
-    if _catalogue is None:
-        import gettext as stdlib_gettext
+            self._catalogue = stdlib_gettext.translation(DOMAIN, LOCALE_DIR, languages=[self.code], fallback=True)
+        return self._catalogue
 
-        _catalogue = stdlib_gettext.translation(DOMAIN, LOCALE_DIR, languages=[_language], fallback=True)
-    return _catalogue
+    def gettext(self, msgid: str) -> str:
+        return msgid if self.code == "en" else self._translations().gettext(msgid)
 
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        if self.code == "en":
+            return singular if n == 1 else plural
+        return self._translations().ngettext(singular, plural, n)
 
-def gettext(msgid: str) -> str:
-    return msgid if _language == "en" else _translations().gettext(msgid)
+    def _(self, template: str, /, **values) -> str:
+        """`template` in this language, its {placeholders} filled with `values`."""
+        return self.fill(template, values)
 
+    def say(self, message) -> str:
+        """A Message (or a plain value) as words in this language."""
+        if isinstance(message, Message):
+            return self.fill(message.template, message.values)
+        return self.render_value(message)
 
-def ngettext(singular: str, plural: str, n: int) -> str:
-    if _language == "en":
-        return singular if n == 1 else plural
-    return _translations().ngettext(singular, plural, n)
+    def fill(self, template: str, values: dict) -> str:
+        translated = self.gettext(template)
+        if not values:
+            return translated
+        shown = {key: self.render_value(value) for key, value in values.items()}
+        try:
+            return translated.format(**shown)
+        except (KeyError, IndexError, ValueError):  # a faulty translation: the English still says it
+            return template.format(**shown)
 
+    def label(self, code) -> str:
+        """A vocabulary code's label in this language."""
+        if code is None:
+            return ""
+        return code.zh if self.code == "zh" else code.en
 
-def _(template: str, /, **values) -> str:
-    """`template` in the current language, its {placeholders} filled with `values`."""
-    return fill(template, values)
+    def render_value(self, value):
+        from redprop.vocab import Choices, Code
 
-
-def say(message) -> str:
-    """A Message (or a plain value) as words in the current language."""
-    if isinstance(message, Message):
-        return fill(message.template, message.values)
-    return render_value(message)
-
-
-def fill(template: str, values: dict) -> str:
-    translated = gettext(template)
-    if not values:
-        return translated
-    shown = {key: render_value(value) for key, value in values.items()}
-    try:
-        return translated.format(**shown)
-    except (KeyError, IndexError, ValueError):  # a faulty translation: the English still says it
-        return template.format(**shown)
-
-
-def separator() -> str:
-    """Between the items of a list in running text."""
-    return "、" if _language == "zh" else ", "
-
-
-def label(code) -> str:
-    """A vocabulary code's label in the current language."""
-    if code is None:
-        return ""
-    return code.zh if _language == "zh" else code.en
-
-
-def render_value(value):
-    from redprop.vocab import Choices, Code
-
-    if isinstance(value, Message):
-        return say(value)
-    if isinstance(value, Code):
-        return label(value)
-    if isinstance(value, Choices):
-        return separator().join(f"{c.slug} ({label(c)})" for c in value.codes)
-    if isinstance(value, (list, tuple)):
-        return separator().join(str(render_value(v)) for v in value)
-    return value
+        if isinstance(value, Message):
+            return self.say(value)
+        if isinstance(value, Code):
+            return self.label(value)
+        if isinstance(value, Choices):
+            return self.separator.join(f"{c.slug} ({self.label(c)})" for c in value.codes)
+        if isinstance(value, (list, tuple)):
+            return self.separator.join(str(self.render_value(v)) for v in value)
+        return value

@@ -3,7 +3,6 @@
 from redprop.errors import N_
 from redprop.issues.lifecycle import IMPORTED_NOTE, REOPEN_AT_RATING
 from redprop.present.holidays import PROVISIONAL_LEGEND, marked, warn_provisional
-from redprop.present.i18n import _, separator
 from redprop.present.output import Output
 from redprop.present.table import Column, Table
 from redprop.present.times import duration, minute
@@ -76,8 +75,8 @@ def where(record: dict) -> str:
     return " ".join(filter(None, (record.get("household"), record.get("place"))))
 
 
-def late_text(minutes: int) -> str:
-    return _("late {duration}", duration=duration(minutes))
+def late_text(out: Output, minutes: int) -> str:
+    return out._("late {duration}", duration=duration(out, minutes))
 
 
 def issue_cells(out: Output, record: dict) -> dict:
@@ -85,9 +84,9 @@ def issue_cells(out: Output, record: dict) -> dict:
     labels = out.labels
     reported = minute(record.get("reported_at"))
     if record.get("backdated"):
-        reported = _("{reported} (typed in {typed})", reported=reported, typed=minute(record["recorded_at"]))
+        reported = out._("{reported} (typed in {typed})", reported=reported, typed=minute(record["recorded_at"]))
     elif record.get("imported"):
-        reported = _("{reported} (imported)", reported=reported)
+        reported = out._("{reported} (imported)", reported=reported)
     cells = {
         **record,
         "number": f"#{record['id']}",
@@ -95,27 +94,27 @@ def issue_cells(out: Output, record: dict) -> dict:
         "category": labels.category(record["category"]),
         "channel": labels.of(CHANNELS, record["channel"]),
         "tier": labels.of(TIER_CODES, record["tier"]),
-        "status": _("voided") if record.get("voided") else labels.of(STATUSES, record["status"]),
+        "status": out._("voided") if record.get("voided") else labels.of(STATUSES, record["status"]),
         "where": where(record),
         "reported": reported,
         "escalation": _escalation_text(out, record.get("escalation")),
-        "voided": _void_text(record),
+        "voided": _void_text(out, record),
         "order": order_text(out, record.get("order")),
     }
     if record.get("returned"):
-        cells["status"] = _("returned")
+        cells["status"] = out._("returned")
     pending = [] if record.get("voided") or record.get("returned") else [d for d in record.get("deadlines", []) if d["state"] in ("overdue", "pending", "paused")]
     if pending:
         d = min(pending, key=lambda d: d["due_at"] or "~")
         promise = labels.of(PROMISE_CODES, d["promise"])
         if d["state"] == "overdue":
-            cells["next"] = f"{promise} {late_text(d['late_minutes'])}"
+            cells["next"] = f"{promise} {late_text(out, d['late_minutes'])}"
         elif d["state"] == "paused":
-            cells["next"] = _("{promise} paused", promise=promise)
+            cells["next"] = out._("{promise} paused", promise=promise)
         else:
             cells["next"] = f"{promise} {marked(minute(d['due_at']), d.get('provisional'))}"
     if record.get("visit"):
-        cells["visit_link"] = _("opened on visit #{visit}", visit=record["visit"])
+        cells["visit_link"] = out._("opened on visit #{visit}", visit=record["visit"])
     return cells
 
 
@@ -125,52 +124,52 @@ def order_text(out: Output, order: dict | None) -> str | None:
         return None
     parts = [f"{order['source']} {order['number']}", out.labels.of(ORDER_STAGES, order["stage"])]
     if order["urges"]:
-        parts.append(_("urged {count}×", count=order["urges"]))
+        parts.append(out._("urged {count}×", count=order["urges"]))
     if order["extensions"]:
-        parts.append(_("extended {count}×", count=order["extensions"]))
+        parts.append(out._("extended {count}×", count=order["extensions"]))
     if order["reworks"]:
-        parts.append(_("rework {count}×", count=order["reworks"]))
+        parts.append(out._("rework {count}×", count=order["reworks"]))
     if order["signed_late"]:
-        parts.append(_("signed for late"))
+        parts.append(out._("signed for late"))
     return " · ".join(parts)
 
 
-def _order_step_detail(s: dict) -> list[str]:
+def _order_step_detail(out: Output, s: dict) -> list[str]:
     """What a step of a work order says beyond its note: the deadline set, who approved or urged,
     whether a reply says solved, how a verification went."""
     action, value = s["action"], s["value"]
     if action == "dispatch":
-        return [_("from {source}, due {due}", source=s["party"], due=minute(value))]
+        return [out._("from {source}, due {due}", source=s["party"], due=minute(value))]
     if action == "extend":
-        return [_("due {due}, approved by {who}", due=minute(value), who=s["party"])]
+        return [out._("due {due}, approved by {who}", due=minute(value), who=s["party"])]
     if action == "urge":
-        return [_("from {who}", who=s["party"])]
+        return [out._("from {who}", who=s["party"])]
     if action == "reply":
-        return [_("solved") if value == "yes" else _("not solved: {why}", why=s["reason"])]
+        return [out._("solved") if value == "yes" else out._("not solved: {why}", why=s["reason"])]
     if action == "verify":
-        return [_("passed: closed") if value == "passed" else _("failed: back for rework")]
+        return [out._("passed: closed") if value == "passed" else out._("failed: back for rework")]
     return []
 
 
-def _void_text(record: dict) -> str | None:
+def _void_text(out: Output, record: dict) -> str | None:
     if not record.get("voided"):
         return None
     step = next((s for s in reversed(record.get("steps", [])) if s["action"] == "void"), None)
     reason = step["note"] if step else ""
     if record.get("duplicate_of"):
-        return _("voided: a duplicate of #{other} ({reason})", other=record["duplicate_of"], reason=reason)
-    return _("voided ({reason})", reason=reason)
+        return out._("voided: a duplicate of #{other} ({reason})", other=record["duplicate_of"], reason=reason)
+    return out._("voided ({reason})", reason=reason)
 
 
 def _escalation_text(out: Output, escalation: dict | None) -> str | None:
     if not escalation:
         return None
-    parts = [separator().join(out.labels.all_of(PARTIES, escalation["parties"]))] if escalation["parties"] else []
+    parts = [out.separator.join(out.labels.all_of(PARTIES, escalation["parties"]))] if escalation["parties"] else []
     if escalation["meeting_at"]:
-        parts.append(_("meeting {when}", when=minute(escalation["meeting_at"])))
+        parts.append(out._("meeting {when}", when=minute(escalation["meeting_at"])))
     if escalation["decision"]:
-        parts.append(_("decided: {decision}", decision=escalation["decision"]))
-    return "; ".join(parts) or _("escalated")
+        parts.append(out._("decided: {decision}", decision=escalation["decision"]))
+    return "; ".join(parts) or out._("escalated")
 
 
 def deadline_rows(out: Output, record: dict) -> list[dict]:
@@ -178,16 +177,16 @@ def deadline_rows(out: Output, record: dict) -> list[dict]:
     for d in record["deadlines"]:
         late = d["late_minutes"]
         if d["state"] in ("missed", "overdue"):
-            margin = late_text(late)
+            margin = late_text(out, late)
         elif d["state"] == "kept":
-            margin = _("early {duration}", duration=duration(late)) if late else ""
+            margin = out._("early {duration}", duration=duration(out, late)) if late else ""
         elif d["state"] == "pending":
-            margin = _("left {duration}", duration=duration(late))
+            margin = out._("left {duration}", duration=duration(out, late))
         else:
-            margin = _("clock stopped")
+            margin = out._("clock stopped")
         rows.append({
             "promise": out.labels.of(PROMISE_CODES, d["promise"]),
-            "due": marked(minute(d["due_at"]), d.get("provisional")) or _("paused"),
+            "due": marked(minute(d["due_at"]), d.get("provisional")) or out._("paused"),
             "met": minute(d["met_at"]),
             "outcome": out.labels.of(PROMISE_STATES, d["state"]),
             "margin": margin,
@@ -210,30 +209,30 @@ def step_rows(out: Output, record: dict) -> list[dict]:
         if action == "retier" and value:
             detail.append(f"→ {labels.of(TIER_CODES, value)}")
         if action == "void" and value:
-            detail.append(_("a duplicate of #{other}", other=value))
+            detail.append(out._("a duplicate of #{other}", other=value))
         if action == "rate" and value:
             detail.append(f"{value}/5")
         if action == "reopen" and value:  # reopened by a low rating
-            detail.append(_("rating {rating}/5", rating=value))
+            detail.append(out._("rating {rating}/5", rating=value))
         if action == "note" and value:  # a correction: {field: [was, now]}
             detail.append(correction_text(out, value))
         if action == "escalate":
             if value:
-                detail.append(separator().join(labels.all_of(PARTIES, value.split(","))))
+                detail.append(out.separator.join(labels.all_of(PARTIES, value.split(","))))
             if s["meeting_at"]:
-                detail.append(_("meeting {when}", when=minute(s["meeting_at"])))
+                detail.append(out._("meeting {when}", when=minute(s["meeting_at"])))
             if s["decision"]:
-                detail.append(_("decided: {decision}", decision=s["decision"]))
-        detail.extend(_order_step_detail(s))
+                detail.append(out._("decided: {decision}", decision=s["decision"]))
+        detail.extend(_order_step_detail(out, s))
         if s["note"] == IMPORTED_NOTE:
-            detail.append(_("imported"))
+            detail.append(out._("imported"))
         elif s["note"]:
             detail.append(s["note"])
         rows.append({
             "when": minute(s["at"]),
             "action": labels.of(STEPS, action),
             "by": s["by"],
-            "detail": _("; ").join(d for d in detail if d),
+            "detail": out._("; ").join(d for d in detail if d),
             "typed": minute(s["recorded_at"]) if s["backdated"] else "",
         })
     return rows
@@ -256,9 +255,9 @@ def correction_text(out: Output, changes: dict) -> str:
             return out.labels.of(CHANNELS, value)
         return value
 
-    parts = [_("{field}: {was} → {now}", field=_(_FIELD_HEADERS.get(field, field)), was=shown(field, was), now=shown(field, now))
+    parts = [out._("{field}: {was} → {now}", field=out._(_FIELD_HEADERS.get(field, field)), was=shown(field, was), now=shown(field, now))
              for field, (was, now) in changes.items()]
-    return _("corrected {changes}", changes=_(", ").join(parts))
+    return out._("corrected {changes}", changes=out._(", ").join(parts))
 
 
 def issue(out: Output, record: dict, timeline: bool = False) -> None:
@@ -272,24 +271,24 @@ def issue(out: Output, record: dict, timeline: bool = False) -> None:
         out.line()
         out.table(DEADLINE_TABLE, deadline_rows(out, record))
         if record.get("provisional"):
-            out.line(_(PROVISIONAL_LEGEND))
+            out.line(out._(PROVISIONAL_LEGEND))
     if timeline:
         out.line()
         out.table(STEP_TABLE, step_rows(out, record))
 
 
 def opened(out: Output, record: dict) -> None:
-    out.note(_("opened issue #{id}", id=record["id"]))
+    out.note(out._("opened issue #{id}", id=record["id"]))
     if record.get("possible_duplicates"):
-        out.note(_("warning: {issues} of the same category at the same place, reported within a day, is still"
-                   " unfinished: the same issue twice? (`redprop issue void {id} --reason … --duplicate-of …`)",
-                   issues=[f"#{i}" for i in record["possible_duplicates"]], id=record["id"]))
+        out.note(out._("warning: {issues} of the same category at the same place, reported within a day, is still"
+                       " unfinished: the same issue twice? (`redprop issue void {id} --reason … --duplicate-of …`)",
+                       issues=[f"#{i}" for i in record["possible_duplicates"]], id=record["id"]))
     issue(out, record)
 
 
 def rated(out: Output, record: dict) -> None:
     if record["status"] == "reopened" and record["rating"] is not None and record["rating"] <= REOPEN_AT_RATING:
-        out.note(_("issue #{id} reopened: rating {rating} of 5", id=record["id"], rating=record["rating"]))
+        out.note(out._("issue #{id} reopened: rating {rating} of 5", id=record["id"], rating=record["rating"]))
     issue(out, record)
 
 

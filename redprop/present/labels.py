@@ -1,46 +1,47 @@
-"""Codes as words in the current language, with the community's own catalogues.
+"""Codes as words in one language, with the community's own catalogues.
 
 The fixed code lists are in `redprop.vocab`; the focus groups and issue categories a
-community edits are read from its database, once per command (never cached across
-commands, so a label edited a moment ago is the label shown).
+community edits are read from its database by the command (with the domain's loaders,
+through the application object) and handed in here: presentation never queries. A command
+hands in only the catalogues its output shows, so that one that shows no group label does
+not pay for reading them; asking for a catalogue that was not handed in is a bug, said loudly.
 """
 
-from functools import cached_property
-
-from redprop.present.i18n import label
+from redprop.present.i18n import Language
 from redprop.vocab import SENSITIVE, Catalogue
 
 
 class Labels:
-    def __init__(self, store):
-        self.store = store
+    def __init__(self, language: Language, groups: Catalogue | None = None, categories: Catalogue | None = None):
+        self.language = language
+        self._groups, self._categories = groups, categories
 
     def of(self, catalogue: Catalogue, slug: str | None) -> str:
         """The label of `slug` in `catalogue`; an unknown slug shows as itself."""
         if slug is None:
             return ""
         code = catalogue.get(slug)
-        return label(code) if code else slug
+        return self.language.label(code) if code else slug
 
     def all_of(self, catalogue: Catalogue, slugs) -> list[str]:
         return [self.of(catalogue, s) for s in slugs or ()]
 
-    @cached_property
+    @property
     def groups(self) -> Catalogue:
-        from redprop.care.groups import group_catalogue, load_groups
+        if self._groups is None:
+            raise LookupError("this output was made without the focus groups: app.output(…, groups=True)")
+        return self._groups
 
-        return group_catalogue(load_groups(self.store))
-
-    @cached_property
+    @property
     def categories(self) -> Catalogue:
-        from redprop.issues.categories import load_categories
-
-        return load_categories(self.store)
+        if self._categories is None:
+            raise LookupError("this output was made without the issue categories: app.output(…, categories=True)")
+        return self._categories
 
     def group(self, slug: str | None) -> str:
         """A focus group's label; the masked code `sensitive` reads 敏感 / sensitive."""
         if slug == SENSITIVE.slug:
-            return label(SENSITIVE)
+            return self.language.label(SENSITIVE)
         return self.of(self.groups, slug)
 
     def category(self, slug: str | None) -> str:

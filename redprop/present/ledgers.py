@@ -23,7 +23,6 @@ from pathlib import Path
 from redprop.errors import N_, InvalidValue
 from redprop.present.formats import csv_value
 from redprop.store.files import written_whole
-from redprop.present.i18n import _, label, separator
 from redprop.present.output import Output
 from redprop.present.xlsx import CODE, DATE, DATETIME, NUMBER, TEXT, WRAP, Sheet, SheetColumn, write_workbook
 from redprop.vocab import (
@@ -81,12 +80,13 @@ class _Labels:
         self.visit_kind = _memo(lambda c: labels.of(VISIT_KINDS, c))
         self.outcome = _memo(lambda c: labels.of(VISIT_OUTCOMES, c))
         self._groups: dict[tuple, str] = {}
+        self.separator = out.separator
 
     def groups(self, codes: list[str]) -> str:
         key = tuple(codes)
         text = self._groups.get(key)
         if text is None:
-            text = self._groups[key] = separator().join(self.group_names(c) for c in codes)
+            text = self._groups[key] = self.separator.join(self.group_names(c) for c in codes)
         return text
 
 
@@ -94,7 +94,7 @@ def _text(value) -> str | None:
     return None if value is None else str(value)
 
 
-def ledger_columns(kind: str, labels: _Labels) -> list[LedgerColumn]:
+def ledger_columns(out: Output, kind: str, labels: _Labels) -> list[LedgerColumn]:
     """The columns of a ledger after 序号: header, width, cell kind, and the cell of a record."""
     if kind == "households":
         return [
@@ -113,7 +113,7 @@ def ledger_columns(kind: str, labels: _Labels) -> list[LedgerColumn]:
         return [
             LedgerColumn("Address", 11, CODE, lambda r: r["household"]),
             LedgerColumn("Name", 12, TEXT, lambda r: r["name"]),
-            LedgerColumn("Member", 8, TEXT, lambda r: _("whole household") if r["whole_household"] else _("in person")),
+            LedgerColumn("Member", 8, TEXT, lambda r: out._("whole household") if r["whole_household"] else out._("in person")),
             LedgerColumn("Phone", 15, CODE, lambda r: r["phone"]),
             LedgerColumn("Grid", 8, CODE, lambda r: r["grid"]),
             LedgerColumn("Focus groups", 24, WRAP, lambda r: labels.groups(r["groups"])),
@@ -177,16 +177,16 @@ FILLED_IN_BY = N_("Filled in by:")
 CHECKED_BY = N_("Checked by:")
 
 
-def period_line(community: str, first: date, last: date, made_on: date) -> tuple[str, str, str]:
-    return (_("Reporting unit: {unit}", unit=community),
-            _("Period: {first} to {last}", first=first.isoformat(), last=last.isoformat()),
-            _("Date filled in: {day}", day=made_on.isoformat()))
+def period_line(out: Output, community: str, first: date, last: date, made_on: date) -> tuple[str, str, str]:
+    return (out._("Reporting unit: {unit}", unit=community),
+            out._("Period: {first} to {last}", first=first.isoformat(), last=last.isoformat()),
+            out._("Date filled in: {day}", day=made_on.isoformat()))
 
 
-def ledger_title(community: str, name: str, grid: str | None = None, building: str | None = None) -> str:
-    title = _("{community} {ledger}", community=community, ledger=name).strip()
-    where = [w for w in (building and _("building {building}", building=building), grid and _("grid {grid}", grid=grid)) if w]
-    return _("{title} ({where})", title=title, where=separator().join(where)) if where else title
+def ledger_title(out: Output, community: str, name: str, grid: str | None = None, building: str | None = None) -> str:
+    title = out._("{community} {ledger}", community=community, ledger=name).strip()
+    where = [w for w in (building and out._("building {building}", building=building), grid and out._("grid {grid}", grid=grid)) if w]
+    return out._("{title} ({where})", title=title, where=out.separator.join(where)) if where else title
 
 
 def numbered(records: Iterable[dict], columns: list[LedgerColumn]) -> Iterable[list]:
@@ -233,18 +233,18 @@ def ledger_file(out: Output, ledger, path: Path, made_on: date) -> None:
     """`redprop ledger KIND -o FILE`: the file, and one line on stderr saying what was written where."""
     fmt = check_output(path)
     labels = _Labels(out)
-    columns = [NUMBER_COLUMN, *ledger_columns(ledger.kind, labels)]
-    name = label(LEDGER_KINDS.get(ledger.kind))
+    columns = [NUMBER_COLUMN, *ledger_columns(out, ledger.kind, labels)]
+    name = out.language.label(LEDGER_KINDS.get(ledger.kind))
     sheet = Sheet(
         name=name,
-        title=ledger_title(ledger.community, name, ledger.grid, ledger.building),
-        period_line=period_line(ledger.community, ledger.first, ledger.last, made_on),
-        columns=[SheetColumn(_(c.header), c.width, c.kind) for c in columns],
+        title=ledger_title(out, ledger.community, name, ledger.grid, ledger.building),
+        period_line=period_line(out, ledger.community, ledger.first, ledger.last, made_on),
+        columns=[SheetColumn(out._(c.header), c.width, c.kind) for c in columns],
         rows=numbered(ledger.records, columns[1:]),
-        footer=(_(FILLED_IN_BY), _(CHECKED_BY)),
+        footer=(out._(FILLED_IN_BY), out._(CHECKED_BY)),
     )
     write_table(path, fmt, [sheet])
-    out.note(_("{ledger}: {rows} rows written to {path}", ledger=name, rows=sheet.written, path=str(path)))
+    out.note(out._("{ledger}: {rows} rows written to {path}", ledger=name, rows=sheet.written, path=str(path)))
 
 
 def plan_columns(labels: _Labels) -> list[LedgerColumn]:
@@ -268,19 +268,19 @@ def plan_file(out: Output, rows: list[dict], path: Path, *, community: str, firs
     check_output(path, (".xlsx",))
     columns = [NUMBER_COLUMN, *plan_columns(_Labels(out))]
     people = list(dict.fromkeys(r["staff"] for r in rows))
-    name = _("Visit rounds")
-    title = _("{community} {ledger}", community=community, ledger=name).strip()
+    name = out._("Visit rounds")
+    title = out._("{community} {ledger}", community=community, ledger=name).strip()
     sheets = []
     for person in people or [None]:
-        who = (person or _("unassigned")) if people else None
+        who = (person or out._("unassigned")) if people else None
         sheets.append(Sheet(
             name=who or name,
-            title=_("{title} ({where})", title=title, where=who) if who else title,
-            period_line=period_line(community, first, last, made_on),
-            columns=[SheetColumn(_(c.header), c.width, c.kind) for c in columns],
+            title=out._("{title} ({where})", title=title, where=who) if who else title,
+            period_line=period_line(out, community, first, last, made_on),
+            columns=[SheetColumn(out._(c.header), c.width, c.kind) for c in columns],
             rows=numbered([r for r in rows if r["staff"] == person], columns[1:]),
-            footer=(_(FILLED_IN_BY), _(CHECKED_BY)),
+            footer=(out._(FILLED_IN_BY), out._(CHECKED_BY)),
             row_height=30,
         ))
     write_table(path, "xlsx", sheets)
-    out.note(_("{ledger}: {rows} rows written to {path}", ledger=name, rows=sum(s.written for s in sheets), path=str(path)))
+    out.note(out._("{ledger}: {rows} rows written to {path}", ledger=name, rows=sum(s.written for s in sheets), path=str(path)))

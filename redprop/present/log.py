@@ -3,7 +3,6 @@
 from collections import Counter
 
 from redprop.errors import N_
-from redprop.present.i18n import _
 from redprop.present.output import Format, Output
 from redprop.present.table import Column, Table
 from redprop.present.times import minute
@@ -26,8 +25,8 @@ LOG_TABLE = Table((
 LOG_FIELDS = ["id", "at", "user", "command", "summary", "file", "file_sha256", "counts", "undoes", "undone_by", "changes"]
 
 
-def _name(table: str) -> str:
-    return _(TABLE_NAMES.get(table, table))
+def _name(out: Output, table: str) -> str:
+    return out._(TABLE_NAMES.get(table, table))
 
 
 def _which(change: dict) -> str:
@@ -39,15 +38,15 @@ def _which(change: dict) -> str:
     return row.get("name") or row.get("code") or ""
 
 
-def summary(entry: dict) -> str:
+def summary(out: Output, entry: dict) -> str:
     """What an entry did, in a few words: `住户 8-2-301：phone 13800000001 → 13800000002；+1 走访`."""
     parts = []
     if entry["undoes"]:
-        parts.append(_("undid entry #{id}", id=entry["undoes"]))
+        parts.append(out._("undid entry #{id}", id=entry["undoes"]))
     if entry["file"]:
         counts = entry["counts"] or {}
-        parts.append(_("imported {file}: added {added}, updated {updated}, unchanged {unchanged}, refused {refused}",
-                       file=entry["file"], **{k: counts.get(k, 0) for k in ("added", "updated", "unchanged", "refused")}))
+        parts.append(out._("imported {file}: added {added}, updated {updated}, unchanged {unchanged}, refused {refused}",
+                           file=entry["file"], **{k: counts.get(k, 0) for k in ("added", "updated", "unchanged", "refused")}))
     added, removed, updated = Counter(), Counter(), []
     for change in entry["changes"]:
         if change["op"] == "inserted":
@@ -61,15 +60,15 @@ def summary(entry: dict) -> str:
             if fields:
                 updated.append((change, fields))
     if not entry["file"]:
-        parts += [f"+{n} {_name(t)}" for t, n in added.items()]
-    parts += [f"−{n} {_name(t)}" for t, n in removed.items()]
+        parts += [f"+{n} {_name(out, t)}" for t, n in added.items()]
+    parts += [f"−{n} {_name(out, t)}" for t, n in removed.items()]
     if len(updated) <= 3:
         for change, fields in updated:
             shown = ", ".join(f"{f} {_value(change['before'][f])} → {_value(change['after'][f])}" for f in fields[:4])
-            parts.append(" ".join(filter(None, (_name(change["table"]), _which(change)))) + f": {shown}")
+            parts.append(" ".join(filter(None, (_name(out, change["table"]), _which(change)))) + f": {shown}")
     else:
-        parts.append(_("{count} rows changed", count=len(updated)))
-    return _("; ").join(parts) or _("nothing changed")
+        parts.append(out._("{count} rows changed", count=len(updated)))
+    return out._("; ").join(parts) or out._("nothing changed")
 
 
 def _value(value) -> str:
@@ -77,7 +76,7 @@ def _value(value) -> str:
 
 
 def entries(out: Output, rows, page=None) -> None:
-    records = ({**r, "summary": summary(r)} for r in rows)
+    records = ({**r, "summary": summary(out, r)} for r in rows)
     out.listing(LOG_TABLE, records, lambda r: {**r, "at": minute(r["at"])}, LOG_FIELDS, page=page)
 
 
@@ -86,8 +85,8 @@ def undone(out: Output, result: dict) -> None:
         out.document(result)
         return
     if result["dry_run"]:
-        out.line(_("would undo entry #{id} ({command}): {changes} changes reversed; nothing written",
-                   id=result["undone"], command=result["command"], changes=result["changes"]))
+        out.line(out._("would undo entry #{id} ({command}): {changes} changes reversed; nothing written",
+                       id=result["undone"], command=result["command"], changes=result["changes"]))
     else:
-        out.line(_("undid entry #{id} ({command}): {changes} changes reversed (this undo is entry #{entry})",
-                   id=result["undone"], command=result["command"], changes=result["changes"], entry=result["entry"]))
+        out.line(out._("undid entry #{id} ({command}): {changes} changes reversed (this undo is entry #{entry})",
+                       id=result["undone"], command=result["command"], changes=result["changes"], entry=result["entry"]))

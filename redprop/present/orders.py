@@ -2,7 +2,6 @@
 monthly report, its page): each as `3/4 · 75%` with its definition beside it."""
 
 from redprop.errors import N_
-from redprop.present.i18n import _
 from redprop.present.rates import shown_rate
 from redprop.present.table import Column, Table
 
@@ -39,14 +38,14 @@ def any_orders(figures: dict) -> bool:
     return bool(figures["dispatched"] or figures["due"] or figures["closed"] or figures["urged"])
 
 
-def figure_rows(figures: dict) -> list[dict]:
+def figure_rows(out, figures: dict) -> list[dict]:
     """The rows of the figures table: the counts, then each rate with its definition."""
-    rows = [{"figure": _(COUNT_NAMES[k][0]), "value": str(figures[k]), "definition": _(COUNT_NAMES[k][1])}
+    rows = [{"figure": out._(COUNT_NAMES[k][0]), "value": str(figures[k]), "definition": out._(COUNT_NAMES[k][1])}
             for k in ("dispatched", "due", "closed")]
-    rows += [{"figure": _(RATE_NAMES[k]), "value": shown_rate(figures[k]), "definition": _(figures[k]["definition"])}
+    rows += [{"figure": out._(RATE_NAMES[k]), "value": shown_rate(figures[k]), "definition": out._(figures[k]["definition"])}
              for k in RATE_NAMES]
-    rows.append({"figure": _(COUNT_NAMES["urged"][0]), "value": str(figures["urged"]),
-                 "definition": _(COUNT_NAMES["urged"][1])})
+    rows.append({"figure": out._(COUNT_NAMES["urged"][0]), "value": str(figures["urged"]),
+                 "definition": out._(COUNT_NAMES["urged"][1])})
     return rows
 
 
@@ -59,9 +58,9 @@ def breakdown_cells(row: dict, label: str) -> dict:
             "due": row["due"], "urged": row["urged"]}
 
 
-def translated(figures: dict) -> dict:
+def translated(out, figures: dict) -> dict:
     """The figures with each rate's definition said in the worker's language."""
-    return {k: ({**v, "definition": _(v["definition"])} if isinstance(v, dict) and "definition" in v else v)
+    return {k: ({**v, "definition": out._(v["definition"])} if isinstance(v, dict) and "definition" in v else v)
             for k, v in figures.items()}
 
 

@@ -4,6 +4,11 @@
 terminal, or plain text when stdout is a pipe or a file (no colour, nothing cut off);
 `json` and `csv` are for scripts (see `formats`). Messages for the person at the keyboard
 go to stderr, so stdout stays clean for pipes.
+
+An Output speaks one language (`out._(…)`, `out.say(…)`, `out.labels`): every presentation
+function says its words through the Output it is given, never through a language of its own.
+The community's own catalogues (focus groups, issue categories) are handed in by the command
+when its output shows them.
 """
 
 import sys
@@ -13,7 +18,7 @@ from functools import cached_property
 
 from redprop.present import formats
 from redprop.present.cells import pad, printable, width, wrap
-from redprop.present.i18n import _, say, separator
+from redprop.present.i18n import Language
 from redprop.present.table import Table, cards, fit, grid, plain, rich_table
 
 
@@ -41,17 +46,18 @@ def page_size(fmt: Format, limit: int | None, every: bool) -> int | None:
 
 
 class Output:
-    def __init__(self, fmt: Format = Format.table, store=None, stdout=None, stderr=None):
-        self.fmt = Format(fmt)
-        self.store = store
-        self.stdout = stdout or sys.stdout
-        self.stderr = stderr or sys.stderr
-
-    @cached_property
-    def labels(self):
+    def __init__(self, fmt: Format, language: Language, *, groups=None, categories=None, stdout=None, stderr=None):
+        """`groups`, `categories`: the community's catalogues, when this output shows their labels."""
         from redprop.present.labels import Labels
 
-        return Labels(self.store)
+        self.fmt = Format(fmt)
+        self.language = language
+        self.labels = Labels(language, groups, categories)
+        self.stdout = stdout or sys.stdout
+        self.stderr = stderr or sys.stderr
+        # the language's words, said through the Output: `out._`, `out.say` (what the catalogue's extractor reads)
+        self._, self.say, self.gettext = language._, language.say, language.gettext
+        self.separator = language.separator
 
     @cached_property
     def terminal(self) -> bool:
@@ -74,7 +80,7 @@ class Output:
 
     def note(self, text) -> None:
         """A note for the person at the keyboard, on stderr: a Message, or words already said."""
-        self.stderr.write(printable(say(text)) + "\n")
+        self.stderr.write(printable(self.say(text)) + "\n")
 
     # -- data ----------------------------------------------------------------------------
 
@@ -93,8 +99,8 @@ class Output:
             if page and page.size and len(rows) >= page.size:
                 more = page.count() - len(rows)
                 if more > 0:
-                    self.line(_("{more} more not shown: --limit N to show more, {every} for every one", more=more,
-                                every=page.every))
+                    self.line(self._("{more} more not shown: --limit N to show more, {every} for every one", more=more,
+                                     every=page.every))
 
     def record(self, table: Table, record: dict, cells: Callable[[dict], dict] | None = None) -> None:
         """One thing (a household, an issue): `label  value` lines, or one JSON object / CSV row."""
@@ -115,7 +121,7 @@ class Output:
 
     def fields(self, table: Table, row: dict) -> None:
         """`label  value` lines of the non-empty fields, labels aligned."""
-        headers, (cells,) = grid(table.columns, [row])
+        headers, (cells,) = grid(table.columns, [row], self.language)
         shown = [(h, v) for h, v in zip(headers, cells) if v]
         if not shown:
             return
@@ -125,32 +131,32 @@ class Output:
 
     def table(self, table: Table, rows: list[dict], title: str | None = None) -> None:
         """A table for people: fitted on a terminal, plain text in a pipe."""
-        title = title if title is not None else (_(table.title) if table.title else None)
+        title = title if title is not None else (self.gettext(table.title) if table.title else None)
         if not rows:
             if title:
                 self.line(title)
-            self.line(_("(nothing to list)"))
+            self.line(self._("(nothing to list)"))
             return
         columns = table.columns
         if not self.terminal:
             if title:
                 self.line(title)
-            for text in plain(columns, rows):
+            for text in plain(columns, rows, self.language):
                 self.stdout.write(text + "\n")
             return
-        headers, cells = grid(columns, rows)
+        headers, cells = grid(columns, rows, self.language)
         layout = fit(columns, headers, cells, self.width)
         if layout is None:
             if title:
                 self.line(title)
-            for text in cards(columns, rows, self.width):
+            for text in cards(columns, rows, self.width, self.language):
                 self.stdout.write(text + "\n")
             return
-        self.console.print(rich_table(columns, rows, layout, title))
+        self.console.print(rich_table(columns, rows, layout, title, self.language))
         shown = {i for i, _w in layout}
         hidden = [headers[i] for i in range(len(columns)) if i not in shown and any(r and r[i] for r in cells)]
         if hidden:  # never silently: the worker knows what a wider window (or a file) would show
-            self.line(_("narrow window: not shown {columns} (widen it, or -f csv)", columns=separator().join(hidden)))
+            self.line(self._("narrow window: not shown {columns} (widen it, or -f csv)", columns=self.separator.join(hidden)))
 
     @cached_property
     def console(self):

@@ -7,7 +7,6 @@ people (present.report_html, which alone imports the charting library, and only 
 
 from redprop.errors import N_
 from redprop.present.holidays import warn_provisional
-from redprop.present.i18n import _
 from redprop.present.output import Format, Output
 from redprop.present.rates import shown_rate
 from redprop.present.table import Column, Table
@@ -54,7 +53,7 @@ ORDER_KEYS = ("orders_by_source", "orders_by_grid", "orders_by_handler")  # the 
 CSV_FIELDS = ["period", "section", "group", "figure", "numerator", "denominator", "rate", "value", "definition"]
 
 
-def translated(report: dict) -> dict:
+def translated(out: Output, report: dict) -> dict:
     """The document with every rate's definition said in the worker's language (in place: a
     district's report has thousands of rates, and only these few definitions)."""
     said: dict = {}
@@ -63,7 +62,7 @@ def translated(report: dict) -> dict:
         for value in figures.values():
             if isinstance(value, dict) and "denominator" in value:
                 text = value["definition"]
-                value["definition"] = said.get(text) or said.setdefault(text, _(text))
+                value["definition"] = said.get(text) or said.setdefault(text, out._(text))
 
     for key in ("problems", "wishes", "care"):
         say_rates(report[key])
@@ -81,23 +80,23 @@ def translated(report: dict) -> dict:
     return report
 
 
-def title(report: dict) -> str:
+def title(out: Output, report: dict) -> str:
     p = report["period"]
-    name = _("Weekly report") if p["kind"] == "week" else _("Monthly report")
-    text = _("{name} {label} ({first} to {last})", name=name, label=p["label"], first=p["from"], last=p["to"])
+    name = out._("Weekly report") if p["kind"] == "week" else out._("Monthly report")
+    text = out._("{name} {label} ({first} to {last})", name=name, label=p["label"], first=p["from"], last=p["to"])
     return f"{report['community']} {text}" if report["community"] else text
 
 
-def moment_line(report: dict) -> str:
-    line = _("As things stood at {at}", at=minute(report["at"]))
+def moment_line(out: Output, report: dict) -> str:
+    line = out._("As things stood at {at}", at=minute(report["at"]))
     if not report["complete"]:
-        line += _(" (the period had not ended)")
+        line += out._(" (the period had not ended)")
     return line
 
 
 def group_label(out: Output, key: str, group) -> str:
     if group is None:
-        return _("Unassigned") if key == "by_handler" else "—"
+        return out._("Unassigned") if key == "by_handler" else "—"
     if key == "by_category":
         return out.labels.category(group)
     return str(group)
@@ -107,33 +106,33 @@ def kind_name(out: Output, kind: str) -> str:
     return out.labels.of(ISSUE_KINDS, kind)
 
 
-def issue_rows(figures: dict) -> list[dict]:
-    rows = [{"figure": _("Received"), "value": str(figures["received"]), "definition": ""}]
-    rows += [{"figure": _(RATE_NAMES[k]), "value": shown_rate(figures[k]), "definition": _(figures[k]["definition"])}
+def issue_rows(out: Output, figures: dict) -> list[dict]:
+    rows = [{"figure": out._("Received"), "value": str(figures["received"]), "definition": ""}]
+    rows += [{"figure": out._(RATE_NAMES[k]), "value": shown_rate(figures[k]), "definition": out._(figures[k]["definition"])}
              for k in RATES]
-    for key, name in (("median_arrive_minutes", _("Median time to site")),
-                      ("median_resolve_minutes", _("Median time to resolve"))):
+    for key, name in (("median_arrive_minutes", out._("Median time to site")),
+                      ("median_resolve_minutes", out._("Median time to resolve"))):
         value = figures[key]
-        rows.append({"figure": name, "value": duration(value) if value is not None else "—",
-                     "definition": _("from the report, among the issues it applies to")})
-    rows.append({"figure": _("Unfinished at the end"), "value": str(figures["unfinished"]),
-                 "definition": _("reported in the period and not resolved when it ended")})
-    rows.append({"figure": _("Overdue at the end"), "value": str(figures["overdue"]),
-                 "definition": _("unfinished and past a promise not kept when the period ended")})
+        rows.append({"figure": name, "value": duration(out, value) if value is not None else "—",
+                     "definition": out._("from the report, among the issues it applies to")})
+    rows.append({"figure": out._("Unfinished at the end"), "value": str(figures["unfinished"]),
+                 "definition": out._("reported in the period and not resolved when it ended")})
+    rows.append({"figure": out._("Overdue at the end"), "value": str(figures["overdue"]),
+                 "definition": out._("unfinished and past a promise not kept when the period ended")})
     return rows
 
 
-def care_rows(care: dict) -> list[dict]:
+def care_rows(out: Output, care: dict) -> list[dict]:
     return [
-        {"figure": _(RATE_NAMES["visit_coverage"]), "value": shown_rate(care["visit_coverage"]),
-         "definition": _(care["visit_coverage"]["definition"])},
-        {"figure": _("Visits made"), "value": str(care["visits"]),
-         "definition": _("{contacts} contacts, {knocks} knocks (nobody at home)", contacts=care["contacts"],
-                         knocks=care["knocks"])},
-        {"figure": _("Unseen longer than their cadence"), "value": str(care["unseen_households"]),
-         "definition": _("households in care with no contact within their cadence when the period ended")},
-        {"figure": _("Escalations"), "value": str(care["escalations"]),
-         "definition": _("elderly people living alone with three knocks or more in a row since their last contact")},
+        {"figure": out._(RATE_NAMES["visit_coverage"]), "value": shown_rate(care["visit_coverage"]),
+         "definition": out._(care["visit_coverage"]["definition"])},
+        {"figure": out._("Visits made"), "value": str(care["visits"]),
+         "definition": out._("{contacts} contacts, {knocks} knocks (nobody at home)", contacts=care["contacts"],
+                             knocks=care["knocks"])},
+        {"figure": out._("Unseen longer than their cadence"), "value": str(care["unseen_households"]),
+         "definition": out._("households in care with no contact within their cadence when the period ended")},
+        {"figure": out._("Escalations"), "value": str(care["escalations"]),
+         "definition": out._("elderly people living alone with three knocks or more in a row since their last contact")},
     ]
 
 
@@ -143,15 +142,15 @@ def spark(values: list) -> str:
                    for v in values)
 
 
-def trend_series(report: dict) -> list[tuple[str, list]]:
+def trend_series(out: Output, report: dict) -> list[tuple[str, list]]:
     """(name, the rates of each period, oldest first) of the figures the trend follows."""
     trend = report["trend"]
     return [
-        (_("Problems: solved on time"), [t["problems"]["solved_on_time"] for t in trend]),
-        (_("Problems: on-site on time"), [t["problems"]["arrive_on_time"] for t in trend]),
-        (_("Satisfaction"), [_both(t, "satisfaction") for t in trend]),
-        (_("Wishes: replied on time"), [t["wishes"]["solved_on_time"] for t in trend]),
-        (_(RATE_NAMES["visit_coverage"]), [t["visit_coverage"] for t in trend]),
+        (out._("Problems: solved on time"), [t["problems"]["solved_on_time"] for t in trend]),
+        (out._("Problems: on-site on time"), [t["problems"]["arrive_on_time"] for t in trend]),
+        (out._("Satisfaction"), [_both(t, "satisfaction") for t in trend]),
+        (out._("Wishes: replied on time"), [t["wishes"]["solved_on_time"] for t in trend]),
+        (out._(RATE_NAMES["visit_coverage"]), [t["visit_coverage"] for t in trend]),
     ]
 
 
@@ -174,34 +173,34 @@ def report(out: Output, report: dict) -> None:
     """`redprop report week|month`: the document (JSON), one row per figure (CSV), or the report for people."""
     warn_provisional(out, report.get("provisional_years"))
     if out.fmt == Format.json:
-        out.report_document(translated(report))
+        out.report_document(translated(out, report))
     elif out.fmt == Format.csv:
-        out.listing(FIGURES_TABLE, csv_rows(report), fields=CSV_FIELDS)
+        out.listing(FIGURES_TABLE, csv_rows(out, report), fields=CSV_FIELDS)
     else:
         _text(out, report)
 
 
 def _text(out: Output, report: dict) -> None:
-    out.line(title(report))
-    out.line(moment_line(report))
+    out.line(title(out, report))
+    out.line(moment_line(out, report))
     for kind, key in (("problem", "problems"), ("wish", "wishes")):
         out.line()
-        out.table(FIGURES_TABLE, issue_rows(report[key]), title=f"== {kind_name(out, kind)} ==")
+        out.table(FIGURES_TABLE, issue_rows(out, report[key]), title=f"== {kind_name(out, kind)} ==")
     out.line()
-    out.table(FIGURES_TABLE, care_rows(report["care"]), title="== " + _("Care") + " ==")
+    out.table(FIGURES_TABLE, care_rows(out, report["care"]), title="== " + out._("Care") + " ==")
     out.line()
     trend = report["trend"]
     rows = []
-    for name, rates in trend_series(report):
+    for name, rates in trend_series(out, report):
         values = [r["rate"] for r in rates]
         rows.append({"figure": name, "spark": spark(values), "first": shown_rate(rates[0]), "last": shown_rate(rates[-1])})
-    heading = _("Trend: {first} to {last}, {count} periods", first=trend[0]["period"]["label"],
-                last=trend[-1]["period"]["label"], count=len(trend))
+    heading = out._("Trend: {first} to {last}, {count} periods", first=trend[0]["period"]["label"],
+                    last=trend[-1]["period"]["label"], count=len(trend))
     out.table(TREND_TABLE, rows, title=f"== {heading} ==")
     for key, table in BREAKDOWNS.items():
         out.line()
         out.table(table, [breakdown_cells(out, key, r) for r in report[key]],
-                  title="== " + _(BREAKDOWN_TITLES[key]) + " ==")
+                  title="== " + out._(BREAKDOWN_TITLES[key]) + " ==")
     _orders_text(out, report)
 
 
@@ -213,14 +212,14 @@ def order_breakdowns(out: Output, report: dict) -> list[tuple[str, object, list[
     for key in ORDER_KEYS:
         by = key.removeprefix("orders_by_")
         label = {"source": "Source", "grid": "Grid point", "handler": "Handler"}[by]
-        rows = [orders.breakdown_cells(r, _order_group(r[by], by)) for r in report[key]]
-        result.append((_(orders.BREAKDOWN_TITLES[by]), orders.breakdown_table(by, label), rows))
+        rows = [orders.breakdown_cells(r, _order_group(out, r[by], by)) for r in report[key]]
+        result.append((out._(orders.BREAKDOWN_TITLES[by]), orders.breakdown_table(by, label), rows))
     return result
 
 
-def _order_group(group, by: str) -> str:
+def _order_group(out: Output, group, by: str) -> str:
     if group is None:
-        return _("Unassigned") if by == "handler" else "—"
+        return out._("Unassigned") if by == "handler" else "—"
     return str(group)
 
 
@@ -232,20 +231,20 @@ def _orders_text(out: Output, report: dict) -> None:
     if not orders.any_orders(report["orders"]):
         return
     out.line()
-    out.table(FIGURES_TABLE, orders.figure_rows(report["orders"]), title="== " + _("Work orders from above") + " ==")
+    out.table(FIGURES_TABLE, orders.figure_rows(out, report["orders"]), title="== " + out._("Work orders from above") + " ==")
     for heading, table, rows in order_breakdowns(out, report):
         out.line()
         out.table(table, rows, title=f"== {heading} ==")
 
 
-def csv_rows(report: dict):
+def csv_rows(out: Output, report: dict):
     label = report["period"]["label"]
 
     def figure(section, group, name, value):
         if isinstance(value, dict):
             return {"period": label, "section": section, "group": group, "figure": name,
                     "numerator": value["numerator"], "denominator": value["denominator"], "rate": value["rate"],
-                    "value": None, "definition": _(value["definition"])}
+                    "value": None, "definition": out._(value["definition"])}
         return {"period": label, "section": section, "group": group, "figure": name, "numerator": None,
                 "denominator": None, "rate": None, "value": value, "definition": None}
 

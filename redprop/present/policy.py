@@ -3,7 +3,6 @@
 import re
 
 from redprop.errors import N_
-from redprop.present.i18n import _, separator
 from redprop.present.output import Format, Output
 from redprop.present.table import Column, Table, plain
 from redprop.present.times import minute
@@ -15,44 +14,44 @@ POLICY_FIELDS = ["version", "name", "effective_at", "recorded_at", "kind", "tier
 KINDS = ("problem", "wish")
 
 
-def said_time(text: str | None) -> str | None:
+def said_time(out: Output, text: str | None) -> str | None:
     """A promised time as the policy stores it (`5m`, `4h`, `1d`, `1d4h`) in the worker's words (`5分钟`, `1天`)."""
     if not text:
         return text
-    words = {"d": lambda n: _("{days}d", days=n), "h": lambda n: _("{hours}h", hours=n),
-             "m": lambda n: _("{minutes}m", minutes=n)}
+    words = {"d": lambda n: out._("{days}d", days=n), "h": lambda n: out._("{hours}h", hours=n),
+             "m": lambda n: out._("{minutes}m", minutes=n)}
     parts = re.findall(r"(\d+)([dhm])", text)
     return "".join(words[unit](int(n)) for n, unit in parts) if parts else text
 
 
 def policy_lines(out: Output, p: dict) -> list[str]:
     labels = out.labels
-    since = minute(p["effective_at"]) or _("always")
-    lines = [_("Promise {name} (v{version}, in force from {since})", name=p["name"], version=p["version"], since=since)]
+    since = minute(p["effective_at"]) or out._("always")
+    lines = [out._("Promise {name} (v{version}, in force from {since})", name=p["name"], version=p["version"], since=since)]
     columns = (Column("kind", "Kind"), Column("tier", "Tier"), *(Column(pr, labels.of(PROMISE_CODES, pr)) for pr in PROMISES))
     rows = [{"kind": labels.of(ISSUE_KINDS, kind) if tier == TIERS[0] else "", "tier": labels.of(TIER_CODES, tier),
-             **{pr: said_time(_promises(p, kind)[tier].get(pr)) or "—" for pr in PROMISES}} for kind in KINDS for tier in TIERS]
-    lines.extend(plain(columns, rows))
-    lines.append(_("Follow-up call (回访): within {time} of the resolution", time=said_time(p["follow_up"])) if p.get("follow_up")
-                 else _("Follow-up call (回访): no promise"))
-    lines.append(_("Work orders from above: signed for within {time} of their dispatch", time=said_time(p["order_sign"]))
-                 if p.get("order_sign") else _("Work orders from above: no sign-for limit"))
+             **{pr: said_time(out, _promises(p, kind)[tier].get(pr)) or "—" for pr in PROMISES}} for kind in KINDS for tier in TIERS]
+    lines.extend(plain(columns, rows, out.language))
+    lines.append(out._("Follow-up call (回访): within {time} of the resolution", time=said_time(out, p["follow_up"])) if p.get("follow_up")
+                 else out._("Follow-up call (回访): no promise"))
+    lines.append(out._("Work orders from above: signed for within {time} of their dispatch", time=said_time(out, p["order_sign"]))
+                 if p.get("order_sign") else out._("Work orders from above: no sign-for limit"))
     if p["hours"]:
-        calendar = _("with China's public holidays and 调休 days") if p["chinese_calendar"] else _(
+        calendar = out._("with China's public holidays and 调休 days") if p["chinese_calendar"] else out._(
             "without the public-holiday calendar")
-        rest = separator().join(_(WEEKDAY_NAMES[WEEKDAYS.index(d)]) for d in p["weekend"]) or "—"
-        lines.append(_("Working hours: {hours}; {calendar}; rest days: {rest}", hours=", ".join(p["hours"]),
-                       calendar=calendar, rest=rest))
+        rest = out.separator.join(out._(WEEKDAY_NAMES[WEEKDAYS.index(d)]) for d in p["weekend"]) or "—"
+        lines.append(out._("Working hours: {hours}; {calendar}; rest days: {rest}", hours=", ".join(p["hours"]),
+                           calendar=calendar, rest=rest))
         if p["holidays"]:
-            lines.append(_("Extra holidays: {days}", days=", ".join(p["holidays"])))
+            lines.append(out._("Extra holidays: {days}", days=", ".join(p["holidays"])))
         if p["workdays"]:
-            lines.append(_("Extra workdays: {days}", days=", ".join(p["workdays"])))
+            lines.append(out._("Extra workdays: {days}", days=", ".join(p["workdays"])))
     else:
-        lines.append(_("Clock: round the clock"))
-    pauses = separator().join(labels.all_of(WAITING_CODES, p["pause_statuses"])) or _("none")
-    lines.append(_("Statuses that stop the clock: {statuses}", statuses=pauses))
+        lines.append(out._("Clock: round the clock"))
+    pauses = out.separator.join(labels.all_of(WAITING_CODES, p["pause_statuses"])) or out._("none")
+    lines.append(out._("Statuses that stop the clock: {statuses}", statuses=pauses))
     if p["note"]:
-        lines.append(_("Note: {note}", note=_(p["note"])))  # the shipped version's note is in the catalogue
+        lines.append(out._("Note: {note}", note=out._(p["note"])))  # the shipped version's note is in the catalogue
     return lines
 
 

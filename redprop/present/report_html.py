@@ -11,7 +11,6 @@ import re
 from html import escape
 
 from redprop.present.holidays import warn_provisional
-from redprop.present.i18n import _, language
 from redprop.present.periodic import (
     BREAKDOWN_TITLES, RATE_NAMES, RATES, breakdown_cells, care_rows, group_label, issue_rows, kind_name,
     moment_line, order_breakdowns, shown_rate, title, trend_series,
@@ -47,29 +46,29 @@ tr { break-inside: avoid; }
 
 def page(out, report: dict) -> str:
     """The whole page."""
-    parts = [f"<!DOCTYPE html>\n<html lang=\"{'zh-CN' if language() == 'zh' else 'en'}\">\n<head>\n<meta charset=\"utf-8\">",
-             f"<title>{escape(title(report))}</title>", f"<style>{CSS}</style>", "</head>\n<body>",
-             "<header>", f"<h1>{escape(title(report))}</h1>", f"<p>{escape(moment_line(report))}</p>", "</header>"]
+    parts = [f"<!DOCTYPE html>\n<html lang=\"{'zh-CN' if out.language.code == 'zh' else 'en'}\">\n<head>\n<meta charset=\"utf-8\">",
+             f"<title>{escape(title(out, report))}</title>", f"<style>{CSS}</style>", "</head>\n<body>",
+             "<header>", f"<h1>{escape(title(out, report))}</h1>", f"<p>{escape(moment_line(out, report))}</p>", "</header>"]
     for kind, key in (("problem", "problems"), ("wish", "wishes")):
         figures = report[key]
         parts.append(f"<h2>{escape(kind_name(out, kind))}</h2>")
-        parts.append(_cards(figures, [("received", _("Received"))], RATES))
-        parts.append(_figure_table(issue_rows(figures)[5:]))
-    parts.append(f"<h2>{escape(_('Care'))}</h2>")
+        parts.append(_cards(out, figures, [("received", out._("Received"))], RATES))
+        parts.append(_figure_table(issue_rows(out, figures)[5:]))
+    parts.append(f"<h2>{escape(out._('Care'))}</h2>")
     care = report["care"]
-    parts.append(_cards({**care, "visits_made": care["visits"], "unseen": care["unseen_households"]},
-                        [("visits_made", _("Visits made")), ("unseen", _("Unseen longer than their cadence")),
-                         ("escalations", _("Escalations"))], ("visit_coverage",)))
-    parts.append(_figure_table(care_rows(care)[1:]))
-    parts.append(f"<h2>{escape(_('Trend'))}</h2>")
-    parts.append(_chart(trend_chart(report)))
-    parts.append(f"<h2>{escape(_(BREAKDOWN_TITLES['by_category']))}</h2>")
+    parts.append(_cards(out, {**care, "visits_made": care["visits"], "unseen": care["unseen_households"]},
+                        [("visits_made", out._("Visits made")), ("unseen", out._("Unseen longer than their cadence")),
+                         ("escalations", out._("Escalations"))], ("visit_coverage",)))
+    parts.append(_figure_table(care_rows(out, care)[1:]))
+    parts.append(f"<h2>{escape(out._('Trend'))}</h2>")
+    parts.append(_chart(trend_chart(out, report)))
+    parts.append(f"<h2>{escape(out._(BREAKDOWN_TITLES['by_category']))}</h2>")
     parts.append(_chart(category_chart(out, report)))
     parts.append(_breakdown_table(out, "by_category", report["by_category"]))
-    parts.append(f"<h2>{escape(_(BREAKDOWN_TITLES['by_grid']))}</h2>")
+    parts.append(f"<h2>{escape(out._(BREAKDOWN_TITLES['by_grid']))}</h2>")
     parts.append(_chart(coverage_chart(out, report)))
     parts.append(_breakdown_table(out, "by_grid", report["by_grid"]))
-    parts.append(f"<h2>{escape(_(BREAKDOWN_TITLES['by_handler']))}</h2>")
+    parts.append(f"<h2>{escape(out._(BREAKDOWN_TITLES['by_handler']))}</h2>")
     parts.append(_breakdown_table(out, "by_handler", report["by_handler"]))
     parts.extend(_orders(out, report))
     parts.append("</body>\n</html>\n")
@@ -84,25 +83,25 @@ def _orders(out, report: dict) -> list[str]:
     figures = report["orders"]
     if not orders.any_orders(figures):
         return []
-    parts = [f"<h2>{escape(_('Work orders from above'))}</h2>",
-             _cards(figures, [("dispatched", _(orders.COUNT_NAMES["dispatched"][0])),
-                              ("due", _(orders.COUNT_NAMES["due"][0])),
-                              ("urged", _(orders.COUNT_NAMES["urged"][0]))], orders.RATE_NAMES, orders.RATE_NAMES)]
+    parts = [f"<h2>{escape(out._('Work orders from above'))}</h2>",
+             _cards(out, figures, [("dispatched", out._(orders.COUNT_NAMES["dispatched"][0])),
+                              ("due", out._(orders.COUNT_NAMES["due"][0])),
+                              ("urged", out._(orders.COUNT_NAMES["urged"][0]))], orders.RATE_NAMES, orders.RATE_NAMES)]
     for heading, table, rows in order_breakdowns(out, report):
         parts.append(f"<h2>{escape(heading)}</h2>")
-        parts.append(_table(table.columns, rows))
+        parts.append(_table(out, table.columns, rows))
     return parts
 
 
-def _table(columns, rows: list[dict]) -> str:
-    head = "".join(f"<th>{escape(_(c.header))}</th>" for c in columns)
+def _table(out, columns, rows: list[dict]) -> str:
+    head = "".join(f"<th>{escape(out._(c.header))}</th>" for c in columns)
     body = ["<tr>" + "".join(f"<td>{escape(str(r.get(c.key, '')))}</td>" for c in columns) + "</tr>" for r in rows]
     if not body:
-        body.append(f'<tr><td colspan="{len(columns)}">{escape(_("(nothing to list)"))}</td></tr>')
+        body.append(f'<tr><td colspan="{len(columns)}">{escape(out._("(nothing to list)"))}</td></tr>')
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _cards(figures: dict, counts: list[tuple[str, str]], rates, names=RATE_NAMES) -> str:
+def _cards(out, figures: dict, counts: list[tuple[str, str]], rates, names=RATE_NAMES) -> str:
     cells = []
     for key, name in counts:
         cells.append(f'<div class="card"><div class="name">{escape(name)}</div>'
@@ -110,9 +109,9 @@ def _cards(figures: dict, counts: list[tuple[str, str]], rates, names=RATE_NAMES
     for key in rates:
         r = figures[key]
         share = f"{r['rate'] * 100:.0f}%" if r["rate"] is not None else "—"
-        cells.append(f'<div class="card"><div class="name">{escape(_(names[key]))}</div>'
+        cells.append(f'<div class="card"><div class="name">{escape(out._(names[key]))}</div>'
                      f'<div class="big">{share}</div><div class="counts">{escape(shown_rate(r))}</div>'
-                     f'<div class="def">{escape(_(r["definition"]))}</div></div>')
+                     f'<div class="def">{escape(out._(r["definition"]))}</div></div>')
     return '<div class="cards">' + "".join(cells) + "</div>"
 
 
@@ -125,7 +124,7 @@ def _figure_table(rows: list[dict]) -> str:
 def _breakdown_table(out, key: str, rows: list[dict]) -> str:
     from redprop.present.periodic import BREAKDOWNS
 
-    return _table(BREAKDOWNS[key].columns, [breakdown_cells(out, key, row) for row in rows])
+    return _table(out, BREAKDOWNS[key].columns, [breakdown_cells(out, key, row) for row in rows])
 
 
 # -- charts -------------------------------------------------------------------------------
@@ -145,15 +144,15 @@ def _options(**extra) -> dict:
             "legend_at_bottom": True, "print_values": False, "show_y_guides": True, **extra}
 
 
-def trend_chart(report: dict) -> str:
+def trend_chart(out, report: dict) -> str:
     """按时办结率 and 走访覆盖率 over the 9 periods (shares in %, a gap where nothing was counted)."""
     import pygal
 
     chart = pygal.Line(**_options(range=(0, 100), y_title="%", allow_interruptions=True, dots_size=3))
-    chart.title = _("Trend of {first} to {last}", first=report["trend"][0]["period"]["label"],
-                    last=report["trend"][-1]["period"]["label"])
+    chart.title = out._("Trend of {first} to {last}", first=report["trend"][0]["period"]["label"],
+                        last=report["trend"][-1]["period"]["label"])
     chart.x_labels = [t["period"]["label"] for t in report["trend"]]
-    series = trend_series(report)
+    series = trend_series(out, report)
     for name, rates in (series[0], series[3], series[4]):
         chart.add(name, [round(r["rate"] * 100, 1) if r["rate"] is not None else None for r in rates])
     return chart.render(is_unicode=True)
@@ -165,7 +164,7 @@ def category_chart(out, report: dict) -> str:
 
     rows = report["by_category"]
     chart = pygal.StackedBar(**_options(x_label_rotation=0 if len(rows) <= 8 else 30))
-    chart.title = _("Issues received by category")
+    chart.title = out._("Issues received by category")
     chart.x_labels = [group_label(out, "by_category", r["category"]) for r in rows]
     chart.add(kind_name(out, "problem"), [r["problems"] for r in rows])
     chart.add(kind_name(out, "wish"), [r["wishes"] for r in rows])
@@ -182,9 +181,9 @@ def coverage_chart(out, report: dict) -> str:
                                  show_legend=False, spacing=0 if many else 10,
                                  x_labels_major_every=max(1, len(rows) // 20) if many else None,
                                  show_minor_x_labels=not many))
-    chart.title = _("Visit coverage by grid point")
+    chart.title = out._("Visit coverage by grid point")
     chart.x_labels = [group_label(out, "by_grid", r["grid"]) for r in rows]
-    chart.add(_(RATE_NAMES["visit_coverage"]), [round(r["visit_coverage"]["rate"] * 100, 1) for r in rows])
+    chart.add(out._(RATE_NAMES["visit_coverage"]), [round(r["visit_coverage"]["rate"] * 100, 1) for r in rows])
     return chart.render(is_unicode=True)
 
 
@@ -216,4 +215,4 @@ def write_html(out, report: dict, path) -> None:
 
     with written_whole(Path(path), "w", encoding="utf-8") as f:  # 0600: it names households and staff
         f.write(page(out, report))
-    out.note(_("Report written to {path}", path=str(path)))
+    out.note(out._("Report written to {path}", path=str(path)))

@@ -3,7 +3,6 @@
 from redprop.errors import N_
 from redprop.present.care import DUE_LEGEND, alert
 from redprop.present.holidays import PROVISIONAL_LEGEND, marked, warn_provisional
-from redprop.present.i18n import _, separator
 from redprop.present.output import Format, Output
 from redprop.present.table import Column, Table
 from redprop.present.times import duration, minute
@@ -82,13 +81,13 @@ def _issue_line(out: Output, item: dict) -> dict:
     order = item.get("order")
     title = item["title"]
     if order and order["urges"]:
-        title = f"{URGED}{_('urged {count}×', count=order['urges'])} {title}"
+        title = f"{URGED}{out._('urged {count}×', count=order['urges'])} {title}"
     return {
         **item,
         "number": f"#{item['id']}",
         "promise": labels.of(PROMISE_CODES, item["promise"]) + (MISSED_SEVERAL if len(item["missed"]) > 1 else ""),
         "due": marked(minute(item["due_at"]), item.get("provisional")),
-        "late": duration(item["late_minutes"]),
+        "late": duration(out, item["late_minutes"]),
         "where": item["household"] or item["place"] or "",
         "tier": labels.of(TIER_CODES, item["tier"]),
         "status": labels.of(STATUSES, item["status"]),
@@ -114,52 +113,52 @@ def grouped(items: list[dict], key) -> list[dict]:
 
 def _overdue_text(out: Output, report: dict) -> None:
     s = report["summary"]
-    title = _("Overdue list · {at}", at=minute(s["at"]))
+    title = out._("Overdue list · {at}", at=minute(s["at"]))
     out.line(f"{s['community']} {title}" if s["community"] else title)
-    window = duration(s["soon_minutes"])
+    window = duration(out, s["soon_minutes"])
     sections = [
-        (_("Past a promise ({count})", count=len(report["issues"])), report["issues"], OVERDUE_TABLE),
-        (_("Due within {window} ({count})", window=window, count=len(report["due_soon"])), report["due_soon"], SOON_TABLE),
+        (out._("Past a promise ({count})", count=len(report["issues"])), report["issues"], OVERDUE_TABLE),
+        (out._("Due within {window} ({count})", window=window, count=len(report["due_soon"])), report["due_soon"], SOON_TABLE),
     ]
     for heading, items, table in sections:
         if items:
             out.line()
             lines = [_issue_line(out, i) for i in items]
-            out.table(with_orders(table, items), grouped(lines, lambda i: i["handler"] or _("Unassigned")),
+            out.table(with_orders(table, items), grouped(lines, lambda i: i["handler"] or out._("Unassigned")),
                       title=f"== {heading} ==")
             if any(line["promise"].endswith(MISSED_SEVERAL) for line in lines):
-                out.line(_(OVERDUE_LEGEND))
+                out.line(out._(OVERDUE_LEGEND))
             if any(line["title"].startswith(URGED) for line in lines):
-                out.line(_(URGED_LEGEND))
+                out.line(out._(URGED_LEGEND))
             if any(i.get("provisional") for i in items):
-                out.line(_(PROVISIONAL_LEGEND))
+                out.line(out._(PROVISIONAL_LEGEND))
     calls = report.get("follow_ups") or []
     if calls:
         out.line()
         rows = [{**c, "number": f"#{c['id']}", "resolved": minute(c["resolved_at"]),
-                 "due": marked(minute(c["due_at"]), c["provisional"]), "late": duration(c["late_minutes"]),
+                 "due": marked(minute(c["due_at"]), c["provisional"]), "late": duration(out, c["late_minutes"]),
                  "where": c["household"] or c["place"] or ""} for c in calls]
-        out.table(CALLS_TABLE, grouped(rows, lambda c: c["handler"] or _("Unassigned")),
-                  title="== " + _("Follow-up calls late ({count})", count=len(calls)) + " ==")
+        out.table(CALLS_TABLE, grouped(rows, lambda c: c["handler"] or out._("Unassigned")),
+                  title="== " + out._("Follow-up calls late ({count})", count=len(calls)) + " ==")
         if any(c["provisional"] for c in calls):
-            out.line(_(PROVISIONAL_LEGEND))
+            out.line(out._(PROVISIONAL_LEGEND))
     if report["visits"]:
         out.line()
-        nobody = _("Nobody covers")
-        rows = [{**v, "alert": alert(v), "groups": [out.labels.group(g) for g in v["groups"]]} for v in report["visits"]]
+        nobody = out._("Nobody covers")
+        rows = [{**v, "alert": alert(out, v), "groups": [out.labels.group(g) for g in v["groups"]]} for v in report["visits"]]
         # One row per household, under its first responsible person (a grid worker before a building
         # leader), with everyone responsible in the last column: the section's count stays the number of
         # households, a WeChat paste does not repeat them, and a worker scanning for their name finds
         # every household they share, not only those they lead.
         out.table(VISITS_TABLE, grouped(rows, lambda v: (v["staff"] or [nobody])[0]),
-                  title="== " + _("Visits due ({count})", count=len(report["visits"])) + " ==")
+                  title="== " + out._("Visits due ({count})", count=len(report["visits"])) + " ==")
         if any(r["alert"] for r in rows):
-            out.line(_(DUE_LEGEND))
+            out.line(out._(DUE_LEGEND))
     out.line()
-    out.line(summary_line(s))
+    out.line(summary_line(out, s))
 
 
-def summary_line(s: dict) -> str:
+def summary_line(out: Output, s: dict) -> str:
     """The last line. Missed promises are counted per promise and an issue can miss several, so
     they read as "of these", not as parts adding up to the issues; zeros are left out."""
     wording = {"arrive": N_("{count} not on site in time"), "resolve": N_("{count} not resolved in time"),
@@ -167,14 +166,14 @@ def summary_line(s: dict) -> str:
     p = s["overdue_by_promise"]
     wording.update(sign=N_("{count} orders not signed for in time"), order=N_("{count} orders past their deadline"))
     p = {**p, **s.get("orders_overdue", {})}
-    missed = separator().join(_(wording[k], count=p[k]) for k in (*PROMISES, "sign", "order") if p.get(k))
-    details = ([_("of these, {missed}", missed=missed)] if missed else []) + (
-        [_("{count} unassigned", count=s["unassigned"])] if s["unassigned"] else [])
-    inside = _(" ({details})", details=_("; ").join(details)) if details else ""
-    calls = _(", {count} follow-up calls late", count=s["follow_ups"]) if s.get("follow_ups") else ""
-    return _("Summary: {overdue} overdue{inside}, {soon} due soon{calls}, {visits} visits due ({escalated} escalated)",
-             overdue=s["overdue"], inside=inside, soon=s["due_soon"], calls=calls, visits=s["visits"],
-             escalated=s["escalated_visits"])
+    missed = out.separator.join(out._(wording[k], count=p[k]) for k in (*PROMISES, "sign", "order") if p.get(k))
+    details = ([out._("of these, {missed}", missed=missed)] if missed else []) + (
+        [out._("{count} unassigned", count=s["unassigned"])] if s["unassigned"] else [])
+    inside = out._(" ({details})", details=out._("; ").join(details)) if details else ""
+    calls = out._(", {count} follow-up calls late", count=s["follow_ups"]) if s.get("follow_ups") else ""
+    return out._("Summary: {overdue} overdue{inside}, {soon} due soon{calls}, {visits} visits due ({escalated} escalated)",
+                 overdue=s["overdue"], inside=inside, soon=s["due_soon"], calls=calls, visits=s["visits"],
+                 escalated=s["escalated_visits"])
 
 
 STATS_TABLE = Table((
@@ -201,11 +200,11 @@ STATS_FIELDS = [  # for spreadsheets and scripts: plain numbers (shares as decim
 
 def _group_label(out: Output, by: str | None, group) -> str:
     if group == "all":
-        return _("Total")
+        return out._("Total")
     if group is None:
         if by == "source":
-            return _("Not an order")
-        return _("Unassigned") if by == "handler" else "—"
+            return out._("Not an order")
+        return out._("Unassigned") if by == "handler" else "—"
     if by == "tier":
         return out.labels.of(TIER_CODES, group)
     if by == "kind":
@@ -224,7 +223,7 @@ def stats_cells(out: Output, by: str | None, row: dict) -> dict:
         cells[f"{p}_share"] = f"{share * 100:.0f}% ({row[f'{p}_kept']}/{decided})" if share is not None else "—"
     for key in ("arrive", "resolve"):
         value = row[f"median_{key}_minutes"]
-        cells[f"median_{key}"] = duration(value) if value is not None else "—"
+        cells[f"median_{key}"] = duration(out, value) if value is not None else "—"
     cells["rating"] = f"{row['average_rating']:.2f} ({row['ratings']})" if row["average_rating"] is not None else "—"
     owed = row["follow_up_owed"]
     for key, count, share in (("calls", "follow_up_made", "follow_up_made_share"),
@@ -240,7 +239,7 @@ def stats(out: Output, rows: list[dict], by: str | None) -> None:
 
     warn_provisional(out, sorted({y for r in rows for y in r.get("provisional_years", ())}))
     if out.fmt != Format.table:
-        out.listing(STATS_TABLE, [orders.translated(r) for r in rows], fields=STATS_FIELDS + orders.STATS_FIELDS)
+        out.listing(STATS_TABLE, [orders.translated(out, r) for r in rows], fields=STATS_FIELDS + orders.STATS_FIELDS)
         return
     out.listing(STATS_TABLE, rows, lambda r: stats_cells(out, by, r), STATS_FIELDS)
     figures = [(r, orders.from_stats(r)) for r in rows]
@@ -248,4 +247,4 @@ def stats(out: Output, rows: list[dict], by: str | None) -> None:
         out.line()
         out.table(orders.breakdown_table(by, "Group"),
                   [orders.breakdown_cells(f, _group_label(out, by, r["group"])) for r, f in figures],
-                  title="== " + _("Work orders from above") + " ==")
+                  title="== " + out._("Work orders from above") + " ==")

@@ -11,7 +11,7 @@ with every column and every cell whole, however long the lines.
 from typing import NamedTuple
 
 from redprop.present.cells import pad, printable, width, wrap
-from redprop.present.i18n import _
+from redprop.present.i18n import Language
 
 MIN_WRAPPED = 8  # cells: a wrapped column narrower than this reads as a column of fragments
 
@@ -46,9 +46,9 @@ def cell_text(value) -> str:
     return printable(str(value))
 
 
-def grid(columns, rows: list[dict]) -> tuple[list[str], list[list[str] | None]]:
-    """Headers in the current language, and each row's cells as text (None: a blank row between groups)."""
-    headers = [_(c.header) for c in columns]
+def grid(columns, rows: list[dict], language: Language) -> tuple[list[str], list[list[str] | None]]:
+    """Headers in `language`, and each row's cells as text (None: a blank row between groups)."""
+    headers = [language.gettext(c.header) for c in columns]
     cells = [[cell_text(row.get(c.key)) for c in columns] if row else None for row in rows]
     return headers, cells
 
@@ -98,9 +98,9 @@ def _wrapped(columns, headers, natural, shown, room) -> dict | None:
     return widths
 
 
-def plain(columns, rows: list[dict]) -> list[str]:
+def plain(columns, rows: list[dict], language: Language) -> list[str]:
     """Aligned plain text, every cell whole: for pipes, files and cron mail."""
-    headers, cells = grid(columns, rows)
+    headers, cells = grid(columns, rows, language)
     widths = [max([width(h)] + [width(r[i]) for r in cells if r]) for i, h in enumerate(headers)]
     lines = ["  ".join(pad(h, w) for h, w in zip(headers, widths)).rstrip(), "  ".join("-" * w for w in widths)]
     for r in cells:
@@ -108,10 +108,10 @@ def plain(columns, rows: list[dict]) -> list[str]:
     return lines
 
 
-def cards(columns, rows: list[dict], cells_wide: int) -> list[str]:
+def cards(columns, rows: list[dict], cells_wide: int, language: Language) -> list[str]:
     """One card per row for a terminal too narrow for the table: the kept cells on the first
     line, then `label: value` lines, each wrapped to the width."""
-    headers, cells = grid(columns, rows)
+    headers, cells = grid(columns, rows, language)
     lines: list[str] = []
     for r in cells:
         if r is None:
@@ -125,12 +125,12 @@ def cards(columns, rows: list[dict], cells_wide: int) -> list[str]:
     return lines[:-1] if lines else lines
 
 
-def rich_table(columns, rows: list[dict], layout: list[tuple[int, int]], title: str | None):
+def rich_table(columns, rows: list[dict], layout: list[tuple[int, int]], title: str | None, language: Language):
     """A Rich table with the widths `fit` chose; cells wrapped here, so Rich never has to."""
     from rich.table import Table as RichTable
     from rich.text import Text
 
-    headers, cells = grid(columns, rows)
+    headers, cells = grid(columns, rows, language)
     table = RichTable(title=title, header_style="bold", title_justify="left")
     for i, w in layout:
         table.add_column(headers[i], justify=columns[i].justify, width=w, no_wrap=True)

@@ -325,13 +325,14 @@ def category_add(
     code: Annotated[str, typer.Argument(help="A short English slug, like bike_shed.")],
     zh: Annotated[Optional[str], typer.Option("--zh", help="The Chinese label, like 车棚.")] = None,
     en: Annotated[Optional[str], typer.Option("--en", help="The English label, like 'Bicycle shed'.")] = None,
+    upstream: Annotated[Optional[str], typer.Option("--upstream", help="The class the platforms above file it under, like 街面秩序/乱停车.")] = None,
     fmt: FormatOption = Format.table,
 ):
     """Add a category. Example: redprop issue category add bike_shed --zh 车棚 --en 'Bicycle shed'"""
     from redprop.issues.categories import save_category
 
     app = ctx.obj
-    show.category(app.output(fmt), save_category(app.store, code, zh, en, adding=True))
+    show.category(app.output(fmt), save_category(app.store, code, zh, en, adding=True, upstream=upstream))
 
 
 @category_app.command("edit")
@@ -341,13 +342,19 @@ def category_edit(
     zh: Annotated[Optional[str], typer.Option("--zh", help="A new Chinese label.")] = None,
     en: Annotated[Optional[str], typer.Option("--en", help="A new English label.")] = None,
     new_code: Annotated[Optional[str], typer.Option("--code", help="A new slug (its issues follow).")] = None,
+    upstream: Annotated[Optional[str], typer.Option("--upstream", help="The class the platforms above file it under, like 街面秩序/乱停车 ('none' clears it): an order sheet's 诉求类型 finds the category through it.")] = None,
     fmt: FormatOption = Format.table,
 ):
-    """Change a category's labels or slug. Example: redprop issue category edit dogs --zh 犬只扰民"""
+    """Change a category's labels, slug or upstream class.
+
+    \b
+    Example: redprop issue category edit dogs --zh 犬只扰民
+    Example: redprop issue category edit parking --upstream 街面秩序/乱停车
+    """
     from redprop.issues.categories import save_category
 
     app = ctx.obj
-    show.category(app.output(fmt), save_category(app.store, code, zh, en, new_code))
+    show.category(app.output(fmt), save_category(app.store, code, zh, en, new_code, upstream=upstream))
 
 
 orders.register(issue_app)

@@ -12,9 +12,9 @@ import json
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from redprop.errors import N_, InvalidValue, Message
+from redprop.errors import N_, InvalidValue, Message, naming
 from redprop.issues.lifecycle import REOPEN_AT_RATING, State, Step, first_tier, imported_steps, replay
-from redprop.issues.orders import insert_order, naming, order_deadline
+from redprop.issues.orders import insert_order, order_deadline
 from redprop.issues.reading import show_issue
 from redprop.issues.records import get_issue_row, insert_steps, load_steps, staff_id, write_state
 from redprop.parsing import clean_line, clean_name, clean_text, cleaned, from_db, normalize_name, show_time, to_db

@@ -19,11 +19,10 @@ back for rework (返工). A reply alone never closes an order.
 """
 
 import sqlite3
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from redprop.errors import InvalidValue, NotFound
+from redprop.errors import InvalidValue, NotFound, naming
 from redprop.issues.lifecycle import Order, State, Step
 from redprop.parsing import (
     clean_line, clean_phone, cleaned, parse_instant, parse_working_span, show_local_iso, to_db,
@@ -97,15 +96,6 @@ def insert_order(conn, store, issue_id: int, order: NewOrder, dispatched: dateti
         (issue_id, order.source, order.number, due, order.due, order.upstream_type, order.caller_phone, due,
          to_db(sign) if sign else None))
     return Step("dispatch", to_db(dispatched), to_db(now), by=by, value=due, party=order.source)
-
-
-@contextmanager
-def naming(name: str):
-    """Re-raise a bad value's error with the option it came from."""
-    try:
-        yield
-    except InvalidValue as error:
-        raise InvalidValue("{option}: {reason}", option=name, reason=error.message) from None
 
 
 def find_issue(conn, text: str) -> int:

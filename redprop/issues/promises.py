@@ -48,6 +48,17 @@ class Moment:
         self.terms = TermsCache(store)
         self._known_years = None
         self._orders: dict = {}
+        self._upstream = None
+
+    def upstream(self, grid: str | None, category: str) -> tuple[str | None, str | None]:
+        """The codes that go up of an issue's grid point (15 digits) and category (the class the
+        platforms file it under), read once per moment."""
+        if self._upstream is None:
+            conn = self.store.conn
+            self._upstream = (dict(conn.execute("SELECT code, upstream_code FROM grids WHERE upstream_code IS NOT NULL")),
+                              dict(conn.execute("SELECT code, upstream FROM issue_categories WHERE upstream IS NOT NULL")))
+        grids, categories = self._upstream
+        return grids.get(grid), categories.get(category)
 
     def order_row(self, issue_id: int):
         """The `orders` row of an issue that carries a work order (read once per moment)."""

@@ -30,16 +30,19 @@ def issue_record(row, state: State, outcomes: list[Outcome], moment: Moment) -> 
     promises = outcomes + ordered + ([call] if call else [])
     order_row = moment.order_row(row["id"]) if state.order is not None else None
     returned = order_row is not None and order_row["returned_at"] is not None  # as on record, like a void
+    grid_code, category_upstream = moment.upstream(row["grid"], row["category"])
     return {
         "id": row["id"],
         "title": row["title"],
         "kind": row["kind"],
         "category": row["category"],
+        "category_upstream": category_upstream,
         "channel": row["channel"],
         "household": row["household_key"],
         "place": row["place"],
         "building": row["building"],
         "grid": row["grid"],
+        "grid_code": grid_code,
         "reporter": row["reporter"],
         "description": row["description"],
         "tier": state.tier,

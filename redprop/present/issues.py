@@ -57,7 +57,8 @@ LIST_TABLE = Table((
     Column("next", "Next deadline", keep=True),
 ))
 ISSUE_FIELDS = [
-    "id", "title", "kind", "category", "channel", "household", "place", "building", "grid", "reporter", "description",
+    "id", "title", "kind", "category", "category_upstream", "channel", "household", "place", "building", "grid",
+    "grid_code", "reporter", "description",
     "tier", "status", "handler", "reported_at", "recorded_at", "backdated", "imported", "assigned_at", "arrived_at",
     "planned_at", "resolved_at", "closed_at", "rating", "escalation", "voided", "returned", "duplicate_of", "overdue",
     "follow_up_overdue", "provisional", "provisional_years", "visit", "order", "deadlines",
@@ -68,7 +69,8 @@ CATEGORY_TABLE = Table((
     Column("en", "English", drop=1),
     Column("issues", "Issues", "right", drop=2),
 ))
-CATEGORY_FIELDS = ["code", "zh", "en", "issues"]
+CATEGORY_FIELDS = ["code", "zh", "en", "upstream", "issues"]
+UPSTREAM_COLUMN = Column("upstream", "Upstream class", drop=3)  # what the platforms above file it under
 
 
 def where(record: dict) -> str:
@@ -297,8 +299,16 @@ def issues(out: Output, rows, page=None) -> None:
 
 
 def categories(out: Output, rows) -> None:
-    out.listing(CATEGORY_TABLE, rows, fields=CATEGORY_FIELDS)
+    rows = list(rows)
+    out.listing(_category_table(rows), rows, fields=CATEGORY_FIELDS)
 
 
 def category(out: Output, row: dict) -> None:
-    out.record(CATEGORY_TABLE, row)
+    out.record(_category_table([row]), row)
+
+
+def _category_table(rows: list[dict]) -> Table:
+    """The categories' table, with their upstream classes once any category has one."""
+    if not any(r.get("upstream") for r in rows):
+        return CATEGORY_TABLE
+    return Table((*CATEGORY_TABLE.columns[:3], UPSTREAM_COLUMN, *CATEGORY_TABLE.columns[3:]))

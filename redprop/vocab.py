@@ -252,6 +252,7 @@ LEDGER_KINDS = Catalogue(N_("ledger"), [  # the 台账 an office hands on (`redp
     Code("visits", "走访台账", "Visit ledger", ("走访", "visit")),
     Code("problems", "问题清单", "List of problems", ("问题", "problem")),
     Code("wishes", "需求清单", "List of wishes", ("需求", "wish", "demands")),
+    Code("orders", "工单台账", "Work-order ledger", ("工单", "order", "work_orders")),  # the reply sheet of orders from above
 ])
 
 STATS_GROUPINGS = Catalogue(N_("grouping"), [  # `redprop stats --by`

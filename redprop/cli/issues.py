@@ -297,16 +297,28 @@ def import_(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="A .csv (UTF-8, UTF-8 with BOM, GBK or UTF-16) or .xlsx file.")],
     dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None,
-    max_rows: MaxRows = DEFAULT_MAX_ROWS, fmt: FormatOption = Format.table,
+    max_rows: MaxRows = DEFAULT_MAX_ROWS,
+    order_from: Annotated[Optional[str], typer.Option("--order-from", help="An order sheet without a 来源 column: who dispatched its orders (12345, 网格中心…).")] = None,
+    fmt: FormatOption = Format.table,
 ):
-    """Load issues from another system (报告时间, 类型, 类别, 渠道, 户号/地点, 标题/描述, 等级, 处理人, 期限, 到场时间, 解决时间, 状态, 评分).
+    """Load issues from another system (报告时间, 类型, 类别, 渠道, 户号/地点, 标题/描述, 等级, 处理人, 期限, 到场时间, 解决时间, 状态, 评分),
+    or an order sheet from 12345 or the grid centre (工单编号, 来源, 诉求类型, 诉求内容, 诉求人, 联系电话, 地址, 派单时间, 办结时限).
 
     \b
     Example: redprop issue import sample_data/issues.csv --dry-run
+    Example: redprop issue import 12345工单.xlsx
     """
-    from redprop.exchange.issues import import_issues
+    from redprop.exchange.orders import import_orders, is_order_sheet
 
     app = ctx.obj
+    if is_order_sheet(file, sheet):
+        run_import(app, import_orders, file, dry_run, skip_invalid, sheet, fmt, max_rows, source=order_from)
+        return
+    from redprop.errors import InvalidValue
+    from redprop.exchange.issues import import_issues
+
+    if order_from:
+        raise InvalidValue("--order-from is for an order sheet (with 派单时间 or 办结时限); {file} is not one", file=file.name)
     run_import(app, import_issues, file, dry_run, skip_invalid, sheet, fmt, max_rows)
 
 

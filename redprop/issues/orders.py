@@ -59,12 +59,13 @@ def cleaned_order(order: NewOrder) -> NewOrder:
                    upstream_type=cleaned(order.upstream_type, clean_line, "诉求类型") or None, caller_phone=phone)
 
 
-def order_deadline(terms, start: datetime, text: str, now: datetime, tz) -> datetime:
+def order_deadline(terms, start: datetime, text: str, now: datetime, tz, relative: bool = True) -> datetime:
     """The deadline `text` says, counted from `start` where it is working time (3个工作日,
-    24个工作时); a time as written otherwise (a day alone: the end of that day)."""
+    24个工作时); a time as written otherwise (a day alone: the end of that day; `relative`
+    False refuses what depends on the day it is read, as in a file)."""
     span = parse_working_span(text)
     if span is None:
-        return parse_instant(text, now=now, tz=tz, bare_date="end", ahead=True)
+        return parse_instant(text, now=now, tz=tz, bare_date="end", ahead=True, relative=relative, clock24=not relative)
     count, unit = span
     from redprop.policy.worktime import add_working_days, add_working_time
 

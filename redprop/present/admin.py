@@ -24,6 +24,12 @@ def community(out: Output, record: dict) -> None:
     out.record(COMMUNITY_CARD, record)
 
 
+def exported(out: Output, result: dict) -> None:
+    """`export open311`: what was written where."""
+    out.note(out._("Open311: {services} services and {requests} service requests written to {folder}",
+                   services=result["services"], requests=result["requests"], folder=result["folder"]))
+
+
 def demo_report(out: Output, path) -> None:
     """The demo's last line: where last week's report is, to open in a browser and print."""
     out.line(out._("Last week's report: {path} (open it in a browser; it prints on A4)", path=str(path)))

@@ -236,10 +236,10 @@ def _orders(store: Store, start: datetime, end: datetime, at: datetime, where: d
         return from_db(text).astimezone(tz) if text else None
 
     for row, state, steps in moment.states(rows):
-        order = state.order
-        if order is None or (state.voided_at and not order.returned_at):
-            continue
         o = orders[row["id"]]
+        if row["voided_at"] and not o["returned_at"]:
+            continue  # voided, as in every ledger
+        order = state.order
         grid_code, upstream = moment.upstream(row["grid"], row["category"])
         reply = next((s for s in reversed(steps or []) if s.action == "reply" and s.at <= moment.text), None)
         yield {

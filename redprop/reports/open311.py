@@ -94,10 +94,10 @@ def service_requests(store, start: datetime, end: datetime, at: datetime, labels
     orders = load_orders(store.conn, [r["id"] for r in rows])
     requests = []
     for row in rows:
+        if row["voided_at"] and not (row["id"] in orders and orders[row["id"]]["returned_at"]):
+            continue  # voided, as every count leaves it: recorded by mistake
         state = replay(row, steps[row["id"]], moment.text, store.tz)
         order = state.order
-        if state.voided_at and not state.returned:
-            continue  # voided: recorded by mistake
         if order is not None:
             closed = bool(order.closed_at or order.returned_at)
             notes = labels.of(ORDER_STAGES, stage(order))

@@ -114,11 +114,11 @@ def order_facts(store, at: datetime) -> list[OrderFacts]:
     orders = load_orders(store.conn, [r["id"] for r in rows])
     facts = []
     for row in rows:
+        o = orders[row["id"]]
+        if row["voided_at"] and not o["returned_at"]:
+            continue  # voided, as every count leaves it: recorded by mistake
         state = replay(row, steps[row["id"]], moment, store.tz)
         order = state.order
-        if order is None or (state.voided_at and not order.returned_at):
-            continue  # voided: recorded by mistake
-        o = orders[row["id"]]
         facts.append(OrderFacts(
             issue_id=row["id"], dispatched_at=order.dispatched_at, due_at=order.due_at, sign_due=o["sign_due"],
             signed_at=order.signed_at, returned_at=order.returned_at, closed_at=order.closed_at,

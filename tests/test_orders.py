@@ -153,6 +153,18 @@ def test_an_order_step_is_undone_like_any_other(staffed, run, run_json):
     assert run("check").exit_code == 0
 
 
+def test_check_compares_an_orders_cached_state_with_its_steps(staffed, db_path, run, run_json):
+    import sqlite3
+
+    opened(run_json, "--at", "2026-11-06 10:00", "--order", "K-1", "--order-from", "12345", "--order-due", "3个工作日")
+    conn = sqlite3.connect(db_path)
+    conn.execute("UPDATE orders SET urges = 3")
+    conn.commit()
+    conn.close()
+    result = run("check")
+    assert result.exit_code == 6 and "orders.urges" in result.stdout + result.stderr
+
+
 def test_bad_input_is_one_line_with_its_exit_code(staffed, run, run_json):
     opened(run_json, "--at", "2026-11-06 10:00", "--order", "B-1", "--order-from", "12345", "--order-due", "3个工作日")
     assert "NOPE-9" in one_line(run("issue", "sign", "NOPE-9"), 3)

@@ -189,12 +189,11 @@ def open_order_rows(conn, at_text: str, due_before: str):
     order outlives its issue's resolution until it is verified, so the morning list reads
     these beside the unfinished issues: the orders' own small index, and for a past moment
     the few closed or returned since."""
-    orders = ("SELECT issue_id FROM orders INDEXED BY orders_open WHERE closed_at IS NULL AND returned_at IS NULL"
-              " AND (due_given < ?1 OR (signed_at IS NULL AND sign_due < ?1))"
-              " UNION SELECT issue_id FROM orders WHERE (closed_at > ?2 OR returned_at > ?2)"
-              " AND (due_given < ?1 OR sign_due < ?1)")
-    return conn.execute(f"{ISSUE_SELECT} WHERE i.id IN ({orders}) AND i.reported_at <= ?2",
-                        (due_before, at_text)).fetchall()
+    orders = ("SELECT issue_id FROM orders WHERE closed_at IS NULL AND returned_at IS NULL"
+              " AND (due_given < ? OR (signed_at IS NULL AND sign_due < ?))"
+              " UNION SELECT issue_id FROM orders WHERE (closed_at > ? OR returned_at > ?) AND (due_given < ? OR sign_due < ?)")
+    return conn.execute(f"{ISSUE_SELECT} WHERE i.id IN ({orders}) AND i.reported_at <= ?",
+                        (due_before, due_before, at_text, at_text, due_before, due_before, at_text)).fetchall()
 
 
 def follow_up_rows(conn, at_text: str):

@@ -96,18 +96,26 @@ def grouped_rates(facts: list[OrderFacts], start: str | None, end: str | None, b
         {"group": "all", **order_rates(facts, start, end)}]
 
 
-def order_facts(store, at: datetime) -> list[OrderFacts]:
+def order_facts(store, at: datetime, start: str | None = None, end: str | None = None) -> list[OrderFacts]:
     """Every order dispatched by `at` and not voided, as things stood at `at`: each one's steps
     replayed up to the moment (a step typed in later but dated earlier counts; one dated later
-    has not happened yet)."""
+    has not happened yet). With `start`/`end`, only the orders a period [start, end) may count:
+    none whose every step and deadline came before it, none dispatched after it."""
     from redprop.issues.lifecycle import replay
     from redprop.issues.orders import load_orders
     from redprop.issues.records import ISSUE_SELECT, history
     from redprop.parsing import to_db
 
     moment = to_db(at)
-    rows = store.conn.execute(f"{ISSUE_SELECT} WHERE i.id IN (SELECT issue_id FROM orders) AND i.reported_at <= ?",
-                              (moment,)).fetchall()
+    within, params = "", [moment]
+    if start is not None:  # a step at or after the start, or a deadline there (extensions only move it later)
+        within += " AND (i.last_step_at >= ? OR i.id IN (SELECT issue_id FROM orders WHERE due_at >= ?))"
+        params += [start, start]
+    if end is not None:
+        within += " AND i.reported_at < ?"
+        params.append(end)
+    rows = store.conn.execute(f"{ISSUE_SELECT} WHERE i.id IN (SELECT issue_id FROM orders) AND i.reported_at <= ?{within}",
+                              params).fetchall()
     if not rows:
         return []
     steps = history(store.conn, rows)
@@ -134,7 +142,7 @@ def add_order_rates(store, at: datetime, start: str | None, end: str | None, by:
     """`stats` rows with each group's order figures beside its issue figures (`stats_fields`); a
     group that has orders in the period but no issue reported in it gets a row of its own
     (`empty_row(group)`: the issue figures of no issue), before the total."""
-    facts = order_facts(store, at) if store.conn.execute("SELECT 1 FROM orders LIMIT 1").fetchone() else []
+    facts = order_facts(store, at, start, end) if store.conn.execute("SELECT 1 FROM orders LIMIT 1").fetchone() else []
     if by is None:
         for row in rows:
             row.update(stats_fields(order_rates(facts, start, end)))

@@ -206,8 +206,8 @@ def _orders(store: Store, at: datetime, start: datetime, end: datetime) -> dict:
     grid point and handler (reports.orders: each picked by the dates its definition names)."""
     from redprop.reports.orders import grouped_rates, order_facts, order_rates
 
-    facts = order_facts(store, at) if store.conn.execute("SELECT 1 FROM orders LIMIT 1").fetchone() else []
     first, last = to_db(start), to_db(end)
+    facts = order_facts(store, at, first, last) if store.conn.execute("SELECT 1 FROM orders LIMIT 1").fetchone() else []
     result = {"orders": order_rates(facts, first, last)}
     for by, key in ORDER_BREAKDOWNS:
         result[key] = [{by: r.pop("group"), **r} for r in grouped_rates(facts, first, last, by) if r["group"] != "all"]

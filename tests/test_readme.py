@@ -39,16 +39,24 @@ def installed_redprop() -> str | None:
     return str(beside) if beside.exists() else shutil.which("redprop")
 
 
-def test_the_tour_runs_as_written_on_a_fresh_database(tmp_path, monkeypatch):
-    monkeypatch.chdir(REPO)
-    commands = tour_commands()
+def run_section(heading: str, db: Path) -> dict:
+    """Run a README section's sh block as written (`export REDPROP_DB=…` first) against `db`; the
+    environment its commands ran in."""
+    commands = tour_commands(heading)
     assert commands[0][0] == "export" and commands[0][1].startswith("REDPROP_DB=")
-    env = {"REDPROP_DB": str(tmp_path / "mlsj.db")}
+    env = {"REDPROP_DB": str(db)}
     runner = CliRunner()
     for words in commands[1:]:
         assert words[0] == "redprop", words
         result = runner.invoke(app, words[1:], env=env, catch_exceptions=False)
         assert result.exit_code == 0, f"{shlex.join(words)}\n{result.output}"
+    return env
+
+
+def test_the_tour_runs_as_written_on_a_fresh_database(tmp_path, monkeypatch):
+    monkeypatch.chdir(REPO)
+    env = run_section("## A tour", tmp_path / "mlsj.db")
+    runner = CliRunner()
     shown = runner.invoke(app, ["issue", "show", "1", "-f", "json"], env=env)
     assert '"status": "resolved"' in shown.stdout
 
@@ -59,14 +67,8 @@ def test_the_orders_section_runs_as_written_on_a_fresh_database(tmp_path, monkey
     import json
 
     monkeypatch.chdir(tmp_path)
-    commands = tour_commands("## Work orders from above")
-    assert commands[0][0] == "export" and commands[0][1].startswith("REDPROP_DB=")
-    env = {"REDPROP_DB": str(tmp_path / "orders.db")}
+    env = run_section("## Work orders from above", tmp_path / "orders.db")
     runner = CliRunner()
-    for words in commands[1:]:
-        assert words[0] == "redprop", words
-        result = runner.invoke(app, words[1:], env=env, catch_exceptions=False)
-        assert result.exit_code == 0, f"{shlex.join(words)}\n{result.output}"
     shown = json.loads(runner.invoke(app, ["issue", "show", "1", "-f", "json"], env=env).stdout)
     order = shown["order"]
     assert (order["stage"], order["reworks"], order["closed_on_time"]) == ("closed", 1, True)

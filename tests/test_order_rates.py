@@ -135,9 +135,13 @@ def test_the_rates_by_source_add_up_to_the_total(week, run_json):
     assert rows["all"]["order_sign_on_time"]["numerator"] == 3
 
 
-def test_the_report_shows_the_rates_with_their_definitions(week, run):
+def test_the_report_shows_the_rates_with_their_definitions(week, run, tmp_path):
     text = run("report", "week", "--week", WEEK[0], "--at", AT).stdout
     assert "上级工单" in text and "签收及时率" in text and "3/5 · 60%" in text and "2/3 · 67%" in text
     assert "按期结案率" in text and "工单（按来源）" in text
     csv_text = run("report", "week", "--week", WEEK[0], "--at", AT, "-f", "csv").stdout
     assert "orders,all,closed_on_time,2,3,0.6667" in csv_text
+    page = tmp_path / "周报.html"
+    assert run("report", "week", "--week", WEEK[0], "--at", AT, "-o", page).exit_code == 0
+    html = page.read_text(encoding="utf-8")
+    assert "上级工单" in html and "按期结案率" in html and "2/3 · 67%" in html and "工单（按网格）" in html

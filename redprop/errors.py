@@ -95,6 +95,13 @@ class DatabaseError(RedpropError):
     exit_code = ExitCode.DATABASE
 
 
+class OutputFailed(RedpropError):
+    """A file redprop writes (a ledger, a report, a backup) could not be written: a full disk, a
+    quota, an I/O error. Nothing was left behind."""
+
+    exit_code = ExitCode.DATABASE
+
+
 class DamagedDatabase(DatabaseError):
     """The database file is damaged (SQLite found a malformed page): noted beside it, so that no
     command writes to it until `check` says ok or `restore` puts a backup in its place."""

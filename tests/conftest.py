@@ -87,7 +87,7 @@ def undo_later_migrations(conn, before: str) -> None:
     names = [m.__name__ for m in MIGRATIONS]
     for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'log_audit_%'").fetchall():
         conn.execute(f"DROP TRIGGER {name}")
-    if names.index(before) <= names.index("m011_work_orders"):
+    if names.index(before) <= names.index("m012_work_orders"):
         conn.execute("DROP TABLE orders")
         conn.execute("DROP INDEX grids_upstream_code")
         for table, column in (("issue_steps", "party"), ("issue_steps", "reason"), ("grids", "upstream_code"),

@@ -5,7 +5,7 @@ of the state cached on the row.
 was typed in (`recorded_at`). The columns of `issues` after `source_key` cache the state
 after all steps (see migration m003), so that the morning list reads indexes instead of
 replaying history, and so do the columns of `orders` after `caller_phone` for an issue's
-work order (m011). `write_state` is the only code that writes them, whoever adds steps:
+work order (m012). `write_state` is the only code that writes them, whoever adds steps:
 a command, an import or an undo. An order returned as not ours counts nowhere: its issue's
 `voided_at` is the return's time.
 """

@@ -78,14 +78,14 @@ def parse_month(text: str, today: date) -> date:
     """`2026-11`, `2026/11`, `2026年11月` (or any day of it, `2026-11-05`): the month's first day."""
     import re
 
+    from redprop.parsing import check_year, parse_date
+
     raw = text.strip()
     match = re.fullmatch(r"(\d{4})\s*(?:[-/.年])\s*(\d{1,2})\s*月?", raw)
     if match:
         year, month = int(match.group(1)), int(match.group(2))
         if 1 <= month <= 12:
-            return date(year, month, 1)
-    from redprop.parsing import parse_date
-
+            return date(check_year(year, raw), month, 1)
     try:
         return parse_date(raw, today=today).replace(day=1)
     except InvalidValue:

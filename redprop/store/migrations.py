@@ -625,7 +625,14 @@ def m010_names_and_phones_as_typed_now(conn: sqlite3.Connection) -> None:
             taken.add(new)
 
 
-def m011_work_orders(conn: sqlite3.Connection) -> None:
+def m011_database_identity(conn: sqlite3.Connection) -> None:
+    """A random identity for the database, kept in its settings and so in every copy of it:
+    backup rotation removes only copies that carry this database's identity, whatever files
+    in the folder are named (a text file named like a backup is not one)."""
+    conn.execute("INSERT OR IGNORE INTO settings (key, value) VALUES ('database_id', lower(hex(randomblob(16))))")
+
+
+def m012_work_orders(conn: sqlite3.Connection) -> None:
     """Work orders from above (issue 20): the 12345 hotline and the street's grid centre dispatch
     orders (工单) to the community, each with its number and deadline, handled as an issue.
 
@@ -683,7 +690,8 @@ MIGRATIONS = [
     m008_visit_times_and_issue_links,
     m009_settled_figures,
     m010_names_and_phones_as_typed_now,
-    m011_work_orders,
+    m011_database_identity,
+    m012_work_orders,
 ]
 
 

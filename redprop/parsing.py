@@ -416,6 +416,29 @@ def show_time(text_or_moment, tz: tzinfo) -> str:
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
+_WORKING_SPAN = re.compile(
+    r"^([0-9]+|[零〇一二两三四五六七八九十]+)\s*(?:个)?\s*(工作日|工作天|working\s*days?|工作时|工作小时|working\s*hours?)$",
+    re.IGNORECASE)
+_WORKING_WORDS = ("工作日", "工作天", "工作时", "工作小时", "working")
+
+
+def parse_working_span(text: str) -> tuple[int, str] | None:
+    """`3个工作日` → (3, "days"), `24个工作时` → (24, "hours") (also 三个工作日, 3 working days);
+    None when the text says no working time at all (a deadline written as a time). A text that
+    says working time in a form not understood (`3个工作日x`) is refused, not read as a time."""
+    raw = unicodedata.normalize("NFKC", text or "").strip()
+    m = _WORKING_SPAN.match(raw)
+    if m is None:
+        if any(word in raw.lower() for word in _WORKING_WORDS):
+            raise InvalidValue("{text!r} is not a deadline redprop understands (like 3个工作日, 24个工作时 or"
+                               " 2026-12-09 17:30)", text=text)
+        return None
+    count = _number(m.group(1))
+    if count is None or not 1 <= count <= 365:
+        raise InvalidValue("{text!r}: the number of working days or hours must be from 1 to 365", text=text)
+    return count, "days" if m.group(2).lower().replace(" ", "") in ("工作日", "工作天", "workingday", "workingdays") else "hours"
+
+
 def show_duration(delta: timedelta) -> str:
     """`2d 3h`, `45m`: short enough for a table column and a WeChat message."""
     minutes = int(abs(delta).total_seconds() // 60)

@@ -186,18 +186,19 @@ def add_grid(store: Store, code: str, name: str | None, building: str | None, no
     name = cleaned(name, clean_line, "--name")
     stamp = to_db(now)
     with store.write() as conn:
-        save_grids(conn, [(code, name, clean_building(building) if building else None, stamp, stamp)])
+        save_grids(conn, [(code, name, clean_building(building) if building else None, None, stamp, stamp)])
     return next(g for g in list_grids(store) if g["code"] == code)
 
 
 def save_grids(conn, rows: list[tuple]) -> None:
     """The writer of grid points, one or a file's (inside the caller's write): each row (code,
-    name, building, created_at, updated_at); a code on record keeps the name and building a row
-    leaves empty, and takes its updated_at."""
+    name, building, upstream code, created_at, updated_at); a code on record keeps the name,
+    building and upstream code a row leaves empty, and takes its updated_at."""
     conn.executemany(
-        "INSERT INTO grids (code, name, building, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)"
+        "INSERT INTO grids (code, name, building, upstream_code, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)"
         " ON CONFLICT (code) DO UPDATE SET name = COALESCE(excluded.name, name),"
-        " building = COALESCE(excluded.building, building), updated_at = excluded.updated_at",
+        " building = COALESCE(excluded.building, building), upstream_code = COALESCE(excluded.upstream_code, upstream_code),"
+        " updated_at = excluded.updated_at",
         rows,
     )
 
@@ -224,7 +225,7 @@ def list_grids(store: Store) -> list[dict]:
     rows = store.conn.execute(
         """
         WITH codes AS (SELECT code FROM grids UNION SELECT DISTINCT grid FROM households WHERE grid IS NOT NULL)
-        SELECT c.code, g.name, g.building,
+        SELECT c.code, g.name, g.building, g.upstream_code,
                (SELECT count(*) FROM households h WHERE h.grid = c.code AND h.moved_out_on IS NULL) AS households,
                (SELECT group_concat(s.name, ',') FROM staff_areas a JOIN staff s ON s.id = a.staff_id
                  WHERE a.area = c.code) AS staff
@@ -233,7 +234,7 @@ def list_grids(store: Store) -> list[dict]:
         """
     )
     return [
-        {"code": r["code"], "name": r["name"], "building": r["building"], "households": r["households"],
-         "staff": r["staff"].split(",") if r["staff"] else []}
+        {"code": r["code"], "name": r["name"], "building": r["building"], "upstream_code": r["upstream_code"],
+         "households": r["households"], "staff": r["staff"].split(",") if r["staff"] else []}
         for r in rows
     ]

@@ -200,6 +200,8 @@ LAZY_COMMANDS = {
     "report": ("redprop.cli.reports", "report_app"),
     "log": ("redprop.cli.log", "log_app"),
     "undo": ("redprop.cli.log", "undo_app"),
+    "community": ("redprop.cli.community", "community_app"),
+    "export": ("redprop.cli.export", "export_app"),
 }
 
 

@@ -133,9 +133,11 @@ def _household(conn, household_id: int) -> str:
 
 
 def issue_state_problems(store: Store, checked: dict) -> list[Message]:
-    """Issues whose cached state (status, handler, times…) differs from the replay of their steps."""
+    """Issues whose cached state (status, handler, times…, and their work order's) differs from the
+    replay of their steps."""
     from redprop.issues.lifecycle import replay
-    from redprop.issues.records import ISSUE_SELECT, cache_columns, history
+    from redprop.issues.orders import load_orders
+    from redprop.issues.records import ISSUE_SELECT, cache_columns, history, order_columns
 
     wrong, count, last = [], 0, 0
     while True:
@@ -143,9 +145,14 @@ def issue_state_problems(store: Store, checked: dict) -> list[Message]:
         if not rows:
             break
         steps = history(store.conn, rows)
+        orders = load_orders(store.conn, [r["id"] for r in rows if r["replay"]])  # an order's issue is replayed
         for row in rows:
-            expected = cache_columns(replay(row, steps[row["id"]], tz=store.tz))
+            state = replay(row, steps[row["id"]], tz=store.tz)
+            expected = cache_columns(state)
             differing = sorted(k for k, v in expected.items() if row[k] != v)
+            order = orders.get(row["id"])
+            if order is not None and state.order is not None:  # its work order's cached state too
+                differing += sorted(f"orders.{k}" for k, v in order_columns(state.order).items() if order[k] != v)
             if differing:
                 wrong.append((row["id"], differing))
         count += len(rows)

@@ -3,12 +3,15 @@
 Every November the State Council publishes the next year's arrangement: which days are off
 (休) and which weekend days become make-up working days (班). redprop keeps it in the
 database (`holiday_days`, one row per named day, and `holiday_years`, the years whose
-arrangement is loaded and where it came from): seeded from the `chinesecalendar` package for
-the years it knows (migration m007), then kept current by `redprop holidays import FILE`
+arrangement is loaded and where it came from): seeded with the years the `chinesecalendar`
+package knew at the release of migration m007 (1.11.0, 2004–2026, carried with the migration),
+then kept current by `redprop holidays import FILE`
 (NateScarlet/holiday-cn's `{year}.json`, or a CSV `date,休|班[,name]`) and `redprop holidays
 set DATE 休|班` for typing the notice by hand.
 
-A year nobody has loaded yet is *provisional*: it is known only by the statutory holidays
+Dates are kept from 1950 to 2100 (`parsing.FIRST_YEAR`, `LAST_YEAR`): the years whose lunar
+dates the `holidays` package knows, so every year `holidays show` and `--at` accept has its
+statutory holidays. A year nobody has loaded yet is *provisional*: it is known only by the statutory holidays
 that the law fixes (元旦 1 January; 春节 from 除夕 through 初三; 清明; 劳动节 1–2 May; 端午;
 中秋; 国庆 1–3 October — the 2025 rules), with no bridge days and no make-up working days.
 The lunar and solar-term dates come from the `holidays` package's China rules (its guessed
@@ -65,6 +68,17 @@ class HolidayCalendar:
         return [y for y in range(first.year, last.year + 1) if y not in self.years]
 
 
+def check_holiday_year(year: int) -> int:
+    """The year, if redprop knows its holidays: the years dates may fall in (parsing.FIRST_YEAR to
+    LAST_YEAR), every one of which has its statutory holidays; otherwise one line saying so."""
+    from redprop.parsing import FIRST_YEAR, LAST_YEAR
+
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InvalidValue("{year}: redprop knows China's public holidays from {first} to {last} (the years whose lunar"
+                           " dates it knows) and keeps dates only in those", year=year, first=FIRST_YEAR, last=LAST_YEAR)
+    return year
+
+
 def provisional_days(year: int) -> dict[date, str]:
     """The statutory holidays of a year nobody has loaded: date -> name (元旦, 春节…)."""
     return dict(_provisional(year))
@@ -90,8 +104,8 @@ def _provisional(year: int) -> tuple:
 
 @cache
 def package_calendar() -> HolidayCalendar:
-    """The calendar of the `chinesecalendar` package alone: what a new database is seeded with,
-    and what deadline arithmetic uses when no database calendar is given (tests, checks)."""
+    """The calendar of the installed `chinesecalendar` package alone: what deadline arithmetic
+    uses when no database calendar is given (tests, checks)."""
     days, years = package_days()
     return HolidayCalendar(days={d: (off, name) for d, (off, name) in days.items()}, years=frozenset(years),
                            sources={y: ("package", package_detail()) for y in years})
@@ -149,17 +163,25 @@ OFF_WORDS = {"休", "假", "放假", "休息", "off", "holiday", "rest", "true",
 WORK_WORDS = {"班", "上班", "补班", "工作日", "work", "workday", "false", "0"}
 
 
+# A day or a year written again takes the new values (the change log records an update, which
+# undo puts back).
+_DAY_AGAIN = (" ON CONFLICT (day) DO UPDATE SET off = excluded.off, name = excluded.name, source = excluded.source,"
+              " recorded_at = excluded.recorded_at")
+_YEAR_AGAIN = (" ON CONFLICT (year) DO UPDATE SET source = excluded.source, detail = excluded.detail,"
+               " recorded_at = excluded.recorded_at")
+
+
 def write_year(conn, year: int, days: dict, source: str, detail: str | None, now: datetime) -> None:
     """Replace one year's arrangement by `days` ({date: (off, name)}) and mark the year loaded."""
     from redprop.parsing import to_db
 
     stamp = to_db(now)
-    conn.execute("DELETE FROM holiday_days WHERE day >= ? AND day < ?", (f"{year:04d}-01-01", f"{year + 1:04d}-01-01"))
+    conn.execute("DELETE FROM holiday_days WHERE day >= $1 AND day < $2", (f"{year:04d}-01-01", f"{year + 1:04d}-01-01"))
     conn.executemany(
-        "INSERT OR REPLACE INTO holiday_days (day, off, name, source, recorded_at) VALUES (?, ?, ?, ?, ?)",
+        f"INSERT INTO holiday_days (day, off, name, source, recorded_at) VALUES ($1, $2, $3, $4, $5){_DAY_AGAIN}",
         [(d.isoformat(), int(off), name, source, stamp) for d, (off, name) in sorted(days.items())],
     )
-    conn.execute("INSERT OR REPLACE INTO holiday_years (year, source, detail, recorded_at) VALUES (?, ?, ?, ?)",
+    conn.execute(f"INSERT INTO holiday_years (year, source, detail, recorded_at) VALUES ($1, $2, $3, $4){_YEAR_AGAIN}",
                  (year, source, detail, stamp))
 
 
@@ -171,37 +193,36 @@ def write_day(conn, day: date, off: bool | None, name: str | None, now: datetime
     source before the change ('provisional' when it was not loaded)."""
     from redprop.parsing import to_db
 
-    row = conn.execute("SELECT source FROM holiday_years WHERE year = ?", (day.year,)).fetchone()
+    row = conn.execute("SELECT source FROM holiday_years WHERE year = $1", (day.year,)).fetchone()
     before = row[0] if row else "provisional"
     stamp = to_db(now)
     if row is None:
         conn.executemany(
-            "INSERT OR REPLACE INTO holiday_days (day, off, name, source, recorded_at) VALUES (?, 1, ?, 'typed', ?)",
+            f"INSERT INTO holiday_days (day, off, name, source, recorded_at) VALUES ($1, 1, $2, 'typed', $3){_DAY_AGAIN}",
             [(d.isoformat(), n, stamp) for d, n in provisional_days(day.year).items()],
         )
     if off is None:
-        conn.execute("DELETE FROM holiday_days WHERE day = ?", (day.isoformat(),))
+        conn.execute("DELETE FROM holiday_days WHERE day = $1", (day.isoformat(),))
     else:
         if not name:
-            kept = conn.execute("SELECT name FROM holiday_days WHERE day = ?", (day.isoformat(),)).fetchone()
+            kept = conn.execute("SELECT name FROM holiday_days WHERE day = $1", (day.isoformat(),)).fetchone()
             name = kept[0] if kept else None
-        conn.execute("INSERT OR REPLACE INTO holiday_days (day, off, name, source, recorded_at) VALUES (?, ?, ?, 'typed', ?)",
+        conn.execute(f"INSERT INTO holiday_days (day, off, name, source, recorded_at) VALUES ($1, $2, $3, 'typed', $4){_DAY_AGAIN}",
                      (day.isoformat(), int(off), name, stamp))
     detail = None if before in ("provisional", "typed") else _typed_over(before, conn, day.year)
-    conn.execute("INSERT OR REPLACE INTO holiday_years (year, source, detail, recorded_at) VALUES (?, 'typed', ?, ?)",
+    conn.execute(f"INSERT INTO holiday_years (year, source, detail, recorded_at) VALUES ($1, 'typed', $2, $3){_YEAR_AGAIN}",
                  (day.year, detail, stamp))
     return before
 
 
 def _typed_over(before: str, conn, year: int) -> str | None:
-    row = conn.execute("SELECT detail FROM holiday_years WHERE year = ?", (year,)).fetchone()
+    row = conn.execute("SELECT detail FROM holiday_years WHERE year = $1", (year,)).fetchone()
     return f"{before}: {row[0]}" if row and row[0] else before
 
 
 def show_year(store, year: int) -> dict:
     """A year's holidays and make-up working days, and where the year's data came from."""
-    if not 1900 <= year <= 2200:
-        raise InvalidValue("{year} is not a year redprop keeps holidays for (1900–2200)", year=year)
+    check_holiday_year(year)
     calendar = load_calendar(store.conn)
     if calendar.known(year):
         source, detail = calendar.sources[year]

@@ -13,7 +13,11 @@ What a record says is decided here; how it reads (headers, labels, Excel) in `pr
 - visits (走访台账): the visits of the period, oldest first;
 - problems (问题清单) and wishes (需求清单): the issues reported in the period, oldest first,
   each as things stood at `at`: status, handler, the times of each step, every promise kept,
-  missed, overdue or pending, the follow-up call, the rating.
+  missed, overdue or pending, the follow-up call, the rating;
+- orders (工单台账): the work orders from above dispatched in the period, oldest first, as
+  things stood at `at` — the reply sheet the platforms want back: signed, replied (what was
+  done, solved or not, why not), closed, on time, extended, urged, reworked, the rating; a
+  returned order is there, marked so.
 
 Voided visits and issues are in no ledger. Sensitive groups are masked (`sensitive`) unless
 `show_sensitive`. `--grid`/`--building` narrow every ledger to the households (or issues) there.
@@ -59,15 +63,18 @@ def ledger(store: Store, kind: str, *, first: date, last: date, at: datetime, gr
         records = _focus(store, first, max(first, known), end, where, show_sensitive)
     elif kind == "visits":
         records = _visits(store, start, end, where, show_sensitive)
+    elif kind == "orders":
+        records = _orders(store, start, end, at, where)
     else:
         records = _issues(store, "problem" if kind == "problems" else "wish", start, end, at, where)
     return Ledger(kind, store.community, first, last, at, records, grid, building)
 
 
-def _filters(where: dict, table: str) -> tuple[str, list]:
-    """` AND h.grid = ? AND h.building = ?` for the filters given, and their values."""
+def _filters(where: dict, table: str, first: int) -> tuple[str, list]:
+    """` AND h.grid = $3 AND h.building = $4` for the filters given (numbered from `first`: the
+    statement's values before them come first), and their values."""
     given = {column: value for column, value in where.items() if value is not None}
-    return "".join(f" AND {table}.{column} = ?" for column in given), list(given.values())
+    return "".join(f" AND {table}.{column} = ${n}" for n, column in enumerate(given, start=first)), list(given.values())
 
 
 def _day(text: str | None) -> date | None:
@@ -97,15 +104,14 @@ class _Shown:
 def _households(store: Store, day: date, where: dict, show_sensitive: bool) -> Iterator[dict]:
     """The households living there on `day`, in address order, with their focus groups that day."""
     shown = _Shown(store, show_sensitive)
-    extra, params = _filters(where, "h")
-    on = day.isoformat()
+    extra, params = _filters(where, "h", 2)
     sql = (
         "SELECT h.*, (SELECT group_concat(m.group_code) FROM memberships m WHERE m.household_id = h.id"
-        "  AND m.since <= ? AND (m.until IS NULL OR m.until > ?)) AS groups"
-        " FROM households h WHERE (h.moved_in_on IS NULL OR h.moved_in_on <= ?)"
-        f" AND (h.moved_out_on IS NULL OR h.moved_out_on > ?){extra} ORDER BY {address_order('h.')}"
+        "  AND m.since <= $1 AND (m.until IS NULL OR m.until > $1)) AS groups"
+        " FROM households h WHERE (h.moved_in_on IS NULL OR h.moved_in_on <= $1)"
+        f" AND (h.moved_out_on IS NULL OR h.moved_out_on > $1){extra} ORDER BY {address_order('h.')}"
     )
-    for r in store.conn.execute(sql, [on, on, on, on, *params]):
+    for r in store.conn.execute(sql, [day.isoformat(), *params]):
         yield {
             "key": r["key"], "building": r["building"], "unit": r["unit"], "room": r["room"], "head": r["head"],
             "phone": r["phone"], "members": r["members"], "grid": r["grid"], "moved_in_on": _day(r["moved_in_on"]),
@@ -117,16 +123,16 @@ def _focus(store: Store, first: date, last: date, end: datetime, where: dict, sh
     """Each member (a household, or one of its residents) in a focus group at some time in the
     period, with the household's last contact before `end`."""
     shown = _Shown(store, show_sensitive)
-    extra, params = _filters(where, "h")
+    extra, params = _filters(where, "h", 4)
     contacts = ", ".join(f"'{o}'" for o in CONTACT_OUTCOMES)
     sql = (
         "SELECT m.household_id, m.resident_id, m.group_code, m.since, m.until, g.cadence_days,"
         " h.key, h.head, h.phone, h.grid, r.name AS resident, r.phone AS resident_phone,"
         " (SELECT MAX(v.at) FROM visits v WHERE v.household_id = m.household_id AND v.voided_at IS NULL"
-        f"  AND v.at < ? AND v.outcome IN ({contacts})) AS last_contact_at"
+        f"  AND v.at < $1 AND v.outcome IN ({contacts})) AS last_contact_at"
         " FROM memberships m JOIN households h ON h.id = m.household_id"
         " JOIN focus_groups g ON g.code = m.group_code LEFT JOIN residents r ON r.id = m.resident_id"
-        f" WHERE m.since <= ? AND (m.until IS NULL OR m.until > ?){extra}"
+        f" WHERE m.since <= $2 AND (m.until IS NULL OR m.until > $3){extra}"
         f" ORDER BY {address_order('h.')}, m.resident_id IS NOT NULL, r.name, m.resident_id, m.since"
     )
     rows = store.conn.execute(sql, [to_db(end), last.isoformat(), first.isoformat(), *params])
@@ -154,12 +160,12 @@ def _visits(store: Store, start: datetime, end: datetime, where: dict, show_sens
     """The visits made in [start, end), oldest first, each with the household's focus groups that day."""
     shown = _Shown(store, show_sensitive)
     tz = store.tz
-    extra, params = _filters(where, "h")
+    extra, params = _filters(where, "h", 3)
     first, last = start.astimezone(tz).date().isoformat(), end.astimezone(tz).date().isoformat()
     groups_of: dict[int, list[tuple]] = {}  # the memberships of the period: a few per member household
     for household_id, since, until, code in store.conn.execute(
         "SELECT m.household_id, m.since, m.until, m.group_code FROM memberships m JOIN households h ON h.id = m.household_id"
-        f" WHERE m.since <= ? AND (m.until IS NULL OR m.until > ?){extra}", [last, first, *params],
+        f" WHERE m.since <= $1 AND (m.until IS NULL OR m.until > $2){extra}", [last, first, *params],
     ):
         groups_of.setdefault(household_id, []).append((since, until, code))
     sql = (
@@ -168,7 +174,7 @@ def _visits(store: Store, start: datetime, end: datetime, where: dict, show_sens
         " (SELECT i.id FROM issues i WHERE i.visit_id = v.id) AS issue"
         " FROM visits v JOIN households h ON h.id = v.household_id LEFT JOIN staff s ON s.id = v.staff_id"
         " LEFT JOIN residents r ON r.id = v.resident_id"
-        f" WHERE v.at >= ? AND v.at < ? AND v.voided_at IS NULL{extra} ORDER BY v.at, v.id"
+        f" WHERE v.at >= $1 AND v.at < $2 AND v.voided_at IS NULL{extra} ORDER BY v.at, v.id"
     )
     for r in store.conn.execute(sql, [to_db(start), to_db(end), *params]):
         at = from_db(r["at"]).astimezone(tz)
@@ -186,9 +192,9 @@ def _issues(store: Store, kind: str, start: datetime, end: datetime, at: datetim
     """The issues of `kind` reported in [start, end), oldest first, each as things stood at `at`."""
     moment = Moment(store, at)
     tz = store.tz
-    extra, params = _filters(where, "i")
+    extra, params = _filters(where, "i", 4)
     rows = store.conn.execute(
-        f"{ISSUE_SELECT} WHERE i.reported_at >= ? AND i.reported_at < ? AND i.kind = ? AND i.voided_at IS NULL{extra}"
+        f"{ISSUE_SELECT} WHERE i.reported_at >= $1 AND i.reported_at < $2 AND i.kind = $3 AND i.voided_at IS NULL{extra}"
         " ORDER BY i.reported_at, i.id",
         [to_db(start), to_db(end), kind, *params],
     )
@@ -211,3 +217,40 @@ def _issues(store: Store, kind: str, start: datetime, end: datetime, at: datetim
                 "arrive": promises.get("arrive"), "resolve": promises.get("resolve"), "plan": promises.get("plan"),
                 "follow_up": call.state if call else None, "rating": state.rating,
             }
+
+
+def _orders(store: Store, start: datetime, end: datetime, at: datetime, where: dict) -> Iterator[dict]:
+    """The work orders dispatched in [start, end), oldest first, each as things stood at `at`:
+    a returned one too (marked by its stage), a voided one not."""
+    from redprop.issues.orders import load_orders, stage
+
+    moment = Moment(store, at)
+    tz = store.tz
+    extra, params = _filters(where, "i", 3)
+    rows = store.conn.execute(
+        f"{ISSUE_SELECT} WHERE i.id IN (SELECT issue_id FROM orders) AND i.reported_at >= $1 AND i.reported_at < $2{extra}"
+        " ORDER BY i.reported_at, i.id", [to_db(start), to_db(end), *params]).fetchall()
+    orders = load_orders(store.conn, [r["id"] for r in rows])
+
+    def when(text: str | None) -> datetime | None:
+        return from_db(text).astimezone(tz) if text else None
+
+    for row, state, steps in moment.states(rows):
+        o = orders[row["id"]]
+        if row["voided_at"] and not o["returned_at"]:
+            continue  # voided, as in every ledger
+        order = state.order
+        grid_code, upstream = moment.upstream(row["grid"], row["category"])
+        reply = next((s for s in reversed(steps or []) if s.action == "reply" and s.at <= moment.text), None)
+        yield {
+            "number": o["number"], "source": o["source"], "upstream_type": o["upstream_type"],
+            "content": row["description"] or row["title"], "dispatched_at": when(order.dispatched_at),
+            "signed_at": when(order.signed_at), "due_at": when(order.due_at), "handler": state.handler,
+            "stage": stage(order), "reply": reply.note if reply else None,
+            "solved": None if reply is None else reply.value == "yes", "why_not": reply.reason if reply else None,
+            "closed_at": when(order.closed_at),
+            "on_time": None if order.closed_at is None else order.closed_at <= order.due_at,
+            "extended": bool(order.extended), "urges": len(order.urged), "reworks": len(order.failed),
+            "rating": state.rating, "grid": row["grid"], "grid_code": grid_code, "category": row["category"],
+            "category_upstream": upstream, "issue": row["id"],
+        }

@@ -4,9 +4,11 @@ The issue figures are `stats` for the period (reports.stats.period_stats: the sa
 grouped by kind, category, grid point and handler), read into the shape of the 12345
 bulletins: received, 按时到场率, 按时办结率, 满意率, 回访率 — each rate with its numerator,
 denominator and definition — the median minutes, and what was unfinished and overdue when
-the period ended. Care: 走访覆盖率 at the end of the period, the visits made (contacts and
-knocks), the households unseen longer than their cadence and the escalations. The same
-figures for the 8 periods before, oldest first, make the trend.
+the period ended. Work orders from above: 签收及时率, 结案率, 按期结案率, 返工率, 延期率,
+退回率 and 督办, in total and by source, grid point and handler (reports.orders). Care:
+走访覆盖率 at the end of the period, the visits made (contacts and knocks), the households
+unseen longer than their cadence and the escalations. The same figures for the 8 periods
+before, oldest first, make the trend.
 
 Data only: codes, numbers, instants; the definitions are English templates that the
 presentation says in the worker's language.
@@ -17,6 +19,7 @@ from datetime import date, datetime, timedelta
 from redprop.care.visits import CONTACT_OUTCOMES, ESCALATE_AFTER, ESCALATE_GROUP
 from redprop.errors import N_, InvalidValue
 from redprop.parsing import local_day_start, show_local_iso, to_db
+from redprop.reports.rates import shaped_rate
 from redprop.reports.stats import period_stats
 from redprop.store import Store
 
@@ -37,8 +40,7 @@ DEFINITIONS = {
 def rate(numerator: int, denominator: int, name: str) -> dict:
     """A rate as the report carries it: counts, the share (None when nothing was counted) and
     what was counted, in words."""
-    return {"numerator": numerator, "denominator": denominator,
-            "rate": round(numerator / denominator, 4) if denominator else None, "definition": DEFINITIONS[name]}
+    return shaped_rate(numerator, denominator, DEFINITIONS[name])
 
 
 def issue_figures(row: dict, medians: bool = True) -> dict:
@@ -76,14 +78,14 @@ def parse_month(text: str, today: date) -> date:
     """`2026-11`, `2026/11`, `2026年11月` (or any day of it, `2026-11-05`): the month's first day."""
     import re
 
+    from redprop.parsing import check_year, parse_date
+
     raw = text.strip()
     match = re.fullmatch(r"(\d{4})\s*(?:[-/.年])\s*(\d{1,2})\s*月?", raw)
     if match:
         year, month = int(match.group(1)), int(match.group(2))
         if 1 <= month <= 12:
-            return date(year, month, 1)
-    from redprop.parsing import parse_date
-
+            return date(check_year(year, raw), month, 1)
     try:
         return parse_date(raw, today=today).replace(day=1)
     except InvalidValue:
@@ -180,6 +182,7 @@ def period_report(store: Store, kind: str, at: datetime, period: str | None = No
             "visit_coverage": rate(covered[1], covered[0], "visit_coverage"),
         })
     years = sorted({y for rows in (current, at_close) for r in rows for y in r.get("provisional_years", ())})
+    orders = _orders(store, at, local_day_start(first, tz), end)
     return {
         "community": store.community,
         "period": _period(kind, first, starts[-1]),
@@ -190,8 +193,25 @@ def period_report(store: Store, kind: str, at: datetime, period: str | None = No
         "care": care,
         **breakdowns,
         "trend": trend,
+        **orders,
         "provisional_years": years,
     }
+
+
+ORDER_BREAKDOWNS = (("source", "orders_by_source"), ("grid", "orders_by_grid"), ("handler", "orders_by_handler"))
+
+
+def _orders(store: Store, at: datetime, start: datetime, end: datetime) -> dict:
+    """The street's rates of the work orders from above for the period, in total and by source,
+    grid point and handler (reports.orders: each picked by the dates its definition names)."""
+    from redprop.reports.orders import grouped_rates, order_facts, order_rates
+
+    first, last = to_db(start), to_db(end)
+    facts = order_facts(store, at, first, last) if store.conn.execute("SELECT 1 FROM orders LIMIT 1").fetchone() else []
+    result = {"orders": order_rates(facts, first, last)}
+    for by, key in ORDER_BREAKDOWNS:
+        result[key] = [{by: r.pop("group"), **r} for r in grouped_rates(facts, first, last, by) if r["group"] != "all"]
+    return result
 
 
 def _period(kind: str, first: date, following: date) -> dict:
@@ -217,7 +237,7 @@ def _members(store: Store) -> list[tuple]:
     (household id, since, until, cadence, grid, moved out on), read once for all the periods."""
     return store.conn.execute(
         "SELECT m.household_id, m.since, m.until, g.cadence_days, h.grid, h.moved_out_on"
-        " FROM memberships m INDEXED BY memberships_household JOIN focus_groups g ON g.code = m.group_code"
+        f" FROM memberships m {store.indexed_by('memberships_household')} JOIN focus_groups g ON g.code = m.group_code"
         " JOIN households h ON h.id = m.household_id ORDER BY m.household_id").fetchall()
 
 
@@ -269,7 +289,7 @@ def _care(store: Store, members, end: datetime, by_grid: bool = True) -> dict:
         cutoff_day = cutoff.astimezone(tz).date().isoformat()
         # households contacted after the cut-off: one range of the covering index on visit time
         seen = {h for (h,) in cursor.execute(
-            f"SELECT household_id FROM visits INDEXED BY visits_at WHERE at > ? AND at < ?"
+            f"SELECT household_id FROM visits {store.indexed_by('visits_at')} WHERE at > $1 AND at < $2"
             f" AND voided_at IS NULL AND outcome IN ({contact})", (to_db(cutoff), to_db(end)))}
         mine = {h for h, entry in care.items() if entry[0] == cadence}
         covered = mine & seen
@@ -297,8 +317,8 @@ def _visits_made(store: Store, start: datetime, end: datetime) -> tuple[int, int
 
     contacts = knocks = 0
     for slug in sorted({code.slug for code in VISIT_OUTCOMES.codes.values()}):
-        n = store.conn.execute("SELECT count(*) FROM visits INDEXED BY visits_outcome WHERE outcome = ? AND at >= ?"
-                               " AND at < ? AND voided_at IS NULL", (slug, to_db(start), to_db(end))).fetchone()[0]
+        n = store.conn.execute(f"SELECT count(*) FROM visits {store.indexed_by('visits_outcome')} WHERE outcome = $1 AND at >= $2"
+                               " AND at < $3 AND voided_at IS NULL", (slug, to_db(start), to_db(end))).fetchone()[0]
         if slug in CONTACT_OUTCOMES:
             contacts += n
         else:
@@ -313,12 +333,12 @@ def _escalations(store: Store, end: datetime) -> int:
     contact = ", ".join(f"'{o}'" for o in CONTACT_OUTCOMES)
     sql = f"""
         SELECT count(*) FROM (
-            SELECT DISTINCT m.household_id AS h FROM memberships m INDEXED BY memberships_group
-            WHERE m.group_code = :group AND m.since <= :day AND (m.until IS NULL OR m.until > :day)
+            SELECT DISTINCT m.household_id AS h FROM memberships m {store.indexed_by('memberships_group')}
+            WHERE m.group_code = $1 AND m.since <= $2 AND (m.until IS NULL OR m.until > $2)
         ) c JOIN households hh ON hh.id = c.h
-        WHERE (hh.moved_out_on IS NULL OR hh.moved_out_on > :day) AND (
-            SELECT count(*) FROM visits v WHERE v.household_id = c.h AND v.voided_at IS NULL AND v.at < :end
+        WHERE (hh.moved_out_on IS NULL OR hh.moved_out_on > $2) AND (
+            SELECT count(*) FROM visits v WHERE v.household_id = c.h AND v.voided_at IS NULL AND v.at < $3
             AND v.at > coalesce((SELECT MAX(at) FROM visits w WHERE w.household_id = c.h AND w.voided_at IS NULL
-                                 AND w.at < :end AND w.outcome IN ({contact})), '')) >= {ESCALATE_AFTER}
+                                 AND w.at < $3 AND w.outcome IN ({contact})), '')) >= {ESCALATE_AFTER}
     """
-    return store.conn.execute(sql, {"group": ESCALATE_GROUP, "day": day, "end": to_db(end)}).fetchone()[0]
+    return store.conn.execute(sql, (ESCALATE_GROUP, day, to_db(end))).fetchone()[0]

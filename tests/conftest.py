@@ -25,10 +25,11 @@ SAMPLE_DATA = REPO / "sample_data"
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch, tmp_path):
-    """The developer's own REDPROP_* settings must not leak into a test."""
-    for name in ("REDPROP_DB", "REDPROP_LANG", "REDPROP_BUSY_TIMEOUT"):
+    """The developer's own REDPROP_* settings, and their settings file, must not leak into a test."""
+    for name in ("REDPROP_DB", "REDPROP_LANG", "REDPROP_BUSY_TIMEOUT", "REDPROP_USER", "REDPROP_CONFIG"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))  # the user's settings: none of the developer's
 
 
 @pytest.fixture

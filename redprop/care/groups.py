@@ -226,3 +226,15 @@ def household_memberships(store: Store, household_id: int, on: date, show_sensit
             row["left_reason"] = None  # it had not ended yet on that day
     result.sort(key=lambda r: not r["current"])
     return result
+
+
+def current_groups(store: Store, household_id: int, on: date, show_sensitive: bool = False) -> list[str]:
+    """The focus groups a household (or one of its residents) is in on day `on`, in the
+    catalogue's order, a sensitive one masked (`sensitive`, once): what a confirmation says
+    back beside the head's name, so the worker sees whom they recorded."""
+    day = on.isoformat()
+    rows = store.conn.execute(
+        "SELECT DISTINCT g.code, g.sensitive FROM memberships m JOIN focus_groups g ON g.code = m.group_code"
+        " WHERE m.household_id = ? AND m.since <= ? AND (m.until IS NULL OR m.until > ?) ORDER BY g.rowid",
+        (household_id, day, day)).fetchall()
+    return list(dict.fromkeys(SENSITIVE.slug if r["sensitive"] and not show_sensitive else r["code"] for r in rows))

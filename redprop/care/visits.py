@@ -11,7 +11,7 @@ on an elderly person living alone (the 熊婆婆 story in seed 002) escalate to 
 import json
 from datetime import date, datetime, timedelta
 
-from redprop.care.groups import load_groups
+from redprop.care.groups import current_groups, load_groups
 from redprop.errors import InvalidValue, NotFound
 from redprop.households import get_household, get_resident, lived_there
 from redprop.parsing import clean_text, cleaned, from_db, local_day_start, show_local_iso, to_db
@@ -66,7 +66,7 @@ def log_visit(
                            reporter=resident_row["name"] if resident_row else household["head"],
                            description=text if text != title else None)
             insert_issue(store, conn, new, at, now, by=staff["name"], visit_id=visit_id, arrived_by=staff["name"])
-    return next(_visit_rows(store, ["v.id = ?"], [visit_id]))
+    return said_back(store, visit_id)
 
 
 def void_visit(store: Store, visit_id: int, *, reason: str, by: str, now: datetime) -> dict:
@@ -83,7 +83,15 @@ def void_visit(store: Store, visit_id: int, *, reason: str, by: str, now: dateti
             raise InvalidValue("visit #{id} was already voided", id=visit_id)
         conn.execute("UPDATE visits SET voided_at = ?, voided_by = ?, void_reason = ? WHERE id = ?",
                      (to_db(now), by, reason.strip(), visit_id))
-    return next(_visit_rows(store, ["v.id = ?"], [visit_id]))
+    return said_back(store, visit_id)
+
+
+def said_back(store: Store, visit_id: int) -> dict:
+    """A visit as its confirmation says it back: with the household's head and its focus groups
+    on the day (a sensitive one masked), so that a wrong address shows as a wrong name."""
+    record = next(_visit_rows(store, ["v.id = ?"], [visit_id]))
+    household_id, at = store.conn.execute("SELECT household_id, at FROM visits WHERE id = ?", (visit_id,)).fetchone()
+    return {**record, "groups": current_groups(store, household_id, from_db(at).astimezone(store.tz).date())}
 
 
 def check_lived_there(household, day: date) -> None:
@@ -101,6 +109,7 @@ def visit_row(row, tz) -> dict:
     return {
         "id": row["id"],
         "household": row["household"],
+        "head": row["head"],
         "at": show_local_iso(row["at"], tz),
         "recorded_at": show_local_iso(row["recorded_at"], tz),
         "by": row["staff_name"],
@@ -170,7 +179,7 @@ def _count_visits(conn, where: list[str], params: list, until: datetime | None, 
 
 def _visit_rows(store: Store, where: list[str], params: list, limit: int | None = None):
     sql = (
-        "SELECT v.*, h.key AS household, s.name AS staff_name, r.name AS resident_name,"
+        "SELECT v.*, h.key AS household, h.head, s.name AS staff_name, r.name AS resident_name,"
         " (SELECT i.id FROM issues i WHERE i.visit_id = v.id) AS issue_id FROM visits v"
         " JOIN households h ON h.id = v.household_id LEFT JOIN staff s ON s.id = v.staff_id"
         " LEFT JOIN residents r ON r.id = v.resident_id"

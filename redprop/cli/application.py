@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Optional
 
 from redprop.cli.common import naming
-from redprop.errors import InvalidValue
-from redprop.present.i18n import Language
+from redprop.errors import InvalidValue, Message, MissingValue, NotFound
+from redprop.present.i18n import Language, choose_language
 from redprop.present.output import Format, Output
 
 
@@ -32,27 +32,72 @@ def system_clock() -> datetime:
 class Application:
     """One invocation of redprop: its database, language, user, clock and output."""
 
-    def __init__(self, db: Optional[Path], language: Language, *, command_line: str = "redprop",
-                 clock: Callable[[], datetime] = system_clock):
-        """`db`: the --db option as given (None: $REDPROP_DB, else the default file)."""
-        self.db_option = db
-        self.language = language
+    def __init__(self, db: Optional[Path], language: Optional[Language] = None, *, lang: Optional[str] = None,
+                 command_line: str = "redprop", clock: Callable[[], datetime] = system_clock, environ=None):
+        """`db`, `lang`: the options as given (None: the environment, else the user's settings,
+        else the default); `language`: the language already chosen from them (the root group
+        reads it off the line before the command runs)."""
+        self.options = {"db": db, "lang": lang}
+        self.environ = os.environ if environ is None else environ
+        self._config: Optional[dict] = None
+        self.language = language or Language(choose_language(lang, self.environ, lambda: self.setting("lang")[::2]))
         self.command_line = command_line  # as typed, for the change log
         self.clock = clock
         self._store = None
         self._user: Optional[str] = None
         self._catalogues: dict = {}
 
+    @property
+    def db_option(self) -> Optional[Path]:
+        return self.options["db"]
+
+    # -- the user's settings -----------------------------------------------------------------
+
+    @property
+    def config_path(self) -> Path:
+        from redprop.cli.settings import config_path
+
+        return config_path(self.environ)
+
+    @property
+    def config(self) -> dict:
+        """The user's settings file, read once, when a setting is not given on the line or in the environment."""
+        if self._config is None:
+            from redprop.cli.settings import read_config
+
+            self._config = read_config(self.config_path)
+        return self._config
+
+    def setting(self, key: str) -> tuple[Optional[str], str, str]:
+        """(value, source, where) of a setting: the option on the line, else the environment, else
+        the user's settings file, else (None, "default", "") — see settings.py."""
+        from redprop.cli.settings import SETTINGS
+
+        option = self.options.get(key)
+        if option is not None:
+            return os.fspath(option), "option", f"--{key}"
+        variable = SETTINGS[key].variable
+        if variable and self.environ.get(variable):
+            return self.environ[variable], "environment", variable
+        if self.config.get(key):
+            return self.config[key], "file", os.fspath(self.config_path)
+        return None, "default", ""
+
     # -- the database ----------------------------------------------------------------------
 
     @property
     def db_path(self) -> Path:
-        """The database file: --db, else $REDPROP_DB, else the one in the user's data directory."""
-        if self.db_option is not None:
-            return self.db_option
-        from redprop.store import default_db_path
+        """The database file: --db, else $REDPROP_DB, else the user's setting, else the one in the
+        user's data directory."""
+        value, source, where = self.setting("db")
+        if value is None:
+            from redprop.store import default_db_path
 
-        return default_db_path()
+            return default_db_path()
+        if "://" in value:
+            raise InvalidValue("{where}: {url} is a database server's address; this redprop keeps a community in a"
+                               " file (give a file: redprop config set db ~/mlsj.db)", where=where, url=value)
+        return Path(value).expanduser() if source == "file" else Path(value)
 
     @property
     def store(self):
@@ -65,14 +110,111 @@ class Application:
             self._store.log_as(self.command_line, lambda: self.user, self.now())
         return self._store
 
+    # -- who is working ------------------------------------------------------------------------
+
+    @property
+    def me(self) -> Optional[str]:
+        """The worker's own name (`redprop config set me`, or $REDPROP_USER), if they said it."""
+        return self.setting("me")[0]
+
     @property
     def user(self) -> str:
-        """Who is typing: $REDPROP_USER, else the login name (asked for on first use)."""
+        """Who is typing, as the change log and void marks record it: `me`, else the login name."""
         if self._user is None:
             import getpass
 
-            self._user = os.environ.get("REDPROP_USER") or getpass.getuser()
+            self._user = self.me or getpass.getuser()
         return self._user
+
+    def doer(self, by: Optional[str], *, required: bool = False, option: str = "--by") -> Optional[str]:
+        """The staff member doing it: `option` as typed, else `me` when the staff list has them.
+        `required`: the write needs a staff member — without one it is one line saying how to name
+        them; otherwise None leaves the domain's own default (an issue's handler)."""
+        if by:
+            return by
+        me, source, where = self.setting("me")
+        if me is None:
+            if required:
+                raise MissingValue("say who: {option} NAME (or once for all: redprop config set me NAME)", option=option)
+            return None
+        from redprop.staff import find_staff
+
+        if find_staff(self.store, me) is not None:
+            return me
+        if required:
+            raise NotFound("{option}: you are {me!r} ({where}), who is not in the staff list{near}; give {option} NAME,"
+                           " or redprop config set me NAME as `redprop staff list` has it", option=option, me=me,
+                           where=where, near=self._nearest_staff(me))
+        return None
+
+    def _nearest_staff(self, name: str):
+        from redprop.staff import nearest_staff
+
+        near = nearest_staff(self.store.conn, name)
+        return Message(" (did you mean {name}?)", name=near) if near else ""
+
+    # -- asking --------------------------------------------------------------------------------
+
+    @property
+    def interactive(self) -> bool:
+        """A person at a terminal, who can be asked (stdin and stdout both a terminal); a pipe or
+        cron is never asked anything."""
+        import sys
+
+        return sys.stdin.isatty() and sys.stdout.isatty()
+
+    def word(self, catalogue, text: Optional[str], option: str) -> str:
+        """A word of a code list as typed (any spelling), its slug. Missing or unknown: on a
+        terminal the numbered choices are offered and the answer read; elsewhere one line names
+        the option and lists the choices (exit 4), suggesting the closest word."""
+        from redprop.vocab import Choices, UnknownWord
+
+        try:
+            if text is None or not text.strip():
+                raise InvalidValue("say the {what}: {option} {choices}", what=Message(catalogue.name), option=option,
+                                   choices=Choices(tuple(catalogue.codes.values())))
+            return catalogue.resolve(text)
+        except InvalidValue as error:
+            if not self.interactive:
+                if isinstance(error, UnknownWord):
+                    raise InvalidValue("{option}: {reason}", option=option, reason=error.message) from None
+                raise
+            nearest = error.nearest if isinstance(error, UnknownWord) else None
+            return self._ask_word(catalogue, nearest, error)
+
+    def _ask_word(self, catalogue, nearest: Optional[str], error: InvalidValue) -> str:
+        from redprop.present.choices import choice_question, read_choice
+
+        out = self.output()
+        for _attempt in range(3):
+            answer = self._ask(choice_question(out, catalogue, nearest))
+            slug, nearest = read_choice(catalogue, answer, nearest)
+            if slug:
+                return slug
+        raise error
+
+    def text(self, value: Optional[str], option: str, what: str) -> Optional[str]:
+        """Free text an option must give (a title): as typed, or asked on a terminal."""
+        if value and value.strip() or not self.interactive:
+            return value
+        from redprop.present.choices import text_question
+
+        return self._ask(text_question(self.output(), what)) or None
+
+    def _ask(self, question: str) -> str:
+        """The question on stderr (stdout keeps the data), the answer from stdin; no answer
+        (end of input, Ctrl-D) stops the command, writing nothing."""
+        import sys
+
+        import typer
+
+        sys.stderr.write(question)
+        sys.stderr.flush()
+        line = sys.stdin.readline()
+        if not line:
+            sys.stderr.write("\n")
+            raise typer.Abort()
+        return line.strip()
 
     # -- the output -------------------------------------------------------------------------
 

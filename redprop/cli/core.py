@@ -57,7 +57,9 @@ def line_language(args: list[str]) -> Language:
             value = args[i + 1]
         elif arg.startswith("--lang="):
             value = arg.split("=", 1)[1]
-    return Language(choose_language(value))
+    from redprop.cli.settings import configured
+
+    return Language(choose_language(value, configured=lambda: configured("lang")))
 
 
 class RedpropGroup(SaidHelp, TyperGroup):

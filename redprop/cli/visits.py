@@ -16,7 +16,7 @@ visit_app = common.sub_app("Home visits (走访): log, list, due, plan, import."
 
 @visit_app.command("log")
 def log(ctx: typer.Context, household: Key,
-        by: Annotated[str, typer.Option("--by", help="Who visited (a staff member's name).")],
+        by: Annotated[Optional[str], typer.Option("--by", help="Who visited (a staff member's name; default: you, `redprop config set me`).")] = None,
         at: AtOption = None,
         kind: Annotated[str, typer.Option("--kind", help="round 巡查, visit 走访, ask 问询, phone 电话.")] = "visit",
         outcome: Annotated[Optional[str], typer.Option("--outcome", help="What happened (required): well 平安, not_home 不在家, needs_help 需要帮助, refused 拒绝.")] = None,
@@ -44,15 +44,16 @@ def log(ctx: typer.Context, household: Key,
     if open_issue:
         if not category:
             raise InvalidValue("--open-issue needs the issue's --category (报修, 设施…)")
-        issue = {"category": app.catalogue("categories").resolve(category), "tier": TIER_CODES.resolve(tier) if tier else None,
-                 "kind": ISSUE_KINDS.resolve(issue_kind) if issue_kind else None}
+        issue = {"category": app.word(app.catalogue("categories"), category, "--category"),
+                 "tier": app.word(TIER_CODES, tier, "--tier") if tier else None,
+                 "kind": app.word(ISSUE_KINDS, issue_kind, "--issue-kind") if issue_kind else None}
     elif category or tier or issue_kind:
         raise InvalidValue("--category, --tier and --issue-kind go with --open-issue")
     at_moment, time_known = app.visit_moment(at)
-    row = log_visit(store, household, by=by, at=at_moment, kind=VISIT_KINDS.resolve(kind),
-                    outcome=VISIT_OUTCOMES.resolve(outcome) if outcome else None, need=need, note=note, resident=resident,
+    row = log_visit(store, household, by=app.doer(by, required=True), at=at_moment, kind=app.word(VISIT_KINDS, kind, "--kind"),
+                    outcome=app.word(VISIT_OUTCOMES, outcome, "--outcome") if outcome or not open_issue else None, need=need, note=note, resident=resident,
                     now=app.now(), time_known=time_known, issue=issue)
-    show.visit(app.output(fmt), row)
+    show.visit(app.output(fmt, groups=True), row)
 
 
 @visit_app.command("void")
@@ -64,7 +65,7 @@ def void(ctx: typer.Context, visit: Annotated[int, typer.Argument(help="The visi
 
     app = ctx.obj
     store = app.store
-    show.visit(app.output(fmt), void_visit(store, visit, reason=reason, by=app.user, now=app.now()))
+    show.visit(app.output(fmt, groups=True), void_visit(store, visit, reason=reason, by=app.user, now=app.now()))
 
 
 @visit_app.command("list")

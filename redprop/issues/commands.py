@@ -43,12 +43,19 @@ class NewIssue:
     description: str | None = None
 
 
+# Channels where the staff member taking the report hears it where it is: at the door (走访), on a
+# patrol (巡查). They are on site at the report time, as the visitor of `visit log --open-issue` is.
+IN_PERSON_CHANNELS = ("visit", "patrol")
+
+
 def open_issue(store: Store, new: NewIssue, at: datetime, now: datetime, *, by: str | None = None,
                to: str | None = None) -> dict:
     """Record a reported issue with the deadlines of the policy in force when it was reported; and
-    the unfinished issues it may repeat (`possible_duplicates`)."""
+    the unfinished issues it may repeat (`possible_duplicates`). A staff member who took it in
+    person (`by`, on a visit or a patrol) is on site at the report time."""
     with store.write() as conn:
-        issue_id = insert_issue(store, conn, new, at, now, by=by, to=to)
+        issue_id = insert_issue(store, conn, new, at, now, by=by, to=to,
+                                arrived_by=by if by and new.channel in IN_PERSON_CHANNELS else None)
         duplicates = possible_duplicates(conn, get_issue_row(conn, issue_id))
     return {**show_issue(store, issue_id, max(at, now)), "possible_duplicates": duplicates}
 
@@ -56,7 +63,8 @@ def open_issue(store: Store, new: NewIssue, at: datetime, now: datetime, *, by: 
 def insert_issue(store: Store, conn, new: NewIssue, at: datetime, now: datetime, *, by: str | None = None,
                  to: str | None = None, visit_id: int | None = None, arrived_by: str | None = None) -> int:
     """open_issue inside the caller's transaction; with `visit_id`, the issue a visit found, with
-    `arrived_by` (the visitor) on site at the report time."""
+    `arrived_by` (the visitor) on site at the report time. At a household, the reporter is its
+    head unless said otherwise."""
     from redprop.households import get_household
 
     new = replace(new, title=cleaned(new.title, clean_line, "--title"), place=cleaned(new.place, clean_line, "--place"),
@@ -73,6 +81,7 @@ def insert_issue(store: Store, conn, new: NewIssue, at: datetime, now: datetime,
     if new.household:
         household = get_household(store, new.household, on=at.astimezone(store.tz).date() if visit_id else None)
         household_id, building, grid = household["id"], household["building"], household["grid"]
+        new = replace(new, reporter=new.reporter or household["head"])
     by_id, to_id = staff_id(conn, by), staff_id(conn, to, handler=True)
     policy_id, _terms = terms_cache.in_force(at)
     reported, stamp = to_db(at), to_db(now)

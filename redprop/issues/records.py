@@ -18,7 +18,7 @@ from redprop.store.figures import ARRIVED_BIT, EVENTS, FIGURE_SHIFT, OPEN_BIT, R
 LONG_OPEN = timedelta(days=7)  # issues resolved later than this after their report are flagged `open_long`
 
 ISSUE_SELECT = (
-    "SELECT i.*, h.key AS household_key, s.name AS handler FROM issues i"
+    "SELECT i.*, h.key AS household_key, h.head AS household_head, s.name AS handler FROM issues i"
     " LEFT JOIN households h ON h.id = i.household_id LEFT JOIN staff s ON s.id = i.handler_id"
 )
 
@@ -81,7 +81,9 @@ def staff_id(conn, name: str | None, *, handler: bool = False) -> int | None:
     name = normalize_name(name)
     row = conn.execute("SELECT id, active FROM staff WHERE name = ?", (name,)).fetchone()
     if row is None:
-        raise NotFound("no staff member {name!r} (see `redprop staff list`)", name=name)
+        from redprop.staff import unknown_staff
+
+        raise unknown_staff(conn, name)
     if handler and not row["active"]:
         raise InvalidValue("{name} is no longer active; assign it to someone in post (see `redprop staff list`)",
                            name=name.strip())

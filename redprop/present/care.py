@@ -30,6 +30,7 @@ VISIT_TABLE = Table((
     Column("id", "Visit", "right", keep=True),
     Column("at", "When", keep=True),
     Column("household", "Address", keep=True),
+    Column("head", "Head", drop=1),
     Column("by", "Visitor", drop=3),
     Column("kind", "Visit type", drop=4),
     Column("outcome", "Outcome", keep=True),
@@ -37,7 +38,7 @@ VISIT_TABLE = Table((
     Column("note", "Note", wrap=True, drop=5),
     Column("issue_link", "Issue opened", drop=6),
 ))
-VISIT_FIELDS = ["id", "household", "at", "recorded_at", "by", "resident", "kind", "outcome", "need", "note", "time_known",
+VISIT_FIELDS = ["id", "household", "head", "at", "recorded_at", "by", "resident", "kind", "outcome", "need", "note", "time_known",
                 "issue", "voided", "voided_at", "voided_by", "void_reason"]
 DUE_TABLE = Table((
     Column("alert", "!", keep=True),
@@ -106,9 +107,12 @@ def visits(out: Output, rows, page=None) -> None:
 
 
 def visit(out: Output, row: dict) -> None:
+    """A visit recorded or voided, said back: the address with its head and focus groups."""
     if row.get("issue"):
         out.note(out._("opened issue #{id}", id=row["issue"]))
-    out.record(VISIT_TABLE, row, lambda v: visit_cells(out, v))
+    said = lambda v: {**visit_cells(out, v), "household": out.labels.household(v["household"], v["head"], v.get("groups")),  # noqa: E731
+                      "head": None}
+    out.record(VISIT_TABLE, row, said)
 
 
 def alert(out: Output, row: dict) -> str:

@@ -93,6 +93,11 @@ def unknown_staff(conn, name: str) -> NotFound:
     return NotFound("no staff member {name!r} (see `redprop staff list`)", name=name)
 
 
+def staff_areas(store: Store, staff_id: int) -> list[str]:
+    """The buildings and grid points a staff member covers."""
+    return _areas_of(store.conn, staff_id)
+
+
 def staff_row(row, areas: list[str]) -> dict:
     return {"name": row["name"], "role": row["role"], "phone": row["phone"], "covers": sorted(areas, key=_area_order),
             "active": bool(row["active"])}

@@ -15,7 +15,7 @@ from redprop.care.groups import current_groups, load_groups
 from redprop.errors import InvalidValue, NotFound
 from redprop.households import get_household, get_resident, lived_there
 from redprop.parsing import clean_text, cleaned, from_db, local_day_start, show_local_iso, to_db
-from redprop.staff import get_staff, responsible_staff
+from redprop.staff import get_staff, responsible_staff, staff_areas
 from redprop.store import Store
 from redprop.vocab import VISIT_OUTCOMES, Choices
 
@@ -269,9 +269,10 @@ def _contact_before(store: Store, household_id: int, at: datetime) -> tuple[str 
 
 def due_visits(
     store: Store, at: datetime, *, grid: str | None = None, staff: str | None = None,
-    show_sensitive: bool = False, horizon: datetime | None = None,
+    buildings: list[str] | None = None, show_sensitive: bool = False, horizon: datetime | None = None,
 ) -> list[dict]:
     """Households due a visit as things stood at `at`: escalated first, then the most overdue.
+    Narrowed to a grid point, to the areas a staff member covers, to some buildings.
 
     With `horizon`, also those that will fall due before it (for planning a week's rounds).
     Stored instants are UTC text, so "seen since the cut-off?" is a string comparison.
@@ -303,7 +304,7 @@ def due_visits(
         return []
     households = _households_by_id(store, [d[0] for d in due])
     covering = responsible_staff(store)
-    areas = _staff_areas(store, staff) if staff else None
+    areas = set(staff_areas(store, get_staff(store, staff)["id"])) if staff else None
     groups = load_groups(store)
     order = list(groups)
     shown: dict[tuple, list] = {}  # the same few sets of groups recur on many rows
@@ -320,7 +321,7 @@ def due_visits(
         h = households[household_id]
         if h["moved_out_on"] and h["moved_out_on"] <= day.isoformat():
             continue
-        if grid and h["grid"] != grid:
+        if grid and h["grid"] != grid or buildings and h["building"] not in buildings:
             continue
         if areas is not None and h["building"] not in areas and h["grid"] not in areas:
             continue
@@ -362,35 +363,29 @@ def _households_by_id(store: Store, ids: list[int]) -> dict[int, dict]:
     }
 
 
-def _staff_areas(store: Store, name: str) -> set[str]:
-    staff = get_staff(store, name)
-    return {r[0] for r in store.conn.execute("SELECT area FROM staff_areas WHERE staff_id = ?", (staff["id"],))}
-
-
 def week_bounds(day: date, tz) -> tuple[datetime, datetime]:
     """Monday 00:00 to the next Monday 00:00, local time."""
     monday = day - timedelta(days=day.weekday())
     return local_day_start(monday, tz), local_day_start(monday + timedelta(days=7), tz)
 
 
-def plan_rounds(store: Store, week_of: date, now: datetime, show_sensitive: bool) -> list[dict]:
+def plan_rounds(store: Store, week_of: date, now: datetime, show_sensitive: bool, *, staff: str | None = None,
+                buildings: list[str] | None = None) -> list[dict]:
     """This week's due visits, one list per staff member, by the buildings/grid points they cover.
 
-    A household covered by several people goes to whoever has the fewest so far, grid
-    workers and building leaders first; one that nobody covers is listed as unassigned.
+    Each household is on the list of every person responsible for it (the grid worker's and the
+    building leader's alike: whoever passes first sees them, and neither finds them missing), or,
+    with `staff`, on that person's list only; one that nobody covers is listed as unassigned.
     """
     start, end = week_bounds(week_of, store.tz)
     known_at = now if now < end else start  # a past week's plan is the one its Monday would have printed
-    due = due_visits(store, known_at, horizon=end, show_sensitive=show_sensitive)
-    load: dict[str, int] = {}
+    due = due_visits(store, known_at, horizon=end, show_sensitive=show_sensitive, staff=staff, buildings=buildings)
+    person = get_staff(store, staff)["name"] if staff else None
     rows = []
     for row in due:
-        candidates = row["staff"]
-        person = min(candidates, key=lambda n: (load.get(n, 0), candidates.index(n))) if candidates else None
-        if person:
-            load[person] = load.get(person, 0) + 1
-        rows.append({"staff": person, **{k: row[k] for k in (
-            "household", "head", "phone", "grid", "groups", "days_since_seen", "due_at",
-            "failed_attempts", "escalated")}})
+        for name in [person] if person else row["staff"] or [None]:
+            rows.append({"staff": name, **{k: row[k] for k in (
+                "household", "head", "phone", "grid", "groups", "days_since_seen", "due_at",
+                "failed_attempts", "escalated")}})
     rows.sort(key=lambda r: (r["staff"] is None, r["staff"] or "", not r["escalated"], r["due_at"]))
     return rows

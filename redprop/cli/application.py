@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Optional
 
-from redprop.cli.common import naming
+from redprop.cli.common import check_range, naming
 from redprop.errors import InvalidValue, Message, MissingValue, NotFound
 from redprop.present.i18n import Language, choose_language
 from redprop.present.output import Format, Output
@@ -153,6 +153,24 @@ class Application:
         near = nearest_staff(self.store.conn, name)
         return Message(" (did you mean {name}?)", name=near) if near else ""
 
+    def buildings(self, text: Optional[str]) -> Optional[list[str]]:
+        """`--building 5,8` as the buildings named, each checked (a typo is an error, not an empty list)."""
+        if not text:
+            return None
+        from redprop.households import known_buildings
+
+        with naming("--building"):
+            return known_buildings(self.store, text)
+
+    def staff_name(self, text: Optional[str], option: str = "--staff") -> Optional[str]:
+        """A staff member named on the line, as the staff list has them (a typo suggests the closest)."""
+        if not text:
+            return None
+        from redprop.staff import get_staff
+
+        with naming(option):
+            return get_staff(self.store, text)["name"]
+
     # -- asking --------------------------------------------------------------------------------
 
     @property
@@ -249,28 +267,33 @@ class Application:
         """Now in this computer's own zone: what names files (cron runs by it)."""
         return self.clock().astimezone()
 
-    def moment(self, at: Optional[str], option: str = "--at", bare_date: str = "start", ahead: bool = False) -> datetime:
+    def moment(self, at: Optional[str], option: str = "--at", bare_date: str = "start", ahead: bool = False,
+               after: Optional[date] = None) -> datetime:
         """`--at` as typed, or now. A moment in the future is allowed only for listings. A day
         without a time is its first instant (`bare_date`: see parsing.parse_instant); `ahead` reads
-        周五 or 12月4日 as the next one (a planned day), not the most recent."""
+        周五 or 12月4日 as the next one (a planned day), not the most recent; `after` as the first
+        one on or after that day (the end of a range)."""
         if not at:
             return self.now()
         from redprop.parsing import parse_instant
 
         with naming(option):
-            return parse_instant(at, now=self.now(), tz=self.store.tz, bare_date=bare_date, ahead=ahead)
+            return parse_instant(at, now=self.now(), tz=self.store.tz, bare_date=bare_date, ahead=ahead, after=after)
 
-    def end_moment(self, text: Optional[str], option: str) -> Optional[datetime]:
-        """The end of a range as typed: a plain date means the whole of that day."""
+    def end_moment(self, text: Optional[str], option: str, start: Optional[datetime] = None) -> Optional[datetime]:
+        """The end of a range as typed: a plain date means the whole of that day. A date without
+        its year is the first such day on or after the range's `start`, when it has one (`--from
+        12-1 --to 12-31` on 7 December is this December), else the most recent."""
         if not text:
             return None
         from redprop.parsing import local_day_start, parse_date
 
+        after = start.astimezone(self.store.tz).date() if start else None
         try:
-            return local_day_start(parse_date(text, today=self.now().date()) + timedelta(days=1), self.store.tz) \
-                - timedelta(seconds=1)
+            return local_day_start(parse_date(text, today=self.now().date(), after=after) + timedelta(days=1),
+                                   self.store.tz) - timedelta(seconds=1)
         except InvalidValue:
-            return self.moment(text, option)
+            return self.moment(text, option, after=after)
 
     def past_moment(self, at: Optional[str], bare_date: str = "refuse") -> datetime:
         """When something happened: `--at` or now, never in the future. An event needs its time of
@@ -301,12 +324,22 @@ class Application:
         return min(end, current), False
 
     def day(self, text: Optional[str], default_today: bool = True, option: Optional[str] = None,
-            ahead: bool = False) -> Optional[date]:
+            ahead: bool = False, after: Optional[date] = None) -> Optional[date]:
+        """A day as typed, or today. `ahead`: a weekday or a date without its year is the next
+        one; `after`: the first one on or after that day (a range's end, after its start)."""
         from redprop.parsing import parse_date
 
         today = self.now().date()
         if not text:
             return today if default_today else None
         with naming(option):
-            return parse_date(text, today=today, ahead=ahead)
+            return parse_date(text, today=today, ahead=ahead, after=after)
+
+    def days(self, first: Optional[str], last: Optional[str], options: str = "--from/--to") -> tuple[Optional[date], Optional[date]]:
+        """A range of days as typed (`--from 12-1 --to 12-31`): its end read after its start, and
+        checked not to end before it starts."""
+        start = self.day(first, False, options.split("/")[0])
+        end = self.day(last, False, "--" + options.split("/--")[-1], after=start)
+        check_range(start, end, options)
+        return start, end
 

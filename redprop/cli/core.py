@@ -197,6 +197,7 @@ LAZY_COMMANDS = {
     "report": ("redprop.cli.reports", "report_app"),
     "log": ("redprop.cli.log", "log_app"),
     "undo": ("redprop.cli.log", "undo_app"),
+    "config": ("redprop.cli.config", "config_app"),
 }
 
 

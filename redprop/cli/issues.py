@@ -278,8 +278,7 @@ def list_(
 
     app = ctx.obj
     store = app.store
-    first, last = app.day(from_, False, "--from"), app.day(to, False, "--to")
-    common.check_range(first, last, "--from/--to")
+    first, last = app.days(from_, to)
     moment, size = app.moment(at), page_size(fmt, limit, all_)
     wanted = IssueFilter(
         status=parse_status_filter(status), kind=ISSUE_KINDS.resolve(kind) if kind else None,

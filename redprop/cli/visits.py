@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 import typer
 
 from redprop.cli import common
-from redprop.cli.common import AtOption, DryRun, FileArg, FormatOption, Key, Sheet, ShowSensitive, SkipInvalid, run_import, MaxRows
+from redprop.cli.common import AtOption, Buildings, DryRun, StaffFilter, FileArg, FormatOption, Key, Sheet, ShowSensitive, SkipInvalid, run_import, MaxRows
 from redprop.exchange.limits import DEFAULT_MAX_ROWS
 from redprop.present import care as show
 from redprop.present.output import Format
@@ -85,7 +85,8 @@ def list_(ctx: typer.Context, household: Annotated[Optional[str], typer.Option("
 
     app = ctx.obj
     store = app.store
-    since, until = app.moment(from_, "--from") if from_ else None, app.end_moment(to, "--to")
+    since = app.moment(from_, "--from") if from_ else None
+    until = app.end_moment(to, "--to", since)
     common.check_range(since, until, "--from/--to")
     wanted = dict(household=household, staff=staff, since=since, until=until,
                   outcome=VISIT_OUTCOMES.resolve(outcome) if outcome else None, voided=voided)
@@ -97,28 +98,35 @@ def list_(ctx: typer.Context, household: Annotated[Optional[str], typer.Option("
 @visit_app.command("due")
 def due(ctx: typer.Context, at: AtOption = None,
         grid: Annotated[Optional[str], typer.Option("--grid", help="Only this grid point.")] = None,
-        staff: Annotated[Optional[str], typer.Option("--staff", help="Only what this person covers.")] = None,
+        staff: StaffFilter = None, building: Buildings = None,
         show_sensitive: ShowSensitive = False, fmt: FormatOption = Format.table):
-    """Households in focus groups not contacted within their cadence, escalations first. Example: redprop visit due --grid G18"""
+    """Households in focus groups not contacted within their cadence, escalations first.
+
+    \b
+    Example: redprop visit due --grid G18
+    Example: redprop visit due --building 5,8
+    """
     from redprop.care.visits import due_visits
     from redprop.staff import known_grid
 
     app = ctx.obj
     store = app.store
-    rows = due_visits(store, app.moment(at), grid=known_grid(store, grid) if grid else None, staff=staff,
-                      show_sensitive=show_sensitive)
+    rows = due_visits(store, app.moment(at), grid=known_grid(store, grid) if grid else None, staff=app.staff_name(staff),
+                      buildings=app.buildings(building), show_sensitive=show_sensitive)
     show.due_list(app.output(fmt, groups=True), rows)
 
 
 @visit_app.command("plan")
 def plan(ctx: typer.Context, week: Annotated[Optional[str], typer.Option("--week", help="Any day of the week to plan (default this week).")] = None,
+         staff: Annotated[Optional[str], typer.Option("--staff", help="Only this person's list.")] = None,
+         building: Buildings = None,
          show_sensitive: ShowSensitive = False, fmt: FormatOption = Format.table,
          output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the round sheets to FILE.xlsx: one sheet per person, in the ledger layout, with a column to tick and sign.")] = None):
-    """This week's due visits split among staff by what they cover, a list per person.
+    """This week's due visits, a list per person: each household is on the list of every person responsible for it (who covers its building or grid point), or with --staff on that person's list only.
 
     \b
     Example: redprop visit plan --format csv
-    Example: redprop visit plan -o 本周走访.xlsx
+    Example: redprop visit plan --staff 杜丽娟 -o 本周走访.xlsx
     """
     from datetime import timedelta
 
@@ -131,7 +139,7 @@ def plan(ctx: typer.Context, week: Annotated[Optional[str], typer.Option("--week
         from redprop.present.ledgers import check_output
 
         check_output(output, (".xlsx",))
-    rows = plan_rounds(store, day, app.now(), show_sensitive)
+    rows = plan_rounds(store, day, app.now(), show_sensitive, staff=app.staff_name(staff), buildings=app.buildings(building))
     if output is None:
         show.week_plan(app.output(fmt, groups=True), rows)
         return

@@ -97,6 +97,8 @@ def grouped(items: list[dict], key) -> list[dict]:
 def _overdue_text(out: Output, report: dict) -> None:
     s = report["summary"]
     title = out._("Overdue list · {at}", at=minute(s["at"]))
+    narrowed = [s.get("staff"), s.get("buildings") and out._("building {building}", building=out.separator.join(s["buildings"]))]
+    title = " · ".join([title, *filter(None, narrowed)])
     out.line(f"{s['community']} {title}" if s["community"] else title)
     window = duration(out, s["soon_minutes"])
     sections = [
@@ -130,7 +132,8 @@ def _overdue_text(out: Output, report: dict) -> None:
         # leader), with everyone responsible in the last column: the section's count stays the number of
         # households, a WeChat paste does not repeat them, and a worker scanning for their name finds
         # every household they share, not only those they lead.
-        out.table(VISITS_TABLE, grouped(rows, lambda v: (v["staff"] or [nobody])[0]),
+        # Asked for one person's part, every household is theirs: listed under their name.
+        out.table(VISITS_TABLE, grouped(rows, lambda v: s.get("staff") or (v["staff"] or [nobody])[0]),
                   title="== " + out._("Visits due ({count})", count=len(report["visits"])) + " ==")
         if any(r["alert"] for r in rows):
             out.line(out._(DUE_LEGEND))

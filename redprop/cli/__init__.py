@@ -58,4 +58,11 @@ _register()
 
 
 def main():
+    """The `redprop` command: output that never fails on a console that cannot show a character
+    (present/encoding.py), then the root command."""
+    import sys
+
+    from redprop.present.encoding import tolerant
+
+    tolerant(sys.stdout, sys.stderr)
     app()

@@ -192,6 +192,7 @@ LAZY_COMMANDS = {
     "policy": ("redprop.cli.policy", "policy_app"),
     "holidays": ("redprop.cli.holidays", "holidays_app"),
     "overdue": ("redprop.cli.reports", "overdue_app"),
+    "today": ("redprop.cli.today", "today_app"),
     "stats": ("redprop.cli.reports", "stats_app"),
     "ledger": ("redprop.cli.ledgers", "ledger_app"),
     "report": ("redprop.cli.reports", "report_app"),

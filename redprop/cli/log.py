@@ -36,7 +36,7 @@ def log(
                   since=app.moment(since, "--since") if since else None)
     size = page_size(fmt, limit, all_)
     show.entries(app.output(fmt), list_entries(store, limit=size, **wanted),
-                 Page(size, lambda: list_entries(store, count=True, **wanted)))
+                 Page(size, lambda: list_entries(store, count=True, **wanted)), tz=store.tz)
 
 
 @undo_app.command("undo")

@@ -40,17 +40,17 @@ VISIT_TABLE = Table((
 ))
 VISIT_FIELDS = ["id", "household", "head", "at", "recorded_at", "by", "resident", "kind", "outcome", "need", "note", "time_known",
                 "issue", "voided", "voided_at", "voided_by", "void_reason"]
-DUE_TABLE = Table((
+DUE_TABLE = Table((  # on a narrow terminal the list of people goes first, the phone last: it is what is dialled
     Column("alert", "!", keep=True),
     Column("household", "Address", keep=True),
     Column("head", "Head", keep=True),
-    Column("phone", "Phone", drop=3),
+    Column("phone", "Phone", drop=1),
     Column("groups", "Focus groups", wrap=True, drop=2),
     Column("days_since_seen", "Days unseen", "right", keep=True),
     Column("cadence_days", "Cadence", "right", drop=5),
     Column("last_seen", "Last seen", drop=4),
-    Column("failed_attempts", "Knocks", "right", drop=6),
-    Column("staff", "Responsible", wrap=True, drop=1),
+    Column("failed_attempts", "Knocks", "right", drop=3),
+    Column("staff", "Responsible", wrap=True, drop=6),
 ))
 DUE_FIELDS = ["household", "head", "phone", "building", "grid", "groups", "cadence_days", "last_seen_at",
               "days_since_seen", "never_seen", "due_at", "overdue_days", "failed_attempts", "escalated", "staff"]

@@ -9,7 +9,7 @@ from redprop.present.times import duration, minute
 from redprop.vocab import CHANNELS, ISSUE_KINDS, PROMISE_CODES, PROMISES, STATUSES, TIER_CODES
 
 OVERDUE_TABLE = Table((  # one table per section; a holder's name heads their group of rows
-    Column("holder", "Handler", keep=True),
+    Column("holder", "Handler", keep=True, group=True),
     Column("number", "Issue", "right", keep=True),
     Column("promise", "Promise", drop=1),
     Column("due", "Due", drop=3),
@@ -23,7 +23,7 @@ OVERDUE_TABLE = Table((  # one table per section; a holder's name heads their gr
 SOON_TABLE = Table(tuple(c if c.key != "late" else Column("late", "Left", "right", keep=True)
                          for c in OVERDUE_TABLE.columns))
 CALLS_TABLE = Table((  # resolved issues whose follow-up call (回访) is late, under who resolved them
-    Column("holder", "Handler", keep=True),
+    Column("holder", "Handler", keep=True, group=True),
     Column("number", "Issue", "right", keep=True),
     Column("resolved", "Resolved", drop=3),
     Column("due", "Call due", drop=2),
@@ -33,14 +33,14 @@ CALLS_TABLE = Table((  # resolved issues whose follow-up call (回访) is late, 
     Column("reporter", "Reported by", drop=1),
 ))
 VISITS_TABLE = Table((
-    Column("holder", "Responsible", keep=True),  # the first responsible (grid workers first); "staff" has them all
+    Column("holder", "Responsible", keep=True, group=True),  # the first responsible (grid workers first); "staff" has them all
     Column("alert", "!", keep=True),
     Column("household", "Address", keep=True),
     Column("head", "Head", keep=True),
-    Column("phone", "Phone", drop=3),
+    Column("phone", "Phone", drop=1),
     Column("groups", "Focus groups", wrap=True, drop=2),
     Column("days_since_seen", "Days unseen", "right", keep=True),
-    Column("staff", "All responsible", wrap=True, drop=1),
+    Column("staff", "All responsible", wrap=True, drop=3),  # goes before the phone on a narrow terminal
 ))
 OVERDUE_FIELDS = ["section", "id", "title", "promise", "due_at", "late_minutes", "handler", "status", "tier", "kind",
                   "category", "household", "place", "building", "grid", "reported_at", "area_staff", "head", "phone",
@@ -81,8 +81,9 @@ def _issue_line(out: Output, item: dict) -> dict:
 
 
 def grouped(items: list[dict], key) -> list[dict]:
-    """Rows in groups (in the order each group first appears), the key shown on a group's
-    first row only and a blank row between groups: each worker finds their own part."""
+    """Rows in groups (in the order each group first appears), a blank row between groups, the
+    key on every row (a table shows it on a group's first row, a card on every card): each
+    worker finds their own part."""
     groups: dict[str, list[dict]] = {}
     for item in items:
         groups.setdefault(key(item), []).append(item)
@@ -90,7 +91,7 @@ def grouped(items: list[dict], key) -> list[dict]:
     for holder, group in groups.items():
         if rows:
             rows.append({})
-        rows.extend({**item, "holder": holder if n == 0 else ""} for n, item in enumerate(group))
+        rows.extend({**item, "holder": holder} for item in group)
     return rows
 
 

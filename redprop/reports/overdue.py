@@ -80,8 +80,7 @@ def overdue_report(store: Store, at: datetime, *, soon: timedelta = DEFAULT_SOON
             soon_items.append(_item(row, state, min(coming, key=lambda o: o.due), [], moment, area_staff))
     late_items.sort(key=lambda i: (-i["late_minutes"], i["id"]))
     soon_items.sort(key=lambda i: (-i["late_minutes"], i["id"]))
-    calls = [c for c in _follow_ups(store, moment, provisional_years)
-             if (not staff or c["handler"] == staff) and (not buildings or c["building"] in buildings)]
+    calls = late_calls(store, moment, provisional_years, staff, buildings)
     visits = _visits(store, at, show_sensitive, staff, buildings)
     summary = _summary(store, at, soon, late_items, soon_items, visits)
     summary["follow_ups"] = len(calls)
@@ -94,6 +93,14 @@ def overdue_report(store: Store, at: datetime, *, soon: timedelta = DEFAULT_SOON
         "visits": visits,
         "summary": summary,
     }
+
+
+def late_calls(store: Store, moment: Moment, provisional_years: set, staff: str | None = None,
+               buildings: list[str] | None = None) -> list[dict]:
+    """Resolved issues (not closed) whose follow-up call is late as of the moment, latest first;
+    those `staff` holds, in some `buildings`, when asked."""
+    return [c for c in _follow_ups(store, moment, provisional_years)
+            if (not staff or c["handler"] == staff) and (not buildings or c["building"] in buildings)]
 
 
 def _follow_ups(store: Store, moment: Moment, provisional_years: set) -> list[dict]:

@@ -61,10 +61,10 @@ class UnknownWord(InvalidValue):
     def __init__(self, catalogue: "Catalogue", text: str, nearest: str | None):
         choices = Choices(tuple(catalogue.codes.values()))
         if nearest:
-            super().__init__("unknown {what} {text!r}; did you mean {nearest}? choose one of: {choices}",
+            super().__init__(N_("unknown {what} {text!r}; did you mean {nearest}? choose one of: {choices}"),
                              what=Message(catalogue.name), text=text, nearest=catalogue.codes[nearest], choices=choices)
         else:
-            super().__init__("unknown {what} {text!r}; choose one of: {choices}", what=Message(catalogue.name), text=text,
+            super().__init__(N_("unknown {what} {text!r}; choose one of: {choices}"), what=Message(catalogue.name), text=text,
                              choices=choices)
         self.catalogue, self.text, self.nearest = catalogue, text, nearest
 

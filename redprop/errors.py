@@ -7,6 +7,7 @@ error as one line on stderr and exits with `error.exit_code`; scripts and cron r
 these codes.
 """
 
+from contextlib import contextmanager
 from enum import IntEnum
 
 
@@ -100,6 +101,13 @@ class DatabaseError(RedpropError):
     exit_code = ExitCode.DATABASE
 
 
+class OutputFailed(RedpropError):
+    """A file redprop writes (a ledger, a report, a backup) could not be written: a full disk, a
+    quota, an I/O error. Nothing was left behind."""
+
+    exit_code = ExitCode.DATABASE
+
+
 class DamagedDatabase(DatabaseError):
     """The database file is damaged (SQLite found a malformed page): noted beside it, so that no
     command writes to it until `check` says ok or `restore` puts a backup in its place."""
@@ -113,3 +121,12 @@ class ImportRefused(RedpropError):
     def __init__(self, template, errors: list, /, **values):
         super().__init__(template, **values)
         self.errors = errors
+
+
+@contextmanager
+def naming(option: str):
+    """Re-raise a bad value's error with the option it came from: `--order-due: '3个工作日x' is not…`."""
+    try:
+        yield
+    except InvalidValue as error:
+        raise InvalidValue("{option}: {reason}", option=option, reason=error.message) from None

@@ -54,6 +54,18 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
 _WEEKDAYS = {**{c: i for i, c in enumerate("一二三四五六")}, "日": 6, "天": 6, **{str(i + 1): i for i in range(7)}}
 _WEEK_SHIFT = {None: None, "本": 0, "这": 0, "上": -1, "上上": -2, "下": 1, "下下": 2}
 BARE_DATE = ("start", "refuse", "end")  # what a day without a time of day stands for
+# The years a date may fall in: those whose public holidays redprop knows (policy.holidays: the
+# lunar and solar-term dates of the `holidays` package's China rules run from 1950 to 2100), so
+# that every deadline can be counted on its calendar; a year outside is refused where it is typed.
+FIRST_YEAR, LAST_YEAR = 1950, 2100
+
+
+def check_year(year: int, text: str) -> int:
+    """The year, if redprop keeps dates in it; otherwise InvalidValue naming the years it keeps."""
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InvalidValue("{text!r}: redprop keeps dates from {first} to {last}, the years whose public holidays it"
+                           " knows", text=text, first=FIRST_YEAR, last=LAST_YEAR)
+    return year
 
 
 class _Grammar:
@@ -107,6 +119,8 @@ def _number(text: str) -> int | None:
 
 
 def _make_date(year, month, day, text: str) -> date:
+    if isinstance(year, (int, str)) and str(year).isdigit():
+        check_year(int(year), text)
     try:
         return date(int(year), int(month), int(day))
     except (TypeError, ValueError):
@@ -265,7 +279,12 @@ def read_instant(text: str, *, now: datetime, tz: tzinfo, relative: bool = True,
             raise InvalidValue(_RELATIVE_IN_FILE, text=raw)
         if lower in _NOW:
             return now, True
-        return now - timedelta(minutes=float(ago.group(1)) * _UNIT_MINUTES[ago.group(2)]), True  # 2h ago: exact
+        minutes = float(ago.group(1)) * _UNIT_MINUTES[ago.group(2)]
+        if minutes > (now.year - FIRST_YEAR + 1) * 366 * 1440:  # before the first year (or any calendar's)
+            check_year(FIRST_YEAR - 1, raw)
+        moment = now - timedelta(minutes=minutes)  # 2h ago: exact
+        check_year(moment.astimezone(tz).year, raw)
+        return moment, True
     today = now.astimezone(tz).date()
     m = grammar.day.match(lower)
     if m:
@@ -274,6 +293,7 @@ def read_instant(text: str, *, now: datetime, tz: tzinfo, relative: bool = True,
         clock = grammar.clock.match(rest) if rest else None
         if not rest or clock:
             day, depends = _day(m, today, raw, ahead, after)
+            check_year(day.year, raw)
             if depends and not relative:
                 raise InvalidValue(_RELATIVE_IN_FILE, text=raw)
             if not rest:
@@ -297,6 +317,7 @@ def read_instant(text: str, *, now: datetime, tz: tzinfo, relative: bool = True,
         raise InvalidValue("{text!r} is not a time redprop understands (try 2026-11-20 9:30, 11月30日 15:00,"
                            " 昨天 下午3点, 'yesterday 9:30' or '2h ago')", text=raw)
     with_time = bool(re.search(r"\d[:：]\d|[AaPp]\.?[Mm]", text))
+    check_year(parsed.year, raw)
     if parsed.tzinfo:
         return parsed, with_time
     moment = parsed.replace(tzinfo=tz)
@@ -382,7 +403,9 @@ def parse_date(text: str, *, today: date, ahead: bool = False, after: date | Non
     if m:
         rest = lower[m.end():]
         if not rest:
-            return _day(m, today, text, ahead, after)[0]
+            day = _day(m, today, text, ahead, after)[0]
+            check_year(day.year, text)
+            return day
         if grammar.clock.match(rest[grammar.separator.match(rest).end():]):
             raise InvalidValue("{text!r}: expected a date without a time", text=text)
     raise InvalidValue("{text!r} is not a date redprop understands (try 2026-11-20, 2026/11/20 or 11月30日)", text=text)
@@ -399,6 +422,29 @@ def show_time(text_or_moment, tz: tzinfo) -> str:
         return ""
     moment = from_db(text_or_moment) if isinstance(text_or_moment, str) else text_or_moment
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+_WORKING_SPAN = re.compile(
+    r"^([0-9]+|[零〇一二两三四五六七八九十]+)\s*(?:个)?\s*(工作日|工作天|working\s*days?|工作时|工作小时|working\s*hours?)$",
+    re.IGNORECASE)
+_WORKING_WORDS = ("工作日", "工作天", "工作时", "工作小时", "working")
+
+
+def parse_working_span(text: str) -> tuple[int, str] | None:
+    """`3个工作日` → (3, "days"), `24个工作时` → (24, "hours") (also 三个工作日, 3 working days);
+    None when the text says no working time at all (a deadline written as a time). A text that
+    says working time in a form not understood (`3个工作日x`) is refused, not read as a time."""
+    raw = unicodedata.normalize("NFKC", text or "").strip()
+    m = _WORKING_SPAN.match(raw)
+    if m is None:
+        if any(word in raw.lower() for word in _WORKING_WORDS):
+            raise InvalidValue("{text!r} is not a deadline redprop understands (like 3个工作日, 24个工作时 or"
+                               " 2026-12-09 17:30)", text=text)
+        return None
+    count = _number(m.group(1))
+    if count is None or not 1 <= count <= 365:
+        raise InvalidValue("{text!r}: the number of working days or hours must be from 1 to 365", text=text)
+    return count, "days" if m.group(2).lower().replace(" ", "") in ("工作日", "工作天", "workingday", "workingdays") else "hours"
 
 
 def show_duration(delta: timedelta) -> str:
@@ -593,9 +639,12 @@ def clean_date(text: str | None, today: date) -> str | None:
 _CONTROL = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
 _BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 _ZERO_WIDTH = "\u180e\u200b-\u200d\u2060-\u2064\ufeff"
-_UNSAFE_IN_NOTES = re.compile(f"[{_CONTROL}{_BIDI}{_ZERO_WIDTH}\u2028\u2029]")  # tab, newline and CR allowed
-_UNSAFE_IN_LINES = re.compile(f"[\t\n\r{_CONTROL}{_BIDI}{_ZERO_WIDTH}\u2028\u2029]")
+# A byte that is not UTF-8, typed on a terminal in another encoding, reaches Python as a lone surrogate.
+_NOT_UTF8 = "\ud800-\udfff"
+_UNSAFE_IN_NOTES = re.compile(f"[{_CONTROL}{_BIDI}{_ZERO_WIDTH}{_NOT_UTF8}\u2028\u2029]")  # tab, newline and CR allowed
+_UNSAFE_IN_LINES = re.compile(f"[\t\n\r{_CONTROL}{_BIDI}{_ZERO_WIDTH}{_NOT_UTF8}\u2028\u2029]")
 _KINDS = ((f"[{_BIDI}]", N_("a right-to-left or bidirectional control")),  # compiled only to say what was refused
+          (f"[{_NOT_UTF8}]", N_("a byte that is not UTF-8")),
           (f"[{_ZERO_WIDTH}]", N_("a zero-width character")),
           ("\x1b", N_("an escape code (ESC)")),
           ("[\t\n\r\u2028\u2029]", N_("a tab or line break")))
@@ -616,8 +665,9 @@ def _refuse_unsafe(text: str, pattern: re.Pattern) -> None:
         return
     char = m.group()
     kind = next((k for p, k in _KINDS if re.match(p, char)), N_("a control character"))
+    code = f"0x{ord(char) - 0xDC00:02X}" if 0xDC80 <= ord(char) <= 0xDCFF else f"U+{ord(char):04X}"  # the byte typed
     raise InvalidValue("has {kind} ({code}) at character {at}; type it again without it",
-                       kind=Message(kind), code=f"U+{ord(char):04X}", at=m.start() + 1)
+                       kind=Message(kind), code=code, at=m.start() + 1)
 
 
 def clean_past_date(text: str | None, today: date, what: str) -> str | None:

@@ -236,7 +236,7 @@ def list_grids(store: Store) -> list[dict]:
     rows = store.conn.execute(
         """
         WITH codes AS (SELECT code FROM grids UNION SELECT DISTINCT grid FROM households WHERE grid IS NOT NULL)
-        SELECT c.code, g.name, g.building,
+        SELECT c.code, g.name, g.building, g.upstream_code,
                (SELECT count(*) FROM households h WHERE h.grid = c.code AND h.moved_out_on IS NULL) AS households,
                (SELECT group_concat(s.name, ',') FROM staff_areas a JOIN staff s ON s.id = a.staff_id
                  WHERE a.area = c.code) AS staff
@@ -245,7 +245,7 @@ def list_grids(store: Store) -> list[dict]:
         """
     )
     return [
-        {"code": r["code"], "name": r["name"], "building": r["building"], "households": r["households"],
-         "staff": r["staff"].split(",") if r["staff"] else []}
+        {"code": r["code"], "name": r["name"], "building": r["building"], "upstream_code": r["upstream_code"],
+         "households": r["households"], "staff": r["staff"].split(",") if r["staff"] else []}
         for r in rows
     ]

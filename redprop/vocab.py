@@ -217,6 +217,13 @@ STEPS = Catalogue(N_("step"), [
     Code("note", "备注", "Note"),
     Code("retier", "调整等级", "Tier changed"),
     Code("void", "作废", "Voided"),
+    Code("dispatch", "上级派单", "Order dispatched"),  # a work order from above (12345, the grid centre)
+    Code("sign", "签收", "Signed for"),
+    Code("return", "退回", "Returned"),
+    Code("extend", "延期", "Extended"),
+    Code("urge", "督办", "Urged"),
+    Code("reply", "反馈", "Replied"),
+    Code("verify", "核查", "Verified"),
 ])
 
 PARTIES = Catalogue(N_("party"), [
@@ -251,6 +258,17 @@ PROMISE_CODES = Catalogue(N_("promise"), [
     Code("resolve", "解决", "Resolved", ("resolution", "办结")),
     Code("plan", "书面方案", "Written plan", ("方案",)),
     Code("follow_up", "回访", "Follow-up call", ("follow-up", "call", "回访电话")),  # after a resolution
+    Code("sign", "签收时限", "Sign for", ("签收",)),  # a work order from above: the policy's sign-for limit
+    Code("order", "办结时限", "Order deadline", ("工单时限", "时限")),  # ... and the order's own deadline
+])
+
+ORDER_STAGES = Catalogue(N_("order stage"), [  # where a work order from above stands
+    Code("dispatched", "待签收", "Dispatched, not signed for"),
+    Code("signed", "处置中", "Signed for, being handled"),
+    Code("replied", "待核查", "Replied, awaiting verification"),
+    Code("rework", "返工", "Rework (verification failed)"),
+    Code("closed", "已结案", "Closed (verified)"),
+    Code("returned", "已退回", "Returned (not ours)"),
 ])
 
 HOLIDAY_MARKS = Catalogue(N_("holiday mark"), [  # a day of the State Council's arrangement
@@ -288,6 +306,7 @@ LEDGER_KINDS = Catalogue(N_("ledger"), [  # the 台账 an office hands on (`redp
     Code("visits", "走访台账", "Visit ledger", ("走访", "visit")),
     Code("problems", "问题清单", "List of problems", ("问题", "problem")),
     Code("wishes", "需求清单", "List of wishes", ("需求", "wish", "demands")),
+    Code("orders", "工单台账", "Work-order ledger", ("工单", "order", "work_orders")),  # the reply sheet of orders from above
 ])
 
 STATS_GROUPINGS = Catalogue(N_("grouping"), [  # `redprop stats --by`
@@ -298,4 +317,5 @@ STATS_GROUPINGS = Catalogue(N_("grouping"), [  # `redprop stats --by`
     Code("handler", "处理人", "Handler", ("经办人", "负责人")),
     Code("building", "楼栋", "Building", ("楼",)),
     Code("grid", "网格", "Grid point", ("网格点",)),
+    Code("source", "工单来源", "Order source", ("派单来源", "order_source")),  # who dispatched a work order
 ])

@@ -77,3 +77,21 @@ def run_json(run):
         return json.loads(result.stdout)
 
     return run_json
+
+
+def undo_later_migrations(conn, before: str) -> None:
+    """Make a test database look as it was made before the migration named `before`: what the
+    migrations from it on added that a rerun would add again is taken away (the change log's
+    triggers are regenerated after migrating), and the schema version set back."""
+    from redprop.store.migrations import MIGRATIONS
+
+    names = [m.__name__ for m in MIGRATIONS]
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'log_audit_%'").fetchall():
+        conn.execute(f"DROP TRIGGER {name}")
+    if names.index(before) <= names.index("m012_work_orders"):
+        conn.execute("DROP TABLE orders")
+        conn.execute("DROP INDEX grids_upstream_code")
+        for table, column in (("issue_steps", "party"), ("issue_steps", "reason"), ("grids", "upstream_code"),
+                              ("issue_categories", "upstream")):
+            conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    conn.execute(f"PRAGMA user_version = {names.index(before)}")

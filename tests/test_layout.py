@@ -18,7 +18,7 @@ LAYERS = {
     "errors": 0,
     "store": 1,
     "vocab": 2, "parsing": 2, "spreadsheet": 2,
-    "households": 3, "staff": 3, "policy": 3,
+    "households": 3, "staff": 3, "policy": 3, "codes": 3,
     "care": 4, "issues": 4,
     "reports": 5,
     "exchange": 6, "present": 6,

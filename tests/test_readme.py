@@ -23,9 +23,9 @@ def code_block_after(heading: str, language: str) -> str:
     return re.search(rf"```{language}\n(.*?)```", section, re.S).group(1)
 
 
-def tour_commands() -> list[list[str]]:
+def tour_commands(heading: str = "## A tour") -> list[list[str]]:
     commands = []
-    for line in code_block_after("## A tour", "sh").splitlines():
+    for line in code_block_after(heading, "sh").splitlines():
         words = shlex.split(line, comments=True)
         while words:
             cut = words.index("&&") if "&&" in words else len(words)
@@ -39,18 +39,46 @@ def installed_redprop() -> str | None:
     return str(beside) if beside.exists() else shutil.which("redprop")
 
 
-def test_the_tour_runs_as_written_on_a_fresh_database(tmp_path, monkeypatch):
-    monkeypatch.chdir(REPO)
-    commands = tour_commands()
+def run_section(heading: str, db: Path) -> dict:
+    """Run a README section's sh block as written (`export REDPROP_DB=…` first) against `db`; the
+    environment its commands ran in."""
+    commands = tour_commands(heading)
     assert commands[0][0] == "export" and commands[0][1].startswith("REDPROP_DB=")
-    env = {"REDPROP_DB": str(tmp_path / "mlsj.db")}
+    env = {"REDPROP_DB": str(db)}
     runner = CliRunner()
     for words in commands[1:]:
         assert words[0] == "redprop", words
         result = runner.invoke(app, words[1:], env=env, catch_exceptions=False)
         assert result.exit_code == 0, f"{shlex.join(words)}\n{result.output}"
+    return env
+
+
+def test_the_tour_runs_as_written_on_a_fresh_database(tmp_path, monkeypatch):
+    monkeypatch.chdir(REPO)
+    env = run_section("## A tour", tmp_path / "mlsj.db")
+    runner = CliRunner()
     shown = runner.invoke(app, ["issue", "show", "1", "-f", "json"], env=env)
     assert '"status": "resolved"' in shown.stdout
+
+
+def test_the_orders_section_runs_as_written_on_a_fresh_database(tmp_path, monkeypatch):
+    """A 12345 order through sign, reply, failed verification, rework and passed verification;
+    the report's rates, the order ledger and the Open311 export, as README shows them."""
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    env = run_section("## Work orders from above", tmp_path / "orders.db")
+    runner = CliRunner()
+    shown = json.loads(runner.invoke(app, ["issue", "show", "1", "-f", "json"], env=env).stdout)
+    order = shown["order"]
+    assert (order["stage"], order["reworks"], order["closed_on_time"]) == ("closed", 1, True)
+    assert [s["action"] for s in shown["steps"]].count("verify") == 2
+    month = json.loads(runner.invoke(app, ["report", "month", "--month", "2026-11", "--at", "2026-12-01 09:00", "-f",
+                                           "json"], env=env).stdout)
+    assert month["orders"]["closed_on_time"]["numerator"] == 1 and month["orders"]["rework"]["numerator"] == 1
+    assert (tmp_path / "工单台账-2026-11.xlsx").exists()
+    requests = json.loads((tmp_path / "open311" / "requests.json").read_text(encoding="utf-8"))
+    assert requests[0]["status"] == "closed" and requests[0]["service_notice"] == "12345 12345-20261106-0031"
 
 
 def test_the_demo_works_from_any_folder(tmp_path):

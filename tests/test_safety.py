@@ -391,8 +391,9 @@ def test_a_backup_taken_while_another_process_writes_is_whole_and_restores(demo,
 def test_backup_keeps_the_newest_n_and_a_damaged_database_never_replaces_a_good_backup(demo, tmp_path, run):
     folder = tmp_path / "kept"
     folder.mkdir()
-    for stamp in ("2026-11-01-030000", "2026-11-02-030000", "2026-11-03-030000"):
-        (folder / f"redprop-{stamp}.db").write_bytes(b"old")
+    assert run("backup", tmp_path / "earlier.db").exit_code == 0
+    for stamp in ("2026-11-01-030000", "2026-11-02-030000", "2026-11-03-030000"):  # older copies of this database
+        shutil.copyfile(tmp_path / "earlier.db", folder / f"redprop-{stamp}.db")
     (folder / "notes.txt").write_text("not a backup")
     assert run("backup", folder, "--keep", "2").exit_code == 0
     names = sorted(p.name for p in folder.iterdir())

@@ -201,7 +201,12 @@ def test_a_blank_database_migrates_to_the_expected_shape(tmp_path):
         "holiday_days": {"day", "off", "name", "source", "recorded_at"},
         "holiday_years": {"year", "source", "detail", "recorded_at"},
         "issue_steps": {"id", "issue_id", "action", "at", "recorded_at", "by_id", "staff_id", "value", "meeting_at",
-                        "decision", "note"},
+                        "decision", "note", "party", "reason"},
+        "orders": {"issue_id", "source", "number", "due_given", "due_text", "upstream_type", "caller_phone", "due_at",
+                   "sign_due", "signed_at", "returned_at", "replied_at", "solved", "closed_at", "reworks", "urges",
+                   "extensions"},
+        "grids": {"code", "name", "building", "created_at", "updated_at", "upstream_code"},
+        "issue_categories": {"code", "zh", "en", "position", "upstream"},
     }
     for table, columns in expected.items():
         assert set(db[table].columns_dict) == columns, table

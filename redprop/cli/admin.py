@@ -23,13 +23,20 @@ def init(
     ctx: typer.Context,
     community: Annotated[str, typer.Option("--community", help="The community's name, e.g. 美仑盛景小区.")] = "",
     timezone: Annotated[str, typer.Option("--timezone", help="IANA time zone of the community.")] = "Asia/Shanghai",
+    code: Annotated[Optional[str], typer.Option("--code", help="The community's 12-digit code (6-digit 行政区划, 3-digit 街道, 3-digit 社区), like 530324001001.")] = None,
 ):
-    """Create the database for one community. Example: redprop --db mlsj.db init --community 美仑盛景小区"""
+    """Create the database for one community. Example: redprop --db mlsj.db init --community 美仑盛景小区 --code 530324001001"""
     from redprop.store import create_store
 
     app = ctx.obj
     path = app.db_path
-    create_store(path, community, timezone)
+    if code is not None:
+        from redprop.codes import check_community_code, set_community_code
+
+        check_community_code(code)  # before the file is made
+    store = create_store(path, community, timezone)
+    if code is not None:
+        set_community_code(store, code)
     show.created(app.output(), path, community, timezone)
 
 

@@ -116,7 +116,7 @@ class RootGroup(RedpropGroup):
     def parse_args(self, ctx, args):
         """The line as typed kept for the change log, --db/--lang moved to the front, and the
         language chosen before Click reads the rest (its help and its usage errors need it)."""
-        ctx.meta[COMMAND_LINE] = shlex.join(["redprop", *args])
+        ctx.meta[COMMAND_LINE] = as_text(shlex.join(["redprop", *args]))
         args = hoist_global_options(list(args))
         try:
             ctx.meta[LANGUAGE] = line_language(args)
@@ -154,6 +154,11 @@ class RootGroup(RedpropGroup):
             _note_damage(ctx, error)
             text, code = unexpected(ctx.language, error)
             _fail(text, code)
+
+
+def as_text(line: str) -> str:
+    """The command line as text the log can keep: bytes typed that are not UTF-8 written as \\xff."""
+    return os.fsencode(line).decode("utf-8", "backslashreplace")
 
 
 def _fallback_language(args: list[str]) -> Language:
@@ -199,6 +204,8 @@ LAZY_COMMANDS = {
     "log": ("redprop.cli.log", "log_app"),
     "undo": ("redprop.cli.log", "undo_app"),
     "config": ("redprop.cli.config", "config_app"),
+    "community": ("redprop.cli.community", "community_app"),
+    "export": ("redprop.cli.export", "export_app"),
 }
 
 

@@ -5,9 +5,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from redprop.cli import common
+from redprop.cli import common, orders
 from redprop.errors import N_
-from redprop.cli.common import AtOption, DryRun, FormatOption, Sheet, SkipInvalid, run_import, MaxRows
+from redprop.cli.common import AtOption, By, DryRun, FormatOption, Sheet, SkipInvalid, run_import, MaxRows
 from redprop.exchange.limits import DEFAULT_MAX_ROWS
 from redprop.present import issues as show
 from redprop.present.output import Format
@@ -17,7 +17,6 @@ category_app = common.sub_app("The category catalogue (乱停车, 犬只, 报修
 issue_app.add_typer(category_app, name="category")
 
 IssueId = Annotated[str, typer.Argument(help="The issue number, like 37 or #37.")]
-By = Annotated[Optional[str], typer.Option("--by", help="Who did it (a staff member; default: you, `redprop config set me`, else the handler, if any).")]
 Note = Annotated[Optional[str], typer.Option("--note", help="A note kept with the step.")]
 Household = Annotated[Optional[str], typer.Option("--household", help="The household's address key, like 8-2-301.")]
 Place = Annotated[Optional[str], typer.Option("--place", help="A public place instead of a household, like '3栋门口'.")]
@@ -55,9 +54,12 @@ def open_(
     building: Annotated[Optional[str], typer.Option("--building", help="With --place: the building it is in (for lists and stats).")] = None,
     by: Annotated[Optional[str], typer.Option("--by", help="The staff member who took the report (default: you, `redprop config set me`); on a visit or a patrol they are on site at the report time.")] = None,
     to: Annotated[Optional[str], typer.Option("--to", help="Assign it at once to this staff member.")] = None,
+    order: Annotated[Optional[str], typer.Option("--order", help="A work order from above: its number, like 12345-20261204-0031 (with --order-from and --order-due).")] = None,
+    order_from: Annotated[Optional[str], typer.Option("--order-from", help="Who dispatched the order: 12345, 网格中心…")] = None,
+    order_due: Annotated[Optional[str], typer.Option("--order-due", help="The order's deadline: a time (2026-12-09 17:30), or 3个工作日 / 24个工作时 from its dispatch (--at).")] = None,
     fmt: FormatOption = Format.table,
 ):
-    """Record a problem or wish a resident reported; prints its number and deadlines.
+    """Record a problem or wish a resident reported, or a work order from above; prints its number and deadlines.
 
     A word missing or unknown (category, channel…) is asked for on a terminal, with the
     choices numbered; in a script it is one line listing them.
@@ -65,6 +67,7 @@ def open_(
     \b
     Example: redprop issue open --category 乱停车 --channel 热线 --place '3栋门口' --title '消防通道被占' --at '2026-11-20 9:30'
     Example: redprop issue open --household 8-2-301 --channel 走访 --category 犬只 --title 楼下狗叫扰民
+    Example: redprop issue open --category 乱停车 --channel 热线 --place '3栋门口' --title '消防通道被占' --order 12345-20261204-0031 --order-from 12345 --order-due 3个工作日
     """
     from redprop.issues.commands import NewIssue, open_issue
     from redprop.parsing import clean_building
@@ -79,7 +82,8 @@ def open_(
         tier=app.word(TIER_CODES, tier, "--tier"), household=household, place=place,
         building=clean_building(building) if building else None, reporter=reporter, description=description,
     )
-    record = open_issue(store, new, app.past_moment(at), app.now(), by=app.doer(by), to=to)
+    record = open_issue(store, new, app.past_moment(at), app.now(), by=app.doer(by), to=to,
+                        order=orders.new_order(order, order_from, order_due))
     show.opened(app.output(fmt, categories=True, groups=True), record)
 
 
@@ -298,16 +302,28 @@ def import_(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="A .csv (UTF-8, UTF-8 with BOM, GBK or UTF-16) or .xlsx file.")],
     dry_run: DryRun = False, skip_invalid: SkipInvalid = False, sheet: Sheet = None,
-    max_rows: MaxRows = DEFAULT_MAX_ROWS, fmt: FormatOption = Format.table,
+    max_rows: MaxRows = DEFAULT_MAX_ROWS,
+    order_from: Annotated[Optional[str], typer.Option("--order-from", help="An order sheet without a 来源 column: who dispatched its orders (12345, 网格中心…).")] = None,
+    fmt: FormatOption = Format.table,
 ):
-    """Load issues from another system (报告时间, 类型, 类别, 渠道, 户号/地点, 标题/描述, 等级, 处理人, 期限, 到场时间, 解决时间, 状态, 评分).
+    """Load issues from another system (报告时间, 类型, 类别, 渠道, 户号/地点, 标题/描述, 等级, 处理人, 期限, 到场时间, 解决时间, 状态, 评分),
+    or an order sheet from 12345 or the grid centre (工单编号, 来源, 诉求类型, 诉求内容, 诉求人, 联系电话, 地址, 派单时间, 办结时限).
 
     \b
     Example: redprop issue import sample_data/issues.csv --dry-run
+    Example: redprop issue import 12345工单.xlsx
     """
-    from redprop.exchange.issues import import_issues
+    from redprop.exchange.orders import import_orders, is_order_sheet
 
     app = ctx.obj
+    if is_order_sheet(file, sheet):
+        run_import(app, import_orders, file, dry_run, skip_invalid, sheet, fmt, max_rows, source=order_from)
+        return
+    from redprop.errors import InvalidValue
+    from redprop.exchange.issues import import_issues
+
+    if order_from:
+        raise InvalidValue("--order-from is for an order sheet (with 派单时间 or 办结时限); {file} is not one", file=file.name)
     run_import(app, import_issues, file, dry_run, skip_invalid, sheet, fmt, max_rows)
 
 
@@ -326,13 +342,14 @@ def category_add(
     code: Annotated[str, typer.Argument(help="A short English slug, like bike_shed.")],
     zh: Annotated[Optional[str], typer.Option("--zh", help="The Chinese label, like 车棚.")] = None,
     en: Annotated[Optional[str], typer.Option("--en", help="The English label, like 'Bicycle shed'.")] = None,
+    upstream: Annotated[Optional[str], typer.Option("--upstream", help="The class the platforms above file it under, like 街面秩序/乱停车.")] = None,
     fmt: FormatOption = Format.table,
 ):
     """Add a category. Example: redprop issue category add bike_shed --zh 车棚 --en 'Bicycle shed'"""
     from redprop.issues.categories import save_category
 
     app = ctx.obj
-    show.category(app.output(fmt), save_category(app.store, code, zh, en, adding=True))
+    show.category(app.output(fmt), save_category(app.store, code, zh, en, adding=True, upstream=upstream))
 
 
 @category_app.command("edit")
@@ -342,10 +359,19 @@ def category_edit(
     zh: Annotated[Optional[str], typer.Option("--zh", help="A new Chinese label.")] = None,
     en: Annotated[Optional[str], typer.Option("--en", help="A new English label.")] = None,
     new_code: Annotated[Optional[str], typer.Option("--code", help="A new slug (its issues follow).")] = None,
+    upstream: Annotated[Optional[str], typer.Option("--upstream", help="The class the platforms above file it under, like 街面秩序/乱停车 ('none' clears it): an order sheet's 诉求类型 finds the category through it.")] = None,
     fmt: FormatOption = Format.table,
 ):
-    """Change a category's labels or slug. Example: redprop issue category edit dogs --zh 犬只扰民"""
+    """Change a category's labels, slug or upstream class.
+
+    \b
+    Example: redprop issue category edit dogs --zh 犬只扰民
+    Example: redprop issue category edit parking --upstream 街面秩序/乱停车
+    """
     from redprop.issues.categories import save_category
 
     app = ctx.obj
-    show.category(app.output(fmt), save_category(app.store, code, zh, en, new_code))
+    show.category(app.output(fmt), save_category(app.store, code, zh, en, new_code, upstream=upstream))
+
+
+orders.register(issue_app)

@@ -16,7 +16,7 @@ OutputFile = Annotated[Path, typer.Option("--output", "-o", help="The file to wr
 @ledger_app.command("ledger")
 def ledger(
     ctx: typer.Context,
-    kind: Annotated[str, typer.Argument(help="households 住户台账, focus 重点人群台账, visits 走访台账, problems 问题清单, wishes 需求清单.")],
+    kind: Annotated[str, typer.Argument(help="households 住户台账, focus 重点人群台账, visits 走访台账, problems 问题清单, wishes 需求清单, orders 工单台账.")],
     output: OutputFile,
     from_: Annotated[Optional[str], typer.Option("--from", help="First day of the period (default: the first of the month of --to).")] = None,
     to: Annotated[Optional[str], typer.Option("--to", help="Last day of the period (default: today, or the day of --at).")] = None,
@@ -30,12 +30,14 @@ def ledger(
 
     The household ledger is the roster on the last day of the period and re-imports with
     `household import` unchanged; visits, problems and wishes are those of the period, oldest
-    first, each issue as things stood at --at (default now).
+    first, each issue as things stood at --at (default now); orders (工单台账) the work orders from above
+    dispatched in the period, the reply sheet the platforms want back.
 
     \b
     Example: redprop ledger problems --from 2026-11-01 --to 2026-11-30 -o 问题清单-2026-11.xlsx
     Example: redprop ledger 住户台账 --building 5,8 -o 住户台账.xlsx
     Example: redprop ledger visits --staff 杜丽娟 -o 走访台账.xlsx
+    Example: redprop ledger orders --from 2026-12-01 --to 2026-12-31 -o 工单台账-2026-12.xlsx
     """
     from redprop.present.ledgers import check_output, ledger_file
     from redprop.reports.ledgers import ledger as make_ledger

@@ -33,6 +33,7 @@ def policy_set(
     resolve: Annotated[Optional[list[str]], typer.Option("--resolve", metavar="[TIER=]TIME", help="Resolution time: normal=1h, major=8h, complex=5d.")] = None,
     plan: Annotated[Optional[list[str]], typer.Option("--plan", metavar="[TIER=]TIME", help="Written-plan (or reply) time: complex=1d.")] = None,
     follow_up: Annotated[Optional[str], typer.Option("--follow-up", help="The follow-up call (回访) is due this long after a resolution, like 3d; 'none' for no such promise.")] = None,
+    order_sign: Annotated[Optional[str], typer.Option("--order-sign", help="A work order from above (12345, the grid centre) is signed for within this long of its dispatch, like 2h; 'none' for no limit.")] = None,
     hours: Annotated[Optional[str], typer.Option("--hours", help="Working hours, like 08:30-12:00,14:00-18:00; 'none' counts round the clock.")] = None,
     chinese_calendar: Annotated[Optional[bool], typer.Option("--chinese-calendar/--no-chinese-calendar", help="Under working hours, rest on China's public holidays and work the 调休 make-up days (default on).")] = None,
     weekend: Annotated[Optional[str], typer.Option("--weekend", help="Weekly rest days, like sat,sun or 周日; 'none' for none.")] = None,
@@ -62,7 +63,7 @@ def policy_set(
     which = parse_kind(kind)
     for promise, specs in (("arrive", arrive), ("resolve", resolve), ("plan", plan)):
         promises.update(parse_promise_options(promise, specs or [], which))
-    changes = PolicyChanges(promises=promises, name=name, follow_up=follow_up, hours=hours, chinese_calendar=chinese_calendar,
+    changes = PolicyChanges(promises=promises, name=name, follow_up=follow_up, order_sign=order_sign, hours=hours, chinese_calendar=chinese_calendar,
                             weekend=weekend, holidays=holidays, workdays=workdays, pause_statuses=pause)
     now = app.now()
     effective = app.moment(from_, "--from", ahead=True) if from_ else now

@@ -55,11 +55,11 @@ def stats(
     ctx: typer.Context,
     from_: Annotated[Optional[str], typer.Option("--from", help="Issues reported on or after this day.")] = None,
     to: Annotated[Optional[str], typer.Option("--to", help="Issues reported on or before this day.")] = None,
-    by: Annotated[Optional[str], typer.Option("--by", help="Group by kind 类型, tier 等级, category 类别, channel 渠道, handler 处理人, building 楼栋 or grid 网格.")] = None,
+    by: Annotated[Optional[str], typer.Option("--by", help="Group by kind 类型, tier 等级, category 类别, channel 渠道, handler 处理人, building 楼栋, grid 网格 or source 工单来源 (who dispatched a work order).")] = None,
     at: AtOption = None,
     fmt: FormatOption = Format.table,
 ):
-    """How the promise was kept: problems and wishes, share of promises kept, median times, average rating.
+    """How the promise was kept: problems and wishes, share of promises kept, median times, average rating; the rates of work orders from above.
 
     \b
     Example: redprop stats --from 2026-11-01 --to 2026-11-30 --by handler

@@ -105,6 +105,24 @@ def grid_add(
     show.grid(app.output(fmt), add_grid(store, code, name, building, app.now()))
 
 
+@grid_app.command("edit")
+def grid_edit(
+    ctx: typer.Context,
+    grid: Annotated[str, typer.Argument(help="Grid point, e.g. G18.")],
+    code: Annotated[str, typer.Option("--code", help="Its 15-digit code (the community's 12 digits and 3 for the grid point), like 530324001001018.")],
+    fmt: FormatOption = Format.table,
+):
+    """Give a grid point its 15-digit code, the one the street's platforms know it by. Example: redprop grid edit G18 --code 530324001001018"""
+    from redprop.codes import set_grid_code
+    from redprop.parsing import clean_grid
+    from redprop.staff import list_grids
+
+    app = ctx.obj
+    store = app.store
+    set_grid_code(store, grid, code, app.now())
+    show.grid(app.output(fmt), next(g for g in list_grids(store) if g["code"] == clean_grid(grid)))
+
+
 @grid_app.command("list")
 def grid_list(ctx: typer.Context, fmt: FormatOption = Format.table):
     """Grid points with their households and staff. Example: redprop grid list"""

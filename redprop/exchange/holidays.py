@@ -7,18 +7,23 @@ Two shapes are read, told apart by the file's content:
 - a CSV `date,休|班[,name]`, with or without a header row, in UTF-8 (with or without BOM) or
   GBK: every year it names is loaded.
 The whole file is checked first: any bad row refuses it (`row N: …`, exit 5) and nothing is written.
+A holiday file is small (holiday-cn's year is 5 KB): one over HOLIDAY_FILE_LIMIT, JSON nested
+deeper than HOLIDAY_DEPTH_LIMIT, or a fifo or device instead of a file is refused in one line
+before it is parsed.
 """
 
 import csv
 import io
 import json
+import re
 from datetime import date, datetime
 from pathlib import Path
 
-from redprop.errors import ImportRefused, InvalidValue, Message, NotFound
-from redprop.exchange.sheets import row_error
+from redprop.errors import ImportRefused, InvalidValue, Message
+from redprop.exchange.limits import HOLIDAY_DEPTH_LIMIT, HOLIDAY_FILE_LIMIT
+from redprop.exchange.sheets import open_import, row_error
 from redprop.issues.calendar import load_arrangement
-from redprop.policy.holidays import parse_mark
+from redprop.policy.holidays import check_holiday_year, parse_mark
 from redprop.store import Store
 
 
@@ -30,13 +35,11 @@ def import_holidays(store: Store, path: Path, now: datetime) -> dict:
 
 def read_arrangement(path: Path, today: date) -> dict[int, dict]:
     """{year: {date: (off, name)}} from a holiday-cn JSON or a CSV file."""
-    if not path.exists():
-        raise NotFound("no file {path}", path=str(path))
-    if path.is_dir():
-        raise InvalidValue("{path} is a folder, not a file", path=str(path))
-    data = path.read_bytes()
+    with open_import(path, HOLIDAY_FILE_LIMIT, Message("a holiday file holds a year's arrangement, or a few")) as f:
+        data = f.read()
     text = _decode(data, path)
     if text.lstrip().startswith("{"):
+        _check_depth(text, path)
         return _from_json(text, path)
     return _from_csv(text, path, today)
 
@@ -48,6 +51,20 @@ def _decode(data: bytes, path: Path) -> str:
         except UnicodeDecodeError:
             continue
     raise InvalidValue("{file}: not a text file in UTF-8 or GBK", file=path.name)
+
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _check_depth(text: str, path: Path) -> None:
+    """Refuse JSON nested deeper than a holiday file is (before the parser recurses into it)."""
+    depth = 0
+    for bracket in _BRACKET.finditer(_STRING.sub("", text)):
+        depth += 1 if bracket.group() in "[{" else -1
+        if depth > HOLIDAY_DEPTH_LIMIT:
+            raise InvalidValue("{file}: JSON nested more than {limit} levels deep; a holiday file is not (holiday-cn's"
+                               " has 3)", file=path.name, limit=HOLIDAY_DEPTH_LIMIT)
 
 
 def _from_json(text: str, path: Path) -> dict[int, dict]:
@@ -78,8 +95,10 @@ def _from_json(text: str, path: Path) -> dict[int, dict]:
         if len(years) != 1:
             raise InvalidValue("{file}: no \"year\" and days of several years", file=path.name)
         year = years.pop()
-    if not 1900 <= year <= 2200:
-        raise InvalidValue("{file}: {year} is not a year redprop keeps holidays for (1900–2200)", file=path.name, year=year)
+    try:
+        check_holiday_year(year)
+    except InvalidValue as error:
+        raise InvalidValue("{file}: {reason}", file=path.name, reason=error.message) from None
     _refuse(errors, path)
     return {year: days}
 
@@ -118,10 +137,7 @@ def _looks_like_date(text: str) -> bool:
 def _date(text: str, today: date | None = None) -> date:
     from redprop.parsing import parse_date
 
-    day = parse_date(text, today=today or date(2000, 1, 1))
-    if not 1900 <= day.year <= 2200:
-        raise InvalidValue("{day}: not a year redprop keeps holidays for (1900–2200)", day=day.isoformat())
-    return day
+    return parse_date(text, today=today or date(2000, 1, 1))  # a year outside those redprop keeps is refused
 
 
 def _refuse(errors: list, path: Path) -> None:

@@ -56,6 +56,7 @@ GRID_FIELDS = [
     Field("code", ("网格", "网格编号", "网格点", "grid"), required=True),
     Field("name", ("名称", "网格名称")),
     Field("building", ("楼栋", "楼号")),
+    Field("upstream_code", ("网格编码", "网格代码", "统一编码", "grid_code")),  # the 15 digits the platforms know it by
 ]
 
 
@@ -357,23 +358,38 @@ def import_staff(store: Store, path: Path, now: datetime, *, dry_run=False, skip
 
 def import_grids(store: Store, path: Path, now: datetime, *, dry_run=False, skip_invalid=False, sheet=None,
                  max_rows=DEFAULT_MAX_ROWS) -> ImportResult:
+    from redprop.codes import check_grid_code, community_code
+
     rows, errors, ignored, _ = read_sheet(path, GRID_FIELDS, sheet, max_rows)
+    community = community_code(store)
     cleaners = {
         "code": clean_grid,
         "name": clean_line,
         "building": lambda t: clean_building(t) if t.strip() else None,
+        "upstream_code": lambda t: check_grid_code(t, community) if t.strip() else None,
     }
     # Keyed by the code as written (upper-cased); the cleaner names the column of a bad one.
     valid = _validated(rows, cleaners, errors, lambda row, _: row.get("code").upper(), needs=("code",))
+    held = {r["upstream_code"]: r["code"] for r in store.conn.execute(
+        "SELECT code, upstream_code FROM grids WHERE upstream_code IS NOT NULL")}
+    taken = set()
+    for key, (row, values) in valid.items():  # one grid point per 15-digit code
+        upstream = values["upstream_code"]
+        if upstream and held.setdefault(upstream, values["code"]) != values["code"]:
+            errors.append(row_error(row.number, Message("{code} is grid point {other}'s already", code=upstream,
+                                                        other=held[upstream]), row.headers.get("upstream_code")))
+            taken.add(key)
+    valid = {k: v for k, v in valid.items() if k not in taken}
     result = ImportResult(dry_run=dry_run, ignored_columns=ignored)
     finish(result, errors, skip_invalid, N_("grid point"))
     stamp = to_db(now)
     with store.write(bulk=True, source=path, dry_run=dry_run, counts=result) as conn:
-        existing = {r["code"]: (r["name"], r["building"]) for r in conn.execute("SELECT code, name, building FROM grids")}
+        existing = {r["code"]: (r["name"], r["building"], r["upstream_code"])
+                    for r in conn.execute("SELECT code, name, building, upstream_code FROM grids")}
         for _key, (_row, values) in valid.items():
             code = values["code"]
             old = existing.get(code)
-            new = (values["name"] or (old and old[0])), (values["building"] or (old and old[1]))
+            new = tuple(values[k] or (old and old[i]) for i, k in enumerate(("name", "building", "upstream_code")))
             if old is None:
                 result.added += 1
             elif tuple(new) == old:
@@ -383,9 +399,9 @@ def import_grids(store: Store, path: Path, now: datetime, *, dry_run=False, skip
                 result.updated += 1
             if not dry_run:
                 conn.execute(
-                    "INSERT INTO grids (code, name, building, created_at, updated_at) VALUES (?, ?, ?, ?, ?)"
+                    "INSERT INTO grids (code, name, building, upstream_code, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)"
                     " ON CONFLICT (code) DO UPDATE SET name = excluded.name, building = excluded.building,"
-                    " updated_at = excluded.updated_at",
+                    " upstream_code = excluded.upstream_code, updated_at = excluded.updated_at",
                     (code, *new, stamp, stamp),
                 )
     return result

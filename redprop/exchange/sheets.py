@@ -2,9 +2,11 @@
 
 A file becomes numbered rows of text (row 1 is the header, as in Excel), read as a stream,
 never whole: a CSV through the csv module over its decoded text (UTF-8, UTF-8 with BOM,
-UTF-16, or GBK/GB18030 when charset-normalizer finds it plausible on a leading sample;
-Big5, Shift-JIS and the rest are refused by name), a .xlsx sheet parsed as it is read, after
-its archive is checked for parts that would unpack too far. Every value stays text until a
+UTF-16, or GBK/GB18030 when charset-normalizer finds it plausible on the first lines that
+are not plain ASCII, or when it holds GB18030's own four-byte characters; Big5, Shift-JIS
+and the rest are refused by name), a .xlsx sheet parsed as it is read, after its archive is
+checked for parts that would unpack too far. Only a regular file is read (a fifo or a device
+such as /dev/zero would never end), and at most --max-rows × BYTES_PER_ROW bytes of it. Every value stays text until a
 cleaner from `values` reads it, so a phone number's leading zero survives. Each importer
 names each bad row as `row N, column X: reason`, and writes all good rows in one
 transaction, or nothing; the limits (rows, cell and line lengths, unpacked sizes) are in
@@ -15,6 +17,9 @@ import codecs
 import csv
 import gc
 import io
+import os
+import stat
+import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -25,9 +30,9 @@ from typing import Callable
 
 from redprop.errors import BadPath, ImportRefused, InvalidValue, Message, NotFound, RedpropError
 from redprop.spreadsheet import FORMULA_STARTS, column_letter
-from redprop.store.files import shown
+from redprop.store.files import checked_path, path_error, shown, special_kind
 from redprop.exchange.limits import (
-    CELL_LIMIT, DEFAULT_MAX_ROWS, LINE_LIMIT, XLSX_RATIO_FROM, XLSX_RATIO_LIMIT, XLSX_UNPACKED_LIMIT,
+    BYTES_PER_ROW, CELL_LIMIT, DEFAULT_MAX_ROWS, LINE_LIMIT, XLSX_RATIO_FROM, XLSX_RATIO_LIMIT, XLSX_UNPACKED_LIMIT,
 )
 
 
@@ -171,16 +176,20 @@ def _check_cells(number: int, cells: list[str]) -> None:
 
 
 def _encoding(sample: bytes, path: Path) -> str:
-    """The encoding of a CSV file, told from its first bytes; a refusal names the likely one."""
+    """The encoding of a CSV file, told from its telling sample (see `_telling_sample`); a refusal
+    names the likely one."""
     if sample.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
+    final = len(sample) < SAMPLE
     try:
-        codecs.getincrementaldecoder("utf-8")().decode(sample, final=len(sample) < SAMPLE)
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=final)
         return "utf-8"
     except UnicodeDecodeError:
         pass
+    if _beyond_gbk(sample, final):
+        return "gb18030"
     from charset_normalizer import from_bytes
 
     # Chinese offices write GBK/GB18030 unless told otherwise: it wins when it reads about as
@@ -197,11 +206,28 @@ def _encoding(sample: bytes, path: Path) -> str:
     name = best.encoding if best is not None else None
     if name in _ACCEPTED and name not in ("utf_8", "ascii", "gb18030"):
         return _ACCEPTED[name]
-    if name is None:
+    if name in (None, "gb18030"):  # a GB18030 reading of rare characters only: no name to give it
         raise InvalidValue("{file}: not text redprop can read (not UTF-8, GBK or UTF-16); save it from Excel as"
                            " \"CSV UTF-8\"", file=path.name)
     raise InvalidValue("{file} looks like {encoding} text, which redprop does not read: open it in Excel or WPS and"
                        " save it as \"CSV UTF-8\"", file=path.name, encoding=_ENCODING_NAMES.get(name, name))
+
+
+def _beyond_gbk(sample: bytes, final: bool) -> bool:
+    """Whether the sample is GB18030 holding characters only GB18030 writes: four-byte ones (𠀀 and
+    the other extensions) or the ones added at the end of its two-byte range (䶮). Big5, Shift-JIS
+    and the EUC encodings never put a digit after a lead byte nor an FE lead byte before a byte
+    of 0x80 and over, so such characters settle the question without a detector."""
+    try:
+        text = codecs.getincrementaldecoder("gb18030")().decode(sample, final=final)
+    except UnicodeDecodeError:
+        return False
+    for ch in text:
+        if ord(ch) >= 0x3400 and unicodedata.category(ch) == "Lo":
+            encoded = ch.encode("gb18030")
+            if len(encoded) == 4 or encoded[0] == 0xFE and encoded[1] >= 0x80:
+                return True
+    return False
 
 
 def _common_chinese(sample: bytes) -> bool:
@@ -221,10 +247,18 @@ def _common_chinese(sample: bytes) -> bool:
 
 
 def _telling_sample(binary, sample: bytes) -> bytes:
-    """The bytes that tell a file's encoding: its first SAMPLE bytes, or, when those are plain
-    ASCII (a long English header, rows of digits), the lines from the first byte that is not
-    — scanned a megabyte at a time, so a GBK file is not read as UTF-8 until row 50,000."""
-    if len(sample) < SAMPLE or not sample.isascii():
+    """The bytes that tell a file's encoding: SAMPLE bytes from the line of its first byte that
+    is not ASCII. Thousands of plain ASCII rows first (a long English header, rows of digits)
+    would leave a detector only a few Chinese names to judge, or none: a GBK file would be
+    called Big5, or read as UTF-8 until row 50,000. Scanned a megabyte at a time. A file with
+    a BOM is told by its first bytes."""
+    if sample.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        return sample
+    if not sample.isascii():
+        first = next(i for i, byte in enumerate(sample) if byte > 0x7F)
+        start = sample.rfind(b"\n", 0, first) + 1
+        return sample[start:] + binary.read(start)
+    if len(sample) < SAMPLE:
         return sample
     while chunk := binary.read(1 << 20):
         if not chunk.isascii():
@@ -234,14 +268,13 @@ def _telling_sample(binary, sample: bytes) -> bytes:
     return sample
 
 
-def _csv_rows(path: Path):
-    """(row number, cells) of a CSV or tab-separated file, read as a stream.
+def _csv_rows(binary, path: Path):
+    """(row number, cells) of a CSV or tab-separated file (`binary`, open), read as a stream.
 
     Lines are read at most LINE_LIMIT characters at a time, so a stray quote or a file with
     no line breaks cannot fill the memory: a longer line arrives in pieces, and its cells are
     over the cell limit (or more than the header has) and refused by row.
     """
-    binary = path.open("rb")
     try:
         sample = binary.read(SAMPLE)
         encoding = _encoding(_telling_sample(binary, sample), path)
@@ -275,12 +308,12 @@ def _unmarked(cell: str) -> str:
     return cell[1:] if cell[:1] == "'" and cell[1:2] and cell[1] in FORMULA_STARTS else cell
 
 
-def _check_archive(path: Path) -> None:
+def _check_archive(binary, path: Path) -> None:
     """Refuse a workbook whose parts would unpack too far (a zip bomb) before any is parsed."""
     import zipfile
 
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(binary) as archive:
             parts = archive.infolist()
     except (zipfile.BadZipFile, ValueError):  # a missing or unreadable file is said by read_grid, as for a CSV
         raise InvalidValue("{file}: not a readable .xlsx workbook ({error})", file=path.name, error="BadZipFile") from None
@@ -296,9 +329,11 @@ def _check_archive(path: Path) -> None:
                                ratio=p.file_size // max(p.compress_size, 1), limit=XLSX_RATIO_LIMIT)
 
 
-def _xlsx_rows(path: Path, sheet: str | None):
-    """(row number, cells) of a worksheet, parsed as a stream; a formula without its saved value is refused."""
-    _check_archive(path)
+def _xlsx_rows(binary, path: Path, sheet: str | None):
+    """(row number, cells) of a worksheet (`binary`, open), parsed as a stream; a formula without its
+    saved value is refused."""
+    _check_archive(binary, path)
+    binary.seek(0)
     try:
         from openpyxl import load_workbook
         from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
@@ -313,7 +348,7 @@ def _xlsx_rows(path: Path, sheet: str | None):
             return cell
 
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
+        book = load_workbook(binary, read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises many kinds for a damaged file
         raise InvalidValue("{file}: not a readable .xlsx workbook ({error})", file=path.name, error=e.__class__.__name__) from None
     try:
@@ -352,22 +387,84 @@ class _NoSavedValue(Exception):
         self.cell = cell
 
 
-def read_grid(path: Path, sheet: str | None = None):
+def read_grid(path: Path, sheet: str | None = None, max_rows: int = DEFAULT_MAX_ROWS):
     """(row number, cells as text) of each non-empty spreadsheet row, read as a stream."""
-    try:
+    limit = Message("--max-rows {rows} × {per} bytes a row: split the file, or raise --max-rows", rows=max_rows,
+                    per=BYTES_PER_ROW)
+    with open_import(path, max(max_rows, 1000) * BYTES_PER_ROW, limit) as binary:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
-            rows = _xlsx_rows(path, sheet)
+            yield from _xlsx_rows(binary, path, sheet)
         else:
             if sheet is not None:
                 raise InvalidValue("--sheet only applies to .xlsx workbooks")
-            rows = _csv_rows(path)
-        yield from rows
+            yield from _csv_rows(binary, path)
+
+
+def open_import(path: Path, limit: int, why: Message):
+    """The file to import, open for reading as bytes: only a regular file (a fifo would block
+    for ever and /dev/zero never end: refused before they are opened, BadPath, exit 2), of at
+    most `limit` bytes (InvalidValue, exit 4, naming the limit and `why` it is that). A file that
+    grows while it is read stops at the limit too."""
+    path = checked_path(Path(path))
+    try:
+        found = os.stat(path)
+        if stat.S_ISDIR(found.st_mode):
+            raise BadPath("{path} is a folder, not a file", path=shown(path))
+        kind = special_kind(found.st_mode)
+        if kind:
+            raise BadPath("{path} is {kind}, not a file; redprop imports only files (save it to a file first)",
+                          path=shown(path), kind=Message(kind))
+        if found.st_size > limit:
+            raise _too_big(path, found.st_size, limit, why)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     except FileNotFoundError:
-        raise NotFound("no file {path}", path=str(path)) from None
-    except IsADirectoryError:
-        raise BadPath("{path} is a folder, not a file", path=shown(path)) from None
+        raise NotFound("no file {path}", path=shown(path)) from None
     except PermissionError:
         raise BadPath("cannot read {path}: permission denied", path=shown(path)) from None
+    except OSError as error:
+        raise path_error(path, error) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped for something else since it was looked at
+        os.close(fd)
+        raise BadPath("{path} is not a file; redprop imports only files", path=shown(path))
+    os.set_blocking(fd, True)
+    return io.BufferedReader(_Capped(fd, path, limit, why), buffer_size=1 << 16)
+
+
+MB = 1000 * 1000  # as file managers count
+
+
+def _too_big(path: Path, size: int | None, limit: int, why: Message) -> InvalidValue:
+    if size is None:
+        return InvalidValue("{file} grew past {limit} MB while it was read, more than an import reads ({why})",
+                            file=path.name, limit=limit // MB, why=why)
+    return InvalidValue("{file}: {size} MB, more than an import reads ({limit} MB: {why})", file=path.name,
+                        size=-(-size // MB), limit=limit // MB, why=why)
+
+
+class _Capped(io.FileIO):
+    """A file read no further than a limit, however it grows meanwhile."""
+
+    def __init__(self, fd: int, path: Path, limit: int, why: Message):
+        super().__init__(fd, "rb", closefd=True)
+        self.path, self.limit, self.why = path, limit, why
+
+    def readinto(self, buffer) -> int:
+        count = super().readinto(buffer)
+        if count and self.tell() > self.limit:
+            raise _too_big(self.path, None, self.limit, self.why)
+        return count
+
+    def readall(self) -> bytes:  # FileIO's own reads past readinto
+        whole, buffer = bytearray(), bytearray(1 << 16)
+        while count := self.readinto(buffer):
+            whole += buffer[:count]
+        return bytes(whole)
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            return self.readall()
+        buffer = bytearray(size)
+        return bytes(buffer[:self.readinto(buffer)])
 
 
 def _header_row(head: list[tuple[int, list[str]]], lookup: dict) -> int | None:
@@ -396,7 +493,7 @@ def read_sheet(path: Path, fields: list[Field], sheet: str | None = None, max_ro
     row with more cells than the header) fills as it goes. More than `max_rows` data rows
     stop the import with an error naming the limit and the flag.
     """
-    grid = iter(read_grid(path, sheet))
+    grid = iter(read_grid(path, sheet, max_rows))
     head = list(islice(grid, 50))
     lookup = {_fold_header(h): f for f in fields for h in (f.name, *f.headers)}
     header_index = _header_row(head, lookup)

@@ -16,15 +16,18 @@ def load_categories(store: Store) -> Catalogue:
 
 def list_categories(store: Store) -> list[dict]:
     rows = store.conn.execute(
-        "SELECT c.code, c.zh, c.en, (SELECT count(*) FROM issues i WHERE i.category = c.code) AS issues"
+        "SELECT c.code, c.zh, c.en, c.upstream, (SELECT count(*) FROM issues i WHERE i.category = c.code) AS issues"
         " FROM issue_categories c ORDER BY c.position, c.code"
     ).fetchall()
     return [dict(r) for r in rows]
 
 
 def save_category(store: Store, code: str, zh: str | None, en: str | None, new_code: str | None = None,
-                  adding: bool = False) -> dict:
-    """Add a category, or change an existing one's labels (or slug: its issues follow)."""
+                  adding: bool = False, upstream: str | None = None) -> dict:
+    """Add a category, or change an existing one's labels (or slug: its issues follow), or the
+    upstream class it maps to (`街面秩序/乱停车`, 'none' to clear: see redprop.codes)."""
+    from redprop.codes import clean_upstream
+
 
     def slug(text: str) -> str:
         text = text.strip().lower().replace("-", "_").replace(" ", "_")
@@ -40,15 +43,17 @@ def save_category(store: Store, code: str, zh: str | None, en: str | None, new_c
             if conn.execute("SELECT 1 FROM issue_categories WHERE code = ?", (code,)).fetchone():
                 raise InvalidValue("category {code} already exists; use `issue category edit`", code=code)
             position = conn.execute("SELECT coalesce(max(position), 0) + 1 FROM issue_categories").fetchone()[0]
-            values = (code, zh.strip(), en.strip(), position)
-            sql, params = "INSERT INTO issue_categories (code, zh, en, position) VALUES (?, ?, ?, ?)", values
+            values = (code, zh.strip(), en.strip(), position, clean_upstream(upstream) if upstream else None)
+            sql, params = "INSERT INTO issue_categories (code, zh, en, position, upstream) VALUES (?, ?, ?, ?, ?)", values
         else:
             code = load_categories(store).resolve(code)
             changes = {k: v.strip() for k, v in (("zh", zh), ("en", en)) if v}
             if new_code:
                 changes["code"] = slug(new_code)
+            if upstream is not None:
+                changes["upstream"] = clean_upstream(upstream)
             if not changes:
-                raise InvalidValue("nothing to change: give --zh, --en or --code")
+                raise InvalidValue("nothing to change: give --zh, --en, --code or --upstream")
             sql = f"UPDATE issue_categories SET {', '.join(f'{k} = ?' for k in changes)} WHERE code = ?"
             params = (*changes.values(), code)
             code = changes.get("code", code)

@@ -1,7 +1,8 @@
 """What workers do to issues: one function per verb, each a dated step in the issue's history.
 
 open, assign, arrive, wait, resume, plan, escalate, resolve, close, reopen, rate (a rating
-of 2 or less reopens the issue), note, edit. Each step happened at `at` and is typed in at
+of 2 or less reopens the issue), note, edit; and a work order's sign, return, extend, urge,
+reply and verify (see issues.orders). Each step happened at `at` and is typed in at
 `now`; the whole history is replayed with it before anything is written, so a step typed
 in late that would make a later one impossible is refused too. The state cached on the
 issue row is written by `records.write_state`, and by nothing else.
@@ -11,8 +12,9 @@ import json
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from redprop.errors import N_, InvalidValue, Message
+from redprop.errors import N_, InvalidValue, Message, naming
 from redprop.issues.lifecycle import REOPEN_AT_RATING, State, Step, first_tier, imported_steps, replay
+from redprop.issues.orders import insert_order, order_deadline
 from redprop.issues.reading import show_issue
 from redprop.issues.records import get_issue_row, insert_steps, load_steps, staff_id, write_state
 from redprop.parsing import clean_line, clean_name, clean_text, cleaned, from_db, normalize_name, show_time, to_db
@@ -25,7 +27,9 @@ VERBS = {  # what the worker was doing, for "cannot … issue #12: …"
     "open": N_("open"), "assign": N_("assign"), "arrive": N_("record arrival on"), "wait": N_("put on hold"),
     "resume": N_("resume"), "plan": N_("record a plan for"), "escalate": N_("escalate"), "resolve": N_("resolve"),
     "close": N_("close"), "reopen": N_("reopen"), "rate": N_("rate"), "note": N_("add a note to"),
-    "retier": N_("change the tier of"), "void": N_("void"),
+    "retier": N_("change the tier of"), "void": N_("void"), "dispatch": N_("record the order of"),
+    "sign": N_("sign for"), "return": N_("return"), "extend": N_("extend the order of"),
+    "urge": N_("record the urging of"), "reply": N_("reply to"), "verify": N_("verify"),
 }
 
 
@@ -49,22 +53,24 @@ IN_PERSON_CHANNELS = ("visit", "patrol")
 
 
 def open_issue(store: Store, new: NewIssue, at: datetime, now: datetime, *, by: str | None = None,
-               to: str | None = None) -> dict:
+               to: str | None = None, order=None) -> dict:
     """Record a reported issue with the deadlines of the policy in force when it was reported; and
     the unfinished issues it may repeat (`possible_duplicates`). A staff member who took it in
-    person (`by`, on a visit or a patrol) is on site at the report time."""
+    person (`by`, on a visit or a patrol) is on site at the report time. With `order`
+    (issues.orders.NewOrder), a work order from above, dispatched at `at`."""
     with store.write() as conn:
-        issue_id = insert_issue(store, conn, new, at, now, by=by, to=to,
+        issue_id = insert_issue(store, conn, new, at, now, by=by, to=to, order=order,
                                 arrived_by=by if by and new.channel in IN_PERSON_CHANNELS else None)
         duplicates = possible_duplicates(conn, get_issue_row(conn, issue_id))
     return {**show_issue(store, issue_id, max(at, now)), "possible_duplicates": duplicates}
 
 
 def insert_issue(store: Store, conn, new: NewIssue, at: datetime, now: datetime, *, by: str | None = None,
-                 to: str | None = None, visit_id: int | None = None, arrived_by: str | None = None) -> int:
+                 to: str | None = None, visit_id: int | None = None, arrived_by: str | None = None,
+                 order=None) -> int:
     """open_issue inside the caller's transaction; with `visit_id`, the issue a visit found, with
-    `arrived_by` (the visitor) on site at the report time. At a household, the reporter is its
-    head unless said otherwise."""
+    `arrived_by` (the visitor) on site at the report time; with `order`, the work order it is. At
+    a household, the reporter is its head unless said otherwise."""
     from redprop.households import get_household
 
     new = replace(new, title=cleaned(new.title, clean_line, "--title"), place=cleaned(new.place, clean_line, "--place"),
@@ -83,7 +89,7 @@ def insert_issue(store: Store, conn, new: NewIssue, at: datetime, now: datetime,
         household_id, building, grid = household["id"], household["building"], household["grid"]
         new = replace(new, reporter=new.reporter or household["head"])
     by_id, to_id = staff_id(conn, by), staff_id(conn, to, handler=True)
-    policy_id, _terms = terms_cache.in_force(at)
+    policy_id, terms = terms_cache.in_force(at)
     reported, stamp = to_db(at), to_db(now)
     issue_id = conn.execute(
         "INSERT INTO issues (kind, category, channel, household_id, place, building, grid, reporter, title,"
@@ -93,6 +99,9 @@ def insert_issue(store: Store, conn, new: NewIssue, at: datetime, now: datetime,
          new.reporter, new.title.strip(), new.description, policy_id, reported, stamp, new.tier, reported, visit_id),
     ).lastrowid
     steps = [Step("open", reported, stamp, by=by, by_id=by_id, value=new.tier)]
+    if order is not None:
+        steps.append(insert_order(conn, store, issue_id, order, at, now, terms, by=by))
+        steps[-1].by_id = by_id
     if to_id is not None:
         steps.append(Step("assign", reported, stamp, by=by, by_id=by_id, staff=normalize_name(to), staff_id=to_id))
     if arrived_by:
@@ -184,6 +193,69 @@ def void(store, issue_id, reason: str, *, duplicate_of: int | None = None, at, n
         get_issue_row(store.conn, duplicate_of)
     return _step(store, issue_id, "void", at, now, by, note=reason.strip(),
                  value=str(duplicate_of) if duplicate_of is not None else None)
+
+
+# -- the verbs of a work order from above (see issues.orders) -----------------------------------
+
+def _text(text: str | None, option: str, what: str) -> str:
+    value = cleaned(text, clean_text, option)
+    if not value or not value.strip():
+        raise InvalidValue(what)
+    return value.strip()
+
+
+def sign(store, issue_id: int, *, at, now, by=None, note=None) -> dict:
+    """签收: the office has the order; late after the policy's sign-for limit."""
+    return _step(store, issue_id, "sign", at, now, by, note=note)
+
+
+def return_order(store, issue_id: int, reason: str, *, at, now, by=None) -> dict:
+    """退回: not ours. The issue leaves every list of work and every count but the returns."""
+    reason = _text(reason, "--reason", N_("say why it is returned: --reason TEXT"))
+    return _step(store, issue_id, "return", at, now, by, note=reason)
+
+
+def extend(store, issue_id: int, to: str, reason: str, approved_by: str, *, at, now, by=None) -> dict:
+    """延期: the order's deadline moves to `to` (a time, or N个工作日 from the deadline it
+    extends); the old one stays in the timeline."""
+    reason = _text(reason, "--reason", N_("say why it is extended: --reason TEXT"))
+    approved = cleaned(approved_by, clean_name, "--approved-by")
+    if not approved:
+        raise InvalidValue("say who approved the extension: --approved-by NAME")
+    row = get_issue_row(store.conn, issue_id)
+    current = store.conn.execute("SELECT due_at FROM orders WHERE issue_id = ?", (issue_id,)).fetchone()
+    if current is None:
+        raise InvalidValue("cannot extend the order of issue #{id}: it carries no work order", id=issue_id)
+    terms = TermsCache(store).get(row["policy_id"])
+    with naming("--to"):
+        due = order_deadline(terms, from_db(current[0]), to, now, store.tz)
+    return _step(store, issue_id, "extend", at, now, by, value=to_db(due), note=reason, party=approved)
+
+
+def urge(store, issue_id: int, source: str, *, at, now, by=None, note=None) -> dict:
+    """督办: someone above urged the order (counted, and marked in the morning list)."""
+    party = cleaned(source, clean_line, "--from")
+    if not party:
+        raise InvalidValue("say who urged it: --from TEXT")
+    return _step(store, issue_id, "urge", at, now, by, party=party, note=note)
+
+
+def reply(store, issue_id: int, text: str, solved: bool, why_not: str | None, *, at, now, by=None) -> dict:
+    """反馈: what was done (办理情况), whether it was solved (是否解决) and if not, why (未解决原因).
+    Solved wants the issue resolved; the order waits for verification."""
+    text = _text(text, "--text", N_("say what was done: --text TEXT"))
+    why = cleaned(why_not, clean_text, "--why-not")
+    if solved and why:
+        raise InvalidValue("--why-not is for a reply that says not solved (--solved no)")
+    if not solved and not (why and why.strip()):
+        raise InvalidValue("say why it was not solved: --why-not TEXT")
+    return _step(store, issue_id, "reply", at, now, by, note=text, value="yes" if solved else "no",
+                 reason=why.strip() if why else None)
+
+
+def verify(store, issue_id: int, passed: bool, *, at, now, by=None, note=None) -> dict:
+    """核查: passed closes the order (结案) at that time; failed reopens the issue for rework (返工)."""
+    return _step(store, issue_id, "verify", at, now, by, value="passed" if passed else "failed", note=note)
 
 
 DUPLICATE_WINDOW = timedelta(hours=24)

@@ -13,6 +13,14 @@ only if the issue's policy names them. Impossible steps are refused with one lin
 resolving what is already resolved or closed, closing what is not resolved, anything
 dated before the report, a rating before resolution.
 
+An issue may carry a work order from above (12345, the grid centre): dispatched with its
+deadline (the `dispatch` step, at the report time), then signed for (`sign`), returned as not
+ours (`return`: the issue leaves every count, its history kept), given a later deadline
+(`extend`), urged from above (`urge`), replied to (`reply`: what was done, solved or not and
+why) and verified (`verify`): a verification that passes closes the order (结案); one that
+fails reopens the issue for rework (返工) and wants a new reply. A reply alone never closes
+an order, and nothing is verified before it is replied to.
+
 `State.apply` dispatches each step to the method named for its action; the methods say
 what the step does to the state, or why it cannot happen.
 """
@@ -43,9 +51,30 @@ class Step:
     meeting_at: str | None = None
     decision: str | None = None
     note: str | None = None
+    party: str | None = None  # extend: who approved it; urge: who urged
+    reason: str | None = None  # reply: why it was not solved
 
     def order(self):
         return (self.at, self.id if self.id is not None else float("inf"))
+
+
+@dataclass
+class Order:
+    """The work order an issue carries, as things stood at a moment (who sent it and its number
+    are in `orders`; its life is in the issue's steps)."""
+
+    dispatched_at: str
+    due_given: str  # the deadline as dispatched
+    due_at: str  # after extensions
+    extended: list = field(default_factory=list)  # [at, old deadline, new deadline]
+    signed_at: str | None = None
+    returned_at: str | None = None
+    replied_at: str | None = None  # the reply awaiting verification (None once a verification failed)
+    solved: bool | None = None
+    last_reply_at: str | None = None
+    closed_at: str | None = None  # 结案: the verification that passed
+    failed: list = field(default_factory=list)  # when verifications failed (返工)
+    urged: list = field(default_factory=list)  # when it was urged (督办)
 
 
 def backdated(recorded_at: str, at: str) -> bool:
@@ -79,6 +108,12 @@ class State:
     duplicate_of: int | None = None
     replay: bool = False  # the cached columns alone cannot tell this issue's past
     last_step_at: str = ""
+    order: Order | None = None  # a work order from above
+
+    @property
+    def returned(self) -> bool:
+        """Its order was returned as not ours: the issue counts nowhere, like a voided one."""
+        return self.order is not None and self.order.returned_at is not None
 
     @property
     def status(self) -> str:
@@ -110,6 +145,8 @@ class State:
         method = getattr(self, f"_{step.action}", None)
         if method is None:
             raise InvalidValue("unknown step {action!r}", action=step.action)
+        if self.returned and step.action != "note":
+            raise InvalidValue("its order was returned at {when}", when=self._when(self.order.returned_at))
         if self.voided_at and step.action != "note":
             raise InvalidValue("it was voided at {when}", when=self._when(self.voided_at))
         method(step)
@@ -212,6 +249,72 @@ class State:
     def _void(self, step: Step) -> None:
         self.voided_at = step.at
         self.duplicate_of = int(step.value) if step.value else None
+
+    # -- a work order from above ----------------------------------------------------------
+
+    def _dispatch(self, step: Step) -> None:
+        if self.order is not None:
+            raise InvalidValue("it already carries a work order")
+        if step.value <= step.at:
+            raise InvalidValue("the order's deadline ({due}) is not after its dispatch ({when})",
+                               due=self._when(step.value), when=self._when(step.at))
+        self.order = Order(dispatched_at=step.at, due_given=step.value, due_at=step.value)
+        self.replay = True  # the cached columns do not tell an order's past
+
+    def _open_order(self) -> Order:
+        """The order, still to be handled: not closed (verified), not returned."""
+        order = self.order
+        if order is None:
+            raise InvalidValue("it carries no work order (an order is given when the issue is opened: --order)")
+        if order.closed_at:
+            raise InvalidValue("its order was closed (verified) at {when}", when=self._when(order.closed_at))
+        return order
+
+    def _sign(self, step: Step) -> None:
+        order = self._open_order()
+        if order.signed_at:
+            raise InvalidValue("its order was already signed for at {when}", when=self._when(order.signed_at))
+        order.signed_at = step.at
+
+    def _return(self, step: Step) -> None:
+        order = self._open_order()
+        order.returned_at = step.at
+        self.voided_at = step.at  # not ours: out of every list of work and every count but the returns
+
+    def _extend(self, step: Step) -> None:
+        order = self._open_order()
+        if step.value <= order.due_at:
+            raise InvalidValue("the new deadline {new} is not after the deadline it extends ({old})",
+                               new=self._when(step.value), old=self._when(order.due_at))
+        order.extended.append([step.at, order.due_at, step.value])
+        order.due_at = step.value
+
+    def _urge(self, step: Step) -> None:
+        self._open_order().urged.append(step.at)
+
+    def _reply(self, step: Step) -> None:
+        order = self._open_order()
+        solved = step.value == "yes"
+        if solved and not self.resolved_at:
+            raise InvalidValue("the reply says solved, but the issue is not resolved; resolve it first (issue resolve)")
+        order.replied_at = order.last_reply_at = step.at
+        order.solved = solved
+
+    def _verify(self, step: Step) -> None:
+        order = self._open_order()
+        if order.replied_at is None:
+            if order.failed:
+                raise InvalidValue("nothing to verify: its rework has no new reply yet (issue reply)")
+            raise InvalidValue("nothing to verify: its order has no reply yet (issue reply)")
+        if step.value == "passed":
+            order.closed_at = step.at
+            return
+        order.failed.append(step.at)
+        order.replied_at = order.solved = None
+        if self.resolved_at:  # rework: the issue is open again
+            self.finished.append([self.resolved_at, step.at])
+            self.resolved_at = self.closed_at = None
+            self.work = "reopened"
 
     def _retier(self, step: Step) -> None:
         if self.closed_at:

@@ -47,6 +47,25 @@ class Moment:
         self.tz = store.tz
         self.terms = TermsCache(store)
         self._known_years = None
+        self._orders: dict = {}
+        self._upstream = None
+
+    def upstream(self, grid: str | None, category: str) -> tuple[str | None, str | None]:
+        """The codes that go up of an issue's grid point (15 digits) and category (the class the
+        platforms file it under), read once per moment."""
+        if self._upstream is None:
+            conn = self.store.conn
+            self._upstream = (dict(conn.execute("SELECT code, upstream_code FROM grids WHERE upstream_code IS NOT NULL")),
+                              dict(conn.execute("SELECT code, upstream FROM issue_categories WHERE upstream IS NOT NULL")))
+        grids, categories = self._upstream
+        return grids.get(grid), categories.get(category)
+
+    def order_row(self, issue_id: int):
+        """The `orders` row of an issue that carries a work order (read once per moment)."""
+        if issue_id not in self._orders:
+            self._orders[issue_id] = self.store.conn.execute("SELECT * FROM orders WHERE issue_id = ?",
+                                                             (issue_id,)).fetchone()
+        return self._orders[issue_id]
 
     def states(self, rows) -> list[tuple[object, State, list[Step] | None]]:
         """(row, state at the moment, steps if they had to be read) for issues reported by then."""
@@ -112,6 +131,26 @@ class Moment:
                 outcome = "overdue" if due < now else "pending"
             results.append(Outcome(promise, due, met, outcome, self._provisional(row, promise, due, recounted)))
         return results
+
+    def order_outcomes(self, row, state: State) -> list[Outcome]:
+        """A work order's two deadlines beside the issue's promises: signed for within the
+        policy's limit (kept by the signing, or by closing it unsigned) and closed (结案) by
+        its deadline after extensions. None for an issue without an order, or one returned."""
+        order = state.order
+        if order is None or order.returned_at:
+            return []
+        results = []
+        if row["policy_id"] is not None:
+            signing = self.terms.get(row["policy_id"]).sign_deadline(from_db(order.dispatched_at))
+            if signing is not None:
+                results.append(self._outcome("sign", to_db(signing), order.signed_at or order.closed_at))
+        results.append(self._outcome("order", order.due_at, order.closed_at))
+        return results
+
+    def _outcome(self, promise: str, due: str, met: str | None) -> Outcome:
+        if met is not None:
+            return Outcome(promise, due, met, "kept" if met <= due else "missed")
+        return Outcome(promise, due, None, "overdue" if due < self.text else "pending")
 
     def follow_up(self, row, state: State) -> Outcome | None:
         """The follow-up call after the current resolution, or None (unresolved, or no such promise)."""

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from redprop.errors import InvalidValue, NotFound
 from redprop.issues.lifecycle import State, Step, backdated, replay
+from redprop.issues.orders import order_record
 from redprop.issues.promises import Moment, Outcome, late_minutes
 from redprop.issues.records import ISSUE_SELECT, LONG_OPEN, get_issue_row, history, staff_id
 from redprop.parsing import from_db, show_local_iso, show_time, to_db
@@ -25,18 +26,24 @@ def issue_record(row, state: State, outcomes: list[Outcome], moment: Moment) -> 
     tz = moment.tz
     iso = lambda text: show_local_iso(text, tz)  # noqa: E731
     call = moment.follow_up(row, state)
-    promises = outcomes + ([call] if call else [])
+    ordered = moment.order_outcomes(row, state)
+    promises = outcomes + ordered + ([call] if call else [])
+    order_row = moment.order_row(row["id"]) if state.order is not None else None
+    returned = order_row is not None and order_row["returned_at"] is not None  # as on record, like a void
+    grid_code, category_upstream = moment.upstream(row["grid"], row["category"])
     return {
         "id": row["id"],
         "title": row["title"],
         "kind": row["kind"],
         "category": row["category"],
+        "category_upstream": category_upstream,
         "channel": row["channel"],
         "household": row["household_key"],
         "head": row["household_head"],
         "place": row["place"],
         "building": row["building"],
         "grid": row["grid"],
+        "grid_code": grid_code,
         "reporter": row["reporter"],
         "description": row["description"],
         "tier": state.tier,
@@ -53,13 +60,15 @@ def issue_record(row, state: State, outcomes: list[Outcome], moment: Moment) -> 
         "closed_at": iso(state.closed_at),
         "rating": state.rating,
         "escalation": _escalation_record(state.escalation, tz),
-        "voided": row["voided_at"] is not None,
+        "voided": row["voided_at"] is not None and not returned,
+        "returned": returned,
         "duplicate_of": row["duplicate_of"],
-        "overdue": any(o.state == "overdue" for o in outcomes),
+        "overdue": any(o.state == "overdue" for o in outcomes + ordered),
         "follow_up_overdue": call is not None and call.state == "overdue" and state.closed_at is None,
         "provisional": any(o.provisional for o in promises),
         "provisional_years": moment.unknown_years(promises, row["reported_at"]),
         "visit": row["visit_id"],
+        "order": order_record(order_row, state, tz) if order_row is not None else None,
         "deadlines": [
             {"promise": o.promise, "due_at": iso(o.due), "met_at": iso(o.met_at), "state": o.state,
              "late_minutes": late_minutes(o, moment), "provisional": o.provisional}
@@ -87,11 +96,22 @@ def step_record(step: Step, tz) -> dict:
         "backdated": backdated(step.recorded_at, step.at),
         "by": step.by,
         "to": step.staff,
-        "value": json.loads(step.value) if step.action == "note" and step.value else step.value,
+        "value": _step_value(step, tz),
         "meeting_at": show_local_iso(step.meeting_at, tz),
         "decision": step.decision,
         "note": step.note,
+        "party": step.party,
+        "reason": step.reason,
     }
+
+
+def _step_value(step: Step, tz):
+    """A correction's {field: [was, now]}; a deadline an order step set, as a local time; else as stored."""
+    if step.action == "note" and step.value:
+        return json.loads(step.value)
+    if step.action in ("dispatch", "extend"):
+        return show_local_iso(step.value, tz)
+    return step.value
 
 
 def show_issue(store: Store, issue_id: int, at: datetime) -> dict:
@@ -166,6 +186,19 @@ def unfinished_rows(conn, at_text: str, where: list[str], params: list, due_befo
         f" UNION ALL {ISSUE_SELECT} WHERE i.open_long = 1 AND i.reported_at <= ? AND i.resolved_at > ?{due}{extra}"
     )
     return conn.execute(sql, [at_text, *tail, at_text, week_after, at_text, *tail, at_text, week_after, *tail]).fetchall()
+
+
+def open_order_rows(conn, at_text: str, due_before: str):
+    """Issues whose work order was still to be handled at `at_text` — not closed (结案), not
+    returned — with a deadline before `due_before` (a superset: the caller checks each). An
+    order outlives its issue's resolution until it is verified, so the morning list reads
+    these beside the unfinished issues: the orders' own small index, and for a past moment
+    the few closed or returned since."""
+    orders = ("SELECT issue_id FROM orders WHERE closed_at IS NULL AND returned_at IS NULL"
+              " AND (due_given < ? OR (signed_at IS NULL AND sign_due < ?))"
+              " UNION SELECT issue_id FROM orders WHERE (closed_at > ? OR returned_at > ?) AND (due_given < ? OR sign_due < ?)")
+    return conn.execute(f"{ISSUE_SELECT} WHERE i.id IN ({orders}) AND i.reported_at <= ?",
+                        (due_before, due_before, at_text, at_text, due_before, due_before, at_text)).fetchall()
 
 
 def follow_up_rows(conn, at_text: str):
@@ -324,7 +357,8 @@ def list_issues(store: Store, at: datetime, f: IssueFilter):
             if handler and state.handler != handler or f.tier and state.tier != f.tier:
                 continue
             outcomes = moment.outcomes(row, state)
-            if f.overdue and (status in FINISHED or not any(o.state == "overdue" for o in outcomes)):
+            if f.overdue and (status in FINISHED or not any(o.state == "overdue"
+                                                             for o in outcomes + moment.order_outcomes(row, state))):
                 continue
             yield issue_record(row, state, outcomes, moment)
             listed += 1

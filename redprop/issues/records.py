@@ -4,14 +4,16 @@ of the state cached on the row.
 `issue_steps` is the record: every step sits at the time it happened (`at`) with the time it
 was typed in (`recorded_at`). The columns of `issues` after `source_key` cache the state
 after all steps (see migration m003), so that the morning list reads indexes instead of
-replaying history. `write_state` is the only code that writes them, whoever adds steps:
-a command, an import or an undo.
+replaying history, and so do the columns of `orders` after `caller_phone` for an issue's
+work order (m012). `write_state` is the only code that writes them, whoever adds steps:
+a command, an import or an undo. An order returned as not ours counts nowhere: its issue's
+`voided_at` is the return's time.
 """
 
 from datetime import timedelta
 
 from redprop.errors import InvalidValue, NotFound
-from redprop.issues.lifecycle import State, Step, imported_steps
+from redprop.issues.lifecycle import Order, State, Step, imported_steps
 from redprop.parsing import from_db, normalize_name, to_db
 from redprop.store.figures import ARRIVED_BIT, EVENTS, FIGURE_SHIFT, OPEN_BIT, RATING_SHIFT, settled_figures  # noqa: F401
 
@@ -50,7 +52,7 @@ def load_steps(conn, issue_ids: list[int]) -> dict[int, list[Step]]:
         ):
             result[r["issue_id"]].append(Step(
                 r["action"], r["at"], r["recorded_at"], r["id"], r["by_name"], r["by_id"], r["staff_name"],
-                r["staff_id"], r["value"], r["meeting_at"], r["decision"], r["note"],
+                r["staff_id"], r["value"], r["meeting_at"], r["decision"], r["note"], r["party"], r["reason"],
             ))
     return result
 
@@ -66,10 +68,10 @@ def history(conn, rows) -> dict[int, list[Step]]:
 
 def insert_steps(conn, issue_id: int, steps: list[Step]) -> None:
     conn.executemany(
-        "INSERT INTO issue_steps (issue_id, action, at, recorded_at, by_id, staff_id, value, meeting_at, decision, note)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(issue_id, s.action, s.at, s.recorded_at, s.by_id, s.staff_id, s.value, s.meeting_at, s.decision, s.note)
-         for s in steps],
+        "INSERT INTO issue_steps (issue_id, action, at, recorded_at, by_id, staff_id, value, meeting_at, decision, note,"
+        " party, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(issue_id, s.action, s.at, s.recorded_at, s.by_id, s.staff_id, s.value, s.meeting_at, s.decision, s.note,
+          s.party, s.reason) for s in steps],
     )
 
 
@@ -156,3 +158,17 @@ def write_state(conn, row, state: State, terms_cache, *, recompute: bool | str =
     conn.execute(
         f"UPDATE issues SET {', '.join(f'{k} = ?' for k in columns)} WHERE id = ?", (*columns.values(), row["id"])
     )
+    if state.order is not None:
+        order = order_columns(state.order)
+        conn.execute(f"UPDATE orders SET {', '.join(f'{k} = ?' for k in order)} WHERE issue_id = ?",
+                     (*order.values(), row["id"]))
+
+
+def order_columns(order: Order) -> dict:
+    """The state of an issue's work order after all its steps, as the `orders` row caches it."""
+    return {
+        "due_at": order.due_at, "signed_at": order.signed_at, "returned_at": order.returned_at,
+        "replied_at": order.replied_at, "solved": None if order.solved is None else int(order.solved),
+        "closed_at": order.closed_at, "reworks": len(order.failed), "urges": len(order.urged),
+        "extensions": len(order.extended),
+    }

@@ -8,7 +8,9 @@ the years it knows (migration m007), then kept current by `redprop holidays impo
 (NateScarlet/holiday-cn's `{year}.json`, or a CSV `date,休|班[,name]`) and `redprop holidays
 set DATE 休|班` for typing the notice by hand.
 
-A year nobody has loaded yet is *provisional*: it is known only by the statutory holidays
+Dates are kept from 1950 to 2100 (`parsing.FIRST_YEAR`, `LAST_YEAR`): the years whose lunar
+dates the `holidays` package knows, so every year `holidays show` and `--at` accept has its
+statutory holidays. A year nobody has loaded yet is *provisional*: it is known only by the statutory holidays
 that the law fixes (元旦 1 January; 春节 from 除夕 through 初三; 清明; 劳动节 1–2 May; 端午;
 中秋; 国庆 1–3 October — the 2025 rules), with no bridge days and no make-up working days.
 The lunar and solar-term dates come from the `holidays` package's China rules (its guessed
@@ -63,6 +65,17 @@ class HolidayCalendar:
     def unknown_years(self, first: date, last: date) -> list[int]:
         """The years from `first` to `last` (inclusive) that are provisional."""
         return [y for y in range(first.year, last.year + 1) if y not in self.years]
+
+
+def check_holiday_year(year: int) -> int:
+    """The year, if redprop knows its holidays: the years dates may fall in (parsing.FIRST_YEAR to
+    LAST_YEAR), every one of which has its statutory holidays; otherwise one line saying so."""
+    from redprop.parsing import FIRST_YEAR, LAST_YEAR
+
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InvalidValue("{year}: redprop knows China's public holidays from {first} to {last} (the years whose lunar"
+                           " dates it knows) and keeps dates only in those", year=year, first=FIRST_YEAR, last=LAST_YEAR)
+    return year
 
 
 def provisional_days(year: int) -> dict[date, str]:
@@ -200,8 +213,7 @@ def _typed_over(before: str, conn, year: int) -> str | None:
 
 def show_year(store, year: int) -> dict:
     """A year's holidays and make-up working days, and where the year's data came from."""
-    if not 1900 <= year <= 2200:
-        raise InvalidValue("{year} is not a year redprop keeps holidays for (1900–2200)", year=year)
+    check_holiday_year(year)
     calendar = load_calendar(store.conn)
     if calendar.known(year):
         source, detail = calendar.sources[year]

@@ -37,7 +37,7 @@ in and are read back with plain code (`terms_from_json`).
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -60,6 +60,7 @@ ROUND_THE_CLOCK_WORDS = NONE_WORDS | {"always", "24h", "24/7", "全天", "全天
 KINDS = ("problem", "wish")
 SHIPPED_WISH = {tier: {"arrive": None, "resolve": None, "plan": "3d"} for tier in TIERS}
 SHIPPED_FOLLOW_UP = "3d"
+SHIPPED_ORDER_SIGN = "2h"  # a work order from above is signed for within 2 hours of its dispatch
 DEFAULT_POLICY = {  # 5341 (seed 004): seeded by migration m003, with wishes and the call by m006
     "name": "5341",
     "normal": {"arrive": "5m", "resolve": "30m", "plan": None},
@@ -184,6 +185,8 @@ class Terms:
     schedule: object  # WorkSchedule, or None: the clock runs round the clock
     pause_statuses: frozenset
     follow_up: Duration | None = None  # the call after a resolution
+    order_sign: Duration | None = None  # a work order signed for after its dispatch
+    office: object = field(default=None, compare=False)  # () -> WorkSchedule: the office's hours and working days
 
     def span(self, kind: str, tier: str, promise: str) -> timedelta | None:
         duration = self.durations.get((kind, tier, promise))
@@ -204,6 +207,12 @@ class Terms:
         if self.follow_up is None:
             return None
         return self._count("follow_up", "—", resolved_at, self.follow_up.span(self.schedule), ())
+
+    def sign_deadline(self, dispatched_at: datetime) -> datetime | None:
+        """When a work order dispatched at `dispatched_at` is to be signed for; None: no such limit."""
+        if self.order_sign is None:
+            return None
+        return self._count("sign", "—", dispatched_at, self.order_sign.span(self.schedule), ())
 
     def deadline(self, kind: str, tier: str, promise: str, reported_at: datetime, pauses: tuple = ()) -> datetime | None:
         """When `promise` falls due for `tier`, the clock stopped during `pauses`; None when there is
@@ -234,8 +243,10 @@ class Terms:
 
 def effective_document(stored: dict) -> dict:
     """A stored document with every setting: one stored before wishes had their own promises
-    (no `wish`) promised wishes what it promised problems, and no follow-up call."""
-    doc = {**DEFAULT_POLICY, "follow_up": None, **stored}
+    (no `wish`) promised wishes what it promised problems, and no follow-up call; one stored
+    before work orders (no `order_sign`) has the shipped sign-for limit (no order was recorded
+    under it before)."""
+    doc = {**DEFAULT_POLICY, "follow_up": None, "order_sign": SHIPPED_ORDER_SIGN, **stored}
     if "wish" not in stored:
         doc["wish"] = {tier: dict(doc[tier] or {}) for tier in TIERS}
     return doc
@@ -258,20 +269,27 @@ def terms_from_json(text: str, tz: ZoneInfo, calendar=None) -> Terms:
                 if value:
                     durations[(kind, tier, promise)] = parse_duration(value)
     follow_up = parse_duration(doc["follow_up"]) if doc.get("follow_up") else None
-    schedule = None
-    if doc.get("hours"):
+    order_sign = parse_duration(doc["order_sign"]) if doc.get("order_sign") else None
+
+    def working(hours: str | None):
         from redprop.policy.worktime import WorkSchedule
 
-        schedule = WorkSchedule(
+        return WorkSchedule(
             tz=tz,
-            hours=parse_hours(",".join(doc["hours"])),
+            **({"hours": parse_hours(hours)} if hours else {}),
             use_chinese_calendar=bool(doc.get("chinese_calendar", True)),
             calendar=calendar() if callable(calendar) else calendar,
             extra_holidays=frozenset(date.fromisoformat(d) for d in doc.get("holidays") or ()),
             extra_workdays=frozenset(date.fromisoformat(d) for d in doc.get("workdays") or ()),
             weekend=frozenset(WEEKDAYS.index(w) for w in doc.get("weekend") or ()),
         )
-    return Terms(doc.get("name") or "", durations, schedule, frozenset(doc.get("pause_statuses") or ()), follow_up)
+
+    schedule = working(",".join(doc["hours"])) if doc.get("hours") else None
+    # Orders counted in working days or hours (3个工作日) count by the office's hours where the
+    # policy has them, else by the usual office hours, on the policy's working days.
+    office = (lambda: schedule) if schedule is not None else cache(lambda: working(None))
+    return Terms(doc.get("name") or "", durations, schedule, frozenset(doc.get("pause_statuses") or ()), follow_up,
+                 order_sign, office)
 
 
 def promise_duration(value) -> str | None:
@@ -315,6 +333,7 @@ def policy_model():
         complex: TierPromises
         wish: KindPromises
         follow_up: str | None = None
+        order_sign: str | None = None
         hours: list[str] | None = None
         chinese_calendar: bool = True
         weekend: list[str] = ["sat", "sun"]
@@ -322,7 +341,7 @@ def policy_model():
         workdays: list[date] = []
         pause_statuses: list[str] = []
 
-        @field_validator("follow_up", mode="before")
+        @field_validator("follow_up", "order_sign", mode="before")
         @classmethod
         def _follow_up(cls, value):
             return promise_duration(value)
@@ -412,7 +431,7 @@ def _option_of(loc: tuple) -> str:
     if loc[0] == "wish" and len(loc) > 2:
         return f"--kind wish --{loc[2]} {loc[1]}"
     return {"pause_statuses": "--pause", "chinese_calendar": "--chinese-calendar",
-            "follow_up": "--follow-up"}.get(loc[0], f"--{loc[0]}")
+            "follow_up": "--follow-up", "order_sign": "--order-sign"}.get(loc[0], f"--{loc[0]}")
 
 
 def policy_in_force(store, at: datetime) -> tuple[int, str, str]:
@@ -489,6 +508,7 @@ class PolicyChanges:
     promises: dict  # (kind, tier, promise) -> text ('none' removes the promise)
     name: str | None = None
     follow_up: str | None = None
+    order_sign: str | None = None
     hours: str | None = None
     chinese_calendar: bool | None = None
     weekend: str | None = None
@@ -525,7 +545,8 @@ def set_policy(store, changes: PolicyChanges, effective_at: datetime, now: datet
     """Append a policy version: the one in force at `effective_at` (or 5341 with `reset`) with the changes."""
     from redprop.parsing import to_db
 
-    settings = ("name", "follow_up", "hours", "chinese_calendar", "weekend", "holidays", "workdays", "pause_statuses")
+    settings = ("name", "follow_up", "order_sign", "hours", "chinese_calendar", "weekend", "holidays", "workdays",
+                "pause_statuses")
     if not reset and not changes.promises and all(getattr(changes, k) is None for k in settings):
         raise InvalidValue("nothing to change: give --arrive, --resolve, --plan, --follow-up, --hours, --pause … (see --help)")
     for key, option in _TEXT_OPTIONS.items():
@@ -561,7 +582,7 @@ def set_policy(store, changes: PolicyChanges, effective_at: datetime, now: datet
     return _policy_dict(row, store.tz)
 
 
-_TEXT_OPTIONS = {"name": "--name", "follow_up": "--follow-up", "hours": "--hours", "weekend": "--weekend",
+_TEXT_OPTIONS = {"name": "--name", "follow_up": "--follow-up", "order_sign": "--order-sign", "hours": "--hours", "weekend": "--weekend",
                  "holidays": "--holidays", "workdays": "--workdays", "pause_statuses": "--pause"}
 
 

@@ -4,11 +4,30 @@ from redprop.present.output import Format
 from redprop.store.files import shown
 from redprop.present.imports import summary
 from redprop.present.output import Output
+from redprop.present.table import Column, Table
 
 
 def created(out: Output, path, community: str, timezone: str) -> None:
     out.note(out._("created {path} for {community} ({timezone})", path=str(path), community=community or out._("the community"),
                    timezone=timezone))
+
+
+COMMUNITY_CARD = Table((
+    Column("community", "Community"),
+    Column("code", "Code (12 digits)"),
+    Column("timezone", "Time zone"),
+))
+
+
+def community(out: Output, record: dict) -> None:
+    """`community show|edit`: the community's name, code and time zone."""
+    out.record(COMMUNITY_CARD, record)
+
+
+def exported(out: Output, result: dict) -> None:
+    """`export open311`: what was written where."""
+    out.note(out._("Open311: {services} services and {requests} service requests written to {folder}",
+                   services=result["services"], requests=result["requests"], folder=result["folder"]))
 
 
 def demo_report(out: Output, path) -> None:

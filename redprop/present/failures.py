@@ -5,6 +5,7 @@ went wrong before a command was found): each function is given that Language.
 """
 
 import errno
+import os
 import re
 import sqlite3
 import sys
@@ -78,6 +79,12 @@ def unexpected(lang: Language, error: Exception) -> tuple[str, int]:
     if isinstance(error, sqlite3.IntegrityError):
         # A rule of the schema caught what the domain code should have: nothing was written.
         return lang._("refused by the database's rules ({error}); nothing was written", error=str(error)), ExitCode.INVALID
+    if isinstance(error, UnicodeEncodeError) and "surrogates" in str(error.reason):
+        # bytes typed on the command line that are not UTF-8 (a terminal set to GBK): Python keeps them as
+        # lone surrogates, which no file or database takes
+        typed = os.fsencode(error.object[error.start:error.end]).decode("utf-8", "backslashreplace")
+        return lang._("a word on the command line holds bytes that are not UTF-8 text ({bytes}); set the terminal to"
+                      " UTF-8 and type it again (nothing was written)", bytes=typed), ExitCode.INVALID
     if isinstance(error, OverflowError):  # a date so far back or ahead that the calendar runs out
         return lang._("a date or time out of range (years 1–9999 only, and not at their very edges)"), ExitCode.INVALID
     if isinstance(error, sqlite3.Error):

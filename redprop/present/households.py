@@ -42,7 +42,8 @@ GRID_TABLE = Table((
     Column("households", "Households", "right", drop=1),
     Column("staff", "Staff", wrap=True, drop=4),
 ))
-GRID_FIELDS = ["code", "name", "building", "households", "staff"]
+GRID_FIELDS = ["code", "name", "building", "upstream_code", "households", "staff"]
+GRID_CODE_COLUMN = Column("upstream_code", "Grid code (15 digits)", drop=5)  # what the platforms above know it by
 
 
 def households(out: Output, rows, page=None) -> None:
@@ -166,8 +167,16 @@ def handed_over(out: Output, result: dict) -> None:
 
 
 def grids(out: Output, rows) -> None:
-    out.listing(GRID_TABLE, rows, fields=GRID_FIELDS)
+    rows = list(rows)
+    out.listing(_grid_table(rows), rows, fields=GRID_FIELDS)
 
 
 def grid(out: Output, row: dict) -> None:
-    out.record(GRID_TABLE, row)
+    out.record(_grid_table([row]), row)
+
+
+def _grid_table(rows: list[dict]) -> Table:
+    """The grid points' table, with their 15-digit codes once any has one."""
+    if not any(r.get("upstream_code") for r in rows):
+        return GRID_TABLE
+    return Table((*GRID_TABLE.columns[:1], GRID_CODE_COLUMN, *GRID_TABLE.columns[1:]))

@@ -30,6 +30,9 @@ def imported(out: Output, result) -> None:
             out.note(out._("the community's first grid points, from this file: {grids}", grids=grids))
         else:
             out.note(out._("new grid points (--new-grids): {grids}", grids=grids))
+    if getattr(result, "other_types", None):
+        out.note(out._("诉求类型 with no category, filed as 其他: {types} (give a category its upstream class:"
+                       " redprop issue category edit CATEGORY --upstream TYPE)", types=", ".join(result.other_types)))
     if result.ignored_columns:
         out.note(out._("ignored columns: {columns}", columns=", ".join(result.ignored_columns)))
     if out.fmt == Format.json:

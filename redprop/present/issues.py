@@ -7,7 +7,8 @@ from redprop.present.output import Output
 from redprop.present.table import Column, Table
 from redprop.present.times import duration, minute
 from redprop.vocab import (
-    CHANNELS, ISSUE_KINDS, PARTIES, PROMISE_CODES, PROMISE_STATES, STATUSES, STEPS, TIER_CODES, WAITING_CODES,
+    CHANNELS, ISSUE_KINDS, ORDER_STAGES, PARTIES, PROMISE_CODES, PROMISE_STATES, STATUSES, STEPS, TIER_CODES,
+    WAITING_CODES,
 )
 
 CARD = Table((
@@ -21,6 +22,7 @@ CARD = Table((
     Column("tier", "Tier"),
     Column("status", "Status"),
     Column("voided", "Voided"),
+    Column("order", "Work order"),
     Column("handler", "Handler"),
     Column("reported", "Reported"),
     Column("escalation", "Joint meeting"),
@@ -56,10 +58,11 @@ LIST_TABLE = Table((
     Column("next", "Next deadline", keep=True),
 ))
 ISSUE_FIELDS = [
-    "id", "title", "kind", "category", "channel", "household", "head", "place", "building", "grid", "reporter", "description",
+    "id", "title", "kind", "category", "category_upstream", "channel", "household", "head", "place", "building", "grid",
+    "grid_code", "reporter", "description",
     "tier", "status", "handler", "reported_at", "recorded_at", "backdated", "imported", "assigned_at", "arrived_at",
-    "planned_at", "resolved_at", "closed_at", "rating", "escalation", "voided", "duplicate_of", "overdue",
-    "follow_up_overdue", "provisional", "provisional_years", "visit", "deadlines",
+    "planned_at", "resolved_at", "closed_at", "rating", "escalation", "voided", "returned", "duplicate_of", "overdue",
+    "follow_up_overdue", "provisional", "provisional_years", "visit", "order", "deadlines",
 ]
 CATEGORY_TABLE = Table((
     Column("code", "Code", keep=True),
@@ -67,7 +70,8 @@ CATEGORY_TABLE = Table((
     Column("en", "English", drop=1),
     Column("issues", "Issues", "right", drop=2),
 ))
-CATEGORY_FIELDS = ["code", "zh", "en", "issues"]
+CATEGORY_FIELDS = ["code", "zh", "en", "upstream", "issues"]
+UPSTREAM_COLUMN = Column("upstream", "Upstream class", drop=3)  # what the platforms above file it under
 
 
 def where(record: dict) -> str:
@@ -98,8 +102,11 @@ def issue_cells(out: Output, record: dict) -> dict:
         "reported": reported,
         "escalation": _escalation_text(out, record.get("escalation")),
         "voided": _void_text(out, record),
+        "order": order_text(out, record.get("order")),
     }
-    pending = [] if record.get("voided") else [d for d in record.get("deadlines", []) if d["state"] in ("overdue", "pending", "paused")]
+    if record.get("returned"):
+        cells["status"] = out._("returned")
+    pending = [] if record.get("voided") or record.get("returned") else [d for d in record.get("deadlines", []) if d["state"] in ("overdue", "pending", "paused")]
     if pending:
         d = min(pending, key=lambda d: d["due_at"] or "~")
         promise = labels.of(PROMISE_CODES, d["promise"])
@@ -112,6 +119,39 @@ def issue_cells(out: Output, record: dict) -> dict:
     if record.get("visit"):
         cells["visit_link"] = out._("opened on visit #{visit}", visit=record["visit"])
     return cells
+
+
+def order_text(out: Output, order: dict | None) -> str | None:
+    """`12345 12345-20261204-0031 · 处置中 · 督办 2次`: who sent it, its number, where it stands."""
+    if not order:
+        return None
+    parts = [f"{order['source']} {order['number']}", out.labels.of(ORDER_STAGES, order["stage"])]
+    if order["urges"]:
+        parts.append(out._("urged {count}×", count=order["urges"]))
+    if order["extensions"]:
+        parts.append(out._("extended {count}×", count=order["extensions"]))
+    if order["reworks"]:
+        parts.append(out._("rework {count}×", count=order["reworks"]))
+    if order["signed_late"]:
+        parts.append(out._("signed for late"))
+    return " · ".join(parts)
+
+
+def _order_step_detail(out: Output, s: dict) -> list[str]:
+    """What a step of a work order says beyond its note: the deadline set, who approved or urged,
+    whether a reply says solved, how a verification went."""
+    action, value = s["action"], s["value"]
+    if action == "dispatch":
+        return [out._("from {source}, due {due}", source=s["party"], due=minute(value))]
+    if action == "extend":
+        return [out._("due {due}, approved by {who}", due=minute(value), who=s["party"])]
+    if action == "urge":
+        return [out._("from {who}", who=s["party"])]
+    if action == "reply":
+        return [out._("solved") if value == "yes" else out._("not solved: {why}", why=s["reason"])]
+    if action == "verify":
+        return [out._("passed: closed") if value == "passed" else out._("failed: back for rework")]
+    return []
 
 
 def _void_text(out: Output, record: dict) -> str | None:
@@ -186,6 +226,7 @@ def step_rows(out: Output, record: dict) -> list[dict]:
                 detail.append(out._("meeting {when}", when=minute(s["meeting_at"])))
             if s["decision"]:
                 detail.append(out._("decided: {decision}", decision=s["decision"]))
+        detail.extend(_order_step_detail(out, s))
         if s["note"] == IMPORTED_NOTE:
             detail.append(out._("imported"))
         elif s["note"]:
@@ -262,8 +303,16 @@ def issues(out: Output, rows, page=None) -> None:
 
 
 def categories(out: Output, rows) -> None:
-    out.listing(CATEGORY_TABLE, rows, fields=CATEGORY_FIELDS)
+    rows = list(rows)
+    out.listing(_category_table(rows), rows, fields=CATEGORY_FIELDS)
 
 
 def category(out: Output, row: dict) -> None:
-    out.record(CATEGORY_TABLE, row)
+    out.record(_category_table([row]), row)
+
+
+def _category_table(rows: list[dict]) -> Table:
+    """The categories' table, with their upstream classes once any category has one."""
+    if not any(r.get("upstream") for r in rows):
+        return CATEGORY_TABLE
+    return Table((*CATEGORY_TABLE.columns[:3], UPSTREAM_COLUMN, *CATEGORY_TABLE.columns[3:]))

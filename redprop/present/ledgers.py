@@ -26,7 +26,7 @@ from redprop.store.files import written_whole
 from redprop.present.output import Output
 from redprop.present.xlsx import CODE, DATE, DATETIME, NUMBER, TEXT, WRAP, Sheet, SheetColumn, write_workbook
 from redprop.vocab import (
-    CHANNELS, LEDGER_KINDS, PROMISE_STATES, STATUSES, TIER_CODES, VISIT_KINDS, VISIT_OUTCOMES,
+    CHANNELS, LEDGER_KINDS, ORDER_STAGES, PROMISE_STATES, STATUSES, TIER_CODES, VISIT_KINDS, VISIT_OUTCOMES,
 )
 
 SUFFIXES = (".xlsx", ".csv")
@@ -79,6 +79,7 @@ class _Labels:
         self.promise = _memo(lambda c: labels.of(PROMISE_STATES, c))
         self.visit_kind = _memo(lambda c: labels.of(VISIT_KINDS, c))
         self.outcome = _memo(lambda c: labels.of(VISIT_OUTCOMES, c))
+        self.order_stage = _memo(lambda c: labels.of(ORDER_STAGES, c))
         self._groups: dict[tuple, str] = {}
         self.separator = out.separator
 
@@ -139,6 +140,8 @@ def ledger_columns(out: Output, kind: str, labels: _Labels) -> list[LedgerColumn
             LedgerColumn("Note", 24, WRAP, lambda r: r["note"]),
             LedgerColumn("Issue opened", 9, CODE, lambda r: _text(r["issue"])),
         ]
+    if kind == "orders":
+        return order_columns(out, labels)
     common = [
         LedgerColumn("Issue no.", 8, CODE, lambda r: _text(r["id"])),
         LedgerColumn("Reported", 17, DATETIME, lambda r: r["reported_at"]),
@@ -169,6 +172,39 @@ def ledger_columns(out: Output, kind: str, labels: _Labels) -> list[LedgerColumn
         LedgerColumn("Reply in time", 9, TEXT, lambda r: labels.promise(r["plan"])),
         LedgerColumn("Follow-up call", 9, TEXT, lambda r: labels.promise(r["follow_up"])),
         LedgerColumn("Rating", 7, NUMBER, lambda r: r["rating"]),
+    ]
+
+
+def order_columns(out: Output, labels: _Labels) -> list[LedgerColumn]:
+    """The reply sheet of the work orders from above (工单台账): the platforms' columns, then
+    the codes that go up beside the community's own (grid point, category)."""
+    def yes_no(value) -> str | None:
+        return None if value is None else (out._("Yes") if value else out._("No"))
+
+    return [
+        LedgerColumn("Order no.", 20, CODE, lambda r: r["number"]),  # 工单编号
+        LedgerColumn("Source", 10, TEXT, lambda r: r["source"]),  # 来源
+        LedgerColumn("Type of request", 14, TEXT, lambda r: r["upstream_type"]),  # 诉求类型
+        LedgerColumn("Request", 28, WRAP, lambda r: r["content"]),  # 诉求内容
+        LedgerColumn("Dispatched", 17, DATETIME, lambda r: r["dispatched_at"]),  # 派单时间
+        LedgerColumn("Signed for", 17, DATETIME, lambda r: r["signed_at"]),  # 签收时间
+        LedgerColumn("Deadline", 17, DATETIME, lambda r: r["due_at"]),  # 办结时限
+        LedgerColumn("Handler", 10, TEXT, lambda r: r["handler"]),  # 处理人
+        LedgerColumn("Order status", 10, TEXT, lambda r: labels.order_stage(r["stage"])),  # 工单状态: 退回…
+        LedgerColumn("What was done", 28, WRAP, lambda r: r["reply"]),  # 办理情况
+        LedgerColumn("Solved", 8, TEXT, lambda r: yes_no(r["solved"])),  # 是否解决
+        LedgerColumn("Why not solved", 20, WRAP, lambda r: r["why_not"]),  # 未解决原因
+        LedgerColumn("Closed", 17, DATETIME, lambda r: r["closed_at"]),  # 结案时间
+        LedgerColumn("On time", 8, TEXT, lambda r: yes_no(r["on_time"])),  # 按期
+        LedgerColumn("Extended", 8, TEXT, lambda r: yes_no(r["extended"])),  # 延期
+        LedgerColumn("Times urged", 8, NUMBER, lambda r: r["urges"]),  # 督办次数
+        LedgerColumn("Times reworked", 8, NUMBER, lambda r: r["reworks"]),  # 返工次数
+        LedgerColumn("Follow-up rating", 9, NUMBER, lambda r: r["rating"]),  # 回访满意度
+        LedgerColumn("Grid", 8, CODE, lambda r: r["grid"]),
+        LedgerColumn("Grid code", 17, CODE, lambda r: r["grid_code"]),  # 网格编码
+        LedgerColumn("Category", 10, TEXT, lambda r: labels.category(r["category"])),
+        LedgerColumn("Upstream class", 16, TEXT, lambda r: r["category_upstream"]),  # 上级分类
+        LedgerColumn("Issue no.", 8, CODE, lambda r: _text(r["issue"])),
     ]
 
 

@@ -13,7 +13,7 @@ TABLE_NAMES = {  # the log names tables; people read what they hold
     "households": N_("household"), "residents": N_("resident"), "staff": N_("staff"), "staff_areas": N_("area covered"),
     "grids": N_("grid point"), "memberships": N_("membership"), "visits": N_("visit"), "issues": N_("issue"),
     "issue_steps": N_("issue step"), "policies": N_("promise"), "focus_groups": N_("focus group"),
-    "issue_categories": N_("category"), "settings": N_("setting"),
+    "issue_categories": N_("category"), "settings": N_("setting"), "orders": N_("work order"),
 }
 # bookkeeping and state derived from other rows (the due list's contact columns, an issue's
 # settled figures): not news

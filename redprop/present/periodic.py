@@ -8,6 +8,7 @@ people (present.report_html, which alone imports the charting library, and only 
 from redprop.errors import N_
 from redprop.present.holidays import warn_provisional
 from redprop.present.output import Format, Output
+from redprop.present.rates import shown_rate
 from redprop.present.table import Column, Table
 from redprop.present.times import duration, minute
 from redprop.vocab import ISSUE_KINDS
@@ -48,15 +49,8 @@ BREAKDOWNS = {
     "by_handler": Table((Column("label", "Handler", keep=True), *BREAKDOWN_COLUMNS)),
 }
 BREAKDOWN_TITLES = {"by_category": N_("By category"), "by_grid": N_("By grid point"), "by_handler": N_("By handler")}
+ORDER_KEYS = ("orders_by_source", "orders_by_grid", "orders_by_handler")  # the work orders from above, broken down
 CSV_FIELDS = ["period", "section", "group", "figure", "numerator", "denominator", "rate", "value", "definition"]
-
-
-def shown_rate(r: dict | None) -> str:
-    """`3/4 · 75%`; `0/0 · —` when nothing was counted."""
-    if not r:
-        return "—"
-    share = f"{r['rate'] * 100:.0f}%" if r["rate"] is not None else "—"
-    return f"{r['numerator']}/{r['denominator']} · {share}"
 
 
 def translated(out: Output, report: dict) -> dict:
@@ -79,6 +73,10 @@ def translated(out: Output, report: dict) -> dict:
         say_rates(period["problems"])
         say_rates(period["wishes"])
         say_rates(period)
+    say_rates(report["orders"])
+    for key in ORDER_KEYS:
+        for row in report[key]:
+            say_rates(row)
     return report
 
 
@@ -203,6 +201,40 @@ def _text(out: Output, report: dict) -> None:
         out.line()
         out.table(table, [breakdown_cells(out, key, r) for r in report[key]],
                   title="== " + out._(BREAKDOWN_TITLES[key]) + " ==")
+    _orders_text(out, report)
+
+
+def order_breakdowns(out: Output, report: dict) -> list[tuple[str, object, list[dict]]]:
+    """(title, table, rows) of each breakdown of the work orders from above."""
+    from redprop.present import orders
+
+    result = []
+    for key in ORDER_KEYS:
+        by = key.removeprefix("orders_by_")
+        label = {"source": "Source", "grid": "Grid point", "handler": "Handler"}[by]
+        rows = [orders.breakdown_cells(r, _order_group(out, r[by], by)) for r in report[key]]
+        result.append((out._(orders.BREAKDOWN_TITLES[by]), orders.breakdown_table(by, label), rows))
+    return result
+
+
+def _order_group(out: Output, group, by: str) -> str:
+    if group is None:
+        return out._("Unassigned") if by == "handler" else "—"
+    return str(group)
+
+
+def _orders_text(out: Output, report: dict) -> None:
+    """The work orders from above, when the period has any: their figures, then by source,
+    grid point and handler."""
+    from redprop.present import orders
+
+    if not orders.any_orders(report["orders"]):
+        return
+    out.line()
+    out.table(FIGURES_TABLE, orders.figure_rows(out, report["orders"]), title="== " + out._("Work orders from above") + " ==")
+    for heading, table, rows in order_breakdowns(out, report):
+        out.line()
+        out.table(table, rows, title=f"== {heading} ==")
 
 
 def csv_rows(out: Output, report: dict):
@@ -220,6 +252,14 @@ def csv_rows(out: Output, report: dict):
         for name, value in report[section].items():
             yield figure(section, "all", name, value)
     for key, by in (("by_category", "category"), ("by_grid", "grid"), ("by_handler", "handler")):
+        for row in report[key]:
+            for name, value in row.items():
+                if name != by:
+                    yield figure(key, row[by], name, value)
+    for name, value in report["orders"].items():
+        yield figure("orders", "all", name, value)
+    for key in ORDER_KEYS:
+        by = key.removeprefix("orders_by_")
         for row in report[key]:
             for name, value in row.items():
                 if name != by:

@@ -9,8 +9,8 @@ from redprop.present.times import minute
 from redprop.vocab import ISSUE_KINDS, PROMISE_CODES, PROMISES, TIER_CODES, TIERS, WAITING_CODES, WEEKDAYS
 
 WEEKDAY_NAMES = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
-POLICY_FIELDS = ["version", "name", "effective_at", "recorded_at", "kind", "tier", *PROMISES, "follow_up", "hours",
-                 "chinese_calendar", "weekend", "holidays", "workdays", "pause_statuses", "note"]
+POLICY_FIELDS = ["version", "name", "effective_at", "recorded_at", "kind", "tier", *PROMISES, "follow_up", "order_sign",
+                 "hours", "chinese_calendar", "weekend", "holidays", "workdays", "pause_statuses", "note"]
 KINDS = ("problem", "wish")
 
 
@@ -34,6 +34,8 @@ def policy_lines(out: Output, p: dict) -> list[str]:
     lines.extend(plain(columns, rows, out.language))
     lines.append(out._("Follow-up call (回访): within {time} of the resolution", time=said_time(out, p["follow_up"])) if p.get("follow_up")
                  else out._("Follow-up call (回访): no promise"))
+    lines.append(out._("Work orders from above: signed for within {time} of their dispatch", time=said_time(out, p["order_sign"]))
+                 if p.get("order_sign") else out._("Work orders from above: no sign-for limit"))
     if p["hours"]:
         calendar = out._("with China's public holidays and 调休 days") if p["chinese_calendar"] else out._(
             "without the public-holiday calendar")

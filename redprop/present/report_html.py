@@ -13,7 +13,7 @@ from html import escape
 from redprop.present.holidays import warn_provisional
 from redprop.present.periodic import (
     BREAKDOWN_TITLES, RATE_NAMES, RATES, breakdown_cells, care_rows, group_label, issue_rows, kind_name,
-    moment_line, shown_rate, title, trend_series,
+    moment_line, order_breakdowns, shown_rate, title, trend_series,
 )
 
 FONTS = '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei", sans-serif'
@@ -70,11 +70,38 @@ def page(out, report: dict) -> str:
     parts.append(_breakdown_table(out, "by_grid", report["by_grid"]))
     parts.append(f"<h2>{escape(out._(BREAKDOWN_TITLES['by_handler']))}</h2>")
     parts.append(_breakdown_table(out, "by_handler", report["by_handler"]))
+    parts.extend(_orders(out, report))
     parts.append("</body>\n</html>\n")
     return "\n".join(parts)
 
 
-def _cards(out, figures: dict, counts: list[tuple[str, str]], rates) -> str:
+def _orders(out, report: dict) -> list[str]:
+    """The work orders from above, when the period has any: their rates as cards, the counts,
+    and a table by source, grid point and handler."""
+    from redprop.present import orders
+
+    figures = report["orders"]
+    if not orders.any_orders(figures):
+        return []
+    parts = [f"<h2>{escape(out._('Work orders from above'))}</h2>",
+             _cards(out, figures, [("dispatched", out._(orders.COUNT_NAMES["dispatched"][0])),
+                              ("due", out._(orders.COUNT_NAMES["due"][0])),
+                              ("urged", out._(orders.COUNT_NAMES["urged"][0]))], orders.RATE_NAMES, orders.RATE_NAMES)]
+    for heading, table, rows in order_breakdowns(out, report):
+        parts.append(f"<h2>{escape(heading)}</h2>")
+        parts.append(_table(out, table.columns, rows))
+    return parts
+
+
+def _table(out, columns, rows: list[dict]) -> str:
+    head = "".join(f"<th>{escape(out._(c.header))}</th>" for c in columns)
+    body = ["<tr>" + "".join(f"<td>{escape(str(r.get(c.key, '')))}</td>" for c in columns) + "</tr>" for r in rows]
+    if not body:
+        body.append(f'<tr><td colspan="{len(columns)}">{escape(out._("(nothing to list)"))}</td></tr>')
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _cards(out, figures: dict, counts: list[tuple[str, str]], rates, names=RATE_NAMES) -> str:
     cells = []
     for key, name in counts:
         cells.append(f'<div class="card"><div class="name">{escape(name)}</div>'
@@ -82,7 +109,7 @@ def _cards(out, figures: dict, counts: list[tuple[str, str]], rates) -> str:
     for key in rates:
         r = figures[key]
         share = f"{r['rate'] * 100:.0f}%" if r["rate"] is not None else "—"
-        cells.append(f'<div class="card"><div class="name">{escape(out._(RATE_NAMES[key]))}</div>'
+        cells.append(f'<div class="card"><div class="name">{escape(out._(names[key]))}</div>'
                      f'<div class="big">{share}</div><div class="counts">{escape(shown_rate(r))}</div>'
                      f'<div class="def">{escape(out._(r["definition"]))}</div></div>')
     return '<div class="cards">' + "".join(cells) + "</div>"
@@ -97,15 +124,7 @@ def _figure_table(rows: list[dict]) -> str:
 def _breakdown_table(out, key: str, rows: list[dict]) -> str:
     from redprop.present.periodic import BREAKDOWNS
 
-    columns = BREAKDOWNS[key].columns
-    head = "".join(f"<th>{escape(out._(c.header))}</th>" for c in columns)
-    body = []
-    for row in rows:
-        cells = breakdown_cells(out, key, row)
-        body.append("<tr>" + "".join(f"<td>{escape(str(cells.get(c.key, '')))}</td>" for c in columns) + "</tr>")
-    if not body:
-        body.append(f'<tr><td colspan="{len(columns)}">{escape(out._("(nothing to list)"))}</td></tr>')
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return _table(out, BREAKDOWNS[key].columns, [breakdown_cells(out, key, row) for row in rows])
 
 
 # -- charts -------------------------------------------------------------------------------

@@ -22,6 +22,15 @@ OVERDUE_TABLE = Table((  # one table per section; a holder's name heads their gr
 ))
 SOON_TABLE = Table(tuple(c if c.key != "late" else Column("late", "Left", "right", keep=True)
                          for c in OVERDUE_TABLE.columns))
+ORDER_COLUMN = Column("order", "Work order", drop=7)  # from 12345 or the grid centre: its source and number
+
+
+def with_orders(table: Table, items: list[dict]) -> Table:
+    """The table with a column for the work orders among the items, if there are any."""
+    if not any(i.get("order") for i in items):
+        return table
+    at = [c.key for c in table.columns].index("title") + 1
+    return Table((*table.columns[:at], ORDER_COLUMN, *table.columns[at:]), table.title)
 CALLS_TABLE = Table((  # resolved issues whose follow-up call (回访) is late, under who resolved them
     Column("holder", "Handler", keep=True, group=True),
     Column("number", "Issue", "right", keep=True),
@@ -45,9 +54,11 @@ VISITS_TABLE = Table((
 OVERDUE_FIELDS = ["section", "id", "title", "promise", "due_at", "late_minutes", "handler", "status", "tier", "kind",
                   "category", "household", "place", "building", "grid", "reported_at", "area_staff", "head", "phone",
                   "groups", "days_since_seen", "last_seen_at", "failed_attempts", "escalated", "staff", "resolved_at",
-                  "reporter", "provisional"]
+                  "reporter", "order", "provisional"]
 MISSED_SEVERAL = "+"  # on a promise: other promises of the issue are overdue too
 OVERDUE_LEGEND = N_("+ another promise of the issue is overdue too (the earliest is shown)")
+URGED = "‼"  # before the title of a work order urged from above (督办)
+URGED_LEGEND = N_("‼ a work order urged from above (督办), with how many times")
 
 
 def overdue(out: Output, report: dict) -> None:
@@ -67,6 +78,10 @@ def overdue(out: Output, report: dict) -> None:
 
 def _issue_line(out: Output, item: dict) -> dict:
     labels = out.labels
+    order = item.get("order")
+    title = item["title"]
+    if order and order["urges"]:
+        title = f"{URGED}{out._('urged {count}×', count=order['urges'])} {title}"
     return {
         **item,
         "number": f"#{item['id']}",
@@ -77,6 +92,8 @@ def _issue_line(out: Output, item: dict) -> dict:
         "tier": labels.of(TIER_CODES, item["tier"]),
         "status": labels.of(STATUSES, item["status"]),
         "area": item["area_staff"] if not item["handler"] else None,
+        "title": title,
+        "order": f"{order['source']} {order['number']}" if order else None,
     }
 
 
@@ -110,9 +127,12 @@ def _overdue_text(out: Output, report: dict) -> None:
         if items:
             out.line()
             lines = [_issue_line(out, i) for i in items]
-            out.table(table, grouped(lines, lambda i: i["handler"] or out._("Unassigned")), title=f"== {heading} ==")
+            out.table(with_orders(table, items), grouped(lines, lambda i: i["handler"] or out._("Unassigned")),
+                      title=f"== {heading} ==")
             if any(line["promise"].endswith(MISSED_SEVERAL) for line in lines):
                 out.line(out._(OVERDUE_LEGEND))
+            if any(line["title"].startswith(URGED) for line in lines):
+                out.line(out._(URGED_LEGEND))
             if any(i.get("provisional") for i in items):
                 out.line(out._(PROVISIONAL_LEGEND))
     calls = report.get("follow_ups") or []
@@ -148,7 +168,9 @@ def summary_line(out: Output, s: dict) -> str:
     wording = {"arrive": N_("{count} not on site in time"), "resolve": N_("{count} not resolved in time"),
                "plan": N_("{count} without a plan in time")}
     p = s["overdue_by_promise"]
-    missed = out.separator.join(out._(wording[k], count=p[k]) for k in PROMISES if p[k])
+    wording.update(sign=N_("{count} orders not signed for in time"), order=N_("{count} orders past their deadline"))
+    p = {**p, **s.get("orders_overdue", {})}
+    missed = out.separator.join(out._(wording[k], count=p[k]) for k in (*PROMISES, "sign", "order") if p.get(k))
     details = ([out._("of these, {missed}", missed=missed)] if missed else []) + (
         [out._("{count} unassigned", count=s["unassigned"])] if s["unassigned"] else [])
     inside = out._(" ({details})", details=out._("; ").join(details)) if details else ""
@@ -184,6 +206,8 @@ def _group_label(out: Output, by: str | None, group) -> str:
     if group == "all":
         return out._("Total")
     if group is None:
+        if by == "source":
+            return out._("Not an order")
         return out._("Unassigned") if by == "handler" else "—"
     if by == "tier":
         return out.labels.of(TIER_CODES, group)
@@ -213,5 +237,18 @@ def stats_cells(out: Output, by: str | None, row: dict) -> dict:
 
 
 def stats(out: Output, rows: list[dict], by: str | None) -> None:
+    """`redprop stats`: a row per group, with the figures of the work orders from above beside
+    the issues' (`orders_…`, `order_…`; for people, a table of their own)."""
+    from redprop.present import orders
+
     warn_provisional(out, sorted({y for r in rows for y in r.get("provisional_years", ())}))
+    if out.fmt != Format.table:
+        out.listing(STATS_TABLE, [orders.translated(out, r) for r in rows], fields=STATS_FIELDS + orders.STATS_FIELDS)
+        return
     out.listing(STATS_TABLE, rows, lambda r: stats_cells(out, by, r), STATS_FIELDS)
+    figures = [(r, orders.from_stats(r)) for r in rows]
+    if any(orders.any_orders(f) for _r, f in figures):
+        out.line()
+        out.table(orders.breakdown_table(by, "Group"),
+                  [orders.breakdown_cells(f, _group_label(out, by, r["group"])) for r, f in figures],
+                  title="== " + out._("Work orders from above") + " ==")

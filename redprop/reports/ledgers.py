@@ -13,7 +13,11 @@ What a record says is decided here; how it reads (headers, labels, Excel) in `pr
 - visits (走访台账): the visits of the period, oldest first;
 - problems (问题清单) and wishes (需求清单): the issues reported in the period, oldest first,
   each as things stood at `at`: status, handler, the times of each step, every promise kept,
-  missed, overdue or pending, the follow-up call, the rating.
+  missed, overdue or pending, the follow-up call, the rating;
+- orders (工单台账): the work orders from above dispatched in the period, oldest first, as
+  things stood at `at` — the reply sheet the platforms want back: signed, replied (what was
+  done, solved or not, why not), closed, on time, extended, urged, reworked, the rating; a
+  returned order is there, marked so.
 
 Voided visits and issues are in no ledger. Sensitive groups are masked (`sensitive`) unless
 `show_sensitive`. `--grid`/`--building` narrow every ledger to the households (or issues) there.
@@ -69,6 +73,8 @@ def ledger(store: Store, kind: str, *, first: date, last: date, at: datetime, gr
         records = _focus(store, first, max(first, known), end, where, show_sensitive)
     elif kind == "visits":
         records = _visits(store, start, end, where, show_sensitive)
+    elif kind == "orders":
+        records = _orders(store, start, end, at, where)
     else:
         records = _issues(store, "problem" if kind == "problems" else "wish", start, end, at, where,
                           person["name"] if person is not None else None)
@@ -245,3 +251,40 @@ def _issues(store: Store, kind: str, start: datetime, end: datetime, at: datetim
                 "arrive": promises.get("arrive"), "resolve": promises.get("resolve"), "plan": promises.get("plan"),
                 "follow_up": call.state if call else None, "rating": state.rating,
             }
+
+
+def _orders(store: Store, start: datetime, end: datetime, at: datetime, where: dict) -> Iterator[dict]:
+    """The work orders dispatched in [start, end), oldest first, each as things stood at `at`:
+    a returned one too (marked by its stage), a voided one not."""
+    from redprop.issues.orders import load_orders, stage
+
+    moment = Moment(store, at)
+    tz = store.tz
+    extra, params = _filters(where, "i")
+    rows = store.conn.execute(
+        f"{ISSUE_SELECT} WHERE i.id IN (SELECT issue_id FROM orders) AND i.reported_at >= ? AND i.reported_at < ?{extra}"
+        " ORDER BY i.reported_at, i.id", [to_db(start), to_db(end), *params]).fetchall()
+    orders = load_orders(store.conn, [r["id"] for r in rows])
+
+    def when(text: str | None) -> datetime | None:
+        return from_db(text).astimezone(tz) if text else None
+
+    for row, state, steps in moment.states(rows):
+        o = orders[row["id"]]
+        if row["voided_at"] and not o["returned_at"]:
+            continue  # voided, as in every ledger
+        order = state.order
+        grid_code, upstream = moment.upstream(row["grid"], row["category"])
+        reply = next((s for s in reversed(steps or []) if s.action == "reply" and s.at <= moment.text), None)
+        yield {
+            "number": o["number"], "source": o["source"], "upstream_type": o["upstream_type"],
+            "content": row["description"] or row["title"], "dispatched_at": when(order.dispatched_at),
+            "signed_at": when(order.signed_at), "due_at": when(order.due_at), "handler": state.handler,
+            "stage": stage(order), "reply": reply.note if reply else None,
+            "solved": None if reply is None else reply.value == "yes", "why_not": reply.reason if reply else None,
+            "closed_at": when(order.closed_at),
+            "on_time": None if order.closed_at is None else order.closed_at <= order.due_at,
+            "extended": bool(order.extended), "urges": len(order.urged), "reworks": len(order.failed),
+            "rating": state.rating, "grid": row["grid"], "grid_code": grid_code, "category": row["category"],
+            "category_upstream": upstream, "issue": row["id"],
+        }

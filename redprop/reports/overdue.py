@@ -9,7 +9,9 @@ moment is not listed even if it was resolved late; `stats` counts those.
 
 The issue half reads the partial index of unfinished issues (plus, for a past moment,
 those resolved after it) bounded by each issue's earliest deadline, so its cost follows
-the number of open issues, not the size of the table. How late is wall-clock time past
+the number of open issues, not the size of the table. A work order from above adds its two
+deadlines (signed for, closed by its deadline) to its issue's, and stays on the list past its
+issue's resolution until it is verified (结案); an urged order says so. How late is wall-clock time past
 the effective deadline (the deadline itself counts only working time when the policy
 says so, and waits that pause the clock).
 """
@@ -19,7 +21,7 @@ from datetime import datetime, timedelta
 from redprop.errors import InvalidValue
 from redprop.issues.lifecycle import State
 from redprop.issues.promises import Moment, Outcome
-from redprop.issues.reading import follow_up_rows, unfinished_rows
+from redprop.issues.reading import follow_up_rows, open_order_rows, unfinished_rows
 from redprop.parsing import show_duration, show_local_iso, to_db
 from redprop.store import Store
 
@@ -50,6 +52,8 @@ def overdue_report(store: Store, at: datetime, *, soon: timedelta = DEFAULT_SOON
     moment = Moment(store, at)
     horizon = to_db(at + soon)
     rows = unfinished_rows(store.conn, moment.text, [], [], due_before=horizon)
+    listed = {r["id"] for r in rows}
+    rows += [r for r in open_order_rows(store.conn, moment.text, horizon) if r["id"] not in listed]
     late_items, soon_items = [], []
     provisional_years: set[int] = set()
     covering: dict = {}
@@ -60,9 +64,10 @@ def overdue_report(store: Store, at: datetime, *, soon: timedelta = DEFAULT_SOON
         return covering
 
     for row, state, _ in moment.states(rows):
-        if state.resolved_at:
+        if state.voided_at:  # voided, or its order returned as not ours
             continue
-        outcomes = moment.outcomes(row, state)
+        # a work order's deadlines stand beside the issue's promises, and outlive its resolution
+        outcomes = ([] if state.resolved_at else moment.outcomes(row, state)) + moment.order_outcomes(row, state)
         late = [o for o in outcomes if o.state == "overdue"]
         coming = [o for o in outcomes if o.state == "pending" and o.due < horizon]
         if not late and not coming:
@@ -132,6 +137,14 @@ def _follow_ups(store: Store, moment: Moment, provisional_years: set) -> list[di
     return items
 
 
+def _order(moment: Moment, row, state: State) -> dict | None:
+    """The work order an item of the morning list is: its number and source, how often urged."""
+    if state.order is None:
+        return None
+    order = moment.order_row(row["id"])
+    return {"number": order["number"], "source": order["source"], "urges": len(state.order.urged)}
+
+
 def _item(row, state: State, shown: Outcome, late: list[Outcome], moment: Moment, area_staff) -> dict:
     minutes = moment.minutes(shown.due)
     around = []
@@ -149,6 +162,7 @@ def _item(row, state: State, shown: Outcome, late: list[Outcome], moment: Moment
         "missed": [o.promise for o in late],
         **_about(row, state, moment),
         "area_staff": around,
+        "order": _order(moment, row, state),
         "provisional": shown.provisional,  # the deadline shown; summary.provisional_years names every year behind the list
     }
 
@@ -190,9 +204,10 @@ def _visits(store: Store, at: datetime, show_sensitive: bool, staff: str | None,
 
 def _summary(store: Store, at: datetime, soon: timedelta, late: list, coming: list, visits: list) -> dict:
     by_promise = {"arrive": 0, "resolve": 0, "plan": 0}
+    by_order = {"sign": 0, "order": 0}  # a work order's deadlines
     for item in late:
         for promise in item["missed"]:
-            by_promise[promise] += 1
+            (by_promise if promise in by_promise else by_order)[promise] += 1
     return {
         "at": at.astimezone(store.tz).isoformat(timespec="seconds"),
         "community": store.community,
@@ -200,6 +215,8 @@ def _summary(store: Store, at: datetime, soon: timedelta, late: list, coming: li
         "due_soon": len(coming),
         "visits": len(visits),
         "overdue_by_promise": by_promise,
+        "orders_overdue": by_order,
+        "urged_orders": sum(1 for item in late + coming if item["order"] and item["order"]["urges"]),
         "unassigned": sum(1 for item in late if not item["handler"]),
         "escalated_visits": sum(1 for v in visits if v.get("escalated")),
         "soon_minutes": int(soon.total_seconds() // 60),

@@ -4,9 +4,11 @@ The issue figures are `stats` for the period (reports.stats.period_stats: the sa
 grouped by kind, category, grid point and handler), read into the shape of the 12345
 bulletins: received, 按时到场率, 按时办结率, 满意率, 回访率 — each rate with its numerator,
 denominator and definition — the median minutes, and what was unfinished and overdue when
-the period ended. Care: 走访覆盖率 at the end of the period, the visits made (contacts and
-knocks), the households unseen longer than their cadence and the escalations. The same
-figures for the 8 periods before, oldest first, make the trend.
+the period ended. Work orders from above: 签收及时率, 结案率, 按期结案率, 返工率, 延期率,
+退回率 and 督办, in total and by source, grid point and handler (reports.orders). Care:
+走访覆盖率 at the end of the period, the visits made (contacts and knocks), the households
+unseen longer than their cadence and the escalations. The same figures for the 8 periods
+before, oldest first, make the trend.
 
 Data only: codes, numbers, instants; the definitions are English templates that the
 presentation says in the worker's language.
@@ -17,6 +19,7 @@ from datetime import date, datetime, timedelta
 from redprop.care.visits import CONTACT_OUTCOMES, ESCALATE_AFTER, ESCALATE_GROUP
 from redprop.errors import N_, InvalidValue
 from redprop.parsing import local_day_start, show_local_iso, to_db
+from redprop.reports.rates import shaped_rate
 from redprop.reports.stats import period_stats
 from redprop.store import Store
 
@@ -37,8 +40,7 @@ DEFINITIONS = {
 def rate(numerator: int, denominator: int, name: str) -> dict:
     """A rate as the report carries it: counts, the share (None when nothing was counted) and
     what was counted, in words."""
-    return {"numerator": numerator, "denominator": denominator,
-            "rate": round(numerator / denominator, 4) if denominator else None, "definition": DEFINITIONS[name]}
+    return shaped_rate(numerator, denominator, DEFINITIONS[name])
 
 
 def issue_figures(row: dict, medians: bool = True) -> dict:
@@ -76,14 +78,14 @@ def parse_month(text: str, today: date) -> date:
     """`2026-11`, `2026/11`, `2026年11月` (or any day of it, `2026-11-05`): the month's first day."""
     import re
 
+    from redprop.parsing import check_year, parse_date
+
     raw = text.strip()
     match = re.fullmatch(r"(\d{4})\s*(?:[-/.年])\s*(\d{1,2})\s*月?", raw)
     if match:
         year, month = int(match.group(1)), int(match.group(2))
         if 1 <= month <= 12:
-            return date(year, month, 1)
-    from redprop.parsing import parse_date
-
+            return date(check_year(year, raw), month, 1)
     try:
         return parse_date(raw, today=today).replace(day=1)
     except InvalidValue:
@@ -180,6 +182,7 @@ def period_report(store: Store, kind: str, at: datetime, period: str | None = No
             "visit_coverage": rate(covered[1], covered[0], "visit_coverage"),
         })
     years = sorted({y for rows in (current, at_close) for r in rows for y in r.get("provisional_years", ())})
+    orders = _orders(store, at, local_day_start(first, tz), end)
     return {
         "community": store.community,
         "period": _period(kind, first, starts[-1]),
@@ -190,8 +193,25 @@ def period_report(store: Store, kind: str, at: datetime, period: str | None = No
         "care": care,
         **breakdowns,
         "trend": trend,
+        **orders,
         "provisional_years": years,
     }
+
+
+ORDER_BREAKDOWNS = (("source", "orders_by_source"), ("grid", "orders_by_grid"), ("handler", "orders_by_handler"))
+
+
+def _orders(store: Store, at: datetime, start: datetime, end: datetime) -> dict:
+    """The street's rates of the work orders from above for the period, in total and by source,
+    grid point and handler (reports.orders: each picked by the dates its definition names)."""
+    from redprop.reports.orders import grouped_rates, order_facts, order_rates
+
+    first, last = to_db(start), to_db(end)
+    facts = order_facts(store, at, first, last) if store.conn.execute("SELECT 1 FROM orders LIMIT 1").fetchone() else []
+    result = {"orders": order_rates(facts, first, last)}
+    for by, key in ORDER_BREAKDOWNS:
+        result[key] = [{by: r.pop("group"), **r} for r in grouped_rates(facts, first, last, by) if r["group"] != "all"]
+    return result
 
 
 def _period(kind: str, first: date, following: date) -> dict:

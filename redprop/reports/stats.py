@@ -1,7 +1,8 @@
 """How the office kept its promise: counts, share of promises kept, medians, ratings.
 
 Over the issues reported in a range of local days, as things stood at a moment (now by
-default), optionally grouped by kind, tier, category, channel, handler, building or grid:
+default), optionally grouped by kind, tier, category, channel, handler, building, grid or the
+source of a work order from above:
 - problems and wishes counted;
 - for each promise (on site, resolved, written plan), the share kept among those decided:
   kept = met by its deadline; missed = met late, or unmet with the deadline passed.
@@ -12,7 +13,9 @@ default), optionally grouped by kind, tier, category, channel, handler, building
 - the follow-up calls (回访) after a resolution: owed (made, or due and not made), made, and
   made on time (by the policy's follow-up deadline); issues imported from another system owe none;
 - the years whose holiday arrangement was not loaded behind any deadline counted
-  (`provisional_years`: those deadlines are estimates from the statutory holidays).
+  (`provisional_years`: those deadlines are estimates from the statutory holidays);
+- beside them (`orders`), the street's rates of the work orders from above, each picked by
+  its own dates in the same days (see reports.orders).
 
 At district scale a year is hundreds of thousands of issues: the issues whose past can be
 read off their cached columns (all but a few) are aggregated by SQLite in one pass; the
@@ -36,11 +39,15 @@ from redprop.vocab import PROMISES
 KINDS = ("problem", "wish")
 WISH_BIT = 1 << 13  # beside the packed figures (bits 0-12): the issue is a wish
 
-GROUPINGS = ("kind", "tier", "category", "channel", "handler", "building", "grid")
+GROUPINGS = ("kind", "tier", "category", "channel", "handler", "building", "grid", "source")
 _SQL_GROUP = {
     "kind": "i.kind", "tier": "i.tier", "category": "i.category", "channel": "i.channel", "building": "i.building", "grid": "i.grid",
     "handler": "CASE WHEN i.assigned_at <= :m THEN s.name END", None: "'all'",
+    # who dispatched a work order: an issue with one is always replayed (its order is in its steps),
+    # so every issue read off its cache has none
+    "source": "NULL",
 }
+SHARED_GROUPINGS = GROUPINGS[:-1]  # what the report's breakdowns read in one pass
 
 
 class _Tally:
@@ -98,7 +105,10 @@ def issue_stats(store: Store, at: datetime, date_from: date | None, date_to: dat
     start = local_day_start(date_from, store.tz) if date_from else None
     end = local_day_start(date_to + timedelta(days=1), store.tz) if date_to else None
     [rows] = _figures(store, at, [start, end], by)
-    return rows
+    from redprop.reports.orders import add_order_rates
+
+    return add_order_rates(store, at, to_db(start) if start else None, to_db(end) if end else None, by, rows,
+                           lambda group: _Tally().row(group))
 
 
 def period_stats(store: Store, at: datetime, days: list[date], by: str | None, medians: bool = True,
@@ -192,12 +202,12 @@ def _aggregate_cached(store: Store, by, where: list[str], params: dict, period_s
         # several groupings of the same issues: their rows read once, with every group column
         key = (period_sql, tuple(sorted(params.items())))
         if key not in shared:
-            columns = ", ".join(_SQL_GROUP[g] for g in GROUPINGS)
+            columns = ", ".join(_SQL_GROUP[g] for g in SHARED_GROUPINGS)
             shared[key] = cursor.execute(
                 f"SELECT {period_sql}, i.figures + (i.kind = 'wish') * {WISH_BIT}, {columns}"
                 f" FROM issues i LEFT JOIN staff s ON s.id = i.handler_id WHERE {condition} AND i.settled_at < :m",
                 params).fetchall()
-        column = 2 + GROUPINGS.index(by)
+        column = 2 + SHARED_GROUPINGS.index(by)
         counted = Counter((r[0], r[column], r[1]) for r in shared[key])
         rows = []
     else:
@@ -436,9 +446,16 @@ def _median_minutes(seconds: list) -> float | None:
 def _aggregate_replayed(store: Store, moment: Moment, by, where: list[str], params: dict, period_of, tallies: dict) -> None:
     sql = f"{ISSUE_SELECT} WHERE i.replay = 1 AND {' AND '.join(where)}"
     rows = store.conn.execute(sql, params).fetchall()
+    sources = {}
+    if by == "source":
+        from redprop.issues.orders import load_orders
+
+        sources = {i: o["source"] for i, o in load_orders(store.conn, [r["id"] for r in rows]).items()}
     for row, state, _ in moment.states(rows):
         if by is None:
             group = "all"
+        elif by == "source":
+            group = sources.get(row["id"])
         elif by == "tier":
             group = state.tier
         elif by == "handler":

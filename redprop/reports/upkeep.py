@@ -11,17 +11,17 @@ contents) and no replay of the issues: seconds instead of minutes on a district'
 """
 
 import os
-import re
 import sqlite3
 from datetime import datetime
 from pathlib import Path
 
 from redprop.errors import N_, DatabaseError, InvalidValue, Message, NotFound
 from redprop.store import Store
-from redprop.store.backups import copy_into, foreign_key_problems, integrity_problems, put_back, verify_copy
-from redprop.store.files import (
-    checked_path, clear_damage, is_damage, note_damage, path_error, readable_by_others, shown, sidecars,
+from redprop.store.backups import (
+    backup_folder, backup_target, foreign_key_problems, identity, integrity_problems, put_back, rotate, verify_copy,
+    write_backup,
 )
+from redprop.store.files import checked_path, clear_damage, is_damage, leftovers, note_damage, readable_by_others, shown, sidecars
 
 KINDS = {"table": N_("table"), "index": N_("index"), "trigger": N_("trigger")}
 SHOWN_PER_KIND = 5  # wrong rows named per invariant; the rest are counted
@@ -67,7 +67,8 @@ def check(store: Store, quick: bool = False, at: datetime | None = None) -> dict
         guarded(N_("the issues' cached state"), lambda: problems.extend(issue_state_problems(store, checked)))
     if not problems:
         clear_damage(store.path)
-    return {"problems": problems, "warnings": permission_warnings(store.path), "checked": checked, "quick": quick}
+    warnings = permission_warnings(store.path) + leftover_warnings(store.path)
+    return {"problems": problems, "warnings": warnings, "checked": checked, "quick": quick}
 
 
 def schema_problems(conn) -> list[Message]:
@@ -142,9 +143,11 @@ def _household(conn, household_id: int) -> str:
 
 
 def issue_state_problems(store: Store, checked: dict) -> list[Message]:
-    """Issues whose cached state (status, handler, times…) differs from the replay of their steps."""
+    """Issues whose cached state (status, handler, times…, and their work order's) differs from the
+    replay of their steps."""
     from redprop.issues.lifecycle import replay
-    from redprop.issues.records import ISSUE_SELECT, cache_columns, history
+    from redprop.issues.orders import load_orders
+    from redprop.issues.records import ISSUE_SELECT, cache_columns, history, order_columns
 
     wrong, count, last = [], 0, 0
     while True:
@@ -152,9 +155,14 @@ def issue_state_problems(store: Store, checked: dict) -> list[Message]:
         if not rows:
             break
         steps = history(store.conn, rows)
+        orders = load_orders(store.conn, [r["id"] for r in rows if r["replay"]])  # an order's issue is replayed
         for row in rows:
-            expected = cache_columns(replay(row, steps[row["id"]], tz=store.tz))
+            state = replay(row, steps[row["id"]], tz=store.tz)
+            expected = cache_columns(state)
             differing = sorted(k for k, v in expected.items() if row[k] != v)
+            order = orders.get(row["id"])
+            if order is not None and state.order is not None:  # its work order's cached state too
+                differing += sorted(f"orders.{k}" for k, v in order_columns(state.order).items() if order[k] != v)
             if differing:
                 wrong.append((row["id"], differing))
         count += len(rows)
@@ -176,6 +184,15 @@ def permission_warnings(path: Path) -> list[Message]:
                     files=" ".join(shown(p) for p in open_to))]
 
 
+def leftover_warnings(path: Path) -> list[Message]:
+    """Temporary files of interrupted writes (a ledger, a report or a backup killed half-way) beside
+    the database and in its default backup folder: they may hold residents' data."""
+    folders = [path.parent, default_backup_folder(path)]
+    found = [p for folder in folders if folder.is_dir() and not folder.is_symlink() for p in leftovers(folder)]
+    return [Message("{name} in {folder} was left by a write that was interrupted and may hold residents' data; the"
+                    " next write there removes it (or delete it)", name=p.name, folder=shown(p.parent)) for p in found]
+
+
 # --------------------------------------------------------------------------------------------
 # Backups
 
@@ -186,22 +203,10 @@ def backup_name(db_path: Path, at: datetime) -> str:
     return f"{db_path.stem}-{at.strftime(STAMP)}.db"
 
 
-def _dated(folder: Path, db_path: Path) -> list[Path]:
-    """The dated backups of this database in `folder`, oldest first (`-2`… for a second copy
-    within the same second)."""
-    pattern = re.compile(re.escape(db_path.stem) + r"-(\d{4}-\d\d-\d\d-\d{6})(?:-(\d+))?\.db")
-    found = []
-    for p in folder.iterdir():
-        match = pattern.fullmatch(p.name)
-        if match and p.is_file():
-            found.append(((match[1], int(match[2] or 1)), p))
-    return [p for _key, p in sorted(found)]
-
-
 def _free_name(folder: Path, db_path: Path, at: datetime) -> Path:
     name = backup_name(db_path, at)
     path, n = folder / name, 1
-    while path.exists():
+    while os.path.lexists(path):
         n += 1
         path = folder / f"{name[:-3]}-{n}.db"
     return path
@@ -214,47 +219,28 @@ def default_backup_folder(db_path: Path) -> Path:
 def backup(store: Store, target: str | Path | None, *, at: datetime, keep: int | None = None) -> dict:
     """A checked copy of the database at `target`: a file name, or a folder (given with a
     trailing / or existing; default: `backups` beside the database) where it is named by date.
-    In a folder, `keep` leaves the newest N dated copies of this database and removes the older,
-    once the new one has passed its checks. {"path", "bytes", "rows", "removed": [paths]}."""
+    In a folder, `keep` leaves the newest N dated copies of this database (known by what they
+    hold, see store.backups) and removes the older, once the new one has passed its checks.
+    {"path", "bytes", "rows", "removed": [paths]}."""
     if keep is not None and keep < 1:
         raise InvalidValue("--keep {keep}: keep at least 1 backup", keep=keep)
     folder_given = target is None or os.fspath(target).endswith(("/", os.sep)) or Path(target).is_dir()
     target = checked_path(Path(target)) if target is not None else None
     if folder_given:
-        folder = target or default_backup_folder(store.path)
-        try:
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        except OSError as error:
-            raise path_error(folder, error) from None
+        folder = backup_folder(target or default_backup_folder(store.path), default=target is None)
         final = _free_name(folder, store.path, at)
     else:
         if keep is not None:
             raise InvalidValue("--keep needs a folder of dated backups, not the file {path}", path=shown(target))
-        final = target
-        folder = target.parent
-        if not folder.is_dir():
-            raise InvalidValue("no folder {path} for the backup", path=shown(folder))
-    if final.exists():
-        raise InvalidValue("{path} already exists; a backup never overwrites a file", path=shown(final))
+        final = backup_target(target)
+        if not final.parent.is_dir():
+            raise InvalidValue("no folder {path} for the backup", path=shown(final.parent))
     if final.resolve() == store.path.resolve():
         raise InvalidValue("{path} is the database itself", path=shown(final))
-    partial = final.with_name(f".{final.name}.partial-{os.getpid()}")
-    counts = copy_into(store.conn, partial)
-    try:
-        os.link(partial, final)  # never over a file that appeared meanwhile
-    except FileExistsError:
-        raise InvalidValue("{path} already exists; a backup never overwrites a file", path=shown(final)) from None
-    except OSError:
-        os.rename(partial, final)
-    finally:
-        if partial.exists():
-            os.unlink(partial)
+    counts = write_backup(store.conn, final, store.path.stem if folder_given else None)
     removed = []
     if folder_given and keep is not None:
-        for old in _dated(folder, store.path)[:-keep]:
-            if old != final:
-                old.unlink()
-                removed.append(old)
+        removed = rotate(folder, store.path.stem, identity(store.conn), keep, final)
     return {"path": final, "bytes": final.stat().st_size, "rows": counts, "removed": removed}
 
 

@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from redprop.errors import N_, BadPath, DamagedDatabase, DatabaseError, DatabaseMissing, InvalidValue
 from redprop.store.files import (
-    NAME_MAX, checked_path, clear_damage, create_private, noted_damage, path_error, remove_quietly, shown, sidecars,
+    NAME_MAX, checked_path, clear_damage, create_private, has_sqlite_header, is_regular_file, noted_damage, path_error,
+    remove_quietly, shown, sidecars,
 )
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -140,6 +141,7 @@ def read_only_reason(path: Path) -> str | None:
     return None
 
 
+NOT_REDPROP = N_("{path} is not a redprop database; create one with `redprop --db NEW_FILE init`")
 READ_ONLY_REASONS = {
     "media": N_("{path} is on read-only media; this command writes, so it cannot run here (commands that read work)"),
     "file": N_("{path} is read-only for you (no write permission); this command writes, so it cannot run here"
@@ -162,13 +164,15 @@ def _connect(path: Path, existing: bool = False, read_only: str | None = None) -
             # redprop init migrates at once, so version 0 is an empty file or someone else's
             # database: adopting it would write redprop's tables (and WAL mode) into it.
             conn.close()
-            raise DatabaseError("{path} is not a redprop database; create one with `redprop --db NEW_FILE init`", path=shown(path))
+            raise DatabaseError(NOT_REDPROP, path=shown(path))
         if not read_only:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
     except sqlite3.DatabaseError as e:
         name = getattr(e, "sqlite_errorname", "") or ""
+        if name == "SQLITE_NOTADB" and not has_sqlite_header(path):  # a text file, a workbook: not damaged, not noted
+            raise DatabaseError(NOT_REDPROP, path=shown(path)) from None
         if name.startswith("SQLITE_CORRUPT") or name == "SQLITE_NOTADB":
             raise DamagedDatabase("{path} is damaged ({reason}) and cannot be opened; `redprop restore BACKUP` puts a"
                                 " backup in its place", path=shown(path), reason=str(e)) from None
@@ -207,6 +211,8 @@ def open_store(path: Path) -> Store:
         raise BadPath("{path} is a folder, not a database file", path=shown(path))
     if not os.access(path, os.R_OK):
         raise DatabaseError("{path}: no permission to read this file", path=shown(path))
+    if not is_regular_file(path):  # a fifo would block: looked at, never opened
+        raise DatabaseError(NOT_REDPROP, path=shown(path))
     read_only = read_only_reason(path)
     conn = _connect(path, existing=True, read_only=read_only)
     if read_only:

@@ -5,16 +5,30 @@ A copy is made with SQLite's online backup API in one step: a read transaction o
 so in WAL mode the other workers go on writing meanwhile and the copy is the database as it
 stood at one moment. The rows of every table are counted in that same transaction, and the copy
 is accepted only when SQLite's integrity check passes on it and its counts are the same. A copy
-is written under a temporary name beside its final one (private, 0600) and renamed into place
-only once checked, so a copy that failed leaves nothing a later restore could mistake for a backup.
+is written under a temporary name beside its final one (private, 0600, see
+`files.partial_beside`) and linked into place only once checked, so a copy that failed leaves
+nothing a later restore could mistake for a backup.
+
+A backup is known as one by what it holds, not by its name: every database carries an identity
+(`database_id` in its settings, made by migration m011) that its copies carry too, so rotation
+(`--keep N`) removes only this database's own dated copies — a text file named like a backup, or
+another community's backup, stays. Copies made before the identity existed are known by the
+moment their database was created and its community. Dated copies go only into a folder of this
+account's own that no other account can write: rotation deletes files there.
 """
 
+import errno
 import os
+import re
 import sqlite3
+import stat
 from pathlib import Path
 
-from redprop.errors import DamagedDatabase, DatabaseError, InvalidValue
-from redprop.store.files import create_private, is_damage, remove_quietly, shown, sidecars
+from redprop.errors import BadPath, DamagedDatabase, DatabaseError, InvalidValue
+from redprop.store.files import (
+    create_private, is_damage, link_into_place, output_path, partial_beside, path_error, remove_leftovers,
+    remove_quietly, shown, sidecars, write_failed,
+)
 
 INTEGRITY_LIMIT = 20  # problems SQLite lists before it stops
 
@@ -53,10 +67,9 @@ def open_copy(path: Path) -> sqlite3.Connection:
 
 
 def copy_into(source: sqlite3.Connection, target: Path) -> dict[str, int]:
-    """Copy the open database into the new private file `target`, consistent as of one moment;
+    """Copy the open database into `target`, a new empty private file, consistent as of one moment;
     return its row counts at that moment. The copy is a single file (journal mode DELETE).
     Raises DatabaseError (and leaves no file) when the copy does not pass its checks."""
-    create_private(target)
     try:
         dest = sqlite3.connect(target, isolation_level=None)
         try:
@@ -159,3 +172,124 @@ def _keep_aside(current: Path, aside: Path) -> None:
         for side, moved in zip(sidecars(current), sidecars(aside)):
             if side.exists():
                 os.rename(side, moved)
+
+
+# -- dated copies in a folder ----------------------------------------------------------------
+
+IDENTITY_KEYS = ("database_id", "created_at", "community")
+
+
+def identity(conn: sqlite3.Connection) -> dict[str, str]:
+    """What makes a database itself, as its copies carry it: its settings' identity rows."""
+    marks = ", ".join("?" * len(IDENTITY_KEYS))
+    return dict(conn.execute(f"SELECT key, value FROM settings WHERE key IN ({marks})", IDENTITY_KEYS).fetchall())
+
+
+def same_database(ours: dict[str, str], theirs: dict[str, str]) -> bool:
+    """Whether a copy's identity is this database's (a copy made before the identity existed: by
+    when its database was created and for which community)."""
+    if "database_id" in theirs:
+        return theirs["database_id"] == ours.get("database_id")
+    return "created_at" in theirs and all(theirs.get(k) == ours.get(k) for k in ("created_at", "community"))
+
+
+def copy_of(path: Path, ours: dict[str, str]) -> bool:
+    """Whether the file at `path` is a copy of the database whose identity is `ours`: read, never
+    trusted by its name (a text file named like a backup is not one)."""
+    try:
+        conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, isolation_level=None)
+        try:
+            return same_database(ours, identity(conn))
+        finally:
+            conn.close()
+    except (OSError, sqlite3.Error):
+        return False
+
+
+def dated_pattern(stem: str) -> re.Pattern:
+    """The names of a database's dated copies: `STEM-YYYY-MM-DD-HHMMSS.db`, `-2`… for a second
+    copy within the same second."""
+    return re.compile(re.escape(stem) + r"-(\d{4}-\d\d-\d\d-\d{6})(?:-(\d+))?\.db")
+
+
+def dated_copies(folder: Path, stem: str, ours: dict[str, str]) -> list[Path]:
+    """The dated copies of the database whose identity is `ours` in `folder`, oldest first (by the
+    moment in the name, then by when written): regular files of this account, named as redprop
+    names them, holding that database."""
+    pattern = dated_pattern(stem)
+    found = []
+    for entry in os.scandir(folder):
+        match = pattern.fullmatch(entry.name)
+        if not match or not entry.is_file(follow_symlinks=False):
+            continue
+        written = entry.stat(follow_symlinks=False)
+        if written.st_uid == os.geteuid() and copy_of(Path(entry.path), ours):
+            found.append(((match[1], written.st_mtime_ns, entry.name), Path(entry.path)))
+    return [p for _key, p in sorted(found)]
+
+
+def backup_folder(folder: Path, default: bool) -> Path:
+    """The folder for dated copies, made (0700) if need be. Refused (BadPath, exit 2): one owned
+    by another account or that other accounts may write (rotation deletes files there, and
+    another account could plant or swap them), and the default `backups/` when it is a symbolic
+    link (it would lead the copies somewhere nobody chose)."""
+    if default and folder.is_symlink():
+        raise BadPath("{path} is a symbolic link; the default backup folder must be a folder of its own (give the"
+                      " folder you mean: redprop backup FOLDER/)", path=shown(folder))
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        found = os.stat(folder)
+    except OSError as error:
+        raise path_error(folder, error) from None
+    if not stat.S_ISDIR(found.st_mode):
+        raise BadPath("{path} is not a folder", path=shown(folder))
+    if found.st_uid != os.geteuid():
+        raise BadPath("{path} belongs to another account; backups go only into a folder of your own",
+                      path=shown(folder))
+    if found.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise BadPath("{path} can be written by other accounts; backups go only into a folder only you can write"
+                      " (chmod go-w {path})", path=shown(folder))
+    return folder
+
+
+def backup_target(path: Path) -> Path:
+    """A single-file backup target: never a fifo, a device or a socket (BadPath), nor a file there."""
+    path = output_path(path)
+    if os.path.lexists(path):
+        raise InvalidValue("{path} already exists; a backup never overwrites a file", path=shown(path))
+    return path
+
+
+def write_backup(source: sqlite3.Connection, final: Path, stem: str | None = None) -> dict[str, int]:
+    """A checked copy of the open database at `final` (never over a file that is there). It is
+    written under a temporary name beside it, removed if anything fails; leftovers of earlier
+    copies into that folder that were interrupted (of `final`, or of any dated copy of `stem`)
+    are removed first. A full disk is one line (OutputFailed)."""
+    if stem is not None:
+        pattern = dated_pattern(stem)
+        remove_leftovers(final.parent, lambda base: pattern.fullmatch(base) is not None)
+    with partial_beside(final) as (_fd, partial):
+        try:
+            counts = copy_into(source, partial)
+        except sqlite3.Error as error:
+            name = getattr(error, "sqlite_errorname", "") or ""
+            if is_damage(error) or not name.startswith(("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_CANTOPEN")):
+                raise
+            full = name.startswith("SQLITE_FULL") or "disk is full" in str(error)
+            raise write_failed(final, OSError(errno.ENOSPC if full else errno.EIO, str(error))) from None
+        try:
+            link_into_place(partial, final)
+        except FileExistsError:
+            raise InvalidValue("{path} already exists; a backup never overwrites a file", path=shown(final)) from None
+        remove_quietly(partial)
+    return counts
+
+
+def rotate(folder: Path, stem: str, ours: dict[str, str], keep: int, made: Path) -> list[Path]:
+    """Remove all but the newest `keep` dated copies of this database from `folder` (never `made`)."""
+    removed = []
+    for old in dated_copies(folder, stem, ours)[:-keep]:
+        if old != made:
+            old.unlink()
+            removed.append(old)
+    return removed

@@ -625,6 +625,60 @@ def m010_names_and_phones_as_typed_now(conn: sqlite3.Connection) -> None:
             taken.add(new)
 
 
+def m011_database_identity(conn: sqlite3.Connection) -> None:
+    """A random identity for the database, kept in its settings and so in every copy of it:
+    backup rotation removes only copies that carry this database's identity, whatever files
+    in the folder are named (a text file named like a backup is not one)."""
+    conn.execute("INSERT OR IGNORE INTO settings (key, value) VALUES ('database_id', lower(hex(randomblob(16))))")
+
+
+def m012_work_orders(conn: sqlite3.Connection) -> None:
+    """Work orders from above (issue 20): the 12345 hotline and the street's grid centre dispatch
+    orders (工单) to the community, each with its number and deadline, handled as an issue.
+
+    `orders` holds one order per issue that carries one: who dispatched it (`source`) and its
+    number there, unique together; the deadline as dispatched (`due_given`, and as it was
+    written, `due_text`); the 诉求类型 and the caller's phone as the order said them. The
+    columns after `caller_phone` cache the order's state after every step of its issue (sign,
+    return, extend, urge, reply, verify — `issue_steps` stays the record), written by the one
+    writer of an issue's cached state. The dispatch time is the issue's report time.
+    `issue_steps` gains `party` (who approved an extension, who urged) and `reason` (why a
+    reply says not solved). Codes that go up: a grid point's 15-digit code (6-digit 行政区划,
+    3-digit 街道, 3-digit 社区, 3-digit 网格), and the upstream class a category maps to.
+    """
+    _run(
+        conn,
+        """
+        ALTER TABLE issue_steps ADD COLUMN party TEXT;
+        ALTER TABLE issue_steps ADD COLUMN reason TEXT;
+        CREATE TABLE orders (
+            issue_id INTEGER PRIMARY KEY REFERENCES issues (id),
+            source TEXT NOT NULL CHECK (source <> ''),   -- 12345, 网格中心…
+            number TEXT NOT NULL CHECK (number <> ''),   -- the order's number there
+            due_given TEXT NOT NULL,                     -- the deadline as dispatched (UTC)
+            due_text TEXT,                               -- as written: 3个工作日, 2026-12-09 17:30
+            upstream_type TEXT,                          -- 诉求类型, as the source wrote it
+            caller_phone TEXT,                           -- 联系电话 of the order
+            due_at TEXT NOT NULL,                        -- the deadline after extensions
+            sign_due TEXT,                               -- the sign-for limit of the policy
+            signed_at TEXT,
+            returned_at TEXT,                            -- 退回: not ours
+            replied_at TEXT,                             -- the reply (反馈) awaiting verification, if any
+            solved INTEGER CHECK (solved IS NULL OR solved IN (0, 1)),
+            closed_at TEXT,                              -- 结案: the verification that passed
+            reworks INTEGER NOT NULL DEFAULT 0,          -- verifications failed (返工)
+            urges INTEGER NOT NULL DEFAULT 0,            -- 督办
+            extensions INTEGER NOT NULL DEFAULT 0,       -- 延期
+            UNIQUE (source, number)
+        );
+        CREATE INDEX orders_open ON orders (due_given) WHERE closed_at IS NULL AND returned_at IS NULL;
+        ALTER TABLE grids ADD COLUMN upstream_code TEXT;
+        CREATE UNIQUE INDEX grids_upstream_code ON grids (upstream_code) WHERE upstream_code IS NOT NULL;
+        ALTER TABLE issue_categories ADD COLUMN upstream TEXT
+        """,
+    )
+
+
 MIGRATIONS = [
     m001_households_residents_staff,
     m002_focus_groups_and_visits,
@@ -636,6 +690,8 @@ MIGRATIONS = [
     m008_visit_times_and_issue_links,
     m009_settled_figures,
     m010_names_and_phones_as_typed_now,
+    m011_database_identity,
+    m012_work_orders,
 ]
 
 

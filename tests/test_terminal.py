@@ -14,6 +14,7 @@ import struct
 import subprocess
 import sys
 import termios
+from pathlib import Path
 
 import pytest
 
@@ -262,7 +263,7 @@ def test_every_listing_exits_in_gbk_as_in_utf8(written_demo):
     assert driven(db, [["visit", "due", "--at", AT]], 60, PYTHONIOENCODING="gbk")[0][1] == 0, "a GBK console too"
 
 
-def converse(line: list[str], answers: list[bytes], columns: int = 60) -> tuple[int, str]:
+def converse(line: list[str], answers: list[bytes], columns: int = 60, cwd=None, **env) -> tuple[int, str]:
     """Run a command on a terminal, typing each answer once a question waits for it (a line
     ending in a colon); (exit code, all it showed). Never waits more than a minute in all."""
     import select
@@ -270,7 +271,8 @@ def converse(line: list[str], answers: list[bytes], columns: int = 60) -> tuple[
 
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
-    process = subprocess.Popen(line, stdin=slave, stdout=slave, stderr=slave, env=environment(), close_fds=True)
+    process = subprocess.Popen(line, stdin=slave, stdout=slave, stderr=slave, env=environment(**env), close_fds=True,
+                               cwd=cwd)
     os.close(slave)
     said, pending, deadline = b"", list(answers), time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -308,3 +310,34 @@ def test_a_missing_word_is_asked_for_on_a_terminal(demo_db, tmp_path):
     assert all(width(line) <= 60 for line in text.splitlines())
     issue = json.loads(text[text.index("{"):text.rindex("}") + 1])
     assert (issue["category"], issue["channel"]) == ("dogs", "hotline")
+
+
+def test_a_building_leaders_week_runs_as_written_at_60_columns(tmp_path):
+    """README's walk, each line as typed on a 60-column terminal (a question answered yes)."""
+    import shlex
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```sh\n(.*?)```", readme.split("## A building leader's week", 1)[1], re.S).group(1)
+    commands = [shlex.split(line, comments=True) for line in block.splitlines() if line.strip()]
+    assert [c[:2] for c in commands][:4] == [["redprop", "demo"], ["redprop", "config"], ["redprop", "config"],
+                                             ["redprop", "today"]]
+    said = {}
+    for words in commands:
+        assert words[0] == "redprop", words
+        code, text = converse([sys.executable, "-m", "redprop", *words[1:]], [b"y\n"], cwd=tmp_path,
+                              XDG_CONFIG_HOME=str(tmp_path / "config"))
+        assert code == 0, (words, text)
+        widest = max(text.splitlines(), key=width)
+        assert width(widest) <= 60, f"{shlex.join(words)}: {widest!r}"
+        said[shlex.join(words[1:3])] = said.get(shlex.join(words[1:3]), "") + text
+    assert "熊秀英" in said["today --at"] and "8-2-301 熊秀英（独居老人）" in said["visit log"]
+    assert "8-2-302 邵俊飞" in said["visit log"], "the wrong door said back by its head's name"
+    page = (tmp_path / "今天.html").read_text(encoding="utf-8")
+    assert "杜丽娟的待办" in page and "熊秀英" in page
+    db = tmp_path / "redprop-demo.db"
+    visits = json.loads(piped(db, ["visit", "list", "--from", "2026-11-24", "-f", "json"]).stdout)
+    assert [(v["household"], v["by"]) for v in visits] == [("8-1-302", "杜丽娟"), ("8-2-301", "杜丽娟")], "674 taken back"
+    issue = json.loads(piped(db, ["issue", "list", "--household", "8-2-302", "-f", "json"]).stdout)[0]
+    assert issue["arrived_at"] == issue["reported_at"] and issue["reporter"] == "邵俊飞"
+    users = {e["user"] for e in json.loads(piped(db, ["log", "-f", "json"], XDG_CONFIG_HOME=str(tmp_path / "config")).stdout)}
+    assert users == {"杜丽娟"}

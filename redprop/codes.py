@@ -51,30 +51,30 @@ def set_community_code(store, text: str) -> dict:
     code = check_community_code(text)
     with store.write() as conn:
         other = conn.execute("SELECT code, upstream_code FROM grids WHERE upstream_code IS NOT NULL"
-                             " AND substr(upstream_code, 1, 12) <> ? ORDER BY code LIMIT 1", (code,)).fetchone()
+                             " AND substr(upstream_code, 1, 12) <> $1 ORDER BY code LIMIT 1", (code,)).fetchone()
         if other is not None:
             raise InvalidValue("--code {code}: grid point {grid} has the code {grid_code}, of another community; correct"
                                " it first (redprop grid edit {grid} --code …)", code=code, grid=other[0],
                                grid_code=other[1])
-        conn.execute("DELETE FROM settings WHERE key = ?", (COMMUNITY_CODE,))
-        conn.execute("INSERT INTO settings (key, value) VALUES (?, ?)", (COMMUNITY_CODE, code))
+        store.save_settings({COMMUNITY_CODE: code})
     return show_community(store)
 
 
 def set_grid_code(store, grid: str, text: str, now: datetime) -> None:
     """Give a grid point on record its 15-digit code (unique: one grid point per code)."""
     from redprop.parsing import clean_grid
+    from redprop.staff import save_grids
 
     grid = clean_grid(grid)
     with store.write() as conn:
         with naming("--code"):
             code = check_grid_code(text, community_code(store))
-        if conn.execute("SELECT 1 FROM grids WHERE code = ?", (grid,)).fetchone() is None:
+        if conn.execute("SELECT 1 FROM grids WHERE code = $1", (grid,)).fetchone() is None:
             raise NotFound("no grid point {code} on record (see `redprop grid list`; `redprop grid add {code}`)", code=grid)
-        holder = conn.execute("SELECT code FROM grids WHERE upstream_code = ? AND code <> ?", (code, grid)).fetchone()
+        holder = conn.execute("SELECT code FROM grids WHERE upstream_code = $1 AND code <> $2", (code, grid)).fetchone()
         if holder is not None:
             raise InvalidValue("--code {code} is grid point {other}'s already", code=code, other=holder[0])
-        conn.execute("UPDATE grids SET upstream_code = ?, updated_at = ? WHERE code = ?", (code, to_db(now), grid))
+        save_grids(conn, [(grid, None, None, code, to_db(now), to_db(now))])  # on record: its code and updated_at change
 
 
 def clean_upstream(text: str) -> str | None:

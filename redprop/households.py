@@ -7,7 +7,8 @@ history; nothing here deletes a row.
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from redprop.store import Store
+from redprop.store import Store, hooks
+from redprop.store.sql import Params, assignments
 from redprop.errors import InvalidValue, NotFound
 from redprop.parsing import (
     address_key, clean_name, cleaned, contains_pattern, normalize_name, parse_address_key, phone_digits, to_db,
@@ -15,10 +16,17 @@ from redprop.parsing import (
 
 HOUSEHOLD_FIELDS = ("head", "phone", "grid", "members", "moved_in_on", "note")
 RESIDENT_FIELDS = ("relation", "birth_year", "phone", "moved_out_on")
+# The columns a new row is written with, by `insert_households` and `insert_residents`.
+HOUSEHOLD_COLUMNS = ("key", "building", "unit", "room", *HOUSEHOLD_FIELDS, "created_at", "updated_at")
+RESIDENT_COLUMNS = ("household_id", "name", "relation", "birth_year", "phone", "created_at", "updated_at")
 # what `--clear FIELD` empties: the option's name → the column
 HOUSEHOLD_CLEARABLE = {"head": "head", "phone": "phone", "grid": "grid", "members": "members", "moved-in": "moved_in_on",
                        "note": "note"}
 RESIDENT_CLEARABLE = {"relation": "relation", "birth-year": "birth_year", "phone": "phone", "moved-out": "moved_out_on"}
+
+# The change log's `--household` and a household's history: its row, and the rows naming it.
+hooks.subject("household_ids", "households")
+hooks.points_at("residents", "household_id", "households")
 
 
 @dataclass
@@ -75,8 +83,8 @@ def get_household(store: Store, key: str, on: date | None = None):
     normalized = address_key(*parse_address_key(key))
     day = on.isoformat() if on else None
     row = store.conn.execute(
-        "SELECT * FROM households WHERE key = ?1 ORDER BY"
-        " (?2 IS NOT NULL AND (moved_in_on IS NULL OR moved_in_on <= ?2) AND (moved_out_on IS NULL OR moved_out_on > ?2)) DESC,"
+        "SELECT * FROM households WHERE key = $1 ORDER BY"
+        " ($2 IS NOT NULL AND (moved_in_on IS NULL OR moved_in_on <= $2) AND (moved_out_on IS NULL OR moved_out_on > $2)) DESC,"
         " moved_out_on IS NULL DESC, id DESC LIMIT 1",
         (normalized, day),
     ).fetchone()
@@ -94,7 +102,7 @@ def known_buildings(store: Store, text: str) -> list[str]:
     if not wanted:
         raise InvalidValue("no building")
     for building in wanted:
-        if not store.conn.execute("SELECT 1 FROM households WHERE building = ? LIMIT 1", (building,)).fetchone():
+        if not store.conn.execute("SELECT 1 FROM households WHERE building = $1 LIMIT 1", (building,)).fetchone():
             raise NotFound("no household is in building {building} (see `redprop household list`)", building=building)
     return wanted
 
@@ -102,7 +110,7 @@ def known_buildings(store: Store, text: str) -> list[str]:
 def households_at(store: Store, key: str) -> list[int]:
     """Every household that ever lived at an address, oldest first."""
     normalized = address_key(*parse_address_key(key))
-    ids = [r[0] for r in store.conn.execute("SELECT id FROM households WHERE key = ? ORDER BY id", (normalized,))]
+    ids = [r[0] for r in store.conn.execute("SELECT id FROM households WHERE key = $1 ORDER BY id", (normalized,))]
     if not ids:
         raise NotFound("no household {key}", key=normalized)
     return ids
@@ -122,22 +130,32 @@ def add_household(store: Store, key: str, changes: HouseholdChanges, now: dateti
     building, unit, room = parse_address_key(key)
     normalized = address_key(building, unit, room)
     with store.write() as conn:
-        if conn.execute("SELECT 1 FROM households WHERE key = ? AND moved_out_on IS NULL", (normalized,)).fetchone():
+        if conn.execute("SELECT 1 FROM households WHERE key = $1 AND moved_out_on IS NULL", (normalized,)).fetchone():
             raise InvalidValue("household {key} already lives there; use `household edit`, or `household move-out` first",
                                key=normalized)
         # A household that moved out keeps its record and history; the new family gets a record of its own.
         stamp = to_db(now)
         values = changes.given()
         _check_grid(conn, values.get("grid"))
-        if values.get("moved_in_on") is None and conn.execute("SELECT 1 FROM households WHERE key = ?", (normalized,)).fetchone():
+        if values.get("moved_in_on") is None and conn.execute("SELECT 1 FROM households WHERE key = $1", (normalized,)).fetchone():
             # another family lived here before: this one lived here from the day it was added, never before
             values["moved_in_on"] = now.astimezone(store.tz).date().isoformat()
-        conn.execute(
-            "INSERT INTO households (key, building, unit, room, head, phone, grid, members, moved_in_on,"
-            " note, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (normalized, building, unit, room, *(values.get(f) for f in HOUSEHOLD_FIELDS), stamp, stamp),
-        )
+        insert_households(store, [(normalized, building, unit, room, *(values.get(f) for f in HOUSEHOLD_FIELDS), stamp,
+                                   stamp)])
     return household_row(get_household(store, normalized))
+
+
+def insert_households(store: Store, rows: list[tuple]) -> None:
+    """The writer of new households, one or a roster's (inside the caller's write): each row
+    the values of HOUSEHOLD_COLUMNS. The caller has checked them."""
+    store.insert_many("households", HOUSEHOLD_COLUMNS, rows)
+
+
+def update_households(store: Store, columns, rows: list[tuple]) -> None:
+    """The writer of changes to households, one or a roster's (inside the caller's write): each
+    row the new values of `columns` (names from code), then `updated_at`, then the id."""
+    n = len(columns)
+    store.conn.executemany(f"UPDATE households SET {assignments(columns)}, updated_at = ${n + 1} WHERE id = ${n + 2}", rows)
 
 
 def edit_household(store: Store, key: str, changes: HouseholdChanges, now: datetime) -> dict:
@@ -153,11 +171,7 @@ def edit_household(store: Store, key: str, changes: HouseholdChanges, now: datet
         if moved_in and row["moved_out_on"] and moved_in > row["moved_out_on"]:
             raise InvalidValue("{moved_in} is after household {key} moved out ({moved_out})", moved_in=moved_in, key=row["key"],
                                moved_out=row["moved_out_on"])
-        assignments = ", ".join(f"{f} = ?" for f in values)
-        conn.execute(
-            f"UPDATE households SET {assignments}, updated_at = ? WHERE id = ?",
-            (*values.values(), to_db(now), row["id"]),
-        )
+        update_households(store, list(values), [(*values.values(), to_db(now), row["id"])])
     return household_row(get_household(store, row["key"]))
 
 
@@ -173,19 +187,19 @@ def move_out(store: Store, key: str, on: date, now: datetime, note: str | None =
         if on > now.astimezone(store.tz).date():
             raise InvalidValue("{day} is in the future; record the move-out once it has happened", day=on.isoformat())
         conn.execute(
-            "UPDATE households SET moved_out_on = ?, note = COALESCE(?, note), updated_at = ? WHERE id = ?",
+            "UPDATE households SET moved_out_on = $1, note = COALESCE($2, note), updated_at = $3 WHERE id = $4",
             (on.isoformat(), note, to_db(now), row["id"]),
         )
         _end_memberships(conn, "household_id", row["id"], on, now)
-    return household_row(conn.execute("SELECT * FROM households WHERE id = ?", (row["id"],)).fetchone())
+    return household_row(conn.execute("SELECT * FROM households WHERE id = $1", (row["id"],)).fetchone())
 
 
 def _end_memberships(conn, column: str, value: int, on: date, now: datetime) -> None:
     """Whoever moves out leaves their focus groups that day (the memberships stay on record);
     one that was to start later ends where it would have begun."""
     conn.execute(
-        f"UPDATE memberships SET until = MAX(since, ?1), left_reason = 'moved_out', left_recorded_at = ?2"
-        f" WHERE {column} = ?3 AND (until IS NULL OR until > ?1)",
+        f"UPDATE memberships SET until = MAX(since, $1), left_reason = 'moved_out', left_recorded_at = $2"
+        f" WHERE {column} = $3 AND (until IS NULL OR until > $1)",
         (on.isoformat(), to_db(now), value),
     )
 
@@ -224,29 +238,24 @@ def list_households(
 ):
     """Households living there on day `on` (all, with include_moved_out), in address order, as a
     stream (its first page read off the address index, not sorted); with `count`, how many."""
-    where, params = [], []
+    where, params = [], Params()
     if building is not None:
-        where.append("building = ?")
-        params.append(building)
+        where.append(f"building = {params(building)}")
     if unit is not None:
-        where.append("unit = ?")
-        params.append(unit)
+        where.append(f"unit = {params(unit)}")
     if grid is not None:
-        where.append("grid = ?")
-        params.append(grid)
+        where.append(f"grid = {params(grid)}")
     if search:
-        name, phone, like = search_terms(search)
+        name, phone, like = (params(term) for term in search_terms(search))
         where.append(
-            f"({compact('head')} LIKE ? ESCAPE '\\' OR {digits('phone')} LIKE ? ESCAPE '\\' OR note LIKE ? ESCAPE '\\'"
-            f" OR id IN (SELECT household_id FROM residents WHERE {compact('name')} LIKE ? ESCAPE '\\'"
-            f" OR {digits('phone')} LIKE ? ESCAPE '\\'))"
+            f"({compact('head')} LIKE {name} ESCAPE '\\' OR {digits('phone')} LIKE {phone} ESCAPE '\\'"
+            f" OR note LIKE {like} ESCAPE '\\' OR id IN (SELECT household_id FROM residents WHERE {compact('name')} LIKE {name}"
+            f" ESCAPE '\\' OR {digits('phone')} LIKE {phone} ESCAPE '\\'))"
         )
-        params += [name, phone, like, name, phone]
     if not include_moved_out:
         if on:
-            day = on.isoformat()
-            where.append("(moved_out_on IS NULL OR moved_out_on > ?) AND (moved_in_on IS NULL OR moved_in_on <= ?)")
-            params += [day, day]
+            day = params(on.isoformat())
+            where.append(f"(moved_out_on IS NULL OR moved_out_on > {day}) AND (moved_in_on IS NULL OR moved_in_on <= {day})")
         else:  # living there now: served by the index of current addresses (a count reads only it)
             where.append("moved_out_on IS NULL")
     condition = " WHERE " + " AND ".join(where) if where else ""
@@ -271,7 +280,7 @@ def resident_row(row, household_key: str) -> dict:
 
 def get_resident(store: Store, household, name: str):
     row = store.conn.execute(
-        "SELECT * FROM residents WHERE household_id = ? AND name = ?", (household["id"], normalize_name(name))
+        "SELECT * FROM residents WHERE household_id = $1 AND name = $2", (household["id"], normalize_name(name))
     ).fetchone()
     if row is None:
         raise NotFound("no resident {name!r} in household {key}", name=name, key=household["key"])
@@ -285,17 +294,27 @@ def add_resident(store: Store, key: str, name: str, values: dict, now: datetime)
         if not name:
             raise InvalidValue("a resident needs a name")
         if conn.execute(
-            "SELECT 1 FROM residents WHERE household_id = ? AND name = ?", (household["id"], name)
+            "SELECT 1 FROM residents WHERE household_id = $1 AND name = $2", (household["id"], name)
         ).fetchone():
             raise InvalidValue("{name} already lives in {key}; use `resident edit`", name=name, key=household["key"])
         stamp = to_db(now)
-        conn.execute(
-            "INSERT INTO residents (household_id, name, relation, birth_year, phone, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (household["id"], name, values.get("relation"), values.get("birth_year"), values.get("phone"), stamp, stamp),
-        )
+        insert_residents(store, [(household["id"], name, values.get("relation"), values.get("birth_year"),
+                                  values.get("phone"), stamp, stamp)])
         row = get_resident(store, household, name)
     return resident_row(row, household["key"])
+
+
+def insert_residents(store: Store, rows: list[tuple]) -> None:
+    """The writer of new residents, one or a roster's (inside the caller's write): each row the
+    values of RESIDENT_COLUMNS. The caller has checked them."""
+    store.insert_many("residents", RESIDENT_COLUMNS, rows)
+
+
+def update_residents(store: Store, columns, rows: list[tuple]) -> None:
+    """The writer of changes to residents, one or a roster's (inside the caller's write): each
+    row the new values of `columns` (names from code), then `updated_at`, then the id."""
+    n = len(columns)
+    store.conn.executemany(f"UPDATE residents SET {assignments(columns)}, updated_at = ${n + 1} WHERE id = ${n + 2}", rows)
 
 
 def edit_resident(store: Store, key: str, name: str, values: dict, now: datetime, clear: tuple[str, ...] = ()) -> dict:
@@ -317,14 +336,10 @@ def edit_resident(store: Store, key: str, name: str, values: dict, now: datetime
             if not new_name.strip():
                 raise InvalidValue("a resident needs a name")
             if conn.execute(
-                "SELECT 1 FROM residents WHERE household_id = ? AND name = ?", (household["id"], new_name)
+                "SELECT 1 FROM residents WHERE household_id = $1 AND name = $2", (household["id"], new_name)
             ).fetchone():
                 raise InvalidValue("{name} already lives in {key}; pick another name", name=new_name, key=household["key"])
-        assignments = ", ".join(f"{f} = ?" for f in values)
-        conn.execute(
-            f"UPDATE residents SET {assignments}, updated_at = ? WHERE id = ?",
-            (*values.values(), to_db(now), row["id"]),
-        )
+        update_residents(store, list(values), [(*values.values(), to_db(now), row["id"])])
         if values.get("moved_out_on"):
             moved_out = date.fromisoformat(values["moved_out_on"])
             if moved_out > now.astimezone(store.tz).date():
@@ -333,19 +348,18 @@ def edit_resident(store: Store, key: str, name: str, values: dict, now: datetime
                 raise InvalidValue("--moved-out {day} is before {key} moved in ({moved_in})", day=moved_out.isoformat(),
                                    key=household["key"], moved_in=household["moved_in_on"])
             _end_memberships(conn, "resident_id", row["id"], moved_out, now)
-        row = conn.execute("SELECT * FROM residents WHERE id = ?", (row["id"],)).fetchone()
+        row = conn.execute("SELECT * FROM residents WHERE id = $1", (row["id"],)).fetchone()
     return resident_row(row, household["key"])
 
 
 def list_residents(store: Store, key: str | None = None, search: str | None = None, include_moved_out: bool = False) -> list[dict]:
-    where, params = [], []
+    where, params = [], Params()
     if key:
-        where.append("h.id = ?")
-        params.append(get_household(store, key)["id"])
+        where.append(f"h.id = {params(get_household(store, key)['id'])}")
     if search:
         name, phone, _like = search_terms(search)
-        where.append(f"({compact('r.name')} LIKE ? ESCAPE '\\' OR {digits('r.phone')} LIKE ? ESCAPE '\\')")
-        params += [name, phone]
+        where.append(f"({compact('r.name')} LIKE {params(name)} ESCAPE '\\' OR {digits('r.phone')} LIKE {params(phone)}"
+                     " ESCAPE '\\')")
     if not include_moved_out:
         where.append("r.moved_out_on IS NULL")
     sql = "SELECT r.*, h.key AS household_key FROM residents r JOIN households h ON h.id = r.household_id"
@@ -359,5 +373,5 @@ def residents_of(store: Store, household_id: int, key: str, on: date | None = No
     """The people of one household, the head first; with `on`, those living there that day."""
     day = on.isoformat() if on else None
     return [resident_row(r, key) for r in store.conn.execute(
-        "SELECT * FROM residents WHERE household_id = ? ORDER BY relation = 'head' DESC, id", (household_id,))
+        "SELECT * FROM residents WHERE household_id = $1 ORDER BY relation = 'head' DESC, id", (household_id,))
         if day is None or r["moved_out_on"] is None or r["moved_out_on"] > day]

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from redprop.vocab import ROLES, Choices
 from redprop.store import Store
+from redprop.store.sql import Params
 from redprop.errors import InvalidValue, NotFound
 from redprop.parsing import clean_building, clean_grid, clean_line, clean_name, cleaned, normalize_name, to_db
 
@@ -68,7 +69,7 @@ def find_staff_name(name: str) -> str:
 
 def find_staff(store: Store, name: str):
     """The staff member of that name, or None."""
-    return store.conn.execute("SELECT * FROM staff WHERE name = ?", (normalize_name(name),)).fetchone()
+    return store.conn.execute("SELECT * FROM staff WHERE name = $1", (normalize_name(name),)).fetchone()
 
 
 def get_staff(store: Store, name: str):
@@ -104,7 +105,7 @@ def staff_row(row, areas: list[str]) -> dict:
 
 
 def _areas_of(conn, staff_id: int) -> list[str]:
-    return [r[0] for r in conn.execute("SELECT area FROM staff_areas WHERE staff_id = ? ORDER BY area", (staff_id,))]
+    return [r[0] for r in conn.execute("SELECT area FROM staff_areas WHERE staff_id = $1 ORDER BY area", (staff_id,))]
 
 
 STAFF_CLEARABLE = {"phone": "phone", "covers": "covers"}  # what `staff add --clear FIELD` empties
@@ -136,9 +137,9 @@ def write_staff(conn, name: str, role: str | None, phone: str | None, covers: li
     A phone number already on record for someone else is refused unless `allow_duplicate`:
     the same person typed twice (`欧阳 娜娜` and 欧阳娜娜 are one name; 欧阳娜 is not) is the likelier."""
     stamp = to_db(now)
-    existing = conn.execute("SELECT * FROM staff WHERE name = ?", (name,)).fetchone()
+    existing = conn.execute("SELECT * FROM staff WHERE name = $1", (name,)).fetchone()
     if phone and not allow_duplicate:
-        other = conn.execute("SELECT name FROM staff WHERE phone = ? AND name != ?", (phone, name)).fetchone()
+        other = conn.execute("SELECT name FROM staff WHERE phone = $1 AND name != $2", (phone, name)).fetchone()
         if other:
             raise InvalidValue("phone {phone} is on record for {other}: the same person? use that name, or"
                                " --allow-duplicate", phone=phone, other=other[0])
@@ -146,9 +147,9 @@ def write_staff(conn, name: str, role: str | None, phone: str | None, covers: li
         if role is None:
             raise InvalidValue("a new staff member needs a role: {choices}", choices=Choices(tuple(ROLES.codes.values())))
         staff_id = conn.execute(
-            "INSERT INTO staff (name, role, phone, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO staff (name, role, phone, active, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             (name, role, phone, 0 if active is False else 1, stamp, stamp),
-        ).lastrowid
+        ).fetchone()[0]
         old_areas: list[str] = []
         outcome = "added"
     else:
@@ -163,24 +164,22 @@ def write_staff(conn, name: str, role: str | None, phone: str | None, covers: li
         if not changed:
             return "unchanged"
         conn.execute(
-            "UPDATE staff SET role = ?, phone = ?, active = ?, updated_at = ? WHERE id = ?",
+            "UPDATE staff SET role = $1, phone = $2, active = $3, updated_at = $4 WHERE id = $5",
             (new_role, new_phone, new_active, stamp, staff_id),
         )
         outcome = "updated"
     if covers is not None and sorted(covers) != old_areas:
-        conn.execute("DELETE FROM staff_areas WHERE staff_id = ?", (staff_id,))
-        conn.executemany("INSERT INTO staff_areas (staff_id, area) VALUES (?, ?)", [(staff_id, a) for a in covers])
+        conn.execute("DELETE FROM staff_areas WHERE staff_id = $1", (staff_id,))
+        conn.executemany("INSERT INTO staff_areas (staff_id, area) VALUES ($1, $2)", [(staff_id, a) for a in covers])
     return outcome
 
 
 def list_staff(store: Store, role: str | None = None, area: str | None = None) -> list[dict]:
-    where, params = [], []
+    where, params = [], Params()
     if role:
-        where.append("s.role = ?")
-        params.append(role)
+        where.append(f"s.role = {params(role)}")
     if area:
-        where.append("s.id IN (SELECT staff_id FROM staff_areas WHERE area = ?)")
-        params.append(clean_building(area))
+        where.append(f"s.id IN (SELECT staff_id FROM staff_areas WHERE area = {params(clean_building(area))})")
     sql = (
         "SELECT s.*, (SELECT group_concat(area, ',') FROM (SELECT area FROM staff_areas a"
         " WHERE a.staff_id = s.id ORDER BY area)) AS areas FROM staff s"
@@ -212,20 +211,35 @@ def add_grid(store: Store, code: str, name: str | None, building: str | None, no
     name = cleaned(name, clean_line, "--name")
     stamp = to_db(now)
     with store.write() as conn:
-        conn.execute(
-            "INSERT INTO grids (code, name, building, created_at, updated_at) VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT (code) DO UPDATE SET name = COALESCE(excluded.name, name),"
-            " building = COALESCE(excluded.building, building), updated_at = excluded.updated_at",
-            (code, name, clean_building(building) if building else None, stamp, stamp),
-        )
+        save_grids(conn, [(code, name, clean_building(building) if building else None, None, stamp, stamp)])
     return next(g for g in list_grids(store) if g["code"] == code)
+
+
+def save_grids(conn, rows: list[tuple]) -> None:
+    """The writer of grid points, one or a file's (inside the caller's write): each row (code,
+    name, building, upstream code, created_at, updated_at); a code on record keeps the name,
+    building and upstream code a row leaves empty, and takes its updated_at."""
+    conn.executemany(
+        "INSERT INTO grids (code, name, building, upstream_code, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)"
+        " ON CONFLICT (code) DO UPDATE SET name = COALESCE(excluded.name, name),"
+        " building = COALESCE(excluded.building, building), upstream_code = COALESCE(excluded.upstream_code, upstream_code),"
+        " updated_at = excluded.updated_at",
+        rows,
+    )
+
+
+def record_grids(conn, codes, stamp: str) -> None:
+    """Grid points a roster brought: on record from now on (those already are stay as they
+    are), so that a later G3 for G03 is refused."""
+    conn.executemany("INSERT INTO grids (code, created_at, updated_at) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING",
+                     [(code, stamp, stamp) for code in codes])
 
 
 def known_grid(store: Store, text: str) -> str:
     """A grid point's code, checked: a typo in --grid is an error, not an empty list."""
     code = clean_grid(text)
     if not store.conn.execute(
-        "SELECT 1 FROM grids WHERE code = ?1 UNION ALL SELECT 1 FROM households WHERE grid = ?1 LIMIT 1", (code,)
+        "SELECT 1 FROM grids WHERE code = $1 UNION ALL SELECT 1 FROM households WHERE grid = $1 LIMIT 1", (code,)
     ).fetchone():
         raise NotFound("no grid point {code} (see `redprop grid list`)", code=code)
     return code

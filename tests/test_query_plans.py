@@ -50,17 +50,17 @@ def demo_db(tmp_path_factory):
 
 def statements_of(db, args, monkeypatch) -> list[str]:
     """Every SELECT the command ran, with its values filled in (the trace's expanded SQL)."""
-    import redprop.store as store_module
+    import redprop.store.sqlite as engine
 
     seen: list[str] = []
-    connect = store_module._connect
+    connect = engine.connect
 
     def traced(*a, **k):
         conn = connect(*a, **k)
         conn.set_trace_callback(seen.append)
         return conn
 
-    monkeypatch.setattr(store_module, "_connect", traced)
+    monkeypatch.setattr(engine, "connect", traced)
     from redprop.cli import app
 
     result = CliRunner().invoke(app, ["--db", str(db), *args, "-f", "json"], catch_exceptions=False)

@@ -218,3 +218,32 @@ def test_a_blank_database_migrates_to_the_expected_shape(tmp_path):
     assert audited == set(db.table_names()) - {"log_entries", "log_changes", "log_state"}, "every table is in the change log"
     assert {"follow_up_due", "called_at", "provisional", "visit_id"} <= set(db["issues"].columns_dict)
     assert db["holiday_years"].count == 23, "chinesecalendar 1.11 knows 2004-2026"
+
+
+def test_a_fresh_database_gets_the_holidays_its_migration_was_released_with(db_path, monkeypatch):
+    """Migration m007 seeds the years chinesecalendar 1.11.0 knew, carried with the migration: a
+    database made next year, with a newer chinesecalendar or none, gets the same days."""
+    import types
+    from datetime import date
+
+    def seeded(calendar_module) -> tuple[list, list]:
+        monkeypatch.setitem(sys.modules, "chinese_calendar", calendar_module)
+        monkeypatch.setitem(sys.modules, "chinese_calendar.constants", getattr(calendar_module, "constants", None))
+        conn = sqlite3.connect(":memory:", isolation_level=None)
+        migrate(conn)
+        years = conn.execute("SELECT year, source, detail FROM holiday_years ORDER BY year").fetchall()
+        days = conn.execute("SELECT day, off, name FROM holiday_days ORDER BY day").fetchall()
+        conn.close()
+        return years, days
+
+    newer = types.ModuleType("chinese_calendar")  # a later release: one more year, a day moved
+    newer.__version__ = "9.0.0"
+    newer.constants = types.SimpleNamespace(
+        Holiday=[], holidays={date(2026, 10, 1): "国庆节", date(2027, 1, 1): "元旦", date(2026, 10, 9): "国庆节"},
+        workdays={date(2026, 10, 10): "国庆节"})
+    for installed in (newer, None):  # None: the package is not installed at all
+        years, days = seeded(installed)
+        assert [y for y, _, _ in years] == list(range(2004, 2027))
+        assert {(source, detail) for _, source, detail in years} == {("package", "chinesecalendar 1.11.0")}
+        assert len(days) == 771 and days[0] == ("2004-01-01", 1, "元旦") and days[-1] == ("2026-10-10", 0, "国庆节")
+        assert ("2026-10-07", 1, "国庆节") in days and not any(day.startswith("2027") for day, _, _ in days)

@@ -6,15 +6,17 @@ A group with a default length ("newly moved in" for 90 days) gives a new members
 sets `until` and keeps the row: "who was newly unemployed in March?" stays answerable.
 """
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from redprop.errors import N_, InvalidValue, NotFound
 from redprop.households import address_order, get_household, get_resident
 from redprop.parsing import SINCE_FUTURE, clean_text, to_db
-from redprop.store import Store
+from redprop.store import Store, hooks
+from redprop.store.sql import assignments, marks
 from redprop.vocab import SENSITIVE, Catalogue, Code
+
+hooks.points_at("memberships", "household_id", "households")  # a membership is part of its household's story
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ class Group:
 def load_groups(store: Store) -> dict[str, Group]:
     return {
         r["code"]: Group(r["code"], r["zh"], r["en"], r["duty"], r["cadence_days"], r["default_days"], bool(r["sensitive"]))
-        for r in store.conn.execute("SELECT * FROM focus_groups ORDER BY rowid")
+        for r in store.conn.execute(f"SELECT * FROM focus_groups ORDER BY {store.added_order()}")
     }
 
 
@@ -79,17 +81,15 @@ def save_group(store: Store, code: str, values: dict, *, create: bool) -> Group:
                 values.setdefault("duty", "care")
                 values.setdefault("sensitive", False)
                 columns = ["code", *values]
-                conn.execute(
-                    f"INSERT INTO focus_groups ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                    (code, *values.values()),
-                )
+                conn.execute(f"INSERT INTO focus_groups ({', '.join(columns)}) VALUES ({marks(len(columns))})",
+                             (code, *values.values()))
             else:
                 code = resolve_group(store, code).code
                 if not values:
                     raise InvalidValue("nothing to change: give --cadence, --default-days, --zh, --en, --duty or --sensitive")
-                assignments = ", ".join(f"{k} = ?" for k in values)
-                conn.execute(f"UPDATE focus_groups SET {assignments} WHERE code = ?", (*values.values(), code))
-    except sqlite3.IntegrityError:
+                conn.execute(f"UPDATE focus_groups SET {assignments(values)} WHERE code = ${len(values) + 1}",
+                             (*values.values(), code))
+    except store.engine.IntegrityError:
         raise InvalidValue("another group already has that Chinese or English label") from None
     return load_groups(store)[code]
 
@@ -125,8 +125,8 @@ def join_group(
         # member of the group already, who would be listed and visited twice.
         clash = conn.execute(
             "SELECT m.since, m.until, r.name FROM memberships m LEFT JOIN residents r ON r.id = m.resident_id"
-            " WHERE m.household_id = ? AND (m.resident_id IS ? OR m.resident_id IS NULL OR ? IS NULL)"
-            " AND m.group_code = ? AND (m.until IS NULL OR m.until > ?) AND (? IS NULL OR m.since < ?)",
+            " WHERE m.household_id = $1 AND (m.resident_id IS $2 OR m.resident_id IS NULL OR $3 IS NULL)"
+            " AND m.group_code = $4 AND (m.until IS NULL OR m.until > $5) AND ($6 IS NULL OR m.since < $7)",
             (household["id"], resident_id, resident_id, group.code, since.isoformat(), until and until.isoformat(),
              until and until.isoformat()),
         ).fetchone()
@@ -137,13 +137,25 @@ def join_group(
                                    group=group.as_code(), code=group.code, since=clash["since"], until=clash["until"])
             raise InvalidValue("{who} is already in {group} ({code}) since {since}", who=who, group=group.as_code(),
                                code=group.code, since=clash["since"])
-        conn.execute(
-            "INSERT INTO memberships (household_id, resident_id, group_code, since, until, note, recorded_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (household["id"], resident_id, group.code, since.isoformat(), until and until.isoformat(), note, to_db(now)),
-        )
+        insert_memberships(store, [(household["id"], resident_id, group.code, since.isoformat(),
+                                    until and until.isoformat(), None, note, to_db(now))])
     return {"household": household["key"], "resident": resident, "group": group.code,
             "since": since.isoformat(), "until": until and until.isoformat()}
+
+
+MEMBERSHIP_COLUMNS = ("household_id", "resident_id", "group_code", "since", "until", "left_reason", "note", "recorded_at")
+
+
+def insert_memberships(store: Store, rows: list[tuple]) -> None:
+    """The writer of new memberships, one or a file's (inside the caller's write): each row the
+    values of MEMBERSHIP_COLUMNS, checked by the caller."""
+    store.insert_many("memberships", MEMBERSHIP_COLUMNS, rows)
+
+
+def end_memberships(conn, rows: list[tuple]) -> None:
+    """The writer of a membership's end, one or a file's (inside the caller's write): each row
+    (until, left_reason, left_recorded_at, id)."""
+    conn.executemany("UPDATE memberships SET until = $1, left_reason = $2, left_recorded_at = $3 WHERE id = $4", rows)
 
 
 def leave_group(
@@ -155,18 +167,15 @@ def leave_group(
     resident_id = resident_row["id"] if resident_row else None
     with store.write() as conn:
         row = conn.execute(
-            "SELECT * FROM memberships WHERE household_id = ? AND resident_id IS ? AND group_code = ?"
-            " AND since <= ? AND (until IS NULL OR until > ?) ORDER BY since DESC LIMIT 1",
+            "SELECT * FROM memberships WHERE household_id = $1 AND resident_id IS $2 AND group_code = $3"
+            " AND since <= $4 AND (until IS NULL OR until > $5) ORDER BY since DESC LIMIT 1",
             (household["id"], resident_id, group.code, on.isoformat(), on.isoformat()),
         ).fetchone()
         if row is None:
             who = resident or household["key"]
             raise NotFound("{who} is not in {group} ({code}) on {day}", who=who, group=group.as_code(), code=group.code,
                            day=on.isoformat())
-        conn.execute(
-            "UPDATE memberships SET until = ?, left_reason = ?, left_recorded_at = ? WHERE id = ?",
-            (on.isoformat(), reason, to_db(now), row["id"]),
-        )
+        end_memberships(conn, [(on.isoformat(), reason, to_db(now), row["id"])])
     return {"household": household["key"], "resident": resident, "group": group.code,
             "since": row["since"], "until": on.isoformat(), "left_reason": reason}
 
@@ -205,12 +214,10 @@ def list_members(
     if group.sensitive and not show_sensitive:
         raise InvalidValue("{group} ({code}) is a sensitive group: add --show-sensitive to list its members",
                            group=group.as_code(), code=group.code)
-    sql = MEMBERSHIP_SQL + " WHERE m.group_code = ?"
-    params: list = [group.code]
     first, last = between if between else (on, on)
-    sql += " AND m.since <= ? AND (m.until IS NULL OR m.until > ?)"
-    params += [last.isoformat(), first.isoformat()]
-    sql += " ORDER BY " + address_order("h.") + ", m.since"
+    sql = (MEMBERSHIP_SQL + " WHERE m.group_code = $1 AND m.since <= $2 AND (m.until IS NULL OR m.until > $3)"
+           " ORDER BY " + address_order("h.") + ", m.since")
+    params = (group.code, last.isoformat(), first.isoformat())
     return [membership_row(r, group, show_sensitive, on) for r in store.conn.execute(sql, params)]
 
 
@@ -218,7 +225,7 @@ def household_memberships(store: Store, household_id: int, on: date, show_sensit
     """Every membership of a household, current ones first, as known on day `on`."""
     groups = load_groups(store)
     rows = store.conn.execute(
-        MEMBERSHIP_SQL + " WHERE m.household_id = ? AND m.since <= ? ORDER BY m.since DESC", (household_id, on.isoformat())
+        MEMBERSHIP_SQL + " WHERE m.household_id = $1 AND m.since <= $2 ORDER BY m.since DESC", (household_id, on.isoformat())
     ).fetchall()
     result = [membership_row(r, groups[r["group_code"]], show_sensitive, on) for r in rows]
     for row in result:
@@ -233,8 +240,7 @@ def current_groups(store: Store, household_id: int, on: date, show_sensitive: bo
     catalogue's order, a sensitive one masked (`sensitive`, once): what a confirmation says
     back beside the head's name, so the worker sees whom they recorded."""
     day = on.isoformat()
-    rows = store.conn.execute(
-        "SELECT DISTINCT g.code, g.sensitive FROM memberships m JOIN focus_groups g ON g.code = m.group_code"
-        " WHERE m.household_id = ? AND m.since <= ? AND (m.until IS NULL OR m.until > ?) ORDER BY g.rowid",
-        (household_id, day, day)).fetchall()
-    return list(dict.fromkeys(SENSITIVE.slug if r["sensitive"] and not show_sensitive else r["code"] for r in rows))
+    codes = {r[0] for r in store.conn.execute(
+        "SELECT group_code FROM memberships WHERE household_id = $1 AND since <= $2 AND (until IS NULL OR until > $2)",
+        (household_id, day))}
+    return list(dict.fromkeys(g.shown(show_sensitive) for code, g in load_groups(store).items() if code in codes))

@@ -16,12 +16,15 @@ from redprop.errors import InvalidValue, NotFound
 from redprop.households import get_household, get_resident, lived_there
 from redprop.parsing import clean_text, cleaned, from_db, local_day_start, show_local_iso, to_db
 from redprop.staff import get_staff, responsible_staff, staff_areas
-from redprop.store import Store
+from redprop.store import Store, hooks
+from redprop.store.sql import Params, marks
 from redprop.vocab import VISIT_OUTCOMES, Choices
 
 CONTACT_OUTCOMES = ("well", "needs_help", "refused")
 ESCALATE_GROUP = "elderly_alone"
 ESCALATE_AFTER = 3  # knocks in a row without a contact
+
+hooks.points_at("visits", "household_id", "households")  # a visit is part of its household's story
 
 
 def log_visit(
@@ -49,13 +52,11 @@ def log_visit(
     staff = get_staff(store, by) if by else None
     with store.write() as conn:
         visit_id = conn.execute(
-            "INSERT INTO visits (household_id, resident_id, staff_id, at, recorded_at, kind, outcome, need, note)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO visits ({', '.join(VISIT_COLUMNS)}, time_known) VALUES ({marks(len(VISIT_COLUMNS) + 1)})"
+            " RETURNING id",
             (household["id"], resident_row and resident_row["id"], staff and staff["id"], to_db(at), to_db(now),
-             kind, outcome, need, note),
-        ).lastrowid
-        if not time_known:
-            conn.execute("UPDATE visits SET time_known = 0 WHERE id = ?", (visit_id,))
+             kind, outcome, need, note, int(time_known)),
+        ).fetchone()[0]
         if issue is not None:
             from redprop.issues.commands import NewIssue, insert_issue
 
@@ -69,6 +70,16 @@ def log_visit(
     return said_back(store, visit_id)
 
 
+
+VISIT_COLUMNS = ("household_id", "resident_id", "staff_id", "at", "recorded_at", "kind", "outcome", "need", "note")
+
+
+def insert_visits(store: Store, rows: list[tuple]) -> None:
+    """The writer of visits a round sheet brought (inside the caller's write): each row the values
+    of VISIT_COLUMNS, checked by the caller. `log_visit` writes one the same way, with its id back."""
+    store.insert_many("visits", VISIT_COLUMNS, rows)
+
+
 def void_visit(store: Store, visit_id: int, *, reason: str, by: str, now: datetime) -> dict:
     """A visit recorded by mistake stays on record, marked with who voided it, when and why, and
     counts nowhere: the household's contact columns are recomputed without it (a trigger)."""
@@ -76,12 +87,12 @@ def void_visit(store: Store, visit_id: int, *, reason: str, by: str, now: dateti
     if not reason or not reason.strip():
         raise InvalidValue("say why it is voided: --reason TEXT")
     with store.write() as conn:
-        row = conn.execute("SELECT id, voided_at FROM visits WHERE id = ?", (visit_id,)).fetchone()
+        row = conn.execute("SELECT id, voided_at FROM visits WHERE id = $1", (visit_id,)).fetchone()
         if row is None:
             raise NotFound("no visit #{id} (see `redprop visit list`)", id=visit_id)
         if row["voided_at"]:
             raise InvalidValue("visit #{id} was already voided", id=visit_id)
-        conn.execute("UPDATE visits SET voided_at = ?, voided_by = ?, void_reason = ? WHERE id = ?",
+        conn.execute("UPDATE visits SET voided_at = $1, voided_by = $2, void_reason = $3 WHERE id = $4",
                      (to_db(now), by, reason.strip(), visit_id))
     return said_back(store, visit_id)
 
@@ -89,8 +100,8 @@ def void_visit(store: Store, visit_id: int, *, reason: str, by: str, now: dateti
 def said_back(store: Store, visit_id: int) -> dict:
     """A visit as its confirmation says it back: with the household's head and its focus groups
     on the day (a sensitive one masked), so that a wrong address shows as a wrong name."""
-    record = next(_visit_rows(store, ["v.id = ?"], [visit_id]))
-    household_id, at = store.conn.execute("SELECT household_id, at FROM visits WHERE id = ?", (visit_id,)).fetchone()
+    record = next(_visit_rows(store, ["v.id = $1"], [visit_id]))
+    household_id, at = store.conn.execute("SELECT household_id, at FROM visits WHERE id = $1", (visit_id,)).fetchone()
     return {**record, "groups": current_groups(store, household_id, from_db(at).astimezone(store.tz).date())}
 
 
@@ -137,43 +148,39 @@ def list_visits(
     `household` is an address: the visits of every household that lived there. Voided visits
     are left out unless `voided` (then they are listed too, marked). A stream, read as it is
     listed; with `count`, how many there are instead."""
-    where, params = [] if voided else ["v.voided_at IS NULL"], []
+    where, params = [] if voided else ["v.voided_at IS NULL"], Params()
     if household:
-        where.append("h.key = ?")
-        params.append(get_household(store, household)["key"])
+        where.append(f"h.key = {params(get_household(store, household)['key'])}")
     if household_id is not None:
-        where.append("v.household_id = ?")
-        params.append(household_id)
+        where.append(f"v.household_id = {params(household_id)}")
     if staff:
-        where.append("v.staff_id = ?")
-        params.append(get_staff(store, staff)["id"])
+        where.append(f"v.staff_id = {params(get_staff(store, staff)['id'])}")
     if since:
-        where.append("v.at >= ?")
-        params.append(to_db(since))
+        where.append(f"v.at >= {params(to_db(since))}")
     if until:
-        where.append("v.at <= ?")
-        params.append(to_db(until))
+        where.append(f"v.at <= {params(to_db(until))}")
     if outcome:
-        where.append("v.outcome = ?")
-        params.append(outcome)
+        where.append(f"v.outcome = {params(outcome)}")
     if count:
-        return _count_visits(store.conn, where, params, until, voided)
+        filtered = bool(household or household_id is not None or staff or since or outcome)  # by more than the moment
+        return _count_visits(store, where, params, until, voided, filtered)
     return _visit_rows(store, where, params, limit)
 
 
-def _count_visits(conn, where: list[str], params: list, until: datetime | None, voided: bool) -> int:
+def _count_visits(store: Store, where: list[str], params: list, until: datetime | None, voided: bool,
+                  filtered: bool) -> int:
     """How many visits `list_visits` would list. With no filter but the moment, the whole
     table's count (SQLite reads it off the b-tree's pages) less those voided and those after
     the moment, each off its own index — not a million rows read to look at their marks."""
-    plain = [w for w in where if w not in ("v.voided_at IS NULL", "v.at <= ?")]
-    if plain:
+    conn = store.conn
+    if filtered:
         joined = " JOIN households h ON h.id = v.household_id" if any("h." in w for w in where) else ""
         return conn.execute(f"SELECT count(*) FROM visits v{joined} WHERE " + " AND ".join(where), params).fetchone()[0]
     total = conn.execute("SELECT count(*) FROM visits").fetchone()[0]
     moment = to_db(until) if until else "9999"
-    total -= conn.execute("SELECT count(*) FROM visits WHERE voided_at IS NULL AND at > ?", (moment,)).fetchone()[0]
-    total -= conn.execute("SELECT count(*) FROM visits INDEXED BY visits_voided WHERE voided_at IS NOT NULL"
-                          + (" AND at > ?" if voided else ""), (moment,) if voided else ()).fetchone()[0]
+    total -= conn.execute("SELECT count(*) FROM visits WHERE voided_at IS NULL AND at > $1", (moment,)).fetchone()[0]
+    total -= conn.execute(f"SELECT count(*) FROM visits {store.indexed_by('visits_voided')} WHERE voided_at IS NOT NULL"
+                          + (" AND at > $1" if voided else ""), (moment,) if voided else ()).fetchone()[0]
     return total
 
 
@@ -204,10 +211,10 @@ def _care_from_cache(store: Store, day: date, loosest_cutoff: str) -> dict[int, 
     part = (
         "SELECT m.household_id, g.cadence_days, m.since, m.group_code, m.last_contact_at, m.knocks"
         " FROM memberships m JOIN focus_groups g ON g.code = m.group_code"
-        " WHERE {} AND +m.since <= ?1 AND (m.until IS NULL OR m.until > ?1)"
+        " WHERE {} AND +m.since <= $1 AND (m.until IS NULL OR m.until > $1)"
     )
     sql = " UNION ALL ".join(part.format(w) for w in (  # a literal 3: the partial index memberships_knocks applies
-        "m.last_contact_at IS NULL", "m.last_contact_at <= ?2", f"m.knocks >= {ESCALATE_AFTER} AND m.last_contact_at > ?2"))
+        "m.last_contact_at IS NULL", "m.last_contact_at <= $2", f"m.knocks >= {ESCALATE_AFTER} AND m.last_contact_at > $2"))
     care: dict[int, list] = {}
     for household_id, cadence, since, code, last, knocks in store.conn.execute(sql, (day.isoformat(), loosest_cutoff)):
         entry = care.get(household_id)
@@ -224,7 +231,7 @@ def _care_recomputed(store: Store, day: date, at: datetime) -> dict[int, list]:
     current = store.conn.execute(
         "SELECT m.household_id, MIN(g.cadence_days), MIN(m.since), group_concat(DISTINCT m.group_code)"
         " FROM memberships m JOIN focus_groups g ON g.code = m.group_code"
-        " WHERE m.since <= ?1 AND (m.until IS NULL OR m.until > ?1) GROUP BY m.household_id",
+        " WHERE m.since <= $1 AND (m.until IS NULL OR m.until > $1) GROUP BY m.household_id",
         (day.isoformat(),),
     ).fetchall()
     if not current:
@@ -234,7 +241,7 @@ def _care_recomputed(store: Store, day: date, at: datetime) -> dict[int, list]:
         household_id: (last_contact, last_visit)
         for household_id, last_contact, last_visit in store.conn.execute(
             "SELECT household_id, MAX(CASE WHEN outcome IN ('well', 'needs_help', 'refused') THEN at END), MAX(at)"
-            " FROM visits WHERE at > ? AND at <= ? AND voided_at IS NULL GROUP BY household_id",
+            " FROM visits WHERE at > $1 AND at <= $2 AND voided_at IS NULL GROUP BY household_id",
             (to_db(at - timedelta(days=widest)), to_db(at)),
         )
     }
@@ -256,12 +263,12 @@ def _contact_before(store: Store, household_id: int, at: datetime) -> tuple[str 
     """
     moment = to_db(at)
     last = store.conn.execute(
-        "SELECT MAX(at) FROM visits WHERE household_id = ? AND at <= ? AND voided_at IS NULL"
+        "SELECT MAX(at) FROM visits WHERE household_id = $1 AND at <= $2 AND voided_at IS NULL"
         " AND outcome IN ('well', 'needs_help', 'refused')",
         (household_id, moment),
     ).fetchone()[0]
     knocks = store.conn.execute(
-        "SELECT count(*) FROM visits WHERE household_id = ? AND at > ? AND at <= ? AND voided_at IS NULL",
+        "SELECT count(*) FROM visits WHERE household_id = $1 AND at > $2 AND at <= $3 AND voided_at IS NULL",
         (household_id, last or "", moment)
     ).fetchone()[0]
     return last, knocks
@@ -283,7 +290,7 @@ def due_visits(
     # Due when the reference (last contact, or start of care if later) is at or before the cut-off.
     cutoff = {c: to_db(at - timedelta(days=c)) for c in cadences}
     planned = {c: to_db(horizon - timedelta(days=c)) for c in cadences} if horizon else {}
-    later_visits = store.conn.execute("SELECT 1 FROM visits WHERE at > ? AND voided_at IS NULL LIMIT 1", (to_db(at),)).fetchone()
+    later_visits = store.conn.execute("SELECT 1 FROM visits WHERE at > $1 AND voided_at IS NULL LIMIT 1", (to_db(at),)).fetchone()
     if later_visits:
         care = _care_recomputed(store, day, at)
     else:
@@ -357,7 +364,7 @@ def _households_by_id(store: Store, ids: list[int]) -> dict[int, dict]:
         row["id"]: dict(row)
         for row in store.conn.execute(
             "SELECT id, key, head, phone, building, grid, moved_out_on FROM households"
-            " WHERE id IN (SELECT value FROM json_each(?))",
+            " WHERE id IN (SELECT value FROM json_each($1))",
             (json.dumps(sorted(ids)),),
         )
     }

@@ -9,7 +9,8 @@ visitor) is unchanged, so importing one round sheet twice does not double it.
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from redprop.care.groups import group_catalogue, load_groups
+from redprop.care.groups import end_memberships, group_catalogue, insert_memberships, load_groups
+from redprop.care.visits import insert_visits
 from redprop.errors import N_, InvalidValue, Message
 from redprop.exchange.rosters import ADDRESS_FIELDS, _require_address, _row_key, _validated
 from redprop.exchange.sheets import DEFAULT_MAX_ROWS, Field, ImportResult, finish, read_sheet, row_error
@@ -125,12 +126,8 @@ def import_memberships(store: Store, path: Path, now: datetime, *, dry_run=False
                 updates.append((values["until"], values["left_reason"], stamp, old[0]))
         result.added, result.updated = len(inserts), len(updates)
         if not dry_run:
-            conn.executemany(
-                "INSERT INTO memberships (household_id, resident_id, group_code, since, until, left_reason, note, recorded_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                inserts,
-            )
-            conn.executemany("UPDATE memberships SET until = ?, left_reason = ?, left_recorded_at = ? WHERE id = ?", updates)
+            insert_memberships(store, inserts)
+            end_memberships(conn, updates)
     return result
 
 
@@ -195,7 +192,7 @@ def import_visits(store: Store, path: Path, now: datetime, *, dry_run=False, ski
         inserts = []
         for row, values, household_id, resident_id, staff_id in resolved:
             if conn.execute(
-                "SELECT 1 FROM visits WHERE household_id = ? AND at = ? AND outcome = ? AND staff_id IS ?",
+                "SELECT 1 FROM visits WHERE household_id = $1 AND at = $2 AND outcome = $3 AND staff_id IS $4",
                 (household_id, values["at"], values["outcome"], staff_id),
             ).fetchone():
                 result.unchanged += 1
@@ -204,9 +201,5 @@ def import_visits(store: Store, path: Path, now: datetime, *, dry_run=False, ski
                             values["need"], values["note"]))
         result.added = len(inserts)
         if not dry_run:
-            conn.executemany(
-                "INSERT INTO visits (household_id, resident_id, staff_id, at, recorded_at, kind, outcome, need, note)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                inserts,
-            )
+            insert_visits(store, inserts)
     return result

@@ -5,7 +5,6 @@ so that what it shows does not drift as the calendar moves on.
 """
 
 import importlib
-import sqlite3
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -33,19 +32,29 @@ def sample_folder() -> Path:
     return Path(str(files("redprop.sample_data")))
 
 
+def _typed_into_demo(path: Path) -> int | None:
+    """How many changes someone typed into the demo database at `path` (the demo's own imports
+    are not logged: an entry is someone's work); None when it is not a demo database."""
+    from redprop.store import peek
+
+    old = peek(path)
+    if old is None:
+        return None
+    try:
+        if not old.setting("demo"):
+            return None
+        return old.conn.execute("SELECT count(*) FROM log_entries").fetchone()[0]
+    except old.engine.Error:
+        return None
+    finally:
+        old.close()
+
+
 def _replace_old_demo(path: Path) -> None:
     if not path.exists():
         return
-    typed = 0
-    try:
-        conn = sqlite3.connect(path)
-        is_demo = conn.execute("SELECT value FROM settings WHERE key = 'demo'").fetchone()
-        if is_demo:  # the demo's own imports are not logged: an entry is someone's work
-            typed = conn.execute("SELECT count(*) FROM log_entries").fetchone()[0]
-        conn.close()
-    except sqlite3.DatabaseError:
-        is_demo = None
-    if not is_demo:
+    typed = _typed_into_demo(path)
+    if typed is None:
         raise InvalidValue("{path} exists and is not a demo database; pass another --db for the demo", path=str(path))
     if typed:
         raise InvalidValue("{path} holds {count} changes typed since the demo built it; pass another --db for the demo,"
@@ -63,10 +72,10 @@ def build_demo(path: Path, data: Path | None = None) -> list[tuple[str, object]]
         raise InvalidValue("no sample rosters in {folder}", folder=str(data))
     _replace_old_demo(path)
     store = create_store(path, DEMO_COMMUNITY, DEMO_TIMEZONE)
-    with store.write() as conn:
-        conn.execute("INSERT INTO settings (key, value) VALUES ('demo', '1')")
+    with store.write():
+        store.save_settings({"demo": "1"})
     results = []
     for file, module, importer in ROSTERS:
         results.append((file, getattr(importlib.import_module(module), importer)(store, data / file, DEMO_NOW)))
-    store.conn.close()
+    store.close()
     return results

@@ -20,11 +20,11 @@ time, an unfinished status with one, a rating on an unresolved issue, a time in 
 Re-importing the same file changes nothing: an issue is known again by its `ref`, or
 without one by its report time, place and title. When the file has moved on (the issue is
 now resolved there), the missing steps are added; when it says something redprop's record
-contradicts, the row is refused. Rows are checked with plain functions and written with
-executemany: an import runs at tens of thousands of rows a second.
+contradicts, the row is refused. Rows are checked here with plain functions and written in
+bulk by the issues' own writer (issues.imported): an import runs at tens of thousands of rows
+a second.
 """
 
-import bisect
 import re
 from itertools import islice
 from datetime import datetime, timedelta
@@ -33,15 +33,12 @@ from pathlib import Path
 from redprop.errors import N_, InvalidValue, Message, RedpropError
 from redprop.exchange.sheets import DEFAULT_MAX_ROWS, Field, ImportResult, finish, no_cyclic_gc, read_sheet, row_error
 from redprop.issues.categories import load_categories
-from redprop.issues.commands import write_steps
-from redprop.issues.lifecycle import IMPORTED_NOTE, Step, imported_steps, replay
-from redprop.issues.records import PROVISIONAL_BITS, get_issue_row, history, open_long, settled_figures
+from redprop.issues.imported import ImportedIssues
 from redprop.parsing import (
     clean_building, clean_line, clean_name, clean_text, normalize_key, normalize_name, parse_instant, show_time, to_db,
 )
-from redprop.policy.terms import KINDS, TermsCache
 from redprop.store import Store
-from redprop.vocab import CHANNELS, FINISHED, ISSUE_KINDS, PROMISES, STATUSES, TIER_CODES, TIERS
+from redprop.vocab import CHANNELS, FINISHED, ISSUE_KINDS, STATUSES, TIER_CODES
 
 ISSUE_FIELDS = [
     Field("ref", ("编号", "工单号", "单号", "工单编号", "reference", "external_id")),
@@ -336,22 +333,10 @@ def _import_issues(store: Store, path: Path, now: datetime, dry_run, skip_invali
     cleaner = _Cleaner(store, now)
     result = ImportResult(dry_run=dry_run, ignored_columns=ignored)
     conflicts: list[Message] = []
-    # A bulk load: 64 MB for index pages; the keys met so far in the temporary database's cache
-    # (25 MB for a million: kept there, not in a file, so that looking them up costs no system
-    # calls), while the indexes rebuilt at the end sort in temporary files rather than in memory
-    # (a million issues peaked at 366 MB with temp_store = MEMORY, 282 MB so); and no foreign-key
-    # lookups per row — every household, staff member, category and policy a row names was looked
-    # up while checking it, and the write transaction holds them still (the pragmas cannot change
-    # inside a transaction).
-    store.conn.execute("PRAGMA cache_size = -65536")
-    store.conn.execute("PRAGMA temp_store = FILE")
-    store.conn.execute("PRAGMA temp.cache_size = -32768")
-    store.conn.execute("PRAGMA foreign_keys = OFF")
     try:
-        with store.write(bulk=True, source=path, counts=result) as conn:
-            writer = _Writer(store, conn, now, cleaner)
-            rebuilt = _without_indexes(conn, path.stat().st_size // ROW_BYTES)
-            seen = _Seen(conn)
+        with store.bulk_load(), store.write(bulk=True, source=path, counts=result):
+            issues = ImportedIssues(store, now, cleaner.households, cleaner.staff, path.stat().st_size // ROW_BYTES)
+            seen = _Seen(store)
             while chunk := list(islice(rows, CHUNK)):
                 cleaned = []
                 for row in chunk:
@@ -377,252 +362,43 @@ def _import_issues(store: Store, path: Path, now: datetime, dry_run, skip_invali
                 del cleaned, earlier, new
                 if (errors or conflicts) and not skip_invalid:
                     continue  # it will all be refused: check the rest, write nothing more
-                existing = _existing(conn, [key for _, key, _ in batch])
+                existing = issues.known([key for _, key, _ in batch])
                 fresh = [(key, values) for row, key, values in batch if key not in existing]
-                writer.insert(fresh)
+                issues.add(fresh)
                 result.added += len(fresh)
                 for row, key, values in batch:
                     if key in existing:
-                        outcome = _update(store, existing[key], values, now, cleaner, row, conflicts)
-                        if outcome:
-                            setattr(result, outcome, getattr(result, outcome) + 1)
+                        try:
+                            outcome = issues.update(existing[key], values)
+                        except RedpropError as e:
+                            conflicts.append(row_error(row.number, e.message))
+                            continue
+                        setattr(result, outcome, getattr(result, outcome) + 1)
             # raises, rolling back, unless --skip-invalid
             errors.extend(conflicts)
             finish(result, errors, skip_invalid, N_("issue"))
             if dry_run:
                 raise _DryRun()  # rolled back: the dropped indexes come back with it, unbuilt work spared
-            for statement in rebuilt:
-                conn.execute(statement)
+            issues.finish()
     except _DryRun:
         pass
-    finally:
-        store.conn.execute("PRAGMA foreign_keys = ON")
     return result
 
 
 ROW_BYTES = 150  # about what a row of an issue export takes: the file's size tells its rows before they are read
 
 
-def _without_indexes(conn, rows: int) -> list[str]:
-    """For a file of (by its size) more rows than a quarter of the issues already there, every
-    index of the issues and their steps that the import does not read (all but the unique ones)
-    is dropped now and built again, sorted, at the end of the same transaction: kept row by row,
-    a million issues' two dozen indexes outgrow the cache and each insert waits on random pages
-    (the import ran at a third of its speed). The statements that rebuild them."""
-    existing = conn.execute("SELECT max(id) FROM issues").fetchone()[0] or 0
-    if rows < 10_000 or rows * 4 < existing:
-        return []
-    indexes = conn.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('issues', 'issue_steps')"
-        " AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'").fetchall()
-    for name, _sql in indexes:
-        conn.execute(f'DROP INDEX "{name}"')
-    return [sql for _name, sql in indexes]
-
-
 class _Seen:
     """The keys met so far in the file: the key's hash → the row it was first met on and a
-    fingerprint of its values (row << 32 | 32 bits), in a temporary table of the import's
-    transaction, in SQLite's memory rather than Python's (a million keys take 25 MB there, 110 MB
-    as a dict). Two different
-    keys sharing a 64-bit hash in one file is a chance of about one in 10^7 for a million rows."""
+    fingerprint of its values (row << 32 | 32 bits), kept in the store's temporary storage
+    rather than Python's memory (store.temporary_map). Two different keys sharing a 64-bit hash
+    in one file is a chance of about one in 10^7 for a million rows."""
 
-    def __init__(self, conn):
-        self.conn = conn
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS import_seen (hash INTEGER PRIMARY KEY, first INTEGER NOT NULL)")
-        conn.execute("DELETE FROM temp.import_seen")
+    def __init__(self, store: Store):
+        self.keys = store.temporary_map("import_seen")
 
     def met(self, hashes) -> dict[int, int]:
-        hashes, found = list(hashes), {}
-        for start in range(0, len(hashes), 500):
-            part = hashes[start:start + 500]
-            found.update(self.conn.execute(
-                f"SELECT hash, first FROM temp.import_seen WHERE hash IN ({','.join('?' * len(part))})", part))
-        return found
+        return self.keys.get_many(hashes)
 
     def add(self, new: dict[int, int]) -> None:
-        self.conn.executemany("INSERT INTO temp.import_seen (hash, first) VALUES (?, ?)", new.items())
-
-
-def _existing(conn, keys: list[str]) -> dict[str, int]:
-    found = {}
-    for start in range(0, len(keys), 500):
-        chunk = keys[start:start + 500]
-        for r in conn.execute(
-            f"SELECT id, source_key FROM issues WHERE source_key IN ({','.join('?' * len(chunk))})", chunk
-        ):
-            found[r["source_key"]] = r["id"]
-    return found
-
-
-class _Writer:
-    """Writes new issues with executemany; the cache columns are computed here.
-
-    An issue's imported steps stay on its row (`imported_steps`, see migration m003) except
-    for the few waiting or escalated ones, whose hold is written out as steps with the rest.
-    """
-
-    def __init__(self, store: Store, conn, now: datetime, c: _Cleaner):
-        self.conn, self.c, self.stamp = conn, c, to_db(now)
-        self.terms = TermsCache(store)
-        policies = conn.execute("SELECT id, effective_at FROM policies ORDER BY effective_at, id").fetchall()
-        self.starts = [p["effective_at"] for p in policies]
-        self.ids = [p["id"] for p in policies]
-        self.spans = {}  # (policy, kind, tier) → the promised spans, when its clock runs round the clock
-        for policy_id in self.ids:
-            t = self.terms.get(policy_id)
-            for kind in KINDS:
-                for tier in TIERS:
-                    self.spans[(policy_id, kind, tier)] = None if t.schedule else [t.span(kind, tier, p) for p in PROMISES]
-        self.next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM issues").fetchone()[0]
-
-    def insert(self, fresh: list) -> None:
-        """New issues, numbered in the order they were reported."""
-        if fresh:
-            fresh = sorted(fresh, key=lambda rv: rv[1]["reported_at"])
-            _insert(self, self.conn, fresh)
-            self.next_id += len(fresh)
-
-
-def _insert(w: _Writer, conn, fresh: list) -> None:
-    c, stamp, terms, spans, starts, ids, next_id = w.c, w.stamp, w.terms, w.spans, w.starts, w.ids, w.next_id
-    issue_rows, step_rows = [], []
-    for issue_id, (key, v) in enumerate(fresh, start=next_id):
-        reported, status, resolved = v["reported_at"], v["status"], v["resolved_at"]
-        household, place = v["where"]
-        household_id, building, grid = c.households[household] if household else (None, v["building"], None)
-        handler_id = c.staff[v["handler"]] if v["handler"] else None
-        provisional = 0
-        if v["due_at"]:
-            policy_id, dues = None, (None, v["due_at"], None)
-        else:
-            policy_id = ids[bisect.bisect_right(starts, reported) - 1] if starts[0] <= reported else ids[0]
-            fixed = spans[(policy_id, v["kind"], v["tier"])]
-            start = datetime.fromisoformat(reported)  # UTC: a sum of it prints as the stored form
-            if fixed is not None:
-                try:
-                    dues = tuple((start + span).isoformat() if span is not None else None for span in fixed)
-                except OverflowError:  # only a policy stored before `policy set` capped promises
-                    raise InvalidValue("a deadline of the promise in force falls past the calendar's end;"
-                                       " correct the promise with `redprop policy set`") from None
-            else:
-                t = terms.get(policy_id)
-                computed = t.base_deadlines(v["kind"], v["tier"], start)
-                dues = tuple(to_db(computed[p]) if computed[p] else None for p in PROMISES)
-                provisional = sum(PROVISIONAL_BITS[p] for p in PROMISES if t.provisional_years(start, computed[p]))
-        held = status in ("waiting_resident", "waiting_parts", "escalated")
-        if not held:
-            status = "closed" if status == "closed" else _derived_status(v)
-        closed = resolved if status == "closed" else None
-        present = [d for d in dues if d]
-        last = max(filter(None, (reported, v["arrived_at"], v["planned_at"], resolved)))
-        rated = resolved if v["rating"] is not None else None  # also called_at: the file's rating was its call
-        settled = settled_figures({
-            "reported_at": reported, "assigned_at": reported if handler_id else None, "arrived_at": v["arrived_at"],
-            "planned_at": v["planned_at"], "resolved_at": resolved, "closed_at": closed, "rated_at": rated,
-            "called_at": rated, "rating": v["rating"], "arrive_due": dues[0], "resolve_due": dues[1],
-            "plan_due": dues[2], "follow_up_due": None})
-        issue_rows.append((
-            issue_id, v["kind"], v["category"], v["channel"], household_id, place, building, grid, v["reporter"],
-            v["title"], v["description"], policy_id, v["due_at"], reported, stamp, "import", key, v["tier"],
-            status, handler_id, reported if handler_id else None, v["arrived_at"], v["planned_at"], resolved, closed,
-            v["rating"], rated, *dues, min(present) if present else None,
-            last, int(held), int(not held), int(open_long(reported, resolved)), provisional, rated,
-            settled["settled_at"], settled["figures"], settled["arrive_seconds"], settled["resolve_seconds"],
-        ))
-        if held:
-            hold_at = v["arrived_at"] or reported
-            steps = imported_steps({
-                "reported_at": reported, "recorded_at": stamp, "tier": v["tier"], "handler": v["handler"],
-                "handler_id": handler_id, "arrived_at": v["arrived_at"], "planned_at": v["planned_at"],
-                "resolved_at": resolved, "closed_at": closed, "rating": v["rating"]})
-            steps.append(Step("escalate", hold_at, stamp) if status == "escalated" else Step("wait", hold_at, stamp, value=status))
-            step_rows.extend(
-                (issue_id, s.action, s.at, s.recorded_at, s.by_id, s.staff_id, s.value, s.meeting_at, s.decision, s.note)
-                for s in sorted(steps, key=Step.order)
-            )
-    conn.executemany(
-        "INSERT INTO issues (id, kind, category, channel, household_id, place, building, grid, reporter, title,"
-        " description, policy_id, own_due_at, reported_at, recorded_at, source, source_key, tier, status,"
-        " handler_id, assigned_at, arrived_at, planned_at, resolved_at, closed_at, rating, rated_at, arrive_due,"
-        " resolve_due, plan_due, first_due_at, last_step_at, replay, imported_steps, open_long, provisional, called_at,"
-        " settled_at, figures, arrive_seconds, resolve_seconds)"
-        f" VALUES ({', '.join('?' * 41)})",
-        issue_rows,
-    )
-    conn.executemany(
-        "INSERT INTO issue_steps (issue_id, action, at, recorded_at, by_id, staff_id, value, meeting_at, decision, note)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        step_rows,
-    )
-
-
-def _derived_status(v: dict) -> str:
-    if v["resolved_at"]:
-        return "resolved"
-    if v["arrived_at"]:
-        return "on_site"
-    return "assigned" if v["handler"] else "new"
-
-
-def _update(store: Store, issue_id: int, v: dict, now: datetime, c: _Cleaner, row, conflicts: list) -> str | None:
-    """Bring an issue imported before up to what the file says now; 'unchanged', 'updated' or None (refused)."""
-    conn = store.conn
-    current = get_issue_row(conn, issue_id)
-    state = replay(current, history(conn, [current])[issue_id], tz=c.tz)
-    stamp = to_db(now)
-    handler = v["handler"]
-    wanted: list[Step] = []
-    problems = []
-    if handler and handler != state.handler:
-        # the file tells history: its handler may have left since (no check of staff.active, as for new rows)
-        wanted.append(Step("assign", max(v["reported_at"], state.last_step_at), stamp, staff=handler,
-                           staff_id=c.staff[handler]))
-    if v["planned_at"] and not state.planned_at:
-        wanted.append(Step("plan", v["planned_at"], stamp, by=handler, note=IMPORTED_NOTE))
-    if v["arrived_at"] and not state.arrived_at:
-        wanted.append(Step("arrive", v["arrived_at"], stamp, by=handler))
-    elif v["arrived_at"] and v["arrived_at"] != state.arrived_at:
-        problems.append(Message("on site at {file}, but redprop has {redprop}", file=show_time(v["arrived_at"], c.tz),
-                                redprop=show_time(state.arrived_at, c.tz)))
-    if v["resolved_at"] and not state.resolved_at:
-        wanted.append(Step("resolve", v["resolved_at"], stamp, by=handler))
-    elif v["resolved_at"] and v["resolved_at"] != state.resolved_at:
-        problems.append(Message("resolved at {file}, but redprop has {redprop}", file=show_time(v["resolved_at"], c.tz),
-                                redprop=show_time(state.resolved_at, c.tz)))
-    elif not v["resolved_at"] and state.resolved_at:
-        problems.append(Message("unfinished, but redprop has it resolved at {when}", when=show_time(state.resolved_at, c.tz)))
-    if v["status"] == "closed" and not state.closed_at:
-        wanted.append(Step("close", v["resolved_at"], stamp, by=handler))
-    if v["rating"] is not None and v["rating"] != state.rating:
-        wanted.append(Step("rate", v["resolved_at"], stamp, by=handler, value=str(v["rating"])))
-    if problems:
-        conflicts.append(row_error(row.number, Message("issue #{id} {problems}", id=issue_id, problems=problems)))
-        return None
-    statics = {"title": v["title"], "description": v["description"], "kind": v["kind"], "category": v["category"],
-               "channel": v["channel"], "reporter": v["reporter"]}
-    changed = {k: val for k, val in statics.items() if val is not None and val != current[k]}
-    if not wanted and not changed:
-        return "unchanged"
-    if changed:
-        conn.execute(f"UPDATE issues SET {', '.join(f'{k} = ?' for k in changed)} WHERE id = ?", (*changed.values(), issue_id))
-    if wanted:
-        try:
-            _add_steps_in_import(store, issue_id, wanted)
-        except RedpropError as e:
-            conflicts.append(row_error(row.number, e.message))
-            return None
-    return "updated"
-
-
-def _add_steps_in_import(store: Store, issue_id: int, steps: list[Step]) -> None:
-    """Steps for one updated issue inside the import's transaction, undone alone if refused."""
-    conn = store.conn
-    conn.execute("SAVEPOINT import_update")
-    try:
-        write_steps(conn, store.tz, issue_id, steps, TermsCache(store))
-    except BaseException:
-        conn.execute("ROLLBACK TO import_update")
-        conn.execute("RELEASE import_update")
-        raise
-    conn.execute("RELEASE import_update")
+        self.keys.put_many(new)

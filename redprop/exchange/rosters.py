@@ -11,14 +11,17 @@ from pathlib import Path
 
 from redprop.errors import N_, InvalidValue, Message
 from redprop.exchange.sheets import (
-    DEFAULT_MAX_ROWS, Field, ImportResult, Row, clean_row, finish, insert_rows, no_cyclic_gc, one_per_key, read_sheet,
-    remembering, row_error,
+    DEFAULT_MAX_ROWS, Field, ImportResult, Row, clean_row, finish, no_cyclic_gc, one_per_key, read_sheet, remembering,
+    row_error,
 )
+from redprop.households import insert_households, insert_residents, update_households, update_residents
 from redprop.parsing import (
     MOVED_IN_FUTURE, address_key, clean_building, clean_count, clean_grid, clean_line, clean_name, clean_past_date,
     clean_phone, clean_room, clean_text, clean_unit, clean_year, parse_address_key, split_list, to_db,
 )
-from redprop.staff import check_areas, clean_areas, known_grids, recorded_grids, unknown_grid, write_staff
+from redprop.staff import (
+    check_areas, clean_areas, known_grids, record_grids, recorded_grids, save_grids, unknown_grid, write_staff,
+)
 from redprop.store import Store
 from redprop.vocab import RELATIONS, ROLES
 
@@ -188,7 +191,7 @@ def _import_households(store, path, now, dry_run, skip_invalid, sheet, max_rows,
         for r in conn.execute(f"SELECT id, key, moved_out_on, {', '.join(fields)} FROM households ORDER BY id"):
             existing.setdefault(r["key"], []).append(r)
         if named and (first or result.new_grids):  # on record from now on: a later G3 for G03 is refused
-            _record_grids(conn, sorted(named | known if first else result.new_grids), stamp)
+            record_grids(conn, sorted(named | known if first else result.new_grids), stamp)
         inserts, updates = [], []
         for key, (row, values) in valid.items():
             old = _same_household(existing.get(key), values)
@@ -204,11 +207,8 @@ def _import_households(store, path, now, dry_run, skip_invalid, sheet, max_rows,
                 updates.append((*merged, stamp, old["id"]))
         result.added, result.updated = len(inserts), len(updates)
         if not dry_run:
-            insert_rows(conn, "households", ["key", "building", "unit", "room", *fields, "created_at", "updated_at"], inserts)
-            conn.executemany(
-                f"UPDATE households SET {', '.join(f'{f} = ?' for f in fields)}, updated_at = ? WHERE id = ?",
-                updates,
-            )
+            insert_households(store, inserts)
+            update_households(store, fields, updates)
     return result
 
 
@@ -279,14 +279,8 @@ def import_residents(store: Store, path: Path, now: datetime, *, dry_run=False, 
                 updates.append((*merged, stamp, old["id"]))
         result.added, result.updated = len(inserts), len(updates)
         if not dry_run:
-            conn.executemany(
-                "INSERT INTO residents (household_id, name, relation, birth_year, phone, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                inserts,
-            )
-            conn.executemany(
-                f"UPDATE residents SET {', '.join(f'{f} = ?' for f in fields)}, updated_at = ? WHERE id = ?", updates
-            )
+            insert_residents(store, inserts)
+            update_residents(store, fields, updates)
     return result
 
 
@@ -338,7 +332,7 @@ def import_staff(store: Store, path: Path, now: datetime, *, dry_run=False, skip
         with store.write(bulk=True, source=path, counts=result) as conn:
             stamp = to_db(now)
             if result.new_grids:  # the first roster's, or --new-grids: on record from now on
-                _record_grids(conn, result.new_grids, stamp)
+                record_grids(conn, result.new_grids, stamp)
             for name, (row, values) in valid.items():
                 try:
                     outcome = write_staff(conn, name, values["role"], values["phone"], values["covers"], now,
@@ -386,6 +380,7 @@ def import_grids(store: Store, path: Path, now: datetime, *, dry_run=False, skip
     with store.write(bulk=True, source=path, dry_run=dry_run, counts=result) as conn:
         existing = {r["code"]: (r["name"], r["building"], r["upstream_code"])
                     for r in conn.execute("SELECT code, name, building, upstream_code FROM grids")}
+        saved = []
         for _key, (_row, values) in valid.items():
             code = values["code"]
             old = existing.get(code)
@@ -397,20 +392,10 @@ def import_grids(store: Store, path: Path, now: datetime, *, dry_run=False, skip
                 continue
             else:
                 result.updated += 1
-            if not dry_run:
-                conn.execute(
-                    "INSERT INTO grids (code, name, building, upstream_code, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)"
-                    " ON CONFLICT (code) DO UPDATE SET name = excluded.name, building = excluded.building,"
-                    " upstream_code = excluded.upstream_code, updated_at = excluded.updated_at",
-                    (code, *new, stamp, stamp),
-                )
+            saved.append((code, *new, stamp, stamp))
+        if not dry_run:
+            save_grids(conn, saved)
     return result
-
-
-def _record_grids(conn, codes, stamp: str) -> None:
-    """Grid points a roster brought: on record from now on, so a later G3 for G03 is refused."""
-    conn.executemany("INSERT OR IGNORE INTO grids (code, created_at, updated_at) VALUES (?, ?, ?)",
-                     [(code, stamp, stamp) for code in codes])
 
 
 class _DryRun(Exception):

@@ -11,21 +11,20 @@ One write transaction holds the calendar change and the recount.
 from datetime import date, datetime
 
 from redprop.issues.lifecycle import replay
-from redprop.issues.records import ISSUE_SELECT, history, write_state
+from redprop.issues.records import history, issue_select, write_state
 from redprop.policy.holidays import write_day, write_year
 from redprop.policy.terms import TermsCache
 from redprop.store import Store
 
-_PROVISIONAL_OPEN = (
-    f"{ISSUE_SELECT.replace('FROM issues i', 'FROM issues i INDEXED BY issues_provisional')} WHERE i.provisional > 0"
-    " AND (i.resolved_at IS NULL OR (i.provisional & 8 AND i.called_at IS NULL AND i.closed_at IS NULL))"
+_PROVISIONAL_OPEN = (  # read through the small index of provisional issues
+    " WHERE i.provisional > 0 AND (i.resolved_at IS NULL OR (i.provisional & 8 AND i.called_at IS NULL AND i.closed_at IS NULL))"
 )
 
 
 def recount_provisional(store: Store, conn) -> list[int]:
     """Recount the provisional deadlines of open issues with the calendar as it now stands
     (inside the caller's transaction); the ids of the issues whose deadlines or marks changed."""
-    rows = conn.execute(_PROVISIONAL_OPEN).fetchall()
+    rows = conn.execute(issue_select(store.indexed_by("issues_provisional")) + _PROVISIONAL_OPEN).fetchall()
     if not rows:
         return []
     terms = TermsCache(store)  # reads the calendar as this transaction has written it
@@ -35,7 +34,7 @@ def recount_provisional(store: Store, conn) -> list[int]:
     for row in rows:
         state = replay(row, steps[row["id"]], tz=store.tz)
         write_state(conn, row, state, terms, recompute=True if row["resolved_at"] is None else "follow_up")
-        after = conn.execute(f"SELECT {', '.join(watched)} FROM issues WHERE id = ?", (row["id"],)).fetchone()
+        after = conn.execute(f"SELECT {', '.join(watched)} FROM issues WHERE id = $1", (row["id"],)).fetchone()
         if tuple(after) != tuple(row[k] for k in watched):
             changed.append(row["id"])
     return changed
@@ -46,7 +45,7 @@ def set_holiday(store: Store, day: date, off: bool | None, name: str | None, now
     with store.write() as conn:
         before = write_day(conn, day, off, name, now)
         changed = recount_provisional(store, conn)
-        kept = conn.execute("SELECT off, name FROM holiday_days WHERE day = ?", (day.isoformat(),)).fetchone()
+        kept = conn.execute("SELECT off, name FROM holiday_days WHERE day = $1", (day.isoformat(),)).fetchone()
     return {
         "date": day.isoformat(),
         "mark": None if kept is None else ("off" if kept["off"] else "work"),

@@ -1,10 +1,10 @@
 """The community's issue categories (乱停车, 犬只, 报修…): a catalogue it edits with `issue category`."""
 
 import re
-import sqlite3
 
 from redprop.errors import N_, InvalidValue
 from redprop.store import Store
+from redprop.store.sql import assignments
 from redprop.vocab import CATEGORY_HINTS, Catalogue, Code
 
 
@@ -40,11 +40,11 @@ def save_category(store: Store, code: str, zh: str | None, en: str | None, new_c
             code = slug(code)
             if not zh or not en:
                 raise InvalidValue("a new category needs both labels: --zh 车棚 --en 'Bicycle shed'")
-            if conn.execute("SELECT 1 FROM issue_categories WHERE code = ?", (code,)).fetchone():
+            if conn.execute("SELECT 1 FROM issue_categories WHERE code = $1", (code,)).fetchone():
                 raise InvalidValue("category {code} already exists; use `issue category edit`", code=code)
             position = conn.execute("SELECT coalesce(max(position), 0) + 1 FROM issue_categories").fetchone()[0]
             values = (code, zh.strip(), en.strip(), position, clean_upstream(upstream) if upstream else None)
-            sql, params = "INSERT INTO issue_categories (code, zh, en, position, upstream) VALUES (?, ?, ?, ?, ?)", values
+            sql, params = "INSERT INTO issue_categories (code, zh, en, position, upstream) VALUES ($1, $2, $3, $4, $5)", values
         else:
             code = load_categories(store).resolve(code)
             changes = {k: v.strip() for k, v in (("zh", zh), ("en", en)) if v}
@@ -54,11 +54,11 @@ def save_category(store: Store, code: str, zh: str | None, en: str | None, new_c
                 changes["upstream"] = clean_upstream(upstream)
             if not changes:
                 raise InvalidValue("nothing to change: give --zh, --en, --code or --upstream")
-            sql = f"UPDATE issue_categories SET {', '.join(f'{k} = ?' for k in changes)} WHERE code = ?"
+            sql = f"UPDATE issue_categories SET {assignments(changes)} WHERE code = ${len(changes) + 1}"
             params = (*changes.values(), code)
             code = changes.get("code", code)
         try:
             conn.execute(sql, params)
-        except sqlite3.IntegrityError:
+        except store.engine.IntegrityError:
             raise InvalidValue("another category already has that code or label") from None
     return next(c for c in list_categories(store) if c["code"] == code)

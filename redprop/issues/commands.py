@@ -20,6 +20,7 @@ from redprop.issues.records import get_issue_row, insert_steps, load_steps, staf
 from redprop.parsing import clean_line, clean_name, clean_text, cleaned, from_db, normalize_name, show_time, to_db
 from redprop.policy.terms import TermsCache
 from redprop.store import Store
+from redprop.store.sql import assignments
 from redprop.vocab import STEPS
 
 
@@ -94,10 +95,10 @@ def insert_issue(store: Store, conn, new: NewIssue, at: datetime, now: datetime,
     issue_id = conn.execute(
         "INSERT INTO issues (kind, category, channel, household_id, place, building, grid, reporter, title,"
         " description, policy_id, reported_at, recorded_at, tier, status, last_step_at, visit_id)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?)",
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'new', $15, $16) RETURNING id",
         (new.kind, new.category, new.channel, household_id, (new.place or "").strip() or None, building, grid,
          new.reporter, new.title.strip(), new.description, policy_id, reported, stamp, new.tier, reported, visit_id),
-    ).lastrowid
+    ).fetchone()[0]
     steps = [Step("open", reported, stamp, by=by, by_id=by_id, value=new.tier)]
     if order is not None:
         steps.append(insert_order(conn, store, issue_id, order, at, now, terms, by=by))
@@ -223,7 +224,7 @@ def extend(store, issue_id: int, to: str, reason: str, approved_by: str, *, at, 
     if not approved:
         raise InvalidValue("say who approved the extension: --approved-by NAME")
     row = get_issue_row(store.conn, issue_id)
-    current = store.conn.execute("SELECT due_at FROM orders WHERE issue_id = ?", (issue_id,)).fetchone()
+    current = store.conn.execute("SELECT due_at FROM orders WHERE issue_id = $1", (issue_id,)).fetchone()
     if current is None:
         raise InvalidValue("cannot extend the order of issue #{id}: it carries no work order", id=issue_id)
     terms = TermsCache(store).get(row["policy_id"])
@@ -265,10 +266,10 @@ def possible_duplicates(conn, row) -> list[int]:
     """Unfinished issues of the same category at the same household or place, reported within a
     day of this one's report (its --at, not the clock): maybe the same issue reported twice."""
     reported = from_db(row["reported_at"])
-    where = "household_id = ?" if row["household_id"] is not None else "household_id IS NULL AND place = ?"
+    where = "household_id = $3" if row["household_id"] is not None else "household_id IS NULL AND place = $3"
     return [r[0] for r in conn.execute(
-        f"SELECT id FROM issues WHERE id != ? AND category = ? AND {where} AND resolved_at IS NULL AND voided_at IS NULL"
-        " AND reported_at BETWEEN ? AND ? ORDER BY id",
+        f"SELECT id FROM issues WHERE id != $1 AND category = $2 AND {where} AND resolved_at IS NULL AND voided_at IS NULL"
+        " AND reported_at BETWEEN $4 AND $5 ORDER BY id",
         (row["id"], row["category"], row["household_id"] if row["household_id"] is not None else row["place"],
          to_db(reported - DUPLICATE_WINDOW), to_db(reported + DUPLICATE_WINDOW)))]
 
@@ -291,7 +292,7 @@ def write_steps(conn, tz, issue_id: int, steps: list[Step], terms_cache: TermsCa
     row = get_issue_row(conn, issue_id)
     if row["imported_steps"]:  # write out what the import told before adding to it
         insert_steps(conn, issue_id, imported_steps(row))
-        conn.execute("UPDATE issues SET imported_steps = 0 WHERE id = ?", (issue_id,))
+        conn.execute("UPDATE issues SET imported_steps = 0 WHERE id = $1", (issue_id,))
         row = get_issue_row(conn, issue_id)
     past = load_steps(conn, [issue_id])[issue_id]
     for step in steps:
@@ -341,14 +342,14 @@ def hand_over(store: Store, name: str, to: str, *, on: datetime, now: datetime) 
     terms = TermsCache(store)
     with store.write() as conn:
         held = [r[0] for r in conn.execute(
-            "SELECT id FROM issues WHERE handler_id = ? AND resolved_at IS NULL AND voided_at IS NULL ORDER BY id",
+            "SELECT id FROM issues WHERE handler_id = $1 AND resolved_at IS NULL AND voided_at IS NULL ORDER BY id",
             (leaving["id"],))]
         for issue_id in held:
             reported = get_issue_row(conn, issue_id)["reported_at"]
             step = Step("assign", max(to_db(on), reported), to_db(now), staff=heir["name"], staff_id=heir["id"],
                         note=None)
             write_steps(conn, store.tz, issue_id, [step], terms)
-        conn.execute("UPDATE staff SET active = 0, updated_at = ? WHERE id = ?", (to_db(now), leaving["id"]))
+        conn.execute("UPDATE staff SET active = 0, updated_at = $1 WHERE id = $2", (to_db(now), leaving["id"]))
     return {"name": leaving["name"], "hand_to": heir["name"], "issues": held}
 
 
@@ -390,9 +391,8 @@ def edit_issue(store: Store, issue_id: int, edits: IssueEdits, tier: str | None,
                 columns.update(household_id=household["id"], building=household["building"], grid=household["grid"])
             if "title" in columns and not columns["title"].strip():
                 raise InvalidValue("the title cannot be empty")
-            conn.execute(
-                f"UPDATE issues SET {', '.join(f'{k} = ?' for k in columns)} WHERE id = ?", (*columns.values(), row["id"])
-            )
+            conn.execute(f"UPDATE issues SET {assignments(columns)} WHERE id = ${len(columns) + 1}",
+                         (*columns.values(), row["id"]))
             # what changed, {field: [was, now]}, in the step's value: timelines label it in the chosen language
             changed = {k: [row[k] if k != "household" else row["household_key"], v] for k, v in given.items()}
             correction = Step("note", to_db(max(now, from_db(row["reported_at"]))), to_db(now), by=by,

@@ -18,7 +18,6 @@ done, solved or not, why not) and verify it (核查): passed closes it (结案),
 back for rework (返工). A reply alone never closes an order.
 """
 
-import sqlite3
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -27,6 +26,7 @@ from redprop.issues.lifecycle import Order, State, Step
 from redprop.parsing import (
     clean_line, clean_phone, cleaned, parse_instant, parse_working_span, show_local_iso, to_db,
 )
+from redprop.store.sql import marks
 
 STAGES = ("dispatched", "signed", "replied", "rework", "closed", "returned")  # see `stage`
 
@@ -85,7 +85,7 @@ def insert_order(conn, store, issue_id: int, order: NewOrder, dispatched: dateti
     order = cleaned_order(order)
     with naming("--order-due"):
         due = to_db(order_deadline(terms, dispatched, order.due, now, store.tz))
-    clash = conn.execute("SELECT issue_id FROM orders WHERE source = ? AND number = ?",
+    clash = conn.execute("SELECT issue_id FROM orders WHERE source = $1 AND number = $2",
                          (order.source, order.number)).fetchone()
     if clash is not None:
         raise InvalidValue("order {number} from {source} is already on record: issue #{id}", number=order.number,
@@ -93,7 +93,7 @@ def insert_order(conn, store, issue_id: int, order: NewOrder, dispatched: dateti
     sign = terms.sign_deadline(dispatched)
     conn.execute(
         "INSERT INTO orders (issue_id, source, number, due_given, due_text, upstream_type, caller_phone, due_at, sign_due)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         (issue_id, order.source, order.number, due, order.due, order.upstream_type, order.caller_phone, due,
          to_db(sign) if sign else None))
     return Step("dispatch", to_db(dispatched), to_db(now), by=by, value=due, party=order.source)
@@ -108,7 +108,7 @@ def find_issue(conn, text: str) -> int:
     raw = str(text).strip()
     if raw[:1] in "#＃":
         return parse_issue_id(raw)
-    found = conn.execute("SELECT issue_id, source FROM orders WHERE number = ? ORDER BY issue_id", (raw,)).fetchall()
+    found = conn.execute("SELECT issue_id, source FROM orders WHERE number = $1 ORDER BY issue_id", (raw,)).fetchall()
     if len(found) == 1:
         return found[0][0]
     if len(found) > 1:
@@ -145,13 +145,13 @@ def stage(order: Order) -> str:
     return "signed" if order.signed_at else "dispatched"
 
 
-def load_orders(conn, issue_ids) -> dict[int, sqlite3.Row]:
+def load_orders(conn, issue_ids) -> dict:
     """The `orders` rows of these issues (those that carry one)."""
     ids = list(issue_ids)
     found = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        for row in conn.execute(f"SELECT * FROM orders WHERE issue_id IN ({','.join('?' * len(chunk))})", chunk):
+        for row in conn.execute(f"SELECT * FROM orders WHERE issue_id IN ({marks(len(chunk))})", chunk):
             found[row["issue_id"]] = row
     return found
 

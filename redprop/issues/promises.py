@@ -63,7 +63,7 @@ class Moment:
     def order_row(self, issue_id: int):
         """The `orders` row of an issue that carries a work order (read once per moment)."""
         if issue_id not in self._orders:
-            self._orders[issue_id] = self.store.conn.execute("SELECT * FROM orders WHERE issue_id = ?",
+            self._orders[issue_id] = self.store.conn.execute("SELECT * FROM orders WHERE issue_id = $1",
                                                              (issue_id,)).fetchone()
         return self._orders[issue_id]
 

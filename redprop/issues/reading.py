@@ -15,9 +15,10 @@ from redprop.errors import InvalidValue, NotFound
 from redprop.issues.lifecycle import State, Step, backdated, replay
 from redprop.issues.orders import order_record
 from redprop.issues.promises import Moment, Outcome, late_minutes
-from redprop.issues.records import ISSUE_SELECT, LONG_OPEN, get_issue_row, history, staff_id
+from redprop.issues.records import ISSUE_SELECT, LONG_OPEN, get_issue_row, history, issue_select, staff_id
 from redprop.parsing import from_db, show_local_iso, show_time, to_db
 from redprop.store import Store
+from redprop.store.sql import Condition, Params
 from redprop.vocab import FINISHED, STATUSES, UNFINISHED, Choices
 
 
@@ -170,22 +171,23 @@ def parse_status_filter(text: str) -> str:
                            text=text, choices=Choices(tuple(STATUSES.codes.values()))) from None
 
 
-def unfinished_rows(conn, at_text: str, where: list[str], params: list, due_before: str | None = None):
+def unfinished_rows(store: Store, at_text: str, where: list[Condition], due_before: str | None = None):
     """Issues that may have been unfinished at `at_text` (a superset: the caller checks each),
     read through the partial index of unfinished issues (named: without statistics SQLite
     would rather walk the report-time index, i.e. all of history), the index of resolution
     times for the week after the moment, and the small index of issues open longer."""
-    extra = " AND i.voided_at IS NULL" + "".join(f" AND {w}" for w in where)
-    due = " AND i.first_due_at < ?" if due_before else ""
-    tail = [*([due_before] if due_before else []), *params]
-    week_after = to_db(from_db(at_text) + LONG_OPEN)
-    unfinished = ISSUE_SELECT.replace("FROM issues i", "FROM issues i INDEXED BY issues_unfinished")
+    p = Params()
+    at, week_after = p(at_text), p(to_db(from_db(at_text) + LONG_OPEN))
+    due = f" AND i.first_due_at < {p(due_before)}" if due_before else ""
+    extra = " AND " + p.where([Condition("i.voided_at IS NULL"), *where])
+    unfinished = issue_select(store.indexed_by("issues_unfinished"))
     sql = (
-        f"{unfinished} WHERE i.resolved_at IS NULL AND i.reported_at <= ?{due}{extra}"
-        f" UNION ALL {ISSUE_SELECT} WHERE i.resolved_at > ? AND i.resolved_at <= ? AND i.reported_at <= ?{due}{extra}"
-        f" UNION ALL {ISSUE_SELECT} WHERE i.open_long = 1 AND i.reported_at <= ? AND i.resolved_at > ?{due}{extra}"
+        f"{unfinished} WHERE i.resolved_at IS NULL AND i.reported_at <= {at}{due}{extra}"
+        f" UNION ALL {ISSUE_SELECT} WHERE i.resolved_at > {at} AND i.resolved_at <= {week_after} AND i.reported_at <= {at}"
+        f"{due}{extra}"
+        f" UNION ALL {ISSUE_SELECT} WHERE i.open_long = 1 AND i.reported_at <= {at} AND i.resolved_at > {week_after}{due}{extra}"
     )
-    return conn.execute(sql, [at_text, *tail, at_text, week_after, at_text, *tail, at_text, week_after, *tail]).fetchall()
+    return store.conn.execute(sql, p).fetchall()
 
 
 def open_order_rows(conn, at_text: str, due_before: str):
@@ -195,61 +197,55 @@ def open_order_rows(conn, at_text: str, due_before: str):
     these beside the unfinished issues: the orders' own small index, and for a past moment
     the few closed or returned since."""
     orders = ("SELECT issue_id FROM orders WHERE closed_at IS NULL AND returned_at IS NULL"
-              " AND (due_given < ? OR (signed_at IS NULL AND sign_due < ?))"
-              " UNION SELECT issue_id FROM orders WHERE (closed_at > ? OR returned_at > ?) AND (due_given < ? OR sign_due < ?)")
-    return conn.execute(f"{ISSUE_SELECT} WHERE i.id IN ({orders}) AND i.reported_at <= ?",
-                        (due_before, due_before, at_text, at_text, due_before, due_before, at_text)).fetchall()
+              " AND (due_given < $1 OR (signed_at IS NULL AND sign_due < $1))"
+              " UNION SELECT issue_id FROM orders WHERE (closed_at > $2 OR returned_at > $2) AND (due_given < $1 OR sign_due < $1)")
+    return conn.execute(f"{ISSUE_SELECT} WHERE i.id IN ({orders}) AND i.reported_at <= $2", (due_before, at_text)).fetchall()
 
 
-def follow_up_rows(conn, at_text: str):
+def follow_up_rows(store: Store, at_text: str):
     """Resolved issues whose follow-up call was due before `at_text` and not made by then (a
     superset: the caller checks each). Three small index ranges: calls still owed (the partial
     index of uncalled, unclosed issues), and for a past moment those called or closed since."""
-    owed = ISSUE_SELECT.replace("FROM issues i", "FROM issues i INDEXED BY issues_follow_up")
+    owed = issue_select(store.indexed_by("issues_follow_up"))
     sql = (
         f"{owed} WHERE i.follow_up_due IS NOT NULL AND i.called_at IS NULL AND i.closed_at IS NULL"
-        " AND i.follow_up_due < ?1 AND i.resolved_at <= ?1"
-        f" UNION ALL {ISSUE_SELECT} WHERE i.follow_up_due IS NOT NULL AND i.called_at IS NOT NULL AND i.called_at > ?1"
-        " AND i.follow_up_due < ?1 AND i.resolved_at <= ?1"
+        " AND i.follow_up_due < $1 AND i.resolved_at <= $1"
+        f" UNION ALL {ISSUE_SELECT} WHERE i.follow_up_due IS NOT NULL AND i.called_at IS NOT NULL AND i.called_at > $1"
+        " AND i.follow_up_due < $1 AND i.resolved_at <= $1"
         f" UNION ALL {ISSUE_SELECT} WHERE i.follow_up_due IS NOT NULL AND i.called_at IS NULL AND i.closed_at IS NOT NULL"
-        " AND i.closed_at > ?1 AND i.follow_up_due < ?1 AND i.resolved_at <= ?1"
+        " AND i.closed_at > $1 AND i.follow_up_due < $1 AND i.resolved_at <= $1"
     )
-    return conn.execute(sql, (at_text,)).fetchall()
+    return store.conn.execute(sql, (at_text,)).fetchall()
 
 
-def _conditions(store: Store, f: IssueFilter) -> tuple[list[str], list]:
+def _conditions(store: Store, f: IssueFilter) -> list[Condition]:
     """SQL conditions of a filter, but the handler's (see `_candidates`)."""
-    where, params = [], []
+    where = []
     for column, value in (("kind", f.kind), ("category", f.category), ("channel", f.channel),
                           ("building", f.building), ("grid", f.grid)):
         if value is not None:
-            where.append(f"i.{column} = ?")
-            params.append(value)
+            where.append(Condition("i." + column + " = {}", (value,)))
     if f.household:
         from redprop.households import get_household
 
-        where.append("i.household_id = ?")
-        params.append(get_household(store, f.household)["id"])
+        where.append(Condition("i.household_id = {}", (get_household(store, f.household)["id"],)))
     if f.household_id is not None:
-        where.append("i.household_id = ?")
-        params.append(f.household_id)
+        where.append(Condition("i.household_id = {}", (f.household_id,)))
     if f.tier:
-        where.append("(i.tier = ? OR i.replay = 1)")
-        params.append(f.tier)
+        where.append(Condition("(i.tier = {} OR i.replay = 1)", (f.tier,)))
     if f.search:
         from redprop.parsing import contains_pattern, normalize_name
 
         # the reporter is a name: matched without spaces, as names are kept (`赵 强` finds 赵强)
-        where.append("(" + " OR ".join(f"i.{c} LIKE ? ESCAPE '\\'" for c in ("title", "description", "place"))
-                     + " OR replace(replace(i.reporter, ' ', ''), '\u3000', '') LIKE ? ESCAPE '\\')")
-        params += [contains_pattern(f.search.strip())] * 3 + [contains_pattern(normalize_name(f.search).replace(" ", ""))]
+        where.append(Condition(
+            "(" + " OR ".join(f"i.{c} LIKE {{0}} ESCAPE '\\'" for c in ("title", "description", "place"))
+            + " OR replace(replace(i.reporter, ' ', ''), '\u3000', '') LIKE {1} ESCAPE '\\')",
+            (contains_pattern(f.search.strip()), contains_pattern(normalize_name(f.search).replace(" ", "")))))
     if f.reported_from:
-        where.append("i.reported_at >= ?")
-        params.append(to_db(f.reported_from))
+        where.append(Condition("i.reported_at >= {}", (to_db(f.reported_from),)))
     if f.reported_to:
-        where.append("i.reported_at < ?")
-        params.append(to_db(f.reported_to))
-    return where, params
+        where.append(Condition("i.reported_at < {}", (to_db(f.reported_to),)))
+    return where
 
 
 def _unfinished_path(f: IssueFilter) -> bool:
@@ -262,44 +258,43 @@ def _candidates(store: Store, moment: Moment, f: IssueFilter, count: bool = Fals
     where the caller stops. A handler's issues are two streams merged: those read off their cache
     (handler index) and the few whose past must be replayed (reassigned or waited: any handler)."""
     conn = store.conn
-    where, params = _conditions(store, f)
+    where = _conditions(store, f)
     handler_id = staff_id(conn, f.handler) if f.handler else None
+    reported = Condition("i.reported_at <= {}", (moment.text,))
     if _unfinished_path(f):
         if handler_id is not None:
-            where.append("(i.handler_id = ? OR i.replay = 1)")
-            params.append(handler_id)
-        rows = unfinished_rows(conn, moment.text, where, params, moment.text if f.overdue else None)
+            where.append(Condition("(i.handler_id = {} OR i.replay = 1)", (handler_id,)))
+        rows = unfinished_rows(store, moment.text, where, moment.text if f.overdue else None)
         if f.voided:
-            rows += conn.execute(f"{ISSUE_SELECT} WHERE i.voided_at IS NOT NULL AND i.reported_at <= ?"
-                                 + "".join(f" AND {w}" for w in where), [moment.text, *params]).fetchall()
+            rows += _select(store, [Condition("i.voided_at IS NOT NULL"), reported, *where]).fetchall()
         if count:
             return None
         return iter(sorted(rows, key=lambda r: (r["reported_at"], r["id"]), reverse=True))
-    filters, filter_params = where, params
-    where = ["i.reported_at <= ?", *where]
-    params = [moment.text, *params]
+    filters = where
+    where = [reported, *where]
     if not f.voided:
-        where.append("i.voided_at IS NULL")
+        where.append(Condition("i.voided_at IS NULL"))
     if f.status in ("done", *FINISHED):
-        where.append("(i.resolved_at <= ? OR i.replay = 1)")
-        params.append(moment.text)
-    streams = [(where, params)]
-    cached = value = None
+        where.append(Condition("(i.resolved_at <= {} OR i.replay = 1)", (moment.text,)))
+    streams = [(where, "")]
+    cached = None
     if handler_id is not None or f.status not in ("all", "done"):
         # Read off the cache (by the handler's or the status's index), the cached status being the
         # state after every step, so exact for a moment after an issue's last one; and the few
         # whose past must be replayed, or whose last step came after the moment (none, as of now:
         # that stream, which no index orders by report, is left out when it would be empty).
-        cached, value = ("i.handler_id = ?", handler_id) if handler_id is not None else ("i.status = ?", f.status)
-        streams = [(where + [cached, "i.replay = 0", "i.last_step_at <= ?"], params + [value, moment.text]),
-                   (where + ["i.replay = 1"], params)]
+        cached = (Condition("i.handler_id = {}", (handler_id,)) if handler_id is not None
+                  else Condition("i.status = {}", (f.status,)))
+        streams = [(where + [cached, Condition("i.replay = 0"), Condition("i.last_step_at <= {}", (moment.text,))], ""),
+                   (where + [Condition("i.replay = 1")], "")]
         if _stepped_after(conn, moment.text):  # read off the index of last steps, then sorted
-            streams.append((where + ["i.replay = 0", "i.last_step_at > ?"], params + [moment.text], "issues_last_step"))
+            streams.append((where + [Condition("i.replay = 0"), Condition("i.last_step_at > {}", (moment.text,))],
+                            store.indexed_by("issues_last_step")))
     if count:
         if cached is None and f.status in ("done", *FINISHED):
-            cached, value = "i.resolved_at <= ?", moment.text
-        return _count(conn, moment, filters, filter_params, cached, value, f.voided)
-    cursors = [conn.execute(_select(*stream) + " ORDER BY i.reported_at DESC, i.id DESC", stream[1]) for stream in streams]
+            cached = Condition("i.resolved_at <= {}", (moment.text,))
+        return _count(store, moment, filters, cached, f.voided)
+    cursors = [_select(store, stream, hint, " ORDER BY i.reported_at DESC, i.id DESC") for stream, hint in streams]
     if len(cursors) == 1:
         return cursors[0]
     import heapq
@@ -307,31 +302,33 @@ def _candidates(store: Store, moment: Moment, f: IssueFilter, count: bool = Fals
     return heapq.merge(*cursors, key=lambda r: (r["reported_at"], r["id"]), reverse=True)
 
 
-def _select(where: list, params: list, index: str | None = None) -> str:
-    sql = ISSUE_SELECT if index is None else ISSUE_SELECT.replace(" FROM issues i ", f" FROM issues i INDEXED BY {index} ", 1)
-    return f"{sql} WHERE {' AND '.join(where)}"
+def _select(store: Store, where: list[Condition], hint: str = "", order: str = ""):
+    """A cursor over the issues meeting every condition (read through the index `hint` names)."""
+    p = Params()
+    return store.conn.execute(f"{issue_select(hint)} WHERE {p.where(where)}{order}", p)
 
 
 def _stepped_after(conn, moment: str) -> bool:
-    return conn.execute("SELECT 1 FROM issues WHERE last_step_at > ? LIMIT 1", (moment,)).fetchone() is not None
+    return conn.execute("SELECT 1 FROM issues WHERE last_step_at > $1 LIMIT 1", (moment,)).fetchone() is not None
 
 
-def _count(conn, moment: Moment, filters: list, params: list, cached: str | None, value, voided: bool) -> int:
+def _count(store: Store, moment: Moment, filters: list[Condition], cached: Condition | None, voided: bool) -> int:
     """How many issues a filter matches, off the cache (exact as of now; for a past moment an
     estimate): every issue reported by the moment that the index of the filter holds, less the
     voided ones among them (read off their own small index) — so that neither count reads the
     rows of a million issues to look at their voided mark."""
-    where = ["i.reported_at <= ?", *filters] + ([cached] if cached else [])
-    params = [moment.text, *params] + ([value] if cached else [])
-    condition = " AND ".join(where)
+    conn = store.conn
+    where = [Condition("i.reported_at <= {}", (moment.text,)), *filters] + ([cached] if cached else [])
+    params = Params()
+    condition = params.where(where)
     if len(where) == 1:  # every issue: SQLite counts a whole table off its b-tree pages, far faster than a range
         total = conn.execute("SELECT count(*) FROM issues").fetchone()[0] - conn.execute(
-            "SELECT count(*) FROM issues WHERE reported_at > ?", (moment.text,)).fetchone()[0]
+            "SELECT count(*) FROM issues WHERE reported_at > $1", (moment.text,)).fetchone()[0]
     else:
         total = conn.execute(f"SELECT count(*) FROM issues i WHERE {condition}", params).fetchone()[0]
     if voided:
         return total
-    void = conn.execute(f"SELECT count(*) FROM issues i INDEXED BY issues_voided WHERE i.voided_at IS NOT NULL"
+    void = conn.execute(f"SELECT count(*) FROM issues i {store.indexed_by('issues_voided')} WHERE i.voided_at IS NOT NULL"
                         f" AND {condition}", params).fetchone()[0]
     return total - void
 

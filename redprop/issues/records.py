@@ -15,14 +15,26 @@ from datetime import timedelta
 from redprop.errors import InvalidValue, NotFound
 from redprop.issues.lifecycle import Order, State, Step, imported_steps
 from redprop.parsing import from_db, normalize_name, to_db
-from redprop.store.figures import ARRIVED_BIT, EVENTS, FIGURE_SHIFT, OPEN_BIT, RATING_SHIFT, settled_figures  # noqa: F401
+from redprop.issues.figures import EVENTS, settled_figures
+from redprop.store import hooks
+from redprop.store.sql import assignments, marks
+
+# The change log's `--issue`: the issue's row and its steps; and an issue at a household is
+# part of that household's story.
+hooks.subject("issue_id", "issues", one=True)
+hooks.points_at("issue_steps", "issue_id", "issues")
+hooks.points_at("issues", "household_id", "households")
 
 LONG_OPEN = timedelta(days=7)  # issues resolved later than this after their report are flagged `open_long`
 
-ISSUE_SELECT = (
-    "SELECT i.*, h.key AS household_key, h.head AS household_head, s.name AS handler FROM issues i"
-    " LEFT JOIN households h ON h.id = i.household_id LEFT JOIN staff s ON s.id = i.handler_id"
-)
+_ISSUE_COLUMNS = "SELECT i.*, h.key AS household_key, h.head AS household_head, s.name AS handler"
+_ISSUE_JOINS = "LEFT JOIN households h ON h.id = i.household_id LEFT JOIN staff s ON s.id = i.handler_id"
+ISSUE_SELECT = f"{_ISSUE_COLUMNS} FROM issues i {_ISSUE_JOINS}"
+
+
+def issue_select(hint: str = "") -> str:
+    """ISSUE_SELECT, the issues read through the index a planner's hint names (Store.indexed_by)."""
+    return f"{_ISSUE_COLUMNS} FROM issues i {hint} {_ISSUE_JOINS}" if hint else ISSUE_SELECT
 
 
 def parse_issue_id(text) -> int:
@@ -33,7 +45,7 @@ def parse_issue_id(text) -> int:
 
 
 def get_issue_row(conn, issue_id: int):
-    row = conn.execute(f"{ISSUE_SELECT} WHERE i.id = ?", (issue_id,)).fetchone()
+    row = conn.execute(f"{ISSUE_SELECT} WHERE i.id = $1", (issue_id,)).fetchone()
     if row is None:
         raise NotFound("no issue #{id}", id=issue_id)
     return row
@@ -47,7 +59,7 @@ def load_steps(conn, issue_ids: list[int]) -> dict[int, list[Step]]:
         for r in conn.execute(
             "SELECT st.*, b.name AS by_name, t.name AS staff_name FROM issue_steps st"
             " LEFT JOIN staff b ON b.id = st.by_id LEFT JOIN staff t ON t.id = st.staff_id"
-            f" WHERE st.issue_id IN ({','.join('?' * len(chunk))}) ORDER BY st.issue_id, st.at, st.id",
+            f" WHERE st.issue_id IN ({marks(len(chunk))}) ORDER BY st.issue_id, st.at, st.id",
             chunk,
         ):
             result[r["issue_id"]].append(Step(
@@ -69,7 +81,7 @@ def history(conn, rows) -> dict[int, list[Step]]:
 def insert_steps(conn, issue_id: int, steps: list[Step]) -> None:
     conn.executemany(
         "INSERT INTO issue_steps (issue_id, action, at, recorded_at, by_id, staff_id, value, meeting_at, decision, note,"
-        " party, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " party, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         [(issue_id, s.action, s.at, s.recorded_at, s.by_id, s.staff_id, s.value, s.meeting_at, s.decision, s.note,
           s.party, s.reason) for s in steps],
     )
@@ -81,7 +93,7 @@ def staff_id(conn, name: str | None, *, handler: bool = False) -> int | None:
     if not name:
         return None
     name = normalize_name(name)
-    row = conn.execute("SELECT id, active FROM staff WHERE name = ?", (name,)).fetchone()
+    row = conn.execute("SELECT id, active FROM staff WHERE name = $1", (name,)).fetchone()
     if row is None:
         from redprop.staff import unknown_staff
 
@@ -109,7 +121,7 @@ def cache_columns(state: State) -> dict:
 
 PROVISIONAL_BITS = {"arrive": 1, "resolve": 2, "plan": 4, "follow_up": 8}  # the `provisional` column
 
-# `settled_at`, `figures`, `arrive_seconds`, `resolve_seconds`: see store.figures (migration m009)
+# `settled_at`, `figures`, `arrive_seconds`, `resolve_seconds`: see issues.figures (migration m009)
 
 
 def write_state(conn, row, state: State, terms_cache, *, recompute: bool | str = False) -> None:
@@ -155,12 +167,10 @@ def write_state(conn, row, state: State, terms_cache, *, recompute: bool | str =
     earliest = [d for d in (row["first_due_at"], *dues.values()) if d]
     columns["first_due_at"] = min(earliest) if earliest else None
     columns.update(settled_figures({**{k: row[k] for k in EVENTS}, **columns}))
-    conn.execute(
-        f"UPDATE issues SET {', '.join(f'{k} = ?' for k in columns)} WHERE id = ?", (*columns.values(), row["id"])
-    )
+    conn.execute(f"UPDATE issues SET {assignments(columns)} WHERE id = ${len(columns) + 1}", (*columns.values(), row["id"]))
     if state.order is not None:
         order = order_columns(state.order)
-        conn.execute(f"UPDATE orders SET {', '.join(f'{k} = ?' for k in order)} WHERE issue_id = ?",
+        conn.execute(f"UPDATE orders SET {assignments(order)} WHERE issue_id = ${len(order) + 1}",
                      (*order.values(), row["id"]))
 
 

@@ -3,8 +3,9 @@
 Every November the State Council publishes the next year's arrangement: which days are off
 (休) and which weekend days become make-up working days (班). redprop keeps it in the
 database (`holiday_days`, one row per named day, and `holiday_years`, the years whose
-arrangement is loaded and where it came from): seeded from the `chinesecalendar` package for
-the years it knows (migration m007), then kept current by `redprop holidays import FILE`
+arrangement is loaded and where it came from): seeded with the years the `chinesecalendar`
+package knew at the release of migration m007 (1.11.0, 2004–2026, carried with the migration),
+then kept current by `redprop holidays import FILE`
 (NateScarlet/holiday-cn's `{year}.json`, or a CSV `date,休|班[,name]`) and `redprop holidays
 set DATE 休|班` for typing the notice by hand.
 
@@ -103,8 +104,8 @@ def _provisional(year: int) -> tuple:
 
 @cache
 def package_calendar() -> HolidayCalendar:
-    """The calendar of the `chinesecalendar` package alone: what a new database is seeded with,
-    and what deadline arithmetic uses when no database calendar is given (tests, checks)."""
+    """The calendar of the installed `chinesecalendar` package alone: what deadline arithmetic
+    uses when no database calendar is given (tests, checks)."""
     days, years = package_days()
     return HolidayCalendar(days={d: (off, name) for d, (off, name) in days.items()}, years=frozenset(years),
                            sources={y: ("package", package_detail()) for y in years})
@@ -162,17 +163,25 @@ OFF_WORDS = {"休", "假", "放假", "休息", "off", "holiday", "rest", "true",
 WORK_WORDS = {"班", "上班", "补班", "工作日", "work", "workday", "false", "0"}
 
 
+# A day or a year written again takes the new values (the change log records an update, which
+# undo puts back).
+_DAY_AGAIN = (" ON CONFLICT (day) DO UPDATE SET off = excluded.off, name = excluded.name, source = excluded.source,"
+              " recorded_at = excluded.recorded_at")
+_YEAR_AGAIN = (" ON CONFLICT (year) DO UPDATE SET source = excluded.source, detail = excluded.detail,"
+               " recorded_at = excluded.recorded_at")
+
+
 def write_year(conn, year: int, days: dict, source: str, detail: str | None, now: datetime) -> None:
     """Replace one year's arrangement by `days` ({date: (off, name)}) and mark the year loaded."""
     from redprop.parsing import to_db
 
     stamp = to_db(now)
-    conn.execute("DELETE FROM holiday_days WHERE day >= ? AND day < ?", (f"{year:04d}-01-01", f"{year + 1:04d}-01-01"))
+    conn.execute("DELETE FROM holiday_days WHERE day >= $1 AND day < $2", (f"{year:04d}-01-01", f"{year + 1:04d}-01-01"))
     conn.executemany(
-        "INSERT OR REPLACE INTO holiday_days (day, off, name, source, recorded_at) VALUES (?, ?, ?, ?, ?)",
+        f"INSERT INTO holiday_days (day, off, name, source, recorded_at) VALUES ($1, $2, $3, $4, $5){_DAY_AGAIN}",
         [(d.isoformat(), int(off), name, source, stamp) for d, (off, name) in sorted(days.items())],
     )
-    conn.execute("INSERT OR REPLACE INTO holiday_years (year, source, detail, recorded_at) VALUES (?, ?, ?, ?)",
+    conn.execute(f"INSERT INTO holiday_years (year, source, detail, recorded_at) VALUES ($1, $2, $3, $4){_YEAR_AGAIN}",
                  (year, source, detail, stamp))
 
 
@@ -184,30 +193,30 @@ def write_day(conn, day: date, off: bool | None, name: str | None, now: datetime
     source before the change ('provisional' when it was not loaded)."""
     from redprop.parsing import to_db
 
-    row = conn.execute("SELECT source FROM holiday_years WHERE year = ?", (day.year,)).fetchone()
+    row = conn.execute("SELECT source FROM holiday_years WHERE year = $1", (day.year,)).fetchone()
     before = row[0] if row else "provisional"
     stamp = to_db(now)
     if row is None:
         conn.executemany(
-            "INSERT OR REPLACE INTO holiday_days (day, off, name, source, recorded_at) VALUES (?, 1, ?, 'typed', ?)",
+            f"INSERT INTO holiday_days (day, off, name, source, recorded_at) VALUES ($1, 1, $2, 'typed', $3){_DAY_AGAIN}",
             [(d.isoformat(), n, stamp) for d, n in provisional_days(day.year).items()],
         )
     if off is None:
-        conn.execute("DELETE FROM holiday_days WHERE day = ?", (day.isoformat(),))
+        conn.execute("DELETE FROM holiday_days WHERE day = $1", (day.isoformat(),))
     else:
         if not name:
-            kept = conn.execute("SELECT name FROM holiday_days WHERE day = ?", (day.isoformat(),)).fetchone()
+            kept = conn.execute("SELECT name FROM holiday_days WHERE day = $1", (day.isoformat(),)).fetchone()
             name = kept[0] if kept else None
-        conn.execute("INSERT OR REPLACE INTO holiday_days (day, off, name, source, recorded_at) VALUES (?, ?, ?, 'typed', ?)",
+        conn.execute(f"INSERT INTO holiday_days (day, off, name, source, recorded_at) VALUES ($1, $2, $3, 'typed', $4){_DAY_AGAIN}",
                      (day.isoformat(), int(off), name, stamp))
     detail = None if before in ("provisional", "typed") else _typed_over(before, conn, day.year)
-    conn.execute("INSERT OR REPLACE INTO holiday_years (year, source, detail, recorded_at) VALUES (?, 'typed', ?, ?)",
+    conn.execute(f"INSERT INTO holiday_years (year, source, detail, recorded_at) VALUES ($1, 'typed', $2, $3){_YEAR_AGAIN}",
                  (day.year, detail, stamp))
     return before
 
 
 def _typed_over(before: str, conn, year: int) -> str | None:
-    row = conn.execute("SELECT detail FROM holiday_years WHERE year = ?", (year,)).fetchone()
+    row = conn.execute("SELECT detail FROM holiday_years WHERE year = $1", (year,)).fetchone()
     return f"{before}: {row[0]}" if row and row[0] else before
 
 

@@ -439,7 +439,7 @@ def policy_in_force(store, at: datetime) -> tuple[int, str, str]:
     from redprop.parsing import to_db
 
     row = store.conn.execute(
-        "SELECT id, terms, effective_at FROM policies WHERE effective_at <= ? ORDER BY effective_at DESC, id DESC LIMIT 1",
+        "SELECT id, terms, effective_at FROM policies WHERE effective_at <= $1 ORDER BY effective_at DESC, id DESC LIMIT 1",
         (to_db(at),),
     ).fetchone()
     if row is None:  # only before 1970, where the shipped default was seeded
@@ -467,7 +467,7 @@ class TermsCache:
     def get(self, policy_id: int) -> Terms:
         terms = self._terms.get(policy_id)
         if terms is None:
-            row = self.store.conn.execute("SELECT terms FROM policies WHERE id = ?", (policy_id,)).fetchone()
+            row = self.store.conn.execute("SELECT terms FROM policies WHERE id = $1", (policy_id,)).fetchone()
             terms = terms_from_json(row["terms"], self.store.tz, lambda: self.calendar)
             self._terms[policy_id] = terms
         return terms
@@ -492,7 +492,7 @@ def _policy_dict(row, tz) -> dict:
 def show_policy(store, at: datetime) -> dict:
     """The policy in force at `at`, as a document with its version and since when."""
     policy_id, _, _ = policy_in_force(store, at)
-    row = store.conn.execute("SELECT * FROM policies WHERE id = ?", (policy_id,)).fetchone()
+    row = store.conn.execute("SELECT * FROM policies WHERE id = $1", (policy_id,)).fetchone()
     return _policy_dict(row, store.tz)
 
 
@@ -575,10 +575,10 @@ def set_policy(store, changes: PolicyChanges, effective_at: datetime, now: datet
     _check_countable(checked, effective_at, store.tz, TermsCache(store).calendar if checked.get("hours") else None)
     with store.write() as conn:
         policy_id = conn.execute(
-            "INSERT INTO policies (effective_at, recorded_at, terms, note) VALUES (?, ?, ?, ?)",
+            "INSERT INTO policies (effective_at, recorded_at, terms, note) VALUES ($1, $2, $3, $4) RETURNING id",
             (to_db(effective_at), to_db(now), json.dumps(checked, ensure_ascii=False), note),
-        ).lastrowid
-    row = store.conn.execute("SELECT * FROM policies WHERE id = ?", (policy_id,)).fetchone()
+        ).fetchone()[0]
+    row = store.conn.execute("SELECT * FROM policies WHERE id = $1", (policy_id,)).fetchone()
     return _policy_dict(row, store.tz)
 
 

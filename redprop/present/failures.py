@@ -7,12 +7,12 @@ went wrong before a command was found): each function is given that Language.
 import errno
 import os
 import re
-import sqlite3
 import sys
 
 from redprop.errors import N_, ExitCode
 from redprop.present.cells import printable
 from redprop.present.i18n import Language
+from redprop.store import failure
 from redprop.store.files import path_error, shown
 
 
@@ -74,9 +74,10 @@ def interrupted(lang: Language) -> str:
 
 def unexpected(lang: Language, error: Exception) -> tuple[str, int]:
     """Anything that is not a RedpropError: still one line, never a traceback, never exit 1."""
-    if isinstance(error, sqlite3.OperationalError) and ("locked" in str(error) or "busy" in str(error)):
+    kind = failure(error)
+    if kind == "busy":
         return lang._("the database is busy with another worker's change; try again in a moment"), ExitCode.DATABASE
-    if isinstance(error, sqlite3.IntegrityError):
+    if kind == "rule":
         # A rule of the schema caught what the domain code should have: nothing was written.
         return lang._("refused by the database's rules ({error}); nothing was written", error=str(error)), ExitCode.INVALID
     if isinstance(error, UnicodeEncodeError) and "surrogates" in str(error.reason):
@@ -87,8 +88,8 @@ def unexpected(lang: Language, error: Exception) -> tuple[str, int]:
                       " UTF-8 and type it again (nothing was written)", bytes=typed), ExitCode.INVALID
     if isinstance(error, OverflowError):  # a date so far back or ahead that the calendar runs out
         return lang._("a date or time out of range (years 1–9999 only, and not at their very edges)"), ExitCode.INVALID
-    if isinstance(error, sqlite3.Error):
-        return _database_error(lang, error), ExitCode.DATABASE
+    if kind is not None:
+        return _database_error(lang, error, kind), ExitCode.DATABASE
     if isinstance(error, OSError) and error.filename:
         if error.errno in (errno.ENAMETOOLONG, errno.ENOTDIR, errno.ELOOP, errno.EACCES, errno.EPERM):
             return lang.say(path_error(error.filename, error).message), ExitCode.USAGE  # a path typed that cannot be
@@ -100,18 +101,17 @@ def unexpected(lang: Language, error: Exception) -> tuple[str, int]:
                   kind=type(error).__name__, error=str(error)), ExitCode.DATABASE
 
 
-def _database_error(lang: Language, error: sqlite3.Error) -> str:
-    """SQLite's error said for what it means to the office: damage, a full disk, read-only."""
-    name = getattr(error, "sqlite_errorname", "") or ""
+def _database_error(lang: Language, error: Exception, kind: str) -> str:
+    """The database's error said for what it means to the office (store.failure): damage, a full
+    disk, read-only."""
     english = str(error)
-    if name.startswith("SQLITE_CORRUPT") or name == "SQLITE_NOTADB" or "malformed" in english \
-            or "not a database" in english:
+    if kind == "damaged":
         return lang._("the database file is damaged ({error}); nothing was written. `redprop check` says what is wrong;"
                       " `redprop restore BACKUP` puts a backup in its place", error=english)
-    if name.startswith("SQLITE_FULL") or "database or disk is full" in english:
+    if kind == "full":
         return lang._("the disk is full ({error}); nothing was written", error=english)
-    if name.startswith("SQLITE_READONLY"):
+    if kind == "read_only":
         return lang._("the database cannot be written here ({error}); nothing was written", error=english)
-    if name.startswith("SQLITE_IOERR") or name.startswith("SQLITE_CANTOPEN"):
+    if kind == "io":
         return lang._("the database file could not be read or written ({error}); nothing was written", error=english)
     return lang._("database error: {error} (nothing was written; REDPROP_DEBUG=1 shows where)", error=english)

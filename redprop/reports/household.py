@@ -41,7 +41,7 @@ def household_history(store: Store, key: str, at: datetime, show_sensitive: bool
                        "event": kind, **detail})
 
     for household_id in ids:
-        row = store.conn.execute("SELECT * FROM households WHERE id = ?", (household_id,)).fetchone()
+        row = store.conn.execute("SELECT * FROM households WHERE id = $1", (household_id,)).fetchone()
         family = {"household_id": household_id, **household_row(row),
                   "residents": residents_of(store, household_id, row["key"])}
         families.append(family)
@@ -56,7 +56,7 @@ def household_history(store: Store, key: str, at: datetime, show_sensitive: bool
                 event(resident["moved_out_on"], household_id, "resident_moved_out", False, name=resident["name"])
         for m in store.conn.execute(
                 "SELECT m.*, r.name AS resident FROM memberships m LEFT JOIN residents r ON r.id = m.resident_id"
-                " WHERE m.household_id = ? ORDER BY m.since", (household_id,)):
+                " WHERE m.household_id = $1 ORDER BY m.since", (household_id,)):
             group = groups[m["group_code"]]
             shown = group.shown(show_sensitive)
             event(m["since"], household_id, "joined", False, group=shown, resident=m["resident"])

@@ -36,6 +36,7 @@ from redprop.issues.records import ISSUE_SELECT
 from redprop.parsing import from_db, local_day_start, to_db
 from redprop.staff import get_staff, staff_areas
 from redprop.store import Store
+from redprop.store.sql import Params
 
 
 @dataclass
@@ -81,28 +82,25 @@ def ledger(store: Store, kind: str, *, first: date, last: date, at: datetime, gr
     return Ledger(kind, store.community, first, last, at, records, grid, buildings, person["name"] if person else None)
 
 
-def _filters(where: dict, table: str) -> tuple[str, list]:
-    """` AND h.grid = ? AND h.building IN (?, ?)`… for the filters given, and their values:
-    `areas` (buildings and grid points a person covers) on the household, `staff_id` (who
-    made a visit) on the visit."""
-    sql, params = [], []
+def _filters(where: dict, table: str, first: int) -> tuple[str, list]:
+    """` AND h.grid = $3 AND h.building IN ($4, $5)`… for the filters given (numbered from `first`:
+    the statement's values before them come first), and their values: `areas` (the buildings and
+    grid points a person covers) on the household, `staff_id` (who made a visit) on the visit."""
+    params = Params([None] * (first - 1))
+    sql = []
     for column, value in where.items():
         if value is None:
             continue
         if column == "areas":
-            marks = ", ".join("?" * len(value)) or "NULL"
-            sql.append(f" AND ({table}.building IN ({marks}) OR {table}.grid IN ({marks}))")
-            params += [*value, *value]
+            areas = params.many(value) or "NULL"
+            sql.append(f" AND ({table}.building IN ({areas}) OR {table}.grid IN ({areas}))")
         elif column == "staff_id":
-            sql.append(" AND v.staff_id = ?")
-            params.append(value)
+            sql.append(f" AND v.staff_id = {params(value)}")
         elif isinstance(value, list):
-            sql.append(f" AND {table}.{column} IN ({', '.join('?' * len(value))})")
-            params += value
+            sql.append(f" AND {table}.{column} IN ({params.many(value)})")
         else:
-            sql.append(f" AND {table}.{column} = ?")
-            params.append(value)
-    return "".join(sql), params
+            sql.append(f" AND {table}.{column} = {params(value)}")
+    return "".join(sql), params[first - 1:]
 
 
 def _day(text: str | None) -> date | None:
@@ -132,15 +130,14 @@ class _Shown:
 def _households(store: Store, day: date, where: dict, show_sensitive: bool) -> Iterator[dict]:
     """The households living there on `day`, in address order, with their focus groups that day."""
     shown = _Shown(store, show_sensitive)
-    extra, params = _filters(where, "h")
-    on = day.isoformat()
+    extra, params = _filters(where, "h", 2)
     sql = (
         "SELECT h.*, (SELECT group_concat(m.group_code) FROM memberships m WHERE m.household_id = h.id"
-        "  AND m.since <= ? AND (m.until IS NULL OR m.until > ?)) AS groups"
-        " FROM households h WHERE (h.moved_in_on IS NULL OR h.moved_in_on <= ?)"
-        f" AND (h.moved_out_on IS NULL OR h.moved_out_on > ?){extra} ORDER BY {address_order('h.')}"
+        "  AND m.since <= $1 AND (m.until IS NULL OR m.until > $1)) AS groups"
+        " FROM households h WHERE (h.moved_in_on IS NULL OR h.moved_in_on <= $1)"
+        f" AND (h.moved_out_on IS NULL OR h.moved_out_on > $1){extra} ORDER BY {address_order('h.')}"
     )
-    for r in store.conn.execute(sql, [on, on, on, on, *params]):
+    for r in store.conn.execute(sql, [day.isoformat(), *params]):
         yield {
             "key": r["key"], "building": r["building"], "unit": r["unit"], "room": r["room"], "head": r["head"],
             "phone": r["phone"], "members": r["members"], "grid": r["grid"], "moved_in_on": _day(r["moved_in_on"]),
@@ -152,16 +149,16 @@ def _focus(store: Store, first: date, last: date, end: datetime, where: dict, sh
     """Each member (a household, or one of its residents) in a focus group at some time in the
     period, with the household's last contact before `end`."""
     shown = _Shown(store, show_sensitive)
-    extra, params = _filters(where, "h")
+    extra, params = _filters(where, "h", 4)
     contacts = ", ".join(f"'{o}'" for o in CONTACT_OUTCOMES)
     sql = (
         "SELECT m.household_id, m.resident_id, m.group_code, m.since, m.until, g.cadence_days,"
         " h.key, h.head, h.phone, h.grid, r.name AS resident, r.phone AS resident_phone,"
         " (SELECT MAX(v.at) FROM visits v WHERE v.household_id = m.household_id AND v.voided_at IS NULL"
-        f"  AND v.at < ? AND v.outcome IN ({contacts})) AS last_contact_at"
+        f"  AND v.at < $1 AND v.outcome IN ({contacts})) AS last_contact_at"
         " FROM memberships m JOIN households h ON h.id = m.household_id"
         " JOIN focus_groups g ON g.code = m.group_code LEFT JOIN residents r ON r.id = m.resident_id"
-        f" WHERE m.since <= ? AND (m.until IS NULL OR m.until > ?){extra}"
+        f" WHERE m.since <= $2 AND (m.until IS NULL OR m.until > $3){extra}"
         f" ORDER BY {address_order('h.')}, m.resident_id IS NOT NULL, r.name, m.resident_id, m.since"
     )
     rows = store.conn.execute(sql, [to_db(end), last.isoformat(), first.isoformat(), *params])
@@ -189,13 +186,13 @@ def _visits(store: Store, start: datetime, end: datetime, where: dict, show_sens
     """The visits made in [start, end), oldest first, each with the household's focus groups that day."""
     shown = _Shown(store, show_sensitive)
     tz = store.tz
-    extra, params = _filters(where, "h")
-    of_households, household_params = _filters({k: v for k, v in where.items() if k != "staff_id"}, "h")
+    extra, params = _filters(where, "h", 3)
+    of_households, household_params = _filters({k: v for k, v in where.items() if k != "staff_id"}, "h", 3)
     first, last = start.astimezone(tz).date().isoformat(), end.astimezone(tz).date().isoformat()
     groups_of: dict[int, list[tuple]] = {}  # the memberships of the period: a few per member household
     for household_id, since, until, code in store.conn.execute(
         "SELECT m.household_id, m.since, m.until, m.group_code FROM memberships m JOIN households h ON h.id = m.household_id"
-        f" WHERE m.since <= ? AND (m.until IS NULL OR m.until > ?){of_households}", [last, first, *household_params],
+        f" WHERE m.since <= $1 AND (m.until IS NULL OR m.until > $2){of_households}", [last, first, *household_params],
     ):
         groups_of.setdefault(household_id, []).append((since, until, code))
     sql = (
@@ -204,7 +201,7 @@ def _visits(store: Store, start: datetime, end: datetime, where: dict, show_sens
         " (SELECT i.id FROM issues i WHERE i.visit_id = v.id) AS issue"
         " FROM visits v JOIN households h ON h.id = v.household_id LEFT JOIN staff s ON s.id = v.staff_id"
         " LEFT JOIN residents r ON r.id = v.resident_id"
-        f" WHERE v.at >= ? AND v.at < ? AND v.voided_at IS NULL{extra} ORDER BY v.at, v.id"
+        f" WHERE v.at >= $1 AND v.at < $2 AND v.voided_at IS NULL{extra} ORDER BY v.at, v.id"
     )
     for r in store.conn.execute(sql, [to_db(start), to_db(end), *params]):
         at = from_db(r["at"]).astimezone(tz)
@@ -224,9 +221,9 @@ def _issues(store: Store, kind: str, start: datetime, end: datetime, at: datetim
     (with `handler`, those they held then)."""
     moment = Moment(store, at)
     tz = store.tz
-    extra, params = _filters(where, "i")
+    extra, params = _filters(where, "i", 4)
     rows = store.conn.execute(
-        f"{ISSUE_SELECT} WHERE i.reported_at >= ? AND i.reported_at < ? AND i.kind = ? AND i.voided_at IS NULL{extra}"
+        f"{ISSUE_SELECT} WHERE i.reported_at >= $1 AND i.reported_at < $2 AND i.kind = $3 AND i.voided_at IS NULL{extra}"
         " ORDER BY i.reported_at, i.id",
         [to_db(start), to_db(end), kind, *params],
     )
@@ -260,9 +257,9 @@ def _orders(store: Store, start: datetime, end: datetime, at: datetime, where: d
 
     moment = Moment(store, at)
     tz = store.tz
-    extra, params = _filters(where, "i")
+    extra, params = _filters(where, "i", 3)
     rows = store.conn.execute(
-        f"{ISSUE_SELECT} WHERE i.id IN (SELECT issue_id FROM orders) AND i.reported_at >= ? AND i.reported_at < ?{extra}"
+        f"{ISSUE_SELECT} WHERE i.id IN (SELECT issue_id FROM orders) AND i.reported_at >= $1 AND i.reported_at < $2{extra}"
         " ORDER BY i.reported_at, i.id", [to_db(start), to_db(end), *params]).fetchall()
     orders = load_orders(store.conn, [r["id"] for r in rows])
 

@@ -87,7 +87,7 @@ def service_requests(store, start: datetime, end: datetime, at: datetime, labels
     hidden = sensitive_households(store.conn)
     community = store.community or None
     rows = store.conn.execute(
-        f"{ISSUE_SELECT} WHERE i.reported_at >= ? AND i.reported_at < ? AND i.reported_at <= ?"
+        f"{ISSUE_SELECT} WHERE i.reported_at >= $1 AND i.reported_at < $2 AND i.reported_at <= $3"
         " ORDER BY i.reported_at DESC, i.id DESC", (to_db(start), to_db(end), moment.text)).fetchall()
     rows = [r for r in rows if r["household_id"] not in hidden]
     steps = history(store.conn, rows)

@@ -105,17 +105,17 @@ def order_facts(store, at: datetime, start: str | None = None, end: str | None =
     from redprop.issues.orders import load_orders
     from redprop.issues.records import ISSUE_SELECT, history
     from redprop.parsing import to_db
+    from redprop.store.sql import Params
 
     moment = to_db(at)
-    within, params = "", [moment]
+    params = Params()
+    within = f" AND i.reported_at <= {params(moment)}"
     if start is not None:  # a step at or after the start, or a deadline there (extensions only move it later)
-        within += " AND (i.last_step_at >= ? OR i.id IN (SELECT issue_id FROM orders WHERE due_at >= ?))"
-        params += [start, start]
+        starts = params(start)
+        within += f" AND (i.last_step_at >= {starts} OR i.id IN (SELECT issue_id FROM orders WHERE due_at >= {starts}))"
     if end is not None:
-        within += " AND i.reported_at < ?"
-        params.append(end)
-    rows = store.conn.execute(f"{ISSUE_SELECT} WHERE i.id IN (SELECT issue_id FROM orders) AND i.reported_at <= ?{within}",
-                              params).fetchall()
+        within += f" AND i.reported_at < {params(end)}"
+    rows = store.conn.execute(f"{ISSUE_SELECT} WHERE i.id IN (SELECT issue_id FROM orders){within}", params).fetchall()
     if not rows:
         return []
     steps = history(store.conn, rows)

@@ -51,7 +51,7 @@ def overdue_report(store: Store, at: datetime, *, soon: timedelta = DEFAULT_SOON
     buildings, when asked; the summary then counts what is listed."""
     moment = Moment(store, at)
     horizon = to_db(at + soon)
-    rows = unfinished_rows(store.conn, moment.text, [], [], due_before=horizon)
+    rows = unfinished_rows(store, moment.text, [], due_before=horizon)
     listed = {r["id"] for r in rows}
     rows += [r for r in open_order_rows(store.conn, moment.text, horizon) if r["id"] not in listed]
     late_items, soon_items = [], []
@@ -111,7 +111,7 @@ def late_calls(store: Store, moment: Moment, provisional_years: set, staff: str 
 def _follow_ups(store: Store, moment: Moment, provisional_years: set) -> list[dict]:
     """Resolved issues (not closed) whose follow-up call is late as of the moment, latest first."""
     items = []
-    for row, state, _ in moment.states(follow_up_rows(store.conn, moment.text)):
+    for row, state, _ in moment.states(follow_up_rows(store, moment.text)):
         if not state.resolved_at or state.closed_at:
             continue
         call = moment.follow_up(row, state)

@@ -237,7 +237,7 @@ def _members(store: Store) -> list[tuple]:
     (household id, since, until, cadence, grid, moved out on), read once for all the periods."""
     return store.conn.execute(
         "SELECT m.household_id, m.since, m.until, g.cadence_days, h.grid, h.moved_out_on"
-        " FROM memberships m INDEXED BY memberships_household JOIN focus_groups g ON g.code = m.group_code"
+        f" FROM memberships m {store.indexed_by('memberships_household')} JOIN focus_groups g ON g.code = m.group_code"
         " JOIN households h ON h.id = m.household_id ORDER BY m.household_id").fetchall()
 
 
@@ -289,7 +289,7 @@ def _care(store: Store, members, end: datetime, by_grid: bool = True) -> dict:
         cutoff_day = cutoff.astimezone(tz).date().isoformat()
         # households contacted after the cut-off: one range of the covering index on visit time
         seen = {h for (h,) in cursor.execute(
-            f"SELECT household_id FROM visits INDEXED BY visits_at WHERE at > ? AND at < ?"
+            f"SELECT household_id FROM visits {store.indexed_by('visits_at')} WHERE at > $1 AND at < $2"
             f" AND voided_at IS NULL AND outcome IN ({contact})", (to_db(cutoff), to_db(end)))}
         mine = {h for h, entry in care.items() if entry[0] == cadence}
         covered = mine & seen
@@ -317,8 +317,8 @@ def _visits_made(store: Store, start: datetime, end: datetime) -> tuple[int, int
 
     contacts = knocks = 0
     for slug in sorted({code.slug for code in VISIT_OUTCOMES.codes.values()}):
-        n = store.conn.execute("SELECT count(*) FROM visits INDEXED BY visits_outcome WHERE outcome = ? AND at >= ?"
-                               " AND at < ? AND voided_at IS NULL", (slug, to_db(start), to_db(end))).fetchone()[0]
+        n = store.conn.execute(f"SELECT count(*) FROM visits {store.indexed_by('visits_outcome')} WHERE outcome = $1 AND at >= $2"
+                               " AND at < $3 AND voided_at IS NULL", (slug, to_db(start), to_db(end))).fetchone()[0]
         if slug in CONTACT_OUTCOMES:
             contacts += n
         else:
@@ -333,12 +333,12 @@ def _escalations(store: Store, end: datetime) -> int:
     contact = ", ".join(f"'{o}'" for o in CONTACT_OUTCOMES)
     sql = f"""
         SELECT count(*) FROM (
-            SELECT DISTINCT m.household_id AS h FROM memberships m INDEXED BY memberships_group
-            WHERE m.group_code = :group AND m.since <= :day AND (m.until IS NULL OR m.until > :day)
+            SELECT DISTINCT m.household_id AS h FROM memberships m {store.indexed_by('memberships_group')}
+            WHERE m.group_code = $1 AND m.since <= $2 AND (m.until IS NULL OR m.until > $2)
         ) c JOIN households hh ON hh.id = c.h
-        WHERE (hh.moved_out_on IS NULL OR hh.moved_out_on > :day) AND (
-            SELECT count(*) FROM visits v WHERE v.household_id = c.h AND v.voided_at IS NULL AND v.at < :end
+        WHERE (hh.moved_out_on IS NULL OR hh.moved_out_on > $2) AND (
+            SELECT count(*) FROM visits v WHERE v.household_id = c.h AND v.voided_at IS NULL AND v.at < $3
             AND v.at > coalesce((SELECT MAX(at) FROM visits w WHERE w.household_id = c.h AND w.voided_at IS NULL
-                                 AND w.at < :end AND w.outcome IN ({contact})), '')) >= {ESCALATE_AFTER}
+                                 AND w.at < $3 AND w.outcome IN ({contact})), '')) >= {ESCALATE_AFTER}
     """
-    return store.conn.execute(sql, {"group": ESCALATE_GROUP, "day": day, "end": to_db(end)}).fetchone()[0]
+    return store.conn.execute(sql, (ESCALATE_GROUP, day, to_db(end))).fetchone()[0]

@@ -30,10 +30,12 @@ from datetime import date, datetime, timedelta
 
 from redprop.errors import InvalidValue
 from redprop.issues.promises import Moment
-from redprop.issues.records import ARRIVED_BIT, FIGURE_SHIFT, ISSUE_SELECT, OPEN_BIT, RATING_SHIFT
+from redprop.issues.figures import ARRIVED_BIT, FIGURE_SHIFT, OPEN_BIT, RATING_SHIFT
+from redprop.issues.records import ISSUE_SELECT
 
 from redprop.parsing import from_db, local_day_start, to_db
 from redprop.store import Store
+from redprop.store.sql import Params, marks
 from redprop.vocab import PROMISES
 
 KINDS = ("problem", "wish")
@@ -42,12 +44,14 @@ WISH_BIT = 1 << 13  # beside the packed figures (bits 0-12): the issue is a wish
 GROUPINGS = ("kind", "tier", "category", "channel", "handler", "building", "grid", "source")
 _SQL_GROUP = {
     "kind": "i.kind", "tier": "i.tier", "category": "i.category", "channel": "i.channel", "building": "i.building", "grid": "i.grid",
-    "handler": "CASE WHEN i.assigned_at <= :m THEN s.name END", None: "'all'",
+    "handler": "CASE WHEN i.assigned_at <= $1 THEN s.name END", None: "'all'",
     # who dispatched a work order: an issue with one is always replayed (its order is in its steps),
     # so every issue read off its cache has none
     "source": "NULL",
 }
 SHARED_GROUPINGS = GROUPINGS[:-1]  # what the report's breakdowns read in one pass
+# Every statement below takes the moment the figures are as of as its first value ($1), then the
+# range's ends and the boundaries of the periods inside it, numbered by `_figures`.
 
 
 class _Tally:
@@ -127,24 +131,22 @@ def _figures(store: Store, at: datetime, bounds: list, by: str | None, medians: 
              shared: dict | None = None) -> list[list[dict]]:
     """The rows of each period between consecutive `bounds` (instants; None: unbounded)."""
     moment = Moment(store, at)
-    params = {"m": moment.text}
-    where = ["i.reported_at <= :m", "i.voided_at IS NULL"]  # a voided issue counts nowhere
+    params = Params()
+    where = [f"i.reported_at <= {params(moment.text)}", "i.voided_at IS NULL"]  # $1; a voided issue counts nowhere
     texts = [to_db(b) if b is not None else None for b in bounds]
     if texts[0] is not None:
-        where.append("i.reported_at >= :start")
-        params["start"] = texts[0]
+        where.append(f"i.reported_at >= {params(texts[0])}")
     if texts[-1] is not None:
-        where.append("i.reported_at < :end")
-        params["end"] = texts[-1]
+        where.append(f"i.reported_at < {params(texts[-1])}")
+    filtered = Params(params)  # the values of `where` alone
     inner = texts[1:-1]  # the boundaries inside the range: a period's index is how many are passed
-    params.update({f"b{n}": t for n, t in enumerate(inner)})
-    period_sql = "0" if not inner else "(" + " + ".join(f"(i.reported_at >= :b{n})" for n in range(len(inner))) + ")"
+    period_sql = "0" if not inner else "(" + " + ".join(f"(i.reported_at >= {params(t)})" for t in inner) + ")"
 
     def period_of(reported_at: str) -> int:
         return bisect.bisect_right(inner, reported_at)
 
     tallies: dict = {}
-    _aggregate_replayed(store, moment, by, where, params, period_of, tallies)
+    _aggregate_replayed(store, moment, by, where, filtered, period_of, tallies)
     fast = by in (None, "kind")  # off the indexes of settled figures, without reading a row
     _aggregate_cached(store, by, where, params, period_sql, tallies, medians, settled_rows=not fast, shared=shared)
     totals = _aggregate_settled(store, by, texts, moment.text, tallies, medians) if fast else {}
@@ -178,7 +180,7 @@ def _from(by) -> str:
     return f"FROM issues i{staff}"
 
 
-def _aggregate_cached(store: Store, by, where: list[str], params: dict, period_sql: str, tallies: dict,
+def _aggregate_cached(store: Store, by, where: list[str], params: list, period_sql: str, tallies: dict,
                       medians: bool = True, settled_rows: bool = True, shared: dict | None = None) -> None:
     """The issues read off their cache (replay = 0), grouped by tier, category, channel, handler,
     building or grid (without `settled_rows`, by none or kind: _aggregate_settled counts those
@@ -191,7 +193,7 @@ def _aggregate_cached(store: Store, by, where: list[str], params: dict, period_s
     settled = f"""
         SELECT {period_sql} AS p, {group} AS g, i.figures + (i.kind = 'wish') * {WISH_BIT},
             {"i.arrive_seconds, i.resolve_seconds" if medians else "NULL, NULL"}
-        {_from(by)} WHERE {condition} AND i.settled_at < :m
+        {_from(by)} WHERE {condition} AND i.settled_at < $1
     """
     cursor = store.conn.cursor()
     cursor.row_factory = None
@@ -200,12 +202,12 @@ def _aggregate_cached(store: Store, by, where: list[str], params: dict, period_s
         rows = []
     elif shared is not None and not medians and by is not None:
         # several groupings of the same issues: their rows read once, with every group column
-        key = (period_sql, tuple(sorted(params.items())))
+        key = (period_sql, tuple(params))
         if key not in shared:
             columns = ", ".join(_SQL_GROUP[g] for g in SHARED_GROUPINGS)
             shared[key] = cursor.execute(
                 f"SELECT {period_sql}, i.figures + (i.kind = 'wish') * {WISH_BIT}, {columns}"
-                f" FROM issues i LEFT JOIN staff s ON s.id = i.handler_id WHERE {condition} AND i.settled_at < :m",
+                f" FROM issues i LEFT JOIN staff s ON s.id = i.handler_id WHERE {condition} AND i.settled_at < $1",
                 params).fetchall()
         column = 2 + SHARED_GROUPINGS.index(by)
         counted = Counter((r[0], r[column], r[1]) for r in shared[key])
@@ -269,7 +271,7 @@ def _add_counted(tallies: dict, counted) -> None:
             tally.overdue += n if unmet else 0
 
 
-def _aggregate_unsettled(store: Store, by, where: list[str], params: dict, period_sql: str, tallies: dict,
+def _aggregate_unsettled(store: Store, by, where: list[str], params: list, period_sql: str, tallies: dict,
                          medians: bool, cursor) -> None:
     """The issues of the cache not settled by the moment (the newest, or a moment in the past)."""
     group = _SQL_GROUP[by]
@@ -279,14 +281,14 @@ def _aggregate_unsettled(store: Store, by, where: list[str], params: dict, perio
     # so "met by arrival, else by resolution" is a CASE. Each promise becomes one code per row
     # (1 kept, 2 met late, 3 unmet past its deadline, 0 not decided or no promise).
     def code_sql(due: str, met: str) -> str:
-        return f"CASE WHEN {due} IS NULL THEN 0 WHEN {met} IS NOT NULL THEN 1 + ({met} > {due}) WHEN {due} < :m THEN 3 ELSE 0 END"
+        return f"CASE WHEN {due} IS NULL THEN 0 WHEN {met} IS NOT NULL THEN 1 + ({met} > {due}) WHEN {due} < $1 THEN 3 ELSE 0 END"
 
     met = {
-        "arrive": "CASE WHEN i.arrived_at <= :m THEN i.arrived_at WHEN i.resolved_at <= :m THEN i.resolved_at END",
-        "resolve": "CASE WHEN i.resolved_at <= :m THEN i.resolved_at END",
-        "plan": "CASE WHEN i.planned_at <= :m THEN i.planned_at WHEN i.resolved_at <= :m THEN i.resolved_at END",
+        "arrive": "CASE WHEN i.arrived_at <= $1 THEN i.arrived_at WHEN i.resolved_at <= $1 THEN i.resolved_at END",
+        "resolve": "CASE WHEN i.resolved_at <= $1 THEN i.resolved_at END",
+        "plan": "CASE WHEN i.planned_at <= $1 THEN i.planned_at WHEN i.resolved_at <= $1 THEN i.resolved_at END",
     }
-    handler_group = "CASE WHEN i.assigned_at <= :m THEN s.name END" if by == "handler" else group
+    handler_group = "CASE WHEN i.assigned_at <= $1 THEN s.name END" if by == "handler" else group
     counts = f"""
         SELECT p, g, count(*) AS issues, sum(kind = 'problem') AS problems, sum(kind = 'wish') AS wishes,
             {", ".join(f"sum({p} = 1) AS {p}_kept, sum({p} >= 2) AS {p}_missed" for p in PROMISES)},
@@ -297,13 +299,13 @@ def _aggregate_unsettled(store: Store, by, where: list[str], params: dict, perio
         FROM (
             SELECT {period_sql} AS p, {handler_group} AS g, i.kind,
                 {", ".join(f"{code_sql(f'i.{p}_due', met[p])} AS {p}" for p in PROMISES)},
-                CASE WHEN i.rated_at <= :m THEN i.rating END AS rating,
-                i.resolved_at IS NULL OR i.resolved_at > :m AS open,
-                CASE WHEN i.follow_up_due IS NULL OR i.resolved_at > :m THEN 0
-                     WHEN i.called_at <= :m THEN 1 + (i.called_at > i.follow_up_due)
-                     WHEN i.follow_up_due < :m THEN 3 ELSE 0 END AS call
-            FROM issues i INDEXED BY issues_unsettled LEFT JOIN staff s ON s.id = i.handler_id
-            WHERE {condition} AND i.settled_at >= :m LIMIT -1
+                CASE WHEN i.rated_at <= $1 THEN i.rating END AS rating,
+                i.resolved_at IS NULL OR i.resolved_at > $1 AS open,
+                CASE WHEN i.follow_up_due IS NULL OR i.resolved_at > $1 THEN 0
+                     WHEN i.called_at <= $1 THEN 1 + (i.called_at > i.follow_up_due)
+                     WHEN i.follow_up_due < $1 THEN 3 ELSE 0 END AS call
+            FROM issues i {store.indexed_by('issues_unsettled')} LEFT JOIN staff s ON s.id = i.handler_id
+            WHERE {condition} AND i.settled_at >= $1 LIMIT -1
         ) GROUP BY p, g
     """
     for r in store.conn.execute(counts, params):
@@ -323,10 +325,10 @@ def _aggregate_unsettled(store: Store, by, where: list[str], params: dict, perio
             tally.kept[p] += r[f"{p}_kept"]
             tally.missed[p] += r[f"{p}_missed"]
     durations = f"""
-        SELECT {period_sql} AS p, {handler_group} AS g, CASE WHEN i.arrived_at <= :m THEN i.arrive_seconds END,
-            CASE WHEN i.resolved_at <= :m THEN i.resolve_seconds END
-        FROM issues i INDEXED BY issues_unsettled LEFT JOIN staff s ON s.id = i.handler_id
-        WHERE {condition} AND i.settled_at >= :m AND (i.arrived_at <= :m OR i.resolved_at <= :m)
+        SELECT {period_sql} AS p, {handler_group} AS g, CASE WHEN i.arrived_at <= $1 THEN i.arrive_seconds END,
+            CASE WHEN i.resolved_at <= $1 THEN i.resolve_seconds END
+        FROM issues i {store.indexed_by('issues_unsettled')} LEFT JOIN staff s ON s.id = i.handler_id
+        WHERE {condition} AND i.settled_at >= $1 AND (i.arrived_at <= $1 OR i.resolved_at <= $1)
     """
     for p, g, a, r in cursor.execute(durations, params) if medians else ():
         tally = tallies[p, g]
@@ -336,7 +338,9 @@ def _aggregate_unsettled(store: Store, by, where: list[str], params: dict, perio
             tally.to_resolve.append(r)
 
 
-SETTLED = "replay = 0 AND voided_at IS NULL AND settled_at < ?"  # the moment
+def _settled(moment: str) -> str:
+    """Settled before the moment (the placeholder of its value): what the indexes below hold."""
+    return f"replay = 0 AND voided_at IS NULL AND settled_at < {moment}"
 
 
 def _aggregate_settled(store: Store, by, texts: list, moment: str, tallies: dict, medians: bool) -> dict:
@@ -345,7 +349,8 @@ def _aggregate_settled(store: Store, by, texts: list, moment: str, tallies: dict
     period. The medians walk the minutes of `issues_arrive_minutes` / `issues_resolve_minutes`."""
     conn = store.conn
     kinds_figures = []
-    step = ("SELECT figures FROM issues INDEXED BY issues_figures WHERE kind = ? AND figures > ?"
+    by_figures = store.indexed_by("issues_figures")
+    step = (f"SELECT figures FROM issues {by_figures} WHERE kind = $1 AND figures > $2"
             " AND replay = 0 AND voided_at IS NULL ORDER BY figures LIMIT 1")
     for kind in KINDS:  # one seek a value: (kind, figures) > (?, ?) would walk the index
         last = -1
@@ -358,8 +363,8 @@ def _aggregate_settled(store: Store, by, texts: list, moment: str, tallies: dict
         start = texts[n] if texts[n] is not None else ""
         end = texts[n + 1] if texts[n + 1] is not None else "~"  # after every stored instant
         ranges.append((start, min(end, moment + " ")))  # reported by the moment (inclusive)
-    count = ("SELECT count(*) FROM issues INDEXED BY issues_figures WHERE kind = ? AND figures = ?"
-             f" AND reported_at >= ? AND reported_at < ? AND {SETTLED}")
+    count = (f"SELECT count(*) FROM issues {by_figures} WHERE kind = $1 AND figures = $2"
+             f" AND reported_at >= $3 AND reported_at < $4 AND {_settled('$5')}")
     counted: Counter = Counter()
     settled = {}  # (period, kind) → (issues with an arrival, resolved issues), settled
     for kind, figures in kinds_figures:
@@ -387,7 +392,7 @@ def _aggregate_settled(store: Store, by, texts: list, moment: str, tallies: dict
                                                   ("resolve", "issues_resolve_minutes", "resolve_seconds", 1)):
                 own = sorted(v for t in extra for v in (t.to_arrive if which == 0 else t.to_resolve))
                 total = sum(settled.get((n, k), (0, 0))[which] for k in kinds)
-                values.append(_walk_median(conn, index, column, kinds, start, end, moment, total, own))
+                values.append(_walk_median(conn, store.indexed_by(index), column, kinds, start, end, moment, total, own))
             if group is None:
                 totals[n] = tuple(values)
             elif (n, group) in tallies or any(v is not None for v in values):  # no row for a kind with no issues
@@ -395,22 +400,21 @@ def _aggregate_settled(store: Store, by, texts: list, moment: str, tallies: dict
     return totals
 
 
-def _walk_median(conn, index: str, column: str, kinds, start: str, end: str, moment: str, settled: int,
+def _walk_median(conn, hint: str, column: str, kinds, start: str, end: str, moment: str, settled: int,
                  own: list) -> float | None:
     """The median, in minutes, of `column` over the settled issues of these kinds reported in
     [start, end) and the values `own` (sorted seconds of the others): the minutes are walked in
-    order, each one's count read off the index range, until the middle is reached; only the
-    middle minute's seconds are read."""
+    order, each one's count read off the index range (the one `hint` names), until the middle is
+    reached; only the middle minute's seconds are read."""
     size = settled + len(own)
     if not size:
         return None
     ranks = ((size - 1) // 2, size // 2)
-    marks = ",".join("?" * len(kinds))
     minute = f"{column} / 60"
-    nxt = (f"SELECT {minute} FROM issues INDEXED BY {index} WHERE kind = ? AND {minute} > ? AND {column} IS NOT NULL"
+    nxt = (f"SELECT {minute} FROM issues {hint} WHERE kind = $1 AND {minute} > $2 AND {column} IS NOT NULL"
            f" AND replay = 0 AND voided_at IS NULL ORDER BY {minute} LIMIT 1")
-    in_minute = (f"FROM issues INDEXED BY {index} WHERE kind IN ({marks}) AND {minute} = ? AND reported_at >= ?"
-                 f" AND reported_at < ? AND {column} IS NOT NULL AND {SETTLED}")
+    in_minute = (f"FROM issues {hint} WHERE kind IN ({marks(len(kinds), 5)}) AND {minute} = $1 AND reported_at >= $2"
+                 f" AND reported_at < $3 AND {column} IS NOT NULL AND {_settled('$4')}")
     before = 0  # values below the current minute
     found: list = []
     current = -1
@@ -422,7 +426,7 @@ def _walk_median(conn, index: str, column: str, kinds, start: str, end: str, mom
         if not candidates:
             break
         current = min(candidates)
-        here = conn.execute(f"SELECT count(*) {in_minute}", (*kinds, current, start, end, moment)).fetchone()[0] \
+        here = conn.execute(f"SELECT count(*) {in_minute}", (current, start, end, moment, *kinds)).fetchone()[0] \
             if settled else 0
         mine = 0
         while o + mine < len(own) and int(own[o + mine] // 60) == current:
@@ -431,7 +435,7 @@ def _walk_median(conn, index: str, column: str, kinds, start: str, end: str, mom
         for rank in ranks[len(found):]:
             if before <= rank < before + inside:
                 seconds = sorted([*(v for (v,) in conn.execute(f"SELECT {column} {in_minute}",
-                                                               (*kinds, current, start, end, moment))),
+                                                               (current, start, end, moment, *kinds))),
                                   *own[o:o + mine]]) if here else own[o:o + mine]
                 found.append(seconds[rank - before])
         before += inside
@@ -443,7 +447,7 @@ def _median_minutes(seconds: list) -> float | None:
     return round(statistics.median(seconds) / 60, 1) if seconds else None
 
 
-def _aggregate_replayed(store: Store, moment: Moment, by, where: list[str], params: dict, period_of, tallies: dict) -> None:
+def _aggregate_replayed(store: Store, moment: Moment, by, where: list[str], params: list, period_of, tallies: dict) -> None:
     sql = f"{ISSUE_SELECT} WHERE i.replay = 1 AND {' AND '.join(where)}"
     rows = store.conn.execute(sql, params).fetchall()
     sources = {}
@@ -492,12 +496,13 @@ def _aggregate_replayed(store: Store, moment: Moment, by, where: list[str], para
             tally.to_resolve.append((from_db(state.resolved_at) - reported).total_seconds())
 
 
-def _provisional(store: Store, moment: Moment, by, where: list[str], params: dict, period_sql: str, tallies: dict) -> None:
+def _provisional(store: Store, moment: Moment, by, where: list[str], params: list, period_sql: str, tallies: dict) -> None:
     """The years not loaded in the holiday calendar behind the deadlines of each group: read off
     the few issues marked provisional (their own small index), by their deadlines' local dates."""
     condition = " AND ".join(["i.provisional > 0", *where])
     sql = (f"SELECT {period_sql} AS p, {_SQL_GROUP[by]} AS g, i.reported_at, i.arrive_due, i.resolve_due, i.plan_due, i.follow_up_due"
-           f" FROM issues i INDEXED BY issues_provisional LEFT JOIN staff s ON s.id = i.handler_id WHERE {condition}")
+           f" FROM issues i {store.indexed_by('issues_provisional')} LEFT JOIN staff s ON s.id = i.handler_id"
+           f" WHERE {condition}")
     rows = store.conn.execute(sql, params).fetchall()
     if not rows:
         return

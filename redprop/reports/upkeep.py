@@ -2,7 +2,7 @@
 `backup` (a checked copy, named by date, the last N kept) and `restore` (a checked copy put back,
 the current file kept aside).
 
-`check` asks SQLite (integrity check, foreign keys), compares the schema with the one this
+`check` asks the database's engine (SQLite's integrity check, foreign keys), compares the schema with the one this
 redprop builds, and checks redprop's own derived columns against the records they come from:
 every issue's cached state against the replay of its steps (issues.records.write_state is
 their one writer), and every membership's contact columns (last contact, knocks since) against
@@ -11,16 +11,12 @@ contents) and no replay of the issues: seconds instead of minutes on a district'
 """
 
 import os
-import sqlite3
 from datetime import datetime
 from pathlib import Path
 
 from redprop.errors import N_, DatabaseError, InvalidValue, Message, NotFound
-from redprop.store import Store
-from redprop.store.backups import (
-    backup_folder, backup_target, foreign_key_problems, identity, integrity_problems, put_back, rotate, verify_copy,
-    write_backup,
-)
+from redprop.store import Store, engine_for
+from redprop.store.backups import backup_folder, backup_target
 from redprop.store.files import checked_path, clear_damage, is_damage, leftovers, note_damage, readable_by_others, shown, sidecars
 
 KINDS = {"table": N_("table"), "index": N_("index"), "trigger": N_("trigger")}
@@ -35,17 +31,18 @@ def check(store: Store, quick: bool = False, at: datetime | None = None) -> dict
     that finds nothing wrong removes such a note."""
     problems: list[Message] = []
     checked: dict[str, int] = {}
+    engine = store.engine
 
     def guarded(what: str, task) -> None:
         try:
             task()
-        except sqlite3.Error as error:
+        except engine.Error as error:
             problems.append(Message("could not check {what}: {error}", what=Message(what), error=str(error)))
 
-    def sqlite_checks():
+    def engine_checks():
         try:
-            found = integrity_problems(store.conn, quick=quick)
-        except sqlite3.DatabaseError as error:  # damage that stops the check itself
+            found = engine.integrity_problems(store.conn, quick=quick)
+        except engine.Error as error:  # damage that stops the check itself
             if not is_damage(error):  # busy, out of memory, an I/O error: not a reason to stop every write
                 raise
             found = [str(error)]
@@ -55,11 +52,11 @@ def check(store: Store, quick: bool = False, at: datetime | None = None) -> dict
             note_damage(store.path, f"redprop check: {found[0]}", at.isoformat(timespec="seconds") if at else None)
 
     def references():
-        for table, rowid, parent in foreign_key_problems(store.conn):
+        for table, rowid, parent in engine.foreign_key_problems(store.conn):
             problems.append(Message("{table} row {rowid} points at a row of {parent} that does not exist",
                                     table=table, rowid=rowid, parent=parent))
 
-    guarded(N_("the file's pages"), sqlite_checks)
+    guarded(N_("the file's pages"), engine_checks)
     guarded(N_("the references between tables"), references)
     guarded(N_("the schema"), lambda: problems.extend(schema_problems(store.conn)))
     guarded(N_("the due list's contact columns"), lambda: problems.extend(contact_problems(store.conn, checked)))
@@ -76,17 +73,15 @@ def schema_problems(conn) -> list[Message]:
     makes (a dropped trigger would leave the due list or the change log silently wrong)."""
     from redprop.store.migrations import MIGRATIONS, migrate
 
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    engine = conn.engine
+    version = engine.schema_version(conn)
     found = []
     if version != len(MIGRATIONS):
         found.append(Message("schema version {version}, this redprop expects {latest}", version=version,
                              latest=len(MIGRATIONS)))
-    fresh = sqlite3.connect(":memory:", isolation_level=None)
-    try:
+    with engine.scratch() as fresh:
         migrate(fresh)
         expected, actual = _shape(fresh), _shape(conn)
-    finally:
-        fresh.close()
     for name in sorted(expected.keys() - actual.keys()):
         found.append(Message("the schema lacks {kind} {name}", kind=expected[name][0], name=name))
     for name in sorted(actual.keys() - expected.keys()):
@@ -98,12 +93,7 @@ def schema_problems(conn) -> list[Message]:
 
 
 def _shape(conn) -> dict[str, tuple]:
-    shape = {}
-    for kind, name in conn.execute(
-            "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND type IN ('table', 'index', 'trigger')"):
-        columns = tuple(r[1] for r in conn.execute(f'PRAGMA table_info("{name}")')) if kind == "table" else ()
-        shape[name] = (Message(KINDS[kind]), columns)
-    return shape
+    return {name: (Message(KINDS[kind]), columns) for name, (kind, columns) in conn.engine.schema_objects(conn).items()}
 
 
 CONTACTS = """
@@ -136,8 +126,8 @@ def contact_problems(conn, checked: dict) -> list[Message]:
 
 def _household(conn, household_id: int) -> str:
     try:
-        row = conn.execute("SELECT key FROM households WHERE id = ?", (household_id,)).fetchone()
-    except sqlite3.Error:
+        row = conn.execute("SELECT key FROM households WHERE id = $1", (household_id,)).fetchone()
+    except conn.engine.Error:
         row = None
     return row[0] if row else f"#{household_id}"
 
@@ -151,7 +141,7 @@ def issue_state_problems(store: Store, checked: dict) -> list[Message]:
 
     wrong, count, last = [], 0, 0
     while True:
-        rows = store.conn.execute(f"{ISSUE_SELECT} WHERE i.id > ? ORDER BY i.id LIMIT {REPLAY_CHUNK}", (last,)).fetchall()
+        rows = store.conn.execute(f"{ISSUE_SELECT} WHERE i.id > $1 ORDER BY i.id LIMIT {REPLAY_CHUNK}", (last,)).fetchall()
         if not rows:
             break
         steps = history(store.conn, rows)
@@ -237,10 +227,10 @@ def backup(store: Store, target: str | Path | None, *, at: datetime, keep: int |
             raise InvalidValue("no folder {path} for the backup", path=shown(final.parent))
     if final.resolve() == store.path.resolve():
         raise InvalidValue("{path} is the database itself", path=shown(final))
-    counts = write_backup(store.conn, final, store.path.stem if folder_given else None)
+    counts = store.engine.write_backup(store.conn, final, store.path.stem if folder_given else None)
     removed = []
     if folder_given and keep is not None:
-        removed = rotate(folder, store.path.stem, identity(store.conn), keep, final)
+        removed = store.engine.rotate_backups(store.conn, folder, store.path.stem, keep, final)
     return {"path": final, "bytes": final.stat().st_size, "rows": counts, "removed": removed}
 
 
@@ -254,21 +244,15 @@ def restore(db_path: Path, backup_file: Path, *, at: datetime) -> dict:
         raise NotFound("no backup file {path}", path=shown(backup_file))
     if backup_file.resolve() == db_path.resolve():
         raise InvalidValue("{path} is the database itself", path=shown(backup_file))
+    engine = engine_for(db_path)
     try:
         try:
-            verify_copy(backup_file)
+            engine.verify_copy(backup_file)
         except DatabaseError as error:  # the backup's damage, not the database's
             raise DatabaseError("{path} is not a usable backup ({error}); nothing was changed", path=shown(backup_file),
                                 error=error.message) from None
-        from redprop.store.backups import open_copy
-
-        conn = open_copy(backup_file)
-        try:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            has_settings = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'settings'").fetchone()
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as error:
+        version, has_settings = engine.describe_copy(backup_file)
+    except engine.Error as error:
         raise DatabaseError("{path} is not a usable backup ({error}); nothing was changed", path=shown(backup_file),
                             error=str(error)) from None
     if version == 0 or not has_settings:
@@ -279,8 +263,8 @@ def restore(db_path: Path, backup_file: Path, *, at: datetime) -> dict:
     aside = db_path.with_name(f"{db_path.name}.before-restore-{at.strftime(STAMP)}")
     had_one = db_path.exists()
     try:
-        rows = put_back(backup_file, db_path, aside)
-    except sqlite3.Error as error:
+        rows = engine.put_back(backup_file, db_path, aside)
+    except engine.Error as error:
         raise DatabaseError("could not restore {path} ({error}); the previous file is kept as {aside}",
                             path=shown(db_path), error=str(error), aside=shown(aside)) from None
     clear_damage(db_path)

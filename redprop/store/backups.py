@@ -15,6 +15,8 @@ A backup is known as one by what it holds, not by its name: every database carri
 another community's backup, stays. Copies made before the identity existed are known by the
 moment their database was created and its community. Dated copies go only into a folder of this
 account's own that no other account can write: rotation deletes files there.
+
+This module is the SQLite engine's (store/sqlite.py hands it on through the store's interface).
 """
 
 import errno
@@ -61,9 +63,7 @@ def row_counts(conn: sqlite3.Connection) -> dict[str, int]:
 
 def open_copy(path: Path) -> sqlite3.Connection:
     """A copy (a backup file) opened to be read and nothing else, as a read-only database is."""
-    from redprop.store import _connect_read_only
-
-    return _connect_read_only(path)
+    return connect_read_only(path)
 
 
 def copy_into(source: sqlite3.Connection, target: Path) -> dict[str, int]:
@@ -181,8 +181,9 @@ IDENTITY_KEYS = ("database_id", "created_at", "community")
 
 def identity(conn: sqlite3.Connection) -> dict[str, str]:
     """What makes a database itself, as its copies carry it: its settings' identity rows."""
-    marks = ", ".join("?" * len(IDENTITY_KEYS))
-    return dict(conn.execute(f"SELECT key, value FROM settings WHERE key IN ({marks})", IDENTITY_KEYS).fetchall())
+    marks = ", ".join(f"${n}" for n in range(1, len(IDENTITY_KEYS) + 1))
+    named = {str(n): key for n, key in enumerate(IDENTITY_KEYS, start=1)}  # a mapping: any connection binds it
+    return dict(conn.execute(f"SELECT key, value FROM settings WHERE key IN ({marks})", named).fetchall())
 
 
 def same_database(ours: dict[str, str], theirs: dict[str, str]) -> bool:
@@ -293,3 +294,25 @@ def rotate(folder: Path, stem: str, ours: dict[str, str], keep: int, made: Path)
             old.unlink()
             removed.append(old)
     return removed
+
+
+def connect_read_only(path: Path, factory=sqlite3.Connection) -> sqlite3.Connection:
+    """A database file opened to be read as it is (a copy, or a database that cannot be written
+    here). mode=ro reads a WAL database whose -shm it can use; on read-only media (or a folder
+    that takes no -shm) nothing can change the file, so it is opened as immutable."""
+    from redprop.store.engine import busy_timeout
+
+    uri = path.absolute().as_uri()
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=busy_timeout(), isolation_level=None, factory=factory)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        conn.close()
+    wal = Path(f"{path}-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        # immutable would read the file without its -wal: silently older than what was recorded
+        raise DatabaseError("{path} has changes in its -wal file that cannot be read where the folder is read-only;"
+                            " copy the database with its -wal to a writable folder", path=shown(path))
+    return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=busy_timeout(), isolation_level=None,
+                           factory=factory)

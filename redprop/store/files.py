@@ -335,14 +335,10 @@ def damage_note(path: Path) -> Path:
 
 def is_damage(error: BaseException) -> bool:
     """Whether an error says the database file is damaged (not busy, full or read-only)."""
-    import sqlite3
-
     from redprop.errors import DamagedDatabase
+    from redprop.store.engine import failure
 
-    if isinstance(error, DamagedDatabase):
-        return True
-    name = getattr(error, "sqlite_errorname", "") or ""
-    return isinstance(error, sqlite3.DatabaseError) and (name.startswith("SQLITE_CORRUPT") or name == "SQLITE_NOTADB")
+    return isinstance(error, DamagedDatabase) or failure(error) == "damaged"
 
 
 def note_damage(path: Path, what: str, when: str | None = None) -> None:

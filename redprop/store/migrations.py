@@ -1,30 +1,20 @@
 """The schema, as an append-only list of migrations.
 
-`PRAGMA user_version` counts the migrations applied. Every command that opens the database
+The schema's version (SQLite's `user_version`) counts the migrations applied. Every command that opens the database
 applies the pending ones first, in one transaction; a database from a newer redprop (a
 higher version than this list knows) is refused rather than guessed at. Once released, a
 migration is never edited: change the schema by appending `m00N_what_it_does`.
 """
 
-import sqlite3
-
 from redprop.errors import N_, DatabaseError
 
 
-def _run(conn: sqlite3.Connection, script: str) -> None:
-    # executescript() would COMMIT our transaction first; run the statements one by one,
-    # letting SQLite say where each ends (a trigger's body holds semicolons of its own).
-    statement = ""
-    for line in script.splitlines(keepends=True):
-        statement += line
-        if sqlite3.complete_statement(statement):
-            conn.execute(statement)
-            statement = ""
-    if statement.strip():
-        conn.execute(statement)
+def _run(conn, script: str) -> None:
+    """The statements of a migration, inside its transaction."""
+    conn.engine.run_script(conn, script)
 
 
-def m001_households_residents_staff(conn: sqlite3.Connection) -> None:
+def m001_households_residents_staff(conn) -> None:
     _run(
         conn,
         """
@@ -111,7 +101,7 @@ FOCUS_GROUPS = [
 ]
 
 
-def m002_focus_groups_and_visits(conn: sqlite3.Connection) -> None:
+def m002_focus_groups_and_visits(conn) -> None:
     _run(
         conn,
         """
@@ -183,7 +173,7 @@ def m002_focus_groups_and_visits(conn: sqlite3.Connection) -> None:
     )
     conn.executemany(
         "INSERT INTO focus_groups (code, zh, en, duty, default_days, sensitive, cadence_days)"
-        " VALUES (?, ?, ?, ?, ?, ?, 7)",
+        " VALUES ($1, $2, $3, $4, $5, $6, 7)",
         FOCUS_GROUPS,
     )
 
@@ -210,7 +200,7 @@ POLICY_5341 = (  # the shipped promise (seed 004), in force from the beginning o
 )
 
 
-def m003_issues_and_policy(conn: sqlite3.Connection) -> None:
+def m003_issues_and_policy(conn) -> None:
     """Residents' issues, their steps, the category catalogue and the promise (policy) history.
 
     `issue_steps` is the record: every step sits at the time it happened (`at`) with the
@@ -308,11 +298,11 @@ def m003_issues_and_policy(conn: sqlite3.Connection) -> None:
         """,
     )
     conn.executemany(
-        "INSERT INTO issue_categories (code, zh, en, position) VALUES (?, ?, ?, ?)",
+        "INSERT INTO issue_categories (code, zh, en, position) VALUES ($1, $2, $3, $4)",
         [(*c, i) for i, c in enumerate(ISSUE_CATEGORIES, start=1)],
     )
     conn.execute(
-        "INSERT INTO policies (effective_at, recorded_at, terms, note) VALUES (?, ?, ?, ?)",
+        "INSERT INTO policies (effective_at, recorded_at, terms, note) VALUES ($1, $2, $3, $4)",
         ("1970-01-01T00:00:00+00:00", "1970-01-01T00:00:00+00:00", POLICY_5341, SHIPPED_NOTE),
     )
 
@@ -327,7 +317,7 @@ CONTACT_SQL = """
 """
 
 
-def m004_change_log_and_voids(conn: sqlite3.Connection) -> None:
+def m004_change_log_and_voids(conn) -> None:
     """The change log (issue 9) and voided visits and issues, kept on record, counting nowhere.
 
     `log_entries` holds one entry per command that wrote: when it was typed, who, the command line,
@@ -399,7 +389,7 @@ def m004_change_log_and_voids(conn: sqlite3.Connection) -> None:
         conn.execute(f"CREATE TRIGGER {name} {event} BEGIN {CONTACT_SQL.format(household=household, which=which)} END")
 
 
-def m005_listing_indexes(conn: sqlite3.Connection) -> None:
+def m005_listing_indexes(conn) -> None:
     """Indexes for what workers and reports filter issues by (handler, category, channel, grid
     point, building, status), each ending in the report time so that a filtered listing reads its
     newest rows first and stops at its limit; visits by outcome; households in address order
@@ -429,7 +419,7 @@ FOLLOW_UP = "3d"
 WISH_NOTE = N_("shipped: wishes get a written reply or plan within 3 days; the follow-up call 3 days after resolution")
 
 
-def m006_wishes_and_the_follow_up_call(conn: sqlite3.Connection) -> None:
+def m006_wishes_and_the_follow_up_call(conn) -> None:
     """Promises per kind and the follow-up call (回访) as a promise (issue 11).
 
     A wish from the wish wall gets no on-site or solve clock but a written reply or plan
@@ -472,24 +462,32 @@ def m006_wishes_and_the_follow_up_call(conn: sqlite3.Connection) -> None:
         later = conn.execute("SELECT id, terms FROM policies").fetchall()
     else:
         current = conn.execute(
-            "SELECT terms FROM policies WHERE effective_at <= ? ORDER BY effective_at DESC, id DESC LIMIT 1", (now,)
+            "SELECT terms FROM policies WHERE effective_at <= $1 ORDER BY effective_at DESC, id DESC LIMIT 1", (now,)
         ).fetchone()
         if current is not None and "wish" not in json.loads(current[0]):
-            conn.execute("INSERT INTO policies (effective_at, recorded_at, terms, note) VALUES (?, ?, ?, ?)",
+            conn.execute("INSERT INTO policies (effective_at, recorded_at, terms, note) VALUES ($1, $2, $3, $4)",
                          (now, now, with_wishes(current[0]), WISH_NOTE))
-        later = conn.execute("SELECT id, terms FROM policies WHERE effective_at > ?", (now,)).fetchall()
-    conn.executemany("UPDATE policies SET terms = ? WHERE id = ?", [(with_wishes(t), i) for i, t in later])
+        later = conn.execute("SELECT id, terms FROM policies WHERE effective_at > $1", (now,)).fetchall()
+    conn.executemany("UPDATE policies SET terms = $1 WHERE id = $2", [(with_wishes(t), i) for i, t in later])
 
 
-def m007_holiday_calendar(conn: sqlite3.Connection) -> None:
-    """China's holidays and 调休 make-up days as data (issue 11), seeded from the chinesecalendar
-    package for the years it knows; `redprop holidays import|set` keep it current.
+HOLIDAYS_SEEDED = "m007_holidays.csv"  # the days chinesecalendar 1.11.0 knew (2004–2026), as m007 seeded them
+HOLIDAYS_DETAIL = "chinesecalendar 1.11.0"
+
+
+def m007_holiday_calendar(conn) -> None:
+    """China's holidays and 调休 make-up days as data (issue 11), seeded with the years the
+    chinesecalendar package knew when this migration was released (1.11.0: 2004–2026), kept with
+    the migration (`m007_holidays.csv`: day, off, name) so that a database made any day gets the
+    same; `redprop holidays import|set` keep it current.
 
     `holiday_days` has one row per named day: off (休) or a make-up working day (班), with the
     holiday's name; `holiday_years` the years whose arrangement is loaded, and from where
     (package, file, typed). A year not listed is provisional (see redprop.policy.holidays).
     """
+    import csv
     from datetime import datetime, timezone
+    from importlib.resources import files
 
     _run(
         conn,
@@ -509,23 +507,16 @@ def m007_holiday_calendar(conn: sqlite3.Connection) -> None:
         )
         """,
     )
-    try:
-        import chinese_calendar
-        from chinese_calendar import constants
-    except ImportError:  # every year provisional until `redprop holidays import`
-        return
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    names = {h.value: getattr(h, "chinese", h.value) for h in constants.Holiday}
-    days = {d: (1, names.get(str(n), str(n))) for d, n in constants.holidays.items()}
-    days.update({d: (0, names.get(str(n), str(n))) for d, n in constants.workdays.items()})
-    conn.executemany("INSERT INTO holiday_days (day, off, name, source, recorded_at) VALUES (?, ?, ?, 'package', ?)",
-                     [(d.isoformat(), off, name, now) for d, (off, name) in sorted(days.items())])
-    detail = f"chinesecalendar {getattr(chinese_calendar, '__version__', '')}".strip()
-    conn.executemany("INSERT INTO holiday_years (year, source, detail, recorded_at) VALUES (?, 'package', ?, ?)",
-                     [(year, detail, now) for year in sorted({d.year for d in days})])
+    text = files(__package__).joinpath(HOLIDAYS_SEEDED).read_text(encoding="utf-8")
+    days = [(r["day"], int(r["off"]), r["name"]) for r in csv.DictReader(text.splitlines())]
+    conn.executemany("INSERT INTO holiday_days (day, off, name, source, recorded_at) VALUES ($1, $2, $3, 'package', $4)",
+                     [(*day, now) for day in days])
+    conn.executemany("INSERT INTO holiday_years (year, source, detail, recorded_at) VALUES ($1, 'package', $2, $3)",
+                     [(year, HOLIDAYS_DETAIL, now) for year in sorted({int(day[:4]) for day, _, _ in days})])
 
 
-def m008_visit_times_and_issue_links(conn: sqlite3.Connection) -> None:
+def m008_visit_times_and_issue_links(conn) -> None:
     """A visit given only its date (`time_known` 0: kept at the end of that day, shown as the
     date), and the issue a visit opened (`issues.visit_id`, issue 11)."""
     _run(
@@ -538,19 +529,22 @@ def m008_visit_times_and_issue_links(conn: sqlite3.Connection) -> None:
     )
 
 
-def m009_settled_figures(conn: sqlite3.Connection) -> None:
+def m009_settled_figures(conn) -> None:
     """What `stats` and the weekly/monthly report read in one pass (issues 10 and 13).
 
     For each issue, `settled_at` is the last instant at which anything recorded on its row
     happens or falls due; as of any later moment, with no new step, its figures are fixed:
     `figures` packs them (each promise kept, met late or unmet past its deadline, the follow-up
-    call likewise, the rating, unfinished: see issues.records.FIGURE_SHIFT), and
+    call likewise, the rating, unfinished: see issues.figures.FIGURE_SHIFT), and
     `arrive_seconds` / `resolve_seconds` are the times from the report to the arrival and the
     resolution. The writer of the cached columns (records.write_state, and the bulk import)
     writes them; the indexes below hold them so that a year of a district is counted without
     reading a row, a date function or a sort.
+
+    The rule that fills them for existing rows is written out here as it stood at release
+    (issues.figures keeps the live one): a migration gives the same result whenever it runs.
     """
-    from redprop.store.figures import settled_figures
+    from datetime import datetime
 
     _run(
         conn,
@@ -563,16 +557,38 @@ def m009_settled_figures(conn: sqlite3.Connection) -> None:
     )
     names = ("id", "reported_at", "assigned_at", "arrived_at", "planned_at", "resolved_at", "closed_at", "rated_at",
              "called_at", "rating", "arrive_due", "resolve_due", "plan_due", "follow_up_due")
+    events = ("reported_at", "assigned_at", "arrived_at", "planned_at", "resolved_at", "closed_at", "rated_at",
+              "called_at", "arrive_due", "resolve_due", "plan_due", "follow_up_due")
+
+    def code(due, met):  # 0 no promise, 1 kept, 2 met late, 3 unmet past its deadline
+        if due is None:
+            return 0
+        if met is None:
+            return 3
+        return 2 if met > due else 1
+
+    def settled(c: dict) -> tuple:
+        resolved = c["resolved_at"]
+        figures = (code(c["arrive_due"], c["arrived_at"] or resolved)
+                   | code(c["resolve_due"], resolved) << 2
+                   | code(c["plan_due"], c["planned_at"] or resolved) << 4
+                   | code(c["follow_up_due"], c["called_at"]) << 6
+                   | ((c["rating"] or 0) if c["rated_at"] else 0) << 8
+                   | (0 if resolved else 1 << 11)
+                   | (1 << 12 if c["arrived_at"] else 0))
+        reported = datetime.fromisoformat(c["reported_at"])
+
+        def seconds(text):
+            return int((datetime.fromisoformat(text) - reported).total_seconds()) if text else None
+
+        return max(c[k] for k in events if c[k]), figures, seconds(c["arrived_at"]), seconds(resolved)
+
     last = 0
-    while batch := conn.execute(f"SELECT {', '.join(names)} FROM issues WHERE id > ? ORDER BY id LIMIT 20000",
+    while batch := conn.execute(f"SELECT {', '.join(names)} FROM issues WHERE id > $1 ORDER BY id LIMIT 20000",
                                 (last,)).fetchall():
         last = batch[-1][0]
-        rows = []
-        for values in batch:
-            s = settled_figures(dict(zip(names, values)))
-            rows.append((s["settled_at"], s["figures"], s["arrive_seconds"], s["resolve_seconds"], values[0]))
-        conn.executemany("UPDATE issues SET settled_at = ?, figures = ?, arrive_seconds = ?, resolve_seconds = ?"
-                         " WHERE id = ?", rows)
+        conn.executemany("UPDATE issues SET settled_at = $1, figures = $2, arrive_seconds = $3, resolve_seconds = $4"
+                         " WHERE id = $5", [(*settled(dict(zip(names, values))), values[0]) for values in batch])
     for statement in FIGURE_INDEXES:
         conn.execute(statement)
 
@@ -591,7 +607,7 @@ FIGURE_INDEXES = [
 ]
 
 
-def m010_names_and_phones_as_typed_now(conn: sqlite3.Connection) -> None:
+def m010_names_and_phones_as_typed_now(conn) -> None:
     """Names and mobiles recorded before they were normalised (issue 12), normalised as they are
     now on the way in, so that `赵 强` on record is found, matched and updated as 赵强 and
     `138 1234 0015` as 13812340015. The rules are written out here as they stood (a migration
@@ -616,23 +632,23 @@ def m010_names_and_phones_as_typed_now(conn: sqlite3.Connection) -> None:
         changed = [(new, rowid) for rowid, old in conn.execute(f"SELECT rowid, {column} FROM {table}"
                                                                 f" WHERE {column} IS NOT NULL")
                    if (new := normal(old)) != old and new]
-        conn.executemany(f"UPDATE {table} SET {column} = ? WHERE rowid = ?", changed)
+        conn.executemany(f"UPDATE {table} SET {column} = $1 WHERE rowid = $2", changed)
     taken = {row[0] for row in conn.execute("SELECT name FROM staff")}
     for rowid, old in conn.execute("SELECT rowid, name FROM staff").fetchall():
         new = name(old)
         if new != old and new and new not in taken:
-            conn.execute("UPDATE staff SET name = ? WHERE rowid = ?", (new, rowid))
+            conn.execute("UPDATE staff SET name = $1 WHERE rowid = $2", (new, rowid))
             taken.add(new)
 
 
-def m011_database_identity(conn: sqlite3.Connection) -> None:
+def m011_database_identity(conn) -> None:
     """A random identity for the database, kept in its settings and so in every copy of it:
     backup rotation removes only copies that carry this database's identity, whatever files
     in the folder are named (a text file named like a backup is not one)."""
     conn.execute("INSERT OR IGNORE INTO settings (key, value) VALUES ('database_id', lower(hex(randomblob(16))))")
 
 
-def m012_work_orders(conn: sqlite3.Connection) -> None:
+def m012_work_orders(conn) -> None:
     """Work orders from above (issue 20): the 12345 hotline and the street's grid centre dispatch
     orders (工单) to the community, each with its number and deadline, handled as an issue.
 
@@ -695,11 +711,17 @@ MIGRATIONS = [
 ]
 
 
-def migrate(conn: sqlite3.Connection, migrations=None) -> int:
-    """Apply pending migrations; return the schema version now in force."""
+def migrate(conn, migrations=None) -> int:
+    """Apply pending migrations; return the schema version now in force. `conn`: the store's
+    connection, or one opened with sqlite3 itself (a test's, a tool's), which the SQLite engine adopts."""
+    if getattr(conn, "engine", None) is None:
+        from redprop.store.sqlite import ENGINE
+
+        conn = ENGINE.adopt(conn)
+    engine = conn.engine
     migrations = MIGRATIONS if migrations is None else migrations
     latest = len(migrations)
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    version = engine.schema_version(conn)
     if version > latest:
         raise DatabaseError("this database was made by a newer redprop (schema {version}, this redprop knows {latest});"
                             " upgrade redprop to use it", version=version, latest=latest)
@@ -707,15 +729,15 @@ def migrate(conn: sqlite3.Connection, migrations=None) -> int:
         return version
     from redprop.store.log import refresh_audit_triggers
 
-    conn.execute("BEGIN IMMEDIATE")
+    engine.begin_write(conn)
     try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]  # another process may have migrated
+        version = engine.schema_version(conn)  # another process may have migrated
         for number, migration in enumerate(migrations[version:], start=version + 1):
             migration(conn)
-            conn.execute(f"PRAGMA user_version = {number}")
+            engine.set_schema_version(conn, number)
         refresh_audit_triggers(conn)
     except BaseException:
-        conn.execute("ROLLBACK")
+        engine.rollback(conn)
         raise
-    conn.execute("COMMIT")
+    engine.commit(conn)
     return latest

@@ -1,11 +1,13 @@
-"""The figures an issue settles on, packed for `stats` (migration m009).
+"""The figures an issue settles on, packed for `stats` (the columns of migration m009).
 
-Kept with the store because the migration that fills them for existing rows uses the same
-rule as the writer of an issue's cached columns (issues.records.write_state) and the bulk
-import: one spelling, used by all three.
+One spelling of the rule, used by the writer of an issue's cached columns
+(issues.records.write_state), the bulk import and undo (`resettle`, registered below as the
+work the store does after undoing a change to an issue). Migration m009 filled the columns of
+existing rows with its own frozen copy of this rule, as it stood at release.
 """
 
-from redprop.store.instants import from_db
+from redprop.parsing import from_db
+from redprop.store import hooks
 
 # The `figures` column (migration m009): each promise's outcome once nothing more can happen
 # to it (2 bits each: 0 no promise, 1 kept, 2 met late, 3 unmet past its deadline), the rating
@@ -46,15 +48,16 @@ def settled_figures(c) -> dict:
             "arrive_seconds": seconds(c["arrived_at"]), "resolve_seconds": seconds(resolved)}
 
 
+@hooks.after_undo("issues")
 def resettle(conn, ids) -> None:
     """Write the settled figures of these issues again from their cached columns: after an undo,
     which restores the columns its log entry holds (an entry logged before migration m009 holds
     none of these)."""
     names = ("id", "rating", *EVENTS)
     for issue_id in ids:
-        row = conn.execute(f"SELECT {', '.join(names)} FROM issues WHERE id = ?", (issue_id,)).fetchone()
+        row = conn.execute(f"SELECT {', '.join(names)} FROM issues WHERE id = $1", (issue_id,)).fetchone()
         if row is None:
             continue
         s = settled_figures(dict(zip(names, row)))
-        conn.execute("UPDATE issues SET settled_at = ?, figures = ?, arrive_seconds = ?, resolve_seconds = ? WHERE id = ?",
+        conn.execute("UPDATE issues SET settled_at = $1, figures = $2, arrive_seconds = $3, resolve_seconds = $4 WHERE id = $5",
                      (s["settled_at"], s["figures"], s["arrive_seconds"], s["resolve_seconds"], issue_id))

@@ -281,3 +281,44 @@ def test_a_range_end_without_its_year_is_read_after_its_start(demo, db_path, tmp
     assert listed.exit_code == 0 and json.loads(listed.stdout)
     assert run("stats", "--from", "2026-12-01", "--to", "2026-11-30").exit_code == 4, "an end before the start is refused"
     assert json.loads(run("stats", "--to", "12-31", "-f", "json").stdout)[0]["issues"] == 0, "no start: the most recent"
+
+
+# -- undo on a shared database ---------------------------------------------------------------
+
+
+def test_undo_takes_back_your_own_and_another_persons_only_when_asked(demo, run, run_json):
+    assert run("config", "set", "me", "杜丽娟").exit_code == 0
+    mine = run_json("visit", "log", "8-2-301", "--at", "2026-11-24 09:10", "--outcome", "不在家")
+    theirs = run("visit", "log", "8-2-101", "--by", "刘磊", "--at", "2026-11-24 09:20", "--outcome", "平安", "-f", "json",
+                 env={"REDPROP_USER": "刘磊"})
+    theirs = json.loads(theirs.stdout)
+    colleague = run_json("log", "--limit", "1")[0]
+    assert colleague["user"] == "刘磊"
+    # a bare undo takes back my newest entry, not the colleague's newer one
+    undone = run("undo", lang="en")
+    assert undone.exit_code == 0 and "by 杜丽娟" in undone.stdout, undone.output
+    ids = {v["id"] for v in run_json("visit", "list", "--from", "2026-11-24")}
+    assert mine["id"] not in ids and theirs["id"] in ids
+    nothing = run("undo", lang="en")
+    assert nothing.exit_code == 3 and "--anyone" in nothing.stderr
+    # an explicit entry of another person's needs --anyone, which names them
+    refused = run("undo", colleague["id"], lang="en")
+    assert refused.exit_code == 4 and "刘磊" in refused.stderr and "--anyone" in refused.stderr
+    assert run("undo", "--visit", theirs["id"]).exit_code == 4
+    preview = run("undo", "--visit", theirs["id"], "--anyone", "--dry-run", lang="en")
+    assert preview.exit_code == 0 and f"#{colleague['id']} by 刘磊" in preview.stdout
+    assert theirs["id"] in {v["id"] for v in run_json("visit", "list", "--from", "2026-11-24")}, "a dry run writes nothing"
+    assert run("undo", "--anyone").exit_code == 0
+    assert not run_json("visit", "list", "--from", "2026-11-24")
+    assert run("undo", "--visit", "1", "--issue", "2").exit_code == 4
+
+
+def test_undo_issue_takes_back_the_newest_entry_that_changed_it(demo, run, run_json):
+    assert run("config", "set", "me", "郭涛").exit_code == 0
+    assert run("issue", "note", "327", "已联系维修", "--at", "2026-11-24 08:30").exit_code == 0
+    assert run("issue", "resolve", "327", "--at", "2026-11-24 09:00").exit_code == 0
+    assert run("household", "edit", "8-2-301", "--note", "钥匙在邻居家").exit_code == 0  # newer, about something else
+    assert run("undo", "--issue", "#327").exit_code == 0
+    issue = run_json("issue", "show", "327")
+    assert issue["status"] != "resolved" and issue["steps"][-1]["action"] == "note", "the resolve taken back, the note kept"
+    assert run_json("household", "show", "8-2-301")["note"] == "钥匙在邻居家"

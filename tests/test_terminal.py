@@ -265,7 +265,7 @@ def test_every_listing_exits_in_gbk_as_in_utf8(written_demo):
 
 def converse(line: list[str], answers: list[bytes], columns: int = 60, cwd=None, **env) -> tuple[int, str]:
     """Run a command on a terminal, typing each answer once a question waits for it (a line
-    ending in a colon); (exit code, all it showed). Never waits more than a minute in all."""
+    ending in a colon or `[y/N]`); (exit code, all it showed). Never waits more than a minute in all."""
     import select
     import time
 
@@ -285,7 +285,7 @@ def converse(line: list[str], answers: list[bytes], columns: int = 60, cwd=None,
             if not data:
                 break
             said += data
-        if pending and said.rstrip().endswith((b"\xef\xbc\x9a", b":")):
+        if pending and said.rstrip().endswith(("：".encode(), b":", b"]")):
             os.write(master, pending.pop(0))
             said += b"\n"
     if process.poll() is None:
@@ -341,3 +341,17 @@ def test_a_building_leaders_week_runs_as_written_at_60_columns(tmp_path):
     assert issue["arrived_at"] == issue["reported_at"] and issue["reporter"] == "邵俊飞"
     users = {e["user"] for e in json.loads(piped(db, ["log", "-f", "json"], XDG_CONFIG_HOME=str(tmp_path / "config")).stdout)}
     assert users == {"杜丽娟"}
+
+
+def test_undo_on_a_terminal_shows_what_it_takes_back_and_asks(demo_db, tmp_path):
+    import shutil
+
+    db = tmp_path / "demo.db"
+    shutil.copyfile(demo_db, db)
+    assert piped(db, ["visit", "log", "8-2-301", "--by", "杜丽娟", "--at", AT, "--outcome", "不在家"]).returncode == 0
+    line = [sys.executable, "-m", "redprop", "--db", str(db), "undo"]
+    code, text = converse(line, [b"n\n"])
+    assert code == 0 and "撤销这一条？[y/N]" in text and "visit log 8-2-301" in text and "未撤销任何内容" in text
+    assert json.loads(piped(db, ["log", "-f", "json"]).stdout)[0]["undone_by"] is None
+    code, text = converse(line + ["--yes"], [])
+    assert code == 0 and "已撤销" in text and "[y/N]" not in text

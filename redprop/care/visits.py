@@ -25,6 +25,7 @@ ESCALATE_GROUP = "elderly_alone"
 ESCALATE_AFTER = 3  # knocks in a row without a contact
 
 hooks.points_at("visits", "household_id", "households")  # a visit is part of its household's story
+hooks.subject("visit_id", "visits", one=True)  # `undo --visit N`: the entries that changed this visit
 
 
 def log_visit(

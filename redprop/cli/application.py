@@ -219,6 +219,10 @@ class Application:
 
         return self._ask(text_question(self.output(), what)) or None
 
+    def confirm(self, question: str) -> bool:
+        """A yes-or-no question at a terminal: only a yes (y, yes, 是, 好, 对) goes ahead."""
+        return self._ask(question).strip().lower() in ("y", "yes", "是", "好", "对", "确定")
+
     def _ask(self, question: str) -> str:
         """The question on stderr (stdout keeps the data), the answer from stdin; no answer
         (end of input, Ctrl-D) stops the command, writing nothing."""

@@ -4,7 +4,8 @@ import re
 from collections import Counter
 
 from redprop.errors import N_
-from redprop.present.output import Format, Output
+from redprop.present.cells import printable
+from redprop.present.output import Format, Output, block_lines
 from redprop.present.table import Column, Table
 from redprop.present.times import minute
 from redprop.vocab import CHANNELS, LEAVE_REASONS, RELATIONS, ROLES, STATUSES, TIER_CODES, VISIT_OUTCOMES
@@ -133,13 +134,23 @@ def entries(out: Output, rows, page=None, tz=None) -> None:
     out.more(page, listed)
 
 
-def undone(out: Output, result: dict) -> None:
+def undo_question(out: Output, entry: dict, tz=None) -> str:
+    """What an undo will take back, as the log shows it, and the question: `撤销这一条？[y/N] `."""
+    lines = block_lines([f"#{entry['id']}", minute(entry["at"]), entry["user"]], [entry["command"]],
+                        [summary(out, entry, tz)], cells=out.width)
+    return "".join(printable(line) + "\n" for line in lines) + out._("Undo this entry? [y/N] ")
+
+
+def undone(out: Output, result: dict, entry: dict | None = None) -> None:
+    """What an undo did (or would do), naming whose entry it took back."""
     if out.fmt == Format.json:
-        out.document(result)
+        out.document({**result, "user": entry["user"] if entry else None})
         return
+    who = entry["user"] if entry else ""
     if result["dry_run"]:
-        out.line(out._("would undo entry #{id} ({command}): {changes} changes reversed; nothing written",
-                       id=result["undone"], command=result["command"], changes=result["changes"]))
+        out.line(out._("would undo entry #{id} by {user} ({command}): {changes} changes reversed; nothing written",
+                       id=result["undone"], user=who, command=result["command"], changes=result["changes"]))
     else:
-        out.line(out._("undid entry #{id} ({command}): {changes} changes reversed (this undo is entry #{entry})",
-                       id=result["undone"], command=result["command"], changes=result["changes"], entry=result["entry"]))
+        out.line(out._("undid entry #{id} by {user} ({command}): {changes} changes reversed (this undo is entry #{entry})",
+                       id=result["undone"], user=who, command=result["command"], changes=result["changes"],
+                       entry=result["entry"]))

@@ -17,7 +17,7 @@ from enum import Enum
 from functools import cached_property
 
 from redprop.present import formats
-from redprop.present.cells import pad, printable, width, wrap
+from redprop.present.cells import for_stderr, pad, printable, width, wrap
 from redprop.present.i18n import Language
 from redprop.present.table import Table, cards, fit, grid, plain, rich_table
 
@@ -43,6 +43,14 @@ def page_size(fmt: Format, limit: int | None, every: bool) -> int | None:
     if every:
         return None
     return limit or (DEFAULT_PAGE if Format(fmt) == Format.table else None)
+
+
+def block_lines(first: list[str], *details: list[str], separator: str = " · ", cells: int = 0) -> list[str]:
+    """The lines of a block (see Output.block) at most `cells` wide (0: each line whole)."""
+    lines = _joined(first, " ", cells)
+    for parts in details:
+        lines += ["  " + line for line in _joined(parts, separator, cells - 2 if cells else 0)]
+    return lines
 
 
 def _joined(parts: list[str], separator: str, cells: int) -> list[str]:
@@ -98,16 +106,13 @@ class Output:
         each list of details on an indented line, its parts joined by `separator`. On a terminal
         lines break between words and between parts, never inside a name (a word longer than a
         line is cut, as it must be); in a pipe each line is whole."""
-        cells = self.width if self.terminal else 0
-        lines = _joined(first, " ", cells)
-        for parts in details:
-            lines += ["  " + line for line in _joined(parts, separator, cells - 2 if cells else 0)]
-        for line in lines:
+        for line in block_lines(first, *details, separator=separator, cells=self.width if self.terminal else 0):
             self.stdout.write(printable(line) + "\n")
 
     def note(self, text) -> None:
-        """A note for the person at the keyboard, on stderr: a Message, or words already said."""
-        self.stderr.write(printable(self.say(text)) + "\n")
+        """A note for the person at the keyboard, on stderr: a Message, or words already said;
+        wrapped between words on a terminal, one line for a script."""
+        self.stderr.write(for_stderr(printable(self.say(text)), self.stderr) + "\n")
 
     # -- data ----------------------------------------------------------------------------
 

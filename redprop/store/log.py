@@ -208,7 +208,8 @@ def undo_target(store, *, user: str, entry_id: int | None = None, anyone: bool =
     newest entry still standing that changed a row a subject names (`about`: keyword, id and
     what the row is, a msgid — `("visit_id", 674, "visit")`); or the newest of `user`'s own, of
     anybody's with `anyone`. On a shared database someone else's entry is taken back only with
-    `anyone` (the error names them)."""
+    `anyone` (the error names them). A database that cannot be written is said first."""
+    store.check_writable()
     conn = store.conn
     if entry_id is not None:
         row = conn.execute("SELECT * FROM log_entries e WHERE e.id = $1", (entry_id,)).fetchone()

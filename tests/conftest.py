@@ -95,3 +95,22 @@ def undo_later_migrations(conn, before: str) -> None:
                               ("issue_categories", "upstream")):
             conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     conn.execute(f"PRAGMA user_version = {names.index(before)}")
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> Path:
+    """The demo community (`redprop demo`'s database, as of 2026-11-24 08:00), built once."""
+    from redprop.exchange.demo import build_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    build_demo(path)
+    return path
+
+
+@pytest.fixture
+def demo(demo_db, db_path) -> Path:
+    """A copy of the demo community at `db_path`, for one test to change."""
+    import shutil
+
+    shutil.copyfile(demo_db, db_path)
+    return db_path

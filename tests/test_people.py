@@ -8,7 +8,6 @@ On the demo community as of 2026-11-24 08:00: 杜丽娟 is the building leader o
 import csv
 import io
 import json
-import os
 import shutil
 import stat
 import subprocess
@@ -22,21 +21,6 @@ from typer.testing import CliRunner
 from redprop.cli import app
 
 AT = "2026-11-24 08:00"
-
-
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    from redprop.exchange.demo import build_demo
-
-    path = tmp_path_factory.mktemp("people") / "demo.db"
-    build_demo(path)
-    return path
-
-
-@pytest.fixture
-def demo(demo_db, db_path):
-    shutil.copyfile(demo_db, db_path)
-    return db_path
 
 
 def config_file(tmp_path) -> Path:

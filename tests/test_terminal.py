@@ -30,15 +30,6 @@ LISTINGS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    from redprop.exchange.demo import build_demo
-
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    build_demo(path)
-    return path
-
-
 def environment(**extra) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("REDPROP_", "COLUMNS", "LINES", "LC_", "LANG"))}
     env.update(TERM="xterm-256color", **extra)
@@ -165,22 +156,7 @@ def driven(db, commands, columns: int | None, **env) -> list[tuple[list, int, st
         done = subprocess.run(line, capture_output=True, env=environment(**env), timeout=600)
         text = done.stdout.decode(env.get("PYTHONIOENCODING", "utf-8"))
     else:
-        master, slave = pty.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
-        process = subprocess.Popen(line, stdin=slave, stdout=slave, stderr=slave, env=environment(**env), close_fds=True)
-        os.close(slave)
-        chunks = []
-        while True:
-            try:
-                data = os.read(master, 65536)
-            except OSError:
-                break
-            if not data:
-                break
-            chunks.append(data)
-        process.wait(timeout=600)
-        os.close(master)
-        text = ANSI.sub("", b"".join(chunks).decode(env.get("PYTHONIOENCODING", "utf-8"))).replace("\r\n", "\n")
+        _code, text = converse(line, [], columns, encoding=env.get("PYTHONIOENCODING", "utf-8"), seconds=600, **env)
     results = []
     for part in text.split("\x1e")[1:]:
         head, _, rest = part.partition("\n")
@@ -263,9 +239,11 @@ def test_every_listing_exits_in_gbk_as_in_utf8(written_demo):
     assert driven(db, [["visit", "due", "--at", AT]], 60, PYTHONIOENCODING="gbk")[0][1] == 0, "a GBK console too"
 
 
-def converse(line: list[str], answers: list[bytes], columns: int = 60, cwd=None, **env) -> tuple[int, str]:
+def converse(line: list[str], answers: list[bytes], columns: int = 60, cwd=None, encoding: str = "utf-8",
+             seconds: int = 60, **env) -> tuple[int, str]:
     """Run a command on a terminal, typing each answer once a question waits for it (a line
-    ending in a colon or `[y/N]`); (exit code, all it showed). Never waits more than a minute in all."""
+    ending in a colon or `[y/N]`); (exit code, all it showed, its colour codes removed). Never
+    waits more than `seconds` in all."""
     import select
     import time
 
@@ -274,7 +252,7 @@ def converse(line: list[str], answers: list[bytes], columns: int = 60, cwd=None,
     process = subprocess.Popen(line, stdin=slave, stdout=slave, stderr=slave, env=environment(**env), close_fds=True,
                                cwd=cwd)
     os.close(slave)
-    said, pending, deadline = b"", list(answers), time.monotonic() + 60
+    said, pending, deadline = b"", list(answers), time.monotonic() + seconds
     while time.monotonic() < deadline:
         ready, _, _ = select.select([master], [], [], 0.2)
         if ready:
@@ -292,7 +270,7 @@ def converse(line: list[str], answers: list[bytes], columns: int = 60, cwd=None,
         process.kill()
     code = process.wait(timeout=10)
     os.close(master)
-    return code, ANSI.sub("", said.decode(errors="replace")).replace("\r\n", "\n")
+    return code, ANSI.sub("", said.decode(encoding, errors="replace")).replace("\r\n", "\n")
 
 
 def test_a_missing_word_is_asked_for_on_a_terminal(demo_db, tmp_path):

@@ -163,7 +163,6 @@ class Record:
         """`row(stored, **worked_out)` of `row`, made once for a listing's many rows (a field not
         listed is in the object when it is worked out: the household ledger's focus groups)."""
         shape = [(f.name, f.name in worked_out, f.stored or f.name) for f in self.fields if f.listed or f.name in worked_out]
-
         def read(row, **given) -> dict:
             return {name: given[name] if apart else row[column] for name, apart, column in shape}
 

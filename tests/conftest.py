@@ -41,7 +41,7 @@ SAMPLE_DATA = REPO / "sample_data"
 DB_NAME = "redprop.db"
 START = datetime(2026, 12, 7, 10, 0, tzinfo=timezone(timedelta(hours=8)))  # a Monday morning in Shanghai
 _SHIFT = START - datetime.now(timezone.utc)
-ENVIRONMENT = ("REDPROP_DB", "REDPROP_LANG", "REDPROP_BUSY_TIMEOUT")  # the developer's own settings
+ENVIRONMENT = ("REDPROP_DB", "REDPROP_LANG", "REDPROP_BUSY_TIMEOUT", "REDPROP_USER", "REDPROP_CONFIG")  # the developer's
 
 
 def now() -> datetime:
@@ -51,10 +51,11 @@ def now() -> datetime:
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch, tmp_path):
-    """The developer's own REDPROP_* settings must not leak into a test."""
+    """The developer's own REDPROP_* settings, and their settings file, must not leak into a test."""
     for name in ENVIRONMENT:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))  # the user's settings: none of the developer's
 
 
 def invoke(db_path: Path, *args, input=None, env=None, lang=None, clock=now):
@@ -91,6 +92,7 @@ def _made_once(tmp_path_factory, *args) -> Path:
         for name in ENVIRONMENT:
             patch.delenv(name, raising=False)
         patch.setenv("XDG_DATA_HOME", str(folder / "xdg"))
+        patch.setenv("XDG_CONFIG_HOME", str(folder / "xdg-config"))
         result = invoke(folder / DB_NAME, *args)
     assert result.exit_code == 0, result.output
     return folder
@@ -117,6 +119,13 @@ def _initialised(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def _demo(tmp_path_factory) -> Path:
     return _made_once(tmp_path_factory, "demo")
+
+
+@pytest.fixture(scope="session")
+def demo_db(_demo) -> Path:
+    """The demo community (`redprop demo`'s database, as of 2026-11-24 08:00), made once a session:
+    for tests that only read it (`demo` for a copy to change)."""
+    return _demo / DB_NAME
 
 
 @pytest.fixture

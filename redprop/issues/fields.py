@@ -19,6 +19,7 @@ ISSUE = Record("issues", (
     Field("category_upstream"),
     Field("channel", headers=("渠道", "来源", "反映渠道", "受理渠道")),
     Field("household", headers=("户号", "住户", "房号", "household_key")),
+    Field("head"),  # the household's, said back with its address
     Field("place", headers=("地点", "位置", "地址", "公共区域", "location", "where")),
     Field("building", headers=("楼栋", "楼号")),
     Field("grid"),

@@ -47,12 +47,13 @@ STEP_TABLE = Table((
 ), title=N_("Timeline"))
 LIST_TABLE = Table((
     Column("number", "Issue", "right", keep=True),
-    Column("reported", "Reported", drop=3),
-    Column("kind", "Kind", drop=6),
-    Column("category", "Category", drop=4),
+    Column("reported", "Reported", drop=4),
+    Column("kind", "Kind", drop=7),
+    Column("category", "Category", drop=5),
     Column("title", "Title", keep=True),
     Column("where", "Where", keep=True),
-    Column("tier", "Tier", drop=5),
+    Column("head", "Head", drop=3),
+    Column("tier", "Tier", drop=6),
     Column("status", "Status", drop=2),
     Column("handler", "Handler", drop=1),
     Column("next", "Next deadline", keep=True),
@@ -262,7 +263,10 @@ def issue(out: Output, record: dict, timeline: bool = False) -> None:
     if out.fmt != "table":
         out.record(CARD, record)
         return
-    out.fields(CARD, issue_cells(out, record))
+    cells = issue_cells(out, record)
+    if record.get("household"):  # said back: the address with its head and focus groups
+        cells["where"] = out.labels.household(record["household"], record.get("head"), record.get("groups"))
+    out.fields(CARD, cells)
     if record["deadlines"]:
         out.line()
         out.table(DEADLINE_TABLE, deadline_rows(out, record))

@@ -12,7 +12,7 @@ the CSV columns); each `Field` says
 - its `option` on the command line (name, help, type), and whether `--clear` may empty it;
 - how people read it: its `label` (an English msgid, said in Chinese through the .po), how a
   table shows it (`show`: keep, wrap, drop, justify) and its ledger column (`ledger`: width and
-  cell kind), and `codes`, the code list its values are labelled by.
+  cell kind), and `codes` when its values are codes a ledger says as labels (a household's focus groups).
 
 As beets' `library/fields.py` gives each field one type that knows how to parse, store and
 format it, the writers' column lists, `show`, the JSON and CSV fields, the tables, the
@@ -82,7 +82,7 @@ class Field(NamedTuple):  # NamedTuples, not dataclasses: a dataclass costs star
     ledger: Cell | None = None
     column: str | None = ""  # the stored column: "" its name, None none (a value worked out)
     listed: bool = True  # one of the record's JSON keys and CSV columns
-    codes: str | None = None  # the code list its values are labelled by (groups, roles…)
+    codes: str | None = None  # the code list a ledger labels its values by ("groups")
 
     @property
     def stored(self) -> str | None:

@@ -55,7 +55,7 @@ RESIDENT = Record("residents", (
     Field("name", N_("Name"), headers=("姓名", "名字"), required=True, show=Show(keep=True)),
     Field("relation", N_("Relation"), optional(RELATIONS.resolve), headers=("与户主关系", "关系", "relationship"),
           option=Option("--relation", N_("Relation to the head: 户主 配偶 子女 父母 孙子女 租户 其他 (or head, spouse, child…).")),
-          clearable=True, show=Show(drop=2), codes="relations"),
+          clearable=True, show=Show(drop=2)),
     Field("birth_year", N_("Born"), clean_year, headers=("出生年份", "出生年", "birth", "born"),
           option=Option("--birth-year", N_("Year of birth, e.g. 1944.")), clearable=True, show=Show("right", drop=3)),
     Field("phone", N_("Phone"), clean_phone, headers=("电话", "联系电话", "手机", "tel"),

@@ -16,7 +16,7 @@ from redprop.parsing import clean_building, clean_grid, clean_line, clean_name, 
 # A staff member's fields (see fields.py). What they cover lives in staff_areas, a row per area.
 STAFF = Record("staff", (
     Field("name", N_("Name"), headers=("姓名", "名字"), required=True, show=Show(keep=True)),
-    Field("role", N_("Role"), ROLES.resolve, headers=("角色", "职务", "岗位"), required=True, show=Show(drop=2), codes="roles"),
+    Field("role", N_("Role"), ROLES.resolve, headers=("角色", "职务", "岗位"), required=True, show=Show(drop=2)),
     Field("phone", N_("Phone"), clean_phone, headers=("电话", "联系电话", "手机", "tel"), clearable=True, show=Show(drop=1)),
     Field("covers", N_("Covers"), headers=("负责区域", "负责楼栋", "负责网格", "covers", "areas"), clearable=True,
           show=Show(wrap=True, drop=3), column=None),

@@ -36,12 +36,12 @@ MEMBERSHIP = Record("memberships", (
     Field("phone", column=None),
     Field("grid", column=None),
     Field("group", N_("Focus group"), headers=("人群", "重点人群", "类别", "人群类别", "group"), required=True,
-          column="group_code", show=Show(keep=True), codes="groups"),  # cleaned by the community's own catalogue
+          column="group_code", show=Show(keep=True)),  # cleaned by the community's own catalogue
     Field("since", N_("Since"), clean_since, dated=True, headers=("开始日期", "开始", "纳入日期", "起始日期", "since", "from"),
           required=True, show=Show(drop=2)),
     Field("until", N_("Until"), clean_date, dated=True, headers=("结束日期", "结束", "until", "to"), show=Show(drop=3)),
     Field("left_reason", N_("Left because"), optional(LEAVE_REASONS.resolve), headers=("退出原因", "原因", "reason"),
-          show=Show(drop=4), codes="leave_reasons"),
+          show=Show(drop=4)),
     Field("current", N_("Current"), column=None, show=Show(drop=1)),
     Field("note", clean=clean_text, headers=("备注", "note"), listed=False),
 ))

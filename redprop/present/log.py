@@ -6,6 +6,7 @@ from redprop.errors import N_
 from redprop.present.output import Format, Output
 from redprop.present.table import Column, Table
 from redprop.present.times import minute
+from redprop.vocab import SENSITIVE
 
 TABLE_NAMES = {  # the log names tables; people read what they hold
     "households": N_("household"), "residents": N_("resident"), "staff": N_("staff"), "staff_areas": N_("area covered"),
@@ -22,7 +23,8 @@ LOG_TABLE = Table((
     Column("command", "Command", wrap=True, drop=1),
     Column("summary", "What changed", wrap=True, keep=False, drop=0),
 ))
-LOG_FIELDS = ["id", "at", "user", "command", "summary", "file", "file_sha256", "counts", "undoes", "undone_by", "changes"]
+LOG_FIELDS = ["id", "at", "user", "command", "summary", "file", "file_sha256", "counts", "undoes", "undone_by", "boundary",
+              "masked", "changes"]
 
 
 def _name(out: Output, table: str) -> str:
@@ -43,6 +45,18 @@ def summary(out: Output, entry: dict) -> str:
     parts = []
     if entry["undoes"]:
         parts.append(out._("undid entry #{id}", id=entry["undoes"]))
+    boundary = entry.get("boundary")
+    if boundary == "restore":
+        return out._("restored the backup {file} (undo does not reach across it)", file=entry["file"])
+    if boundary == "loss":
+        counts = entry["counts"] or {}
+        if counts.get("missing") is None:
+            return out._("accepted as gone what the database held when entry #{last} was written (undo does not reach"
+                         " across it)", last=counts.get("last", "?"))
+        return out._("accepted as gone {missing} entries found missing (undo does not reach across it)",
+                     missing=counts["missing"])
+    if boundary == "migration":
+        parts.append(out._("a migration rewrote what was typed before it (undo does not write it back)"))
     if entry["file"]:
         counts = entry["counts"] or {}
         parts.append(out._("imported {file}: added {added}, updated {updated}, unchanged {unchanged}, refused {refused}",
@@ -64,29 +78,44 @@ def summary(out: Output, entry: dict) -> str:
     parts += [f"−{n} {_name(out, t)}" for t, n in removed.items()]
     if len(updated) <= 3:
         for change, fields in updated:
-            shown = ", ".join(f"{f} {_value(change['before'][f])} → {_value(change['after'][f])}" for f in fields[:4])
+            shown = ", ".join(f"{f} {_value(out, change['before'][f])} → {_value(out, change['after'][f])}"
+                              for f in fields[:4])
             parts.append(" ".join(filter(None, (_name(out, change["table"]), _which(change)))) + f": {shown}")
     else:
         parts.append(out._("{count} rows changed", count=len(updated)))
     return out._("; ").join(parts) or out._("nothing changed")
 
 
-def _value(value) -> str:
+def _value(out: Output, value) -> str:
+    if value == SENSITIVE.slug:  # a masked value (store.log.Masks) reads 敏感 / sensitive
+        return out.labels.group(value)
     return "—" if value is None or value == "" else str(value)
+
+
+def command(out: Output, record: dict) -> str:
+    """An entry's command line as people read it: the words the log masked read 敏感 (`sensitive`
+    stays in JSON and CSV, for scripts)."""
+    if not record.get("masked") or out.fmt != Format.table:
+        return record["command"]
+    import shlex
+
+    mask = out.labels.group(SENSITIVE.slug)
+    return shlex.join(mask if word == SENSITIVE.slug else word for word in shlex.split(record["command"]))
 
 
 def entries(out: Output, rows, page=None) -> None:
     records = ({**r, "summary": summary(out, r)} for r in rows)
-    out.listing(LOG_TABLE, records, lambda r: {**r, "at": minute(r["at"])}, LOG_FIELDS, page=page)
+    out.listing(LOG_TABLE, records, lambda r: {**r, "at": minute(r["at"]), "command": command(out, r)}, LOG_FIELDS, page=page)
 
 
 def undone(out: Output, result: dict) -> None:
     if out.fmt == Format.json:
         out.document(result)
         return
+    said = command(out, result)
     if result["dry_run"]:
         out.line(out._("would undo entry #{id} ({command}): {changes} changes reversed; nothing written",
-                       id=result["undone"], command=result["command"], changes=result["changes"]))
+                       id=result["undone"], command=said, changes=result["changes"]))
     else:
         out.line(out._("undid entry #{id} ({command}): {changes} changes reversed (this undo is entry #{entry})",
-                       id=result["undone"], command=result["command"], changes=result["changes"], entry=result["entry"]))
+                       id=result["undone"], command=said, changes=result["changes"], entry=result["entry"]))

@@ -264,24 +264,77 @@ def _newest_hard_boundary(conn, after: int = 0):
         " AND id > $1 ORDER BY id DESC LIMIT 1", (after,)).fetchone()
 
 
-def last_undoable(conn, current: int | None) -> int:
-    """The entry a bare `undo` reverses: the change made last that still stands — the newest entry
-    not undone (an undo itself is not undone by `undo` alone: give its number), or an entry whose
-    undo was undone since, which counts as made again when that happened. Never one from before a
-    restore or an accepted loss."""
+_STANDING = ("e.undone_by IS NULL AND e.undoes IS NULL AND e.boundary IS NULL")  # an entry still in force (an undo
+# is undone by number only; a boundary is not a change to take back)
+
+
+def undo_target(store, *, user: str, entry_id: int | None = None, anyone: bool = False,
+                about: tuple[str, int, str] | None = None, show_private: bool = False) -> dict:
+    """The entry an undo takes back, checked before anything is written: ENTRY as given; or the
+    newest entry still standing that changed a row a subject names (`about`: keyword, id and
+    what the row is, a msgid — `("visit_id", 674, "visit")`); or the newest of `user`'s own, of
+    anybody's with `anyone` (see _newest_standing: a change made again by undoing its undo counts
+    as made then, by whoever did). On a shared database someone else's entry is taken back only
+    with `anyone` (the error names them). A database that cannot be written is said first. Never
+    an entry from before a restore or an accepted loss. The record as the log shows it (private
+    rows masked unless `show_private`)."""
+    store.check_writable()
+    conn = store.conn
     floor = _newest_hard_boundary(conn)
-    plain = conn.execute(
-        "SELECT id FROM log_entries WHERE undone_by IS NULL AND undoes IS NULL AND boundary IS NULL AND id > $1"
-        " AND id IS NOT $2 ORDER BY id DESC LIMIT 1", (floor["id"] if floor else 0, current)).fetchone()
-    newest = plain[0] if plain else (floor["id"] if floor else 0)
-    again = conn.execute(  # an undo undone after `newest`: what it had undone was made again then
-        "SELECT x.id FROM log_entries r JOIN log_entries u ON u.id = r.undoes JOIN log_entries x ON x.id = u.undoes"
-        " WHERE r.id > $1 AND r.id IS NOT $2 AND r.undone_by IS NULL AND x.undone_by IS NULL AND x.boundary IS NULL"
-        " ORDER BY r.id DESC LIMIT 1", (newest, current)).fetchone()
+    since = floor["id"] if floor else 0
+    owner = None
+    if entry_id is not None:
+        row = conn.execute("SELECT * FROM log_entries e WHERE e.id = $1", (entry_id,)).fetchone()
+        if row is None:
+            raise NotFound("no log entry #{id} (see `redprop log`)", id=entry_id)
+    elif about is not None:
+        keyword, row_id, what = about
+        table, _one = hooks.subjects()[keyword]
+        row = conn.execute(f"SELECT * FROM log_entries e WHERE {_STANDING} AND e.id > $2 AND e.id IN ({_touching(table, 1)})"
+                           " ORDER BY e.id DESC LIMIT 1", (json.dumps([row_id]), since)).fetchone()
+        if row is None:
+            raise NotFound("nothing to undo: no entry still standing changed {what} #{id} (see `redprop log`)",
+                           what=Message(what), id=row_id)
+    else:
+        row, owner = _newest_standing(conn, since, store.entry_id, None if anyone else user)
+        if row is None and floor:
+            raise NotFound("nothing to undo since entry #{boundary} ({what}); undo does not reach across it",
+                           boundary=floor["id"], what=_boundary_words(floor))
+        if row is None and anyone:
+            raise NotFound("nothing to undo: the log has no entry that is not undone yet")
+        if row is None:
+            raise NotFound("nothing of yours to undo ({user}); `redprop log` lists everyone's entries, and --anyone"
+                           " takes back another person's", user=user)
+    masks = Masks(conn, show_private)
+    if (owner or row["user"]) != user and not anyone:
+        raise InvalidValue("entry #{id} is {other}'s ({command}); --anyone takes back another person's entry",
+                           id=row["id"], other=row["user"], command=masks.of_entry(conn, row["id"], row["command"])[0])
+    return masks.record(_entry_record(row, changes_of(conn, row["id"]), store.tz))
+
+
+def _newest_standing(conn, since: int, current: int | None, user: str | None):
+    """(entry, who made it last) of the change made last that still stands, after entry `since`
+    (of `user`'s, when given): the newest entry not undone — or an entry whose undo was undone
+    after it, which counts as made again then, by whoever undid the undo; (None, None) when
+    there is none."""
+    plain = conn.execute(f"SELECT * FROM log_entries e WHERE {_STANDING} AND e.id > $1 AND e.id IS NOT $2"
+                         " AND ($3 IS NULL OR e.user = $3) ORDER BY e.id DESC LIMIT 1", (since, current, user)).fetchone()
+    again = conn.execute(  # an undo undone after that entry: what it had undone was made again then
+        "SELECT x.*, r.user AS again_by FROM log_entries r JOIN log_entries u ON u.id = r.undoes"
+        " JOIN log_entries x ON x.id = u.undoes WHERE r.id > $1 AND r.id IS NOT $2 AND ($3 IS NULL OR r.user = $3)"
+        " AND r.undone_by IS NULL AND x.undone_by IS NULL AND x.boundary IS NULL AND x.id > $4 ORDER BY r.id DESC LIMIT 1",
+        (plain["id"] if plain else since, current, user, since)).fetchone()
     if again:
-        return again[0]
-    if plain:
-        return plain[0]
+        return again, again["again_by"]
+    return plain, None
+
+
+def last_undoable(conn, current: int | None) -> int:
+    """The entry an undo without a number reverses, whoever made it (see _newest_standing)."""
+    floor = _newest_hard_boundary(conn)
+    row, _owner = _newest_standing(conn, floor["id"] if floor else 0, current, None)
+    if row is not None:
+        return row["id"]
     if floor:
         raise NotFound("nothing to undo since entry #{boundary} ({what}); undo does not reach across it",
                        boundary=floor["id"], what=_boundary_words(floor))

@@ -328,6 +328,7 @@ def test_a_read_only_copy_serves_every_read_and_refuses_a_write_in_one_line(read
     before = copy.read_bytes()
     overdue = cli("overdue", "--at", AT, db=copy)
     assert overdue.returncode == 0 and "熊秀英" in overdue.stdout, overdue.stderr
+    assert not Path(f"{copy}-mark").exists(), "a read-only database works without the mark of what it held"
     assert cli("overdue", "--check", "--at", AT, db=copy).returncode == ExitCode.CHECK_FAILED
     for args in (["household", "list"], ["household", "show", "8-2-301"], ["visit", "due", "--at", AT],
                  ["issue", "list", "--at", AT], ["issue", "show", "1"], ["household", "history", "8-2-301"],

@@ -9,7 +9,7 @@ sets `until` and keeps the row: "who was newly unemployed in March?" stays answe
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from redprop.errors import N_, InvalidValue, NotFound
+from redprop.errors import N_, InvalidValue, Message, NotFound
 from redprop.households import address_order, get_household, get_resident
 from redprop.parsing import SINCE_FUTURE, clean_text, to_db
 from redprop.store import Store, hooks
@@ -223,7 +223,7 @@ def list_members(
     """Members on a day, or at any time in a range of days ('who was newly unemployed in March?')."""
     group = resolve_group(store, group_text)
     if group.sensitive and not show_sensitive:
-        raise InvalidValue("this is a sensitive group ({group}): add --show-sensitive to list its members", group=SENSITIVE)
+        raise InvalidValue("this is a sensitive group: add --show-sensitive to list its members")
     first, last = between if between else (on, on)
     sql = (MEMBERSHIP_SQL + " WHERE m.group_code = $1 AND m.since <= $2 AND (m.until IS NULL OR m.until > $3)"
            " ORDER BY " + address_order("h.") + ", m.since")
@@ -309,6 +309,16 @@ class SensitiveMemberships:
                 word = MASK
             shown.append(word)
         return shlex.join(shown)
+
+    def said(self, command: str):
+        """A masked command line as a message names it: the mask said in the reader's language (敏感)."""
+        if MASK not in command:
+            return command
+        import shlex
+
+        words = shlex.split(command)
+        template = shlex.join("\x00" if w == MASK else w for w in words)
+        return Message(template.replace("{", "{{").replace("}", "}}").replace("\x00", "{mask}"), mask=SENSITIVE)
 
     def _names_group(self, word: str) -> bool:
         folded = _folded(word)

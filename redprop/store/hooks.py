@@ -85,7 +85,8 @@ def private(table: str):
     and how to show them where it masks them (`log`, `household history`, `undo`, unless asked to
     show them): `mask.row(values)` → the row's values with what is private masked, or None for a
     row that is not private; `mask.words(command)` → a command line with its private words
-    masked. Made once per reading of the log."""
+    masked; `mask.said(command)` → such a line as a message names it (a Message saying the mask
+    in the reader's language). Made once per reading of the log."""
     def register(factory):
         _private[table] = factory
         return factory

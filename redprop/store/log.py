@@ -177,12 +177,23 @@ class Masks:
                     change[side] = mask.hide(change[side])
                 masked = True
         command = self.command(record["command"])
-        return {**record, "command": command, "masked": masked or command != record["command"]}
+        file = self.command(record["file"]) if record.get("file") else record.get("file")  # an import's file's name
+        masked = masked or command != record["command"] or file != record.get("file")
+        return {**record, "command": command, "masked": masked, **({"file": file} if "file" in record else {})}
 
     def command(self, command: str) -> str:
         """A command line with the private words every mask finds in it masked."""
         for mask in self.masks.values():
             command = mask.words(command)
+        return command
+
+    def said(self, conn, entry_id: int, command: str):
+        """An entry's command line as an error names it: masked (see `of_entry`), the mask said in
+        the reader's language."""
+        command, masked = self.of_entry(conn, entry_id, command)
+        for mask in self.masks.values() if masked else ():
+            if isinstance(command, str):
+                command = mask.said(command)
         return command
 
     def of_entry(self, conn, entry_id: int, command: str) -> tuple[str, bool]:
@@ -308,7 +319,7 @@ def undo_target(store, *, user: str, entry_id: int | None = None, anyone: bool =
     masks = Masks(conn, show_private)
     if (owner or row["user"]) != user and not anyone:
         raise InvalidValue("entry #{id} is {other}'s ({command}); --anyone takes back another person's entry",
-                           id=row["id"], other=row["user"], command=masks.of_entry(conn, row["id"], row["command"])[0])
+                           id=row["id"], other=row["user"], command=masks.said(conn, row["id"], row["command"]))
     return masks.record(_entry_record(row, changes_of(conn, row["id"]), store.tz))
 
 
@@ -316,14 +327,28 @@ def _newest_standing(conn, since: int, current: int | None, user: str | None):
     """(entry, who made it last) of the change made last that still stands, after entry `since`
     (of `user`'s, when given): the newest entry not undone — or an entry whose undo was undone
     after it, which counts as made again then, by whoever undid the undo; (None, None) when
-    there is none."""
-    plain = conn.execute(f"SELECT * FROM log_entries e WHERE {_STANDING} AND e.id > $1 AND e.id IS NOT $2"
-                         " AND ($3 IS NULL OR e.user = $3) ORDER BY e.id DESC LIMIT 1", (since, current, user)).fetchone()
+    there is none. (The conditions are composed here, not left to `$n IS NULL` in SQL, whose
+    type an engine may want to know.)"""
+    def among(alias: str, values: list) -> str:
+        terms = [f"{alias}.id > ${len(values)}"]
+        if current is not None:
+            values.append(current)
+            terms.append(f"{alias}.id <> ${len(values)}")
+        if user is not None:
+            values.append(user)
+            terms.append(f"{alias}.user = ${len(values)}")
+        return " AND ".join(terms)
+
+    values = [since]
+    plain = conn.execute(f"SELECT * FROM log_entries e WHERE {_STANDING} AND {among('e', values)}"
+                         " ORDER BY e.id DESC LIMIT 1", values).fetchone()
+    values = [plain["id"] if plain else since]
+    condition = among("r", values)
+    values.append(since)
     again = conn.execute(  # an undo undone after that entry: what it had undone was made again then
         "SELECT x.*, r.user AS again_by FROM log_entries r JOIN log_entries u ON u.id = r.undoes"
-        " JOIN log_entries x ON x.id = u.undoes WHERE r.id > $1 AND r.id IS NOT $2 AND ($3 IS NULL OR r.user = $3)"
-        " AND r.undone_by IS NULL AND x.undone_by IS NULL AND x.boundary IS NULL AND x.id > $4 ORDER BY r.id DESC LIMIT 1",
-        (plain["id"] if plain else since, current, user, since)).fetchone()
+        f" JOIN log_entries x ON x.id = u.undoes WHERE {condition} AND r.undone_by IS NULL AND x.undone_by IS NULL"
+        f" AND x.boundary IS NULL AND x.id > ${len(values)} ORDER BY r.id DESC LIMIT 1", values).fetchone()
     if again:
         return again, again["again_by"]
     return plain, None
@@ -528,8 +553,8 @@ def undo(store, entry_id: int | None, dry_run: bool = False, show_private: bool 
     with store.write() as conn:
         masks = Masks(conn, show_private)
 
-        def said(entry) -> str:
-            return masks.of_entry(conn, entry["id"], entry["command"])[0]
+        def said(entry):
+            return masks.said(conn, entry["id"], entry["command"])
 
         target = entry_id if entry_id is not None else last_undoable(conn, store.entry_id)
         entry = conn.execute("SELECT * FROM log_entries WHERE id = $1", (target,)).fetchone()

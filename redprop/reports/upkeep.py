@@ -2,12 +2,16 @@
 `backup` (a checked copy, named by date, the last N kept) and `restore` (a checked copy put back,
 the current file kept aside).
 
-`check` asks the database's engine (SQLite's integrity check, foreign keys), compares the schema with the one this
-redprop builds, and checks redprop's own derived columns against the records they come from:
-every issue's cached state against the replay of its steps (issues.records.write_state is
-their one writer), and every membership's contact columns (last contact, knocks since) against
-its household's visits (the triggers keep them). With `quick`, SQLite's quicker check (no index
-contents) and no replay of the issues: seconds instead of minutes on a district's file.
+`check` asks the database's engine (SQLite's integrity check, foreign keys, and every stored
+value read back: bytes flipped inside a record pass SQLite's check but cannot be read),
+compares the schema with the one this redprop builds, and checks redprop's own derived columns
+against the records they come from: every issue's cached state against the replay of its steps
+(issues.records.write_state is their one writer), and every membership's contact columns (last
+contact, knocks since) against its household's visits (the triggers keep them). Entries lost
+since the database was last written (store/mark.py) are a problem until accepted. With
+`quick`, SQLite's quicker check (no index contents), no values read and no replay of the
+issues: seconds instead of minutes on a district's file — and so it never lifts a note that
+the file was found damaged.
 """
 
 import os
@@ -17,7 +21,9 @@ from pathlib import Path
 from redprop.errors import N_, DatabaseError, InvalidValue, Message, NotFound
 from redprop.store import Store, engine_for, mark, open_store, reason
 from redprop.store.backups import backup_folder, backup_target
-from redprop.store.files import checked_path, clear_damage, is_damage, leftovers, note_damage, readable_by_others, shown, sidecars
+from redprop.store.files import (
+    checked_path, clear_damage, is_damage, leftovers, note_damage, noted_damage, readable_by_others, shown, sidecars,
+)
 from redprop.store.log import file_digest, record_boundary
 
 KINDS = {"table": N_("table"), "index": N_("index"), "trigger": N_("trigger")}
@@ -79,12 +85,18 @@ def check(store: Store, quick: bool = False, at: datetime | None = None, accept_
                                     table=table, rowid=rowid, parent=parent))
 
     guarded(N_("the file's pages"), engine_checks)
-    guarded(N_("the values stored"), values)
+    if not quick:
+        guarded(N_("the values stored"), values)
     guarded(N_("the references between tables"), references)
     guarded(N_("the schema"), lambda: problems.extend(schema_problems(store.conn)))
     guarded(N_("the due list's contact columns"), lambda: problems.extend(contact_problems(store.conn, checked)))
     if not quick:
         guarded(N_("the issues' cached state"), lambda: problems.extend(issue_state_problems(store, checked)))
+    damage = noted_damage(store.path)
+    if not problems and damage and quick:  # it reads no values: what was met may be there still
+        problems.append(Message("{path} was found damaged ({when}: {what}); the quick check cannot say it is whole"
+                                " again: `redprop check` reads every value", path=shown(store.path), when=damage[0],
+                                what=damage[1]))
     if not problems:
         clear_damage(store.path)
     warnings = permission_warnings(store.path) + leftover_warnings(store.path)

@@ -477,6 +477,18 @@ def test_undo_of_an_undo_makes_the_change_count_again(db, run, run_json, sample_
     assert run_json("log", "--limit", "1")[0]["undoes"] == imported
 
 
+def test_undo_of_the_undo_of_an_edit_puts_the_edit_back(db, run, run_json):
+    ok(run, "household", "add", "8-2-301", "--head", "熊秀英", "--phone", "13800000001")
+    ok(run, "household", "edit", "8-2-301", "--phone", "13800000002")
+    ok(run, "undo")
+    assert run_json("household", "list")[0]["phone"] == "13800000001"
+    ok(run, "undo", "3")
+    assert run_json("household", "list")[0]["phone"] == "13800000002", "the edit made again"
+    assert run_json("undo", "--dry-run")["undone"] == 2, "a bare undo finds the edit, not the undo of the undo"
+    ok(run, "undo")
+    assert run_json("household", "list")[0]["phone"] == "13800000001"
+
+
 def test_undoing_an_import_of_issues_deletes_through_an_index(db):
     """The undo of an import deletes its issues by range; each deletion makes SQLite look for the
     issues marked duplicates of it, through the index m013 adds (without it, a pass over every

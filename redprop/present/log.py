@@ -85,7 +85,7 @@ def summary(out: Output, entry: dict, tz=None) -> str:
     if entry["file"]:
         counts = entry["counts"] or {}
         parts.append(out._("imported {file}: added {added}, updated {updated}, unchanged {unchanged}, refused {refused}",
-                           file=entry["file"], **{k: counts.get(k, 0) for k in ("added", "updated", "unchanged", "refused")}))
+                           file=_value(out, "file", entry["file"]), **{k: counts.get(k, 0) for k in ("added", "updated", "unchanged", "refused")}))
     added, removed, updated = Counter(), Counter(), []
     for change in entry["changes"]:
         if change["op"] == "inserted":

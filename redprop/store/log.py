@@ -10,11 +10,18 @@ entry records, per table, the range of row numbers (the engine's: SQLite's rowid
 (`op = 'inserted'`), which is exact because a write transaction holds the database alone and
 new rows are numbered after the largest.
 
-Undo reverses an entry's changes newest first: rows it added are deleted, rows it changed or
-deleted get their before-values back. Derived state comes back with them: the due list's
-contact columns and an issue's cached state were logged as changes too, and the contact
-triggers recompute on a visit's deletion. It refuses when a later entry (not itself undone)
-touched the same rows, or added rows that point at rows this entry added.
+Undo reverses an entry's changes newest first: rows it added are deleted, rows it changed get
+their before-values back in the columns it changed, rows it deleted are put back (in bulk, and
+logged as ranges, when they have numbers: the undo of an undone import). Derived state comes
+back with them: the due list's contact columns and an issue's cached state were logged as
+changes too, and the contact triggers recompute on a visit's deletion. It refuses when a later
+entry (not itself undone) touched the same rows, or added rows that point at rows this entry
+added, and it does not reach across a boundary (see Undo below). Undoing an undo makes what it
+undid count as done again.
+
+Where the log is read (`list_entries`, `undo_target`, undo's messages), the rows the domain
+registered as private (hooks.private: a sensitive focus group's memberships) and the words of
+command lines about them are masked unless asked to show them (Masks).
 """
 
 import json
@@ -264,8 +271,6 @@ def _touching(table: str, n: int) -> str:
 # columns it rewrote. Nor across a change the log does not know of: a row whose values are no
 # longer those the entry left is not written over.
 
-HARD_BOUNDARIES = ("restore", "loss")  # the whole database as it stood earlier: undo reaches no further back
-
 
 def _newest_hard_boundary(conn, after: int = 0):
     """The newest restore or accepted loss (after entry `after`), or None."""
@@ -275,8 +280,8 @@ def _newest_hard_boundary(conn, after: int = 0):
         " AND id > $1 ORDER BY id DESC LIMIT 1", (after,)).fetchone()
 
 
-_STANDING = ("e.undone_by IS NULL AND e.undoes IS NULL AND e.boundary IS NULL")  # an entry still in force (an undo
-# is undone by number only; a boundary is not a change to take back)
+# An entry still in force: an undo is undone by number only; a boundary is not a change to take back.
+_STANDING = "e.undone_by IS NULL AND e.undoes IS NULL AND e.boundary IS NULL"
 
 
 def undo_target(store, *, user: str, entry_id: int | None = None, anyone: bool = False,

@@ -2,6 +2,7 @@
 
 from redprop.errors import N_
 from redprop.present.care import MEMBERSHIP_TABLE, VISIT_TABLE, membership_cells, visit_cells
+from redprop.present.log import command as log_command
 from redprop.present.output import Output
 from redprop.present.table import Column, Table
 from redprop.vocab import RELATIONS, ROLES
@@ -130,7 +131,7 @@ def history_lines(out: Output, history: dict) -> list[dict]:
             if e["voided"]:
                 what += " " + out._("(voided)")
         elif kind == "log":
-            what = out._("log #{id} {user}: {command}", id=e["entry"], user=e["user"], command=e["command"])
+            what = out._("log #{id} {user}: {command}", id=e["entry"], user=e["user"], command=log_command(out, e))
         elif kind in ("joined", "left"):
             what = out._(EVENTS[kind], group=out.labels.group(e["group"]))
             if e.get("resident"):

@@ -228,6 +228,10 @@ def undo_later_migrations(conn, before: str) -> None:
     names = [m.__name__ for m in MIGRATIONS]
     for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'log_audit_%'").fetchall():
         conn.execute(f"DROP TRIGGER {name}")
+    if names.index(before) <= names.index("m013_log_boundaries"):
+        conn.execute("DROP INDEX log_entries_boundaries")
+        conn.execute("DROP INDEX issues_duplicate")
+        conn.execute("ALTER TABLE log_entries DROP COLUMN boundary")
     if names.index(before) <= names.index("m012_work_orders"):
         conn.execute("DROP TABLE orders")
         conn.execute("DROP INDEX grids_upstream_code")

@@ -201,7 +201,7 @@ def test_a_blank_database_migrates_to_the_expected_shape(tmp_path):
         "grids": {*GRID.columns(), *stamps},
         "memberships": {"id", *MEMBERSHIP.columns(), "recorded_at", "left_recorded_at", "last_contact_at", "knocks"},
         "visits": VISIT.columns(),
-        "log_entries": {"id", "at", "user", "command", "file", "file_sha256", "counts", "undoes", "undone_by"},
+        "log_entries": {"id", "at", "user", "command", "file", "file_sha256", "counts", "undoes", "undone_by", "boundary"},
         "log_changes": {"id", "entry_id", "tbl", "row_key", "op", "before", "after"},
         "holiday_days": {"day", "off", "name", "source", "recorded_at"},
         "holiday_years": {"year", "source", "detail", "recorded_at"},

@@ -75,13 +75,6 @@ def damage(path: Path, table: str = "households") -> None:
         f.write(bytes((i * 37 + 11) % 256 for i in range(page_size)))
 
 
-@pytest.fixture
-def demo(run, db_path) -> Path:
-    """The demo community (350 households, 335 issues, 672 visits) at db_path."""
-    assert run("demo").exit_code == 0
-    return db_path
-
-
 # --------------------------------------------------------------------------------------------
 # A damaged file
 

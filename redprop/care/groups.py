@@ -10,15 +10,43 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from redprop.errors import N_, InvalidValue, Message, NotFound
+from redprop.fields import Field, Record, Show, optional
 from redprop.households import address_order, get_household, get_resident
-from redprop.parsing import SINCE_FUTURE, clean_text, to_db
+from redprop.parsing import SINCE_FUTURE, clean_date, clean_past_date, clean_text, to_db
 from redprop.store import Store, hooks
 from redprop.store.sql import assignments, marks
-from redprop.vocab import SENSITIVE, Catalogue, Code
+from redprop.vocab import LEAVE_REASONS, SENSITIVE, Catalogue, Code
 
 hooks.points_at("memberships", "household_id", "households")  # a membership is part of its household's story
 
 MASK = SENSITIVE.slug  # what a sensitive group, and everything written about a membership of one, is shown as
+
+
+def clean_since(text: str | None, today: date) -> str:
+    """A membership's first day: given, and not in the future."""
+    day = clean_past_date(text, today, SINCE_FUTURE)
+    if day is None:
+        raise InvalidValue("no start date")
+    return day
+
+
+# A membership's fields (see fields.py): the member's household (and resident), the group, the span.
+MEMBERSHIP = Record("memberships", (
+    Field("household", N_("Address"), column="household_id", show=Show(keep=True)),
+    Field("resident", N_("Resident"), headers=("姓名", "人员", "resident", "name"), column="resident_id", show=Show(keep=True)),
+    Field("head", column=None),
+    Field("phone", column=None),
+    Field("grid", column=None),
+    Field("group", N_("Focus group"), headers=("人群", "重点人群", "类别", "人群类别", "group"), required=True,
+          column="group_code", show=Show(keep=True)),  # cleaned by the community's own catalogue
+    Field("since", N_("Since"), clean_since, dated=True, headers=("开始日期", "开始", "纳入日期", "起始日期", "since", "from"),
+          required=True, show=Show(drop=2)),
+    Field("until", N_("Until"), clean_date, dated=True, headers=("结束日期", "结束", "until", "to"), show=Show(drop=3)),
+    Field("left_reason", N_("Left because"), optional(LEAVE_REASONS.resolve), headers=("退出原因", "原因", "reason"),
+          show=Show(drop=4)),
+    Field("current", N_("Current"), column=None, show=Show(drop=1)),
+    Field("note", clean=clean_text, headers=("备注", "note"), listed=False),
+))
 
 
 @dataclass(frozen=True)

@@ -123,6 +123,13 @@ class Application:
             raise found(shown(self.db_path), loss)
         return self._store
 
+    def close(self) -> None:
+        """The invocation is over: its database closed (SQLite folds the write-ahead log back into
+        the file as the last connection closes)."""
+        if self._store is not None:
+            store, self._store = self._store, None
+            store.close()
+
     # -- who is working ------------------------------------------------------------------------
 
     @property

@@ -64,7 +64,18 @@ def line_language(args: list[str]) -> Language:
 
 class RedpropGroup(SaidHelp, TyperGroup):
     """A group of commands whose help is said in the worker's language, suggesting the nearest
-    command for a typo."""
+    command for a typo. A noun's group makes each of its commands from its Typer declaration
+    only when that one is asked for (`made_lazily`)."""
+
+    unmade: dict = {}  # name → what makes the command, in the order declared
+
+    def list_commands(self, ctx):
+        return [*super().list_commands(ctx), *(n for n in self.unmade if n not in self.commands)]
+
+    def get_command(self, ctx, name):
+        if name not in self.commands and name in self.unmade:
+            self.add_command(self.unmade[name](), name)
+        return super().get_command(ctx, name)
 
     def format_options(self, ctx, formatter):
         super().format_options(ctx, formatter)
@@ -154,6 +165,10 @@ class RootGroup(RedpropGroup):
             _note_damage(ctx, error)
             text, code = unexpected(ctx.language, error)
             _fail(text, code)
+        finally:
+            close = getattr(ctx.obj, "close", None)  # the application: what this invocation opened
+            if close is not None:
+                close()
 
 
 def as_text(line: str) -> str:
@@ -234,8 +249,40 @@ def _load(name: str):
     from typer.main import get_command
 
     module, attribute = LAZY_COMMANDS[name]
-    command = get_command(getattr(importlib.import_module(module), attribute))
+    noun = getattr(importlib.import_module(module), attribute)
+    command = made_lazily(noun) if _is_group(noun) else get_command(noun)
     command.name = name
     return command
+
+
+def _is_group(noun: typer.Typer) -> bool:
+    """Whether Typer makes this app a group of commands (as `typer.main.get_command` decides)."""
+    return bool(noun.registered_callback or noun.info.callback or noun.registered_groups
+                or len(noun.registered_commands) > 1)
+
+
+def made_lazily(noun: typer.Typer, name: str | None = None) -> RedpropGroup:
+    """The Click group of a noun's Typer app, made without its commands: each is made from its
+    declaration when asked for (RedpropGroup.get_command). Typer would make all of them, every
+    option of every verb read off its signature — `issue` has 24 — for the one that runs."""
+    import copy
+    from functools import partial
+
+    from typer.main import get_command_from_info, get_command_name, get_group
+
+    bare = copy.copy(noun)
+    bare.registered_commands, bare.registered_groups = [], []
+    group = get_group(bare)
+    if name:
+        group.name = name
+    unmade = {}
+    for info in noun.registered_commands:
+        unmade[info.name or get_command_name(info.callback.__name__)] = partial(
+            get_command_from_info, info, pretty_exceptions_short=noun.pretty_exceptions_short,
+            rich_markup_mode=noun.rich_markup_mode)
+    for info in noun.registered_groups:  # `issue category`: a group within, made lazily in turn
+        unmade[info.name] = partial(made_lazily, info.typer_instance, info.name)
+    group.unmade = unmade
+    return group
 
 

@@ -7,7 +7,6 @@ words, and anywhere inside Chinese text, which has no spaces to break at.
 
 import re
 import unicodedata
-from functools import lru_cache
 
 # What a cell of plain text may not carry into a terminal or a WeChat paste: control
 # characters (an ANSI escape starts with one), bidi overrides and zero-width characters.
@@ -17,15 +16,28 @@ _UNPRINTABLE = re.compile(
 )
 
 
+class _Widths(dict):
+    """Cells per character, each character looked up in the Unicode tables once (a regex of the
+    wide ranges would cost 20 ms to compile on every start), then read as a dict, through C."""
+
+    def __missing__(self, char: str) -> int:
+        cells = self[char] = 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+        return cells
+
+
+_WIDTHS = _Widths()
+_char_width = _WIDTHS.__getitem__
+
+
 def width(text: str) -> int:
     if text.isascii():
         return len(text)
-    return sum(1 if char.isascii() else _char_width(char) for char in text)
+    return sum(map(_char_width, text))
 
 
 def printable(text: str) -> str:
     """The text with line breaks as spaces and nothing a terminal would obey instead of show."""
-    if text.isascii() and text.isprintable():
+    if text.isprintable():  # every character the pattern removes is one Python calls unprintable
         return text
     return _UNPRINTABLE.sub("", text.replace("\r\n", " ").replace("\n", " ").replace("\r", " "))
 
@@ -33,12 +45,6 @@ def printable(text: str) -> str:
 def pad(text: str, cells: int, justify: str = "left") -> str:
     gap = " " * max(0, cells - width(text))
     return gap + text if justify == "right" else text + gap
-
-
-@lru_cache(maxsize=8192)
-def _char_width(char: str) -> int:
-    # per character, cached: a regex of the wide ranges would cost 20 ms to compile on every start
-    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
 # A token is a run of printable ASCII (a word, a number, an option), a short Chinese word

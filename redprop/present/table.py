@@ -38,6 +38,8 @@ class Table(NamedTuple):
 
 
 def cell_text(value) -> str:
+    if type(value) is str:  # most cells: text as it is (printable, the common case, is one check in C)
+        return value if value.isprintable() else printable(value)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -116,13 +118,28 @@ def _wrapped(columns, headers, natural, shown, room) -> dict | None:
 
 
 def plain(columns, rows: list[dict], language: Language) -> list[str]:
-    """Aligned plain text, every cell whole: for pipes, files and cron mail."""
+    """Aligned plain text, every cell whole: for pipes, files and cron mail.
+
+    Column by column, each cell measured once: a morning list of a district is thousands of
+    rows, and this is most of what it costs to print."""
     headers, cells = grid(columns, rows, language)
     cells = once_per_group(columns, cells)
-    widths = [max([width(h)] + [width(r[i]) for r in cells if r]) for i, h in enumerate(headers)]
+    filled = [r for r in cells if r is not None]
+    padded = []
+    widths = []
+    for i, (header, column) in enumerate(zip(headers, columns)):
+        texts = [r[i] for r in filled]
+        sizes = list(map(width, texts))
+        size = max(sizes, default=0)
+        size = max(size, width(header))
+        widths.append(size)
+        if column.justify == "right":
+            padded.append([" " * (size - n) + t for t, n in zip(texts, sizes)])
+        else:
+            padded.append([t + " " * (size - n) for t, n in zip(texts, sizes)])
     lines = ["  ".join(pad(h, w) for h, w in zip(headers, widths)).rstrip(), "  ".join("-" * w for w in widths)]
-    for r in cells:
-        lines.append("" if r is None else "  ".join(pad(v, w, c.justify) for v, w, c in zip(r, widths, columns)).rstrip())
+    body = iter(["  ".join(parts).rstrip() for parts in zip(*padded)])
+    lines += ["" if r is None else next(body) for r in cells]
     return lines
 
 

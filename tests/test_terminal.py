@@ -110,20 +110,16 @@ def test_a_pipe_gets_plain_text_with_every_cell_whole(demo_db):
 
 # -- every command at 60 columns, in both languages (issue 19) ---------------------------------
 
-# One process runs every command in turn, as `redprop` would (its `main`, its streams), on a
+# One process runs every command in turn, as `redprop` would (its `run`: `main` then ends the process), on a
 # real pseudo-terminal: the sizes, the wrapping and the encoding are a terminal's, and the
 # suite pays for two starts instead of eighty.
 DRIVER = r"""
 import json, sys
-from redprop.cli import main
+from redprop.cli import run
 for args in json.loads(sys.argv[1]):
     sys.stdout.write("\x1e" + json.dumps(args, ensure_ascii=False) + "\n"); sys.stdout.flush()
     sys.argv = ["redprop", *args]
-    try:
-        main()
-        code = 0
-    except SystemExit as stop:
-        code = stop.code or 0
+    code = run() or 0
     sys.stdout.flush(); sys.stderr.flush()
     sys.stdout.write("\x1f%s\n" % code); sys.stdout.flush()
 """

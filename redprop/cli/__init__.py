@@ -58,8 +58,13 @@ _register()
 
 
 def main():
-    """The `redprop` command: output that never fails on a console that cannot show a character
-    (present/encoding.py), then the root command, then out at once (see `leave`)."""
+    """The `redprop` command: the root command, then out at once (see `leave`)."""
+    leave(run())
+
+
+def run():
+    """The root command on this process's command line, with output that never fails on a
+    console that cannot show a character (present/encoding.py); its exit code, as sys.exit has it."""
     import sys
 
     from redprop.present.encoding import tolerant
@@ -68,8 +73,8 @@ def main():
     try:
         app()
     except SystemExit as done:
-        leave(done.code)
-    leave(0)
+        return done.code
+    return 0
 
 
 def leave(code) -> None:

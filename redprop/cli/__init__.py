@@ -6,7 +6,7 @@
 - Errors are translated at one edge, `RootGroup.invoke`: a RedpropError (or SQLite still
   locked after the busy timeout, or anything unexpected) becomes one line on stderr in the
   worker's language and an exit code that means it (1 only for `overdue --check`).
-- `--db` and `--lang` may stand anywhere on the line: the root group moves them to the front
+- `--db`, `--lang` and `--no-pager` may stand anywhere on the line: the root group moves them to the front
   before Click reads it, and reads the language off the line for what is said before the root
   command runs (`redprop --help`, a usage error).
 - Help is written in English here and said in the worker's language when shown (`help.py`).
@@ -36,6 +36,7 @@ def root(
     ctx: typer.Context,
     db: Annotated[Optional[Path], typer.Option("--db", help="Database file (default: $REDPROP_DB, else `redprop config set db`, else ~/.local/share/redprop/redprop.db). May stand anywhere on the line.")] = None,
     lang: Annotated[Optional[str], typer.Option("--lang", help="Language: zh or en (default: $REDPROP_LANG, else `redprop config set lang`, else the locale, else zh). May stand anywhere on the line.")] = None,
+    no_pager: Annotated[bool, typer.Option("--no-pager", help="On a terminal, print a listing longer than the screen straight out instead of through the pager ($PAGER, else less). May stand anywhere on the line.")] = False,
 ):
     # The application object of this invocation, from the options as declared (not a docstring:
     # that would be the root's help). A caller in the same process may hand in a clock
@@ -45,7 +46,7 @@ def root(
 
     preset = ctx.obj if isinstance(ctx.obj, dict) else {}
     ctx.obj = Application(db, ctx.meta.get(LANGUAGE), lang=lang, command_line=ctx.meta.get(COMMAND_LINE, "redprop"),
-                          clock=preset.get("clock", system_clock))
+                          clock=preset.get("clock", system_clock), pager=not no_pager)
 
 
 def _register():

@@ -16,7 +16,8 @@ from redprop.errors import ExitCode, ImportRefused, InvalidValue, RedpropError
 from redprop.present.failures import complain, complain_row, interrupted, no_such_command, unexpected, usage_error
 from redprop.present.i18n import Language, choose_language, locale_language
 
-GLOBAL_OPTIONS = ("--db", "--lang")
+GLOBAL_OPTIONS = ("--db", "--lang")  # the root's options that take a value
+GLOBAL_FLAGS = ("--no-pager",)
 COMMAND_LINE = "redprop.command"  # in the root context's meta: the line as typed, for the change log
 
 
@@ -28,7 +29,7 @@ class Typer(typer.Typer):
 
 
 def hoist_global_options(args: list[str]) -> list[str]:
-    """The same arguments with --db/--lang (and their values) first, wherever they were typed."""
+    """The same arguments with --db/--lang (and their values) and --no-pager first, wherever they were typed."""
     front, rest = [], []
     i = 0
     while i < len(args):
@@ -40,6 +41,10 @@ def hoist_global_options(args: list[str]) -> list[str]:
             width = 1 if "=" in arg else 2
             front.extend(args[i:i + width])
             i += width
+            continue
+        if arg in GLOBAL_FLAGS:
+            front.append(arg)
+            i += 1
             continue
         rest.append(arg)
         i += 1

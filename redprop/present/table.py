@@ -160,6 +160,44 @@ def cards(columns, rows: list[dict], cells_wide: int, language: Language) -> lis
     return lines[:-1] if lines else lines
 
 
+# Rich's look for a table (box.HEAVY_HEAD, a bold header, an italic title), as `boxed` draws it
+_BOLD, _ITALIC, _PLAIN = "\x1b[1m", "\x1b[3m", "\x1b[0m"
+
+
+def boxed(columns, headers: list[str], cells: list, layout: list[tuple[int, int]], title: str | None,
+          styled: bool = True):
+    """The lines Rich prints for `rich_table` with the same layout, drawn here a row at a time
+    (`styled`: with Rich's bold and italic; a dumb terminal gets none, as from Rich): a table
+    longer than the screen streams into the pager as it is drawn, and the pager shows its
+    first screen at once, while Rich would lay out every row before printing one.
+    tests/test_terminal.py holds the two the same."""
+    widths = [w for _i, w in layout]
+    total = sum(widths) + borders(len(layout))
+    for line in wrap(title, total) if title else ():  # a title wider than its table wraps
+        text = pad(line, total)
+        yield f"{_ITALIC}{text}{_PLAIN}" if styled else text
+    yield "┏" + "┳".join("━" * (w + 2) for w in widths) + "┓"
+    heads = [pad(headers[i], w, columns[i].justify) for i, w in layout]
+    if styled:
+        yield "┃" + "┃".join(f"{_BOLD} {_PLAIN}{_BOLD}{h}{_PLAIN}{_BOLD} {_PLAIN}" for h in heads) + "┃"
+    else:
+        yield "┃" + "┃".join(f" {h} " for h in heads) + "┃"
+    yield "┡" + "╇".join("━" * (w + 2) for w in widths) + "┩"
+    rule = "├" + "┼".join("─" * (w + 2) for w in widths) + "┤"
+    shown = once_per_group(columns, cells)
+    last = len(shown) - 1
+    for n, r in enumerate(shown):
+        if r is None:
+            continue
+        parts = [wrap(r[i], w) if columns[i].wrap else [r[i]] for i, w in layout]
+        for k in range(max(map(len, parts))):
+            yield "│" + "│".join(" " + pad(part[k] if k < len(part) else "", w, columns[i].justify) + " "
+                                 for part, (i, w) in zip(parts, layout)) + "│"
+        if n < last and shown[n + 1] is None:  # a rule between groups, as Rich's end_section
+            yield rule
+    yield "└" + "┴".join("─" * (w + 2) for w in widths) + "┘"
+
+
 def rich_table(columns, rows: list[dict], layout: list[tuple[int, int]], title: str | None, language: Language):
     """A Rich table with the widths `fit` chose; cells wrapped here, so Rich never has to."""
     from rich.table import Table as RichTable

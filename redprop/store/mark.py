@@ -21,11 +21,11 @@ The mark only ever moves forward: two workers writing at once may note their ent
 order, and the newer stays.
 """
 
-import hashlib
 import json
 from dataclasses import dataclass
 
 from redprop.errors import DatabaseError
+from redprop.store.files import sha256
 
 VERSION = 1
 
@@ -57,7 +57,7 @@ class Loss:
 
 
 def _checksum(body: str) -> str:
-    return hashlib.sha256(body.encode()).hexdigest()[:16]
+    return sha256(body.encode()).hexdigest()[:16]
 
 
 def parse(text: str | None) -> Mark | None:
@@ -76,7 +76,7 @@ def parse(text: str | None) -> Mark | None:
 
 def digest(entry_id: int, at: str, user: str, command: str) -> str:
     """What tells one entry from another of the same number (a different history)."""
-    return hashlib.sha256("\x1f".join((str(entry_id), at, user, command)).encode()).hexdigest()[:16]
+    return sha256("\x1f".join((str(entry_id), at, user, command)).encode()).hexdigest()[:16]
 
 
 def _entry(conn, entry_id: int | None = None):

@@ -63,9 +63,7 @@ def build_district(folder: Path, *, households: int, now: datetime, redprop: Cal
 
 
 def remove_database(path: Path) -> None:
-    """The file and all that SQLite and redprop keep beside it (its mark too: a copy put in its
-    place by the next run would otherwise be taken for one that lost the entries since)."""
-    for suffix in ("", "-wal", "-shm", "-journal", "-mark"):
+    for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 

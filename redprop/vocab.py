@@ -8,6 +8,7 @@ into the same class by `care.groups` and `issues.categories`.
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from redprop.errors import N_, InvalidValue, Message
 
@@ -76,10 +77,13 @@ class Catalogue:
         self.name = name  # what a code of this list is, in English: a msgid (`focus group`)
         self.codes = {code.slug: code for code in codes}
         self.hints = {slug: words for slug, words in (hints or {}).items() if slug in self.codes}
-        self._lookup: dict[str, str] = {}
-        for code in codes:
-            for spelling in (code.slug, code.zh, code.en, *code.aliases):
-                self._lookup[_fold(spelling)] = code.slug
+
+    @cached_property
+    def _lookup(self) -> dict[str, str]:
+        """Every spelling, folded → its slug: made when a word is first read, not for each of the
+        lists at every start (most commands read none)."""
+        return {_fold(spelling): code.slug for code in self.codes.values()
+                for spelling in (code.slug, code.zh, code.en, *code.aliases)}
 
     def resolve(self, text: str) -> str:
         """The slug for any spelling of a code; an unknown one is a one-line error listing the

@@ -22,7 +22,7 @@ order, and the newer stays.
 """
 
 import json
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from redprop.errors import DatabaseError
 from redprop.store.files import sha256
@@ -30,8 +30,7 @@ from redprop.store.files import sha256
 VERSION = 1
 
 
-@dataclass(frozen=True)
-class Mark:
+class Mark(NamedTuple):  # not a dataclass: one costs half a millisecond of every start
     database: str | None  # the database's identity (settings.database_id)
     entry: int  # the newest entry of the change log when it was last written (0: none yet)
     digest: str  # of that entry: its number, when, who and the command line
@@ -43,8 +42,7 @@ class Mark:
         return f"{body}\n{_checksum(body)}\n"
 
 
-@dataclass(frozen=True)
-class Loss:
+class Loss(NamedTuple):
     """Entries the database no longer holds: `missing` of them (None when the entry the mark names
     is there but differs, so that how many is unknown), the mark's newest entry and the newest
     the database holds; `new` when this command found it."""

@@ -3,7 +3,6 @@ nearest command for a typo, and the one edge where errors become a line and an e
 
 import difflib
 import os
-import shlex
 import sys
 
 import typer
@@ -132,7 +131,9 @@ class RootGroup(RedpropGroup):
     def parse_args(self, ctx, args):
         """The line as typed kept for the change log, --db/--lang moved to the front, and the
         language chosen before Click reads the rest (its help and its usage errors need it)."""
-        ctx.meta[COMMAND_LINE] = as_text(shlex.join(["redprop", *args]))
+        from shlex import join
+
+        ctx.meta[COMMAND_LINE] = as_text(join(["redprop", *args]))
         args = hoist_global_options(list(args))
         try:
             ctx.meta[LANGUAGE] = line_language(args)

@@ -50,10 +50,16 @@ def cell_text(value) -> str:
 
 
 def grid(columns, rows: list[dict], language: Language) -> tuple[list[str], list[list[str] | None]]:
-    """Headers in `language`, and each row's cells as text (None: a blank row between groups)."""
+    """Headers in `language`, and each row's cells as text (None: a blank row between groups).
+
+    Column by column, plain text taken as it is without a call: a district's listing is tens
+    of thousands of cells."""
     headers = [language.gettext(c.header) for c in columns]
-    cells = [[cell_text(row.get(c.key)) for c in columns] if row else None for row in rows]
-    return headers, cells
+    filled = [row for row in rows if row]
+    texts = [["" if v is None else v if v.__class__ is str and v.isprintable() else cell_text(v)
+              for v in [row.get(c.key) for row in filled]] for c in columns]
+    made = iter(list(cells) for cells in zip(*texts)) if columns else iter([] for _ in filled)
+    return headers, [next(made) if row else None for row in rows]
 
 
 def once_per_group(columns, cells: list) -> list:
@@ -129,9 +135,13 @@ def plain(columns, rows: list[dict], language: Language) -> list[str]:
     widths = []
     for i, (header, column) in enumerate(zip(headers, columns)):
         texts = [r[i] for r in filled]
+        if "".join(texts).isascii():  # numbers, addresses, times: a cell is as wide as it is long
+            size = max(max(map(len, texts), default=0), width(header))
+            padded.append([t.rjust(size) for t in texts] if column.justify == "right" else [t.ljust(size) for t in texts])
+            widths.append(size)
+            continue
         sizes = list(map(width, texts))
-        size = max(sizes, default=0)
-        size = max(size, width(header))
+        size = max(max(sizes, default=0), width(header))
         widths.append(size)
         if column.justify == "right":
             padded.append([" " * (size - n) + t for t, n in zip(texts, sizes)])

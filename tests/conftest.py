@@ -12,6 +12,7 @@ Nothing here mocks the store.
 """
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -21,20 +22,40 @@ from redprop.cli import app
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_DATA = REPO / "sample_data"
+# REDPROP_TEST_ENGINE=postgresql: the `db_path`/`db`/`run` fixtures work in a community of a
+# PostgreSQL database instead of a file (a database per test, on the test server: see postgres.py)
+ENGINE = os.environ.get("REDPROP_TEST_ENGINE", "sqlite")
+ON_POSTGRES = ENGINE == "postgresql"
+sqlite_only = pytest.mark.skipif(ON_POSTGRES, reason="about SQLite's own files")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only(reason): a test about SQLite's files, skipped on PostgreSQL")
+
+
+def pytest_collection_modifyitems(config, items):
+    if ON_POSTGRES:
+        for item in items:
+            marker = item.get_closest_marker("sqlite_only")
+            if marker is not None:
+                item.add_marker(pytest.mark.skip(reason=f"SQLite only: {marker.args[0] if marker.args else ''}"))
 
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch, tmp_path):
     """The developer's own REDPROP_* settings must not leak into a test."""
-    for name in ("REDPROP_DB", "REDPROP_LANG", "REDPROP_BUSY_TIMEOUT"):
+    for name in ("REDPROP_DB", "REDPROP_LANG", "REDPROP_BUSY_TIMEOUT", "REDPROP_COMMUNITY", "REDPROP_USER"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
 
 
 @pytest.fixture
-def db_path(tmp_path) -> Path:
-    """Where the test's database lives (not created yet)."""
-    return tmp_path / "redprop.db"
+def db_path(tmp_path, request):
+    """Where the test's database lives (not created yet): a file, or with the PostgreSQL switch
+    the URL of a new empty database on the test server."""
+    if not ON_POSTGRES:
+        return tmp_path / "redprop.db"
+    return request.getfixturevalue("pg_database")()
 
 
 @pytest.fixture
@@ -59,6 +80,9 @@ def db(run, db_path) -> Path:
     result = run("init", "--community", "测试小区")
     assert result.exit_code == 0, result.output
     return db_path
+
+
+pytest_plugins = ["pg_server"]
 
 
 @pytest.fixture

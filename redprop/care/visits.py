@@ -219,7 +219,7 @@ def _care_from_cache(store: Store, day: date, loosest_cutoff: str) -> dict[int, 
 def _care_recomputed(store: Store, day: date, at: datetime) -> dict[int, list]:
     """Every current member household with its last contact and knocks as they stood at `at`."""
     current = store.conn.execute(
-        "SELECT m.household_id, MIN(g.cadence_days), MIN(m.since), group_concat(DISTINCT m.group_code)"
+        f"SELECT m.household_id, MIN(g.cadence_days), MIN(m.since), {store.joined('m.group_code', distinct=True)}"
         " FROM memberships m JOIN focus_groups g ON g.code = m.group_code"
         " WHERE m.since <= $1 AND (m.until IS NULL OR m.until > $1) GROUP BY m.household_id",
         (day.isoformat(),),

@@ -32,10 +32,12 @@ def system_clock() -> datetime:
 class Application:
     """One invocation of redprop: its database, language, user, clock and output."""
 
-    def __init__(self, db: Optional[Path], language: Language, *, command_line: str = "redprop",
-                 clock: Callable[[], datetime] = system_clock):
-        """`db`: the --db option as given (None: $REDPROP_DB, else the default file)."""
+    def __init__(self, db: Optional[str], language: Language, *, command_line: str = "redprop",
+                 clock: Callable[[], datetime] = system_clock, community: Optional[str] = None):
+        """`db`: the --db option as given (None: $REDPROP_DB, else the default file); `community`:
+        the --community option as given (None: $REDPROP_COMMUNITY, else the only one there)."""
         self.db_option = db
+        self.community_option = community
         self.language = language
         self.command_line = command_line  # as typed, for the change log
         self.clock = clock
@@ -46,33 +48,60 @@ class Application:
     # -- the database ----------------------------------------------------------------------
 
     @property
-    def db_path(self) -> Path:
-        """The database file: --db, else $REDPROP_DB, else the one in the user's data directory."""
-        if self.db_option is not None:
-            return self.db_option
-        from redprop.store import default_db_path
+    def community(self) -> Optional[str]:
+        """The community chosen on the line (--community, by code or name), else $REDPROP_COMMUNITY."""
+        return self.community_option or os.environ.get("REDPROP_COMMUNITY") or None
 
-        return default_db_path()
+    @property
+    def target(self):
+        """Where the community's data is: --db, else $REDPROP_DB, else the file in the user's data
+        directory; a PostgreSQL URL names a shared database (store.Server, with the community
+        chosen), anything else a file (a Path)."""
+        from redprop.store import target_of
+
+        return target_of(self.db_option, self.community)
+
+    @property
+    def db_path(self) -> Path:
+        """The database file, for what only a file has (init of a file, restore): a shared database
+        is refused here with one line."""
+        target = self.target
+        if not isinstance(target, Path):
+            raise InvalidValue("{server} is a shared database on a server; this command works on a database file",
+                               server=str(target))
+        return target
 
     @property
     def store(self):
         """The community's database, opened and migrated once per command, its writes logged as
-        this command's entry in the change log (who typed what, when)."""
+        this command's entry in the change log (who typed what, when). A community chosen for a
+        file must be the file's own."""
         if self._store is None:
             from redprop.store import open_store
 
-            self._store = open_store(self.db_path)
+            target = self.target
+            store = open_store(target)
+            if isinstance(target, Path) and self.community:
+                _check_file_community(store, self.community)
+            self._store = store
             self._store.log_as(self.command_line, lambda: self.user, self.now())
         return self._store
 
     @property
     def user(self) -> str:
-        """Who is typing: $REDPROP_USER, else the login name (asked for on first use)."""
+        """Who is typing: $REDPROP_USER, else the login name — on a shared database the server's
+        login (asked for on first use)."""
         if self._user is None:
-            import getpass
-
-            self._user = os.environ.get("REDPROP_USER") or getpass.getuser()
+            self._user = os.environ.get("REDPROP_USER") or self._login()
         return self._user
+
+    def _login(self) -> str:
+        store = self._store
+        if store is not None and not store.is_file:
+            return store.conn.info.user
+        import getpass
+
+        return getpass.getuser()
 
     # -- the output -------------------------------------------------------------------------
 
@@ -168,3 +197,14 @@ class Application:
         with naming(option):
             return parse_date(text, today=today, ahead=ahead)
 
+
+def _check_file_community(store, wanted: str) -> None:
+    """A file holds one community: --community (or REDPROP_COMMUNITY) given for it must name it."""
+    from redprop.codes import community_code
+    from redprop.errors import DatabaseMissing
+
+    name, code = store.community, community_code(store)
+    if wanted.strip() not in (name, code):
+        store.close()
+        raise DatabaseMissing("no community {wanted!r} in {path}; it holds: {listed}", wanted=wanted, path=store.shown,
+                              listed=" ".join(filter(None, (code, name))))

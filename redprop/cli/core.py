@@ -5,6 +5,7 @@ import difflib
 import os
 import shlex
 import sys
+from pathlib import Path
 
 import typer
 from typer.core import TyperGroup
@@ -16,7 +17,7 @@ from redprop.errors import ExitCode, ImportRefused, InvalidValue, RedpropError
 from redprop.present.failures import complain, complain_row, interrupted, no_such_command, unexpected, usage_error
 from redprop.present.i18n import Language, choose_language, locale_language
 
-GLOBAL_OPTIONS = ("--db", "--lang")
+GLOBAL_OPTIONS = ("--db", "--lang", "--community")
 COMMAND_LINE = "redprop.command"  # in the root context's meta: the line as typed, for the change log
 
 
@@ -28,7 +29,7 @@ class Typer(typer.Typer):
 
 
 def hoist_global_options(args: list[str]) -> list[str]:
-    """The same arguments with --db/--lang (and their values) first, wherever they were typed."""
+    """The same arguments with --db/--lang/--community (and their values) first, wherever they were typed."""
     front, rest = [], []
     i = 0
     while i < len(args):
@@ -171,8 +172,11 @@ def _note_damage(ctx, error: Exception) -> None:
     """A command met a damaged page: note it beside the file, so that nothing more is written to it."""
     from redprop.store.files import is_damage, note_damage
 
-    path = getattr(ctx.obj, "db_path", None)  # the application's database
-    if is_damage(error) and path is not None:
+    try:
+        path = ctx.obj.target if ctx.obj is not None else None  # the application's database
+    except Exception:  # noqa: BLE001 - no target to note anything beside
+        path = None
+    if is_damage(error) and isinstance(path, Path):
         note_damage(path, f"{ctx.meta.get(COMMAND_LINE, 'redprop')}: {error}")
 
 

@@ -79,7 +79,7 @@ class Entry:
         from redprop.store.instants import to_db
 
         if self.id is None:
-            self.id = conn.execute("INSERT INTO log_entries (at, user, command) VALUES ($1, $2, $3) RETURNING id",
+            self.id = conn.execute('INSERT INTO log_entries (at, "user", command) VALUES ($1, $2, $3) RETURNING id',
                                    (to_db(self.now), self.user, self.command)).fetchone()[0]
         conn.execute("UPDATE log_state SET entry_id = $1, bulk = $2", (self.id, int(bulk)))
         self._ranges = {t: (row, _last_row(conn, t, row)) for t, row in _tables(conn).items() if row} if bulk else {}
@@ -159,7 +159,7 @@ def list_entries(store, *, limit: int | None = None, since: datetime | None = No
             continue
         table, one = subjects[keyword]
         params.append(json.dumps([value] if one else list(value)))
-        where.append(f"e.id IN ({_touching(table, len(params))})")
+        where.append(f"e.id IN ({_touching(store.engine, table, len(params))})")
     if since is not None:
         where.append(f"e.at >= ${len(params) + 1}")
         params.append(to_db(since))
@@ -172,18 +172,28 @@ def list_entries(store, *, limit: int | None = None, since: datetime | None = No
     return (_entry_record(r, changes_of(store.conn, r["id"]), store.tz) for r in store.conn.execute(sql, params).fetchall())
 
 
-def _touching(table: str, n: int) -> str:
+# A row's number in the log (`row_key`: a number, or a primary key as a JSON array), as a number
+# (NULL for a key): SQL both engines run, never casting a JSON array.
+ROW_NUMBER = "(CASE WHEN row_key NOT LIKE '[%' THEN CAST(row_key AS BIGINT) END)"
+
+
+def _number(engine, document: str, key: str) -> str:
+    """A number kept in a row image (or a bulk range's `through`), as a number."""
+    return f"CAST({engine.json_field(document, key)} AS BIGINT)"
+
+
+def _touching(engine, table: str, n: int) -> str:
     """SQL for the entries that changed these rows of `table` (parameter `n`: their ids as a
     JSON array), added them in bulk, or changed a row pointing at one of them."""
-    ids = f"(SELECT value FROM json_each(${n}))"
-    clauses = [f"(tbl = '{table}' AND CAST(row_key AS INTEGER) IN {ids})",
-               f"(op = 'inserted' AND tbl = '{table}' AND EXISTS (SELECT 1 FROM json_each(${n}) r"
-               " WHERE r.value BETWEEN CAST(row_key AS INTEGER) AND json_extract(after, '$.through')))"]
+    ids = f"(SELECT CAST(value AS BIGINT) FROM ({engine.json_values(f'${n}')}) AS ids)"
+    clauses = [f"(tbl = '{table}' AND {ROW_NUMBER} IN {ids})",
+               f"(op = 'inserted' AND tbl = '{table}' AND EXISTS (SELECT 1 FROM ({engine.json_values(f'${n}')}) AS r"
+               f" WHERE CAST(r.value AS BIGINT) BETWEEN {ROW_NUMBER} AND {_number(engine, 'after', 'through')}))"]
     by_column: dict[str, list[str]] = {}
     for child, column in hooks.pointers_to(table):
         by_column.setdefault(column, []).append(child)
     for column, children in by_column.items():
-        named = f"coalesce(json_extract(after, '$.{column}'), json_extract(before, '$.{column}'))"
+        named = f"coalesce({_number(engine, 'after', column)}, {_number(engine, 'before', column)})"
         clauses.append(f"(tbl IN ({', '.join(repr(c) for c in children)}) AND {named} IN {ids})")
     return "SELECT entry_id FROM log_changes WHERE " + " OR ".join(clauses)
 
@@ -202,8 +212,8 @@ def get_entry(store, entry_id: int) -> dict:
 def last_undoable(conn, current: int | None) -> int:
     """The newest entry not undone yet (an undo itself is not undone by `undo` alone: give its number)."""
     row = conn.execute(
-        "SELECT id FROM log_entries WHERE undone_by IS NULL AND undoes IS NULL AND id IS NOT $1 ORDER BY id DESC LIMIT 1",
-        (current,)).fetchone()
+        "SELECT id FROM log_entries WHERE undone_by IS NULL AND undoes IS NULL AND id <> $1 ORDER BY id DESC LIMIT 1",
+        (current if current is not None else 0,)).fetchone()
     if row is None:
         raise NotFound("nothing to undo: the log has no entry that is not undone yet")
     return row[0]
@@ -227,7 +237,7 @@ def _blocker(conn, entry_id: int, changes: list) -> int | None:
             parents.setdefault(table, []).append((first, last))
             found = conn.execute(
                 f"SELECT min(entry_id) FROM log_changes WHERE tbl = $1 AND entry_id IN ({later})"
-                " AND op != 'inserted' AND CAST(row_key AS INTEGER) BETWEEN $2 AND $3", (table, first, last)).fetchone()[0]
+                f" AND op != 'inserted' AND {ROW_NUMBER} BETWEEN $2 AND $3", (table, first, last)).fetchone()[0]
         else:
             if op == "insert" and key.isdigit():
                 parents.setdefault(table, []).append((int(key), int(key)))
@@ -235,16 +245,16 @@ def _blocker(conn, entry_id: int, changes: list) -> int | None:
                                  (table, key)).fetchone()[0]
         if found:
             return found
-    tables = _tables(conn)
+    tables, engine = _tables(conn), conn.engine
     for child, column, parent in _foreign_keys(conn):
         for first, last in parents.get(parent, ()):
             found = conn.execute(
                 f"SELECT min(entry_id) FROM log_changes WHERE tbl = $1 AND entry_id IN ({later}) AND op IN ('insert', 'update')"
-                f" AND json_extract(after, '$.{column}') BETWEEN $2 AND $3", (child, first, last)).fetchone()[0]
+                f" AND {_number(engine, 'after', column)} BETWEEN $2 AND $3", (child, first, last)).fetchone()[0]
             if found:
                 return found
             for later_id, start, through in conn.execute(
-                f"SELECT entry_id, CAST(row_key AS INTEGER), json_extract(after, '$.through') FROM log_changes"
+                f"SELECT entry_id, {ROW_NUMBER}, {_number(engine, 'after', 'through')} FROM log_changes"
                 f" WHERE tbl = $1 AND op = 'inserted' AND entry_id IN ({later}) ORDER BY entry_id", (child,)):
                 if conn.execute(f'SELECT 1 FROM {child} WHERE {tables[child]} BETWEEN $1 AND $2 AND "{column}" BETWEEN $3 AND $4'
                                 " LIMIT 1", (start, through, first, last)).fetchone():
@@ -331,16 +341,17 @@ def _reverse(conn, change, tables: dict[str, str | None]) -> None:
     elif op == "insert":
         where, where_params = _row_where(conn, table, key, row, 1)
         conn.execute(f"DELETE FROM {table} WHERE {where}", where_params)
-    elif op == "update":  # the values before ($1, a JSON object) put back, column by column
+    elif op == "update":  # the values before ($1, a JSON object) put back
         names = list(json.loads(change["before"]))
         where, where_params = _row_where(conn, table, key, row, 2)
-        conn.execute(f"UPDATE {table} SET {', '.join(f'{_q(c)} = json_extract($1, {_path(c)})' for c in names)} WHERE {where}",
-                     (change["before"], *where_params))
+        conn.execute(f"UPDATE {table} SET ({', '.join(map(_q, names))}) = ({conn.engine.restore_values(table, names, '$1')})"
+                     f" WHERE {where}", (change["before"], *where_params))
     elif op == "delete":  # the row put back as it was ($1), under its number ($2) where it has one
         names = list(json.loads(change["before"]))
-        values = [f"json_extract($1, {_path(c)})" for c in names]
-        conn.execute(f"INSERT INTO {table} ({', '.join([*([row] if row else []), *map(_q, names)])}) VALUES"
-                     f" ({', '.join([*(['$2'] if row else []), *values])})",
+        values = conn.engine.restore_values(table, names, "$1")
+        if row:
+            values = f"SELECT CAST($2 AS BIGINT), v.* FROM ({values}) AS v"
+        conn.execute(f"INSERT INTO {table} ({', '.join([*([row] if row else []), *map(_q, names)])}) {values}",
                      (change["before"], *([int(key)] if row else [])))
 
 
@@ -355,6 +366,3 @@ def _row_where(conn, table: str, key: str, row: str | None, first: int) -> tuple
 def _q(name: str) -> str:
     return f'"{name}"'
 
-
-def _path(name: str) -> str:
-    return "'$.\"" + name + "\"'"

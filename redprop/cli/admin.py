@@ -17,6 +17,8 @@ def register(root: typer.Typer) -> None:
     root.command("check")(check)
     root.command("backup")(backup)
     root.command("restore")(restore)
+    root.command("grant")(grant)
+    root.command("revoke")(revoke)
 
 
 def init(
@@ -41,6 +43,35 @@ def init(
     show.created(app.output(), target, community, timezone)
 
 
+StreetOption = Annotated[bool, typer.Option("--street", help="Every community of the database, to read only (the street's roll-up).")]
+
+
+def grant(
+    ctx: typer.Context,
+    login: Annotated[str, typer.Argument(help="A login of the PostgreSQL server (made with createuser).")],
+    street: StreetOption = False,
+):
+    """Let a login of a shared database work in one community (--community CODE), or read every community and write
+    none (--street). The database refuses it everything else. Example: redprop --db postgresql://admin@db/street grant wang --community 530324001001"""
+    from redprop.store import access
+
+    app = ctx.obj
+    show.access_changed(app.output(), access(app.target, login, street=street, allow=True))
+
+
+def revoke(
+    ctx: typer.Context,
+    login: Annotated[str, typer.Argument(help="A login of the PostgreSQL server.")],
+    street: StreetOption = False,
+):
+    """Take back what grant gave a login: one community (--community CODE) or the street's reading (--street).
+    Example: redprop --db postgresql://admin@db/street revoke wang --community 530324001001"""
+    from redprop.store import access
+
+    app = ctx.obj
+    show.access_changed(app.output(), access(app.target, login, street=street, allow=False))
+
+
 DEMO_AT = "2026-11-24 08:00"
 SHOWN = [  # what the demo prints, as the commands a worker would type
     ["household", "show", "8-2-301", "--at", "2026-11-24 08:00"],
@@ -57,6 +88,12 @@ def demo(
     from redprop.exchange.demo import DEMO_NOW, build_demo
 
     app = ctx.obj
+    from redprop.store import is_server
+
+    if is_server(app.db_option):
+        from redprop.errors import InvalidValue
+
+        raise InvalidValue("the demo builds a database file; give --db a file name (or none)")
     path = Path(app.db_option) if app.db_option else Path("redprop-demo.db")
     out = app.output()
     show.demo_built(out, path, build_demo(path, data), DEMO_NOW)

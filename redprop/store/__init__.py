@@ -322,6 +322,19 @@ def create_store(target, community: str, timezone: str, code: str | None = None)
     return open_store(target)
 
 
+def access(target, login: str, *, street: bool = False, allow: bool = True) -> dict:
+    """`grant`/`revoke`: let a login of a shared database work in the target's community, or read
+    every community (`street`), or take it back. The database itself then keeps it out of every
+    other community (see store/postgres.py)."""
+    if not isinstance(target, Server):
+        raise InvalidValue("{path} is a database file: a file is sealed by its permissions (chmod), not by grants;"
+                           " grant and revoke work on a shared database (--db postgresql://…)", path=shown_target(target))
+    from redprop.store.postgres import access as change
+
+    engine_for(target)
+    return change(target.url, login, target.community, street, allow)
+
+
 def communities(target: "Server") -> list[dict]:
     """The communities a shared database holds, in the order of their codes: code, name, schema,
     version, and whether this login may read (`may_read`) and write (`may_write`) each."""

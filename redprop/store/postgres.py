@@ -83,10 +83,19 @@ def rows(cursor):
 
 
 class TextLoader(psycopg.adapt.Loader):
-    """json, numeric and the like read as Python reads them from SQLite: numbers as numbers, the rest as text."""
+    """json and jsonb read as SQLite hands them over: as their text."""
 
     def load(self, data):
         return bytes(data).decode("utf-8")
+
+
+class NumberLoader(psycopg.adapt.Loader):
+    """numeric (a sum of integers, an average) as SQLite gives it: an int when whole, else a float —
+    never a Decimal, which JSON and arithmetic with floats refuse."""
+
+    def load(self, data):
+        text = bytes(data).decode("ascii")
+        return int(text) if text.lstrip("-").isdigit() else float(text)
 
 
 class Connection(psycopg.Connection):
@@ -123,6 +132,7 @@ def connect(url: str) -> Connection:
     conn.engine = ENGINE
     conn.adapters.register_loader("json", TextLoader)
     conn.adapters.register_loader("jsonb", TextLoader)
+    conn.adapters.register_loader("numeric", NumberLoader)
     return conn
 
 
@@ -196,6 +206,37 @@ def choose(found: list[dict], wanted: str | None, server: str) -> dict:
 def _in_community(conn: Connection, community: dict) -> None:
     conn.schema, conn.lock_key = community["schema"], community["oid"]
     conn.execute("SELECT set_config('search_path', $1, false)", (quoted(community["schema"]),))
+
+
+def access(url: str, login: str, community: str | None, street: bool, allow: bool) -> dict:
+    """Let a login work in one community (its role), or read every community (the street's role),
+    or take that back (`allow` False): {"login", "community" (code and name) or None, "street",
+    "allowed"}. The login must exist on the server (its password is the server's business)."""
+    conn = connect(url)
+    try:
+        found = communities(conn)
+        if street:
+            role, chosen = conn.execute(f"SELECT street_role FROM {REGISTRY}.database").fetchone()[0], None
+        else:
+            chosen = choose(found, community, shown_url(url)) if community or len(found) == 1 else None
+            if chosen is None:
+                raise InvalidValue("grant and revoke need --community CODE (one community) or --street (every community,"
+                                   " to read); {server} holds: {listed}", server=shown_url(url),
+                                   listed=", ".join(" ".join(filter(None, (c["code"], c["name"]))) for c in found))
+            role = chosen["role"]
+        if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = $1", (login,)).fetchone() is None:
+            raise NotFound("no login {login} on {server}; create it first (createuser --pwprompt {login}, or CREATE ROLE"
+                           " {login} LOGIN PASSWORD …)", login=login, server=shown_url(url))
+        try:
+            conn.execute(f"{'GRANT' if allow else 'REVOKE'} {quoted(role)} {'TO' if allow else 'FROM'} {quoted(login)}")
+        except pg_errors.InsufficientPrivilege as error:
+            raise AccessDenied("{login} may not {verb} on {server} ({reason}); ask the login that ran init", verb="grant"
+                               if allow else "revoke", login=conn.info.user, server=shown_url(url),
+                               reason=_reason(error)) from None
+        return {"login": login, "community": " ".join(filter(None, (chosen["code"], chosen["name"]))) if chosen else None,
+                "street": street, "allowed": allow}
+    finally:
+        conn.close()
 
 
 class TemporaryMap:

@@ -30,6 +30,22 @@ def _with_database(url: str, name: str) -> str:
     return f"{scheme}://{authority}/{name}" + (sep + query if sep else "")
 
 
+def as_login(url: str, login: str, password: str | None = None) -> str:
+    """The same database's URL for another login (and password)."""
+    scheme, _, rest = url.partition("://")
+    authority, slash, tail = rest.partition("/")
+    host = authority.rpartition("@")[2]
+    user = login + (f":{password}" if password else "")
+    return f"{scheme}://{user}@{host}/{tail}"
+
+
+_DATA_DIRECTORY: list = []  # the embedded server's data folder, for a test that edits pg_hba.conf
+
+
+def data_directory() -> str | None:
+    return _DATA_DIRECTORY[0] if _DATA_DIRECTORY else None
+
+
 @pytest.fixture(scope="session")
 def pg_server():
     """The admin URL of the test server (a superuser's, or one that may create databases and roles)."""
@@ -42,6 +58,7 @@ def pg_server():
     folder = tempfile.mkdtemp(prefix="redprop-pg-")
     os.chmod(folder, 0o755)
     server = embedded.get_server(os.path.join(folder, "data"), cleanup_mode="delete")
+    _DATA_DIRECTORY.append(os.path.join(folder, "data"))
     try:
         import psycopg
 

@@ -116,6 +116,10 @@ class RootGroup(RedpropGroup):
         """The line as typed kept for the change log, --db/--lang moved to the front, and the
         language chosen before Click reads the rest (its help and its usage errors need it)."""
         ctx.meta[COMMAND_LINE] = as_text(shlex.join(["redprop", *args]))
+        if "://" in ctx.meta[COMMAND_LINE]:  # a server's URL: kept without its password
+            from redprop.store import without_password
+
+            ctx.meta[COMMAND_LINE] = without_password(ctx.meta[COMMAND_LINE])
         args = hoist_global_options(list(args))
         try:
             ctx.meta[LANGUAGE] = line_language(args)

@@ -20,6 +20,7 @@ from redprop.store.backups import backup_folder, backup_target
 from redprop.store.files import checked_path, clear_damage, is_damage, leftovers, note_damage, readable_by_others, shown, sidecars
 
 KINDS = {"table": N_("table"), "index": N_("index"), "trigger": N_("trigger")}
+ENGINE_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 SHOWN_PER_KIND = 5  # wrong rows named per invariant; the rest are counted
 REPLAY_CHUNK = 2000
 
@@ -47,8 +48,8 @@ def check(store: Store, quick: bool = False, at: datetime | None = None) -> dict
                 raise
             found = [str(error)]
         for problem in found:
-            problems.append(Message("SQLite: {problem}", problem=problem))
-        if found:
+            problems.append(Message("{engine}: {problem}", engine=ENGINE_NAMES[engine.name], problem=problem))
+        if found and store.is_file:
             note_damage(store.path, f"redprop check: {found[0]}", at.isoformat(timespec="seconds") if at else None)
 
     def references():
@@ -62,6 +63,8 @@ def check(store: Store, quick: bool = False, at: datetime | None = None) -> dict
     guarded(N_("the due list's contact columns"), lambda: problems.extend(contact_problems(store.conn, checked)))
     if not quick:
         guarded(N_("the issues' cached state"), lambda: problems.extend(issue_state_problems(store, checked)))
+    if not store.is_file:  # a community on a server: no file beside it to look after
+        return {"problems": problems, "warnings": [], "checked": checked, "quick": quick}
     if not problems:
         clear_damage(store.path)
     warnings = permission_warnings(store.path) + leftover_warnings(store.path)
@@ -79,7 +82,9 @@ def schema_problems(conn) -> list[Message]:
     if version != len(MIGRATIONS):
         found.append(Message("schema version {version}, this redprop expects {latest}", version=version,
                              latest=len(MIGRATIONS)))
-    with engine.scratch() as fresh:
+    with engine.scratch(conn) as fresh:
+        if fresh is None:  # an engine that cannot make one for this login: the schema is not compared
+            return found
         migrate(fresh)
         expected, actual = _shape(fresh), _shape(conn)
     for name in sorted(expected.keys() - actual.keys()):
@@ -212,6 +217,8 @@ def backup(store: Store, target: str | Path | None, *, at: datetime, keep: int |
     In a folder, `keep` leaves the newest N dated copies of this database (known by what they
     hold, see store.backups) and removes the older, once the new one has passed its checks.
     {"path", "bytes", "rows", "removed": [paths]}."""
+    if not store.is_file:
+        store.engine.write_backup(store.conn, Path(), None)  # says how a shared database is backed up
     if keep is not None and keep < 1:
         raise InvalidValue("--keep {keep}: keep at least 1 backup", keep=keep)
     folder_given = target is None or os.fspath(target).endswith(("/", os.sep)) or Path(target).is_dir()

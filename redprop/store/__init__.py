@@ -18,6 +18,7 @@ roll-up and `copy` open each in turn).
 """
 
 import os
+import re
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
@@ -32,6 +33,16 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 SERVER_SCHEMES = ("postgresql://", "postgres://")
 
 
+def without_password(text: str) -> str:
+    """A server's URL (or a command line holding one) as a message or the change log shows it:
+    without its password (`postgresql://wang:secret@host/db` → `postgresql://wang@host/db`, and
+    libpq's `?password=…` left out)."""
+    text = re.sub(r"(postgres(?:ql)?://[^:@/?#\s]*):[^@/?#\s]*@", r"\1@", text)
+    text = re.sub(r"&password=[^&\s']*", "", text)
+    text = re.sub(r"\?password=[^&\s']*&", "?", text)
+    return re.sub(r"\?password=[^&\s']*", "", text)
+
+
 class Server(NamedTuple):
     """A community in a shared PostgreSQL database: the server's URL (libpq's forms) and the
     community wanted (its code or name; None: the only one there)."""
@@ -41,9 +52,7 @@ class Server(NamedTuple):
 
     def __str__(self) -> str:
         """The server as messages and the change log show it: never with its password."""
-        from redprop.store.postgres import shown_url
-
-        return shown_url(self.url)
+        return without_password(self.url)
 
 
 def is_server(text) -> bool:

@@ -93,8 +93,9 @@ class Engine:
         raise NotImplementedError
 
     @contextmanager
-    def scratch(self):
-        """A new, empty database for the length of the block (the schema `check` compares with)."""
+    def scratch(self, conn):
+        """A new, empty database beside `conn`'s for the length of the block (the schema `check`
+        compares with), or None where this login cannot make one."""
         raise NotImplementedError
         yield
 

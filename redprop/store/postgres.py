@@ -39,6 +39,7 @@ from psycopg.pq import TransactionStatus
 from psycopg.rows import tuple_row
 
 from redprop.errors import N_, AccessDenied, DatabaseError, DatabaseMissing, InvalidValue, NotFound
+from redprop.store import without_password as shown_url
 from redprop.store.engine import Engine, busy_timeout
 from redprop.store.postgres_ddl import DDL, FUNCTIONS
 
@@ -47,10 +48,6 @@ NUMBERING = "row_number_"  # the triggers that number new rows as SQLite numbers
 MINIMUM_VERSION = 150000  # PostgreSQL 15
 
 
-def shown_url(url: str) -> str:
-    """A server's URL as a message or the change log shows it: without its password."""
-    url = re.sub(r"^(postgres(?:ql)?://[^:@/?#]*):[^@/?#]*@", r"\1@", url)
-    return re.sub(r"([?&])password=[^&]*&?", r"\1", url).rstrip("?&")
 
 
 # -- rows and connections ----------------------------------------------------------------------
@@ -106,6 +103,7 @@ class Connection(psycopg.Connection):
     schema: str | None = None  # the community's schema
     lock_key: int = 0  # the advisory lock that serialises the community's writes
     scratch_version: int | None = None  # a scratch schema's version (no registry row)
+    url: str = ""
 
     def executemany(self, sql, rows_):
         with self.cursor() as cursor:
@@ -129,7 +127,7 @@ def connect(url: str) -> Connection:
         conn.close()
         raise DatabaseError("{server} runs PostgreSQL {version}; redprop needs 15 or newer", server=shown_url(url),
                             version=f"{version // 10000}.{version % 10000}")
-    conn.engine = ENGINE
+    conn.engine, conn.url = ENGINE, url
     conn.adapters.register_loader("json", TextLoader)
     conn.adapters.register_loader("jsonb", TextLoader)
     conn.adapters.register_loader("numeric", NumberLoader)
@@ -178,7 +176,8 @@ def communities(conn) -> list[dict]:
     found = conn.execute(
         f"SELECT code, name, schema, role, version, to_regnamespace(schema)::oid AS oid,"
         f" has_schema_privilege(schema, 'USAGE') AS may_read,"
-        f" CASE WHEN to_regclass(quote_ident(schema) || '.log_state') IS NULL THEN has_schema_privilege(schema, 'CREATE')"
+        f" CASE WHEN NOT has_schema_privilege(schema, 'USAGE') THEN false"  # (nothing in it may be looked up)
+        f" WHEN to_regclass(quote_ident(schema) || '.log_state') IS NULL THEN has_schema_privilege(schema, 'CREATE')"
         f" ELSE has_table_privilege(quote_ident(schema) || '.log_state', 'UPDATE') END AS may_write,"
         f" has_schema_privilege(schema, 'CREATE') AS owns"
         f" FROM {REGISTRY}.communities ORDER BY code, id").fetchall()
@@ -353,24 +352,46 @@ class PostgreSQL(Engine):
         return raw
 
     @contextmanager
-    def scratch(self):
-        """An empty schema, made and dropped inside one transaction that is rolled back: nothing of
-        it is ever seen by another session (needs the right to create schemas: an owner's check)."""
-        raise NotImplementedError
-        yield
+    def scratch(self, conn):
+        """An empty schema on a second connection, made inside one transaction that is rolled back
+        at the end: nothing of it is ever seen by another session. It needs the right to create
+        schemas in the database (the owner's `check`); other logins get None."""
+        if not conn.execute("SELECT has_database_privilege(current_database(), 'CREATE')").fetchone()[0]:
+            yield None
+            return
+        fresh = connect(conn.url)
+        try:
+            fresh.execute("BEGIN")
+            fresh.schema, fresh.scratch_version = f"redprop_scratch_{os.getpid()}", 0
+            fresh.execute(f"CREATE SCHEMA {quoted(fresh.schema)}; SET LOCAL search_path = {quoted(fresh.schema)}")
+            fresh.execute(FUNCTIONS)
+            yield fresh
+        finally:
+            try:
+                fresh.execute("ROLLBACK")
+            except psycopg.Error:
+                pass
+            fresh.close()
 
     # -- transactions ---------------------------------------------------------------------------
 
     def begin_write(self, conn) -> None:
-        """The community's write lock, waited for at most the busy timeout (0: not at all)."""
+        """The community's write lock, waited for at most the busy timeout (0: not at all). In a
+        scratch schema (inside its own transaction) a savepoint."""
+        if conn.scratch_version is not None:
+            conn.execute("SAVEPOINT scratch")
+            return
         wait = max(1, int(busy_timeout() * 1000))
         conn.execute(f"BEGIN; SET LOCAL lock_timeout = {wait}; SELECT pg_advisory_xact_lock({int(conn.lock_key)})")
 
     def commit(self, conn) -> None:
-        conn.execute("COMMIT")
+        conn.execute("RELEASE SAVEPOINT scratch" if conn.scratch_version is not None else "COMMIT")
 
     def rollback(self, conn) -> None:
         try:
+            if conn.scratch_version is not None and not conn.closed:
+                conn.execute("ROLLBACK TO SAVEPOINT scratch")
+                return
             if conn.info.transaction_status != TransactionStatus.IDLE and not conn.closed:
                 conn.execute("ROLLBACK")
         except psycopg.Error:

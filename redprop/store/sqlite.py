@@ -258,7 +258,7 @@ class SQLite(Engine):
         return raw if isinstance(raw, (Connection, Adopted)) else Adopted(raw)
 
     @contextmanager
-    def scratch(self):
+    def scratch(self, conn=None):
         conn = sqlite3.connect(":memory:", isolation_level=None, factory=Connection)
         try:
             yield conn

@@ -123,10 +123,11 @@ def connect(url: str) -> Connection:
         raise DatabaseError("cannot connect to {server}: {reason}", server=shown_url(url),
                             reason=_reason(error)) from None
     if conn.info.server_version < MINIMUM_VERSION:
-        version = conn.info.server_version
+        number = conn.info.server_version
         conn.close()
+        version = "%d.%d" % (number // 10000, number % 10000)
         raise DatabaseError("{server} runs PostgreSQL {version}; redprop needs 15 or newer", server=shown_url(url),
-                            version=f"{version // 10000}.{version % 10000}")
+                            version=version)
     conn.engine, conn.url = ENGINE, url
     conn.adapters.register_loader("json", TextLoader)
     conn.adapters.register_loader("jsonb", TextLoader)

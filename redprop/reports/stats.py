@@ -143,7 +143,8 @@ def _figures(store: Store, at: datetime, bounds: list, by: str | None, medians: 
         where.append(f"i.reported_at < {params(texts[-1])}")
     filtered = Params(params)  # the values of `where` alone
     inner = texts[1:-1]  # the boundaries inside the range: a period's index is how many are passed
-    period_sql = "0" if not inner else "(" + " + ".join(f"(i.reported_at >= {params(t)})" for t in inner) + ")"
+    period_sql = "0" if not inner else "(" + " + ".join(f"CASE WHEN i.reported_at >= {params(t)} THEN 1 ELSE 0 END"
+                                                         for t in inner) + ")"
 
     def period_of(reported_at: str) -> int:
         return bisect.bisect_right(inner, reported_at)

@@ -209,9 +209,9 @@ class Store:
         """SQL for the value of `key` in a JSON object (a column or a placeholder)."""
         return self.engine.json_field(document, key)
 
-    def json_values(self, placeholder: str) -> str:
-        """A SELECT of the items of a JSON array parameter, one row each, named `value`."""
-        return self.engine.json_values(placeholder)
+    def json_values(self, placeholder: str, sql_type: str = "TEXT") -> str:
+        """A SELECT of the items of a JSON array parameter, one row each, named `value`, of `sql_type`."""
+        return self.engine.json_values(placeholder, sql_type)
 
     def tuple_cursor(self):
         """A cursor whose rows are plain tuples (the fastest to read in bulk)."""
@@ -222,6 +222,11 @@ class Store:
         FROM where the speed of a query rests on that index (tests/test_query_plans.py holds
         them); "" on an engine that takes no such hints."""
         return self.engine.indexed_by(index)
+
+    def unindexed(self, expression: str) -> str:
+        """`expression` kept off an index where the speed of a query rests on the planner not
+        choosing one (SQLite's `+col`; tests/test_query_plans.py holds them)."""
+        return self.engine.unindexed(expression)
 
     def added_order(self) -> str:
         """An ORDER BY term listing a table's rows in the order they were added."""

@@ -183,6 +183,11 @@ class Engine:
         table's name in FROM (an engine without such hints: "")."""
         raise NotImplementedError
 
+    def unindexed(self, expression: str) -> str:
+        """`expression` written so that the planner does not read it off an index (SQLite's `+col`:
+        its planner would otherwise pick a worse index); as it is where the planner chooses well."""
+        raise NotImplementedError
+
     def added_order(self) -> str:
         """An ORDER BY term listing a table's rows in the order they were added (a catalogue a
         community extends: its own entries after the shipped ones)."""
@@ -204,9 +209,9 @@ class Engine:
         own value (a number, a text, NULL); `key` comes from code."""
         raise NotImplementedError
 
-    def json_values(self, placeholder: str) -> str:
-        """A SELECT of the items of a JSON array given as a parameter, one row each, named `value`
-        (a list of ids handed to SQL as one value)."""
+    def json_values(self, placeholder: str, sql_type: str = "TEXT") -> str:
+        """A SELECT of the items of a JSON array given as a parameter, one row each, named `value`,
+        of `sql_type` (a list of ids handed to SQL as one value)."""
         raise NotImplementedError
 
     def restore_values(self, table: str, columns: list[str], placeholder: str) -> str:

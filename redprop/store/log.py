@@ -185,10 +185,10 @@ def _number(engine, document: str, key: str) -> str:
 def _touching(engine, table: str, n: int) -> str:
     """SQL for the entries that changed these rows of `table` (parameter `n`: their ids as a
     JSON array), added them in bulk, or changed a row pointing at one of them."""
-    ids = f"(SELECT CAST(value AS BIGINT) FROM ({engine.json_values(f'${n}')}) AS ids)"
+    ids = f"({engine.json_values(f'${n}', 'BIGINT')})"
     clauses = [f"(tbl = '{table}' AND {ROW_NUMBER} IN {ids})",
-               f"(op = 'inserted' AND tbl = '{table}' AND EXISTS (SELECT 1 FROM ({engine.json_values(f'${n}')}) AS r"
-               f" WHERE CAST(r.value AS BIGINT) BETWEEN {ROW_NUMBER} AND {_number(engine, 'after', 'through')}))"]
+               f"(op = 'inserted' AND tbl = '{table}' AND EXISTS (SELECT 1 FROM {ids} AS r"
+               f" WHERE r.value BETWEEN {ROW_NUMBER} AND {_number(engine, 'after', 'through')}))"]
     by_column: dict[str, list[str]] = {}
     for child, column in hooks.pointers_to(table):
         by_column.setdefault(column, []).append(child)

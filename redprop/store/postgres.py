@@ -566,6 +566,9 @@ class PostgreSQL(Engine):
     def indexed_by(self, index: str) -> str:
         return ""  # PostgreSQL's planner takes no hints: it reads the statistics
 
+    def unindexed(self, expression: str) -> str:
+        return expression  # (PostgreSQL's planner weighs its indexes by their statistics)
+
     def added_order(self) -> str:
         return "rowid"
 
@@ -579,8 +582,8 @@ class PostgreSQL(Engine):
     def json_field(self, document: str, key: str) -> str:
         return f"(CAST({document} AS json) ->> '{key}')"
 
-    def json_values(self, placeholder: str) -> str:
-        return f"SELECT value FROM json_array_elements_text(CAST({placeholder} AS json)) AS value"
+    def json_values(self, placeholder: str, sql_type: str = "TEXT") -> str:
+        return f"SELECT CAST(value AS {sql_type}) AS value FROM json_array_elements_text(CAST({placeholder} AS json)) AS value"
 
     def restore_values(self, table: str, columns: list[str], placeholder: str) -> str:
         """The values of `columns` of a row image (a JSON object), typed as the table's columns."""

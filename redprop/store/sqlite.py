@@ -397,6 +397,9 @@ class SQLite(Engine):
     def indexed_by(self, index: str) -> str:
         return f"INDEXED BY {index}"
 
+    def unindexed(self, expression: str) -> str:
+        return f"+{expression}"
+
     def added_order(self) -> str:
         return "rowid"
 
@@ -409,7 +412,7 @@ class SQLite(Engine):
     def json_field(self, document: str, key: str) -> str:
         return f"json_extract({document}, '$.\"{key}\"')"
 
-    def json_values(self, placeholder: str) -> str:
+    def json_values(self, placeholder: str, sql_type: str = "TEXT") -> str:
         return f"SELECT value FROM json_each({placeholder})"
 
     def restore_values(self, table: str, columns: list[str], placeholder: str) -> str:

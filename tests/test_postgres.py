@@ -256,3 +256,31 @@ def test_eight_writers_at_once_in_one_community_lose_nothing_and_leave_check_cle
     assert len(cli_json(street, "log", "--community", A)) == 9 + 8
     check = cli(street, "--community", A, "check")
     assert check.exit_code == 0, check.output
+
+
+def test_the_readme_section_runs_as_written_on_the_test_server(pg_database, monkeypatch):
+    import re
+    import shlex
+
+    monkeypatch.chdir(REPO)
+    readme = (REPO / "README.md").read_text(encoding="utf-8").split("## A shared database", 1)[1]
+    admin_block, worker_block = re.findall(r"```sh\n(.*?)```", readme, re.S)[:2]
+    url = pg_database()
+    example = "postgresql://jiedao@db.example/street"
+    for login in ("wang", "tongji"):
+        make_login(url, login)
+    lines = [shlex.split(line, comments=True) for line in admin_block.splitlines()]
+    assert lines[0] == ["export", f"REDPROP_DB={example}"]
+    env = {"REDPROP_DB": url}
+    for words in filter(None, lines[1:]):
+        assert words[0] == "redprop"
+        result = CliRunner().invoke(app, words[1:], env=env, catch_exceptions=False)
+        assert result.exit_code == 0, f"{shlex.join(words)}\n{result.output}"
+    [worker] = [shlex.split(line, comments=True) for line in worker_block.splitlines() if line.strip()]
+    worker = [as_login(url, "wang") if w == example.replace("jiedao", "wang") else w for w in worker]
+    listed = CliRunner().invoke(app, [*worker[1:], "--format", "json"], catch_exceptions=False)
+    assert listed.exit_code == 0, listed.output
+    assert {h["building"] for h in json.loads(listed.stdout)} == {"8"}
+    assert cli(as_login(url, "wang"), "household", "show", "8-2-301").exit_code == 0  # 美仑盛景's, not 紫荆's
+    assert "王芳" not in cli(as_login(url, "wang"), "household", "show", "8-2-301").stdout
+    assert cli(as_login(url, "tongji"), "--community", B_NAME, "household", "add", "1-1-101").exit_code == ExitCode.DENIED

@@ -186,7 +186,8 @@ def communities(conn) -> list[dict]:
 
 
 def choose(found: list[dict], wanted: str | None, server: str) -> dict:
-    """The community a command works in: the one named (by code or name), or the only one."""
+    """The community a command works in: the one named (by code or name), or the only one — the
+    only one there, or the only one this login may work in (a worker's needs no --community)."""
     listed = ", ".join(" ".join(filter(None, (c["code"], c["name"]))) for c in found)
     if not found:
         raise DatabaseMissing("{server} holds no community yet; `redprop init --community NAME --code CODE` with this"
@@ -199,6 +200,9 @@ def choose(found: list[dict], wanted: str | None, server: str) -> dict:
                               listed=listed)
     if len(found) == 1:
         return found[0]
+    mine = [c for c in found if c["may_read"]]
+    if len(mine) == 1:
+        return mine[0]
     raise DatabaseMissing("{server} holds several communities; choose one with --community CODE (or"
                           " REDPROP_COMMUNITY): {listed}", server=server, listed=listed)
 

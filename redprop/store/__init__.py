@@ -18,7 +18,6 @@ roll-up and `copy` open each in turn).
 """
 
 import os
-import re
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
@@ -26,21 +25,11 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from redprop.errors import DamagedDatabase, DatabaseError, InvalidValue
-from redprop.store.engine import busy_timeout, failure  # noqa: F401 (the store's face hands them on)
+from redprop.store.engine import busy_timeout, failure, without_password  # noqa: F401 (the store's face hands them on)
 from redprop.store.files import noted_damage, shown
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 SERVER_SCHEMES = ("postgresql://", "postgres://")
-
-
-def without_password(text: str) -> str:
-    """A server's URL (or a command line holding one) as a message or the change log shows it:
-    without its password (`postgresql://wang:secret@host/db` → `postgresql://wang@host/db`, and
-    libpq's `?password=…` left out)."""
-    text = re.sub(r"(postgres(?:ql)?://[^:@/?#\s]*):[^@/?#\s]*@", r"\1@", text)
-    text = re.sub(r"&password=[^&\s']*", "", text)
-    text = re.sub(r"\?password=[^&\s']*&", "?", text)
-    return re.sub(r"\?password=[^&\s']*", "", text)
 
 
 class Server(NamedTuple):

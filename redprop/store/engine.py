@@ -15,6 +15,7 @@ store hands on.
 """
 
 import os
+import re
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -44,6 +45,16 @@ def failure(error: BaseException) -> str | None:
         if kind is not None:
             return kind
     return None
+
+
+def without_password(text: str) -> str:
+    """A server's URL (or a command line holding one) as a message or the change log shows it:
+    without its password (`postgresql://wang:secret@host/db` → `postgresql://wang@host/db`, and
+    libpq's `?password=…` left out)."""
+    text = re.sub(r"(postgres(?:ql)?://[^:@/?#\s]*):[^@/?#\s]*@", r"\1@", text)
+    text = re.sub(r"&password=[^&\s']*", "", text)
+    text = re.sub(r"\?password=[^&\s']*&", "?", text)
+    return re.sub(r"\?password=[^&\s']*", "", text)
 
 
 def busy_timeout() -> float:

@@ -23,7 +23,7 @@ table would open it.
 A connection works in one community: its `search_path` is that schema alone, so the SQL the
 engines share names tables unqualified. Writes in one community are serialised by an advisory
 lock keyed on its schema (held to the end of the transaction, waited for at most
-REDPROP_BUSY_TIMEOUT: PostgreSQL's lock_timeout), as SQLite's `BEGIN IMMEDIATE` serialises a
+REDPROP_BUSY_TIMEOUT: PostgreSQL's lock_timeout), as SQLite's immediate transactions serialise a
 file's: new rows are numbered after the largest (see postgres_ddl.py) and a bulk write's range
 of new rows is exact.
 """
@@ -39,8 +39,8 @@ from psycopg.pq import TransactionStatus
 from psycopg.rows import tuple_row
 
 from redprop.errors import N_, AccessDenied, DatabaseError, DatabaseMissing, InvalidValue, NotFound
-from redprop.store import without_password as shown_url
 from redprop.store.engine import Engine, busy_timeout
+from redprop.store.engine import without_password as shown_url
 from redprop.store.postgres_ddl import DDL, FUNCTIONS
 
 REGISTRY = "redprop"

@@ -16,7 +16,7 @@ What differs, and why:
   trigger as SQLite numbers them (the largest plus one: `Engine.settle_schema` makes these
   triggers), so that the change log keys a row by the same number on both engines, an undone
   insert's number is used again as on SQLite, and a bulk write's range of new rows is exact.
-- SQLite's triggers are PL/pgSQL functions here; `WITHOUT ROWID` tables are simply tables.
+- SQLite's triggers are PL/pgSQL functions here; SQLite's tables without rowids are simply tables.
 - `CAST(building AS INTEGER)` (a building's number, 0 for 'A') is `leading_number(building)`,
   which never fails on text that is not a number, as PostgreSQL's cast would.
 - Expressions in an index are written in parentheses.

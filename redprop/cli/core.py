@@ -160,8 +160,9 @@ class RootGroup(RedpropGroup):
 
 
 def as_text(line: str) -> str:
-    """The command line as text the log can keep: bytes typed that are not UTF-8 written as \\xff."""
-    return os.fsencode(line).decode("utf-8", "backslashreplace")
+    """The command line as text the log can keep: bytes typed that are not UTF-8 written as \\xff (and
+    a NUL, which no shell passes but a caller in the same process may, as \\x00: no database keeps it)."""
+    return os.fsencode(line).decode("utf-8", "backslashreplace").replace("\x00", "\\x00")
 
 
 def _fallback_language(args: list[str]) -> Language:

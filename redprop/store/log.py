@@ -294,8 +294,9 @@ def undo(store, entry_id: int | None, dry_run: bool = False) -> dict:
         if blocker is None:
             try:
                 tables = _tables(conn)
-                for change in reversed(changes):
-                    _reverse(conn, change, tables)
+                with store.savepoint("reverse"):  # a clash undoes the reversal alone: the write can still ask why
+                    for change in reversed(changes):
+                        _reverse(conn, change, tables)
             except conn.engine.IntegrityError as clash:  # what it puts back is taken now (an address lived in again)
                 blocker = _clashing(conn, target, clash)
                 if blocker is None:

@@ -37,6 +37,7 @@ import psycopg
 from psycopg import errors as pg_errors
 from psycopg.pq import TransactionStatus
 from psycopg.rows import tuple_row
+from psycopg.types.numeric import IntDumper
 
 from redprop.errors import N_, AccessDenied, DatabaseError, DatabaseMissing, InvalidValue, NotFound
 from redprop.store.engine import Engine, busy_timeout
@@ -132,6 +133,7 @@ def connect(url: str) -> Connection:
     conn.adapters.register_loader("json", TextLoader)
     conn.adapters.register_loader("jsonb", TextLoader)
     conn.adapters.register_loader("numeric", NumberLoader)
+    conn.adapters.register_dumper(bool, IntDumper)  # True and False stored as 1 and 0, as SQLite stores them
     return conn
 
 

@@ -86,6 +86,12 @@ class DatabaseMissing(RedpropError):
     exit_code = ExitCode.USAGE
 
 
+class MissingValue(RedpropError):
+    """Something the command line must say was not said (who did it, whose day): a usage error."""
+
+    exit_code = ExitCode.USAGE
+
+
 class BadPath(RedpropError):
     """A path the system cannot use: too long, a file where a folder should be, no permission."""
 

@@ -105,6 +105,36 @@ def pg_database(pg_server, pg_admin):
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def _name(url: str) -> str:
+    return url.partition("?")[0].rpartition("/")[2]
+
+
+@pytest.fixture(scope="session")
+def pg_demo_template(pg_server, pg_admin):
+    """The demo community built once in a database of its own, copied for each test that asks."""
+    from redprop.exchange.demo import build_demo
+    from redprop.store import Server
+
+    conn, template = pg_admin
+    name = f"redprop_t{os.getpid()}_demo"
+    conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
+    url = Database(_with_database(pg_server, name))
+    build_demo(Server(url))
+    return url
+
+
+@pytest.fixture
+def pg_copy(pg_admin):
+    """`pg_copy(source, target)`: the target database (a test's) made again as a copy of the source's."""
+    conn, _template = pg_admin
+
+    def copy(source: str, target: str) -> None:
+        conn.execute(f'DROP DATABASE IF EXISTS "{_name(target)}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{_name(target)}" TEMPLATE "{_name(source)}" STRATEGY FILE_COPY')
+
+    return copy
+
+
 class Database(str):
     """A test database's URL, answering what tests ask of a database file's path: `exists()` —
     whether it holds a community yet."""

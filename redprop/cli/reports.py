@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from redprop.cli import common
-from redprop.cli.common import AtOption, FormatOption, ShowSensitive
+from redprop.cli.common import AtOption, Buildings, FormatOption, ShowSensitive
 from redprop.present import reports as show
 from redprop.present.output import Format
 
@@ -25,6 +25,8 @@ def overdue(
     check: Annotated[bool, typer.Option("--check", help="Exit 1 when anything is overdue (for cron), 0 otherwise.")] = False,
     soon: Annotated[str, typer.Option("--soon", help="How far ahead 'due soon' looks (default 1h).")] = "1h",
     show_sensitive: ShowSensitive = False,
+    staff: Annotated[Optional[str], typer.Option("--staff", help="Only this person's part: the issues and calls they hold, the unassigned ones where they cover, the households they are responsible for.")] = None,
+    building: Buildings = None,
 ):
     """The morning list: issues past a promise, issues due within the hour, households not visited.
 
@@ -41,7 +43,8 @@ def overdue(
 
     app = ctx.obj
     store = app.store
-    report = overdue_report(store, app.moment(at), soon=soon_window(soon), show_sensitive=show_sensitive)
+    report = overdue_report(store, app.moment(at), soon=soon_window(soon), show_sensitive=show_sensitive,
+                            staff=app.staff_name(staff), buildings=app.buildings(building))
     show.overdue(app.output(fmt, groups=True), report)
     if check and anything_overdue(report):
         raise typer.Exit(int(ExitCode.CHECK_FAILED))
@@ -66,8 +69,7 @@ def stats(
 
     app = ctx.obj
     store = app.store
-    first, last = app.day(from_, False, "--from"), app.day(to, False, "--to")
-    common.check_range(first, last, "--from/--to")
+    first, last = app.days(from_, to)
     by = STATS_GROUPINGS.resolve(by) if by else None
     show.stats(app.output(fmt, categories=by == "category"), issue_stats(store, app.moment(at), first, last, by), by)
 

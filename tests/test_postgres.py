@@ -100,6 +100,9 @@ def test_a_database_holding_one_community_needs_none(pg_database):
     assert cli(url, "init", "--community", A_NAME).exit_code == 0
     assert cli(url, "household", "add", "1-1-101").exit_code == 0
     assert [h["key"] for h in cli_json(url, "household", "list")] == ["1-1-101"]
+    assert cli(url, "community", "edit", "--code", A).exit_code == 0  # the registry knows it by its code from now on
+    assert cli(url, "init", "--community", B_NAME, "--code", B).exit_code == 0
+    assert [h["key"] for h in cli_json(url, "household", "list", "--community", A)] == ["1-1-101"]
 
 
 def test_each_community_is_sealed_by_the_database_itself(street):

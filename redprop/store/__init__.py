@@ -256,6 +256,7 @@ class Store:
         """Inside a write: set the community's settings (`community`, `timezone`, …)."""
         self.conn.executemany("INSERT INTO settings (key, value) VALUES ($1, $2)"
                               " ON CONFLICT (key) DO UPDATE SET value = excluded.value", list(values.items()))
+        self.engine.settings_saved(self.conn, values)
 
     def setting(self, key: str, default: str | None = None) -> str | None:
         row = self.conn.execute("SELECT value FROM settings WHERE key = $1", (key,)).fetchone()

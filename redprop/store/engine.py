@@ -152,6 +152,11 @@ class Engine:
         (PostgreSQL: the triggers that number rows, the community's grants)."""
         raise NotImplementedError
 
+    def settings_saved(self, conn, values: dict[str, str]) -> None:
+        """Inside a write: the community's settings changed (its name or code are also kept where
+        a shared database lists its communities)."""
+        raise NotImplementedError
+
     def has_table(self, conn, name: str) -> bool:
         raise NotImplementedError
 

@@ -484,6 +484,19 @@ class PostgreSQL(Engine):
                      f" GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {street};"
                      f" GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {schema} TO {role}, {street}")
 
+    def settings_saved(self, conn, values: dict[str, str]) -> None:
+        """The registry keeps the community's name and code as its settings say them (changed only
+        when they differ: a worker's write of other settings needs no right on the registry)."""
+        wanted = {column: values[key] for key, column in (("community", "name"), ("community_code", "code"))
+                  if key in values}
+        if not wanted or conn.scratch_version is not None:
+            return
+        row = conn.execute(f"SELECT name, code FROM {REGISTRY}.communities WHERE schema = current_schema()").fetchone()
+        changed = {column: value for column, value in wanted.items() if row is not None and row[column] != value}
+        if changed:
+            sets = ", ".join(f"{column} = ${n}" for n, column in enumerate(changed, start=1))
+            conn.execute(f"UPDATE {REGISTRY}.communities SET {sets} WHERE schema = current_schema()", tuple(changed.values()))
+
     def has_table(self, conn, name: str) -> bool:
         return conn.execute("SELECT to_regclass(quote_ident(current_schema()) || '.' || quote_ident($1))",
                             (name,)).fetchone()[0] is not None

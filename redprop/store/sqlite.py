@@ -327,6 +327,9 @@ class SQLite(Engine):
     def settle_schema(self, conn) -> None:
         pass  # SQLite numbers rows itself, and a file has no grants
 
+    def settings_saved(self, conn, values: dict[str, str]) -> None:
+        pass  # a file is its one community: nothing lists it elsewhere
+
     def has_table(self, conn, name: str) -> bool:
         return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1", (name,)).fetchone() is not None
 

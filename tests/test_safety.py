@@ -22,6 +22,8 @@ import pytest
 
 from redprop.errors import ExitCode
 
+pytestmark = pytest.mark.sqlite_only("a SQLite file's damage, permissions, backups and locks (test_postgres.py has the server's)")
+
 REPO = Path(__file__).resolve().parent.parent
 AT = "2026-11-24 08:00"  # the demo's moment
 

@@ -287,3 +287,18 @@ def test_the_readme_section_runs_as_written_on_the_test_server(pg_database, monk
     assert cli(as_login(url, "wang"), "household", "show", "8-2-301").exit_code == 0  # 美仑盛景's, not 紫荆's
     assert "王芳" not in cli(as_login(url, "wang"), "household", "show", "8-2-301").stdout
     assert cli(as_login(url, "tongji"), "--community", B_NAME, "household", "add", "1-1-101").exit_code == ExitCode.DENIED
+
+
+def test_every_migration_says_its_ddl_on_postgresql_too():
+    """A migration names each piece of its DDL (`_run(conn, NAME, SQLITE_DDL)`): PostgreSQL's of the
+    same name is written beside it, by hand, in store/postgres_ddl.py — a new migration without it
+    would leave a shared database behind."""
+    import re
+
+    from redprop.store.postgres_ddl import DDL
+
+    source = (REPO / "redprop" / "store" / "migrations.py").read_text(encoding="utf-8")
+    named = re.findall(r'_run\(\s*conn, "([^"]+)"', source)
+    assert len(named) >= 12
+    assert [name for name in named if name not in DDL] == []
+    assert sorted(DDL) == sorted(named), "no DDL for a migration that does not exist"

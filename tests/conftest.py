@@ -135,6 +135,24 @@ def demo_db(tmp_path_factory, request) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def copy_demo(demo_db, tmp_path_factory, request):
+    """`copy_demo(name)`: a new copy of the demo community to change (a file, or a database on the
+    test server with the PostgreSQL switch)."""
+    import shutil
+
+    def copy(name: str):
+        if ON_POSTGRES:
+            target = request.getfixturevalue("pg_session_database")()
+            request.getfixturevalue("pg_admin_copy")(demo_db, target)
+            return target
+        path = tmp_path_factory.mktemp(name) / "demo.db"
+        shutil.copyfile(demo_db, path)
+        return path
+
+    return copy
+
+
 @pytest.fixture
 def demo(demo_db, db_path, request) -> Path:
     """A copy of the demo community at `db_path`, for one test to change."""

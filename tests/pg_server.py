@@ -123,9 +123,9 @@ def pg_demo_template(pg_server, pg_admin):
     return url
 
 
-@pytest.fixture
-def pg_copy(pg_admin):
-    """`pg_copy(source, target)`: the target database (a test's) made again as a copy of the source's."""
+@pytest.fixture(scope="session")
+def pg_admin_copy(pg_admin):
+    """`copy(source, target)`: the target database made again as a copy of the source's."""
     conn, _template = pg_admin
 
     def copy(source: str, target: str) -> None:
@@ -133,6 +133,25 @@ def pg_copy(pg_admin):
         conn.execute(f'CREATE DATABASE "{_name(target)}" TEMPLATE "{_name(source)}" STRATEGY FILE_COPY')
 
     return copy
+
+
+@pytest.fixture
+def pg_copy(pg_admin_copy):
+    """`pg_copy(source, target)`: the target database (a test's) made again as a copy of the source's."""
+    return pg_admin_copy
+
+
+@pytest.fixture(scope="session")
+def pg_session_database(pg_server, pg_admin):
+    """`make()`: a new empty database kept for the whole session (dropped with the server's others at its end)."""
+    conn, template = pg_admin
+
+    def make() -> "Database":
+        name = f"redprop_t{os.getpid()}_{next(_numbers)}"
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
+        return Database(_with_database(pg_server, name))
+
+    return make
 
 
 class Database(str):

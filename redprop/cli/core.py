@@ -176,7 +176,10 @@ def _fallback_language(args: list[str]) -> Language:
 
 
 def _note_damage(ctx, error: Exception) -> None:
-    """A command met a damaged page: note it beside the file, so that nothing more is written to it."""
+    """A command met a damaged page: note it beside the file, so that nothing more is written to it.
+    The note names the command, not its words, and the error without the value it quotes: later
+    errors repeat it to anyone."""
+    from redprop.store import reason
     from redprop.store.files import is_damage, note_damage
 
     try:
@@ -184,7 +187,23 @@ def _note_damage(ctx, error: Exception) -> None:
     except Exception:  # noqa: BLE001 - no target to note anything beside
         path = None
     if is_damage(error) and isinstance(path, Path):
-        note_damage(path, f"{ctx.meta.get(COMMAND_LINE, 'redprop')}: {error}")
+        what = error.message if isinstance(error, RedpropError) else reason(error)
+        note_damage(path, f"{command_name(ctx.meta.get(COMMAND_LINE, 'redprop'))}: {what}")
+
+
+def command_name(line: str) -> str:
+    """The command a line ran, without its arguments: `redprop --db x.db group join 8-2-301 …` →
+    `redprop group join`."""
+    words = line.split()
+    for i, word in enumerate(words):
+        if word in LAZY_COMMANDS or word in ROOT_COMMANDS:
+            verb = words[i + 1] if i + 1 < len(words) else ""
+            named = verb.isascii() and not verb.startswith("-") and verb.replace("-", "").isalpha()
+            return " ".join(["redprop", word, *([verb] if named else [])])
+    return "redprop"
+
+
+ROOT_COMMANDS = ("init", "demo", "check", "backup", "restore")  # the root's own (cli/admin.py)
 
 
 def _fail(text: str, code: int):

@@ -2,12 +2,16 @@
 `backup` (a checked copy, named by date, the last N kept) and `restore` (a checked copy put back,
 the current file kept aside).
 
-`check` asks the database's engine (SQLite's integrity check, foreign keys), compares the schema with the one this
-redprop builds, and checks redprop's own derived columns against the records they come from:
-every issue's cached state against the replay of its steps (issues.records.write_state is
-their one writer), and every membership's contact columns (last contact, knocks since) against
-its household's visits (the triggers keep them). With `quick`, SQLite's quicker check (no index
-contents) and no replay of the issues: seconds instead of minutes on a district's file.
+`check` asks the database's engine (SQLite's integrity check, foreign keys, and every stored
+value read back: bytes flipped inside a record pass SQLite's check but cannot be read),
+compares the schema with the one this redprop builds, and checks redprop's own derived columns
+against the records they come from: every issue's cached state against the replay of its steps
+(issues.records.write_state is their one writer), and every membership's contact columns (last
+contact, knocks since) against its household's visits (the triggers keep them). Entries lost
+since the database was last written (store/mark.py) are a problem until accepted. With
+`quick`, SQLite's quicker check (no index contents), no values read and no replay of the
+issues: seconds instead of minutes on a district's file — and so it never lifts a note that
+the file was found damaged.
 """
 
 import os
@@ -15,9 +19,12 @@ from datetime import datetime
 from pathlib import Path
 
 from redprop.errors import N_, DatabaseError, InvalidValue, Message, NotFound
-from redprop.store import Store, engine_for
+from redprop.store import Store, engine_for, mark, open_store, reason
 from redprop.store.backups import backup_folder, backup_target
-from redprop.store.files import checked_path, clear_damage, is_damage, leftovers, note_damage, readable_by_others, shown, sidecars
+from redprop.store.files import (
+    checked_path, clear_damage, is_damage, leftovers, note_damage, noted_damage, readable_by_others, shown, sidecars,
+)
+from redprop.store.log import file_digest, record_boundary
 
 KINDS = {"table": N_("table"), "index": N_("index"), "trigger": N_("trigger")}
 ENGINE_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
@@ -25,14 +32,24 @@ SHOWN_PER_KIND = 5  # wrong rows named per invariant; the rest are counted
 REPLAY_CHUNK = 2000
 
 
-def check(store: Store, quick: bool = False, at: datetime | None = None) -> dict:
-    """{"problems": [Message], "warnings": [Message], "checked": {what: rows}, "quick": bool}.
+def check(store: Store, quick: bool = False, at: datetime | None = None, accept_loss: bool = False) -> dict:
+    """{"problems": [Message], "warnings": [Message], "checked": {what: rows}, "quick": bool,
+    "accepted": the loss accepted or None}.
 
     SQLite's finding damage is noted beside the file (no command writes to it then); a check
-    that finds nothing wrong removes such a note."""
+    that finds nothing wrong removes such a note. Entries found missing since the database was
+    last written (store/mark.py) are a problem, until `accept_loss` records that the office
+    accepts what is gone: an entry of the log that undo does not reach across."""
     problems: list[Message] = []
     checked: dict[str, int] = {}
     engine = store.engine
+    accepted = None
+    if store.loss is not None and accept_loss:
+        accepted, store.loss = store.loss, None
+        record_boundary(store, "loss", counts={"missing": accepted.missing, "last": accepted.marked})
+        mark.reset(store)
+    elif store.loss is not None:
+        problems.append(mark.found(store.shown, store.loss).message)
 
     def guarded(what: str, task) -> None:
         try:
@@ -46,11 +63,22 @@ def check(store: Store, quick: bool = False, at: datetime | None = None) -> dict
         except engine.Error as error:  # damage that stops the check itself
             if not is_damage(error):  # busy, out of memory, an I/O error: not a reason to stop every write
                 raise
-            found = [str(error)]
+            found = [reason(error)]
         for problem in found:
             problems.append(Message("{engine}: {problem}", engine=ENGINE_NAMES[engine.name], problem=problem))
         if found and store.is_file:
             note_damage(store.path, f"redprop check: {found[0]}", at.isoformat(timespec="seconds") if at else None)
+
+    def values():
+        unreadable = engine.unreadable_values(store.conn)
+        for table, row in unreadable[:SHOWN_PER_KIND]:
+            problems.append(Message("{table} row {row}: a value cannot be read (it is not text in the database's"
+                                    " encoding: bytes damaged inside the record)", table=table, row=row or "?"))
+        if len(unreadable) > SHOWN_PER_KIND:
+            problems.append(Message("… and {count} more rows like these", count=len(unreadable) - SHOWN_PER_KIND))
+        if unreadable and store.is_file:
+            note_damage(store.path, f"redprop check: {unreadable[0][0]} row {unreadable[0][1]}: a value cannot be read",
+                        at.isoformat(timespec="seconds") if at else None)
 
     def references():
         for table, rowid, parent in engine.foreign_key_problems(store.conn):
@@ -58,17 +86,24 @@ def check(store: Store, quick: bool = False, at: datetime | None = None) -> dict
                                     table=table, rowid=rowid, parent=parent))
 
     guarded(N_("the file's pages"), engine_checks)
+    if not quick:
+        guarded(N_("the values stored"), values)
     guarded(N_("the references between tables"), references)
     guarded(N_("the schema"), lambda: problems.extend(schema_problems(store.conn)))
     guarded(N_("the due list's contact columns"), lambda: problems.extend(contact_problems(store.conn, checked)))
     if not quick:
         guarded(N_("the issues' cached state"), lambda: problems.extend(issue_state_problems(store, checked)))
     if not store.is_file:  # a community on a server: no file beside it to look after
-        return {"problems": problems, "warnings": [], "checked": checked, "quick": quick}
+        return {"problems": problems, "warnings": [], "checked": checked, "quick": quick, "accepted": accepted}
+    damage = noted_damage(store.path)
+    if not problems and damage and quick:  # it reads no values: what was met may be there still
+        problems.append(Message("{path} was found damaged ({when}: {what}); the quick check cannot say it is whole"
+                                " again: `redprop check` reads every value", path=shown(store.path), when=damage[0],
+                                what=damage[1]))
     if not problems:
         clear_damage(store.path)
     warnings = permission_warnings(store.path) + leftover_warnings(store.path)
-    return {"problems": problems, "warnings": warnings, "checked": checked, "quick": quick}
+    return {"problems": problems, "warnings": warnings, "checked": checked, "quick": quick, "accepted": accepted}
 
 
 def schema_problems(conn) -> list[Message]:
@@ -241,9 +276,11 @@ def backup(store: Store, target: str | Path | None, *, at: datetime, keep: int |
     return {"path": final, "bytes": final.stat().st_size, "rows": counts, "removed": removed}
 
 
-def restore(db_path: Path, backup_file: Path, *, at: datetime) -> dict:
+def restore(db_path: Path, backup_file: Path, *, at: datetime, logged_as: tuple[str, object] | None = None) -> dict:
     """Put a checked backup in place of the database, the current file kept aside first
-    (as `NAME.before-restore-DATE`). {"path", "aside" (or None), "rows", "backup"}."""
+    (as `NAME.before-restore-DATE`). The restore is an entry of the restored database's log
+    (`logged_as`: the command line and who typed it), which undo does not reach across, and
+    its mark names the database as restored. {"path", "aside" (or None), "rows", "backup", "entry"}."""
     from redprop.store.migrations import MIGRATIONS
 
     backup_file = checked_path(backup_file)
@@ -275,4 +312,13 @@ def restore(db_path: Path, backup_file: Path, *, at: datetime) -> dict:
         raise DatabaseError("could not restore {path} ({error}); the previous file is kept as {aside}",
                             path=shown(db_path), error=str(error), aside=shown(aside)) from None
     clear_damage(db_path)
-    return {"path": db_path, "aside": aside if had_one else None, "rows": rows, "backup": backup_file}
+    store = open_store(db_path, examine=False)  # another database is in its place: its mark is made anew
+    try:
+        entry = None
+        if logged_as is not None and not store.read_only:
+            store.log_as(*logged_as, at)
+            entry = record_boundary(store, "restore", file=(backup_file.name, file_digest(backup_file)))
+        mark.reset(store)
+    finally:
+        store.close()
+    return {"path": db_path, "aside": aside if had_one else None, "rows": rows, "backup": backup_file, "entry": entry}

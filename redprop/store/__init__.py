@@ -25,7 +25,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from redprop.errors import DamagedDatabase, DatabaseError, InvalidValue
-from redprop.store.engine import busy_timeout, failure, without_password  # noqa: F401 (the store's face hands them on)
+from redprop.store.engine import busy_timeout, failure, reason, without_password  # noqa: F401 (the store's face hands them on)
 from redprop.store.files import noted_damage, shown
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -97,6 +97,7 @@ class Store:
         self.path = path  # the target: a file's Path, or a Server
         self.read_only = read_only  # why it cannot be written here (a key of engine.READ_ONLY_REASONS), or None
         self.entry = None  # the change log's entry for the command under way (store.log.Entry), if any
+        self.loss = None  # entries found missing since it was last written (store.mark.Loss), if any
 
     def log_as(self, command: str, user: str, now) -> None:
         """Log every write from now on as one entry of this command (see store.log)."""
@@ -110,8 +111,9 @@ class Store:
         return self.entry.id if self.entry else None
 
     def check_writable(self) -> None:
-        """Refuse, saying why, when this database cannot be written here (read-only, or found damaged):
-        what a write does first, and what a command that reads before it writes may ask sooner."""
+        """Refuse, saying why, when this database cannot be written here (read-only, found damaged, or
+        found to have lost entries since it was last written: store/mark.py): what a write does
+        first, and what a command that reads before it writes may ask sooner."""
         if self.read_only:
             if self.read_only == "street":
                 from redprop.errors import AccessDenied
@@ -123,6 +125,10 @@ class Store:
             raise DamagedDatabase("{path} was found damaged ({when}: {what}); nothing is written to it until `redprop"
                                   " check` says ok or `redprop restore BACKUP` puts a backup in its place",
                                   path=shown(self.path), when=damage[0], what=damage[1])
+        if self.loss:
+            from redprop.store.mark import refusal
+
+            raise refusal(shown(self.path), self.loss)
 
     @contextmanager
     def write(self, bulk: bool = False, source: Path | None = None, dry_run: bool = False, counts=None):
@@ -155,6 +161,11 @@ class Store:
         except BaseException:  # a full disk or an I/O error at the last moment: nothing stays half-done
             self.rollback()
             raise
+        if self.entry and self.entry.id is not None:  # the mark names what was committed (store/mark.py)
+            from redprop.store import mark
+            from redprop.store.instants import to_db
+
+            mark.advance(self, self.entry.id, to_db(self.entry.now), self.entry.user, self.entry.command)
 
     def rollback(self) -> None:
         """Undo the transaction under way, if the engine has not already; a failing rollback must
@@ -274,10 +285,12 @@ class Store:
         return self.setting("community", "") or ""
 
 
-def open_store(target) -> Store:
+def open_store(target, examine: bool = True) -> Store:
     """Open an existing database (a file, or a community on a server), applying pending
     migrations. Never creates one. A database that cannot be written here is opened read-only:
-    every command that reads works."""
+    every command that reads works. Its mark is read and compared (store/mark.py: `store.loss`;
+    a file's only), unless `examine` is False (`restore`, which puts another database in its
+    place)."""
     from redprop.store.migrations import MIGRATIONS, migrate
 
     if isinstance(target, str):
@@ -290,7 +303,16 @@ def open_store(target) -> Store:
         raise DatabaseError("{path} is read-only and was made by an older redprop (schema {version}); open a"
                             " writable copy once to bring it up to date", path=shown_target(target), version=version)
     migrate(conn)
-    return Store(conn, target, read_only)
+    store = Store(conn, target, read_only)
+    from datetime import datetime
+
+    from redprop.store import mark
+
+    try:
+        store.loss = mark.examine(store, datetime.now().astimezone().isoformat(timespec="seconds")) if examine else None
+    except engine.Error:  # a damaged log: what meets the damage says so
+        store.loss = None
+    return store
 
 
 def peek(path: Path) -> Store | None:

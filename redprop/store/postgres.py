@@ -426,6 +426,10 @@ class PostgreSQL(Engine):
             return "io"
         return "other"
 
+    def reason(self, error: BaseException) -> str:
+        """The server's first line only: its DETAIL quotes the values (a key that clashed)."""
+        return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
     # -- the schema -----------------------------------------------------------------------------
 
     def schema_version(self, conn) -> int:

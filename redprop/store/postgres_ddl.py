@@ -376,3 +376,9 @@ ALTER TABLE grids ADD COLUMN upstream_code TEXT COLLATE "C";
 CREATE UNIQUE INDEX grids_upstream_code ON grids (upstream_code) WHERE upstream_code IS NOT NULL;
 ALTER TABLE issue_categories ADD COLUMN upstream TEXT COLLATE "C";
 """
+
+DDL["m013_log_boundaries"] = """
+ALTER TABLE log_entries ADD COLUMN boundary TEXT COLLATE "C" CHECK (boundary IN ('restore', 'loss', 'migration'));
+CREATE INDEX log_entries_boundaries ON log_entries (id) WHERE boundary IS NOT NULL;
+CREATE INDEX IF NOT EXISTS issues_duplicate ON issues (duplicate_of) WHERE duplicate_of IS NOT NULL;
+"""

@@ -712,8 +712,10 @@ def _reversal(conn, change: _Change, tables: dict[str, str | None]):
         where, where_params = _row_where(conn, table, key, row, len(names) + 1)
         assigned = ", ".join(f"{_q(c)} = ${n}" for n, c in enumerate(names, start=1))
         return f"UPDATE {table} SET {assigned} WHERE {where}", (*values, *where_params), None
-    # delete: the row put back as it was, under its number where it has one
-    return (_insert_sql(table, row, tuple(names)), (*([int(key)] if row else []), *values),
+    # delete: the row put back as it was, under its number where it has one (the number written
+    # apart where it is no column of the image: SQLite's rowid; PostgreSQL numbers by a column)
+    numbered = row if row and row not in names else None
+    return (_insert_sql(table, numbered, tuple(names)), (*([int(key)] if numbered else []), *values),
             (table, int(key)) if row else None)
 
 

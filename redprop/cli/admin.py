@@ -17,27 +17,59 @@ def register(root: typer.Typer) -> None:
     root.command("check")(check)
     root.command("backup")(backup)
     root.command("restore")(restore)
+    root.command("grant")(grant)
+    root.command("revoke")(revoke)
 
 
 def init(
     ctx: typer.Context,
-    community: Annotated[str, typer.Option("--community", help="The community's name, e.g. 美仑盛景小区.")] = "",
     timezone: Annotated[str, typer.Option("--timezone", help="IANA time zone of the community.")] = "Asia/Shanghai",
-    code: Annotated[Optional[str], typer.Option("--code", help="The community's 12-digit code (6-digit 行政区划, 3-digit 街道, 3-digit 社区), like 530324001001.")] = None,
+    code: Annotated[Optional[str], typer.Option("--code", help="The community's 12-digit code (6-digit 行政区划, 3-digit 街道, 3-digit 社区), like 530324001001; needed in a shared database.")] = None,
 ):
-    """Create the database for one community. Example: redprop --db mlsj.db init --community 美仑盛景小区 --code 530324001001"""
-    from redprop.store import create_store
+    """Create the database for one community, or add a community to a shared database (--community NAME).
+    Example: redprop --db mlsj.db init --community 美仑盛景小区 --code 530324001001"""
+    from redprop.store import Server, create_store
 
     app = ctx.obj
-    path = app.db_path
+    target = app.target
+    community = app.community_option or ""
     if code is not None:
-        from redprop.codes import check_community_code, set_community_code
+        from redprop.codes import check_community_code
 
-        check_community_code(code)  # before the file is made
-    store = create_store(path, community, timezone)
-    if code is not None:
-        set_community_code(store, code)
-    show.created(app.output(), path, community, timezone)
+        code = check_community_code(code)  # before anything is made
+    if isinstance(target, Server):
+        target = Server(target.url, None)
+    create_store(target, community, timezone, code)
+    show.created(app.output(), target, community, timezone)
+
+
+StreetOption = Annotated[bool, typer.Option("--street", help="Every community of the database, to read only (the street's roll-up).")]
+
+
+def grant(
+    ctx: typer.Context,
+    login: Annotated[str, typer.Argument(help="A login of the PostgreSQL server (made with createuser).")],
+    street: StreetOption = False,
+):
+    """Let a login of a shared database work in one community (--community CODE), or read every community and write
+    none (--street). The database refuses it everything else. Example: redprop --db postgresql://admin@db/street grant wang --community 530324001001"""
+    from redprop.store import access
+
+    app = ctx.obj
+    show.access_changed(app.output(), access(app.target, login, street=street, allow=True))
+
+
+def revoke(
+    ctx: typer.Context,
+    login: Annotated[str, typer.Argument(help="A login of the PostgreSQL server.")],
+    street: StreetOption = False,
+):
+    """Take back what grant gave a login: one community (--community CODE) or the street's reading (--street).
+    Example: redprop --db postgresql://admin@db/street revoke wang --community 530324001001"""
+    from redprop.store import access
+
+    app = ctx.obj
+    show.access_changed(app.output(), access(app.target, login, street=street, allow=False))
 
 
 DEMO_AT = "2026-11-24 08:00"
@@ -56,7 +88,13 @@ def demo(
     from redprop.exchange.demo import DEMO_NOW, build_demo
 
     app = ctx.obj
-    path = app.db_option or Path("redprop-demo.db")
+    from redprop.store import is_server
+
+    if is_server(app.db_option):
+        from redprop.errors import InvalidValue
+
+        raise InvalidValue("the demo builds a database file; give --db a file name (or none)")
+    path = Path(app.db_option) if app.db_option else Path("redprop-demo.db")
     out = app.output()
     show.demo_built(out, path, build_demo(path, data), DEMO_NOW)
     report = path.with_name(f"{path.stem}-report.html")  # last week's report, beside the database

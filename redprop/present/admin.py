@@ -1,5 +1,6 @@
 """What `init` and `demo` say."""
 
+from redprop.errors import N_
 from redprop.present.output import Format
 from redprop.store.files import shown
 from redprop.present.imports import summary
@@ -22,6 +23,17 @@ COMMUNITY_CARD = Table((
 def community(out: Output, record: dict) -> None:
     """`community show|edit`: the community's name, code and time zone."""
     out.record(COMMUNITY_CARD, record)
+
+
+def access_changed(out: Output, result: dict) -> None:
+    """`grant`/`revoke`: what the login may do now."""
+    if result["street"]:
+        template = (N_("{login} may now read every community (and write none)") if result["allowed"]
+                    else N_("{login} may no longer read every community"))
+    else:
+        template = (N_("{login} may now work in community {community}") if result["allowed"]
+                    else N_("{login} may no longer work in community {community}"))
+    out.note(out._(template, login=result["login"], community=result["community"]))
 
 
 def exported(out: Output, result: dict) -> None:

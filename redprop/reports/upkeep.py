@@ -27,6 +27,7 @@ from redprop.store.files import (
 from redprop.store.log import file_digest, record_boundary
 
 KINDS = {"table": N_("table"), "index": N_("index"), "trigger": N_("trigger")}
+ENGINE_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 SHOWN_PER_KIND = 5  # wrong rows named per invariant; the rest are counted
 REPLAY_CHUNK = 2000
 
@@ -48,7 +49,7 @@ def check(store: Store, quick: bool = False, at: datetime | None = None, accept_
         record_boundary(store, "loss", counts={"missing": accepted.missing, "last": accepted.marked})
         mark.reset(store)
     elif store.loss is not None:
-        problems.append(mark.found(shown(store.path), store.loss).message)
+        problems.append(mark.found(store.shown, store.loss).message)
 
     def guarded(what: str, task) -> None:
         try:
@@ -64,8 +65,8 @@ def check(store: Store, quick: bool = False, at: datetime | None = None, accept_
                 raise
             found = [reason(error)]
         for problem in found:
-            problems.append(Message("SQLite: {problem}", problem=problem))
-        if found:
+            problems.append(Message("{engine}: {problem}", engine=ENGINE_NAMES[engine.name], problem=problem))
+        if found and store.is_file:
             note_damage(store.path, f"redprop check: {found[0]}", at.isoformat(timespec="seconds") if at else None)
 
     def values():
@@ -75,7 +76,7 @@ def check(store: Store, quick: bool = False, at: datetime | None = None, accept_
                                     " encoding: bytes damaged inside the record)", table=table, row=row or "?"))
         if len(unreadable) > SHOWN_PER_KIND:
             problems.append(Message("… and {count} more rows like these", count=len(unreadable) - SHOWN_PER_KIND))
-        if unreadable:
+        if unreadable and store.is_file:
             note_damage(store.path, f"redprop check: {unreadable[0][0]} row {unreadable[0][1]}: a value cannot be read",
                         at.isoformat(timespec="seconds") if at else None)
 
@@ -92,6 +93,8 @@ def check(store: Store, quick: bool = False, at: datetime | None = None, accept_
     guarded(N_("the due list's contact columns"), lambda: problems.extend(contact_problems(store.conn, checked)))
     if not quick:
         guarded(N_("the issues' cached state"), lambda: problems.extend(issue_state_problems(store, checked)))
+    if not store.is_file:  # a community on a server: no file beside it to look after
+        return {"problems": problems, "warnings": [], "checked": checked, "quick": quick, "accepted": accepted}
     damage = noted_damage(store.path)
     if not problems and damage and quick:  # it reads no values: what was met may be there still
         problems.append(Message("{path} was found damaged ({when}: {what}); the quick check cannot say it is whole"
@@ -114,7 +117,9 @@ def schema_problems(conn) -> list[Message]:
     if version != len(MIGRATIONS):
         found.append(Message("schema version {version}, this redprop expects {latest}", version=version,
                              latest=len(MIGRATIONS)))
-    with engine.scratch() as fresh:
+    with engine.scratch(conn) as fresh:
+        if fresh is None:  # an engine that cannot make one for this login: the schema is not compared
+            return found
         migrate(fresh)
         expected, actual = _shape(fresh), _shape(conn)
     for name in sorted(expected.keys() - actual.keys()):
@@ -247,6 +252,8 @@ def backup(store: Store, target: str | Path | None, *, at: datetime, keep: int |
     In a folder, `keep` leaves the newest N dated copies of this database (known by what they
     hold, see store.backups) and removes the older, once the new one has passed its checks.
     {"path", "bytes", "rows", "removed": [paths]}."""
+    if not store.is_file:
+        store.engine.write_backup(store.conn, Path(), None)  # says how a shared database is backed up
     if keep is not None and keep < 1:
         raise InvalidValue("--keep {keep}: keep at least 1 backup", keep=keep)
     folder_given = target is None or os.fspath(target).endswith(("/", os.sep)) or Path(target).is_dir()

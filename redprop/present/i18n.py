@@ -63,6 +63,9 @@ def locale_language(environ=None) -> str:
     return "zh"
 
 
+_AS_THEY_ARE = frozenset({str, int, float})
+
+
 class Language:
     """One language, `zh` or `en`, and redprop's words said in it."""
 
@@ -116,6 +119,8 @@ class Language:
         return code.zh if self.code == "zh" else code.en
 
     def render_value(self, value):
+        if value.__class__ in _AS_THEY_ARE:  # most values: said as they are, without a look at the vocabulary
+            return value
         from redprop.vocab import Choices, Code
 
         if isinstance(value, Message):

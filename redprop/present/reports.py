@@ -99,16 +99,18 @@ def _issue_line(out: Output, item: dict) -> dict:
 
 def grouped(items: list[dict], key) -> list[dict]:
     """Rows in groups (in the order each group first appears), a blank row between groups, the
-    key on every row (a table shows it on a group's first row, a card on every card): each
-    worker finds their own part."""
+    key on every row as its "holder" (a table shows it on a group's first row, a card on every
+    card): each worker finds their own part. `items` are rows made for the table: each is
+    given its holder, not copied."""
     groups: dict[str, list[dict]] = {}
     for item in items:
-        groups.setdefault(key(item), []).append(item)
+        holder = item["holder"] = key(item)
+        groups.setdefault(holder, []).append(item)
     rows: list[dict] = []
-    for holder, group in groups.items():
+    for group in groups.values():
         if rows:
             rows.append({})
-        rows.extend({**item, "holder": holder} for item in group)
+        rows.extend(group)
     return rows
 
 
@@ -148,7 +150,7 @@ def _overdue_text(out: Output, report: dict) -> None:
     if report["visits"]:
         out.line()
         nobody = out._("Nobody covers")
-        rows = [{**v, "alert": alert(out, v), "groups": [out.labels.group(g) for g in v["groups"]]} for v in report["visits"]]
+        rows = [{**v, "alert": alert(out, v), "groups": out.labels.group_list(v["groups"])} for v in report["visits"]]
         # One row per household, under its first responsible person (a grid worker before a building
         # leader), with everyone responsible in the last column: the section's count stays the number of
         # households, a WeChat paste does not repeat them, and a worker scanning for their name finds

@@ -49,6 +49,20 @@ def cell_text(value) -> str:
     return printable(str(value))
 
 
+def _cell(value) -> str:
+    """cell_text, with the cells a listing has by the thousand — a number, a list of names —
+    made without a call per name: a list of printable names reads the same joined at once."""
+    if value is None:
+        return ""
+    if value.__class__ is int:
+        return str(value)
+    if value.__class__ is list and not {*map(type, value)} - {str}:  # text only (no None, no number)
+        text = ", ".join(value)
+        if text.isprintable():
+            return text
+    return cell_text(value)
+
+
 def grid(columns, rows: list[dict], language: Language) -> tuple[list[str], list[list[str] | None]]:
     """Headers in `language`, and each row's cells as text (None: a blank row between groups).
 
@@ -56,8 +70,8 @@ def grid(columns, rows: list[dict], language: Language) -> tuple[list[str], list
     of thousands of cells."""
     headers = [language.gettext(c.header) for c in columns]
     filled = [row for row in rows if row]
-    texts = [["" if v is None else v if v.__class__ is str and v.isprintable() else cell_text(v)
-              for v in [row.get(c.key) for row in filled]] for c in columns]
+    texts = [[v if v.__class__ is str and v.isprintable() else _cell(v) for v in [row.get(c.key) for row in filled]]
+             for c in columns]
     made = iter(list(cells) for cells in zip(*texts)) if columns else iter([] for _ in filled)
     return headers, [next(made) if row else None for row in rows]
 

@@ -45,8 +45,13 @@ def overdue(
     store = app.store
     report = overdue_report(store, app.moment(at), soon=soon_window(soon), show_sensitive=show_sensitive,
                             staff=app.staff_name(staff), buildings=app.buildings(building))
-    show.overdue(app.output(fmt, groups=True), report)
-    if check and anything_overdue(report):
+    failed = check and anything_overdue(report)
+    try:
+        show.overdue(app.output(fmt, groups=True), report)
+    except BrokenPipeError:  # the reader left early (q in the pager, `| head`): the check still says what it found
+        if not failed:
+            raise
+    if failed:
         raise typer.Exit(int(ExitCode.CHECK_FAILED))
 
 

@@ -39,19 +39,30 @@ def overdue(
     0 8 * * * out=$(/opt/redprop/bin/redprop --db /srv/redprop/mlsj.db overdue --check 2>&1); rc=$?; [ $rc -eq 1 ] && echo "$out" | mail -s 超时清单 office@example.org; [ $rc -gt 1 ] && echo "$out" | mail -s "redprop 出错 ($rc)" office@example.org
     """
     from redprop.errors import ExitCode
-    from redprop.reports.overdue import anything_overdue, overdue_report, soon_window
+    from redprop.reports.overdue import add_visits, anything_overdue, overdue_report, soon_window
 
     app = ctx.obj
     store = app.store
-    report = overdue_report(store, app.moment(at), soon=soon_window(soon), show_sensitive=show_sensitive,
-                            staff=app.staff_name(staff), buildings=app.buildings(building))
-    failed = check and anything_overdue(report)
+    moment, narrowed = app.moment(at), {"show_sensitive": show_sensitive, "staff": app.staff_name(staff),
+                                        "buildings": app.buildings(building)}
+    report = overdue_report(store, moment, soon=soon_window(soon), visits=False, **narrowed)
+    out = app.output(fmt, groups=True)
     try:
-        show.overdue(app.output(fmt, groups=True), report)
+        if out.fmt == Format.table:  # drawn in order: a reader who quits the pager on the first screen spares the due list
+            show.overdue_issues(out, report)
+            add_visits(store, report, moment, **narrowed)
+            show.overdue_visits(out, report)
+        else:
+            add_visits(store, report, moment, **narrowed)
+            show.overdue(out, report)
     except BrokenPipeError:  # the reader left early (q in the pager, `| head`): the check still says what it found
-        if not failed:
+        if not check:
             raise
-    if failed:
+        if report["visits"] is None and not anything_overdue(report):
+            add_visits(store, report, moment, **narrowed)
+        if not anything_overdue(report):
+            raise
+    if check and anything_overdue(report):
         raise typer.Exit(int(ExitCode.CHECK_FAILED))
 
 

@@ -346,13 +346,12 @@ def test_an_event_needs_its_time_of_day_a_visit_may_have_only_its_date(estate, r
     assert today["time_known"] is False and today["at"] <= datetime.now(SH).isoformat(), "today's: not in the future"
 
 
-def test_a_local_time_that_daylight_saving_skips_or_repeats_is_refused(run, tmp_path):
-    db = tmp_path / "ny.db"
-    assert run("--db", db, "init", "--community", "X", "--timezone", "America/New_York").exit_code == 0
-    one_line(run("--db", db, "overdue", "--at", "2026-03-08 02:30", lang="en"), 4, "does not exist", "jump forward")
-    one_line(run("--db", db, "overdue", "--at", "2026-11-01 01:30", lang="en"), 4, "happens twice", "-04:00")
-    one_line(run("--db", db, "overdue", "--at", "2026-11-01 1:30", lang="en"), 4, "01:30 at night or 13:30")
-    assert run("--db", db, "overdue", "--at", "2026-11-01T01:30-05:00").exit_code == 0
+def test_a_local_time_that_daylight_saving_skips_or_repeats_is_refused(run):
+    assert run("init", "--community", "X", "--timezone", "America/New_York").exit_code == 0
+    one_line(run("overdue", "--at", "2026-03-08 02:30", lang="en"), 4, "does not exist", "jump forward")
+    one_line(run("overdue", "--at", "2026-11-01 01:30", lang="en"), 4, "happens twice", "-04:00")
+    one_line(run("overdue", "--at", "2026-11-01 1:30", lang="en"), 4, "01:30 at night or 13:30")
+    assert run("overdue", "--at", "2026-11-01T01:30-05:00").exit_code == 0
 
 
 # ---------------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ app = Typer(
 @app.callback()
 def root(
     ctx: typer.Context,
-    db: Annotated[Optional[Path], typer.Option("--db", help="Database file (default: $REDPROP_DB, else ~/.local/share/redprop/redprop.db). May stand anywhere on the line.")] = None,
+    db: Annotated[Optional[list[Path]], typer.Option("--db", help="Database file (default: $REDPROP_DB, else ~/.local/share/redprop/redprop.db). May stand anywhere on the line; given several times only for the street's picture (report, overdue, stats --by community).")] = None,
     lang: Annotated[Optional[str], typer.Option("--lang", help="Language: zh or en (default: $REDPROP_LANG, else the locale, else zh). May stand anywhere on the line.")] = None,
 ):
     # The application object of this invocation, from the options as declared (not a docstring:

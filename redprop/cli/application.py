@@ -32,24 +32,37 @@ def system_clock() -> datetime:
 class Application:
     """One invocation of redprop: its database, language, user, clock and output."""
 
-    def __init__(self, db: Optional[Path], language: Language, *, command_line: str = "redprop",
+    def __init__(self, db: Optional[list[Path]], language: Language, *, command_line: str = "redprop",
                  clock: Callable[[], datetime] = system_clock):
-        """`db`: the --db option as given (None: $REDPROP_DB, else the default file)."""
-        self.db_option = db
+        """`db`: the --db options as given (none: $REDPROP_DB, else the default file)."""
+        self.db_options = [db] if isinstance(db, Path) else list(db or ())
         self.language = language
         self.command_line = command_line  # as typed, for the change log
         self.clock = clock
         self._store = None
+        self._communities: Optional[list] = None
         self._user: Optional[str] = None
         self._catalogues: dict = {}
 
     # -- the database ----------------------------------------------------------------------
 
     @property
+    def db_option(self) -> Optional[Path]:
+        """The --db given, if one was (several: refused, see db_path)."""
+        return self.db_path if self.db_options else None
+
+    @property
     def db_path(self) -> Path:
-        """The database file: --db, else $REDPROP_DB, else the one in the user's data directory."""
-        if self.db_option is not None:
-            return self.db_option
+        """The database file: --db, else $REDPROP_DB, else the one in the user's data directory.
+        A --db given several times is refused: only the street's picture reads several (and
+        never silently the last one)."""
+        if len(self.db_options) > 1:
+            from redprop.errors import UsageMistake
+
+            raise UsageMistake("--db is given {count} times; several databases are read only by the street's picture:"
+                               " report week|month, overdue or stats with --by community", count=len(self.db_options))
+        if self.db_options:
+            return self.db_options[0]
         from redprop.store import default_db_path
 
         return default_db_path()
@@ -64,6 +77,20 @@ class Application:
             self._store = open_store(self.db_path)
             self._store.log_as(self.command_line, lambda: self.user, self.now())
         return self._store
+
+    def communities(self) -> list:
+        """The stores of the street's picture: one for each --db given (one or several files,
+        opened and migrated as `store` opens one), in the order given."""
+        if self._communities is None:
+            from redprop.store import default_db_path, open_stores
+
+            self._communities = open_stores(self.db_options or [default_db_path()])
+        return self._communities
+
+    @property
+    def tz(self):
+        """The community's time zone (the street's picture: its first community's)."""
+        return (self._communities[0] if self._communities else self.store).tz
 
     @property
     def user(self) -> str:
@@ -82,7 +109,17 @@ class Application:
         catalogue is then read (for a table or a file; JSON and CSV carry codes, not labels)."""
         wanted = Format(fmt) == Format.table
         return Output(fmt, self.language, groups=self.catalogue("groups") if groups and wanted else None,
-                      categories=self.catalogue("categories") if categories and wanted else None)
+                      categories=self.catalogue("categories") if categories and wanted else None,
+                      community=self.community_columns)
+
+    def community_columns(self) -> Optional[dict]:
+        """The community the command's data comes from, for every JSON/CSV listing: that of the
+        database it opened (None when it opened none)."""
+        if self._store is None:
+            return None
+        from redprop.codes import community_columns
+
+        return community_columns(self._store)
 
     def catalogue(self, name: str):
         """The community's focus groups or issue categories, read once per command."""
@@ -101,7 +138,7 @@ class Application:
 
     def now(self) -> datetime:
         """Now, in the community's time zone."""
-        return self.clock().astimezone(self.store.tz)
+        return self.clock().astimezone(self.tz)
 
     def machine_now(self) -> datetime:
         """Now in this computer's own zone: what names files (cron runs by it)."""
@@ -116,7 +153,7 @@ class Application:
         from redprop.parsing import parse_instant
 
         with naming(option):
-            return parse_instant(at, now=self.now(), tz=self.store.tz, bare_date=bare_date, ahead=ahead)
+            return parse_instant(at, now=self.now(), tz=self.tz, bare_date=bare_date, ahead=ahead)
 
     def end_moment(self, text: Optional[str], option: str) -> Optional[datetime]:
         """The end of a range as typed: a plain date means the whole of that day."""
@@ -125,7 +162,7 @@ class Application:
         from redprop.parsing import local_day_start, parse_date
 
         try:
-            return local_day_start(parse_date(text, today=self.now().date()) + timedelta(days=1), self.store.tz) \
+            return local_day_start(parse_date(text, today=self.now().date()) + timedelta(days=1), self.tz) \
                 - timedelta(seconds=1)
         except InvalidValue:
             return self.moment(text, option)
@@ -139,7 +176,7 @@ class Application:
         happened = self.moment(at, bare_date=bare_date)
         if (happened - current).total_seconds() > 60:
             raise InvalidValue("--at {at!r} is in the future ({when}); record things once they happened", at=at,
-                               when=show_time(happened, self.store.tz))
+                               when=show_time(happened, self.tz))
         return happened
 
     def visit_moment(self, at: Optional[str]) -> tuple[datetime, bool]:
@@ -150,11 +187,11 @@ class Application:
         if not at:
             return self.now(), True
         with naming("--at"):
-            _, with_time = read_instant(at, now=self.now(), tz=self.store.tz)
+            _, with_time = read_instant(at, now=self.now(), tz=self.tz)
         if with_time:
             return self.past_moment(at, bare_date="start"), True
         current, end = self.now(), self.moment(at, bare_date="end")
-        if end.astimezone(self.store.tz).date() > current.astimezone(self.store.tz).date():
+        if end.astimezone(self.tz).date() > current.astimezone(self.tz).date():
             self.past_moment(at, bare_date="end")  # refused: in the future
         return min(end, current), False
 

@@ -171,9 +171,9 @@ def _note_damage(ctx, error: Exception) -> None:
     """A command met a damaged page: note it beside the file, so that nothing more is written to it."""
     from redprop.store.files import is_damage, note_damage
 
-    path = getattr(ctx.obj, "db_path", None)  # the application's database
-    if is_damage(error) and path is not None:
-        note_damage(path, f"{ctx.meta.get(COMMAND_LINE, 'redprop')}: {error}")
+    if not is_damage(error) or not hasattr(ctx.obj, "db_options") or len(ctx.obj.db_options) > 1:
+        return  # no application yet; or several databases (the street's picture): which one is not known here
+    note_damage(ctx.obj.db_path, f"{ctx.meta.get(COMMAND_LINE, 'redprop')}: {error}")
 
 
 def _fail(text: str, code: int):

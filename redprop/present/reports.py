@@ -192,7 +192,7 @@ STATS_TABLE = Table((
 STATS_FIELDS = [  # for spreadsheets and scripts: plain numbers (shares as decimals, minutes), blank when none
     "group", "issues", "problems", "wishes",
     *(f"{p}_{n}" for p in PROMISES for n in ("kept", "missed", "kept_share")),
-    "median_arrive_minutes", "median_resolve_minutes", "average_rating", "ratings", "satisfied", "satisfied_share",
+    "median_arrive_minutes", "median_resolve_minutes", "average_rating", "rating_sum", "ratings", "satisfied", "satisfied_share",
     "follow_up_owed", "follow_up_made", "follow_up_on_time", "follow_up_made_share", "follow_up_on_time_share",
     "unfinished", "overdue", "provisional_years",
 ]

@@ -194,6 +194,38 @@ def open_store(path: Path) -> Store:
     return Store(conn, path, read_only)
 
 
+def open_stores(paths: list[Path]) -> list[Store]:
+    """Several databases, each opened as `open_store` opens one, for a figure that adds them up
+    (the street's picture): a database named twice — the same file, or a copy of another one
+    given (a backup: the same identity), or two that keep the same community's code — is
+    refused, since its community would be counted twice."""
+    from redprop.errors import N_, UsageMistake
+
+    twice = {  # how a database can be named twice, and what the refusal says
+        "file": N_("--db {second} is {first} again; each community is counted once: give it once"),
+        "identity": N_("--db {second} is a copy of {first} (the same database); each community is counted once: give"
+                       " one of them"),
+        "code": N_("--db {first} and {second} both keep the community {code}; each community is counted once: give"
+                   " one of them"),
+    }
+    stores: list[Store] = []
+    seen: dict = {}
+    try:
+        for path in paths:
+            store = open_store(path)
+            stores.append(store)
+            for kind, value in (("file", os.path.realpath(path)), ("identity", store.setting("database_id")),
+                                ("code", store.setting("community_code"))):
+                if value and (kind, value) in seen:
+                    raise UsageMistake(twice[kind], first=shown(seen[kind, value]), second=shown(path), code=value)
+                seen[kind, value] = path
+    except BaseException:
+        for store in stores:
+            store.close()
+        raise
+    return stores
+
+
 def peek(path: Path) -> Store | None:
     """An existing database opened to be read as it is (no migration, nothing written: a demo
     about to be replaced), or None when there is none that can be read there."""

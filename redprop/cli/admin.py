@@ -17,6 +17,7 @@ def register(root: typer.Typer) -> None:
     root.command("check")(check)
     root.command("backup")(backup)
     root.command("restore")(restore)
+    root.command("copy")(copy)
 
 
 def init(
@@ -111,3 +112,20 @@ def restore(
     app = ctx.obj
     path = checked_path(app.db_path)
     show.restored(app.output(), put_back(path, file, at=app.machine_now()))
+
+
+def copy(
+    ctx: typer.Context,
+    source: Annotated[Path, typer.Argument(help="The database to copy the community from.")],
+    target: Annotated[Path, typer.Argument(help="Where to copy it: a new file, or one of the same community.")],
+    replace: Annotated[bool, typer.Option("--replace", help="Put the copy in place of the data the target already holds.")] = False,
+    quick: Annotated[bool, typer.Option("--quick", help="Check both sides as check --quick does (no replay of the issues).")] = False,
+    fmt: common.FormatOption = common.Format.table,
+):
+    """Copy one community whole — every row, the change log, the holidays — into a new database or in place of
+    an older copy; both sides checked and their rows counted, nothing written unless all agree.
+    Example: redprop copy mlsj.db /mnt/usb/mlsj-copy.db"""
+    from redprop.reports.upkeep import copy_community
+
+    app = ctx.obj
+    show.copied(app.output(fmt), copy_community(source, target, replace=replace, quick=quick))

@@ -29,8 +29,27 @@ def check(store: Store, quick: bool = False, at: datetime | None = None) -> dict
 
     SQLite's finding damage is noted beside the file (no command writes to it then); a check
     that finds nothing wrong removes such a note."""
-    problems: list[Message] = []
     checked: dict[str, int] = {}
+    problems = database_problems(store, quick, checked)
+    if problems and problems[0].template == ENGINE_PROBLEM:  # the engine found damage: noted beside the file
+        note_damage(store.path, f"redprop check: {problems[0].values['problem']}",
+                    at.isoformat(timespec="seconds") if at else None)
+    if not problems:
+        clear_damage(store.path)
+    warnings = permission_warnings(store.path) + leftover_warnings(store.path)
+    return {"problems": problems, "warnings": warnings, "checked": checked, "quick": quick}
+
+
+ENGINE_PROBLEM = N_("SQLite: {problem}")
+
+
+def database_problems(store: Store, quick: bool = False, checked: dict | None = None) -> list[Message]:
+    """What `check` finds wrong in the database itself, and nothing else done (no note beside
+    it, no file looked at): the engine's own check of its storage, the references between
+    tables, the schema, the due list's contact columns and (unless `quick`) every issue's cached
+    state. Runs inside a transaction too (a copy checks what it wrote before committing it)."""
+    problems: list[Message] = []
+    checked = {} if checked is None else checked
     engine = store.engine
 
     def guarded(what: str, task) -> None:
@@ -46,10 +65,7 @@ def check(store: Store, quick: bool = False, at: datetime | None = None) -> dict
             if not is_damage(error):  # busy, out of memory, an I/O error: not a reason to stop every write
                 raise
             found = [str(error)]
-        for problem in found:
-            problems.append(Message("SQLite: {problem}", problem=problem))
-        if found:
-            note_damage(store.path, f"redprop check: {found[0]}", at.isoformat(timespec="seconds") if at else None)
+        problems.extend(Message(ENGINE_PROBLEM, problem=problem) for problem in found)
 
     def references():
         for table, rowid, parent in engine.foreign_key_problems(store.conn):
@@ -62,10 +78,7 @@ def check(store: Store, quick: bool = False, at: datetime | None = None) -> dict
     guarded(N_("the due list's contact columns"), lambda: problems.extend(contact_problems(store.conn, checked)))
     if not quick:
         guarded(N_("the issues' cached state"), lambda: problems.extend(issue_state_problems(store, checked)))
-    if not problems:
-        clear_damage(store.path)
-    warnings = permission_warnings(store.path) + leftover_warnings(store.path)
-    return {"problems": problems, "warnings": warnings, "checked": checked, "quick": quick}
+    return problems
 
 
 def schema_problems(conn) -> list[Message]:
@@ -269,3 +282,82 @@ def restore(db_path: Path, backup_file: Path, *, at: datetime) -> dict:
                             path=shown(db_path), error=str(error), aside=shown(aside)) from None
     clear_damage(db_path)
     return {"path": db_path, "aside": aside if had_one else None, "rows": rows, "backup": backup_file}
+
+
+# --------------------------------------------------------------------------------------------
+# Copying one community whole, between files and servers
+
+
+def copy_community(source: Path, target: Path, *, replace: bool = False, quick: bool = False) -> dict:
+    """Copy the community of `source` whole into `target` (store.copying): every row, the change
+    log, the holidays. Both sides are checked as `check` checks them — the source before, the
+    target inside its write, with the rows of every table counted on both sides — and only a
+    copy that passes is committed. A target that does not exist is made (whole or not at all);
+    one that holds data is refused unless `replace`, and one that keeps another community (its
+    code) always. An interruption leaves the target as it was.
+    {"source", "target", "community", "community_code", "rows": {table: rows}, "created", "replaced"}."""
+    from redprop.codes import community_columns
+    from redprop.store import open_store
+    from redprop.store.copying import copy_rows, holds_data, table_counts
+    from redprop.store.migrations import MIGRATIONS, migrate
+
+    source, target = checked_path(source), checked_path(target)
+    if os.path.realpath(source) == os.path.realpath(target):
+        raise InvalidValue("{path} is both the source and the target of the copy", path=shown(source))
+    engine = engine_for(target)
+    origin = open_store(source)
+    try:
+        with origin.engine.snapshot(origin.conn):
+            version = origin.engine.schema_version(origin.conn)
+            found = database_problems(origin, quick)
+            if found:
+                raise DatabaseError("{path} does not pass its check ({problem}); `redprop check` lists what is wrong;"
+                                    " nothing was copied", path=shown(source), problem=found[0])
+            counts = table_counts(origin, origin.engine.tables(origin.conn))
+            who = community_columns(origin)
+
+            def fill(into: Store) -> None:
+                """Inside the target: the source's rows, counted and checked before the write ends."""
+                with into.bulk_load(), into.write():
+                    written = copy_rows(origin, into)
+                    found_there = table_counts(into, counts)
+                    for table, rows in counts.items():
+                        if written.get(table) != rows or found_there[table] != rows:
+                            raise DatabaseError("the copy of {table} has {copied} rows, {source} has {rows}; nothing"
+                                                " was written", table=table, copied=found_there[table],
+                                                source=shown(source), rows=rows)
+                    problems = database_problems(into, quick)
+                    if problems:
+                        raise DatabaseError("the copy does not pass its check ({problem}); nothing was written",
+                                            problem=problems[0])
+
+            created = not target.exists()
+            if created:
+                def build(conn, where: Path) -> None:
+                    migrate(conn)
+                    fill(Store(conn, where))
+
+                engine.create(target, build)
+                return {"source": source, "target": target, **who, "rows": counts, "created": True, "replaced": False}
+            destination = open_store(target)
+            try:
+                there = destination.engine.schema_version(destination.conn)
+                if there != version or version != len(MIGRATIONS):
+                    raise DatabaseError("{source} is at schema {version} and {target} at {there}; bring both up to"
+                                        " date first (any command on each does)", source=shown(source), version=version,
+                                        target=shown(target), there=there)
+                theirs = community_columns(destination)
+                if theirs["community_code"] and who["community_code"] and theirs["community_code"] != who["community_code"]:
+                    raise InvalidValue("{target} keeps the community {theirs}, not {ours}; nothing was copied",
+                                       target=shown(target), theirs=theirs["community_code"], ours=who["community_code"])
+                filled = holds_data(destination)
+                if filled and not replace:
+                    raise InvalidValue("{target} already holds {community}'s data; nothing was copied (--replace puts"
+                                       " the copy in its place)", target=shown(target),
+                                       community=theirs["community"] or theirs["community_code"] or shown(target))
+                fill(destination)
+            finally:
+                destination.close()
+            return {"source": source, "target": target, **who, "rows": counts, "created": False, "replaced": filled}
+    finally:
+        origin.close()

@@ -191,6 +191,18 @@ class Engine:
         build them again."""
         raise NotImplementedError
 
+    def drop_triggers(self, conn, tables) -> list[str]:
+        """Inside a write: drop every trigger on `tables` (what keeps derived columns and the
+        change log: a copy writes their values as they are); the statements that make them again."""
+        raise NotImplementedError
+
+    @contextmanager
+    def snapshot(self, conn):
+        """Outside a transaction: every read of the block sees the database as of one moment (a
+        copy's), while others go on writing."""
+        raise NotImplementedError
+        yield
+
     def temporary_map(self, conn, name: str):
         """An empty map of integers to integers kept by the database for the write under way
         (`get_many(keys) -> {key: value}`, `put_many({key: value})`)."""

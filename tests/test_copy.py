@@ -15,25 +15,9 @@ import sys
 import time
 
 import pytest
-from typer.testing import CliRunner
-
-from redprop.cli import app
+from test_street import as_json, invoke, ok
 
 AT = "2026-11-24 08:00"
-
-
-def invoke(*args):
-    return CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
-
-
-def ok(*args):
-    result = invoke(*args)
-    assert result.exit_code == 0, (args, result.output)
-    return result
-
-
-def as_json(*args):
-    return json.loads(ok(*args, "-f", "json").stdout)
 
 
 def one_line(result, code: int, *words):

@@ -116,8 +116,8 @@ def restore(
 
 def copy(
     ctx: typer.Context,
-    source: Annotated[Path, typer.Argument(help="The database to copy the community from.")],
-    target: Annotated[Path, typer.Argument(help="Where to copy it: a new file, or one of the same community.")],
+    source: Annotated[str, typer.Argument(help="The database to copy the community from.")],
+    target: Annotated[str, typer.Argument(help="Where to copy it: a new file, or one of the same community.")],
     replace: Annotated[bool, typer.Option("--replace", help="Put the copy in place of the data the target already holds.")] = False,
     quick: Annotated[bool, typer.Option("--quick", help="Check both sides as check --quick does (no replay of the issues).")] = False,
     fmt: common.FormatOption = common.Format.table,

@@ -288,7 +288,7 @@ def restore(db_path: Path, backup_file: Path, *, at: datetime) -> dict:
 # Copying one community whole, between files and servers
 
 
-def copy_community(source: Path, target: Path, *, replace: bool = False, quick: bool = False) -> dict:
+def copy_community(source: str | Path, target: str | Path, *, replace: bool = False, quick: bool = False) -> dict:
     """Copy the community of `source` whole into `target` (store.copying): every row, the change
     log, the holidays. Both sides are checked as `check` checks them — the source before, the
     target inside its write, with the rows of every table counted on both sides — and only a
@@ -301,7 +301,7 @@ def copy_community(source: Path, target: Path, *, replace: bool = False, quick: 
     from redprop.store.copying import copy_rows, holds_data, table_counts
     from redprop.store.migrations import MIGRATIONS, migrate
 
-    source, target = checked_path(source), checked_path(target)
+    source, target = checked_path(Path(source)), checked_path(Path(target))
     if os.path.realpath(source) == os.path.realpath(target):
         raise InvalidValue("{path} is both the source and the target of the copy", path=shown(source))
     engine = engine_for(target)

@@ -85,6 +85,12 @@ class DatabaseMissing(RedpropError):
     exit_code = ExitCode.USAGE
 
 
+class MissingValue(RedpropError):
+    """Something the command line must say was not said (who did it, whose day): a usage error."""
+
+    exit_code = ExitCode.USAGE
+
+
 class UsageMistake(RedpropError):
     """A command line that could be read two ways, and redprop will not guess (a --db given twice)."""
 

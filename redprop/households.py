@@ -93,6 +93,20 @@ def get_household(store: Store, key: str, on: date | None = None):
     return row
 
 
+def known_buildings(store: Store, text: str) -> list[str]:
+    """Buildings as typed, one or several (`5`, `5,8`, `5栋、8栋`), each one some household is in:
+    a typo narrows a list to nothing, so it is an error instead."""
+    from redprop.parsing import clean_building, split_list
+
+    wanted = list(dict.fromkeys(clean_building(b) for b in split_list(text)))
+    if not wanted:
+        raise InvalidValue("no building")
+    for building in wanted:
+        if not store.conn.execute("SELECT 1 FROM households WHERE building = $1 LIMIT 1", (building,)).fetchone():
+            raise NotFound("no household is in building {building} (see `redprop household list`)", building=building)
+    return wanted
+
+
 def households_at(store: Store, key: str) -> list[int]:
     """Every household that ever lived at an address, oldest first."""
     normalized = address_key(*parse_address_key(key))

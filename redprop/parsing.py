@@ -183,8 +183,9 @@ def _refuse_either_half(text: str, hour: int, minute: int, afternoon: str, clock
                        text=text.strip(), early=early, late=late, afternoon=afternoon, clock=clock)
 
 
-def _day(m: re.Match, today: date, text: str, ahead: bool = False) -> tuple[date, bool]:
-    """(the day named, whether it depends on today: a day word, a weekday, N天前, a date without its year)."""
+def _day(m: re.Match, today: date, text: str, ahead: bool = False, after: date | None = None) -> tuple[date, bool]:
+    """(the day named, whether it depends on today: a day word, a weekday, N天前, a date without its year).
+    `after`: a bare weekday or a date without its year is the first one on or after that day."""
     g = m.groupdict()
     if g["word"]:
         return today - timedelta(days=_RELATIVE_DAY[g["word"]]), True
@@ -196,6 +197,8 @@ def _day(m: re.Match, today: date, text: str, ahead: bool = False) -> tuple[date
         except (TypeError, OverflowError):
             raise InvalidValue("{text!r} is not a real date", text=text) from None
     if g["wd"]:
+        if after is not None and _WEEK_SHIFT[g["shift"]] is None:
+            return _weekday(_WEEKDAYS[g["wd"]], None, after, True), True
         return _weekday(_WEEKDAYS[g["wd"]], _WEEK_SHIFT[g["shift"]], today, ahead), True
     if g["y"]:
         return _make_date(g["y"], g["m"], g["d"], text), False
@@ -204,6 +207,8 @@ def _day(m: re.Match, today: date, text: str, ahead: bool = False) -> tuple[date
     if g["uy"]:
         return _make_date(g["uy"], g["um"], g["ud"], text), False
     month, day = (_number(g["nm"]), _number(g["nd"])) if g["nm"] else (int(g["hm"]), int(g["hd"]))
+    if after is not None:
+        return _without_year(month, day, after, True, text), True
     return _without_year(month, day, today, ahead, text), True
 
 
@@ -258,7 +263,7 @@ _RELATIVE_IN_FILE = N_("{text!r} is relative to today; a file needs the date its
 
 
 def read_instant(text: str, *, now: datetime, tz: tzinfo, relative: bool = True, ahead: bool = False,
-                 clock24: bool = False) -> tuple[datetime, bool]:
+                 clock24: bool = False, after: date | None = None) -> tuple[datetime, bool]:
     """(the instant typed, whether it said a time of day); a day alone is its first instant.
 
     See `parse_instant` for the forms read."""
@@ -287,7 +292,7 @@ def read_instant(text: str, *, now: datetime, tz: tzinfo, relative: bool = True,
         rest = rest[grammar.separator.match(rest).end():]
         clock = grammar.clock.match(rest) if rest else None
         if not rest or clock:
-            day, depends = _day(m, today, raw, ahead)
+            day, depends = _day(m, today, raw, ahead, after)
             check_year(day.year, raw)
             if depends and not relative:
                 raise InvalidValue(_RELATIVE_IN_FILE, text=raw)
@@ -321,7 +326,7 @@ def read_instant(text: str, *, now: datetime, tz: tzinfo, relative: bool = True,
 
 
 def parse_instant(text: str, *, now: datetime, tz: tzinfo, relative: bool = True, bare_date: str = "start",
-                  ahead: bool = False, clock24: bool = False) -> datetime:
+                  ahead: bool = False, clock24: bool = False, after: date | None = None) -> datetime:
     """Read a time as typed; a time without an offset is the community's local time.
 
     Reads ISO 8601, `2026-11-20 9:30`, `2026/11/20 9:30`, `2026/9/5 9:30` (Excel's Chinese
@@ -341,9 +346,10 @@ def parse_instant(text: str, *, now: datetime, tz: tzinfo, relative: bool = True
     as for a listing's --at), nothing ("refuse": an event needs its time, and the error shows
     the form), or its last second ("end": a visit whose time is not known).
     `ahead` reads a weekday or a date without its year as the next one (a planned meeting);
+    `after` as the first one on or after that day (the end of a range, after its start);
     `clock24` reads `3:40` as 03:40, for a file written by a system on a 24-hour clock.
     """
-    moment, with_time = read_instant(text, now=now, tz=tz, relative=relative, ahead=ahead, clock24=clock24)
+    moment, with_time = read_instant(text, now=now, tz=tz, relative=relative, ahead=ahead, clock24=clock24, after=after)
     if with_time or bare_date == "start":
         return moment
     if bare_date == "refuse":
@@ -384,10 +390,12 @@ def _english_date(text: str, clock24: bool = False) -> datetime | None:
     return parsed
 
 
-def parse_date(text: str, *, today: date, ahead: bool = False) -> date:
+def parse_date(text: str, *, today: date, ahead: bool = False, after: date | None = None) -> date:
     """Read a calendar date as typed (2026-11-20, 2026/9/5, 2026年9月5日, 2026.12.4; without its
     year, the most recent one: 11月30日, 11-30, 12.4, 12/4; today, 昨天, 前天, 明天, 周五, 上周五, 3天前).
-    `ahead`: a weekday or a date without its year is the next one (the end of a membership)."""
+    `ahead`: a weekday or a date without its year is the next one (the end of a membership);
+    `after`: the first one on or after that day (the end of a range: `--from 12-1 --to 12-31`
+    typed on 7 December ends this December, not last)."""
     text = unicodedata.normalize("NFKC", text).strip()
     lower = text.lower()
     grammar = _grammar()
@@ -395,7 +403,7 @@ def parse_date(text: str, *, today: date, ahead: bool = False) -> date:
     if m:
         rest = lower[m.end():]
         if not rest:
-            day = _day(m, today, text, ahead)[0]
+            day = _day(m, today, text, ahead, after)[0]
             check_year(day.year, text)
             return day
         if grammar.clock.match(rest[grammar.separator.match(rest).end():]):

@@ -67,11 +67,36 @@ def find_staff_name(name: str) -> str:
     return normalize_name(name or "")
 
 
+def find_staff(store: Store, name: str):
+    """The staff member of that name, or None."""
+    return store.conn.execute("SELECT * FROM staff WHERE name = $1", (normalize_name(name),)).fetchone()
+
+
 def get_staff(store: Store, name: str):
-    row = store.conn.execute("SELECT * FROM staff WHERE name = $1", (normalize_name(name),)).fetchone()
+    row = find_staff(store, name)
     if row is None:
-        raise NotFound("no staff member {name!r} (see `redprop staff list`)", name=name)
+        raise unknown_staff(store.conn, name)
     return row
+
+
+def nearest_staff(conn, name: str) -> str | None:
+    """The staff name a person most likely meant (王建图 → 王建国), if one is close."""
+    from redprop.vocab import closest
+
+    return closest(normalize_name(name), {n: n for (n,) in conn.execute("SELECT name FROM staff")})
+
+
+def unknown_staff(conn, name: str) -> NotFound:
+    """No staff member of that name: the error suggests the closest name on record."""
+    near = nearest_staff(conn, name)
+    if near:
+        return NotFound("no staff member {name!r}; did you mean {near}? (see `redprop staff list`)", name=name, near=near)
+    return NotFound("no staff member {name!r} (see `redprop staff list`)", name=name)
+
+
+def staff_areas(store: Store, staff_id: int) -> list[str]:
+    """The buildings and grid points a staff member covers."""
+    return _areas_of(store.conn, staff_id)
 
 
 def staff_row(row, areas: list[str]) -> dict:

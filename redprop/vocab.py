@@ -9,7 +9,7 @@ into the same class by `care.groups` and `issues.categories`.
 
 from dataclasses import dataclass
 
-from redprop.errors import N_, InvalidValue
+from redprop.errors import N_, InvalidValue, Message
 
 
 @dataclass(frozen=True)
@@ -37,24 +37,64 @@ def _fold(text: str) -> str:
     return text.strip().casefold().replace("-", "_").replace(" ", "_")
 
 
+CLOSE_ENOUGH = 0.5  # of the characters in common, in order (difflib's ratio): 没在家 ~ 不在家, 王建图 ~ 王建国
+
+
+def closest(text: str, spellings: dict[str, str]) -> str | None:
+    """What a person most likely meant by `text`, among `spellings` (spelling → what it means):
+    the spelling sharing the most characters with it, in order, if they share enough. One
+    wrong character of three is close (没在家 → 不在家, 王建图 → 王建国); a word people say for
+    a code (狗 for 犬只) is close when the catalogue knows it as a hint."""
+    import difflib
+
+    folded = _fold(text)
+    if not folded:
+        return None
+    found = difflib.get_close_matches(folded, list(spellings), n=1, cutoff=CLOSE_ENOUGH)
+    return spellings[found[0]] if found else None
+
+
+class UnknownWord(InvalidValue):
+    """A word of a code list nobody has defined: the error lists the choices and suggests the
+    closest; on a terminal the command line offers the choices instead (numbered)."""
+
+    def __init__(self, catalogue: "Catalogue", text: str, nearest: str | None):
+        choices = Choices(tuple(catalogue.codes.values()))
+        if nearest:
+            super().__init__(N_("unknown {what} {text!r}; did you mean {nearest}? choose one of: {choices}"),
+                             what=Message(catalogue.name), text=text, nearest=catalogue.codes[nearest], choices=choices)
+        else:
+            super().__init__(N_("unknown {what} {text!r}; choose one of: {choices}"), what=Message(catalogue.name), text=text,
+                             choices=choices)
+        self.catalogue, self.text, self.nearest = catalogue, text, nearest
+
+
 class Catalogue:
-    def __init__(self, name: str, codes: list[Code]):
+    def __init__(self, name: str, codes: list[Code], hints: dict[str, tuple[str, ...]] | None = None):
+        """`hints`: slug → words people say for it that are not its names (狗 for 犬只): never
+        taken as the code, only suggested when the code is not typed."""
         self.name = name  # what a code of this list is, in English: a msgid (`focus group`)
         self.codes = {code.slug: code for code in codes}
+        self.hints = {slug: words for slug, words in (hints or {}).items() if slug in self.codes}
         self._lookup: dict[str, str] = {}
         for code in codes:
             for spelling in (code.slug, code.zh, code.en, *code.aliases):
                 self._lookup[_fold(spelling)] = code.slug
 
     def resolve(self, text: str) -> str:
-        """The slug for any spelling of a code; an unknown one is a one-line error listing the choices."""
+        """The slug for any spelling of a code; an unknown one is a one-line error listing the
+        choices and suggesting the closest (UnknownWord)."""
         slug = self._lookup.get(_fold(text))
         if slug is None:
-            from redprop.errors import Message
-
-            raise InvalidValue("unknown {what} {text!r}; choose one of: {choices}",
-                               what=Message(self.name), text=text, choices=Choices(tuple(self.codes.values())))
+            raise UnknownWord(self, text, self.nearest(text))
         return slug
+
+    def nearest(self, text: str) -> str | None:
+        """The slug a person most likely meant by an unknown word, if any is close."""
+        spellings = dict(self._lookup)
+        for slug, words in self.hints.items():
+            spellings.update((_fold(w), slug) for w in words)
+        return closest(text, spellings)
 
     def get(self, slug: str | None) -> Code | None:
         return self.codes.get(slug) if slug is not None else None
@@ -64,8 +104,22 @@ class Catalogue:
 
     def only(self, slugs) -> "Catalogue":
         """The same list limited to some of its codes (what one option accepts)."""
-        return Catalogue(self.name, [c for c in self.codes.values() if c.slug in slugs])
+        return Catalogue(self.name, [c for c in self.codes.values() if c.slug in slugs], self.hints)
 
+
+# Words people say for the shipped issue categories that are not their names: suggested, never
+# taken silently (狗 may be barking, 噪音, or mess, 环境卫生). A community's own categories have none.
+CATEGORY_HINTS = {
+    "parking": ("停车", "车", "占道", "堵车", "消防通道", "车位", "parking"),
+    "dogs": ("狗", "犬", "狗叫", "遛狗", "宠物", "狗屎", "dog", "pet"),
+    "repair": ("修", "维修", "坏了", "漏水", "水管", "门禁", "电梯", "repairs"),
+    "sanitation": ("垃圾", "卫生", "脏", "清洁", "保洁", "rubbish", "garbage"),
+    "security": ("偷", "被盗", "小偷", "监控", "安全", "theft"),
+    "dispute": ("纠纷", "吵架", "矛盾", "邻居", "邻里"),
+    "noise": ("吵", "扰民", "噪声", "装修"),
+    "facilities": ("路灯", "灯", "车棚", "健身器材", "设备"),
+    "greening": ("树", "草", "绿地", "花坛", "树木"),
+}
 
 # A sensitive focus group (上访, 精神病人, 矫正) where it is masked: the domain returns this code.
 SENSITIVE = Code("sensitive", "敏感", "sensitive")

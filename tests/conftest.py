@@ -25,10 +25,11 @@ SAMPLE_DATA = REPO / "sample_data"
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch, tmp_path):
-    """The developer's own REDPROP_* settings must not leak into a test."""
-    for name in ("REDPROP_DB", "REDPROP_LANG", "REDPROP_BUSY_TIMEOUT"):
+    """The developer's own REDPROP_* settings, and their settings file, must not leak into a test."""
+    for name in ("REDPROP_DB", "REDPROP_LANG", "REDPROP_BUSY_TIMEOUT", "REDPROP_USER", "REDPROP_CONFIG"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))  # the user's settings: none of the developer's
 
 
 @pytest.fixture
@@ -94,3 +95,22 @@ def undo_later_migrations(conn, before: str) -> None:
                               ("issue_categories", "upstream")):
             conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     conn.execute(f"PRAGMA user_version = {names.index(before)}")
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> Path:
+    """The demo community (`redprop demo`'s database, as of 2026-11-24 08:00), built once."""
+    from redprop.exchange.demo import build_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    build_demo(path)
+    return path
+
+
+@pytest.fixture
+def demo(demo_db, db_path) -> Path:
+    """A copy of the demo community at `db_path`, for one test to change."""
+    import shutil
+
+    shutil.copyfile(demo_db, db_path)
+    return db_path

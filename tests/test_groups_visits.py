@@ -213,18 +213,23 @@ def test_sensitive_groups_are_masked_unless_asked(care, run, run_json):
     assert "精神病" in run("household", "show", "8-1-202", "--show-sensitive").stdout
 
 
-def test_week_plan_splits_due_visits_among_staff(care, run):
+def test_week_plan_gives_each_household_to_everyone_responsible_or_to_the_one_named(care, run):
+    """Issue 19: a household two people cover is on both lists (it was on the grid worker's
+    alone, and the building leader never saw 熊秀英 on his); --staff gives one person's list."""
     result = run("visit", "plan", "--week", "2026-11-02", "--format", "csv")
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    by_household = {r["household"]: r["staff"] for r in rows}
     # Due within the week of Mon 11-02: the three overdue ones and 8-1-202 (due 11-06 11:00);
     # 8-1-301 falls due at 11-09 00:00, the first moment of the next week.
-    assert set(by_household) == {"8-1-101", "8-1-102", "8-1-201", "8-1-202"}
-    # Two people cover these households; the work is shared, not all given to one.
-    assert set(by_household.values()) == {"刘磊", "杜丽娟"}
+    due = {"8-1-101", "8-1-102", "8-1-201", "8-1-202"}
+    assert {r["household"] for r in rows} == due
+    # 杜丽娟 covers building 8, 刘磊 grid point G18: both are responsible for every one of them
+    assert {(r["staff"], r["household"]) for r in rows} == {(p, h) for p in ("刘磊", "杜丽娟") for h in due}
     table = run("visit", "plan", "--week", "2026-11-02")
-    assert "刘磊 (2)" in table.stdout and "杜丽娟 (2)" in table.stdout
+    assert "刘磊 (4)" in table.stdout and "杜丽娟 (4)" in table.stdout
+    mine = list(csv.DictReader(io.StringIO(run("visit", "plan", "--week", "2026-11-02", "--staff", "杜丽娟", "-f", "csv").stdout)))
+    assert {r["staff"] for r in mine} == {"杜丽娟"} and {r["household"] for r in mine} == due
+    assert "--staff" in run("visit", "plan", "--help", lang="en").stdout
 
 
 def test_membership_import_refuses_a_bad_row_and_writes_nothing(estate, run, run_json, tmp_path):

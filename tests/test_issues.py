@@ -196,10 +196,16 @@ def test_bad_input_when_opening(estate, run, args, code, words):
     one_line_error(run("issue", "open", *OPEN, *args, lang="en"), code, words)
 
 
-def test_kind_category_channel_and_title_are_required(estate, run):
-    result = run("issue", "open", "--place", "东门", "--title", "x", lang="en")
-    assert result.exit_code == 2 and "option --kind is missing" in result.stderr and result.stderr.count("\n") == 1
-    assert "缺少选项 --kind" in run("issue", "open", "--place", "东门", "--title", "x").stderr
+def test_category_channel_and_title_are_required_and_a_pipe_is_told_the_choices(estate, run):
+    """The kind defaults to a problem (issue 19); a missing word is one line listing the choices
+    (exit 4: a pipe is never asked), the title one line naming the option."""
+    result = run("issue", "open", "--place", "东门", "--title", "x", "--channel", "热线", lang="en")
+    assert result.exit_code == 4 and result.stderr.count("\n") == 1
+    assert "--category" in result.stderr and "parking (Parking)" in result.stderr and "dogs (Dogs)" in result.stderr
+    result = run("issue", "open", "--place", "东门", "--title", "x", "--category", "犬只")
+    assert result.exit_code == 4 and "--channel" in result.stderr and "wechat (微信群)" in result.stderr
+    result = run("issue", "open", "--place", "东门", "--category", "犬只", "--channel", "热线", lang="en")
+    assert result.exit_code == 4 and "--title" in result.stderr and result.stderr.count("\n") == 1
 
 
 def test_other_impossible_steps(resolved_issue, estate, run, run_json):

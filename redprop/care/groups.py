@@ -233,3 +233,14 @@ def household_memberships(store: Store, household_id: int, on: date, show_sensit
             row["left_reason"] = None  # it had not ended yet on that day
     result.sort(key=lambda r: not r["current"])
     return result
+
+
+def current_groups(store: Store, household_id: int, on: date, show_sensitive: bool = False) -> list[str]:
+    """The focus groups a household (or one of its residents) is in on day `on`, in the
+    catalogue's order, a sensitive one masked (`sensitive`, once): what a confirmation says
+    back beside the head's name, so the worker sees whom they recorded."""
+    day = on.isoformat()
+    codes = {r[0] for r in store.conn.execute(
+        "SELECT group_code FROM memberships WHERE household_id = $1 AND since <= $2 AND (until IS NULL OR until > $2)",
+        (household_id, day))}
+    return list(dict.fromkeys(g.shown(show_sensitive) for code, g in load_groups(store).items() if code in codes))

@@ -11,11 +11,11 @@ on an elderly person living alone (the 熊婆婆 story in seed 002) escalate to 
 import json
 from datetime import date, datetime, timedelta
 
-from redprop.care.groups import load_groups
+from redprop.care.groups import current_groups, load_groups
 from redprop.errors import InvalidValue, NotFound
 from redprop.households import get_household, get_resident, lived_there
 from redprop.parsing import clean_text, cleaned, from_db, local_day_start, show_local_iso, to_db
-from redprop.staff import get_staff, responsible_staff
+from redprop.staff import get_staff, responsible_staff, staff_areas
 from redprop.store import Store, hooks
 from redprop.store.sql import Params, marks
 from redprop.vocab import VISIT_OUTCOMES, Choices
@@ -25,6 +25,7 @@ ESCALATE_GROUP = "elderly_alone"
 ESCALATE_AFTER = 3  # knocks in a row without a contact
 
 hooks.points_at("visits", "household_id", "households")  # a visit is part of its household's story
+hooks.subject("visit_id", "visits", one=True)  # `undo --visit N`: the entries that changed this visit
 
 
 def log_visit(
@@ -67,7 +68,8 @@ def log_visit(
                            reporter=resident_row["name"] if resident_row else household["head"],
                            description=text if text != title else None)
             insert_issue(store, conn, new, at, now, by=staff["name"], visit_id=visit_id, arrived_by=staff["name"])
-    return next(_visit_rows(store, ["v.id = $1"], [visit_id]))
+    return said_back(store, visit_id)
+
 
 
 VISIT_COLUMNS = ("household_id", "resident_id", "staff_id", "at", "recorded_at", "kind", "outcome", "need", "note")
@@ -93,7 +95,15 @@ def void_visit(store: Store, visit_id: int, *, reason: str, by: str, now: dateti
             raise InvalidValue("visit #{id} was already voided", id=visit_id)
         conn.execute("UPDATE visits SET voided_at = $1, voided_by = $2, void_reason = $3 WHERE id = $4",
                      (to_db(now), by, reason.strip(), visit_id))
-    return next(_visit_rows(store, ["v.id = $1"], [visit_id]))
+    return said_back(store, visit_id)
+
+
+def said_back(store: Store, visit_id: int) -> dict:
+    """A visit as its confirmation says it back: with the household's head and its focus groups
+    on the day (a sensitive one masked), so that a wrong address shows as a wrong name."""
+    record = next(_visit_rows(store, ["v.id = $1"], [visit_id]))
+    household_id, at = store.conn.execute("SELECT household_id, at FROM visits WHERE id = $1", (visit_id,)).fetchone()
+    return {**record, "groups": current_groups(store, household_id, from_db(at).astimezone(store.tz).date())}
 
 
 def check_lived_there(household, day: date) -> None:
@@ -111,6 +121,7 @@ def visit_row(row, tz) -> dict:
     return {
         "id": row["id"],
         "household": row["household"],
+        "head": row["head"],
         "at": show_local_iso(row["at"], tz),
         "recorded_at": show_local_iso(row["recorded_at"], tz),
         "by": row["staff_name"],
@@ -176,7 +187,7 @@ def _count_visits(store: Store, where: list[str], params: list, until: datetime 
 
 def _visit_rows(store: Store, where: list[str], params: list, limit: int | None = None):
     sql = (
-        "SELECT v.*, h.key AS household, s.name AS staff_name, r.name AS resident_name,"
+        "SELECT v.*, h.key AS household, h.head, s.name AS staff_name, r.name AS resident_name,"
         " (SELECT i.id FROM issues i WHERE i.visit_id = v.id) AS issue_id FROM visits v"
         " JOIN households h ON h.id = v.household_id LEFT JOIN staff s ON s.id = v.staff_id"
         " LEFT JOIN residents r ON r.id = v.resident_id"
@@ -266,9 +277,10 @@ def _contact_before(store: Store, household_id: int, at: datetime) -> tuple[str 
 
 def due_visits(
     store: Store, at: datetime, *, grid: str | None = None, staff: str | None = None,
-    show_sensitive: bool = False, horizon: datetime | None = None,
+    buildings: list[str] | None = None, show_sensitive: bool = False, horizon: datetime | None = None,
 ) -> list[dict]:
     """Households due a visit as things stood at `at`: escalated first, then the most overdue.
+    Narrowed to a grid point, to the areas a staff member covers, to some buildings.
 
     With `horizon`, also those that will fall due before it (for planning a week's rounds).
     Stored instants are UTC text, so "seen since the cut-off?" is a string comparison.
@@ -300,7 +312,7 @@ def due_visits(
         return []
     households = _households_by_id(store, [d[0] for d in due])
     covering = responsible_staff(store)
-    areas = _staff_areas(store, staff) if staff else None
+    areas = set(staff_areas(store, get_staff(store, staff)["id"])) if staff else None
     groups = load_groups(store)
     order = list(groups)
     shown: dict[tuple, list] = {}  # the same few sets of groups recur on many rows
@@ -317,7 +329,7 @@ def due_visits(
         h = households[household_id]
         if h["moved_out_on"] and h["moved_out_on"] <= day.isoformat():
             continue
-        if grid and h["grid"] != grid:
+        if grid and h["grid"] != grid or buildings and h["building"] not in buildings:
             continue
         if areas is not None and h["building"] not in areas and h["grid"] not in areas:
             continue
@@ -359,35 +371,29 @@ def _households_by_id(store: Store, ids: list[int]) -> dict[int, dict]:
     }
 
 
-def _staff_areas(store: Store, name: str) -> set[str]:
-    staff = get_staff(store, name)
-    return {r[0] for r in store.conn.execute("SELECT area FROM staff_areas WHERE staff_id = $1", (staff["id"],))}
-
-
 def week_bounds(day: date, tz) -> tuple[datetime, datetime]:
     """Monday 00:00 to the next Monday 00:00, local time."""
     monday = day - timedelta(days=day.weekday())
     return local_day_start(monday, tz), local_day_start(monday + timedelta(days=7), tz)
 
 
-def plan_rounds(store: Store, week_of: date, now: datetime, show_sensitive: bool) -> list[dict]:
+def plan_rounds(store: Store, week_of: date, now: datetime, show_sensitive: bool, *, staff: str | None = None,
+                buildings: list[str] | None = None) -> list[dict]:
     """This week's due visits, one list per staff member, by the buildings/grid points they cover.
 
-    A household covered by several people goes to whoever has the fewest so far, grid
-    workers and building leaders first; one that nobody covers is listed as unassigned.
+    Each household is on the list of every person responsible for it (the grid worker's and the
+    building leader's alike: whoever passes first sees them, and neither finds them missing), or,
+    with `staff`, on that person's list only; one that nobody covers is listed as unassigned.
     """
     start, end = week_bounds(week_of, store.tz)
     known_at = now if now < end else start  # a past week's plan is the one its Monday would have printed
-    due = due_visits(store, known_at, horizon=end, show_sensitive=show_sensitive)
-    load: dict[str, int] = {}
+    due = due_visits(store, known_at, horizon=end, show_sensitive=show_sensitive, staff=staff, buildings=buildings)
+    person = get_staff(store, staff)["name"] if staff else None
     rows = []
     for row in due:
-        candidates = row["staff"]
-        person = min(candidates, key=lambda n: (load.get(n, 0), candidates.index(n))) if candidates else None
-        if person:
-            load[person] = load.get(person, 0) + 1
-        rows.append({"staff": person, **{k: row[k] for k in (
-            "household", "head", "phone", "grid", "groups", "days_since_seen", "due_at",
-            "failed_attempts", "escalated")}})
+        for name in [person] if person else row["staff"] or [None]:
+            rows.append({"staff": name, **{k: row[k] for k in (
+                "household", "head", "phone", "grid", "groups", "days_since_seen", "due_at",
+                "failed_attempts", "escalated")}})
     rows.sort(key=lambda r: (r["staff"] is None, r["staff"] or "", not r["escalated"], r["due_at"]))
     return rows

@@ -34,17 +34,17 @@ app = Typer(
 @app.callback()
 def root(
     ctx: typer.Context,
-    db: Annotated[Optional[list[Path]], typer.Option("--db", help="Database file (default: $REDPROP_DB, else ~/.local/share/redprop/redprop.db). May stand anywhere on the line; given several times only for the street's picture (report, overdue, stats --by community).")] = None,
-    lang: Annotated[Optional[str], typer.Option("--lang", help="Language: zh or en (default: $REDPROP_LANG, else the locale, else zh). May stand anywhere on the line.")] = None,
+    db: Annotated[Optional[list[Path]], typer.Option("--db", help="Database file (default: $REDPROP_DB, else `redprop config set db`, else ~/.local/share/redprop/redprop.db). May stand anywhere on the line; given several times only for the street's picture (report, overdue, stats --by community).")] = None,
+    lang: Annotated[Optional[str], typer.Option("--lang", help="Language: zh or en (default: $REDPROP_LANG, else `redprop config set lang`, else the locale, else zh). May stand anywhere on the line.")] = None,
 ):
     # The application object of this invocation, from the options as declared (not a docstring:
     # that would be the root's help). A caller in the same process may hand in a clock
     # (`obj={"clock": …}`: a test's fixed instant).
     from redprop.cli.application import Application, system_clock
-    from redprop.present.i18n import Language, choose_language
+    from redprop.cli.help import LANGUAGE
 
     preset = ctx.obj if isinstance(ctx.obj, dict) else {}
-    ctx.obj = Application(db, Language(choose_language(lang)), command_line=ctx.meta.get(COMMAND_LINE, "redprop"),
+    ctx.obj = Application(db, ctx.meta.get(LANGUAGE), lang=lang, command_line=ctx.meta.get(COMMAND_LINE, "redprop"),
                           clock=preset.get("clock", system_clock))
 
 
@@ -58,4 +58,11 @@ _register()
 
 
 def main():
+    """The `redprop` command: output that never fails on a console that cannot show a character
+    (present/encoding.py), then the root command."""
+    import sys
+
+    from redprop.present.encoding import tolerant
+
+    tolerant(sys.stdout, sys.stderr)
     app()

@@ -19,9 +19,9 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Optional
 
-from redprop.cli.common import naming
-from redprop.errors import InvalidValue
-from redprop.present.i18n import Language
+from redprop.cli.common import check_range, naming
+from redprop.errors import InvalidValue, Message, MissingValue, NotFound
+from redprop.present.i18n import Language, choose_language
 from redprop.present.output import Format, Output
 
 
@@ -32,11 +32,17 @@ def system_clock() -> datetime:
 class Application:
     """One invocation of redprop: its database, language, user, clock and output."""
 
-    def __init__(self, db: Optional[list[Path]], language: Language, *, command_line: str = "redprop",
-                 clock: Callable[[], datetime] = system_clock):
-        """`db`: the --db options as given (none: $REDPROP_DB, else the default file)."""
+    def __init__(self, db: Optional[list[Path]], language: Optional[Language] = None, *, lang: Optional[str] = None,
+                 command_line: str = "redprop", clock: Callable[[], datetime] = system_clock, environ=None):
+        """`db`, `lang`: the options as given (None: the environment, else the user's settings,
+        else the default; --db may be given several times, for the street's picture);
+        `language`: the language already chosen from them (the root group reads it off the line
+        before the command runs)."""
         self.db_options = [db] if isinstance(db, Path) else list(db or ())
-        self.language = language
+        self.options = {"db": self.db_options[0] if len(self.db_options) == 1 else None, "lang": lang}
+        self.environ = os.environ if environ is None else environ
+        self._config: Optional[dict] = None
+        self.language = language or Language(choose_language(lang, self.environ, lambda: self.setting("lang")[::2]))
         self.command_line = command_line  # as typed, for the change log
         self.clock = clock
         self._store = None
@@ -44,28 +50,64 @@ class Application:
         self._user: Optional[str] = None
         self._catalogues: dict = {}
 
-    # -- the database ----------------------------------------------------------------------
-
     @property
     def db_option(self) -> Optional[Path]:
         """The --db given, if one was (several: refused, see db_path)."""
-        return self.db_path if self.db_options else None
+        return self.db_path if len(self.db_options) > 1 else self.options["db"]
+
+    # -- the user's settings -----------------------------------------------------------------
+
+    @property
+    def config_path(self) -> Path:
+        from redprop.cli.settings import config_path
+
+        return config_path(self.environ)
+
+    @property
+    def config(self) -> dict:
+        """The user's settings file, read once, when a setting is not given on the line or in the environment."""
+        if self._config is None:
+            from redprop.cli.settings import read_config
+
+            self._config = read_config(self.config_path)
+        return self._config
+
+    def setting(self, key: str) -> tuple[Optional[str], str, str]:
+        """(value, source, where) of a setting: the option on the line, else the environment, else
+        the user's settings file, else (None, "default", "") — see settings.py."""
+        from redprop.cli.settings import SETTINGS
+
+        option = self.options.get(key)
+        if option is not None:
+            return os.fspath(option), "option", f"--{key}"
+        variable = SETTINGS[key].variable
+        if variable and self.environ.get(variable):
+            return self.environ[variable], "environment", variable
+        if self.config.get(key):
+            return self.config[key], "file", os.fspath(self.config_path)
+        return None, "default", ""
+
+    # -- the database ----------------------------------------------------------------------
 
     @property
     def db_path(self) -> Path:
-        """The database file: --db, else $REDPROP_DB, else the one in the user's data directory.
-        A --db given several times is refused: only the street's picture reads several (and
-        never silently the last one)."""
+        """The database file: --db, else $REDPROP_DB, else the user's setting, else the one in the
+        user's data directory. A --db given several times is refused: only the street's picture
+        reads several (and never silently the last one)."""
         if len(self.db_options) > 1:
             from redprop.errors import UsageMistake
 
             raise UsageMistake("--db is given {count} times; several databases are read only by the street's picture:"
                                " report week|month, overdue or stats with --by community", count=len(self.db_options))
-        if self.db_options:
-            return self.db_options[0]
-        from redprop.store import default_db_path
+        value, source, where = self.setting("db")
+        if value is None:
+            from redprop.store import default_db_path
 
-        return default_db_path()
+            return default_db_path()
+        if "://" in value:
+            raise InvalidValue("{where}: {url} is a database server's address; this redprop keeps a community in a"
+                               " file (give a file: redprop config set db ~/mlsj.db)", where=where, url=value)
+        return Path(value).expanduser() if source == "file" else Path(value)
 
     @property
     def store(self):
@@ -82,9 +124,9 @@ class Application:
         """The stores of the street's picture: one for each --db given (one or several files,
         opened and migrated as `store` opens one), in the order given."""
         if self._communities is None:
-            from redprop.store import default_db_path, open_stores
+            from redprop.store import open_stores
 
-            self._communities = open_stores(self.db_options or [default_db_path()])
+            self._communities = open_stores(self.db_options or [self.db_path])
         return self._communities
 
     @property
@@ -92,14 +134,133 @@ class Application:
         """The community's time zone (the street's picture: its first community's)."""
         return (self._communities[0] if self._communities else self.store).tz
 
+    # -- who is working ------------------------------------------------------------------------
+
+    @property
+    def me(self) -> Optional[str]:
+        """The worker's own name (`redprop config set me`, or $REDPROP_USER), if they said it."""
+        return self.setting("me")[0]
+
     @property
     def user(self) -> str:
-        """Who is typing: $REDPROP_USER, else the login name (asked for on first use)."""
+        """Who is typing, as the change log and void marks record it: `me`, else the login name."""
         if self._user is None:
             import getpass
 
-            self._user = os.environ.get("REDPROP_USER") or getpass.getuser()
+            self._user = self.me or getpass.getuser()
         return self._user
+
+    def doer(self, by: Optional[str], *, required: bool = False, option: str = "--by") -> Optional[str]:
+        """The staff member doing it: `option` as typed, else `me` when the staff list has them.
+        `required`: the write needs a staff member — without one it is one line saying how to name
+        them; otherwise None leaves the domain's own default (an issue's handler)."""
+        if by:
+            return by
+        me, source, where = self.setting("me")
+        if me is None:
+            if required:
+                raise MissingValue("say who: {option} NAME (or once for all: redprop config set me NAME)", option=option)
+            return None
+        from redprop.staff import find_staff
+
+        if find_staff(self.store, me) is not None:
+            return me
+        if required:
+            raise NotFound("{option}: you are {me!r} ({where}), who is not in the staff list{near}; give {option} NAME,"
+                           " or redprop config set me NAME as `redprop staff list` has it", option=option, me=me,
+                           where=where, near=self._nearest_staff(me))
+        return None
+
+    def _nearest_staff(self, name: str):
+        from redprop.staff import nearest_staff
+
+        near = nearest_staff(self.store.conn, name)
+        return Message(" (did you mean {name}?)", name=near) if near else ""
+
+    def buildings(self, text: Optional[str]) -> Optional[list[str]]:
+        """`--building 5,8` as the buildings named, each checked (a typo is an error, not an empty list)."""
+        if not text:
+            return None
+        from redprop.households import known_buildings
+
+        with naming("--building"):
+            return known_buildings(self.store, text)
+
+    def staff_name(self, text: Optional[str], option: str = "--staff") -> Optional[str]:
+        """A staff member named on the line, as the staff list has them (a typo suggests the closest)."""
+        if not text:
+            return None
+        from redprop.staff import get_staff
+
+        with naming(option):
+            return get_staff(self.store, text)["name"]
+
+    # -- asking --------------------------------------------------------------------------------
+
+    @property
+    def interactive(self) -> bool:
+        """A person at a terminal, who can be asked (stdin and stdout both a terminal); a pipe or
+        cron is never asked anything."""
+        import sys
+
+        return sys.stdin.isatty() and sys.stdout.isatty()
+
+    def word(self, catalogue, text: Optional[str], option: str) -> str:
+        """A word of a code list as typed (any spelling), its slug. Missing or unknown: on a
+        terminal the numbered choices are offered and the answer read; elsewhere one line names
+        the option and lists the choices (exit 4), suggesting the closest word."""
+        from redprop.vocab import Choices, UnknownWord
+
+        try:
+            if text is None or not text.strip():
+                raise InvalidValue("say the {what}: {option} {choices}", what=Message(catalogue.name), option=option,
+                                   choices=Choices(tuple(catalogue.codes.values())))
+            return catalogue.resolve(text)
+        except InvalidValue as error:
+            if not self.interactive:
+                if isinstance(error, UnknownWord):
+                    raise InvalidValue("{option}: {reason}", option=option, reason=error.message) from None
+                raise
+            nearest = error.nearest if isinstance(error, UnknownWord) else None
+            return self._ask_word(catalogue, nearest, error)
+
+    def _ask_word(self, catalogue, nearest: Optional[str], error: InvalidValue) -> str:
+        from redprop.present.choices import choice_question, read_choice
+
+        out = self.output()
+        for _attempt in range(3):
+            answer = self._ask(choice_question(out, catalogue, nearest))
+            slug, nearest = read_choice(catalogue, answer, nearest)
+            if slug:
+                return slug
+        raise error
+
+    def text(self, value: Optional[str], option: str, what: str) -> Optional[str]:
+        """Free text an option must give (a title): as typed, or asked on a terminal."""
+        if value and value.strip() or not self.interactive:
+            return value
+        from redprop.present.choices import text_question
+
+        return self._ask(text_question(self.output(), what)) or None
+
+    def confirm(self, question: str) -> bool:
+        """A yes-or-no question at a terminal: only a yes (y, yes, 是, 好, 对) goes ahead."""
+        return self._ask(question).strip().lower() in ("y", "yes", "是", "好", "对", "确定")
+
+    def _ask(self, question: str) -> str:
+        """The question on stderr (stdout keeps the data), the answer from stdin; no answer
+        (end of input, Ctrl-D) stops the command, writing nothing."""
+        import sys
+
+        import typer
+
+        sys.stderr.write(question)
+        sys.stderr.flush()
+        line = sys.stdin.readline()
+        if not line:
+            sys.stderr.write("\n")
+            raise typer.Abort()
+        return line.strip()
 
     # -- the output -------------------------------------------------------------------------
 
@@ -144,28 +305,33 @@ class Application:
         """Now in this computer's own zone: what names files (cron runs by it)."""
         return self.clock().astimezone()
 
-    def moment(self, at: Optional[str], option: str = "--at", bare_date: str = "start", ahead: bool = False) -> datetime:
+    def moment(self, at: Optional[str], option: str = "--at", bare_date: str = "start", ahead: bool = False,
+               after: Optional[date] = None) -> datetime:
         """`--at` as typed, or now. A moment in the future is allowed only for listings. A day
         without a time is its first instant (`bare_date`: see parsing.parse_instant); `ahead` reads
-        周五 or 12月4日 as the next one (a planned day), not the most recent."""
+        周五 or 12月4日 as the next one (a planned day), not the most recent; `after` as the first
+        one on or after that day (the end of a range)."""
         if not at:
             return self.now()
         from redprop.parsing import parse_instant
 
         with naming(option):
-            return parse_instant(at, now=self.now(), tz=self.tz, bare_date=bare_date, ahead=ahead)
+            return parse_instant(at, now=self.now(), tz=self.tz, bare_date=bare_date, ahead=ahead, after=after)
 
-    def end_moment(self, text: Optional[str], option: str) -> Optional[datetime]:
-        """The end of a range as typed: a plain date means the whole of that day."""
+    def end_moment(self, text: Optional[str], option: str, start: Optional[datetime] = None) -> Optional[datetime]:
+        """The end of a range as typed: a plain date means the whole of that day. A date without
+        its year is the first such day on or after the range's `start`, when it has one (`--from
+        12-1 --to 12-31` on 7 December is this December), else the most recent."""
         if not text:
             return None
         from redprop.parsing import local_day_start, parse_date
 
+        after = start.astimezone(self.tz).date() if start else None
         try:
-            return local_day_start(parse_date(text, today=self.now().date()) + timedelta(days=1), self.tz) \
-                - timedelta(seconds=1)
+            return local_day_start(parse_date(text, today=self.now().date(), after=after) + timedelta(days=1),
+                                   self.tz) - timedelta(seconds=1)
         except InvalidValue:
-            return self.moment(text, option)
+            return self.moment(text, option, after=after)
 
     def past_moment(self, at: Optional[str], bare_date: str = "refuse") -> datetime:
         """When something happened: `--at` or now, never in the future. An event needs its time of
@@ -196,12 +362,22 @@ class Application:
         return min(end, current), False
 
     def day(self, text: Optional[str], default_today: bool = True, option: Optional[str] = None,
-            ahead: bool = False) -> Optional[date]:
+            ahead: bool = False, after: Optional[date] = None) -> Optional[date]:
+        """A day as typed, or today. `ahead`: a weekday or a date without its year is the next
+        one; `after`: the first one on or after that day (a range's end, after its start)."""
         from redprop.parsing import parse_date
 
         today = self.now().date()
         if not text:
             return today if default_today else None
         with naming(option):
-            return parse_date(text, today=today, ahead=ahead)
+            return parse_date(text, today=today, ahead=ahead, after=after)
+
+    def days(self, first: Optional[str], last: Optional[str], options: str = "--from/--to") -> tuple[Optional[date], Optional[date]]:
+        """A range of days as typed (`--from 12-1 --to 12-31`): its end read after its start, and
+        checked not to end before it starts."""
+        start = self.day(first, False, options.split("/")[0])
+        end = self.day(last, False, "--" + options.split("/--")[-1], after=start)
+        check_range(start, end, options)
+        return start, end
 

@@ -46,6 +46,9 @@ SkipInvalid = Annotated[bool, typer.Option("--skip-invalid", help="Write the goo
 Sheet = Annotated[Optional[str], typer.Option("--sheet", help="Worksheet of an .xlsx file (default: the first).")]
 MaxRows = Annotated[int, typer.Option("--max-rows", min=1, help="Refuse a file with more data rows than this.")]
 NewGrids = Annotated[bool, typer.Option("--new-grids", help="Create grid points the file names that are not on record yet (listed in the summary).")]
+By = Annotated[Optional[str], typer.Option("--by", help="Who did it (a staff member; default: you, `redprop config set me`, else the handler, if any).")]
+Buildings = Annotated[Optional[str], typer.Option("--building", "-b", help="Only these buildings: 5, or several: 5,8.")]
+StaffFilter = Annotated[Optional[str], typer.Option("--staff", help="Only what this person is responsible for (the buildings and grid points they cover).")]
 ShowSensitive = Annotated[bool, typer.Option("--show-sensitive", help="Name sensitive focus groups (上访, 精神病人, 矫正) instead of masking them.")]
 
 

@@ -57,7 +57,9 @@ def line_language(args: list[str]) -> Language:
             value = args[i + 1]
         elif arg.startswith("--lang="):
             value = arg.split("=", 1)[1]
-    return Language(choose_language(value))
+    from redprop.cli.settings import configured
+
+    return Language(choose_language(value, configured=lambda: configured("lang")))
 
 
 class RedpropGroup(SaidHelp, TyperGroup):
@@ -195,11 +197,13 @@ LAZY_COMMANDS = {
     "policy": ("redprop.cli.policy", "policy_app"),
     "holidays": ("redprop.cli.holidays", "holidays_app"),
     "overdue": ("redprop.cli.reports", "overdue_app"),
+    "today": ("redprop.cli.today", "today_app"),
     "stats": ("redprop.cli.reports", "stats_app"),
     "ledger": ("redprop.cli.ledgers", "ledger_app"),
     "report": ("redprop.cli.reports", "report_app"),
     "log": ("redprop.cli.log", "log_app"),
     "undo": ("redprop.cli.log", "undo_app"),
+    "config": ("redprop.cli.config", "config_app"),
     "community": ("redprop.cli.community", "community_app"),
     "export": ("redprop.cli.export", "export_app"),
 }

@@ -108,7 +108,8 @@ def members(ctx: typer.Context, group: GroupArg,
     store = app.store
     if bool(from_) != bool(to):
         raise InvalidValue("--from and --to go together")
-    between = (app.day(from_, option="--from"), app.day(to, option="--to")) if from_ else None
+    first = app.day(from_, option="--from") if from_ else None
+    between = (first, app.day(to, option="--to", after=first)) if from_ else None
     if between:
         common.check_range(*between, "--from/--to")
     on = app.moment(at).date() if at else app.day(None)

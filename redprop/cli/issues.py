@@ -6,7 +6,8 @@ from typing import Annotated, Optional
 import typer
 
 from redprop.cli import common, orders
-from redprop.cli.common import AtOption, DryRun, FormatOption, Sheet, SkipInvalid, run_import, MaxRows
+from redprop.errors import N_
+from redprop.cli.common import AtOption, By, DryRun, FormatOption, Sheet, SkipInvalid, run_import, MaxRows
 from redprop.exchange.limits import DEFAULT_MAX_ROWS
 from redprop.present import issues as show
 from redprop.present.output import Format
@@ -16,7 +17,6 @@ category_app = common.sub_app("The category catalogue (乱停车, 犬只, 报修
 issue_app.add_typer(category_app, name="category")
 
 IssueId = Annotated[str, typer.Argument(help="The issue number, like 37 or #37.")]
-By = Annotated[Optional[str], typer.Option("--by", help="Who did it (a staff member; default: the handler, if any).")]
 Note = Annotated[Optional[str], typer.Option("--note", help="A note kept with the step.")]
 Household = Annotated[Optional[str], typer.Option("--household", help="The household's address key, like 8-2-301.")]
 Place = Annotated[Optional[str], typer.Option("--place", help="A public place instead of a household, like '3栋门口'.")]
@@ -34,25 +34,25 @@ def _step(app, verb: str, issue: str, at: Optional[str], by: Optional[str], fmt:
 
     store = app.store
     record = getattr(commands, verb)(store, _id(issue), *args, at=app.past_moment(at),
-                                     now=app.now(), by=by, **fields)
-    (show.rated if verb == "rate" else show.issue)(app.output(fmt, categories=True), record)
+                                     now=app.now(), by=app.doer(by), **fields)
+    (show.rated if verb == "rate" else show.issue)(app.output(fmt, categories=True, groups=True), record)
 
 
 @issue_app.command("open")
 def open_(
     ctx: typer.Context,
-    kind: Annotated[str, typer.Option("--kind", help="problem 问题 (问题清单) or wish 需求 (需求清单).")],
-    category: Annotated[str, typer.Option("--category", help="parking 乱停车, dogs 犬只, repair 报修, sanitation 环境卫生, security 治安, dispute 邻里纠纷, noise 噪音, facilities 设施, greening 绿化, other 其他 (or the community's own: issue category list).")],
-    channel: Annotated[str, typer.Option("--channel", help="window 一站式窗口, hotline 热线/服务点, wechat 微信群, wish_wall 许愿墙, patrol 巡查, visit 走访, other 其他.")],
-    title: Annotated[str, typer.Option("--title", help="What it is, in a few words.")],
+    kind: Annotated[Optional[str], typer.Option("--kind", help="problem 问题 (问题清单, the default) or wish 需求 (需求清单).")] = None,
+    category: Annotated[Optional[str], typer.Option("--category", help="parking 乱停车, dogs 犬只, repair 报修, sanitation 环境卫生, security 治安, dispute 邻里纠纷, noise 噪音, facilities 设施, greening 绿化, other 其他 (or the community's own: issue category list). Asked for on a terminal.")] = None,
+    channel: Annotated[Optional[str], typer.Option("--channel", help="window 一站式窗口, hotline 热线/服务点, wechat 微信群, wish_wall 许愿墙, patrol 巡查, visit 走访, other 其他. Asked for on a terminal.")] = None,
+    title: Annotated[Optional[str], typer.Option("--title", help="What it is, in a few words. Asked for on a terminal.")] = None,
     household: Household = None,
     place: Place = None,
     tier: Annotated[str, typer.Option("--tier", help="normal 一般, major 重大, complex 特殊复杂: picks the deadlines.")] = "normal",
     at: AtOption = None,
-    reporter: Annotated[Optional[str], typer.Option("--reporter", help="Who reported it (a resident's name).")] = None,
+    reporter: Annotated[Optional[str], typer.Option("--reporter", help="Who reported it (a resident's name; default: the household's head).")] = None,
     description: Annotated[Optional[str], typer.Option("--description", help="The details.")] = None,
     building: Annotated[Optional[str], typer.Option("--building", help="With --place: the building it is in (for lists and stats).")] = None,
-    by: Annotated[Optional[str], typer.Option("--by", help="The staff member who took the report.")] = None,
+    by: Annotated[Optional[str], typer.Option("--by", help="The staff member who took the report (default: you, `redprop config set me`); on a visit or a patrol they are on site at the report time.")] = None,
     to: Annotated[Optional[str], typer.Option("--to", help="Assign it at once to this staff member.")] = None,
     order: Annotated[Optional[str], typer.Option("--order", help="A work order from above: its number, like 12345-20261204-0031 (with --order-from and --order-due).")] = None,
     order_from: Annotated[Optional[str], typer.Option("--order-from", help="Who dispatched the order: 12345, 网格中心…")] = None,
@@ -61,9 +61,13 @@ def open_(
 ):
     """Record a problem or wish a resident reported, or a work order from above; prints its number and deadlines.
 
+    A word missing or unknown (category, channel…) is asked for on a terminal, with the
+    choices numbered; in a script it is one line listing them.
+
     \b
-    Example: redprop issue open --kind problem --category 乱停车 --channel 热线 --place '3栋门口' --title '消防通道被占' --at '2026-11-20 9:30'
-    Example: redprop issue open --kind problem --category 乱停车 --channel 热线 --place '3栋门口' --title '消防通道被占' --order 12345-20261204-0031 --order-from 12345 --order-due 3个工作日
+    Example: redprop issue open --category 乱停车 --channel 热线 --place '3栋门口' --title '消防通道被占' --at '2026-11-20 9:30'
+    Example: redprop issue open --household 8-2-301 --channel 走访 --category 犬只 --title 楼下狗叫扰民
+    Example: redprop issue open --category 乱停车 --channel 热线 --place '3栋门口' --title '消防通道被占' --order 12345-20261204-0031 --order-from 12345 --order-due 3个工作日
     """
     from redprop.issues.commands import NewIssue, open_issue
     from redprop.parsing import clean_building
@@ -72,13 +76,15 @@ def open_(
     app = ctx.obj
     store = app.store
     new = NewIssue(
-        kind=ISSUE_KINDS.resolve(kind), category=app.catalogue("categories").resolve(category),
-        channel=CHANNELS.resolve(channel), title=title, tier=TIER_CODES.resolve(tier), household=household, place=place,
+        kind=app.word(ISSUE_KINDS, kind, "--kind") if kind else "problem",
+        category=app.word(app.catalogue("categories"), category, "--category"),
+        channel=app.word(CHANNELS, channel, "--channel"), title=app.text(title, "--title", N_("Title")),
+        tier=app.word(TIER_CODES, tier, "--tier"), household=household, place=place,
         building=clean_building(building) if building else None, reporter=reporter, description=description,
     )
-    record = open_issue(store, new, app.past_moment(at), app.now(), by=by, to=to,
+    record = open_issue(store, new, app.past_moment(at), app.now(), by=app.doer(by), to=to,
                         order=orders.new_order(order, order_from, order_due))
-    show.opened(app.output(fmt, categories=True), record)
+    show.opened(app.output(fmt, categories=True, groups=True), record)
 
 
 @issue_app.command("assign")
@@ -226,8 +232,8 @@ def edit(
         channel=CHANNELS.resolve(channel) if channel else None, reporter=reporter, place=place, household=household,
     )
     record = edit_issue(store, _id(issue), edits, TIER_CODES.resolve(tier) if tier else None,
-                        app.past_moment(at), app.now(), by=by)
-    show.issue(app.output(fmt, categories=True), record)
+                        app.past_moment(at), app.now(), by=app.doer(by))
+    show.issue(app.output(fmt, categories=True, groups=True), record)
 
 
 @issue_app.command("show")
@@ -241,7 +247,7 @@ def show_(ctx: typer.Context, issue: IssueId, at: AtOption = None, fmt: FormatOp
 
     app = ctx.obj
     store = app.store
-    show.issue(app.output(fmt, categories=True), show_issue(store, _id(issue), app.moment(at)), timeline=True)
+    show.issue(app.output(fmt, categories=True, groups=True), show_issue(store, _id(issue), app.moment(at)), timeline=True)
 
 
 @issue_app.command("list")
@@ -276,8 +282,7 @@ def list_(
 
     app = ctx.obj
     store = app.store
-    first, last = app.day(from_, False, "--from"), app.day(to, False, "--to")
-    common.check_range(first, last, "--from/--to")
+    first, last = app.days(from_, to)
     moment, size = app.moment(at), page_size(fmt, limit, all_)
     wanted = IssueFilter(
         status=parse_status_filter(status), kind=ISSUE_KINDS.resolve(kind) if kind else None,

@@ -21,7 +21,8 @@ def ledger(
     from_: Annotated[Optional[str], typer.Option("--from", help="First day of the period (default: the first of the month of --to).")] = None,
     to: Annotated[Optional[str], typer.Option("--to", help="Last day of the period (default: today, or the day of --at).")] = None,
     grid: Annotated[Optional[str], typer.Option("--grid", help="Only this grid point.")] = None,
-    building: Annotated[Optional[str], typer.Option("--building", "-b", help="Only this building (3, 3栋).")] = None,
+    building: Annotated[Optional[str], typer.Option("--building", "-b", help="Only these buildings: 3, 3栋, or several: 5,8.")] = None,
+    staff: Annotated[Optional[str], typer.Option("--staff", help="Only this person's part: the households and members in the areas they cover, the visits they made, the issues they hold.")] = None,
     show_sensitive: ShowSensitive = False,
     at: AtOption = None,
 ):
@@ -34,10 +35,10 @@ def ledger(
 
     \b
     Example: redprop ledger problems --from 2026-11-01 --to 2026-11-30 -o 问题清单-2026-11.xlsx
-    Example: redprop ledger 住户台账 --building 8 -o 8栋住户台账.xlsx
+    Example: redprop ledger 住户台账 --building 5,8 -o 住户台账.xlsx
+    Example: redprop ledger visits --staff 杜丽娟 -o 走访台账.xlsx
     Example: redprop ledger orders --from 2026-12-01 --to 2026-12-31 -o 工单台账-2026-12.xlsx
     """
-    from redprop.parsing import clean_building
     from redprop.present.ledgers import check_output, ledger_file
     from redprop.reports.ledgers import ledger as make_ledger
     from redprop.staff import known_grid
@@ -49,10 +50,11 @@ def ledger(
     check_output(output)
     moment = app.moment(at)
     local_day = moment.astimezone(store.tz).date()
-    last = app.day(to, False, "--to") or local_day
-    first = app.day(from_, False, "--from") or last.replace(day=1)
+    first = app.day(from_, False, "--from")
+    last = app.day(to, False, "--to", after=first) or local_day
+    first = first or last.replace(day=1)
     common.check_range(first, last, "--from/--to")
     result = make_ledger(store, slug, first=first, last=last, at=moment,
-                         grid=known_grid(store, grid) if grid else None,
-                         building=clean_building(building) if building else None, show_sensitive=show_sensitive)
+                         grid=known_grid(store, grid) if grid else None, buildings=app.buildings(building),
+                         staff=app.staff_name(staff), show_sensitive=show_sensitive)
     ledger_file(app.output(groups=True, categories=True), result, output, app.now().date())

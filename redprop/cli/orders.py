@@ -9,11 +9,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from redprop.cli.common import AtOption, FormatOption
+from redprop.cli.common import AtOption, By, FormatOption
 from redprop.present.output import Format
 
 Issue = Annotated[str, typer.Argument(help="The issue's number (37, #37) or its order's number (12345-20261204-0031).")]
-By = Annotated[Optional[str], typer.Option("--by", help="Who did it (a staff member; default: the handler, if any).")]
 Note = Annotated[Optional[str], typer.Option("--note", help="A note kept with the step.")]
 
 
@@ -42,8 +41,8 @@ def _step(app, verb: str, issue: str, at: Optional[str], by: Optional[str], fmt:
 
     store = app.store
     record = getattr(commands, verb)(store, find_issue(store.conn, issue), *args, at=app.past_moment(at), now=app.now(),
-                                     by=by, **fields)
-    show.issue(app.output(fmt, categories=True), record)
+                                     by=app.doer(by), **fields)
+    show.issue(app.output(fmt, categories=True, groups=True), record)
 
 
 def sign(ctx: typer.Context, issue: Issue, at: AtOption = None, by: By = None, note: Note = None, fmt: FormatOption = Format.table):

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from redprop.cli import common
-from redprop.cli.common import AtOption, FormatOption, ShowSensitive
+from redprop.cli.common import AtOption, Buildings, FormatOption, ShowSensitive
 from redprop.present import reports as show
 from redprop.present.output import Format
 
@@ -27,6 +27,8 @@ def overdue(
     check: Annotated[bool, typer.Option("--check", help="Exit 1 when anything is overdue (for cron), 0 otherwise.")] = False,
     soon: Annotated[str, typer.Option("--soon", help="How far ahead 'due soon' looks (default 1h).")] = "1h",
     show_sensitive: ShowSensitive = False,
+    staff: Annotated[Optional[str], typer.Option("--staff", help="Only this person's part: the issues and calls they hold, the unassigned ones where they cover, the households they are responsible for.")] = None,
+    building: Buildings = None,
     by: ByCommunity = None,
 ):
     """The morning list: issues past a promise, issues due within the hour, households not visited.
@@ -50,13 +52,18 @@ def overdue(
         from redprop.present.street import overdue as show_street
         from redprop.reports.street import street_overdue
 
+        if staff or building:
+            from redprop.errors import UsageMistake
+
+            raise UsageMistake("--by community counts each community whole; --staff and --building pick a part of one")
         picture = street_overdue(app.communities(), app.moment(at), soon_window(soon))
         show_street(app.output(fmt), picture)
         if check and picture["total"]["anything_overdue"]:
             raise typer.Exit(int(ExitCode.CHECK_FAILED))
         return
     store = app.store
-    report = overdue_report(store, app.moment(at), soon=soon_window(soon), show_sensitive=show_sensitive)
+    report = overdue_report(store, app.moment(at), soon=soon_window(soon), show_sensitive=show_sensitive,
+                            staff=app.staff_name(staff), buildings=app.buildings(building))
     show.overdue(app.output(fmt, groups=True), report)
     if check and anything_overdue(report):
         raise typer.Exit(int(ExitCode.CHECK_FAILED))
@@ -85,13 +92,11 @@ def stats(
         from redprop.reports.street import street_stats
 
         stores = app.communities()
-        first, last = app.day(from_, False, "--from"), app.day(to, False, "--to")
-        common.check_range(first, last, "--from/--to")
+        first, last = app.days(from_, to)
         show.stats(app.output(fmt), street_stats(stores, app.moment(at), first, last), by)
         return
     store = app.store
-    first, last = app.day(from_, False, "--from"), app.day(to, False, "--to")
-    common.check_range(first, last, "--from/--to")
+    first, last = app.days(from_, to)
     show.stats(app.output(fmt, categories=by == "category"), issue_stats(store, app.moment(at), first, last, by), by)
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 import typer
 
 from redprop.cli import common
-from redprop.cli.common import AtOption, DryRun, FileArg, FormatOption, Key, Sheet, ShowSensitive, SkipInvalid, run_import, MaxRows
+from redprop.cli.common import AtOption, Buildings, DryRun, StaffFilter, FileArg, FormatOption, Key, Sheet, ShowSensitive, SkipInvalid, run_import, MaxRows
 from redprop.exchange.limits import DEFAULT_MAX_ROWS
 from redprop.present import care as show
 from redprop.present.output import Format
@@ -16,7 +16,7 @@ visit_app = common.sub_app("Home visits (走访): log, list, due, plan, import."
 
 @visit_app.command("log")
 def log(ctx: typer.Context, household: Key,
-        by: Annotated[str, typer.Option("--by", help="Who visited (a staff member's name).")],
+        by: Annotated[Optional[str], typer.Option("--by", help="Who visited (a staff member's name; default: you, `redprop config set me`).")] = None,
         at: AtOption = None,
         kind: Annotated[str, typer.Option("--kind", help="round 巡查, visit 走访, ask 问询, phone 电话.")] = "visit",
         outcome: Annotated[Optional[str], typer.Option("--outcome", help="What happened (required): well 平安, not_home 不在家, needs_help 需要帮助, refused 拒绝.")] = None,
@@ -44,15 +44,16 @@ def log(ctx: typer.Context, household: Key,
     if open_issue:
         if not category:
             raise InvalidValue("--open-issue needs the issue's --category (报修, 设施…)")
-        issue = {"category": app.catalogue("categories").resolve(category), "tier": TIER_CODES.resolve(tier) if tier else None,
-                 "kind": ISSUE_KINDS.resolve(issue_kind) if issue_kind else None}
+        issue = {"category": app.word(app.catalogue("categories"), category, "--category"),
+                 "tier": app.word(TIER_CODES, tier, "--tier") if tier else None,
+                 "kind": app.word(ISSUE_KINDS, issue_kind, "--issue-kind") if issue_kind else None}
     elif category or tier or issue_kind:
         raise InvalidValue("--category, --tier and --issue-kind go with --open-issue")
     at_moment, time_known = app.visit_moment(at)
-    row = log_visit(store, household, by=by, at=at_moment, kind=VISIT_KINDS.resolve(kind),
-                    outcome=VISIT_OUTCOMES.resolve(outcome) if outcome else None, need=need, note=note, resident=resident,
+    row = log_visit(store, household, by=app.doer(by, required=True), at=at_moment, kind=app.word(VISIT_KINDS, kind, "--kind"),
+                    outcome=app.word(VISIT_OUTCOMES, outcome, "--outcome") if outcome or not open_issue else None, need=need, note=note, resident=resident,
                     now=app.now(), time_known=time_known, issue=issue)
-    show.visit(app.output(fmt), row)
+    show.visit(app.output(fmt, groups=True), row)
 
 
 @visit_app.command("void")
@@ -64,7 +65,7 @@ def void(ctx: typer.Context, visit: Annotated[int, typer.Argument(help="The visi
 
     app = ctx.obj
     store = app.store
-    show.visit(app.output(fmt), void_visit(store, visit, reason=reason, by=app.user, now=app.now()))
+    show.visit(app.output(fmt, groups=True), void_visit(store, visit, reason=reason, by=app.user, now=app.now()))
 
 
 @visit_app.command("list")
@@ -84,7 +85,8 @@ def list_(ctx: typer.Context, household: Annotated[Optional[str], typer.Option("
 
     app = ctx.obj
     store = app.store
-    since, until = app.moment(from_, "--from") if from_ else None, app.end_moment(to, "--to")
+    since = app.moment(from_, "--from") if from_ else None
+    until = app.end_moment(to, "--to", since)
     common.check_range(since, until, "--from/--to")
     wanted = dict(household=household, staff=staff, since=since, until=until,
                   outcome=VISIT_OUTCOMES.resolve(outcome) if outcome else None, voided=voided)
@@ -96,28 +98,35 @@ def list_(ctx: typer.Context, household: Annotated[Optional[str], typer.Option("
 @visit_app.command("due")
 def due(ctx: typer.Context, at: AtOption = None,
         grid: Annotated[Optional[str], typer.Option("--grid", help="Only this grid point.")] = None,
-        staff: Annotated[Optional[str], typer.Option("--staff", help="Only what this person covers.")] = None,
+        staff: StaffFilter = None, building: Buildings = None,
         show_sensitive: ShowSensitive = False, fmt: FormatOption = Format.table):
-    """Households in focus groups not contacted within their cadence, escalations first. Example: redprop visit due --grid G18"""
+    """Households in focus groups not contacted within their cadence, escalations first.
+
+    \b
+    Example: redprop visit due --grid G18
+    Example: redprop visit due --building 5,8
+    """
     from redprop.care.visits import due_visits
     from redprop.staff import known_grid
 
     app = ctx.obj
     store = app.store
-    rows = due_visits(store, app.moment(at), grid=known_grid(store, grid) if grid else None, staff=staff,
-                      show_sensitive=show_sensitive)
+    rows = due_visits(store, app.moment(at), grid=known_grid(store, grid) if grid else None, staff=app.staff_name(staff),
+                      buildings=app.buildings(building), show_sensitive=show_sensitive)
     show.due_list(app.output(fmt, groups=True), rows)
 
 
 @visit_app.command("plan")
 def plan(ctx: typer.Context, week: Annotated[Optional[str], typer.Option("--week", help="Any day of the week to plan (default this week).")] = None,
+         staff: Annotated[Optional[str], typer.Option("--staff", help="Only this person's list.")] = None,
+         building: Buildings = None,
          show_sensitive: ShowSensitive = False, fmt: FormatOption = Format.table,
          output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the round sheets to FILE.xlsx: one sheet per person, in the ledger layout, with a column to tick and sign.")] = None):
-    """This week's due visits split among staff by what they cover, a list per person.
+    """This week's due visits, a list per person: each household is on the list of every person responsible for it (who covers its building or grid point), or with --staff on that person's list only.
 
     \b
     Example: redprop visit plan --format csv
-    Example: redprop visit plan -o 本周走访.xlsx
+    Example: redprop visit plan --staff 杜丽娟 -o 本周走访.xlsx
     """
     from datetime import timedelta
 
@@ -130,7 +139,7 @@ def plan(ctx: typer.Context, week: Annotated[Optional[str], typer.Option("--week
         from redprop.present.ledgers import check_output
 
         check_output(output, (".xlsx",))
-    rows = plan_rounds(store, day, app.now(), show_sensitive)
+    rows = plan_rounds(store, day, app.now(), show_sensitive, staff=app.staff_name(staff), buildings=app.buildings(building))
     if output is None:
         show.week_plan(app.output(fmt, groups=True), rows)
         return

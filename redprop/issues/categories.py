@@ -5,13 +5,13 @@ import re
 from redprop.errors import N_, InvalidValue
 from redprop.store import Store
 from redprop.store.sql import assignments
-from redprop.vocab import Catalogue, Code
+from redprop.vocab import CATEGORY_HINTS, Catalogue, Code
 
 
 def load_categories(store: Store) -> Catalogue:
     """The community's category catalogue (editable with `issue category`)."""
     rows = store.conn.execute("SELECT code, zh, en FROM issue_categories ORDER BY position, code").fetchall()
-    return Catalogue(N_("category"), [Code(r["code"], r["zh"], r["en"]) for r in rows])
+    return Catalogue(N_("category"), [Code(r["code"], r["zh"], r["en"]) for r in rows], CATEGORY_HINTS)
 
 
 def list_categories(store: Store) -> list[dict]:

@@ -48,13 +48,20 @@ class NewIssue:
     description: str | None = None
 
 
+# Channels where the staff member taking the report hears it where it is: at the door (走访), on a
+# patrol (巡查). They are on site at the report time, as the visitor of `visit log --open-issue` is.
+IN_PERSON_CHANNELS = ("visit", "patrol")
+
+
 def open_issue(store: Store, new: NewIssue, at: datetime, now: datetime, *, by: str | None = None,
                to: str | None = None, order=None) -> dict:
     """Record a reported issue with the deadlines of the policy in force when it was reported; and
-    the unfinished issues it may repeat (`possible_duplicates`). With `order` (issues.orders.NewOrder),
-    a work order from above, dispatched at `at`."""
+    the unfinished issues it may repeat (`possible_duplicates`). A staff member who took it in
+    person (`by`, on a visit or a patrol) is on site at the report time. With `order`
+    (issues.orders.NewOrder), a work order from above, dispatched at `at`."""
     with store.write() as conn:
-        issue_id = insert_issue(store, conn, new, at, now, by=by, to=to, order=order)
+        issue_id = insert_issue(store, conn, new, at, now, by=by, to=to, order=order,
+                                arrived_by=by if by and new.channel in IN_PERSON_CHANNELS else None)
         duplicates = possible_duplicates(conn, get_issue_row(conn, issue_id))
     return {**show_issue(store, issue_id, max(at, now)), "possible_duplicates": duplicates}
 
@@ -63,7 +70,8 @@ def insert_issue(store: Store, conn, new: NewIssue, at: datetime, now: datetime,
                  to: str | None = None, visit_id: int | None = None, arrived_by: str | None = None,
                  order=None) -> int:
     """open_issue inside the caller's transaction; with `visit_id`, the issue a visit found, with
-    `arrived_by` (the visitor) on site at the report time; with `order`, the work order it is."""
+    `arrived_by` (the visitor) on site at the report time; with `order`, the work order it is. At
+    a household, the reporter is its head unless said otherwise."""
     from redprop.households import get_household
 
     new = replace(new, title=cleaned(new.title, clean_line, "--title"), place=cleaned(new.place, clean_line, "--place"),
@@ -80,6 +88,7 @@ def insert_issue(store: Store, conn, new: NewIssue, at: datetime, now: datetime,
     if new.household:
         household = get_household(store, new.household, on=at.astimezone(store.tz).date() if visit_id else None)
         household_id, building, grid = household["id"], household["building"], household["grid"]
+        new = replace(new, reporter=new.reporter or household["head"])
     by_id, to_id = staff_id(conn, by), staff_id(conn, to, handler=True)
     policy_id, terms = terms_cache.in_force(at)
     reported, stamp = to_db(at), to_db(now)

@@ -40,6 +40,7 @@ def issue_record(row, state: State, outcomes: list[Outcome], moment: Moment) -> 
         "category_upstream": category_upstream,
         "channel": row["channel"],
         "household": row["household_key"],
+        "head": row["household_head"],
         "place": row["place"],
         "building": row["building"],
         "grid": row["grid"],
@@ -124,6 +125,10 @@ def show_issue(store: Store, issue_id: int, at: datetime) -> dict:
     steps = history(store.conn, [row])[issue_id]
     state = replay(row, steps, moment.text, store.tz)
     record = issue_record(row, state, moment.outcomes(row, state), moment)
+    if row["household_id"] is not None:  # said back beside the head's name (a sensitive one masked)
+        from redprop.care.groups import current_groups
+
+        record["groups"] = current_groups(store, row["household_id"], at.astimezone(store.tz).date())
     record["steps"] = [step_record(s, store.tz) for s in steps if s.at <= moment.text]
     return record
 

@@ -27,7 +27,7 @@ hooks.points_at("issues", "household_id", "households")
 
 LONG_OPEN = timedelta(days=7)  # issues resolved later than this after their report are flagged `open_long`
 
-_ISSUE_COLUMNS = "SELECT i.*, h.key AS household_key, s.name AS handler"
+_ISSUE_COLUMNS = "SELECT i.*, h.key AS household_key, h.head AS household_head, s.name AS handler"
 _ISSUE_JOINS = "LEFT JOIN households h ON h.id = i.household_id LEFT JOIN staff s ON s.id = i.handler_id"
 ISSUE_SELECT = f"{_ISSUE_COLUMNS} FROM issues i {_ISSUE_JOINS}"
 
@@ -95,7 +95,9 @@ def staff_id(conn, name: str | None, *, handler: bool = False) -> int | None:
     name = normalize_name(name)
     row = conn.execute("SELECT id, active FROM staff WHERE name = $1", (name,)).fetchone()
     if row is None:
-        raise NotFound("no staff member {name!r} (see `redprop staff list`)", name=name)
+        from redprop.staff import unknown_staff
+
+        raise unknown_staff(conn, name)
     if handler and not row["active"]:
         raise InvalidValue("{name} is no longer active; assign it to someone in post (see `redprop staff list`)",
                            name=name.strip())

@@ -30,6 +30,7 @@ VISIT_TABLE = Table((
     Column("id", "Visit", "right", keep=True),
     Column("at", "When", keep=True),
     Column("household", "Address", keep=True),
+    Column("head", "Head", drop=1),
     Column("by", "Visitor", drop=3),
     Column("kind", "Visit type", drop=4),
     Column("outcome", "Outcome", keep=True),
@@ -37,19 +38,19 @@ VISIT_TABLE = Table((
     Column("note", "Note", wrap=True, drop=5),
     Column("issue_link", "Issue opened", drop=6),
 ))
-VISIT_FIELDS = ["id", "household", "at", "recorded_at", "by", "resident", "kind", "outcome", "need", "note", "time_known",
+VISIT_FIELDS = ["id", "household", "head", "at", "recorded_at", "by", "resident", "kind", "outcome", "need", "note", "time_known",
                 "issue", "voided", "voided_at", "voided_by", "void_reason"]
-DUE_TABLE = Table((
+DUE_TABLE = Table((  # on a narrow terminal the list of people goes first, the phone last: it is what is dialled
     Column("alert", "!", keep=True),
     Column("household", "Address", keep=True),
     Column("head", "Head", keep=True),
-    Column("phone", "Phone", drop=3),
+    Column("phone", "Phone", drop=1),
     Column("groups", "Focus groups", wrap=True, drop=2),
     Column("days_since_seen", "Days unseen", "right", keep=True),
     Column("cadence_days", "Cadence", "right", drop=5),
     Column("last_seen", "Last seen", drop=4),
-    Column("failed_attempts", "Knocks", "right", drop=6),
-    Column("staff", "Responsible", wrap=True, drop=1),
+    Column("failed_attempts", "Knocks", "right", drop=3),
+    Column("staff", "Responsible", wrap=True, drop=6),
 ))
 DUE_FIELDS = ["household", "head", "phone", "building", "grid", "groups", "cadence_days", "last_seen_at",
               "days_since_seen", "never_seen", "due_at", "overdue_days", "failed_attempts", "escalated", "staff"]
@@ -106,9 +107,12 @@ def visits(out: Output, rows, page=None) -> None:
 
 
 def visit(out: Output, row: dict) -> None:
+    """A visit recorded or voided, said back: the address with its head and focus groups."""
     if row.get("issue"):
         out.note(out._("opened issue #{id}", id=row["issue"]))
-    out.record(VISIT_TABLE, row, lambda v: visit_cells(out, v))
+    said = lambda v: {**visit_cells(out, v), "household": out.labels.household(v["household"], v["head"], v.get("groups")),  # noqa: E731
+                      "head": None}
+    out.record(VISIT_TABLE, row, said)
 
 
 def alert(out: Output, row: dict) -> str:

@@ -92,3 +92,14 @@ def wrap(text: str, cells: int) -> list[str]:
     if line.strip():
         lines.append(line.rstrip())
     return lines or [""]
+
+
+def for_stderr(text: str, stream) -> str:
+    """A line for stderr: on a terminal, wrapped to its width between words (the terminal's own
+    wrap would cut a name in two); for a script, one line as it is."""
+    if not stream.isatty():
+        return text
+    import shutil
+
+    cells = shutil.get_terminal_size((100, 24)).columns
+    return "\n".join(wrap(text, cells)) if width(text) > cells else text

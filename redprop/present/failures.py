@@ -10,15 +10,15 @@ import re
 import sys
 
 from redprop.errors import N_, ExitCode
-from redprop.present.cells import printable
+from redprop.present.cells import for_stderr, printable
 from redprop.present.i18n import Language
 from redprop.store import failure
 from redprop.store.files import path_error, shown
 
 
 def complain(text: str) -> None:
-    """One line on stderr: `redprop: …`."""
-    sys.stderr.write(printable(f"redprop: {text}") + "\n")
+    """One line on stderr: `redprop: …` (on a terminal, wrapped between words to its width)."""
+    sys.stderr.write(for_stderr(printable(f"redprop: {text}"), sys.stderr) + "\n")
 
 
 def complain_row(lang: Language, error) -> None:

@@ -9,7 +9,8 @@ command, the help formatter of a context): nothing here remembers a language bet
 calls, so one process (a test run) can speak Chinese and English in turns. Its catalogue
 is read on first use (the standard library keeps the parsed file for the next one).
 
-The language is `--lang zh|en`, else `$REDPROP_LANG`, else the locale (`LANG=zh_CN.UTF-8`
+The language is `--lang zh|en`, else `$REDPROP_LANG`, else the user's setting (`redprop
+config set lang`), else the locale (`LANG=zh_CN.UTF-8`
 is Chinese, `en_US.UTF-8` English; `LANGUAGE`, `LC_ALL` and `LC_MESSAGES` are read first,
 as gettext does), else Chinese.
 """
@@ -24,17 +25,32 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "redprop"
 
 
-def choose_language(option: str | None, environ=None) -> str:
-    """The language a command speaks (see the module's docstring)."""
+def choose_language(option: str | None, environ=None, configured=None) -> str:
+    """The language a command speaks (see the module's docstring). `configured`: a function that
+    tells the user's setting (`redprop config set lang`) and where it is kept, read only when
+    neither the option nor the environment says."""
     environ = os.environ if environ is None else environ
-    for text, where in ((option, "--lang"), (environ.get("REDPROP_LANG"), "REDPROP_LANG")):
+    for text, where in _said(option, environ, configured):
         if text:
-            code = text.strip().lower().replace("-", "_")
-            for language in LANGUAGES:
-                if code == language or code.startswith(language + "_"):
-                    return language
-            raise InvalidValue("{where} takes zh or en, not {text!r}", where=where, text=text)
+            return language_code(text, where)
     return locale_language(environ)
+
+
+def language_code(text: str, where: str) -> str:
+    """`zh` or `en` as typed (`zh_CN` is zh); anything else is refused, naming where it was said."""
+    code = text.strip().lower().replace("-", "_")
+    for language in LANGUAGES:
+        if code == language or code.startswith(language + "_"):
+            return language
+    raise InvalidValue("{where} takes zh or en, not {text!r}", where=where, text=text)
+
+
+def _said(option, environ, configured):
+    """(value, where) from each place in turn; the settings file is read only if it is reached."""
+    yield option, "--lang"
+    yield environ.get("REDPROP_LANG"), "REDPROP_LANG"
+    if configured is not None:
+        yield configured()
 
 
 def locale_language(environ=None) -> str:

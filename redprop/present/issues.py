@@ -46,18 +46,19 @@ STEP_TABLE = Table((
 ), title=N_("Timeline"))
 LIST_TABLE = Table((
     Column("number", "Issue", "right", keep=True),
-    Column("reported", "Reported", drop=3),
-    Column("kind", "Kind", drop=6),
-    Column("category", "Category", drop=4),
+    Column("reported", "Reported", drop=4),
+    Column("kind", "Kind", drop=7),
+    Column("category", "Category", drop=5),
     Column("title", "Title", keep=True),
     Column("where", "Where", keep=True),
-    Column("tier", "Tier", drop=5),
+    Column("head", "Head", drop=3),
+    Column("tier", "Tier", drop=6),
     Column("status", "Status", drop=2),
     Column("handler", "Handler", drop=1),
     Column("next", "Next deadline", keep=True),
 ))
 ISSUE_FIELDS = [
-    "id", "title", "kind", "category", "category_upstream", "channel", "household", "place", "building", "grid",
+    "id", "title", "kind", "category", "category_upstream", "channel", "household", "head", "place", "building", "grid",
     "grid_code", "reporter", "description",
     "tier", "status", "handler", "reported_at", "recorded_at", "backdated", "imported", "assigned_at", "arrived_at",
     "planned_at", "resolved_at", "closed_at", "rating", "escalation", "voided", "returned", "duplicate_of", "overdue",
@@ -268,7 +269,10 @@ def issue(out: Output, record: dict, timeline: bool = False) -> None:
     if out.fmt != "table":
         out.record(CARD, record)
         return
-    out.fields(CARD, issue_cells(out, record))
+    cells = issue_cells(out, record)
+    if record.get("household"):  # said back: the address with its head and focus groups
+        cells["where"] = out.labels.household(record["household"], record.get("head"), record.get("groups"))
+    out.fields(CARD, cells)
     if record["deadlines"]:
         out.line()
         out.table(DEADLINE_TABLE, deadline_rows(out, record))

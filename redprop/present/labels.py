@@ -46,3 +46,11 @@ class Labels:
 
     def category(self, slug: str | None) -> str:
         return self.of(self.categories, slug)
+
+    def household(self, key: str | None, head: str | None = None, groups=()) -> str:
+        """`8-2-301 熊秀英（独居老人）`: an address said back with its head and focus groups (a
+        masked one as 敏感), so that a worker who typed the wrong door sees the wrong name."""
+        words = " ".join(filter(None, (key, head)))
+        if groups:
+            words += self.language._(" ({details})", details=self.language.separator.join(self.group(g) for g in groups))
+        return words

@@ -219,9 +219,11 @@ def period_line(out: Output, community: str, first: date, last: date, made_on: d
             out._("Date filled in: {day}", day=made_on.isoformat()))
 
 
-def ledger_title(out: Output, community: str, name: str, grid: str | None = None, building: str | None = None) -> str:
+def ledger_title(out: Output, community: str, name: str, grid: str | None = None, buildings: list[str] | None = None,
+                 staff: str | None = None) -> str:
     title = out._("{community} {ledger}", community=community, ledger=name).strip()
-    where = [w for w in (building and out._("building {building}", building=building), grid and out._("grid {grid}", grid=grid)) if w]
+    where = [w for w in (buildings and out._("building {building}", building=out.separator.join(buildings)),
+                         grid and out._("grid {grid}", grid=grid), staff) if w]
     return out._("{title} ({where})", title=title, where=out.separator.join(where)) if where else title
 
 
@@ -273,7 +275,7 @@ def ledger_file(out: Output, ledger, path: Path, made_on: date) -> None:
     name = out.language.label(LEDGER_KINDS.get(ledger.kind))
     sheet = Sheet(
         name=name,
-        title=ledger_title(out, ledger.community, name, ledger.grid, ledger.building),
+        title=ledger_title(out, ledger.community, name, ledger.grid, ledger.buildings, ledger.staff),
         period_line=period_line(out, ledger.community, ledger.first, ledger.last, made_on),
         columns=[SheetColumn(out._(c.header), c.width, c.kind) for c in columns],
         rows=numbered(ledger.records, columns[1:]),

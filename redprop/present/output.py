@@ -17,7 +17,7 @@ from enum import Enum
 from functools import cached_property
 
 from redprop.present import formats
-from redprop.present.cells import pad, printable, width, wrap
+from redprop.present.cells import for_stderr, pad, printable, width, wrap
 from redprop.present.i18n import Language
 from redprop.present.table import Table, cards, fit, grid, plain, rich_table
 
@@ -43,6 +43,29 @@ def page_size(fmt: Format, limit: int | None, every: bool) -> int | None:
     if every:
         return None
     return limit or (DEFAULT_PAGE if Format(fmt) == Format.table else None)
+
+
+def block_lines(first: list[str], *details: list[str], separator: str = " · ", cells: int = 0) -> list[str]:
+    """The lines of a block (see Output.block) at most `cells` wide (0: each line whole)."""
+    lines = _joined(first, " ", cells)
+    for parts in details:
+        lines += ["  " + line for line in _joined(parts, separator, cells - 2 if cells else 0)]
+    return lines
+
+
+def _joined(parts: list[str], separator: str, cells: int) -> list[str]:
+    """The non-empty parts joined on lines of at most `cells` (0: one line), a line ending
+    between two parts where it can."""
+    parts = [p for p in parts if p]
+    if not parts:
+        return []
+    lines = [parts[0]]
+    for part in parts[1:]:
+        if cells and width(lines[-1]) + width(separator) + width(part) > cells:
+            lines.append(part)
+        else:
+            lines[-1] += separator + part
+    return [piece for line in lines for piece in (wrap(line, cells) if cells else [line])]
 
 
 class Output:
@@ -82,9 +105,18 @@ class Output:
             text = "\n".join(wrap(text, self.width))
         self.stdout.write(text + "\n")
 
+    def block(self, first: list[str], *details: list[str], separator: str = " · ") -> None:
+        """One thing as a short block, for any width: a first line of the words that name it, then
+        each list of details on an indented line, its parts joined by `separator`. On a terminal
+        lines break between words and between parts, never inside a name (a word longer than a
+        line is cut, as it must be); in a pipe each line is whole."""
+        for line in block_lines(first, *details, separator=separator, cells=self.width if self.terminal else 0):
+            self.stdout.write(printable(line) + "\n")
+
     def note(self, text) -> None:
-        """A note for the person at the keyboard, on stderr: a Message, or words already said."""
-        self.stderr.write(printable(self.say(text)) + "\n")
+        """A note for the person at the keyboard, on stderr: a Message, or words already said;
+        wrapped between words on a terminal, one line for a script."""
+        self.stderr.write(for_stderr(printable(self.say(text)), self.stderr) + "\n")
 
     # -- data ----------------------------------------------------------------------------
 
@@ -108,11 +140,15 @@ class Output:
         else:
             rows = [cells(r) if cells and r else r for r in records]
             self.table(table, rows, title)
-            if page and page.size and len(rows) >= page.size:
-                more = page.count() - len(rows)
-                if more > 0:
-                    self.line(self._("{more} more not shown: --limit N to show more, {every} for every one", more=more,
-                                     every=page.every))
+            self.more(page, len(rows))
+
+    def more(self, page: "Page | None", listed: int) -> None:
+        """After the first page of a listing for people: how many more there are, and how to see them."""
+        if page and page.size and listed >= page.size:
+            more = page.count() - listed
+            if more > 0:
+                self.line(self._("{more} more not shown: --limit N to show more, {every} for every one", more=more,
+                                 every=page.every))
 
     def record(self, table: Table, record: dict, cells: Callable[[dict], dict] | None = None) -> None:
         """One thing (a household, an issue): `label  value` lines, or one JSON object / CSV row."""

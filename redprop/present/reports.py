@@ -9,7 +9,7 @@ from redprop.present.times import duration, minute
 from redprop.vocab import CHANNELS, ISSUE_KINDS, PROMISE_CODES, PROMISES, STATUSES, TIER_CODES
 
 OVERDUE_TABLE = Table((  # one table per section; a holder's name heads their group of rows
-    Column("holder", "Handler", keep=True),
+    Column("holder", "Handler", keep=True, group=True),
     Column("number", "Issue", "right", keep=True),
     Column("promise", "Promise", drop=1),
     Column("due", "Due", drop=3),
@@ -32,7 +32,7 @@ def with_orders(table: Table, items: list[dict]) -> Table:
     at = [c.key for c in table.columns].index("title") + 1
     return Table((*table.columns[:at], ORDER_COLUMN, *table.columns[at:]), table.title)
 CALLS_TABLE = Table((  # resolved issues whose follow-up call (回访) is late, under who resolved them
-    Column("holder", "Handler", keep=True),
+    Column("holder", "Handler", keep=True, group=True),
     Column("number", "Issue", "right", keep=True),
     Column("resolved", "Resolved", drop=3),
     Column("due", "Call due", drop=2),
@@ -42,14 +42,14 @@ CALLS_TABLE = Table((  # resolved issues whose follow-up call (回访) is late, 
     Column("reporter", "Reported by", drop=1),
 ))
 VISITS_TABLE = Table((
-    Column("holder", "Responsible", keep=True),  # the first responsible (grid workers first); "staff" has them all
+    Column("holder", "Responsible", keep=True, group=True),  # the first responsible (grid workers first); "staff" has them all
     Column("alert", "!", keep=True),
     Column("household", "Address", keep=True),
     Column("head", "Head", keep=True),
-    Column("phone", "Phone", drop=3),
+    Column("phone", "Phone", drop=1),
     Column("groups", "Focus groups", wrap=True, drop=2),
     Column("days_since_seen", "Days unseen", "right", keep=True),
-    Column("staff", "All responsible", wrap=True, drop=1),
+    Column("staff", "All responsible", wrap=True, drop=3),  # goes before the phone on a narrow terminal
 ))
 OVERDUE_FIELDS = ["section", "id", "title", "promise", "due_at", "late_minutes", "handler", "status", "tier", "kind",
                   "category", "household", "place", "building", "grid", "reported_at", "area_staff", "head", "phone",
@@ -98,8 +98,9 @@ def _issue_line(out: Output, item: dict) -> dict:
 
 
 def grouped(items: list[dict], key) -> list[dict]:
-    """Rows in groups (in the order each group first appears), the key shown on a group's
-    first row only and a blank row between groups: each worker finds their own part."""
+    """Rows in groups (in the order each group first appears), a blank row between groups, the
+    key on every row (a table shows it on a group's first row, a card on every card): each
+    worker finds their own part."""
     groups: dict[str, list[dict]] = {}
     for item in items:
         groups.setdefault(key(item), []).append(item)
@@ -107,13 +108,15 @@ def grouped(items: list[dict], key) -> list[dict]:
     for holder, group in groups.items():
         if rows:
             rows.append({})
-        rows.extend({**item, "holder": holder if n == 0 else ""} for n, item in enumerate(group))
+        rows.extend({**item, "holder": holder} for item in group)
     return rows
 
 
 def _overdue_text(out: Output, report: dict) -> None:
     s = report["summary"]
     title = out._("Overdue list · {at}", at=minute(s["at"]))
+    narrowed = [s.get("staff"), s.get("buildings") and out._("building {building}", building=out.separator.join(s["buildings"]))]
+    title = " · ".join([title, *filter(None, narrowed)])
     out.line(f"{s['community']} {title}" if s["community"] else title)
     window = duration(out, s["soon_minutes"])
     sections = [
@@ -150,7 +153,8 @@ def _overdue_text(out: Output, report: dict) -> None:
         # leader), with everyone responsible in the last column: the section's count stays the number of
         # households, a WeChat paste does not repeat them, and a worker scanning for their name finds
         # every household they share, not only those they lead.
-        out.table(VISITS_TABLE, grouped(rows, lambda v: (v["staff"] or [nobody])[0]),
+        # Asked for one person's part, every household is theirs: listed under their name.
+        out.table(VISITS_TABLE, grouped(rows, lambda v: s.get("staff") or (v["staff"] or [nobody])[0]),
                   title="== " + out._("Visits due ({count})", count=len(report["visits"])) + " ==")
         if any(r["alert"] for r in rows):
             out.line(out._(DUE_LEGEND))

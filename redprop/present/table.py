@@ -23,6 +23,7 @@ class Column(NamedTuple):  # NamedTuples, not dataclasses: a dataclass costs a m
     keep: bool = False  # always shown and never wrapped: a title, a name, an address, an id, how late
     wrap: bool = False  # may wrap inside its cell on a narrow terminal
     drop: int = 1  # on a narrow terminal the column with the highest number goes first; 0: never
+    group: bool = False  # a group's key (who holds these): on a group's first row in a table, on every card
 
 
 class Table(NamedTuple):
@@ -51,6 +52,22 @@ def grid(columns, rows: list[dict], language: Language) -> tuple[list[str], list
     headers = [language.gettext(c.header) for c in columns]
     cells = [[cell_text(row.get(c.key)) for c in columns] if row else None for row in rows]
     return headers, cells
+
+
+def once_per_group(columns, cells: list) -> list:
+    """The cells with a group's key (a `group` column) left blank where it repeats the row above:
+    a table reads as groups. Cards, each read alone, keep it on every one."""
+    keyed = {i for i, c in enumerate(columns) if c.group}
+    if not keyed:
+        return cells
+    shown, above = [], None
+    for row in cells:
+        if row is not None and above is not None:
+            shown.append([("" if i in keyed and v == above[i] else v) for i, v in enumerate(row)])
+        else:
+            shown.append(row)
+        above = row
+    return shown
 
 
 def borders(count: int) -> int:
@@ -101,6 +118,7 @@ def _wrapped(columns, headers, natural, shown, room) -> dict | None:
 def plain(columns, rows: list[dict], language: Language) -> list[str]:
     """Aligned plain text, every cell whole: for pipes, files and cron mail."""
     headers, cells = grid(columns, rows, language)
+    cells = once_per_group(columns, cells)
     widths = [max([width(h)] + [width(r[i]) for r in cells if r]) for i, h in enumerate(headers)]
     lines = ["  ".join(pad(h, w) for h, w in zip(headers, widths)).rstrip(), "  ".join("-" * w for w in widths)]
     for r in cells:
@@ -131,6 +149,7 @@ def rich_table(columns, rows: list[dict], layout: list[tuple[int, int]], title: 
     from rich.text import Text
 
     headers, cells = grid(columns, rows, language)
+    cells = once_per_group(columns, cells)
     table = RichTable(title=title, header_style="bold", title_justify="left")
     for i, w in layout:
         table.add_column(headers[i], justify=columns[i].justify, width=w, no_wrap=True)

@@ -34,7 +34,9 @@ from redprop.households import address_order
 from redprop.issues.promises import Moment
 from redprop.issues.records import ISSUE_SELECT
 from redprop.parsing import from_db, local_day_start, to_db
+from redprop.staff import get_staff, staff_areas
 from redprop.store import Store
+from redprop.store.sql import Params
 
 
 @dataclass
@@ -46,16 +48,25 @@ class Ledger:
     at: datetime  # as things stood then
     records: Iterator[dict]
     grid: str | None = None  # the filters it was narrowed by
-    building: str | None = None
+    buildings: list[str] | None = None
+    staff: str | None = None
 
 
 def ledger(store: Store, kind: str, *, first: date, last: date, at: datetime, grid: str | None = None,
-           building: str | None = None, show_sensitive: bool = False) -> Ledger:
-    """The ledger of `kind` for the local days `first`..`last`, as things stood at `at`."""
+           buildings: list[str] | None = None, staff: str | None = None, show_sensitive: bool = False) -> Ledger:
+    """The ledger of `kind` for the local days `first`..`last`, as things stood at `at`.
+
+    `staff` narrows it to one person's part: the households and members in the areas they
+    cover, the visits they made, the issues they held at `at`."""
     tz = store.tz
     start = local_day_start(first, tz)
     end = min(local_day_start(last + timedelta(days=1), tz), at + timedelta(seconds=1))  # exclusive
-    where = {"grid": grid, "building": building}
+    where: dict = {"grid": grid, "building": buildings}
+    person = get_staff(store, staff) if staff else None
+    if person is not None and kind in ("households", "focus"):
+        where["areas"] = staff_areas(store, person["id"])
+    elif person is not None and kind == "visits":
+        where["staff_id"] = person["id"]
     known = min(last, at.astimezone(tz).date())  # a roster as of a past moment knows no later family
     if kind == "households":
         records = _households(store, known, where, show_sensitive)
@@ -66,15 +77,30 @@ def ledger(store: Store, kind: str, *, first: date, last: date, at: datetime, gr
     elif kind == "orders":
         records = _orders(store, start, end, at, where)
     else:
-        records = _issues(store, "problem" if kind == "problems" else "wish", start, end, at, where)
-    return Ledger(kind, store.community, first, last, at, records, grid, building)
+        records = _issues(store, "problem" if kind == "problems" else "wish", start, end, at, where,
+                          person["name"] if person is not None else None)
+    return Ledger(kind, store.community, first, last, at, records, grid, buildings, person["name"] if person else None)
 
 
 def _filters(where: dict, table: str, first: int) -> tuple[str, list]:
-    """` AND h.grid = $3 AND h.building = $4` for the filters given (numbered from `first`: the
-    statement's values before them come first), and their values."""
-    given = {column: value for column, value in where.items() if value is not None}
-    return "".join(f" AND {table}.{column} = ${n}" for n, column in enumerate(given, start=first)), list(given.values())
+    """` AND h.grid = $3 AND h.building IN ($4, $5)`… for the filters given (numbered from `first`:
+    the statement's values before them come first), and their values: `areas` (the buildings and
+    grid points a person covers) on the household, `staff_id` (who made a visit) on the visit."""
+    params = Params([None] * (first - 1))
+    sql = []
+    for column, value in where.items():
+        if value is None:
+            continue
+        if column == "areas":
+            areas = params.many(value) or "NULL"
+            sql.append(f" AND ({table}.building IN ({areas}) OR {table}.grid IN ({areas}))")
+        elif column == "staff_id":
+            sql.append(f" AND v.staff_id = {params(value)}")
+        elif isinstance(value, list):
+            sql.append(f" AND {table}.{column} IN ({params.many(value)})")
+        else:
+            sql.append(f" AND {table}.{column} = {params(value)}")
+    return "".join(sql), params[first - 1:]
 
 
 def _day(text: str | None) -> date | None:
@@ -161,11 +187,12 @@ def _visits(store: Store, start: datetime, end: datetime, where: dict, show_sens
     shown = _Shown(store, show_sensitive)
     tz = store.tz
     extra, params = _filters(where, "h", 3)
+    of_households, household_params = _filters({k: v for k, v in where.items() if k != "staff_id"}, "h", 3)
     first, last = start.astimezone(tz).date().isoformat(), end.astimezone(tz).date().isoformat()
     groups_of: dict[int, list[tuple]] = {}  # the memberships of the period: a few per member household
     for household_id, since, until, code in store.conn.execute(
         "SELECT m.household_id, m.since, m.until, m.group_code FROM memberships m JOIN households h ON h.id = m.household_id"
-        f" WHERE m.since <= $1 AND (m.until IS NULL OR m.until > $2){extra}", [last, first, *params],
+        f" WHERE m.since <= $1 AND (m.until IS NULL OR m.until > $2){of_households}", [last, first, *household_params],
     ):
         groups_of.setdefault(household_id, []).append((since, until, code))
     sql = (
@@ -188,8 +215,10 @@ def _visits(store: Store, start: datetime, end: datetime, where: dict, show_sens
         }
 
 
-def _issues(store: Store, kind: str, start: datetime, end: datetime, at: datetime, where: dict) -> Iterator[dict]:
-    """The issues of `kind` reported in [start, end), oldest first, each as things stood at `at`."""
+def _issues(store: Store, kind: str, start: datetime, end: datetime, at: datetime, where: dict,
+            handler: str | None = None) -> Iterator[dict]:
+    """The issues of `kind` reported in [start, end), oldest first, each as things stood at `at`
+    (with `handler`, those they held then)."""
     moment = Moment(store, at)
     tz = store.tz
     extra, params = _filters(where, "i", 4)
@@ -206,6 +235,8 @@ def _issues(store: Store, kind: str, start: datetime, end: datetime, at: datetim
         if not chunk:
             return
         for row, state, _steps in moment.states(chunk):
+            if handler is not None and state.handler != handler:
+                continue
             promises = {o.promise: o.state for o in moment.outcomes(row, state)}
             call = moment.follow_up(row, state)
             yield {

@@ -42,8 +42,13 @@ def soon_window(text: str) -> timedelta:
     return duration.span(None)
 
 
-def overdue_report(store: Store, at: datetime, *, soon: timedelta = DEFAULT_SOON, show_sensitive: bool = False) -> dict:
-    """`{"issues": [...], "due_soon": [...], "follow_ups": [...], "visits": [...], "summary": {...}}` as of `at`."""
+def overdue_report(store: Store, at: datetime, *, soon: timedelta = DEFAULT_SOON, show_sensitive: bool = False,
+                   staff: str | None = None, buildings: list[str] | None = None) -> dict:
+    """`{"issues": [...], "due_soon": [...], "follow_ups": [...], "visits": [...], "summary": {...}}` as of `at`.
+
+    Narrowed to one person (`staff`: the issues and follow-up calls they hold, the unassigned
+    issues in the areas they cover, the households they are responsible for) and to some
+    buildings, when asked; the summary then counts what is listed."""
     moment = Moment(store, at)
     horizon = to_db(at + soon)
     rows = unfinished_rows(store, moment.text, [], due_before=horizon)
@@ -68,6 +73,10 @@ def overdue_report(store: Store, at: datetime, *, soon: timedelta = DEFAULT_SOON
         if not late and not coming:
             continue
         listed = late or coming
+        if buildings and row["building"] not in buildings:
+            continue
+        if staff and not _theirs(staff, state.handler, row, area_staff):
+            continue
         if any(o.provisional for o in listed):
             provisional_years.update(moment.unknown_years(listed, row["reported_at"]))
         if late:
@@ -76,11 +85,12 @@ def overdue_report(store: Store, at: datetime, *, soon: timedelta = DEFAULT_SOON
             soon_items.append(_item(row, state, min(coming, key=lambda o: o.due), [], moment, area_staff))
     late_items.sort(key=lambda i: (-i["late_minutes"], i["id"]))
     soon_items.sort(key=lambda i: (-i["late_minutes"], i["id"]))
-    calls = _follow_ups(store, moment, provisional_years)
-    visits = _visits(store, at, show_sensitive)
+    calls = late_calls(store, moment, provisional_years, staff, buildings)
+    visits = _visits(store, at, show_sensitive, staff, buildings)
     summary = _summary(store, at, soon, late_items, soon_items, visits)
     summary["follow_ups"] = len(calls)
     summary["provisional_years"] = sorted(provisional_years)
+    summary["staff"], summary["buildings"] = staff, buildings
     return {
         "issues": late_items,
         "due_soon": soon_items,
@@ -88,6 +98,14 @@ def overdue_report(store: Store, at: datetime, *, soon: timedelta = DEFAULT_SOON
         "visits": visits,
         "summary": summary,
     }
+
+
+def late_calls(store: Store, moment: Moment, provisional_years: set, staff: str | None = None,
+               buildings: list[str] | None = None) -> list[dict]:
+    """Resolved issues (not closed) whose follow-up call is late as of the moment, latest first;
+    those `staff` holds, in some `buildings`, when asked."""
+    return [c for c in _follow_ups(store, moment, provisional_years)
+            if (not staff or c["handler"] == staff) and (not buildings or c["building"] in buildings)]
 
 
 def _follow_ups(store: Store, moment: Moment, provisional_years: set) -> list[dict]:
@@ -156,6 +174,14 @@ def _about(row, state: State, moment: Moment) -> dict:
             "grid": row["grid"], "reported_at": show_local_iso(row["reported_at"], moment.tz)}
 
 
+def _theirs(staff: str, handler: str | None, row, area_staff) -> bool:
+    """An issue is a person's when they hold it, or nobody does and it is in an area they cover."""
+    if handler:
+        return handler == staff
+    covering = area_staff()
+    return staff in covering.get(row["grid"], []) or staff in covering.get(row["building"], [])
+
+
 def _area_staff(store: Store) -> dict[str, list[str]]:
     """area → every active staff member covering it, grid workers and building leaders first:
     who to call about an unassigned issue there."""
@@ -168,12 +194,12 @@ def _area_staff(store: Store) -> dict[str, list[str]]:
     return result
 
 
-def _visits(store: Store, at: datetime, show_sensitive: bool) -> list[dict]:
+def _visits(store: Store, at: datetime, show_sensitive: bool, staff: str | None, buildings: list[str] | None) -> list[dict]:
     if store.conn.execute("SELECT 1 FROM memberships LIMIT 1").fetchone() is None:
         return []  # no focus groups kept here: nobody can be due a visit
     from redprop.care.visits import due_visits
 
-    return due_visits(store, at, show_sensitive=show_sensitive)
+    return due_visits(store, at, show_sensitive=show_sensitive, staff=staff, buildings=buildings)
 
 
 def _summary(store: Store, at: datetime, soon: timedelta, late: list, coming: list, visits: list) -> dict:

@@ -57,13 +57,9 @@ class Store:
     def entry_id(self) -> int | None:
         return self.entry.id if self.entry else None
 
-    @contextmanager
-    def write(self, bulk: bool = False, source: Path | None = None, dry_run: bool = False, counts=None):
-        """One write transaction, holding the write lock from its start, committed at the end or
-        rolled back on any error (or at the end, with `dry_run`), logged as the command's entry.
-        An import passes `bulk` (its added rows are logged as ranges), its `source` file and its
-        result (`counts`, read when the write ends). On a database that cannot be written here
-        it refuses at once, saying why."""
+    def check_writable(self) -> None:
+        """Refuse, saying why, when this database cannot be written here (read-only, or found damaged):
+        what a write does first, and what a command that reads before it writes may ask sooner."""
         if self.read_only:
             raise DatabaseError(self.engine.READ_ONLY_REASONS[self.read_only], path=shown(self.path))
         damage = noted_damage(self.path)
@@ -71,6 +67,15 @@ class Store:
             raise DamagedDatabase("{path} was found damaged ({when}: {what}); nothing is written to it until `redprop"
                                   " check` says ok or `redprop restore BACKUP` puts a backup in its place",
                                   path=shown(self.path), when=damage[0], what=damage[1])
+
+    @contextmanager
+    def write(self, bulk: bool = False, source: Path | None = None, dry_run: bool = False, counts=None):
+        """One write transaction, holding the write lock from its start, committed at the end or
+        rolled back on any error (or at the end, with `dry_run`), logged as the command's entry.
+        An import passes `bulk` (its added rows are logged as ranges), its `source` file and its
+        result (`counts`, read when the write ends). On a database that cannot be written here
+        it refuses at once, saying why."""
+        self.check_writable()
         self.engine.begin_write(self.conn)
         try:
             if self.entry:

@@ -21,7 +21,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from redprop.errors import InvalidValue, NotFound
+from redprop.errors import InvalidValue, Message, NotFound
 from redprop.store import hooks
 
 LOG_TABLES = ("log_entries", "log_changes", "log_state")
@@ -197,6 +197,44 @@ def get_entry(store, entry_id: int) -> dict:
 
 # ---------------------------------------------------------------------------------------
 # Undo
+
+
+_STANDING = "e.undone_by IS NULL AND e.undoes IS NULL"  # an entry still in force (an undo is undone by number only)
+
+
+def undo_target(store, *, user: str, entry_id: int | None = None, anyone: bool = False,
+                about: tuple[str, int, str] | None = None) -> dict:
+    """The entry an undo takes back, checked before anything is written: ENTRY as given; or the
+    newest entry still standing that changed a row a subject names (`about`: keyword, id and
+    what the row is, a msgid — `("visit_id", 674, "visit")`); or the newest of `user`'s own, of
+    anybody's with `anyone`. On a shared database someone else's entry is taken back only with
+    `anyone` (the error names them). A database that cannot be written is said first."""
+    store.check_writable()
+    conn = store.conn
+    if entry_id is not None:
+        row = conn.execute("SELECT * FROM log_entries e WHERE e.id = $1", (entry_id,)).fetchone()
+        if row is None:
+            raise NotFound("no log entry #{id} (see `redprop log`)", id=entry_id)
+    elif about is not None:
+        keyword, row_id, what = about
+        table, _one = hooks.subjects()[keyword]
+        row = conn.execute(f"SELECT * FROM log_entries e WHERE {_STANDING} AND e.id IN ({_touching(table, 1)})"
+                           " ORDER BY e.id DESC LIMIT 1", (json.dumps([row_id]),)).fetchone()
+        if row is None:
+            raise NotFound("nothing to undo: no entry still standing changed {what} #{id} (see `redprop log`)",
+                           what=Message(what), id=row_id)
+    else:
+        row = conn.execute(f"SELECT * FROM log_entries e WHERE {_STANDING} AND id IS NOT $1 AND ($2 OR e.user = $3)"
+                           " ORDER BY e.id DESC LIMIT 1", (store.entry_id, anyone, user)).fetchone()
+        if row is None and anyone:
+            raise NotFound("nothing to undo: the log has no entry that is not undone yet")
+        if row is None:
+            raise NotFound("nothing of yours to undo ({user}); `redprop log` lists everyone's entries, and --anyone"
+                           " takes back another person's", user=user)
+    if row["user"] != user and not anyone:
+        raise InvalidValue("entry #{id} is {other}'s ({command}); --anyone takes back another person's entry",
+                           id=row["id"], other=row["user"], command=row["command"])
+    return _entry_record(row, changes_of(conn, row["id"]), store.tz)
 
 
 def last_undoable(conn, current: int | None) -> int:

@@ -31,9 +31,9 @@ def _total() -> dict:
     return {"community": TOTAL, "community_code": ""}
 
 
-def _share(rate: dict) -> tuple:
-    """A rate's place in a ranking, lowest first, one with nothing counted after every other."""
-    return (rate["rate"] is None, rate["rate"] or 0.0)
+def _lowest(share: float | None) -> tuple:
+    """A share's place in a ranking, lowest first, one with nothing counted after every other."""
+    return (share is None, share or 0.0)
 
 
 def _by_name(row: dict) -> tuple:
@@ -47,8 +47,8 @@ def street_report(stores: list[Store], kind: str, at: datetime, period: str | No
 
     reports = [(community_columns(store), period_report(store, kind, at, period)) for store in stores]
     rows = [{**who, **{key: report[key] for key in REPORT_SECTIONS}} for who, report in reports]
-    rows.sort(key=lambda r: (*_share(r["problems"]["solved_on_time"]), *_share(r["care"]["visit_coverage"]),
-                             *_by_name(r)))
+    rows.sort(key=lambda r: (*_lowest(r["problems"]["solved_on_time"]["rate"]),
+                             *_lowest(r["care"]["visit_coverage"]["rate"]), *_by_name(r)))
     first = reports[0][1]
     trend = []
     for n, period_figures in enumerate(first["trend"]):
@@ -98,10 +98,10 @@ def street_stats(stores: list[Store], at: datetime, date_from: date | None, date
         who = community_columns(store)
         rows.append({**row, "group": who["community"], **who})
 
-    def solved(row: dict) -> dict:
-        kept = row["resolve_kept"] + row["plan_kept"]
-        return {"rate": kept / (kept + row["resolve_missed"] + row["plan_missed"]) if kept + row["resolve_missed"]
-                + row["plan_missed"] else None}
+    def rank(row: dict) -> tuple:
+        kept = row["resolve_kept"] + row["plan_kept"]  # 按时办结: resolution and written-plan promises, as the report's
+        decided = kept + row["resolve_missed"] + row["plan_missed"]
+        return (*_lowest(kept / decided if decided else None), *_lowest(row["arrive_kept_share"]), *_by_name(row))
 
-    rows.sort(key=lambda r: (*_share(solved(r)), *_share({"rate": r["arrive_kept_share"]}), *_by_name(r)))
+    rows.sort(key=rank)
     return rows + [{**summed_rows(rows, TOTAL), **_total()}]

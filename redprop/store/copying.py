@@ -3,14 +3,15 @@
 Every table travels, row for row, as it is: ids, the change log (whose row keys are the
 engine's row numbers: kept where both engines number rows), the holidays, the catalogues,
 the policy, the settings (the community's name, code, time zone and identity). Written only
-through the store's interface — `tables`, `columns`, `drop_triggers`, `drop_indexes`,
+through the store's interface — `tables`, `columns`, `loosen_for_copy`, `drop_indexes`,
 `insert_many` — so the same code copies a file into a server and a server's community back
 into a file.
 
 The source is read as of one moment (the engine's `snapshot`); the target is written in one
 transaction, its own rows taken away first and its triggers and non-unique indexes dropped
-for the load and made again at its end (the triggers keep derived columns and the change log:
-their values are copied as they are, and running them would count each visit twice). Nothing
+for the load and made again at its end (`Engine.loosen_for_copy`: the triggers keep derived
+columns and the change log, whose values are copied as they are — running them would count
+each visit twice —, and a row may point at one written after it). Nothing
 is committed here: the caller compares and checks what was written inside the same write, and
 an error or an interruption (kill -9) leaves the target as it was.
 """
@@ -56,7 +57,7 @@ def copy_rows(source: Store, target: Store) -> dict[str, int]:
                             source=shown(source.path), target=shown(target.path),
                             tables=", ".join(sorted(set(numbers) ^ set(target_numbers))))
     tables = sorted(numbers)
-    rebuild = target.engine.drop_triggers(target.conn, tables) + target.drop_indexes(tables)
+    rebuild = target.engine.loosen_for_copy(target.conn, tables) + target.drop_indexes(tables)
     for table in tables:
         target.conn.execute(f"DELETE FROM {quoted(table)}")
     written = {}
@@ -65,16 +66,17 @@ def copy_rows(source: Store, target: Store) -> dict[str, int]:
         if set(columns) != set(target.engine.columns(target.conn, table)):
             raise DatabaseError("{source} and {target} differ in the columns of {table}; bring both up to date first",
                                 source=shown(source.path), target=shown(target.path), table=table)
-        number = numbers[table] if target_numbers[table] else None  # the row numbers, where both sides keep them
-        names = [quoted(c) for c in columns]
+        number, target_number = numbers[table], target_numbers[table]
+        # a target that numbers rows apart from their columns (SQLite's rowid, a rowid column) gets the source's numbers
+        carried = number is not None and target_number is not None and target_number not in columns
+        picked = ([number] if carried else []) + [quoted(c) for c in columns]
+        into = ([target_number] if carried else []) + [c if c == target_number else quoted(c) for c in columns]
         order = number or ", ".join(quoted(c) for c in source.engine.primary_key(source.conn, table)) or "1"
         cursor = source.conn.cursor()
-        cursor.execute(f"SELECT {', '.join([number] if number else [])}{', ' if number else ''}{', '.join(names)}"
-                       f" FROM {quoted(table)} ORDER BY {order}")
-        into = [target_numbers[table], *names] if number else names
+        cursor.execute(f"SELECT {', '.join(picked)} FROM {quoted(table)} ORDER BY {order}")
         written[table] = 0
         while rows := cursor.fetchmany(CHUNK):
-            target.insert_many(quoted(table), into, [tuple(row) for row in rows])
+            target.insert_many(table, into, [tuple(row) for row in rows])
             written[table] += len(rows)
     target.build_indexes(rebuild)
     return written

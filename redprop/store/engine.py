@@ -191,9 +191,12 @@ class Engine:
         build them again."""
         raise NotImplementedError
 
-    def drop_triggers(self, conn, tables) -> list[str]:
-        """Inside a write: drop every trigger on `tables` (what keeps derived columns and the
-        change log: a copy writes their values as they are); the statements that make them again."""
+    def loosen_for_copy(self, conn, tables) -> list[str]:
+        """Inside a write (under `bulk_load`), before rows copied from another database are
+        written into `tables`: take away what must not run on them — the triggers (they keep
+        derived columns and the change log: the copy writes those values as they are) and any
+        reference checked row by row (a row may point at one written after it); the statements
+        that put them back, to run at the end of the same write."""
         raise NotImplementedError
 
     @contextmanager

@@ -27,15 +27,6 @@ def one_line(result, code: int, *words):
         assert word in result.stderr, (word, result.stderr)
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    from redprop.exchange.demo import build_demo
-
-    path = tmp_path_factory.mktemp("copy") / "demo.db"
-    build_demo(path)
-    return path
-
-
 @pytest.fixture
 def source(demo_db, tmp_path, monkeypatch):
     """The demo community with a code and a few changes in its change log."""

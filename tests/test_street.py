@@ -19,15 +19,6 @@ AT = "2026-11-24 08:00"
 WEEK = ("2026-11-16", "2026-11-22")
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    from redprop.exchange.demo import build_demo
-
-    path = tmp_path_factory.mktemp("street") / "demo.db"
-    build_demo(path)
-    return path
-
-
 def invoke(*args, lang=None):
     return CliRunner().invoke(app, [*(["--lang", lang] if lang else []), *(str(a) for a in args)],
                               catch_exceptions=False)

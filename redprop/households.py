@@ -4,49 +4,88 @@ A household is found by its address key (8-2-301). Moving out keeps the record a
 history; nothing here deletes a row.
 """
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from redprop.store import Store, hooks
 from redprop.store.sql import Params, assignments
-from redprop.errors import InvalidValue, NotFound
+from redprop.errors import N_, InvalidValue, NotFound
+from redprop.fields import CODE, DATE, NUMBER, TEXT, WRAP, Cell, Field, Option, Record, Show, optional, refuse_clash
 from redprop.parsing import (
-    address_key, clean_name, cleaned, contains_pattern, normalize_name, parse_address_key, phone_digits, to_db,
+    MOVED_IN_FUTURE, address_key, clean_count, clean_date, clean_grid, clean_name, clean_past_date, clean_phone,
+    clean_text, clean_year, cleaned, contains_pattern, normalize_name, parse_address_key, phone_digits, to_db,
 )
+from redprop.vocab import RELATIONS
 
-HOUSEHOLD_FIELDS = ("head", "phone", "grid", "members", "moved_in_on", "note")
-RESIDENT_FIELDS = ("relation", "birth_year", "phone", "moved_out_on")
-# The columns a new row is written with, by `insert_households` and `insert_residents`.
-HOUSEHOLD_COLUMNS = ("key", "building", "unit", "room", *HOUSEHOLD_FIELDS, "created_at", "updated_at")
-RESIDENT_COLUMNS = ("household_id", "name", "relation", "birth_year", "phone", "created_at", "updated_at")
-# what `--clear FIELD` empties: the option's name → the column
-HOUSEHOLD_CLEARABLE = {"head": "head", "phone": "phone", "grid": "grid", "members": "members", "moved-in": "moved_in_on",
-                       "note": "note"}
-RESIDENT_CLEARABLE = {"relation": "relation", "birth-year": "birth_year", "phone": "phone", "moved-out": "moved_out_on"}
+
+def clean_moved_in(text: str | None, today: date) -> str | None:
+    return clean_past_date(text, today, MOVED_IN_FUTURE)
+
+
+# A household's fields (see fields.py): adding one is a migration and an entry here.
+HOUSEHOLD = Record("households", (
+    Field("key", N_("Address"), headers=("户号", "地址", "address", "房屋"), show=Show(keep=True)),
+    Field("building", N_("Building"), headers=("楼栋", "楼号", "栋", "楼栋号", "楼"), ledger=Cell(8, CODE)),
+    Field("unit", N_("Unit"), headers=("单元", "单元号"), ledger=Cell(6, CODE)),
+    Field("room", N_("Room"), headers=("门牌号", "室", "房号", "门牌", "房间号"), ledger=Cell(8, CODE)),
+    Field("head", N_("Head"), clean_name, headers=("户主", "户主姓名", "head_of_household"),
+          option=Option("--head", N_("Head of household (户主).")), clearable=True, show=Show(keep=True),
+          ledger=Cell(12, TEXT)),
+    Field("phone", N_("Phone"), clean_phone, headers=("电话", "联系电话", "手机", "手机号", "tel"),
+          option=Option("--phone", N_("Phone; kept as text, leading zeros and all.")), clearable=True, show=Show(drop=2),
+          ledger=Cell(15, CODE)),
+    Field("grid", N_("Grid"), optional(clean_grid), headers=("网格", "网格点", "所属网格"),
+          option=Option("--grid", N_("Grid point (网格), e.g. G07.")), clearable=True, show=Show(drop=3),
+          ledger=Cell(8, CODE)),
+    Field("members", N_("People"), clean_count, headers=("人口", "人数", "人口数", "家庭人口", "people"),
+          option=Option("--members", N_("Number of people living there (人口)."), int, min=0), clearable=True,
+          show=Show("right", drop=4), ledger=Cell(6, NUMBER, after="phone")),
+    Field("moved_in_on", N_("Moved in"), clean_moved_in, dated=True, headers=("入住日期", "入住时间", "moved_in", "movedin"),
+          option=Option("--moved-in", N_("Date moved in (入住日期).")), clearable=True, show=Show(drop=5),
+          ledger=Cell(12, DATE, label=N_("Moved in on"))),
+    Field("moved_out_on", N_("Moved out"), show=Show(drop=6)),  # written by `household move-out` alone
+    Field("groups", N_("Focus groups"), column=None, listed=False, codes="groups", ledger=Cell(22, WRAP)),
+    Field("note", N_("Note"), clean_text, headers=("备注", "notes", "remark"), option=Option("--note", N_("Free note (备注).")),
+          clearable=True, show=Show(wrap=True, drop=7), ledger=Cell(24, WRAP)),
+))
+ADDRESS = ("key", "building", "unit", "room")  # what names an address: the key, or its three parts
+
+# A resident's fields.
+RESIDENT = Record("residents", (
+    Field("household", N_("Address"), column="household_id", show=Show(keep=True)),  # its address key, shown
+    Field("name", N_("Name"), headers=("姓名", "名字"), required=True, show=Show(keep=True)),
+    Field("relation", N_("Relation"), optional(RELATIONS.resolve), headers=("与户主关系", "关系", "relationship"),
+          option=Option("--relation", N_("Relation to the head: 户主 配偶 子女 父母 孙子女 租户 其他 (or head, spouse, child…).")),
+          clearable=True, show=Show(drop=2)),
+    Field("birth_year", N_("Born"), clean_year, headers=("出生年份", "出生年", "birth", "born"),
+          option=Option("--birth-year", N_("Year of birth, e.g. 1944.")), clearable=True, show=Show("right", drop=3)),
+    Field("phone", N_("Phone"), clean_phone, headers=("电话", "联系电话", "手机", "tel"),
+          option=Option("--phone", N_("Phone; kept as text, leading zeros and all.")), clearable=True, show=Show(drop=1)),
+    Field("moved_out_on", N_("Moved out"), clean_date, dated=True,
+          option=Option("--moved-out", N_("Date this person moved out (kept on record).")), clearable=True,
+          show=Show(drop=4)),
+))
+
+
+def household_columns() -> tuple[str, ...]:
+    """The columns a new household is written with, by `insert_households`: its address, the
+    fields a worker gives, its stamps."""
+    return ("key", "building", "unit", "room", *(f.name for f in HOUSEHOLD.editable()), "created_at", "updated_at")
+
+
+def resident_columns() -> tuple[str, ...]:
+    """The columns a new resident is written with, by `insert_residents` (moving out is an edit)."""
+    return ("household_id", "name", *(f.name for f in RESIDENT.editable() if f.name != "moved_out_on"), "created_at",
+            "updated_at")
+
 
 # The change log's `--household` and a household's history: its row, and the rows naming it.
 hooks.subject("household_ids", "households")
 hooks.points_at("residents", "household_id", "households")
 
 
-@dataclass
-class HouseholdChanges:
-    """Values a worker gives for a household; None means 'leave as it is'."""
-
-    head: str | None = None
-    phone: str | None = None
-    grid: str | None = None
-    members: int | None = None
-    moved_in_on: str | None = None
-    note: str | None = None
-    clear: tuple[str, ...] = ()  # columns to empty (`--clear note`)
-
-    def given(self) -> dict:
-        values = {k: v for k, v in self.__dict__.items() if v is not None and k != "clear"}
-        clash = set(values) & set(self.clear)
-        if clash:
-            raise InvalidValue("give a new value or --clear, not both: {fields}", fields=sorted(clash))
-        return {**values, **dict.fromkeys(self.clear)}
+def nothing_to_change(record: Record, *first: str) -> InvalidValue:
+    return InvalidValue("nothing to change: give at least one of {options}, or --clear FIELD",
+                        options=[*first, *(f.option.name for f in record.options())])
 
 
 def address_order(prefix: str = "") -> str:
@@ -56,19 +95,7 @@ def address_order(prefix: str = "") -> str:
 
 def household_row(row) -> dict:
     """The shape of a household in listings and JSON: always with its address key."""
-    return {
-        "key": row["key"],
-        "building": row["building"],
-        "unit": row["unit"],
-        "room": row["room"],
-        "head": row["head"],
-        "phone": row["phone"],
-        "grid": row["grid"],
-        "members": row["members"],
-        "moved_in_on": row["moved_in_on"],
-        "moved_out_on": row["moved_out_on"],
-        "note": row["note"],
-    }
+    return HOUSEHOLD.row(row)
 
 
 def lived_there(moved_in_on: str | None, moved_out_on: str | None, day: str) -> bool:
@@ -126,7 +153,8 @@ def _check_grid(conn, code: str | None) -> None:
             raise unknown_grid(code, known)
 
 
-def add_household(store: Store, key: str, changes: HouseholdChanges, now: datetime) -> dict:
+def add_household(store: Store, key: str, values: dict, now: datetime) -> dict:
+    """A new household at an address; `values`: field → value, as cleaned (None: not given)."""
     building, unit, room = parse_address_key(key)
     normalized = address_key(building, unit, room)
     with store.write() as conn:
@@ -135,20 +163,20 @@ def add_household(store: Store, key: str, changes: HouseholdChanges, now: dateti
                                key=normalized)
         # A household that moved out keeps its record and history; the new family gets a record of its own.
         stamp = to_db(now)
-        values = changes.given()
+        values = refuse_clash(values, ())
         _check_grid(conn, values.get("grid"))
         if values.get("moved_in_on") is None and conn.execute("SELECT 1 FROM households WHERE key = $1", (normalized,)).fetchone():
             # another family lived here before: this one lived here from the day it was added, never before
             values["moved_in_on"] = now.astimezone(store.tz).date().isoformat()
-        insert_households(store, [(normalized, building, unit, room, *(values.get(f) for f in HOUSEHOLD_FIELDS), stamp,
-                                   stamp)])
+        insert_households(store, [(normalized, building, unit, room, *(values.get(f.name) for f in HOUSEHOLD.editable()),
+                                   stamp, stamp)])
     return household_row(get_household(store, normalized))
 
 
 def insert_households(store: Store, rows: list[tuple]) -> None:
     """The writer of new households, one or a roster's (inside the caller's write): each row
-    the values of HOUSEHOLD_COLUMNS. The caller has checked them."""
-    store.insert_many("households", HOUSEHOLD_COLUMNS, rows)
+    the values of `household_columns()`. The caller has checked them."""
+    store.insert_many("households", household_columns(), rows)
 
 
 def update_households(store: Store, columns, rows: list[tuple]) -> None:
@@ -158,11 +186,11 @@ def update_households(store: Store, columns, rows: list[tuple]) -> None:
     store.conn.executemany(f"UPDATE households SET {assignments(columns)}, updated_at = ${n + 1} WHERE id = ${n + 2}", rows)
 
 
-def edit_household(store: Store, key: str, changes: HouseholdChanges, now: datetime) -> dict:
-    values = changes.given()
+def edit_household(store: Store, key: str, values: dict, now: datetime, clear: tuple[str, ...] = ()) -> dict:
+    """Change a household's fields: `values` as cleaned (None: leave as it is), `clear` the columns to empty."""
+    values = refuse_clash(values, clear)
     if not values:
-        raise InvalidValue("nothing to change: give at least one of --head, --phone, --grid, --members, --moved-in, --note,"
-                           " or --clear FIELD")
+        raise nothing_to_change(HOUSEHOLD)
     with store.write() as conn:
         row = get_household(store, key)
         if values.get("grid") != row["grid"]:
@@ -264,18 +292,12 @@ def list_households(
     sql = f"SELECT * FROM households{condition} ORDER BY {address_order()}"
     if limit:
         sql += f" LIMIT {int(limit)}"
-    return (household_row(r) for r in store.conn.execute(sql, params))
+    read = HOUSEHOLD.reader()
+    return (read(r) for r in store.conn.execute(sql, params))
 
 
 def resident_row(row, household_key: str) -> dict:
-    return {
-        "household": household_key,
-        "name": row["name"],
-        "relation": row["relation"],
-        "birth_year": row["birth_year"],
-        "phone": row["phone"],
-        "moved_out_on": row["moved_out_on"],
-    }
+    return RESIDENT.row(row, household=household_key)
 
 
 def get_resident(store: Store, household, name: str):
@@ -298,16 +320,15 @@ def add_resident(store: Store, key: str, name: str, values: dict, now: datetime)
         ).fetchone():
             raise InvalidValue("{name} already lives in {key}; use `resident edit`", name=name, key=household["key"])
         stamp = to_db(now)
-        insert_residents(store, [(household["id"], name, values.get("relation"), values.get("birth_year"),
-                                  values.get("phone"), stamp, stamp)])
+        insert_residents(store, [(household["id"], name, *(values.get(c) for c in resident_columns()[2:-2]), stamp, stamp)])
         row = get_resident(store, household, name)
     return resident_row(row, household["key"])
 
 
 def insert_residents(store: Store, rows: list[tuple]) -> None:
     """The writer of new residents, one or a roster's (inside the caller's write): each row the
-    values of RESIDENT_COLUMNS. The caller has checked them."""
-    store.insert_many("residents", RESIDENT_COLUMNS, rows)
+    values of `resident_columns()`. The caller has checked them."""
+    store.insert_many("residents", resident_columns(), rows)
 
 
 def update_residents(store: Store, columns, rows: list[tuple]) -> None:
@@ -318,14 +339,9 @@ def update_residents(store: Store, columns, rows: list[tuple]) -> None:
 
 
 def edit_resident(store: Store, key: str, name: str, values: dict, now: datetime, clear: tuple[str, ...] = ()) -> dict:
-    values = {k: v for k, v in values.items() if v is not None}
-    clash = set(values) & set(clear)
-    if clash:
-        raise InvalidValue("give a new value or --clear, not both: {fields}", fields=sorted(clash))
-    values.update(dict.fromkeys(clear))
+    values = refuse_clash(values, clear)
     if not values:
-        raise InvalidValue("nothing to change: give at least one of --name, --relation, --birth-year, --phone, --moved-out,"
-                           " or --clear FIELD")
+        raise nothing_to_change(RESIDENT, "--name")
     with store.write() as conn:
         household = get_household(store, key)
         row = get_resident(store, household, name)
@@ -366,7 +382,8 @@ def list_residents(store: Store, key: str | None = None, search: str | None = No
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY " + address_order("h.") + ", r.relation = 'head' DESC, r.id"
-    return [resident_row(r, r["household_key"]) for r in store.conn.execute(sql, params)]
+    read = RESIDENT.reader("household")
+    return [read(r, household=r["household_key"]) for r in store.conn.execute(sql, params)]
 
 
 def residents_of(store: Store, household_id: int, key: str, on: date | None = None) -> list[dict]:

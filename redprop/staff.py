@@ -9,8 +9,29 @@ from datetime import datetime
 from redprop.vocab import ROLES, Choices
 from redprop.store import Store
 from redprop.store.sql import Params
-from redprop.errors import InvalidValue, NotFound
-from redprop.parsing import clean_building, clean_grid, clean_line, clean_name, cleaned, normalize_name, to_db
+from redprop.errors import N_, InvalidValue, NotFound
+from redprop.fields import Field, Record, Show, optional
+from redprop.parsing import clean_building, clean_grid, clean_line, clean_name, clean_phone, cleaned, normalize_name, to_db
+
+# A staff member's fields (see fields.py). What they cover lives in staff_areas, a row per area.
+STAFF = Record("staff", (
+    Field("name", N_("Name"), headers=("姓名", "名字"), required=True, show=Show(keep=True)),
+    Field("role", N_("Role"), ROLES.resolve, headers=("角色", "职务", "岗位"), required=True, show=Show(drop=2)),
+    Field("phone", N_("Phone"), clean_phone, headers=("电话", "联系电话", "手机", "tel"), clearable=True, show=Show(drop=1)),
+    Field("covers", N_("Covers"), headers=("负责区域", "负责楼栋", "负责网格", "covers", "areas"), clearable=True,
+          show=Show(wrap=True, drop=3), column=None),
+    Field("active", N_("In post"), show=Show(drop=4)),
+))
+# A grid point's fields: what people call it, the building it lies in, the code the platforms above know it by.
+GRID = Record("grids", (
+    Field("code", N_("Grid"), clean_grid, headers=("网格", "网格编号", "网格点", "grid"), required=True, show=Show(keep=True)),
+    Field("name", N_("Known as"), clean_line, headers=("名称", "网格名称"), show=Show(drop=2)),
+    Field("building", N_("Building"), optional(clean_building), headers=("楼栋", "楼号"), show=Show(drop=3)),
+    Field("upstream_code", N_("Grid code (15 digits)"), headers=("网格编码", "网格代码", "统一编码", "grid_code"),
+          show=Show(drop=5, after="code")),  # the 15 digits the platforms know it by: shown once any has one
+    Field("households", N_("Households"), column=None, show=Show("right", drop=1)),
+    Field("staff", N_("Staff"), column=None, show=Show(wrap=True, drop=4)),
+))
 
 
 def _area_order(area: str):
@@ -100,15 +121,11 @@ def staff_areas(store: Store, staff_id: int) -> list[str]:
 
 
 def staff_row(row, areas: list[str]) -> dict:
-    return {"name": row["name"], "role": row["role"], "phone": row["phone"], "covers": sorted(areas, key=_area_order),
-            "active": bool(row["active"])}
+    return STAFF.row(row, covers=sorted(areas, key=_area_order), active=bool(row["active"]))
 
 
 def _areas_of(conn, staff_id: int) -> list[str]:
     return [r[0] for r in conn.execute("SELECT area FROM staff_areas WHERE staff_id = $1 ORDER BY area", (staff_id,))]
-
-
-STAFF_CLEARABLE = {"phone": "phone", "covers": "covers"}  # what `staff add --clear FIELD` empties
 
 
 def save_staff(store: Store, name: str, role: str | None, phone: str | None, covers: list[str] | None, now: datetime,
@@ -258,8 +275,5 @@ def list_grids(store: Store) -> list[dict]:
         ORDER BY c.code
         """
     )
-    return [
-        {"code": r["code"], "name": r["name"], "building": r["building"], "upstream_code": r["upstream_code"],
-         "households": r["households"], "staff": r["staff"].split(",") if r["staff"] else []}
-        for r in rows
-    ]
+    read = GRID.reader("staff")
+    return [read(r, staff=r["staff"].split(",") if r["staff"] else []) for r in rows]

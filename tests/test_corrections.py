@@ -7,6 +7,7 @@ import sqlite3
 import pytest
 
 from redprop.errors import ExitCode
+from conftest import built_once
 
 AT = "2026-11-24 08:00"
 
@@ -21,6 +22,7 @@ def dump(db) -> list[str]:
 
 
 @pytest.fixture
+@built_once
 def community(db, run, sample_data):
     for what, file in [("grid", "grids.csv"), ("household", "households.csv"), ("resident", "residents.csv"),
                        ("staff", "staff.csv"), ("group", "memberships.csv"), ("visit", "visits.csv")]:

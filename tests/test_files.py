@@ -27,7 +27,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from test_safety import REPO, cli, demo, one_line, raw  # noqa: F401 (demo: the fixture)
+from test_safety import REPO, cli, one_line, raw
 
 from redprop.errors import ExitCode
 

@@ -13,12 +13,8 @@ ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    from redprop.exchange.demo import build_demo
-
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    build_demo(path)
-    return path
+def demo_db(module_demo):
+    return module_demo  # made by `redprop demo` once a session, copied for this module
 
 
 @pytest.fixture

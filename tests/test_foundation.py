@@ -9,6 +9,7 @@ import typer.main
 
 from redprop.cli import app
 from redprop.errors import ExitCode
+from conftest import built_once
 
 
 def one_line_error(result) -> str:
@@ -199,6 +200,7 @@ def test_list_is_in_address_order(db, run, run_json):
 
 
 @pytest.fixture
+@built_once
 def small_estate(db, run):
     """Three buildings, two grid points, one resident who is not the head."""
     add_household(run, "3-1-101", "--head", "陈丽娜", "--phone", "0874-8127105", "--grid", "G05")

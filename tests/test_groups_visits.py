@@ -6,11 +6,13 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import built_once, now
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture
+@built_once
 def estate(db, run):
     """Five households in building 8, two staff covering it, all before October 2026."""
     for key, head in [("8-1-101", "熊秀英"), ("8-1-102", "王大明"), ("8-1-201", "李小红"),
@@ -98,9 +100,9 @@ def test_visit_log_reads_the_times_workers_type(estate, run, run_json, typed, ex
     [("yesterday 9:30", 1, "09:30"), ("昨天 14:00", 1, "14:00"), ("前天 8:05", 2, "08:05")],
 )
 def test_visit_log_reads_relative_days(estate, run, run_json, typed, days_back, clock):
-    before = datetime.now(SHANGHAI).date()
+    before = now().astimezone(SHANGHAI).date()
     assert run("visit", "log", "8-1-101", "--by", "刘磊", "--at", typed, "--outcome", "well").exit_code == 0
-    after = datetime.now(SHANGHAI).date()
+    after = now().astimezone(SHANGHAI).date()
     at = run_json("visit", "list", "--household", "8-1-101")[0]["at"]
     assert at[11:16] == clock
     assert at[:10] in {(before - timedelta(days=days_back)).isoformat(), (after - timedelta(days=days_back)).isoformat()}
@@ -109,7 +111,7 @@ def test_visit_log_reads_relative_days(estate, run, run_json, typed, days_back, 
 def test_visit_log_hours_ago_and_the_future(estate, run, run_json):
     assert run("visit", "log", "8-1-101", "--by", "刘磊", "--at", "2h ago", "--kind", "电话", "--outcome", "well").exit_code == 0
     row = run_json("visit", "list", "--household", "8-1-101")[0]
-    elapsed = datetime.now(SHANGHAI) - datetime.fromisoformat(row["at"])
+    elapsed = now() - datetime.fromisoformat(row["at"])
     assert timedelta(hours=1, minutes=58) < elapsed < timedelta(hours=2, minutes=2)
     assert row["kind"] == "phone" and row["recorded_at"] > row["at"]
     future = run("visit", "log", "8-1-101", "--by", "刘磊", "--at", "2099-01-01 9:00", "--outcome", "well", lang="en")
@@ -128,6 +130,7 @@ def _log(run, key, at, outcome="well", by="刘磊"):
 
 
 @pytest.fixture
+@built_once
 def care(estate, run):
     """Memberships from 2026-10-01 and a month of visits; the moment of interest is 2026-11-02 08:00.
 
@@ -353,7 +356,7 @@ def test_household_show_at_a_past_moment_lists_who_lived_there_then(estate, run,
 def test_a_bare_clock_time_is_today(estate, run, run_json):
     assert run("visit", "log", "8-1-101", "--by", "刘磊", "--at", "0:01", "--outcome", "well").exit_code == 0
     at = run_json("visit", "list", "--household", "8-1-101")[0]["at"]
-    assert at[11:16] == "00:01" and at[:10] == datetime.now(SHANGHAI).date().isoformat()
+    assert at[11:16] == "00:01" and at[:10] == now().astimezone(SHANGHAI).date().isoformat()
 
 
 def test_a_knock_in_the_same_second_as_a_contact_is_not_after_it(estate, run, run_json):

@@ -16,11 +16,12 @@ import subprocess
 import sys
 import time
 import zipfile
-from datetime import datetime, timedelta
+from datetime import timedelta, timezone
 
 import pytest
 
 from redprop.errors import ExitCode
+from conftest import built_once, now
 
 HEADER = "楼栋,单元,门牌号,户主,电话,网格,人口,入住日期,备注"
 FORMULA = '=HYPERLINK("http://x","click")'
@@ -48,15 +49,16 @@ def households(run_json, *options):
 
 
 @pytest.fixture
+@built_once
 def formula_estate(db, run, tmp_path):
     """A small community whose every text a worker types looks like a formula."""
-    now = datetime.now()
+    today = now().astimezone(timezone(timedelta(hours=8)))  # in Shanghai
     assert run("grid", "add", "G01", "--name", "@SUM(1)", "--building", "8").exit_code == 0
     assert run("household", "add", "8-2-301", "--head", FORMULA, "--phone", "13812340015", "--grid", "G01",
                "--note", "-2+3 cmd").exit_code == 0
     assert run("resident", "add", "8-2-301", "=cmd|' /C calc'!A0", "--relation", "子女").exit_code == 0
     assert run("staff", "add", "+刘磊", "--role", "网格员", "--covers", "G01").exit_code == 0
-    assert run("group", "join", "8-2-301", "独居老人", "--since", (now - timedelta(days=30)).strftime("%Y-%m-%d")).exit_code == 0
+    assert run("group", "join", "8-2-301", "独居老人", "--since", (today - timedelta(days=30)).strftime("%Y-%m-%d")).exit_code == 0
     assert run("visit", "log", "8-2-301", "--by", "+刘磊", "--outcome", "需要帮助", "--need", "=1+1",
                "--at", "20d ago").exit_code == 0
     opened = run("issue", "open", "--kind", "problem", "--category", "报修", "--channel", "巡查", "--place", "@楼道",
@@ -339,6 +341,7 @@ def test_a_phone_is_found_by_its_digits_whatever_the_separators(db, run, run_jso
 
 
 @pytest.fixture
+@built_once
 def gridded(db, run, tmp_path):
     write(tmp_path / "grids.csv", ["网格,名称,楼栋", "G01,1栋,1", "G03,3栋,3"])
     assert run("grid", "import", tmp_path / "grids.csv").exit_code == 0

@@ -12,13 +12,14 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from test_safety import REPO, cli, one_line, raw
 
 from redprop.errors import ExitCode, InvalidValue
+from conftest import now
 
 RARE = "䶮𠀀"  # U+4DAE (GB18030 FE9F) and U+20000 (a four-byte sequence in GB18030)
 
@@ -122,7 +123,7 @@ def _files(now: datetime) -> dict:
 def test_gb18030s_own_characters_come_in_through_every_importer(db, run, tmp_path, importer, encoding):
     assert run("household", "add", "8-2-301", "--head", "熊秀英").exit_code == 0
     assert run("staff", "add", RARE, "--role", "grid_worker").exit_code == 0
-    lines, sql, stored = _files(datetime.now())[importer]
+    lines, sql, stored = _files(now().astimezone(timezone(timedelta(hours=8))))[importer]  # in Shanghai
     path = tmp_path / "file.csv"
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
     if encoding == "gb18030":

@@ -5,6 +5,7 @@ the shipped 5341 promise counted round the clock unless a test changes the polic
 import json
 
 import pytest
+from conftest import built_once
 
 ISO = "+08:00"
 
@@ -14,6 +15,7 @@ def local(text: str) -> str:
 
 
 @pytest.fixture
+@built_once
 def estate(db, run):
     for args in (
         ("household", "add", "8-2-301", "--head", "熊秀英", "--grid", "G18"),
@@ -135,6 +137,7 @@ def test_a_written_plan_for_a_complex_issue(estate, run_json):
 
 
 @pytest.fixture
+@built_once
 def resolved_issue(estate, run_json):
     issue = open_issue(run_json, "2026-11-16 09:00", to="刘磊")["id"]
     run_json("issue", "arrive", issue, "--at", "2026-11-16 09:04")
@@ -351,6 +354,7 @@ def test_corrections_are_noted(estate, run, run_json):
 
 
 @pytest.fixture
+@built_once
 def several(estate, run_json):
     a = open_issue(run_json, "2026-11-16 09:00", to="刘磊")["id"]
     b = open_issue(run_json, "2026-11-16 10:00", title="乱停车", category="parking", household=None,
@@ -520,6 +524,7 @@ def test_import_reads_gbk(estate, run, run_json, tmp_path):
 
 
 @pytest.fixture
+@built_once
 def history(estate, run_json):
     """Five issues of 2026-11-16, all reported at 09:00 (minutes after 09:00 in brackets):
     A normal 刘磊: on site (3), resolved (20), rated 5          → kept, kept

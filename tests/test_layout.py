@@ -25,6 +25,7 @@ LAYERS = {
     "errors": 0,
     "store": 1,
     "vocab": 2, "parsing": 2, "spreadsheet": 2,
+    "fields": 2,
     "households": 3, "staff": 3, "policy": 3, "codes": 3,
     "care": 4, "issues": 4,
     "reports": 5,

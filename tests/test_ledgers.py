@@ -11,6 +11,7 @@ import stat
 import subprocess
 from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
@@ -19,6 +20,9 @@ from typer.testing import CliRunner
 from redprop.cli import app
 from redprop.errors import ExitCode
 
+from conftest import now
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 AT = "2026-11-24 08:00"
 PERIOD = ("--from", "2026-11-01", "--to", "2026-11-24", "--at", AT)
@@ -46,7 +50,7 @@ def community(tmp_path_factory) -> Path:
     runner = CliRunner()
 
     def run(*args):
-        result = runner.invoke(app, ["--db", str(path), *map(str, args)], catch_exceptions=False)
+        result = runner.invoke(app, ["--db", str(path), *map(str, args)], catch_exceptions=False, obj={"clock": now})
         assert result.exit_code == 0, result.output
         return result
 
@@ -79,7 +83,7 @@ def run(db):
 
     def run(*args, lang=None):
         language = ["--lang", lang] if lang else []
-        return runner.invoke(app, ["--db", str(db), *language, *map(str, args)], catch_exceptions=False)
+        return runner.invoke(app, ["--db", str(db), *language, *map(str, args)], catch_exceptions=False, obj={"clock": now})
 
     return run
 
@@ -118,7 +122,7 @@ def test_each_ledger_as_xlsx_has_the_office_layout(run, tmp_path, kind):
     sheet = sheet_of(path)
     assert sheet["A1"].value == f"美仑盛景小区{TITLES[kind]}"
     line = [c.value for c in sheet[2] if c.value]
-    assert line == ["填报单位：美仑盛景小区", "统计期间：2026-11-01 至 2026-11-24", f"填报日期：{date.today().isoformat()}"]
+    assert line == ["填报单位：美仑盛景小区", "统计期间：2026-11-01 至 2026-11-24", f"填报日期：{now().astimezone(SHANGHAI).date().isoformat()}"]
     assert [c.value for c in sheet[3]] == HEADERS[kind]
     rows = records(sheet)
     assert rows and [r[0].value for r in rows] == list(range(1, len(rows) + 1))

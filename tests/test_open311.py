@@ -10,6 +10,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from conftest import built_once
 
 SCHEMAS = Path(__file__).parent / "data" / "open311"
 NAMES = ("熊秀英", "谭晨睿", "欧阳娜娜")
@@ -17,6 +18,7 @@ PHONES = ("13812340015", "0874-8552052", "8552052")
 
 
 @pytest.fixture
+@built_once
 def exported(db, run, tmp_path) -> Path:
     def ok(*args):
         result = run(*args)

@@ -5,12 +5,14 @@ CLI: each rate in `report week` and `stats` is checked against counts made indep
 from datetime import datetime
 
 import pytest
+from conftest import built_once
 
 WEEK = ("2026-11-16", "2026-11-22")  # Monday to Sunday
 AT = "2026-11-30 12:00"
 
 
 @pytest.fixture
+@built_once
 def week(db, run):
     def ok(*args):
         result = run(*args)

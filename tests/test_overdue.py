@@ -14,6 +14,7 @@ The scene, 2026-11-16 (5341, round the clock), minutes late as of 10:00 in brack
 import json
 
 import pytest
+from conftest import built_once
 
 AT = "2026-11-16 10:00"
 
@@ -23,6 +24,7 @@ def local(text: str) -> str:
 
 
 @pytest.fixture
+@built_once
 def scene(db, run, run_json):
     for args in (
         ("household", "add", "8-2-301", "--head", "熊秀英", "--grid", "G18"),

@@ -11,11 +11,13 @@ import json
 import pytest
 
 from redprop.policy.terms import DEFAULT_POLICY, Duration, parse_duration
+from conftest import built_once
 
 OFFICE_HOURS = "08:30-12:00,14:00-18:00"
 
 
 @pytest.fixture
+@built_once
 def office(db, run):
     """A community with one household, a place-less public area and two staff."""
     for args in (
@@ -163,6 +165,7 @@ def test_a_change_of_tier_recomputes_from_the_report_under_the_issues_policy(off
 
 
 @pytest.fixture
+@built_once
 def office_hours(office, run):
     result = run("policy", "set", "--hours", OFFICE_HOURS, "--from", "2026-01-01 00:00")
     assert result.exit_code == 0, result.output

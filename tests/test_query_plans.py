@@ -40,12 +40,8 @@ HOT = [
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    from redprop.exchange.demo import build_demo
-
-    path = tmp_path_factory.mktemp("plans") / "demo.db"
-    build_demo(path)
-    return path
+def demo_db(module_demo):
+    return module_demo  # made by `redprop demo` once a session, copied for this module
 
 
 def statements_of(db, args, monkeypatch) -> list[str]:

@@ -17,12 +17,8 @@ WEEK = ("2026-11-16", "2026-11-22")  # the last complete week before AT
 
 
 @pytest.fixture(scope="module")
-def sample_db(tmp_path_factory):
-    from redprop.exchange.demo import build_demo
-
-    path = tmp_path_factory.mktemp("report") / "sample.db"
-    build_demo(path)
-    return path
+def sample_db(module_demo):
+    return module_demo  # made by `redprop demo` once a session, copied for this module
 
 
 @pytest.fixture

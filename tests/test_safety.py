@@ -75,13 +75,6 @@ def damage(path: Path, table: str = "households") -> None:
         f.write(bytes((i * 37 + 11) % 256 for i in range(page_size)))
 
 
-@pytest.fixture
-def demo(run, db_path) -> Path:
-    """The demo community (350 households, 335 issues, 672 visits) at db_path."""
-    assert run("demo").exit_code == 0
-    return db_path
-
-
 # --------------------------------------------------------------------------------------------
 # A damaged file
 
@@ -148,8 +141,6 @@ def test_no_command_exits_1_or_escapes_as_a_traceback_on_a_damaged_file(demo, ru
 
 def test_once_damage_is_met_no_write_goes_in_until_check_says_ok_or_a_backup_is_restored(demo, run, tmp_path):
     assert run("backup", tmp_path / "good.db").exit_code == 0
-    raw(demo, "PRAGMA wal_checkpoint(TRUNCATE)")
-    pristine = demo.read_bytes()
     damage(demo)
     assert run("household", "list").exit_code == ExitCode.DATABASE  # meets the damage
     refused = run("staff", "add", "新同事", "--role", "grid_worker")  # would not touch the damaged table
@@ -158,6 +149,8 @@ def test_once_damage_is_met_no_write_goes_in_until_check_says_ok_or_a_backup_is_
     assert raw(demo, "SELECT count(*) FROM staff WHERE name = '新同事'") == [(0,)]
     assert run("restore", tmp_path / "good.db").exit_code == 0
     assert run("staff", "add", "新同事", "--role", "grid_worker").exit_code == 0, "a restore lifts the note"
+    raw(demo, "PRAGMA wal_checkpoint(TRUNCATE)")
+    pristine = demo.read_bytes()  # as last written (an older copy would have lost entries: test_loss.py)
     damage(demo)
     run("overdue", "--at", AT)
     assert run("staff", "add", "又一位", "--role", "grid_worker").exit_code == ExitCode.DATABASE
@@ -274,7 +267,7 @@ def test_even_umask_000_makes_nothing_readable_by_others(tmp_path):
     cli("household", "add", "8-2-301", db=db, umask=0o000, check=True)
     cli("backup", tmp_path / "copy.db", db=db, umask=0o000, check=True)
     made = [p for p in tmp_path.iterdir()]
-    assert {p.name for p in made} == {"open.db", "copy.db"}
+    assert {p.name for p in made} == {"open.db", "open.db-mark", "copy.db"}, "the mark of what it held (store/mark.py)"
     assert all(mode(p) == 0o600 for p in made)
 
 
@@ -328,6 +321,7 @@ def test_a_read_only_copy_serves_every_read_and_refuses_a_write_in_one_line(read
     before = copy.read_bytes()
     overdue = cli("overdue", "--at", AT, db=copy)
     assert overdue.returncode == 0 and "熊秀英" in overdue.stdout, overdue.stderr
+    assert not Path(f"{copy}-mark").exists(), "a read-only database works without the mark of what it held"
     assert cli("overdue", "--check", "--at", AT, db=copy).returncode == ExitCode.CHECK_FAILED
     for args in (["household", "list"], ["household", "show", "8-2-301"], ["visit", "due", "--at", AT],
                  ["issue", "list", "--at", AT], ["issue", "show", "1"], ["household", "history", "8-2-301"],

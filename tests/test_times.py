@@ -13,6 +13,7 @@ import pytest
 
 from redprop.errors import InvalidValue
 from redprop.parsing import parse_date, parse_instant, read_instant
+from conftest import built_once, now
 
 SH = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime(2026, 12, 7, 10, 0, tzinfo=SH)
@@ -109,6 +110,7 @@ def test_the_time_patterns_are_compiled_only_when_a_time_is_read():
 
 
 @pytest.fixture
+@built_once
 def estate(db, run):
     for args in (
         ("household", "add", "8-2-301", "--head", "熊秀英", "--grid", "G18"),
@@ -120,7 +122,7 @@ def estate(db, run):
 
 def _days_around(shift):
     """The day `shift(today)` names, read before and after the command (a test may cross midnight)."""
-    return lambda: shift(datetime.now(SH).date())
+    return lambda: shift(now().astimezone(SH).date())
 
 
 def test_a_visit_last_friday_afternoon(estate, run, run_json):

@@ -1,7 +1,8 @@
 """Working-time deadlines: expectations computed by hand from the 08:30-12:00 / 14:00-18:00 day.
 
 Facts from chinese_calendar 1.11.0 that the cases rely on (checked with is_workday /
-get_holiday_detail):
+get_holiday_detail), as migration m007 carries them into every database: the schedules here
+count by that calendar (`RELEASED`), not by whichever chinesecalendar is installed:
 - 2026-02-14 Sat is a make-up workday; 2026-02-15 Sun .. 2026-02-23 Mon are Spring Festival
   holidays; 2026-02-24 Tue is a workday.
 - 2026-09-20 Sun is a make-up workday (National Day); 2026-09-25 Fri .. 09-27 Sun are
@@ -10,7 +11,7 @@ get_holiday_detail):
   workdays; 10-10 Sat is a make-up workday; 10-11 Sun is an ordinary day off.
 - November 2026 has no official arrangement: Mon 11-16 .. Fri 11-20 work, Sat 11-21 and
   Sun 11-22 rest.
-- The package has no data for 2027 (raises NotImplementedError), so 2027 is provisional: its
+- That calendar has no data for 2027, so 2027 is provisional: its
   statutory holidays only (Fri 2027-01-01 元旦 rests; 春节 2027-02-05 除夕 .. 02-08 初三), no
   bridge days, no make-up working days; ordinary days follow the weekend rule.
 """
@@ -30,10 +31,29 @@ from redprop.policy.worktime import (
 )
 
 SH = ZoneInfo("Asia/Shanghai")
-OFFICE = WorkSchedule(tz=SH)
+
+
+def released_calendar():
+    """The holiday calendar a database is made with: the years migration m007 carries (what
+    chinesecalendar 1.11.0 knew, 2004-2026), whatever chinesecalendar is installed today."""
+    import sqlite3
+
+    from redprop.policy.holidays import load_calendar
+    from redprop.store.migrations import migrate
+
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        migrate(conn)
+        return load_calendar(conn)
+    finally:
+        conn.close()
+
+
+RELEASED = released_calendar()
+OFFICE = WorkSchedule(tz=SH, calendar=RELEASED)
 MIN = timedelta(minutes=1)
 HOUR = timedelta(hours=1)
-NO_WORKDAYS = WorkSchedule(tz=SH, use_chinese_calendar=False, weekend=frozenset(range(7)))
+NO_WORKDAYS = WorkSchedule(tz=SH, calendar=RELEASED, use_chinese_calendar=False, weekend=frozenset(range(7)))
 
 
 def at(month_day: str, clock: str, year: int = 2026) -> datetime:
@@ -75,36 +95,36 @@ ADD_CASES = [
     ("make-up Sunday 9-20 counts", at("09-18", "17:00"), 2 * HOUR, OFFICE, (), at("09-20", "09:30")),
     (
         "without the official calendar 10-01 is a plain Thursday",
-        at("09-30", "17:00"), 2 * HOUR, WorkSchedule(tz=SH, use_chinese_calendar=False), (), at("10-01", "09:30"),
+        at("09-30", "17:00"), 2 * HOUR, WorkSchedule(tz=SH, calendar=RELEASED, use_chinese_calendar=False), (), at("10-01", "09:30"),
     ),
     # community overrides
     (
         "extra holiday on Monday 11-23",
-        at("11-20", "17:00"), 4 * HOUR, WorkSchedule(tz=SH, extra_holidays=frozenset({d("2026-11-23")})), (),
+        at("11-20", "17:00"), 4 * HOUR, WorkSchedule(tz=SH, calendar=RELEASED, extra_holidays=frozenset({d("2026-11-23")})), (),
         at("11-24", "11:30"),
     ),
     (
         "extra workday on Saturday 11-21",
-        at("11-20", "17:00"), 4 * HOUR, WorkSchedule(tz=SH, extra_workdays=frozenset({d("2026-11-21")})), (),
+        at("11-20", "17:00"), 4 * HOUR, WorkSchedule(tz=SH, calendar=RELEASED, extra_workdays=frozenset({d("2026-11-21")})), (),
         at("11-21", "11:30"),
     ),
     (
         "extra workday beats the official holiday 10-01",
-        at("09-30", "17:00"), 2 * HOUR, WorkSchedule(tz=SH, extra_workdays=frozenset({d("2026-10-01")})), (),
+        at("09-30", "17:00"), 2 * HOUR, WorkSchedule(tz=SH, calendar=RELEASED, extra_workdays=frozenset({d("2026-10-01")})), (),
         at("10-01", "09:30"),
     ),
     (
         "extra holiday beats the make-up Saturday 10-10 (10-11 Sun rests too)",
-        at("10-09", "17:30"), HOUR, WorkSchedule(tz=SH, extra_holidays=frozenset({d("2026-10-10")})), (),
+        at("10-09", "17:30"), HOUR, WorkSchedule(tz=SH, calendar=RELEASED, extra_holidays=frozenset({d("2026-10-10")})), (),
         at("10-12", "09:00"),
     ),
     (
         "Sunday-only weekend: ordinary Saturday 10-17 works",
-        at("10-16", "17:30"), HOUR, WorkSchedule(tz=SH, weekend=frozenset({6})), (), at("10-17", "09:00"),
+        at("10-16", "17:30"), HOUR, WorkSchedule(tz=SH, calendar=RELEASED, weekend=frozenset({6})), (), at("10-17", "09:00"),
     ),
     (
         "Sunday-only weekend: official holidays still rest",
-        at("09-30", "17:00"), 2 * HOUR, WorkSchedule(tz=SH, weekend=frozenset({6})), (), at("10-08", "09:30"),
+        at("09-30", "17:00"), 2 * HOUR, WorkSchedule(tz=SH, calendar=RELEASED, weekend=frozenset({6})), (), at("10-08", "09:30"),
     ),
     # 2027 is not covered: provisional, New Year's Day (a Friday) rests by law, then the weekend
     ("into uncovered 2027: 1h 12-31, 1h 2027-01-04", at("12-31", "17:00"), 2 * HOUR, OFFICE, (),
@@ -246,12 +266,12 @@ def test_working_time_between(start, end, schedule, pauses, expected):
         (OFFICE, d("2027-01-04"), True),  # uncovered year: no bridge day guessed
         (OFFICE, d("2027-10-04"), True),  # uncovered year: 国庆 is 1-3 October by law
         (OFFICE, d("2027-09-15"), False),  # uncovered year: 中秋 (lunar 8-15)
-        (WorkSchedule(tz=SH, use_chinese_calendar=False), d("2026-10-05"), True),
-        (WorkSchedule(tz=SH, use_chinese_calendar=False), d("2026-10-10"), False),
-        (WorkSchedule(tz=SH, extra_workdays=frozenset({d("2026-10-05")})), d("2026-10-05"), True),
-        (WorkSchedule(tz=SH, extra_holidays=frozenset({d("2026-11-20")})), d("2026-11-20"), False),
-        (WorkSchedule(tz=SH, weekend=frozenset({6})), d("2026-11-21"), True),  # Saturday, Sunday-only weekend
-        (WorkSchedule(tz=SH, weekend=frozenset({6})), d("2026-10-03"), False),  # Saturday in National Day
+        (WorkSchedule(tz=SH, calendar=RELEASED, use_chinese_calendar=False), d("2026-10-05"), True),
+        (WorkSchedule(tz=SH, calendar=RELEASED, use_chinese_calendar=False), d("2026-10-10"), False),
+        (WorkSchedule(tz=SH, calendar=RELEASED, extra_workdays=frozenset({d("2026-10-05")})), d("2026-10-05"), True),
+        (WorkSchedule(tz=SH, calendar=RELEASED, extra_holidays=frozenset({d("2026-11-20")})), d("2026-11-20"), False),
+        (WorkSchedule(tz=SH, calendar=RELEASED, weekend=frozenset({6})), d("2026-11-21"), True),  # Saturday, Sunday-only weekend
+        (WorkSchedule(tz=SH, calendar=RELEASED, weekend=frozenset({6})), d("2026-10-03"), False),  # Saturday in National Day
     ],
 )
 def test_is_workday(schedule, day, expected):
@@ -263,7 +283,7 @@ def test_is_workday(schedule, day, expected):
     [(d("2026-12-31"), True), (d("2004-01-01"), True), (d("2027-01-01"), False), (d("2003-12-31"), False)],
 )
 def test_calendar_covers(day, expected):
-    assert calendar_covers(day) is expected
+    assert calendar_covers(day, OFFICE) is expected
 
 
 @pytest.mark.parametrize(
@@ -285,10 +305,10 @@ def test_calendar_covers(day, expected):
         pytest.param(
             lambda: working_time_between(at("11-17", "09:00"), datetime(2026, 11, 17, 10, 0), OFFICE), id="naive end"
         ),
-        pytest.param(lambda: WorkSchedule(tz=SH, hours=()), id="no hours"),
-        pytest.param(lambda: WorkSchedule(tz=SH, hours=((time(14), time(12)),)), id="period ends before it starts"),
+        pytest.param(lambda: WorkSchedule(tz=SH, calendar=RELEASED, hours=()), id="no hours"),
+        pytest.param(lambda: WorkSchedule(tz=SH, calendar=RELEASED, hours=((time(14), time(12)),)), id="period ends before it starts"),
         pytest.param(
-            lambda: WorkSchedule(tz=SH, hours=((time(8), time(12)), (time(11), time(18)))), id="overlapping periods"
+            lambda: WorkSchedule(tz=SH, calendar=RELEASED, hours=((time(8), time(12)), (time(11), time(18)))), id="overlapping periods"
         ),
         pytest.param(
             lambda: WorkSchedule(
@@ -304,7 +324,7 @@ def test_rejects(call):
 
 
 def test_period_ending_at_midnight_runs_to_the_end_of_the_day():
-    evening = WorkSchedule(tz=SH, hours=((time(20, 0), time(0, 0)),))
+    evening = WorkSchedule(tz=SH, calendar=RELEASED, hours=((time(20, 0), time(0, 0)),))
     # Friday 23:00 + 2h: 1h to midnight, then Monday 20:00 + 1h
     assert add_working_time(at("11-20", "23:00"), 2 * HOUR, evening) == at("11-23", "21:00")
 
@@ -326,4 +346,4 @@ def test_provisional_years_are_the_statutory_holidays_of_the_law():
         "2028-01-01", "2028-01-25", "2028-01-26", "2028-01-27", "2028-01-28", "2028-04-04", "2028-05-01",
         "2028-05-02", "2028-05-28", "2028-10-01", "2028-10-02", "2028-10-03"]
     assert days_2028[d("2028-10-03")] == "中秋节、国庆节", "中秋 falls on 国庆 in 2028: one day, both names"
-    assert calendar_covers(d("2026-06-01")) and not calendar_covers(d("2028-06-01"))
+    assert calendar_covers(d("2026-06-01"), OFFICE) and not calendar_covers(d("2028-06-01"), OFFICE)

@@ -9,14 +9,44 @@ sets `until` and keeps the row: "who was newly unemployed in March?" stays answe
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from redprop.errors import N_, InvalidValue, NotFound
+from redprop.errors import N_, InvalidValue, Message, NotFound
+from redprop.fields import Field, Record, Show, optional
 from redprop.households import address_order, get_household, get_resident
-from redprop.parsing import SINCE_FUTURE, clean_text, to_db
+from redprop.parsing import SINCE_FUTURE, clean_date, clean_past_date, clean_text, to_db
 from redprop.store import Store, hooks
 from redprop.store.sql import assignments, marks
-from redprop.vocab import SENSITIVE, Catalogue, Code
+from redprop.vocab import LEAVE_REASONS, SENSITIVE, Catalogue, Code
 
 hooks.points_at("memberships", "household_id", "households")  # a membership is part of its household's story
+
+MASK = SENSITIVE.slug  # what a sensitive group, and everything written about a membership of one, is shown as
+
+
+def clean_since(text: str | None, today: date) -> str:
+    """A membership's first day: given, and not in the future."""
+    day = clean_past_date(text, today, SINCE_FUTURE)
+    if day is None:
+        raise InvalidValue("no start date")
+    return day
+
+
+# A membership's fields (see fields.py): the member's household (and resident), the group, the span.
+MEMBERSHIP = Record("memberships", (
+    Field("household", N_("Address"), column="household_id", show=Show(keep=True)),
+    Field("resident", N_("Resident"), headers=("姓名", "人员", "resident", "name"), column="resident_id", show=Show(keep=True)),
+    Field("head", column=None),
+    Field("phone", column=None),
+    Field("grid", column=None),
+    Field("group", N_("Focus group"), headers=("人群", "重点人群", "类别", "人群类别", "group"), required=True,
+          column="group_code", show=Show(keep=True)),  # cleaned by the community's own catalogue
+    Field("since", N_("Since"), clean_since, dated=True, headers=("开始日期", "开始", "纳入日期", "起始日期", "since", "from"),
+          required=True, show=Show(drop=2)),
+    Field("until", N_("Until"), clean_date, dated=True, headers=("结束日期", "结束", "until", "to"), show=Show(drop=3)),
+    Field("left_reason", N_("Left because"), optional(LEAVE_REASONS.resolve), headers=("退出原因", "原因", "reason"),
+          show=Show(drop=4)),
+    Field("current", N_("Current"), column=None, show=Show(drop=1)),
+    Field("note", clean=clean_text, headers=("备注", "note"), listed=False),
+))
 
 
 @dataclass(frozen=True)
@@ -132,6 +162,12 @@ def join_group(
         ).fetchone()
         if clash:
             who = clash["name"] or household["key"]
+            if group.sensitive:  # said as 敏感, whatever the worker typed
+                if clash["until"]:
+                    raise InvalidValue("{who} is already in this group ({group}) from {since} until {until}", who=who,
+                                       group=SENSITIVE, since=clash["since"], until=clash["until"])
+                raise InvalidValue("{who} is already in this group ({group}) since {since}", who=who, group=SENSITIVE,
+                                   since=clash["since"])
             if clash["until"]:
                 raise InvalidValue("{who} is already in {group} ({code}) from {since} until {until}", who=who,
                                    group=group.as_code(), code=group.code, since=clash["since"], until=clash["until"])
@@ -139,7 +175,7 @@ def join_group(
                                code=group.code, since=clash["since"])
         insert_memberships(store, [(household["id"], resident_id, group.code, since.isoformat(),
                                     until and until.isoformat(), None, note, to_db(now))])
-    return {"household": household["key"], "resident": resident, "group": group.code,
+    return {"household": household["key"], "resident": resident, "group": group.shown(show_sensitive=False),
             "since": since.isoformat(), "until": until and until.isoformat()}
 
 
@@ -173,11 +209,14 @@ def leave_group(
         ).fetchone()
         if row is None:
             who = resident or household["key"]
+            if group.sensitive:
+                raise NotFound("{who} is not in this group ({group}) on {day}", who=who, group=SENSITIVE, day=on.isoformat())
             raise NotFound("{who} is not in {group} ({code}) on {day}", who=who, group=group.as_code(), code=group.code,
                            day=on.isoformat())
         end_memberships(conn, [(on.isoformat(), reason, to_db(now), row["id"])])
-    return {"household": household["key"], "resident": resident, "group": group.code,
-            "since": row["since"], "until": on.isoformat(), "left_reason": reason}
+    # a confirmation, like any output, says a sensitive group as 敏感 and repeats nothing written about it
+    return {"household": household["key"], "resident": resident, "group": group.shown(show_sensitive=False),
+            "since": row["since"], "until": on.isoformat(), "left_reason": None if group.sensitive else reason}
 
 
 MEMBERSHIP_SQL = """
@@ -212,8 +251,7 @@ def list_members(
     """Members on a day, or at any time in a range of days ('who was newly unemployed in March?')."""
     group = resolve_group(store, group_text)
     if group.sensitive and not show_sensitive:
-        raise InvalidValue("{group} ({code}) is a sensitive group: add --show-sensitive to list its members",
-                           group=group.as_code(), code=group.code)
+        raise InvalidValue("this is a sensitive group: add --show-sensitive to list its members")
     first, last = between if between else (on, on)
     sql = (MEMBERSHIP_SQL + " WHERE m.group_code = $1 AND m.since <= $2 AND (m.until IS NULL OR m.until > $3)"
            " ORDER BY " + address_order("h.") + ", m.since")
@@ -244,3 +282,82 @@ def current_groups(store: Store, household_id: int, on: date, show_sensitive: bo
         "SELECT group_code FROM memberships WHERE household_id = $1 AND since <= $2 AND (until IS NULL OR until > $2)",
         (household_id, day))}
     return list(dict.fromkeys(g.shown(show_sensitive) for code, g in load_groups(store).items() if code in codes))
+
+
+# -- the change log: a sensitive group's memberships, masked where the log is read ----------
+
+PRIVATE_FIELDS = ("group_code", "note", "left_reason")  # a membership's: which group, and what was written about it
+MEMBERSHIP_COMMANDS = ("join", "leave")  # `group join|leave`: their --note and --reason are about the membership
+PRIVATE_OPTIONS = ("--note", "--reason")
+
+
+@hooks.private("memberships")
+class SensitiveMemberships:
+    """How the change log shows a membership of a sensitive group (上访, 精神病人, 矫正: the focus
+    groups flagged sensitive) unless asked to show it: its group, its note and why it ended as
+    `sensitive`, in every entry that touched it (a `visit log` updates its contact columns); and in
+    command lines, every word that names a sensitive group (its slug, Chinese or English label,
+    alone or inside a word: a file named 矫正人员名单.csv) and the note and reason of `group join`
+    and `group leave`."""
+
+    def __init__(self, conn):
+        rows = conn.execute("SELECT code, zh, en FROM focus_groups WHERE sensitive = 1").fetchall()
+        self.codes = {row[0] for row in rows}
+        spellings = {_folded(text) for row in rows for text in row if text}
+        self.exact = spellings
+        # inside a longer word: the labels and slugs long enough not to turn up by chance
+        self.inside = {s for s in spellings if len(s) >= (2 if not s.isascii() else 4)}
+
+    def private(self, values: dict) -> bool:
+        return values.get("group_code") in self.codes
+
+    def hide(self, values: dict) -> dict:
+        return {k: MASK if k in PRIVATE_FIELDS and v is not None else v for k, v in values.items()}
+
+    def words(self, command: str) -> str:
+        folded = _folded(command)
+        if not self.codes or (" group " not in f" {command} " and not any(s in folded for s in self.exact)):
+            return command  # the usual case, said without splitting the line
+        import shlex
+
+        try:
+            words = shlex.split(command)
+        except ValueError:  # not a line as redprop keeps them: nothing of it is shown
+            return MASK
+        membership = _membership_command(words)
+        shown, hide_next = [], False
+        for word in words:
+            option, equals, value = word.partition("=")
+            if hide_next:
+                word, hide_next = MASK, False
+            elif membership and option in PRIVATE_OPTIONS:
+                hide_next = not equals
+                word = f"{option}={MASK}" if equals else word
+            elif not word.startswith("-") and self._names_group(word):
+                word = MASK
+            shown.append(word)
+        return shlex.join(shown)
+
+    def said(self, command: str):
+        """A masked command line as a message names it: the mask said in the reader's language (敏感)."""
+        if MASK not in command:
+            return command
+        import shlex
+
+        words = shlex.split(command)
+        template = shlex.join("\x00" if w == MASK else w for w in words)
+        return Message(template.replace("{", "{{").replace("}", "}}").replace("\x00", "{mask}"), mask=SENSITIVE)
+
+    def _names_group(self, word: str) -> bool:
+        folded = _folded(word)
+        return folded in self.exact or any(s in folded for s in self.inside)
+
+
+def _folded(text: str) -> str:
+    return text.strip().casefold().replace("-", "_").replace(" ", "_")
+
+
+def _membership_command(words: list[str]) -> bool:
+    """Whether a command line is `group join` or `group leave` (wherever --db or --lang stand)."""
+    plain = [w for w in words if not w.startswith("-")]
+    return any(a == "group" and b in MEMBERSHIP_COMMANDS for a, b in zip(plain, plain[1:]))

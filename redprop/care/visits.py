@@ -12,13 +12,14 @@ import json
 from datetime import date, datetime, timedelta
 
 from redprop.care.groups import current_groups, load_groups
-from redprop.errors import InvalidValue, NotFound
+from redprop.errors import N_, InvalidValue, NotFound
+from redprop.fields import Field, Record, Show
 from redprop.households import get_household, get_resident, lived_there
 from redprop.parsing import clean_text, cleaned, from_db, local_day_start, show_local_iso, to_db
 from redprop.staff import get_staff, responsible_staff, staff_areas
 from redprop.store import Store, hooks
 from redprop.store.sql import Params, marks
-from redprop.vocab import VISIT_OUTCOMES, Choices
+from redprop.vocab import VISIT_KINDS, VISIT_OUTCOMES, Choices
 
 CONTACT_OUTCOMES = ("well", "needs_help", "refused")
 ESCALATE_GROUP = "elderly_alone"
@@ -26,6 +27,37 @@ ESCALATE_AFTER = 3  # knocks in a row without a contact
 
 hooks.points_at("visits", "household_id", "households")  # a visit is part of its household's story
 hooks.subject("visit_id", "visits", one=True)  # `undo --visit N`: the entries that changed this visit
+
+
+def clean_kind(text: str) -> str:
+    """A visit's kind; a round sheet that says none made home visits."""
+    return VISIT_KINDS.resolve(text) if text.strip() else "visit"
+
+
+# A visit's fields (see fields.py). When it happened is read against the community's clock and
+# zone, so the import brings the cleaner of `at`.
+VISIT = Record("visits", (
+    Field("id", N_("Visit"), show=Show("right", keep=True)),
+    Field("household", N_("Address"), column="household_id", show=Show(keep=True)),
+    Field("head", N_("Head"), column=None, show=Show(drop=1)),  # the household's, said back with its address
+    Field("at", N_("When"), headers=("时间", "走访时间", "日期时间", "at", "time"), required=True, show=Show(keep=True, after="id")),
+    Field("recorded_at"),
+    Field("by", N_("Visitor"), headers=("走访人", "人员", "工作人员", "by", "staff"), required=True, column="staff_id",
+          show=Show(drop=3)),
+    Field("resident", headers=("走访对象", "对象", "resident"), column="resident_id"),
+    Field("kind", N_("Visit type"), clean_kind, headers=("方式", "类型", "kind"), show=Show(drop=4)),
+    Field("outcome", N_("Outcome"), VISIT_OUTCOMES.resolve, headers=("结果", "情况", "outcome"), required=True,
+          show=Show(keep=True)),
+    Field("need", N_("Need"), clean_text, headers=("需求", "need"), show=Show(wrap=True, drop=2)),
+    Field("note", N_("Note"), clean_text, headers=("备注", "note"), show=Show(wrap=True, drop=5)),
+    Field("time_known"),
+    Field("issue", column=None),
+    Field("issue_link", N_("Issue opened"), column=None, listed=False, show=Show(drop=6)),
+    Field("voided", column=None),
+    Field("voided_at"),
+    Field("voided_by"),
+    Field("void_reason"),
+))
 
 
 def log_visit(

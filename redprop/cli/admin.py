@@ -71,6 +71,7 @@ def demo(
 def check(
     ctx: typer.Context,
     quick: Annotated[bool, typer.Option("--quick", help="SQLite's quicker check and no replay of the issues: seconds on a district's file.")] = False,
+    accept_loss: Annotated[bool, typer.Option("--accept-loss", help="Entries found missing since the database was last written (a damaged -wal, an older copy put in its place) are accepted as gone: writing goes on from what it holds.")] = False,
     fmt: common.FormatOption = common.Format.table,
 ):
     """Check the database file: SQLite's integrity and references, the schema, and that every issue's state and every
@@ -79,8 +80,8 @@ def check(
     from redprop.reports.upkeep import check as check_file
 
     app = ctx.obj
-    store = app.store
-    result = check_file(store, quick=quick, at=app.machine_now())
+    store = app.open(loss_listed=True)
+    result = check_file(store, quick=quick, at=app.machine_now(), accept_loss=accept_loss)
     show.checked(app.output(fmt), result)
     if result["problems"]:
         raise typer.Exit(int(ExitCode.DATABASE))
@@ -111,7 +112,7 @@ def restore(
 
     app = ctx.obj
     path = checked_path(app.db_path)
-    show.restored(app.output(), put_back(path, file, at=app.machine_now()))
+    show.restored(app.output(), put_back(path, file, at=app.machine_now(), logged_as=(app.command_line, lambda: app.user)))
 
 
 def copy(

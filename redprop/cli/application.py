@@ -112,12 +112,25 @@ class Application:
     @property
     def store(self):
         """The community's database, opened and migrated once per command, its writes logged as
-        this command's entry in the change log (who typed what, when)."""
+        this command's entry in the change log (who typed what, when). The command that finds
+        entries missing since it was last written (store/mark.py) stops there, saying how many
+        (`check` lists it instead: see `open`)."""
+        return self.open()
+
+    def open(self, *, loss_listed: bool = False):
+        """The store; with `loss_listed`, a loss found now does not stop the command (`check`
+        lists it, `check --accept-loss` accepts it)."""
         if self._store is None:
             from redprop.store import open_store
 
             self._store = open_store(self.db_path)
             self._store.log_as(self.command_line, lambda: self.user, self.now())
+        loss = self._store.loss
+        if loss is not None and loss.new and not loss_listed:
+            from redprop.store.files import shown
+            from redprop.store.mark import found
+
+            raise found(shown(self.db_path), loss)
         return self._store
 
     def communities(self) -> list:

@@ -60,3 +60,54 @@ def run_import(app, importer, file: Path, dry_run: bool, skip_invalid: bool, she
     result = importer(app.store, file, app.now(), dry_run=dry_run, skip_invalid=skip_invalid, sheet=sheet,
                       max_rows=max_rows, **options)
     imported(app.output(fmt), result)
+
+
+def field_options(fields, clear=None):
+    """A command whose options are fields' own, as their catalogue declares them (fields.py):
+    each field's option name, help, type and bounds, in the catalogue's order, where the
+    command's `values` parameter stands (then `--clear FIELD` for a `clear` catalogue). The
+    command receives `values`: field → what was typed (None: not given), and `clear`: the
+    fields named. Options are an interface scripts use: the catalogue keeps their names."""
+    import functools
+    import inspect
+
+    def option(field):
+        spec = field.option
+        bounds = {} if spec.min is None else {"min": spec.min}
+        return Annotated[Optional[spec.type], typer.Option(spec.name, help=spec.help, **bounds)]
+
+    def decorate(command):
+        signature = inspect.signature(command)
+        params = []
+        for param in signature.parameters.values():
+            if param.name == "values":
+                params += [inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=option(f))
+                           for f in fields]
+                if clear is not None:
+                    params.append(inspect.Parameter("clear", inspect.Parameter.KEYWORD_ONLY, default=None,
+                                                    annotation=clear_option(clear)))
+            elif not (param.name == "clear" and clear is not None):  # the command's own: declared above
+                params.append(param.replace(kind=inspect.Parameter.KEYWORD_ONLY))
+
+        @functools.wraps(command)
+        def with_values(**given):
+            values = {f.name: given.pop(f.name) for f in fields}
+            return command(**given, values=values)
+
+        with_values.__signature__ = signature.replace(parameters=params)
+        with_values.__annotations__ = {p.name: p.annotation for p in params}
+        del with_values.__wrapped__  # Typer reads the signature above, not the command's own
+        return with_values
+
+    return decorate
+
+
+def clear_option(record):
+    """`--clear FIELD`, its help naming the fields of `record` that may be emptied."""
+    help = f"Empty a field (repeatable): {', '.join(record.clearable())}."
+    return Annotated[Optional[list[str]], typer.Option("--clear", metavar="FIELD", help=help)]
+
+
+def typed_values(fields, values: dict, today=None) -> dict:
+    """What was typed for each field, cleaned by the field's own cleaner (None: not given)."""
+    return {f.name: None if values[f.name] is None else f.cleaner(today)(str(values[f.name])) for f in fields}

@@ -170,12 +170,31 @@ def _fallback_language(args: list[str]) -> Language:
 
 
 def _note_damage(ctx, error: Exception) -> None:
-    """A command met a damaged page: note it beside the file, so that nothing more is written to it."""
+    """A command met a damaged page: note it beside the file, so that nothing more is written to it.
+    The note names the command, not its words, and the error without the value it quotes: later
+    errors repeat it to anyone."""
+    from redprop.store import reason
     from redprop.store.files import is_damage, note_damage
 
     if not is_damage(error) or not hasattr(ctx.obj, "db_options") or len(ctx.obj.db_options) > 1:
         return  # no application yet; or several databases (the street's picture): which one is not known here
-    note_damage(ctx.obj.db_path, f"{ctx.meta.get(COMMAND_LINE, 'redprop')}: {error}")
+    what = error.message if isinstance(error, RedpropError) else reason(error)
+    note_damage(ctx.obj.db_path, f"{command_name(ctx.meta.get(COMMAND_LINE, 'redprop'))}: {what}")
+
+
+def command_name(line: str) -> str:
+    """The command a line ran, without its arguments: `redprop --db x.db group join 8-2-301 …` →
+    `redprop group join`."""
+    words = line.split()
+    for i, word in enumerate(words):
+        if word in LAZY_COMMANDS or word in ROOT_COMMANDS:
+            verb = words[i + 1] if i + 1 < len(words) else ""
+            named = verb.isascii() and not verb.startswith("-") and verb.replace("-", "").isalpha()
+            return " ".join(["redprop", word, *([verb] if named else [])])
+    return "redprop"
+
+
+ROOT_COMMANDS = ("init", "demo", "check", "backup", "restore", "copy")  # the root's own (cli/admin.py)
 
 
 def _fail(text: str, code: int):

@@ -5,63 +5,44 @@ from typing import Annotated, Optional
 import typer
 
 from redprop.cli import common
-from redprop.cli.common import AtOption, DryRun, FileArg, FormatOption, Key, Sheet, ShowSensitive, SkipInvalid, run_import, MaxRows, NewGrids
+from redprop.cli.common import (
+    AtOption, DryRun, FileArg, FormatOption, Key, MaxRows, NewGrids, Sheet, ShowSensitive, SkipInvalid, field_options, run_import,
+    typed_values,
+)
 from redprop.exchange.limits import DEFAULT_MAX_ROWS
+from redprop.households import HOUSEHOLD, RESIDENT
 from redprop.present import households as show
 from redprop.present.output import Format
 
 household_app = common.sub_app("Households (户): add, edit, show, list, move out, import.")
 residents_app = common.sub_app("Residents of a household: add, edit, list, import.")
 
-Head = Annotated[Optional[str], typer.Option("--head", help="Head of household (户主).")]
-Phone = Annotated[Optional[str], typer.Option("--phone", help="Phone; kept as text, leading zeros and all.")]
-Grid = Annotated[Optional[str], typer.Option("--grid", help="Grid point (网格), e.g. G07.")]
-Members = Annotated[Optional[int], typer.Option("--members", min=0, help="Number of people living there (人口).")]
-MovedIn = Annotated[Optional[str], typer.Option("--moved-in", help="Date moved in (入住日期).")]
-Note = Annotated[Optional[str], typer.Option("--note", help="Free note (备注).")]
-
-
-Clear = Annotated[Optional[list[str]], typer.Option("--clear", metavar="FIELD", help="Empty a field (repeatable): head, phone, grid, members, moved-in, note.")]
-
-
-def _changes(app, head, phone, grid, members, moved_in, note, clear=None):
-    from redprop.households import HOUSEHOLD_CLEARABLE, HouseholdChanges
-    from redprop.parsing import (
-        MOVED_IN_FUTURE, clean_count, clean_grid, clean_name, clean_past_date, clean_phone, clean_text, cleared_columns,
-    )
-
-    return HouseholdChanges(
-        head=clean_name(head),
-        phone=clean_phone(phone),
-        grid=clean_grid(grid) if grid else None,
-        members=clean_count(str(members)) if members is not None else None,
-        moved_in_on=clean_past_date(moved_in, app.now().date(), MOVED_IN_FUTURE),
-        note=clean_text(note),
-        clear=tuple(cleared_columns(clear, HOUSEHOLD_CLEARABLE)),
-    )
+# Options that are a field's without being the field's value: a move-out's note, a listing's grid point
+Note = Annotated[Optional[str], typer.Option("--note", help=HOUSEHOLD["note"].option.help)]
+Grid = Annotated[Optional[str], typer.Option("--grid", help=HOUSEHOLD["grid"].option.help)]
 
 
 @household_app.command("add")
-def add(ctx: typer.Context, key: Key, head: Head = None, phone: Phone = None, grid: Grid = None, members: Members = None,
-        moved_in: MovedIn = None, note: Note = None, fmt: FormatOption = Format.table):
+@field_options(HOUSEHOLD.options())
+def add(ctx: typer.Context, key: Key, values: dict, fmt: FormatOption = Format.table):
     """Add a household. Example: redprop household add 8-2-301 --head 熊秀英 --phone 0874-8123456 --grid G18"""
     from redprop.households import add_household
 
     app = ctx.obj
-    store = app.store
-    row = add_household(store, key, _changes(app, head, phone, grid, members, moved_in, note), app.now())
+    row = add_household(app.store, key, typed_values(HOUSEHOLD.options(), values, app.now().date()), app.now())
     show.household(app.output(fmt), row)
 
 
 @household_app.command("edit")
-def edit(ctx: typer.Context, key: Key, head: Head = None, phone: Phone = None, grid: Grid = None, members: Members = None,
-         moved_in: MovedIn = None, note: Note = None, clear: Clear = None, fmt: FormatOption = Format.table):
+@field_options(HOUSEHOLD.options(), clear=HOUSEHOLD)
+def edit(ctx: typer.Context, key: Key, values: dict, clear: Optional[list[str]] = None, fmt: FormatOption = Format.table):
     """Change a household's details, or --clear one. Example: redprop household edit 8-2-301 --phone 13987400001 --clear note"""
     from redprop.households import edit_household
+    from redprop.parsing import cleared_columns
 
     app = ctx.obj
-    store = app.store
-    row = edit_household(store, key, _changes(app, head, phone, grid, members, moved_in, note, clear), app.now())
+    row = edit_household(app.store, key, typed_values(HOUSEHOLD.options(), values, app.now().date()), app.now(),
+                         tuple(cleared_columns(clear, HOUSEHOLD.clearable())))
     show.household(app.output(fmt), row)
 
 
@@ -145,51 +126,34 @@ def import_(ctx: typer.Context, file: FileArg, dry_run: DryRun = False, skip_inv
     run_import(app, import_households, file, dry_run, skip_invalid, sheet, fmt, max_rows, new_grids=new_grids)
 
 
-def _resident_values(app, relation, birth_year, phone, moved_out=None):
-    from redprop.parsing import clean_date, clean_phone, clean_year
-    from redprop.vocab import RELATIONS
-
-    return {
-        "relation": RELATIONS.resolve(relation) if relation else None,
-        "birth_year": clean_year(birth_year),
-        "phone": clean_phone(phone),
-        "moved_out_on": clean_date(moved_out, app.now().date()),
-    }
-
-
 Name = Annotated[str, typer.Argument(help="The resident's name.")]
-Relation = Annotated[Optional[str], typer.Option("--relation", help="Relation to the head: 户主 配偶 子女 父母 孙子女 租户 其他 (or head, spouse, child…).")]
-BirthYear = Annotated[Optional[str], typer.Option("--birth-year", help="Year of birth, e.g. 1944.")]
+ON_ARRIVAL = [f for f in RESIDENT.options() if f.name != "moved_out_on"]  # moving out is an edit
 
 
 @residents_app.command("add")
-def resident_add(ctx: typer.Context, key: Key, name: Name, relation: Relation = None, birth_year: BirthYear = None, phone: Phone = None,
-                 fmt: FormatOption = Format.table):
+@field_options(ON_ARRIVAL)
+def resident_add(ctx: typer.Context, key: Key, name: Name, values: dict, fmt: FormatOption = Format.table):
     """Add a person living in a household. Example: redprop resident add 8-2-301 熊秀英 --relation 户主 --birth-year 1944"""
     from redprop.households import add_resident
 
     app = ctx.obj
-    store = app.store
-    row = add_resident(store, key, name, _resident_values(app, relation, birth_year, phone), app.now())
+    row = add_resident(app.store, key, name, typed_values(ON_ARRIVAL, values, app.now().date()), app.now())
     show.resident(app.output(fmt), row)
 
 
 @residents_app.command("edit")
+@field_options(RESIDENT.options(), clear=RESIDENT)
 def resident_edit(ctx: typer.Context, key: Key, name: Name,
                   new_name: Annotated[Optional[str], typer.Option("--name", help="Correct the name.")] = None,
-                  relation: Relation = None, birth_year: BirthYear = None, phone: Phone = None,
-                  moved_out: Annotated[Optional[str], typer.Option("--moved-out", help="Date this person moved out (kept on record).")] = None,
-                  clear: Annotated[Optional[list[str]], typer.Option("--clear", metavar="FIELD", help="Empty a field (repeatable): relation, birth-year, phone, moved-out.")] = None,
-                  fmt: FormatOption = Format.table):
+                  values: dict = None, clear: Optional[list[str]] = None, fmt: FormatOption = Format.table):
     """Change a resident's details, or --clear one. Example: redprop resident edit 8-2-301 熊秀英 --phone 0874-8123456"""
-    from redprop.households import RESIDENT_CLEARABLE, edit_resident
+    from redprop.households import edit_resident
     from redprop.parsing import cleared_columns
 
     app = ctx.obj
-    store = app.store
-    values = _resident_values(app, relation, birth_year, phone, moved_out)
+    values = typed_values(RESIDENT.options(), values, app.now().date())
     values["name"] = new_name.strip() if new_name else None
-    row = edit_resident(store, key, name, values, app.now(), tuple(cleared_columns(clear, RESIDENT_CLEARABLE)))
+    row = edit_resident(app.store, key, name, values, app.now(), tuple(cleared_columns(clear, RESIDENT.clearable())))
     show.resident(app.output(fmt), row)
 
 

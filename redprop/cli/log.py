@@ -5,7 +5,7 @@ from typing import Annotated, Optional
 import typer
 
 from redprop.cli import common
-from redprop.cli.common import FormatOption
+from redprop.cli.common import FormatOption, ShowSensitive
 from redprop.present import log as show
 from redprop.present.output import Format
 
@@ -21,6 +21,7 @@ def log(
     household: Annotated[Optional[str], typer.Option("--household", help="Only entries touching this address (every family that lived there).")] = None,
     issue: Annotated[Optional[str], typer.Option("--issue", help="Only entries touching this issue.")] = None,
     since: Annotated[Optional[str], typer.Option("--since", help="Only entries typed in since this time.")] = None,
+    show_sensitive: ShowSensitive = False,
     fmt: FormatOption = Format.table,
 ):
     """Every command that changed the database: when, who (`me`, else the login name), the command line and what it changed. Example: redprop log --household 8-2-301"""
@@ -33,7 +34,7 @@ def log(
     store = app.store
     wanted = dict(household_ids=households_at(store, household) if household else None,
                   issue_id=parse_issue_id(issue) if issue else None,
-                  since=app.moment(since, "--since") if since else None)
+                  since=app.moment(since, "--since") if since else None, show_private=show_sensitive)
     size = page_size(fmt, limit, all_)
     show.entries(app.output(fmt), list_entries(store, limit=size, **wanted),
                  Page(size, lambda: list_entries(store, count=True, **wanted)), tz=store.tz)
@@ -48,6 +49,7 @@ def undo(
     anyone: Annotated[bool, typer.Option("--anyone", help="Take back another person's entry too (the newest of anybody's, without ENTRY).")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask first (on a terminal, undo shows what it will take back and asks).")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would be reversed, write nothing.")] = False,
+    show_sensitive: ShowSensitive = False,
     fmt: FormatOption = Format.table,
 ):
     """Reverse one entry of the change log exactly: your own newest, ENTRY, or the newest that changed a visit or an issue; refused when a later entry built on it.
@@ -69,9 +71,9 @@ def undo(
         raise InvalidValue("say one thing to undo: ENTRY, --visit N or --issue N")
     about = ("visit_id", visit, N_("visit")) if visit is not None else (
         ("issue_id", parse_issue_id(issue), N_("issue")) if issue is not None else None)
-    target = undo_target(store, user=app.user, entry_id=entry, anyone=anyone, about=about)
+    target = undo_target(store, user=app.user, entry_id=entry, anyone=anyone, about=about, show_private=show_sensitive)
     out = app.output(fmt)
     if app.interactive and not (yes or dry_run) and not app.confirm(show.undo_question(out, target, store.tz)):
         out.note(out._("nothing undone"))
         return
-    show.undone(out, undo_or_preview(store, target["id"], dry_run), target)
+    show.undone(out, undo_or_preview(store, target["id"], dry_run, show_private=show_sensitive), target)

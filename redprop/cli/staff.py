@@ -5,10 +5,11 @@ from typing import Annotated, Optional
 import typer
 
 from redprop.cli import common
-from redprop.cli.common import DryRun, FileArg, FormatOption, Sheet, SkipInvalid, run_import, MaxRows, NewGrids
+from redprop.cli.common import DryRun, FileArg, FormatOption, MaxRows, NewGrids, Sheet, SkipInvalid, clear_option, run_import
 from redprop.exchange.limits import DEFAULT_MAX_ROWS
 from redprop.present import households as show
 from redprop.present.output import Format
+from redprop.staff import STAFF
 
 staff_app = common.sub_app("Staff (一长三员) and the areas they cover.")
 grid_app = common.sub_app("Grid points (网格).")
@@ -22,13 +23,13 @@ def add(
     phone: Annotated[Optional[str], typer.Option("--phone", help="Phone number.")] = None,
     covers: Annotated[Optional[str], typer.Option("--covers", help="Buildings and grid points covered, e.g. 3,5,G07.")] = None,
     active: Annotated[Optional[bool], typer.Option("--active/--inactive", help="--inactive: left the post; kept on record, responsible for nothing.")] = None,
-    clear: Annotated[Optional[list[str]], typer.Option("--clear", metavar="FIELD", help="Empty a field (repeatable): phone, covers.")] = None,
+    clear: clear_option(STAFF) = None,
     allow_duplicate: Annotated[bool, typer.Option("--allow-duplicate", help="Keep a phone number already on record for someone else.")] = False,
     fmt: FormatOption = Format.table,
 ):
     """Add a staff member, or update one with the same name. Example: redprop staff add 李建国 --role 楼栋长 --covers 8"""
     from redprop.parsing import clean_phone, cleared_columns, split_list
-    from redprop.staff import STAFF_CLEARABLE, clean_areas, save_staff
+    from redprop.staff import clean_areas, save_staff
     from redprop.vocab import ROLES
 
     app = ctx.obj
@@ -36,7 +37,7 @@ def add(
     row, _ = save_staff(
         store, name, ROLES.resolve(role) if role else None, clean_phone(phone),
         clean_areas(split_list(covers)) if covers is not None else None, app.now(), active,
-        tuple(cleared_columns(clear, STAFF_CLEARABLE)), allow_duplicate=allow_duplicate,
+        tuple(cleared_columns(clear, STAFF.clearable())), allow_duplicate=allow_duplicate,
     )
     show.staff_member(app.output(fmt), row)
 

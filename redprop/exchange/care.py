@@ -9,34 +9,14 @@ visitor) is unchanged, so importing one round sheet twice does not double it.
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from redprop.care.groups import end_memberships, group_catalogue, insert_memberships, load_groups
-from redprop.care.visits import insert_visits
+from redprop.care.groups import MEMBERSHIP, end_memberships, group_catalogue, insert_memberships, load_groups
+from redprop.care.visits import VISIT, insert_visits
 from redprop.errors import N_, InvalidValue, Message
-from redprop.exchange.rosters import ADDRESS_FIELDS, _require_address, _row_key, _validated
-from redprop.exchange.sheets import DEFAULT_MAX_ROWS, Field, ImportResult, finish, read_sheet, row_error
+from redprop.exchange.rosters import _require_address, _row_key, _validated, import_fields
+from redprop.exchange.sheets import DEFAULT_MAX_ROWS, ImportResult, finish, read_sheet, row_error
 from redprop.households import lived_there
-from redprop.parsing import SINCE_FUTURE, normalize_name, clean_date, clean_past_date, clean_text, from_db, parse_instant, to_db
+from redprop.parsing import normalize_name, from_db, parse_instant, to_db
 from redprop.store import Store
-from redprop.vocab import LEAVE_REASONS, VISIT_KINDS, VISIT_OUTCOMES
-
-MEMBERSHIP_FIELDS = ADDRESS_FIELDS + [
-    Field("resident", ("姓名", "人员", "resident", "name")),
-    Field("group", ("人群", "重点人群", "类别", "人群类别", "group"), required=True),
-    Field("since", ("开始日期", "开始", "纳入日期", "起始日期", "since", "from"), required=True),
-    Field("until", ("结束日期", "结束", "until", "to")),
-    Field("left_reason", ("退出原因", "原因", "reason")),
-    Field("note", ("备注", "note")),
-]
-VISIT_FIELDS = ADDRESS_FIELDS + [
-    Field("at", ("时间", "走访时间", "日期时间", "at", "time"), required=True),
-    Field("by", ("走访人", "人员", "工作人员", "by", "staff"), required=True),
-    Field("kind", ("方式", "类型", "kind")),
-    Field("outcome", ("结果", "情况", "outcome"), required=True),
-    Field("need", ("需求", "need")),
-    Field("note", ("备注", "note")),
-    Field("resident", ("走访对象", "对象", "resident")),
-]
-
 
 def _lookup_maps(store: Store):
     """Address key → households that lived there (oldest first), and residents by (household, name)."""
@@ -83,18 +63,12 @@ def _resolve_people(rows_values, households, residents, errors, day_of, staff=No
 
 def import_memberships(store: Store, path: Path, now: datetime, *, dry_run=False, skip_invalid=False, sheet=None,
                        max_rows=DEFAULT_MAX_ROWS) -> ImportResult:
-    rows, errors, ignored, headers = read_sheet(path, MEMBERSHIP_FIELDS, sheet, max_rows)
+    rows, errors, ignored, headers = read_sheet(path, import_fields(MEMBERSHIP), sheet, max_rows)
     _require_address(headers)
     groups = load_groups(store)
     catalogue = group_catalogue(groups)
     today = now.date()
-    cleaners = {
-        "group": catalogue.resolve,
-        "since": lambda t: clean_past_date(t, today, SINCE_FUTURE) or _missing(),
-        "until": lambda t: clean_date(t, today),
-        "left_reason": lambda t: LEAVE_REASONS.resolve(t) if t.strip() else None,
-        "note": clean_text,
-    }
+    cleaners = {"group": catalogue.resolve, **MEMBERSHIP.import_cleaners(today)}
     valid = _validated(rows, cleaners, errors, lambda row, v: (_row_key(row), row.get("resident"), v["group"], v["since"]))
     for key, (row, values) in list(valid.items()):
         group = groups[values["group"]]
@@ -151,13 +125,9 @@ def _without_overlaps(store: Store, resolved: list, errors: list[str]) -> list:
     return kept
 
 
-def _missing():
-    raise InvalidValue("no start date")
-
-
 def import_visits(store: Store, path: Path, now: datetime, *, dry_run=False, skip_invalid=False, sheet=None,
                   max_rows=DEFAULT_MAX_ROWS) -> ImportResult:
-    rows, errors, ignored, headers = read_sheet(path, VISIT_FIELDS, sheet, max_rows)
+    rows, errors, ignored, headers = read_sheet(path, import_fields(VISIT), sheet, max_rows)
     _require_address(headers)
 
     def clean_at(text: str) -> str:
@@ -166,13 +136,7 @@ def import_visits(store: Store, path: Path, now: datetime, *, dry_run=False, ski
             raise InvalidValue("{text!r} is in the future", text=text)
         return to_db(moment)
 
-    cleaners = {
-        "at": clean_at,
-        "kind": lambda t: VISIT_KINDS.resolve(t) if t.strip() else "visit",
-        "outcome": VISIT_OUTCOMES.resolve,
-        "need": clean_text,
-        "note": clean_text,
-    }
+    cleaners = {"at": clean_at, **VISIT.import_cleaners()}
     valid = _validated(rows, cleaners, errors, lambda row, v: (_row_key(row), v["at"], row.get("by"), row.get("resident")))
     households, residents = _lookup_maps(store)
     staff = {normalize_name(r["name"]): r["id"] for r in store.conn.execute("SELECT id, name FROM staff")}

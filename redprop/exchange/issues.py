@@ -31,8 +31,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from redprop.errors import N_, InvalidValue, Message, RedpropError
-from redprop.exchange.sheets import DEFAULT_MAX_ROWS, Field, ImportResult, finish, no_cyclic_gc, read_sheet, row_error
+from redprop.exchange.sheets import DEFAULT_MAX_ROWS, ImportResult, finish, no_cyclic_gc, read_sheet, row_error
 from redprop.issues.categories import load_categories
+from redprop.issues.fields import ISSUE
 from redprop.issues.imported import ImportedIssues
 from redprop.parsing import (
     clean_building, clean_line, clean_name, clean_text, normalize_key, normalize_name, parse_instant, show_time, to_db,
@@ -40,27 +41,6 @@ from redprop.parsing import (
 from redprop.store import Store
 from redprop.vocab import CHANNELS, FINISHED, ISSUE_KINDS, STATUSES, TIER_CODES
 
-ISSUE_FIELDS = [
-    Field("ref", ("编号", "工单号", "单号", "工单编号", "reference", "external_id")),
-    Field("reported_at", ("报告时间", "反映时间", "受理时间", "登记时间", "上报时间", "reported", "时间"), required=True),
-    Field("kind", ("类型", "清单", "清单类型")),
-    Field("category", ("类别", "分类", "问题类别", "问题分类")),
-    Field("channel", ("渠道", "来源", "反映渠道", "受理渠道")),
-    Field("household", ("户号", "住户", "房号", "household_key")),
-    Field("place", ("地点", "位置", "地址", "公共区域", "location", "where")),
-    Field("building", ("楼栋", "楼号")),
-    Field("title", ("标题", "事项", "问题", "诉求")),
-    Field("description", ("描述", "内容", "详情", "问题描述", "诉求内容", "details")),
-    Field("tier", ("等级", "级别", "问题等级")),
-    Field("handler", ("处理人", "经办人", "责任人", "承办人")),
-    Field("reporter", ("反映人", "报告人", "联系人")),
-    Field("due_at", ("期限", "截止时间", "应办结时间", "到期时间", "办理期限", "due")),
-    Field("arrived_at", ("到场时间", "arrived")),
-    Field("planned_at", ("方案时间", "书面方案时间", "planned")),
-    Field("resolved_at", ("解决时间", "办结时间", "完成时间", "resolved")),
-    Field("status", ("状态", "办理状态")),
-    Field("rating", ("评分", "满意度", "评价", "回访评分")),
-]
 _OPEN_WORDS = {"open", "opened", "打开", "未完成", "未办结"}
 _FUTURE_SLACK = timedelta(minutes=1)
 
@@ -325,7 +305,7 @@ def import_issues(store: Store, path: Path, now: datetime, *, dry_run=False, ski
 
 
 def _import_issues(store: Store, path: Path, now: datetime, dry_run, skip_invalid, sheet, max_rows) -> ImportResult:
-    rows, errors, ignored, headers = read_sheet(path, ISSUE_FIELDS, sheet, max_rows)
+    rows, errors, ignored, headers = read_sheet(path, ISSUE.imported(), sheet, max_rows)
     if "household" not in headers and "place" not in headers:
         raise InvalidValue("{file}: no column for household (户号) or place (地点)", file=path.name)
     if "title" not in headers and "description" not in headers:

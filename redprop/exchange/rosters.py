@@ -11,62 +11,42 @@ from pathlib import Path
 
 from redprop.errors import N_, InvalidValue, Message
 from redprop.exchange.sheets import (
-    DEFAULT_MAX_ROWS, Field, ImportResult, Row, clean_row, finish, no_cyclic_gc, one_per_key, read_sheet, remembering,
+    DEFAULT_MAX_ROWS, ImportResult, Row, clean_row, finish, no_cyclic_gc, one_per_key, read_sheet, remembering,
     row_error,
 )
-from redprop.households import insert_households, insert_residents, update_households, update_residents
+from redprop.households import (
+    ADDRESS, HOUSEHOLD, RESIDENT, insert_households, insert_residents, update_households, update_residents,
+)
 from redprop.parsing import (
-    MOVED_IN_FUTURE, address_key, clean_building, clean_count, clean_grid, clean_line, clean_name, clean_past_date,
-    clean_phone, clean_room, clean_text, clean_unit, clean_year, parse_address_key, split_list, to_db,
+    address_key, clean_building, clean_grid, clean_name, clean_room, clean_unit, parse_address_key, split_list, to_db,
 )
 from redprop.staff import (
-    check_areas, clean_areas, known_grids, record_grids, recorded_grids, save_grids, unknown_grid, write_staff,
+    GRID, STAFF, check_areas, clean_areas, known_grids, record_grids, recorded_grids, save_grids, unknown_grid,
+    write_staff,
 )
 from redprop.store import Store
-from redprop.vocab import RELATIONS, ROLES
 
-ADDRESS_FIELDS = [
-    Field("address", ("户号", "地址", "address", "key", "房屋")),
-    Field("building", ("楼栋", "楼号", "栋", "楼栋号", "楼")),
-    Field("unit", ("单元", "单元号")),
-    Field("room", ("门牌号", "室", "房号", "门牌", "房间号")),
-]
 
-HOUSEHOLD_FIELDS = ADDRESS_FIELDS + [
-    Field("head", ("户主", "户主姓名", "head_of_household")),
-    Field("phone", ("电话", "联系电话", "手机", "手机号", "tel")),
-    Field("grid", ("网格", "网格点", "所属网格")),
-    Field("members", ("人口", "人数", "人口数", "家庭人口", "people")),
-    Field("moved_in_on", ("入住日期", "入住时间", "moved_in", "movedin")),
-    Field("note", ("备注", "notes", "remark")),
-]
 
-RESIDENT_FIELDS = ADDRESS_FIELDS + [
-    Field("name", ("姓名", "名字"), required=True),
-    Field("relation", ("与户主关系", "关系", "relationship")),
-    Field("birth_year", ("出生年份", "出生年", "birth", "born")),
-    Field("phone", ("电话", "联系电话", "手机", "tel")),
-]
+def address_fields():
+    """The columns naming a row's address: 户号 (8-2-301), or 楼栋, 单元 and 门牌号."""
+    return [HOUSEHOLD[name] for name in ADDRESS]
 
-STAFF_FIELDS = [
-    Field("name", ("姓名", "名字"), required=True),
-    Field("role", ("角色", "职务", "岗位"), required=True),
-    Field("phone", ("电话", "联系电话", "手机", "tel")),
-    Field("covers", ("负责区域", "负责楼栋", "负责网格", "covers", "areas")),
-]
 
-GRID_FIELDS = [
-    Field("code", ("网格", "网格编号", "网格点", "grid"), required=True),
-    Field("name", ("名称", "网格名称")),
-    Field("building", ("楼栋", "楼号")),
-    Field("upstream_code", ("网格编码", "网格代码", "统一编码", "grid_code")),  # the 15 digits the platforms know it by
-]
+def import_fields(record) -> list:
+    """The columns an import of `record` reads: its address (unless the record is the household
+    itself, whose own), then the record's fields that have header spellings."""
+    own = record.imported()
+    return own if record is HOUSEHOLD else address_fields() + own
+
+
+DISTINCT = {"phone"}  # cells nearly every one distinct: remembering them would cost more than it saves
 
 
 def _row_key(row: Row) -> str:
     """The address key of a row, from an address column or building/unit/room columns."""
-    if row.get("address"):
-        return address_key(*parse_address_key(row.get("address")))
+    if row.get("key"):
+        return address_key(*parse_address_key(row.get("key")))
     return address_key(clean_building(row.get("building")), clean_unit(row.get("unit")), clean_room(row.get("room")))
 
 
@@ -77,7 +57,7 @@ def _address_reader():
 
     def read(row: Row) -> tuple[str, str, str, str]:
         cells = row.cells
-        address = cells.get("address")
+        address = cells.get("key")
         if address:
             parts = parse_address_key(address)
         else:
@@ -88,8 +68,8 @@ def _address_reader():
 
 
 def _key_error(row: Row, error: InvalidValue) -> Message:
-    column = row.headers.get("address") or row.headers.get("room") or "门牌号"
-    if not row.get("address"):
+    column = row.headers.get("key") or row.headers.get("room") or "门牌号"
+    if not row.get("key"):
         for name in ("building", "unit", "room"):
             try:
                 {"building": clean_building, "unit": clean_unit, "room": clean_room}[name](row.get(name))
@@ -100,7 +80,7 @@ def _key_error(row: Row, error: InvalidValue) -> Message:
 
 
 def _require_address(headers: dict) -> None:
-    if "address" not in headers and not {"building", "room"} <= headers.keys():
+    if "key" not in headers and not {"building", "room"} <= headers.keys():
         raise InvalidValue("the file needs an address column (户号, like 8-2-301) or 楼栋 and 门牌号 columns")
 
 
@@ -149,7 +129,7 @@ def import_households(store: Store, path: Path, now: datetime, *, dry_run=False,
 
 
 def _import_households(store, path, now, dry_run, skip_invalid, sheet, max_rows, new_grids) -> ImportResult:
-    rows, errors, ignored, headers = read_sheet(path, HOUSEHOLD_FIELDS, sheet, max_rows)
+    rows, errors, ignored, headers = read_sheet(path, import_fields(HOUSEHOLD), sheet, max_rows)
     _require_address(headers)
     today = now.date()
     first = not recorded_grids(store.conn)  # the first roster brings the community's grid points
@@ -163,14 +143,9 @@ def _import_households(store, path, now, dry_run, skip_invalid, sheet, max_rows,
             raise unknown_grid(code, known)
         return code
 
-    cleaners = {
-        "head": remembering(clean_name),
-        "phone": clean_phone,  # nearly every one distinct: remembering would cost more than it saves
-        "grid": remembering(grid),
-        "members": remembering(clean_count),
-        "moved_in_on": remembering(lambda t: clean_past_date(t, today, MOVED_IN_FUTURE)),
-        "note": remembering(clean_text),
-    }
+    cleaners = {name: clean if name in DISTINCT else remembering(clean)
+                for name, clean in HOUSEHOLD.cleaners(today).items()}
+    cleaners["grid"] = remembering(grid)
     address_of, addresses = _address_reader(), {}
 
     def key_of(row: Row, _values) -> str:
@@ -232,13 +207,9 @@ def _new_family(old, values: dict) -> bool:
 
 def import_residents(store: Store, path: Path, now: datetime, *, dry_run=False, skip_invalid=False, sheet=None,
                      max_rows=DEFAULT_MAX_ROWS) -> ImportResult:
-    rows, errors, ignored, headers = read_sheet(path, RESIDENT_FIELDS, sheet, max_rows)
+    rows, errors, ignored, headers = read_sheet(path, import_fields(RESIDENT), sheet, max_rows)
     _require_address(headers)
-    cleaners = {
-        "relation": lambda t: RELATIONS.resolve(t) if t.strip() else None,
-        "birth_year": clean_year,
-        "phone": clean_phone,
-    }
+    cleaners = RESIDENT.import_cleaners()
     names = {"name": clean_name}
 
     def key_of(row: Row, _values) -> str:
@@ -290,7 +261,7 @@ def import_staff(store: Store, path: Path, now: datetime, *, dry_run=False, skip
     grid point on record or a building a household is in (a community's first roster brings
     its grid points; `new_grids` adds others); a phone on record for someone else is refused
     unless `allow_duplicate`."""
-    rows, errors, ignored, _ = read_sheet(path, STAFF_FIELDS, sheet, max_rows)
+    rows, errors, ignored, _ = read_sheet(path, STAFF.imported(), sheet, max_rows)
     created: set[str] = set()
 
     def covers(text: str):
@@ -298,11 +269,7 @@ def import_staff(store: Store, path: Path, now: datetime, *, dry_run=False, skip
         created.update(check_areas(store.conn, areas, new_grids))
         return areas
 
-    cleaners = {
-        "role": ROLES.resolve,
-        "phone": clean_phone,
-        "covers": remembering(covers),
-    }
+    cleaners = {**STAFF.import_cleaners(), "covers": remembering(covers)}
     names = {"name": clean_name}
 
     def key_of(row: Row, _values) -> str:
@@ -354,14 +321,10 @@ def import_grids(store: Store, path: Path, now: datetime, *, dry_run=False, skip
                  max_rows=DEFAULT_MAX_ROWS) -> ImportResult:
     from redprop.codes import check_grid_code, community_code
 
-    rows, errors, ignored, _ = read_sheet(path, GRID_FIELDS, sheet, max_rows)
+    rows, errors, ignored, _ = read_sheet(path, GRID.imported(), sheet, max_rows)
     community = community_code(store)
-    cleaners = {
-        "code": clean_grid,
-        "name": clean_line,
-        "building": lambda t: clean_building(t) if t.strip() else None,
-        "upstream_code": lambda t: check_grid_code(t, community) if t.strip() else None,
-    }
+    cleaners = {**GRID.import_cleaners(),
+                "upstream_code": lambda t: check_grid_code(t, community) if t.strip() else None}
     # Keyed by the code as written (upper-cased); the cleaner names the column of a bad one.
     valid = _validated(rows, cleaners, errors, lambda row, _: row.get("code").upper(), needs=("code",))
     held = {r["upstream_code"]: r["code"] for r in store.conn.execute(

@@ -58,10 +58,15 @@ def checked(out: Output, result: dict) -> None:
     """`redprop check`: ok, or each problem on a line; warnings on stderr either way."""
     for warning in result["warnings"]:
         out.note(out._("warning: {warning}", warning=out.say(warning)))
+    accepted = result.get("accepted")
+    if accepted is not None:
+        out.note(_accepted(out, accepted))
     if out.fmt == Format.json:
         out.document({"ok": not result["problems"], "problems": [out.say(p) for p in result["problems"]],
                       "warnings": [out.say(w) for w in result["warnings"]], "checked": result["checked"],
-                      "quick": result["quick"]})
+                      "quick": result["quick"],
+                      "accepted_loss": None if accepted is None else {"missing": accepted.missing, "last": accepted.marked,
+                                                                      "newest": accepted.newest}})
         return
     if not result["problems"]:
         out.line(out._("ok ({what})", what=_checked(out, result)))
@@ -70,6 +75,14 @@ def checked(out: Output, result: dict) -> None:
         out.line(out.say(problem))
     out.line(out._("{count} problems found ({what}); `redprop restore BACKUP` puts a good backup in place",
                    count=len(result["problems"]), what=_checked(out, result)))
+
+
+def _accepted(out: Output, loss) -> str:
+    if loss.missing is None:
+        return out._("accepted as gone: what the database held when entry #{marked} was written; it is written on"
+                     " from entry #{newest}", marked=loss.marked, newest=loss.newest)
+    return out._("accepted as gone: {missing} entries of the change log (#{first}–#{marked}); it is written on from"
+                 " entry #{newest}", missing=loss.missing, first=loss.newest + 1, marked=loss.marked, newest=loss.newest)
 
 
 def _checked(out: Output, result: dict) -> str:
@@ -95,6 +108,8 @@ def restored(out: Output, result: dict) -> None:
         out.note(out._("the previous database is kept as {path}", path=shown(result["aside"])))
     out.note(out._("restored {path} from {backup} ({rows} rows, checked)", path=shown(result["path"]),
                    backup=shown(result["backup"]), rows=sum(result["rows"].values())))
+    if result.get("entry"):
+        out.note(out._("the restore is log entry #{entry}; undo does not reach across it", entry=result["entry"]))
 
 
 def _size(size: int) -> str:

@@ -2,7 +2,9 @@
 
 from redprop.errors import N_
 from redprop.present.output import Output
-from redprop.present.table import Column, Table
+from redprop.care.groups import MEMBERSHIP
+from redprop.care.visits import VISIT
+from redprop.present.table import Column, Table, record_table
 from redprop.present.times import minute
 from redprop.vocab import DUTIES, LEAVE_REASONS, VISIT_KINDS, VISIT_OUTCOMES
 
@@ -16,30 +18,16 @@ GROUP_TABLE = Table((
     Column("sensitive", "Sensitive", drop=3),
 ))
 GROUP_FIELDS = ["code", "zh", "en", "duty", "cadence_days", "default_days", "sensitive"]
-MEMBERSHIP_TABLE = Table((
-    Column("household", "Address", keep=True),
-    Column("resident", "Resident", keep=True),
-    Column("group", "Focus group", keep=True),
-    Column("since", "Since", drop=2),
-    Column("until", "Until", drop=3),
-    Column("left_reason", "Left because", drop=4),
-    Column("current", "Current", drop=1),
-))
-MEMBERSHIP_FIELDS = ["household", "resident", "head", "phone", "grid", "group", "since", "until", "left_reason", "current"]
-VISIT_TABLE = Table((
-    Column("id", "Visit", "right", keep=True),
-    Column("at", "When", keep=True),
-    Column("household", "Address", keep=True),
-    Column("head", "Head", drop=1),
-    Column("by", "Visitor", drop=3),
-    Column("kind", "Visit type", drop=4),
-    Column("outcome", "Outcome", keep=True),
-    Column("need", "Need", wrap=True, drop=2),
-    Column("note", "Note", wrap=True, drop=5),
-    Column("issue_link", "Issue opened", drop=6),
-))
-VISIT_FIELDS = ["id", "household", "head", "at", "recorded_at", "by", "resident", "kind", "outcome", "need", "note", "time_known",
-                "issue", "voided", "voided_at", "voided_by", "void_reason"]
+
+
+def membership_table() -> Table:
+    return record_table(MEMBERSHIP)
+
+
+def visit_table() -> Table:
+    return record_table(VISIT)
+
+
 DUE_TABLE = Table((  # on a narrow terminal the list of people goes first, the phone last: it is what is dialled
     Column("alert", "!", keep=True),
     Column("household", "Address", keep=True),
@@ -85,11 +73,11 @@ def membership_cells(out: Output, row: dict) -> dict:
 
 
 def memberships(out: Output, rows) -> None:
-    out.listing(MEMBERSHIP_TABLE, rows, lambda m: membership_cells(out, m), MEMBERSHIP_FIELDS)
+    out.listing(membership_table(), rows, lambda m: membership_cells(out, m), MEMBERSHIP.names())
 
 
 def membership(out: Output, row: dict) -> None:
-    out.record(MEMBERSHIP_TABLE, row, lambda m: membership_cells(out, m))
+    out.record(membership_table(), row, lambda m: membership_cells(out, m))
 
 
 def visit_cells(out: Output, row: dict) -> dict:
@@ -103,7 +91,7 @@ def visit_cells(out: Output, row: dict) -> dict:
 
 
 def visits(out: Output, rows, page=None) -> None:
-    out.listing(VISIT_TABLE, rows, lambda v: visit_cells(out, v), VISIT_FIELDS, page=page)
+    out.listing(visit_table(), rows, lambda v: visit_cells(out, v), VISIT.names(), page=page)
 
 
 def visit(out: Output, row: dict) -> None:
@@ -112,7 +100,7 @@ def visit(out: Output, row: dict) -> None:
         out.note(out._("opened issue #{id}", id=row["issue"]))
     said = lambda v: {**visit_cells(out, v), "household": out.labels.household(v["household"], v["head"], v.get("groups")),  # noqa: E731
                       "head": None}
-    out.record(VISIT_TABLE, row, said)
+    out.record(visit_table(), row, said)
 
 
 def alert(out: Output, row: dict) -> str:

@@ -12,7 +12,7 @@ import sys
 from redprop.errors import N_, ExitCode
 from redprop.present.cells import for_stderr, printable
 from redprop.present.i18n import Language
-from redprop.store import failure
+from redprop.store import failure, reason
 from redprop.store.files import path_error, shown
 
 
@@ -103,8 +103,8 @@ def unexpected(lang: Language, error: Exception) -> tuple[str, int]:
 
 def _database_error(lang: Language, error: Exception, kind: str) -> str:
     """The database's error said for what it means to the office (store.failure): damage, a full
-    disk, read-only."""
-    english = str(error)
+    disk, read-only. Never a stored value the error quotes (store.reason)."""
+    english = reason(error)
     if kind == "damaged":
         return lang._("the database file is damaged ({error}); nothing was written. `redprop check` says what is wrong;"
                       " `redprop restore BACKUP` puts a backup in its place", error=english)

@@ -1,73 +1,50 @@
 """Households, residents, staff and grid points as people read them."""
 
 from redprop.errors import N_
-from redprop.present.care import MEMBERSHIP_TABLE, VISIT_TABLE, membership_cells, visit_cells
+from redprop.present.care import membership_cells, membership_table, visit_cells, visit_table
+from redprop.present.log import command as log_command
 from redprop.present.output import Output
-from redprop.present.table import Column, Table
+from redprop.households import HOUSEHOLD, RESIDENT
+from redprop.staff import GRID, STAFF
+from redprop.present.table import Column, Table, record_table
 from redprop.vocab import RELATIONS, ROLES
 
-HOUSEHOLD_TABLE = Table((
-    Column("key", "Address", keep=True),
-    Column("head", "Head", keep=True),
-    Column("phone", "Phone", drop=2),
-    Column("grid", "Grid", drop=3),
-    Column("members", "People", "right", drop=4),
-    Column("moved_in_on", "Moved in", drop=5),
-    Column("moved_out_on", "Moved out", drop=6),
-    Column("note", "Note", wrap=True, drop=7),
-))
-HOUSEHOLD_FIELDS = ["key", "building", "unit", "room", "head", "phone", "grid", "members", "moved_in_on", "moved_out_on",
-                    "note"]
-RESIDENT_TABLE = Table((
-    Column("household", "Address", keep=True),
-    Column("name", "Name", keep=True),
-    Column("relation", "Relation", drop=2),
-    Column("birth_year", "Born", "right", drop=3),
-    Column("phone", "Phone", drop=1),
-    Column("moved_out_on", "Moved out", drop=4),
-), title=N_("Residents"))
-RESIDENT_FIELDS = ["household", "name", "relation", "birth_year", "phone", "moved_out_on"]
-STAFF_TABLE = Table((
-    Column("name", "Name", keep=True),
-    Column("role", "Role", drop=2),
-    Column("phone", "Phone", drop=1),
-    Column("covers", "Covers", wrap=True, drop=3),
-    Column("active", "In post", drop=4),
-))
-STAFF_FIELDS = ["name", "role", "phone", "covers", "active"]
-GRID_TABLE = Table((
-    Column("code", "Grid", keep=True),
-    Column("name", "Known as", drop=2),
-    Column("building", "Building", drop=3),
-    Column("households", "Households", "right", drop=1),
-    Column("staff", "Staff", wrap=True, drop=4),
-))
-GRID_FIELDS = ["code", "name", "building", "upstream_code", "households", "staff"]
-GRID_CODE_COLUMN = Column("upstream_code", "Grid code (15 digits)", drop=5)  # what the platforms above know it by
+
+
+def household_table() -> Table:
+    return record_table(HOUSEHOLD)
+
+
+def resident_table() -> Table:
+    return record_table(RESIDENT, title=N_("Residents"))
+
+
+def staff_table() -> Table:
+    return record_table(STAFF)
 
 
 def households(out: Output, rows, page=None) -> None:
-    out.listing(HOUSEHOLD_TABLE, rows, fields=HOUSEHOLD_FIELDS, page=page)
+    out.listing(household_table(), rows, fields=HOUSEHOLD.names(), page=page)
 
 
 def household(out: Output, row: dict) -> None:
-    out.record(HOUSEHOLD_TABLE, row)
+    out.record(household_table(), row)
 
 
 def household_details(out: Output, details: dict) -> None:
     """`household show`: the household, then its residents, focus groups and recent visits."""
     if out.fmt != "table":
-        out.record(HOUSEHOLD_TABLE, details)
+        out.record(household_table(), details)
         return
-    out.fields(HOUSEHOLD_TABLE, details)
+    out.fields(household_table(), details)
     out.line()
-    out.table(RESIDENT_TABLE, [resident_cells(out, r) for r in details["residents"]])
+    out.table(resident_table(), [resident_cells(out, r) for r in details["residents"]])
     if details["groups"]:
         out.line()
-        out.table(MEMBERSHIP_TABLE, [membership_cells(out, m) for m in details["groups"]], title=out._("Focus groups"))
+        out.table(membership_table(), [membership_cells(out, m) for m in details["groups"]], title=out._("Focus groups"))
     if details["visits"]:
         out.line()
-        out.table(VISIT_TABLE, [visit_cells(out, v) for v in details["visits"]], title=out._("Recent visits"))
+        out.table(visit_table(), [visit_cells(out, v) for v in details["visits"]], title=out._("Recent visits"))
     if details["issues"]:
         from redprop.present.issues import LIST_TABLE, issue_cells
 
@@ -80,11 +57,11 @@ def resident_cells(out: Output, row: dict) -> dict:
 
 
 def residents(out: Output, rows) -> None:
-    out.listing(RESIDENT_TABLE, rows, lambda r: resident_cells(out, r), RESIDENT_FIELDS, title="")
+    out.listing(resident_table(), rows, lambda r: resident_cells(out, r), RESIDENT.names(), title="")
 
 
 def resident(out: Output, row: dict) -> None:
-    out.record(RESIDENT_TABLE, row, lambda r: resident_cells(out, r))
+    out.record(resident_table(), row, lambda r: resident_cells(out, r))
 
 
 def staff_cells(out: Output, row: dict) -> dict:
@@ -92,11 +69,11 @@ def staff_cells(out: Output, row: dict) -> dict:
 
 
 def staff_list(out: Output, rows) -> None:
-    out.listing(STAFF_TABLE, rows, lambda r: staff_cells(out, r), STAFF_FIELDS)
+    out.listing(staff_table(), rows, lambda r: staff_cells(out, r), STAFF.names())
 
 
 def staff_member(out: Output, row: dict) -> None:
-    out.record(STAFF_TABLE, row, lambda r: staff_cells(out, r))
+    out.record(staff_table(), row, lambda r: staff_cells(out, r))
 
 
 HISTORY_TABLE = Table((
@@ -130,7 +107,7 @@ def history_lines(out: Output, history: dict) -> list[dict]:
             if e["voided"]:
                 what += " " + out._("(voided)")
         elif kind == "log":
-            what = out._("log #{id} {user}: {command}", id=e["entry"], user=e["user"], command=e["command"])
+            what = out._("log #{id} {user}: {command}", id=e["entry"], user=e["user"], command=log_command(out, e))
         elif kind in ("joined", "left"):
             what = out._(EVENTS[kind], group=out.labels.group(e["group"]))
             if e.get("resident"):
@@ -168,7 +145,7 @@ def handed_over(out: Output, result: dict) -> None:
 
 def grids(out: Output, rows) -> None:
     rows = list(rows)
-    out.listing(_grid_table(rows), rows, fields=GRID_FIELDS)
+    out.listing(_grid_table(rows), rows, fields=GRID.names())
 
 
 def grid(out: Output, row: dict) -> None:
@@ -177,6 +154,5 @@ def grid(out: Output, row: dict) -> None:
 
 def _grid_table(rows: list[dict]) -> Table:
     """The grid points' table, with their 15-digit codes once any has one."""
-    if not any(r.get("upstream_code") for r in rows):
-        return GRID_TABLE
-    return Table((*GRID_TABLE.columns[:1], GRID_CODE_COLUMN, *GRID_TABLE.columns[1:]))
+    table = record_table(GRID)
+    return table if any(r.get("upstream_code") for r in rows) else table.without("upstream_code")

@@ -1,6 +1,7 @@
 """Residents' issues as people read them: the card, its promises, its timeline, listings, categories."""
 
 from redprop.errors import N_
+from redprop.issues.fields import ISSUE
 from redprop.issues.lifecycle import IMPORTED_NOTE, REOPEN_AT_RATING
 from redprop.present.holidays import PROVISIONAL_LEGEND, marked, warn_provisional
 from redprop.present.output import Output
@@ -57,13 +58,6 @@ LIST_TABLE = Table((
     Column("handler", "Handler", drop=1),
     Column("next", "Next deadline", keep=True),
 ))
-ISSUE_FIELDS = [
-    "id", "title", "kind", "category", "category_upstream", "channel", "household", "head", "place", "building", "grid",
-    "grid_code", "reporter", "description",
-    "tier", "status", "handler", "reported_at", "recorded_at", "backdated", "imported", "assigned_at", "arrived_at",
-    "planned_at", "resolved_at", "closed_at", "rating", "escalation", "voided", "returned", "duplicate_of", "overdue",
-    "follow_up_overdue", "provisional", "provisional_years", "visit", "order", "deadlines",
-]
 CATEGORY_TABLE = Table((
     Column("code", "Code", keep=True),
     Column("zh", "Chinese", keep=True),
@@ -299,7 +293,7 @@ def rated(out: Output, record: dict) -> None:
 
 
 def issues(out: Output, rows, page=None) -> None:
-    out.listing(LIST_TABLE, rows, lambda r: issue_cells(out, r), ISSUE_FIELDS, page=page)
+    out.listing(LIST_TABLE, rows, lambda r: issue_cells(out, r), ISSUE.names(), page=page)
 
 
 def categories(out: Output, rows) -> None:

@@ -21,6 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from redprop.errors import N_, InvalidValue
+from redprop.households import HOUSEHOLD
 from redprop.present.formats import csv_value
 from redprop.store.files import written_whole
 from redprop.present.output import Output
@@ -95,21 +96,25 @@ def _text(value) -> str | None:
     return None if value is None else str(value)
 
 
+def _cell(field, labels: _Labels) -> Callable[[dict], object]:
+    """A field's ledger cell (fields.Cell): its codes as labels, a date as a date."""
+    name = field.name
+    if field.codes == "groups":
+        return lambda r: labels.groups(r[name])
+    if field.ledger.kind == DATE:
+        return lambda r: _day(r[name])
+    return lambda r: r[name]
+
+
+def _day(value):
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
 def ledger_columns(out: Output, kind: str, labels: _Labels) -> list[LedgerColumn]:
     """The columns of a ledger after 序号: header, width, cell kind, and the cell of a record."""
     if kind == "households":
-        return [
-            LedgerColumn("Building", 8, CODE, lambda r: r["building"]),
-            LedgerColumn("Unit", 6, CODE, lambda r: r["unit"]),
-            LedgerColumn("Room", 8, CODE, lambda r: r["room"]),
-            LedgerColumn("Head", 12, TEXT, lambda r: r["head"]),
-            LedgerColumn("Phone", 15, CODE, lambda r: r["phone"]),
-            LedgerColumn("People", 6, NUMBER, lambda r: r["members"]),
-            LedgerColumn("Grid", 8, CODE, lambda r: r["grid"]),
-            LedgerColumn("Moved in on", 12, DATE, lambda r: r["moved_in_on"]),
-            LedgerColumn("Focus groups", 22, WRAP, lambda r: labels.groups(r["groups"])),
-            LedgerColumn("Note", 24, WRAP, lambda r: r["note"]),
-        ]
+        return [LedgerColumn(f.ledger.label or f.label, f.ledger.width, f.ledger.kind, _cell(f, labels))
+                for f in HOUSEHOLD.ledgered()]
     if kind == "focus":
         return [
             LedgerColumn("Address", 11, CODE, lambda r: r["household"]),

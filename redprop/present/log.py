@@ -8,7 +8,7 @@ from redprop.present.cells import printable
 from redprop.present.output import Format, Output, block_lines
 from redprop.present.table import Column, Table
 from redprop.present.times import minute
-from redprop.vocab import CHANNELS, LEAVE_REASONS, RELATIONS, ROLES, STATUSES, TIER_CODES, VISIT_OUTCOMES
+from redprop.vocab import CHANNELS, LEAVE_REASONS, RELATIONS, ROLES, SENSITIVE, STATUSES, TIER_CODES, VISIT_OUTCOMES
 
 TABLE_NAMES = {  # the log names tables; people read what they hold
     "households": N_("household"), "residents": N_("resident"), "staff": N_("staff"), "staff_areas": N_("area covered"),
@@ -48,7 +48,8 @@ LOG_TABLE = Table((
     Column("command", "Command", wrap=True, drop=1),
     Column("summary", "What changed", wrap=True, keep=False, drop=0),
 ))
-LOG_FIELDS = ["id", "at", "user", "command", "summary", "file", "file_sha256", "counts", "undoes", "undone_by", "changes"]
+LOG_FIELDS = ["id", "at", "user", "command", "summary", "file", "file_sha256", "counts", "undoes", "undone_by", "boundary",
+              "masked", "changes"]
 
 
 def _name(out: Output, table: str) -> str:
@@ -69,10 +70,22 @@ def summary(out: Output, entry: dict, tz=None) -> str:
     parts = []
     if entry["undoes"]:
         parts.append(out._("undid entry #{id}", id=entry["undoes"]))
+    boundary = entry.get("boundary")
+    if boundary == "restore":
+        return out._("restored the backup {file} (undo does not reach across it)", file=entry["file"])
+    if boundary == "loss":
+        counts = entry["counts"] or {}
+        if counts.get("missing") is None:
+            return out._("accepted as gone what the database held when entry #{last} was written (undo does not reach"
+                         " across it)", last=counts.get("last", "?"))
+        return out._("accepted as gone {missing} entries found missing (undo does not reach across it)",
+                     missing=counts["missing"])
+    if boundary == "migration":
+        parts.append(out._("a migration rewrote what was typed before it (undo does not write it back)"))
     if entry["file"]:
         counts = entry["counts"] or {}
         parts.append(out._("imported {file}: added {added}, updated {updated}, unchanged {unchanged}, refused {refused}",
-                           file=entry["file"], **{k: counts.get(k, 0) for k in ("added", "updated", "unchanged", "refused")}))
+                           file=_value(out, "file", entry["file"]), **{k: counts.get(k, 0) for k in ("added", "updated", "unchanged", "refused")}))
     added, removed, updated = Counter(), Counter(), []
     for change in entry["changes"]:
         if change["op"] == "inserted":
@@ -103,9 +116,12 @@ def _field(out: Output, name: str) -> str:
 
 
 def _value(out: Output, field: str, value, tz=None) -> str:
-    """A value as the worker reads it: a stored instant in the community's time, a code as its label."""
+    """A value as the worker reads it: a stored instant in the community's time, a code as its label,
+    a value the log masked (store.log.Masks) as 敏感 / sensitive."""
     if value is None or value == "":
         return "—"
+    if value == SENSITIVE.slug:
+        return out.labels.group(value)
     if isinstance(value, str) and tz is not None and _INSTANT.match(value):
         from redprop.store.instants import show_local_iso
 
@@ -114,6 +130,17 @@ def _value(out: Output, field: str, value, tz=None) -> str:
     if catalogue is not None and isinstance(value, str):
         return out.labels.of(catalogue, value)
     return str(value)
+
+
+def command(out: Output, record: dict) -> str:
+    """An entry's command line as people read it: the words the log masked read 敏感 (`sensitive`
+    stays in JSON and CSV, for scripts)."""
+    if not record.get("masked") or out.fmt != Format.table:
+        return record["command"]
+    import shlex
+
+    mask = out.labels.group(SENSITIVE.slug)
+    return shlex.join(mask if word == SENSITIVE.slug else word for word in shlex.split(record["command"]))
 
 
 def entries(out: Output, rows, page=None, tz=None) -> None:
@@ -127,7 +154,7 @@ def entries(out: Output, rows, page=None, tz=None) -> None:
     for record in records:
         if listed:
             out.line()
-        out.block([f"#{record['id']}", minute(record["at"]), record["user"]], [record["command"]], [record["summary"]])
+        out.block([f"#{record['id']}", minute(record["at"]), record["user"]], [command(out, record)], [record["summary"]])
         listed += 1
     if not listed:
         out.line(out._("(nothing to list)"))
@@ -136,7 +163,7 @@ def entries(out: Output, rows, page=None, tz=None) -> None:
 
 def undo_question(out: Output, entry: dict, tz=None) -> str:
     """What an undo will take back, as the log shows it, and the question: `撤销这一条？[y/N] `."""
-    lines = block_lines([f"#{entry['id']}", minute(entry["at"]), entry["user"]], [entry["command"]],
+    lines = block_lines([f"#{entry['id']}", minute(entry["at"]), entry["user"]], [command(out, entry)],
                         [summary(out, entry, tz)], cells=out.width)
     return "".join(printable(line) + "\n" for line in lines) + out._("Undo this entry? [y/N] ")
 
@@ -147,10 +174,10 @@ def undone(out: Output, result: dict, entry: dict | None = None) -> None:
         out.document({**result, "user": entry["user"] if entry else None})
         return
     who = entry["user"] if entry else ""
+    said = command(out, result)
     if result["dry_run"]:
         out.line(out._("would undo entry #{id} by {user} ({command}): {changes} changes reversed; nothing written",
-                       id=result["undone"], user=who, command=result["command"], changes=result["changes"]))
+                       id=result["undone"], user=who, command=said, changes=result["changes"]))
     else:
         out.line(out._("undid entry #{id} by {user} ({command}): {changes} changes reversed (this undo is entry #{entry})",
-                       id=result["undone"], user=who, command=result["command"], changes=result["changes"],
-                       entry=result["entry"]))
+                       id=result["undone"], user=who, command=said, changes=result["changes"], entry=result["entry"]))

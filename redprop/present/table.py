@@ -161,3 +161,14 @@ def rich_table(columns, rows: list[dict], layout: list[tuple[int, int]], title: 
         table.add_row(*(Text("\n".join(wrap(r[i], w)) if columns[i].wrap else r[i]) for i, w in layout),
                       end_section=last_of_group)
     return table
+
+
+def columns_of(fields) -> tuple:
+    """The columns of a record's fields as a table shows them (their `show`, fields.py), in order."""
+    return tuple(Column(f.name, f.show.label or f.label, f.show.justify, f.show.keep, f.show.wrap, f.show.drop)
+                 for f in fields)
+
+
+def record_table(record, title: str | None = None) -> Table:
+    """A record's table, from its catalogue as it stands now (a field added at run time shows)."""
+    return Table(columns_of(record.shown()), title)

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from redprop.errors import InvalidValue
+from redprop.fields import CODE, DATE, DATETIME, NUMBER, TEXT, WRAP  # the kinds of cell, as the catalogues name them
 from redprop.present.cells import width as cell_width
 from redprop.spreadsheet import CELL_LIMIT, FORMULA_STARTS, column_letter
 
-TEXT, WRAP, CODE, NUMBER, DATE, DATETIME = "text", "wrap", "code", "number", "date", "datetime"
 EXCEL_EPOCH = datetime(1899, 12, 30)
 SHEET_NAME_MAX = 31  # Excel's limit for a tab's name
 HEADER_ROW = 3  # title, period line, header

@@ -73,7 +73,8 @@ def household_history(store: Store, key: str, at: datetime, show_sensitive: bool
             for step in record["steps"]:
                 event(step["at"], household_id, "issue_step", issue=issue["id"], title=issue["title"], action=step["action"],
                       by=step["by"], to=step["to"], note=step["note"], voided=record["voided"])
-    for entry in reversed(list(list_entries(store, household_ids=ids))):  # oldest first, as the timeline reads
-        event(entry["at"], None, "log", entry=entry["id"], user=entry["user"], command=entry["command"])
+    for entry in reversed(list(list_entries(store, household_ids=ids, show_private=show_sensitive))):  # oldest first
+        event(entry["at"], None, "log", entry=entry["id"], user=entry["user"], command=entry["command"],
+              masked=entry["masked"])
     events.sort(key=lambda e: (e.pop("sort"), e["event"] == "log"))
     return {"address": families[-1]["key"], "families": families, "timeline": events}

@@ -5,8 +5,10 @@ ids, local dates and datetimes, numbers), one record per row, never all of them 
 at district scale a month of visits is 170,000 records and the history of issues a million.
 What a record says is decided here; how it reads (headers, labels, Excel) in `present`.
 
-- households (住户台账): the roster on the last day of the period, in address order — the
-  very columns `household import` reads, so the file re-imports unchanged;
+- households (住户台账): the roster on the last day of the period, in address order — each
+  household as `household list` gives it (its catalogue's fields, households.HOUSEHOLD), with
+  its focus groups that day; the ledger shows the very columns `household import` reads, so
+  the file re-imports unchanged;
 - focus (重点人群台账): everyone who was in a focus group at some time in the period (a
   household, or one resident), with their groups, the tightest cadence, since/until, and
   the household's last contact by the end of the period;
@@ -30,7 +32,7 @@ from datetime import date, datetime, timedelta
 
 from redprop.care.groups import load_groups
 from redprop.care.visits import CONTACT_OUTCOMES
-from redprop.households import address_order
+from redprop.households import HOUSEHOLD, address_order
 from redprop.issues.promises import Moment
 from redprop.issues.records import ISSUE_SELECT
 from redprop.parsing import from_db, local_day_start, to_db
@@ -137,12 +139,9 @@ def _households(store: Store, day: date, where: dict, show_sensitive: bool) -> I
         " FROM households h WHERE (h.moved_in_on IS NULL OR h.moved_in_on <= $1)"
         f" AND (h.moved_out_on IS NULL OR h.moved_out_on > $1){extra} ORDER BY {address_order('h.')}"
     )
+    read = HOUSEHOLD.reader("groups")  # the household as `household list` gives it, with its groups that day
     for r in store.conn.execute(sql, [day.isoformat(), *params]):
-        yield {
-            "key": r["key"], "building": r["building"], "unit": r["unit"], "room": r["room"], "head": r["head"],
-            "phone": r["phone"], "members": r["members"], "grid": r["grid"], "moved_in_on": _day(r["moved_in_on"]),
-            "groups": shown(r["groups"].split(",")) if r["groups"] else [], "note": r["note"],
-        }
+        yield read(r, groups=shown(r["groups"].split(",")) if r["groups"] else [])
 
 
 def _focus(store: Store, first: date, last: date, end: datetime, where: dict, show_sensitive: bool) -> Iterator[dict]:

@@ -2,12 +2,16 @@
 `backup` (a checked copy, named by date, the last N kept) and `restore` (a checked copy put back,
 the current file kept aside).
 
-`check` asks the database's engine (SQLite's integrity check, foreign keys), compares the schema with the one this
-redprop builds, and checks redprop's own derived columns against the records they come from:
-every issue's cached state against the replay of its steps (issues.records.write_state is
-their one writer), and every membership's contact columns (last contact, knocks since) against
-its household's visits (the triggers keep them). With `quick`, SQLite's quicker check (no index
-contents) and no replay of the issues: seconds instead of minutes on a district's file.
+`check` asks the database's engine (SQLite's integrity check, foreign keys, and every stored
+value read back: bytes flipped inside a record pass SQLite's check but cannot be read),
+compares the schema with the one this redprop builds, and checks redprop's own derived columns
+against the records they come from: every issue's cached state against the replay of its steps
+(issues.records.write_state is their one writer), and every membership's contact columns (last
+contact, knocks since) against its household's visits (the triggers keep them). Entries lost
+since the database was last written (store/mark.py) are a problem until accepted. With
+`quick`, SQLite's quicker check (no index contents), no values read and no replay of the
+issues: seconds instead of minutes on a district's file — and so it never lifts a note that
+the file was found damaged.
 """
 
 import os
@@ -15,39 +19,63 @@ from datetime import datetime
 from pathlib import Path
 
 from redprop.errors import N_, DatabaseError, InvalidValue, Message, NotFound
-from redprop.store import Store, engine_for
+from redprop.store import Store, engine_for, mark, open_store, reason
 from redprop.store.backups import backup_folder, backup_target
-from redprop.store.files import checked_path, clear_damage, is_damage, leftovers, note_damage, readable_by_others, shown, sidecars
+from redprop.store.files import (
+    checked_path, clear_damage, is_damage, leftovers, note_damage, noted_damage, readable_by_others, shown, sidecars,
+)
+from redprop.store.log import file_digest, record_boundary
 
 KINDS = {"table": N_("table"), "index": N_("index"), "trigger": N_("trigger")}
 SHOWN_PER_KIND = 5  # wrong rows named per invariant; the rest are counted
 REPLAY_CHUNK = 2000
 
 
-def check(store: Store, quick: bool = False, at: datetime | None = None) -> dict:
-    """{"problems": [Message], "warnings": [Message], "checked": {what: rows}, "quick": bool}.
+def check(store: Store, quick: bool = False, at: datetime | None = None, accept_loss: bool = False) -> dict:
+    """{"problems": [Message], "warnings": [Message], "checked": {what: rows}, "quick": bool,
+    "accepted": the loss accepted or None}.
 
     SQLite's finding damage is noted beside the file (no command writes to it then); a check
-    that finds nothing wrong removes such a note."""
+    that finds nothing wrong removes such a note. Entries found missing since the database was
+    last written (store/mark.py) are a problem, until `accept_loss` records that the office
+    accepts what is gone: an entry of the log that undo does not reach across."""
+    problems: list[Message] = []
     checked: dict[str, int] = {}
-    problems = database_problems(store, quick, checked)
-    if problems and problems[0].template == ENGINE_PROBLEM:  # the engine found damage: noted beside the file
-        note_damage(store.path, f"redprop check: {problems[0].values['problem']}",
-                    at.isoformat(timespec="seconds") if at else None)
+    accepted = None
+    if store.loss is not None and accept_loss:
+        accepted, store.loss = store.loss, None
+        record_boundary(store, "loss", counts={"missing": accepted.missing, "last": accepted.marked})
+        mark.reset(store)
+    elif store.loss is not None:
+        problems.append(mark.found(shown(store.path), store.loss).message)
+    problems += database_problems(store, quick, checked)
+    damaged = next((p for p in problems if p.template in (ENGINE_PROBLEM, UNREADABLE)), None)
+    if damaged is not None:  # the engine met damage: noted beside the file, nothing more is written to it
+        what = damaged.values["problem"] if damaged.template == ENGINE_PROBLEM else \
+            f"{damaged.values['table']} row {damaged.values['row']}: a value cannot be read"
+        note_damage(store.path, f"redprop check: {what}", at.isoformat(timespec="seconds") if at else None)
+    damage = noted_damage(store.path)
+    if not problems and damage and quick:  # it reads no values: what was met may be there still
+        problems.append(Message("{path} was found damaged ({when}: {what}); the quick check cannot say it is whole"
+                                " again: `redprop check` reads every value", path=shown(store.path), when=damage[0],
+                                what=damage[1]))
     if not problems:
         clear_damage(store.path)
     warnings = permission_warnings(store.path) + leftover_warnings(store.path)
-    return {"problems": problems, "warnings": warnings, "checked": checked, "quick": quick}
+    return {"problems": problems, "warnings": warnings, "checked": checked, "quick": quick, "accepted": accepted}
 
 
 ENGINE_PROBLEM = N_("SQLite: {problem}")
+UNREADABLE = N_("{table} row {row}: a value cannot be read (it is not text in the database's encoding: bytes damaged"
+                " inside the record)")
 
 
 def database_problems(store: Store, quick: bool = False, checked: dict | None = None) -> list[Message]:
     """What `check` finds wrong in the database itself, and nothing else done (no note beside
-    it, no file looked at): the engine's own check of its storage, the references between
-    tables, the schema, the due list's contact columns and (unless `quick`) every issue's cached
-    state. Runs inside a transaction too (a copy checks what it wrote before committing it)."""
+    it, no file looked at): the engine's own check of its storage, every value read back (not
+    `quick`), the references between tables, the schema, the due list's contact columns and
+    (not `quick`) every issue's cached state. Runs inside a transaction too (a copy checks what
+    it wrote before committing it)."""
     problems: list[Message] = []
     checked = {} if checked is None else checked
     engine = store.engine
@@ -64,8 +92,15 @@ def database_problems(store: Store, quick: bool = False, checked: dict | None = 
         except engine.Error as error:  # damage that stops the check itself
             if not is_damage(error):  # busy, out of memory, an I/O error: not a reason to stop every write
                 raise
-            found = [str(error)]
+            found = [reason(error)]
         problems.extend(Message(ENGINE_PROBLEM, problem=problem) for problem in found)
+
+    def values():
+        unreadable = engine.unreadable_values(store.conn)
+        for table, row in unreadable[:SHOWN_PER_KIND]:
+            problems.append(Message(UNREADABLE, table=table, row=row or "?"))
+        if len(unreadable) > SHOWN_PER_KIND:
+            problems.append(Message("… and {count} more rows like these", count=len(unreadable) - SHOWN_PER_KIND))
 
     def references():
         for table, rowid, parent in engine.foreign_key_problems(store.conn):
@@ -73,6 +108,8 @@ def database_problems(store: Store, quick: bool = False, checked: dict | None = 
                                     table=table, rowid=rowid, parent=parent))
 
     guarded(N_("the file's pages"), engine_checks)
+    if not quick:
+        guarded(N_("the values stored"), values)
     guarded(N_("the references between tables"), references)
     guarded(N_("the schema"), lambda: problems.extend(schema_problems(store.conn)))
     guarded(N_("the due list's contact columns"), lambda: problems.extend(contact_problems(store.conn, checked)))
@@ -247,9 +284,11 @@ def backup(store: Store, target: str | Path | None, *, at: datetime, keep: int |
     return {"path": final, "bytes": final.stat().st_size, "rows": counts, "removed": removed}
 
 
-def restore(db_path: Path, backup_file: Path, *, at: datetime) -> dict:
+def restore(db_path: Path, backup_file: Path, *, at: datetime, logged_as: tuple[str, object] | None = None) -> dict:
     """Put a checked backup in place of the database, the current file kept aside first
-    (as `NAME.before-restore-DATE`). {"path", "aside" (or None), "rows", "backup"}."""
+    (as `NAME.before-restore-DATE`). The restore is an entry of the restored database's log
+    (`logged_as`: the command line and who typed it), which undo does not reach across, and
+    its mark names the database as restored. {"path", "aside" (or None), "rows", "backup", "entry"}."""
     from redprop.store.migrations import MIGRATIONS
 
     backup_file = checked_path(backup_file)
@@ -281,7 +320,16 @@ def restore(db_path: Path, backup_file: Path, *, at: datetime) -> dict:
         raise DatabaseError("could not restore {path} ({error}); the previous file is kept as {aside}",
                             path=shown(db_path), error=str(error), aside=shown(aside)) from None
     clear_damage(db_path)
-    return {"path": db_path, "aside": aside if had_one else None, "rows": rows, "backup": backup_file}
+    store = open_store(db_path, examine=False)  # another database is in its place: its mark is made anew
+    try:
+        entry = None
+        if logged_as is not None and not store.read_only:
+            store.log_as(*logged_as, at)
+            entry = record_boundary(store, "restore", file=(backup_file.name, file_digest(backup_file)))
+        mark.reset(store)
+    finally:
+        store.close()
+    return {"path": db_path, "aside": aside if had_one else None, "rows": rows, "backup": backup_file, "entry": entry}
 
 
 # --------------------------------------------------------------------------------------------
@@ -297,7 +345,6 @@ def copy_community(source: str | Path, target: str | Path, *, replace: bool = Fa
     code) always. An interruption leaves the target as it was.
     {"source", "target", "community", "community_code", "rows": {table: rows}, "created", "replaced"}."""
     from redprop.codes import community_columns
-    from redprop.store import open_store
     from redprop.store.copying import copy_rows, holds_data, table_counts
     from redprop.store.migrations import MIGRATIONS, migrate
 
@@ -307,6 +354,10 @@ def copy_community(source: str | Path, target: str | Path, *, replace: bool = Fa
     engine = engine_for(target)
     origin = open_store(source)
     try:
+        if origin.loss is not None:  # entries lost since it was last written: `check` says so first
+            raise DatabaseError("{path} does not pass its check ({problem}); `redprop check` lists what is wrong;"
+                                " nothing was copied", path=shown(source),
+                                problem=mark.found(shown(source), origin.loss).message)
         with origin.engine.snapshot(origin.conn):
             version = origin.engine.schema_version(origin.conn)
             found = database_problems(origin, quick)
@@ -338,8 +389,9 @@ def copy_community(source: str | Path, target: str | Path, *, replace: bool = Fa
                     fill(Store(conn, where))
 
                 engine.create(target, build)
+                _new_mark(target)
                 return {"source": source, "target": target, **who, "rows": counts, "created": True, "replaced": False}
-            destination = open_store(target)
+            destination = open_store(target, examine=False)  # its rows are replaced whole: so is its mark
             try:
                 there = destination.engine.schema_version(destination.conn)
                 if there != version or version != len(MIGRATIONS):
@@ -356,8 +408,18 @@ def copy_community(source: str | Path, target: str | Path, *, replace: bool = Fa
                                        " the copy in its place)", target=shown(target),
                                        community=theirs["community"] or theirs["community_code"] or shown(target))
                 fill(destination)
+                mark.reset(destination)
             finally:
                 destination.close()
             return {"source": source, "target": target, **who, "rows": counts, "created": False, "replaced": filled}
     finally:
         origin.close()
+
+
+def _new_mark(path: Path) -> None:
+    """The mark of a database just made (store/mark.py), in place of one a file of that name left."""
+    store = open_store(path, examine=False)
+    try:
+        mark.reset(store)
+    finally:
+        store.close()

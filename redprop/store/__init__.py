@@ -15,7 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from redprop.errors import DamagedDatabase, DatabaseError, InvalidValue
-from redprop.store.engine import busy_timeout, failure  # noqa: F401 (the store's face hands them on)
+from redprop.store.engine import busy_timeout, failure, reason  # noqa: F401 (the store's face hands them on)
 from redprop.store.files import noted_damage, shown
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -45,6 +45,7 @@ class Store:
         self.path = path
         self.read_only = read_only  # why it cannot be written here (a key of engine.READ_ONLY_REASONS), or None
         self.entry = None  # the change log's entry for the command under way (store.log.Entry), if any
+        self.loss = None  # entries found missing since it was last written (store.mark.Loss), if any
 
     def log_as(self, command: str, user: str, now) -> None:
         """Log every write from now on as one entry of this command (see store.log)."""
@@ -58,8 +59,9 @@ class Store:
         return self.entry.id if self.entry else None
 
     def check_writable(self) -> None:
-        """Refuse, saying why, when this database cannot be written here (read-only, or found damaged):
-        what a write does first, and what a command that reads before it writes may ask sooner."""
+        """Refuse, saying why, when this database cannot be written here (read-only, found damaged, or
+        found to have lost entries since it was last written: store/mark.py): what a write does
+        first, and what a command that reads before it writes may ask sooner."""
         if self.read_only:
             raise DatabaseError(self.engine.READ_ONLY_REASONS[self.read_only], path=shown(self.path))
         damage = noted_damage(self.path)
@@ -67,6 +69,10 @@ class Store:
             raise DamagedDatabase("{path} was found damaged ({when}: {what}); nothing is written to it until `redprop"
                                   " check` says ok or `redprop restore BACKUP` puts a backup in its place",
                                   path=shown(self.path), when=damage[0], what=damage[1])
+        if self.loss:
+            from redprop.store.mark import refusal
+
+            raise refusal(shown(self.path), self.loss)
 
     @contextmanager
     def write(self, bulk: bool = False, source: Path | None = None, dry_run: bool = False, counts=None):
@@ -99,6 +105,11 @@ class Store:
         except BaseException:  # a full disk or an I/O error at the last moment: nothing stays half-done
             self.rollback()
             raise
+        if self.entry and self.entry.id is not None:  # the mark names what was committed (store/mark.py)
+            from redprop.store import mark
+            from redprop.store.instants import to_db
+
+            mark.advance(self, self.entry.id, to_db(self.entry.now), self.entry.user, self.entry.command)
 
     def rollback(self) -> None:
         """Undo the transaction under way, if the engine has not already; a failing rollback must
@@ -182,9 +193,11 @@ class Store:
         return self.setting("community", "") or ""
 
 
-def open_store(path: Path) -> Store:
+def open_store(path: Path, examine: bool = True) -> Store:
     """Open an existing database, applying pending migrations. Never creates one. A database
-    that cannot be written here is opened read-only: every command that reads works."""
+    that cannot be written here is opened read-only: every command that reads works. Its mark
+    is read and compared (store/mark.py: `store.loss`), unless `examine` is False (`restore`,
+    which puts another database in its place)."""
     from redprop.store.migrations import MIGRATIONS, migrate
 
     engine = engine_for(path)
@@ -196,7 +209,16 @@ def open_store(path: Path) -> Store:
             raise DatabaseError("{path} is read-only and was made by an older redprop (schema {version}); open a"
                                 " writable copy once to bring it up to date", path=shown(path), version=version)
     migrate(conn)
-    return Store(conn, path, read_only)
+    store = Store(conn, path, read_only)
+    from datetime import datetime
+
+    from redprop.store import mark
+
+    try:
+        store.loss = mark.examine(store, datetime.now().astimezone().isoformat(timespec="seconds")) if examine else None
+    except engine.Error:  # a damaged log: what meets the damage says so
+        store.loss = None
+    return store
 
 
 def open_stores(paths: list[Path]) -> list[Store]:

@@ -44,6 +44,15 @@ def failure(error: BaseException) -> str | None:
     return None
 
 
+def reason(error: BaseException) -> str:
+    """What an error of the database says, as a message may repeat it: without the values it
+    names (a value that could not be read may be anyone's data)."""
+    for engine in LOADED:
+        if engine.failure(error) is not None:
+            return engine.reason(error)
+    return str(error)
+
+
 def busy_timeout() -> float:
     """Seconds a command waits for another worker's write: $REDPROP_BUSY_TIMEOUT, else 10."""
     text = os.environ.get("REDPROP_BUSY_TIMEOUT", "10")
@@ -114,6 +123,10 @@ class Engine:
     def failure(self, error: BaseException) -> str | None:
         """What an error means (one of FAILURES), or None when it is not this engine's."""
         raise NotImplementedError
+
+    def reason(self, error: BaseException) -> str:
+        """The error's own words, without any stored value they quote."""
+        return str(error)
 
     # -- the schema -----------------------------------------------------------------------------
 
@@ -244,3 +257,21 @@ class Engine:
         """Make the database at `current` hold what the copy `backup` holds, its content kept as
         `aside` first; the restored row counts."""
         raise NotImplementedError
+
+    def unreadable_values(self, conn) -> list[tuple[str, object]]:
+        """(table, row) of stored values that cannot be read back (text that is not in the
+        database's encoding), which the engine's own check does not look at; [] when every value
+        reads. An engine that refuses such values when they are written finds none."""
+        return []
+
+    # -- the mark (store/mark.py) -----------------------------------------------------------------
+
+    keeps_marks = False  # a server keeps its own durability (PostgreSQL): no mark, nothing to read at open
+
+    def read_mark(self, target) -> str | None:
+        """The text of the mark kept outside the database (store/mark.py), or None: there is none."""
+        return None
+
+    def write_mark(self, target, update) -> None:
+        """Replace the mark's text with `update(old text or None)` (None: leave it), one writer at
+        a time; quietly nothing where it cannot be written (the write it follows is done)."""

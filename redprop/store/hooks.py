@@ -4,7 +4,10 @@ The change log and undo work on every table without knowing any by name (dataset
 `hookspecs.py` is the model: the low layer lists its extension points, the layers above
 register). A domain module registers, when it is imported:
 - `after_undo(table)`: work to do again on the rows of `table` that an undo changed or put back
-  (an issue's settled figures, computed from the columns the undo restored).
+  from values that lack some of the table's columns now (an entry logged before a migration
+  added them: an issue's settled figures, computed from the columns the undo restored).
+- `private(table)`: which rows of `table` are private (a sensitive focus group's memberships) and
+  how the change log shows them, and the words of a command line about them, when it masks them.
 
 Commands load their modules lazily, so an `undo` may run before any domain module was imported:
 the package (`redprop/__init__.py`) names the modules that register (`registrants`), and the
@@ -18,6 +21,7 @@ _loaded: set[str] = set()
 _after_undo: dict[str, list] = {}
 _subjects: dict[str, tuple[str, bool]] = {}
 _pointers: list[tuple[str, str, str]] = []
+_private: dict[str, object] = {}
 
 
 def registrants(*modules: str) -> None:
@@ -35,7 +39,8 @@ def load() -> None:
 
 def after_undo(table: str):
     """Decorator: `work(conn, ids)` runs after an undo changed or put back these rows of `table`
-    (their ids, sorted), inside the undo's transaction."""
+    (their ids, sorted) from values lacking some of the table's columns, inside the undo's
+    transaction."""
     def register(work):
         works = _after_undo.setdefault(table, [])
         if work not in works:
@@ -73,3 +78,23 @@ def pointers_to(parent: str) -> list[tuple[str, str]]:
     """(table, column) of the rows that name a row of `parent`, in the order registered."""
     load()
     return [(table, column) for table, column, to in _pointers if to == parent]
+
+
+def private(table: str):
+    """Decorator: `mask = factory(conn)` tells the change log which rows of `table` are private
+    and how to show them where it masks them (`log`, `household history`, `undo`, unless asked to
+    show them): `mask.row(values)` → the row's values with what is private masked, or None for a
+    row that is not private; `mask.words(command)` → a command line with its private words
+    masked; `mask.said(command)` → such a line as a message names it (a Message saying the mask
+    in the reader's language). Made once per reading of the log."""
+    def register(factory):
+        _private[table] = factory
+        return factory
+
+    return register
+
+
+def private_rows() -> dict[str, object]:
+    """table → the factory of its mask (see `private`), as registered."""
+    load()
+    return dict(_private)

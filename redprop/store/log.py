@@ -10,15 +10,23 @@ entry records, per table, the range of row numbers (the engine's: SQLite's rowid
 (`op = 'inserted'`), which is exact because a write transaction holds the database alone and
 new rows are numbered after the largest.
 
-Undo reverses an entry's changes newest first: rows it added are deleted, rows it changed or
-deleted get their before-values back. Derived state comes back with them: the due list's
-contact columns and an issue's cached state were logged as changes too, and the contact
-triggers recompute on a visit's deletion. It refuses when a later entry (not itself undone)
-touched the same rows, or added rows that point at rows this entry added.
+Undo reverses an entry's changes newest first: rows it added are deleted, rows it changed get
+their before-values back in the columns it changed, rows it deleted are put back (in bulk, and
+logged as ranges, when they have numbers: the undo of an undone import). Derived state comes
+back with them: the due list's contact columns and an issue's cached state were logged as
+changes too, and the contact triggers recompute on a visit's deletion. It refuses when a later
+entry (not itself undone) touched the same rows, or added rows that point at rows this entry
+added, and it does not reach across a boundary (see Undo below). Undoing an undo makes what it
+undid count as done again.
+
+Where the log is read (`list_entries`, `undo_target`, undo's messages), the rows the domain
+registered as private (hooks.private: a sensitive focus group's memberships) and the words of
+command lines about them are masked unless asked to show them (Masks).
 """
 
 import json
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
 from redprop.errors import InvalidValue, Message, NotFound
@@ -106,6 +114,16 @@ def _last_row(conn, table: str, row: str) -> int:
     return conn.execute(f"SELECT coalesce(max({row}), 0) FROM {table}").fetchone()[0]
 
 
+def record_boundary(store, kind: str, *, counts: dict | None = None, file: tuple[str, str] | None = None) -> int:
+    """Log, as the command's entry, something undo does not reach across (see Undo below): a
+    restore ("restore", `file` the backup's name and SHA-256) or an accepted loss ("loss",
+    `counts` how many entries). Its id."""
+    with store.write() as conn:
+        conn.execute("UPDATE log_entries SET boundary = $1, counts = $2, file = $3, file_sha256 = $4 WHERE id = $5",
+                     (kind, json.dumps(counts) if counts else None, *(file or (None, None)), store.entry_id))
+    return store.entry.id
+
+
 # ---------------------------------------------------------------------------------------
 # Reading the log
 
@@ -123,6 +141,7 @@ def _entry_record(row, changes: list[dict], tz) -> dict:
         "counts": json.loads(row["counts"]) if row["counts"] else None,
         "undoes": row["undoes"],
         "undone_by": row["undone_by"],
+        "boundary": row["boundary"],
         "changes": changes,
     }
 
@@ -144,10 +163,62 @@ def changes_of(conn, entry_id: int) -> list[dict]:
     return [_change_record(r) for r in conn.execute("SELECT * FROM log_changes WHERE entry_id = $1 ORDER BY id", (entry_id,))]
 
 
-def list_entries(store, *, limit: int | None = None, since: datetime | None = None, count: bool = False, **about):
+class Masks:
+    """What the log masks where it is read without `show_private`: the rows the domain registered
+    as private (hooks.private: a sensitive focus group's memberships) and the words of command
+    lines about them. Read once per reading of the log."""
+
+    def __init__(self, conn, show_private: bool):
+        self.masks = {} if show_private else {table: factory(conn) for table, factory in hooks.private_rows().items()}
+
+    def record(self, record: dict) -> dict:
+        """An entry record (`changes` as changes_of gives them) with private rows masked — both
+        sides of a change, whichever side was private — and its command line's private words;
+        `masked` says whether anything was."""
+        masked = False
+        for change in record["changes"]:
+            mask = self.masks.get(change["table"])
+            sides = [side for side in ("before", "after") if change.get(side) and change["op"] != "inserted"]
+            if mask is not None and any(mask.private(change[side]) for side in sides):
+                for side in sides:
+                    change[side] = mask.hide(change[side])
+                masked = True
+        command = self.command(record["command"])
+        file = self.command(record["file"]) if record.get("file") else record.get("file")  # an import's file's name
+        masked = masked or command != record["command"] or file != record.get("file")
+        return {**record, "command": command, "masked": masked, **({"file": file} if "file" in record else {})}
+
+    def command(self, command: str) -> str:
+        """A command line with the private words every mask finds in it masked."""
+        for mask in self.masks.values():
+            command = mask.words(command)
+        return command
+
+    def said(self, conn, entry_id: int, command: str):
+        """An entry's command line as an error names it: masked (see `of_entry`), the mask said in
+        the reader's language."""
+        command, masked = self.of_entry(conn, entry_id, command)
+        for mask in self.masks.values() if masked else ():
+            if isinstance(command, str):
+                command = mask.said(command)
+        return command
+
+    def of_entry(self, conn, entry_id: int, command: str) -> tuple[str, bool]:
+        """An entry's command line as a message may name it, and whether it was masked (as
+        `record` masks it: the entry touched a private row, or the line names one). Only its
+        changes to tables with private rows are read (an import's undo changed thousands)."""
+        changes = [_change_record(r) for table in self.masks for r in conn.execute(
+            "SELECT * FROM log_changes WHERE entry_id = $1 AND tbl = $2 ORDER BY id", (entry_id, table))]
+        record = self.record({"command": command, "changes": changes})
+        return record["command"], record["masked"]
+
+
+def list_entries(store, *, limit: int | None = None, since: datetime | None = None, count: bool = False,
+                 show_private: bool = False, **about):
     """Entries newest first, each with its changes, as a stream; filtered to those touching the
     rows a registered subject names (`household_ids=[…]`, `issue_id=N`: see hooks.subject) —
-    the rows themselves and the rows pointing at them. With `count`, how many there are instead."""
+    the rows themselves and the rows pointing at them. With `count`, how many there are instead.
+    Private rows and words are masked (see Masks) unless `show_private`."""
     from redprop.store.instants import to_db
 
     subjects = hooks.subjects()
@@ -169,7 +240,9 @@ def list_entries(store, *, limit: int | None = None, since: datetime | None = No
     sql = f"SELECT e.* FROM log_entries e{condition} ORDER BY e.id DESC"
     if limit:
         sql += f" LIMIT {int(limit)}"
-    return (_entry_record(r, changes_of(store.conn, r["id"]), store.tz) for r in store.conn.execute(sql, params).fetchall())
+    masks = Masks(store.conn, show_private)
+    return (masks.record(_entry_record(r, changes_of(store.conn, r["id"]), store.tz))
+            for r in store.conn.execute(sql, params).fetchall())
 
 
 def _touching(table: str, n: int) -> str:
@@ -188,29 +261,44 @@ def _touching(table: str, n: int) -> str:
     return "SELECT entry_id FROM log_changes WHERE " + " OR ".join(clauses)
 
 
-def get_entry(store, entry_id: int) -> dict:
-    row = store.conn.execute("SELECT * FROM log_entries WHERE id = $1", (entry_id,)).fetchone()
-    if row is None:
-        raise NotFound("no log entry #{id} (see `redprop log`)", id=entry_id)
-    return _entry_record(row, changes_of(store.conn, entry_id), store.tz)
-
-
 # ---------------------------------------------------------------------------------------
 # Undo
+#
+# Undo puts back exactly what an entry changed, and nothing it cannot vouch for. It does not
+# reach across a *boundary* (migration m013): a restore, or a loss accepted, put the whole
+# database back as it stood earlier, so no entry before it is undone; a migration that rewrote
+# values people typed (migrations.REWRITES) is a boundary for the rows it changed and the
+# columns it rewrote. Nor across a change the log does not know of: a row whose values are no
+# longer those the entry left is not written over.
 
 
-_STANDING = "e.undone_by IS NULL AND e.undoes IS NULL"  # an entry still in force (an undo is undone by number only)
+def _newest_hard_boundary(conn, after: int = 0):
+    """The newest restore or accepted loss (after entry `after`), or None."""
+    return conn.execute(
+        "SELECT id, boundary, at, command, file, counts FROM log_entries WHERE boundary IS NOT NULL"
+        " AND boundary IN ('restore', 'loss')"
+        " AND id > $1 ORDER BY id DESC LIMIT 1", (after,)).fetchone()
+
+
+# An entry still in force: an undo is undone by number only; a boundary is not a change to take back.
+_STANDING = "e.undone_by IS NULL AND e.undoes IS NULL AND e.boundary IS NULL"
 
 
 def undo_target(store, *, user: str, entry_id: int | None = None, anyone: bool = False,
-                about: tuple[str, int, str] | None = None) -> dict:
+                about: tuple[str, int, str] | None = None, show_private: bool = False) -> dict:
     """The entry an undo takes back, checked before anything is written: ENTRY as given; or the
     newest entry still standing that changed a row a subject names (`about`: keyword, id and
     what the row is, a msgid — `("visit_id", 674, "visit")`); or the newest of `user`'s own, of
-    anybody's with `anyone`. On a shared database someone else's entry is taken back only with
-    `anyone` (the error names them). A database that cannot be written is said first."""
+    anybody's with `anyone` (see _newest_standing: a change made again by undoing its undo counts
+    as made then, by whoever did). On a shared database someone else's entry is taken back only
+    with `anyone` (the error names them). A database that cannot be written is said first. Never
+    an entry from before a restore or an accepted loss. The record as the log shows it (private
+    rows masked unless `show_private`)."""
     store.check_writable()
     conn = store.conn
+    floor = _newest_hard_boundary(conn)
+    since = floor["id"] if floor else 0
+    owner = None
     if entry_id is not None:
         row = conn.execute("SELECT * FROM log_entries e WHERE e.id = $1", (entry_id,)).fetchone()
         if row is None:
@@ -218,33 +306,98 @@ def undo_target(store, *, user: str, entry_id: int | None = None, anyone: bool =
     elif about is not None:
         keyword, row_id, what = about
         table, _one = hooks.subjects()[keyword]
-        row = conn.execute(f"SELECT * FROM log_entries e WHERE {_STANDING} AND e.id IN ({_touching(table, 1)})"
-                           " ORDER BY e.id DESC LIMIT 1", (json.dumps([row_id]),)).fetchone()
+        row = conn.execute(f"SELECT * FROM log_entries e WHERE {_STANDING} AND e.id > $2 AND e.id IN ({_touching(table, 1)})"
+                           " ORDER BY e.id DESC LIMIT 1", (json.dumps([row_id]), since)).fetchone()
         if row is None:
             raise NotFound("nothing to undo: no entry still standing changed {what} #{id} (see `redprop log`)",
                            what=Message(what), id=row_id)
     else:
-        row = conn.execute(f"SELECT * FROM log_entries e WHERE {_STANDING} AND id IS NOT $1 AND ($2 OR e.user = $3)"
-                           " ORDER BY e.id DESC LIMIT 1", (store.entry_id, anyone, user)).fetchone()
+        row, owner = _newest_standing(conn, since, store.entry_id, None if anyone else user)
+        if row is None and floor:
+            raise NotFound("nothing to undo since entry #{boundary} ({what}); undo does not reach across it",
+                           boundary=floor["id"], what=_boundary_words(floor))
         if row is None and anyone:
             raise NotFound("nothing to undo: the log has no entry that is not undone yet")
         if row is None:
             raise NotFound("nothing of yours to undo ({user}); `redprop log` lists everyone's entries, and --anyone"
                            " takes back another person's", user=user)
-    if row["user"] != user and not anyone:
+    masks = Masks(conn, show_private)
+    if (owner or row["user"]) != user and not anyone:
         raise InvalidValue("entry #{id} is {other}'s ({command}); --anyone takes back another person's entry",
-                           id=row["id"], other=row["user"], command=row["command"])
-    return _entry_record(row, changes_of(conn, row["id"]), store.tz)
+                           id=row["id"], other=row["user"], command=masks.said(conn, row["id"], row["command"]))
+    return masks.record(_entry_record(row, changes_of(conn, row["id"]), store.tz))
+
+
+def _newest_standing(conn, since: int, current: int | None, user: str | None):
+    """(entry, who made it last) of the change made last that still stands, after entry `since`
+    (of `user`'s, when given): the newest entry not undone — or an entry whose undo was undone
+    after it, which counts as made again then, by whoever undid the undo; (None, None) when
+    there is none. (The conditions are composed here, not left to `$n IS NULL` in SQL, whose
+    type an engine may want to know.)"""
+    def among(alias: str, values: list) -> str:
+        terms = [f"{alias}.id > ${len(values)}"]
+        if current is not None:
+            values.append(current)
+            terms.append(f"{alias}.id <> ${len(values)}")
+        if user is not None:
+            values.append(user)
+            terms.append(f"{alias}.user = ${len(values)}")
+        return " AND ".join(terms)
+
+    values = [since]
+    plain = conn.execute(f"SELECT * FROM log_entries e WHERE {_STANDING} AND {among('e', values)}"
+                         " ORDER BY e.id DESC LIMIT 1", values).fetchone()
+    values = [plain["id"] if plain else since]
+    condition = among("r", values)
+    values.append(since)
+    again = conn.execute(  # an undo undone after that entry: what it had undone was made again then
+        "SELECT x.*, r.user AS again_by FROM log_entries r JOIN log_entries u ON u.id = r.undoes"
+        f" JOIN log_entries x ON x.id = u.undoes WHERE {condition} AND r.undone_by IS NULL AND x.undone_by IS NULL"
+        f" AND x.boundary IS NULL AND x.id > ${len(values)} ORDER BY r.id DESC LIMIT 1", values).fetchone()
+    if again:
+        return again, again["again_by"]
+    return plain, None
 
 
 def last_undoable(conn, current: int | None) -> int:
-    """The newest entry not undone yet (an undo itself is not undone by `undo` alone: give its number)."""
-    row = conn.execute(
-        "SELECT id FROM log_entries WHERE undone_by IS NULL AND undoes IS NULL AND id IS NOT $1 ORDER BY id DESC LIMIT 1",
-        (current,)).fetchone()
-    if row is None:
-        raise NotFound("nothing to undo: the log has no entry that is not undone yet")
-    return row[0]
+    """The entry an undo without a number reverses, whoever made it (see _newest_standing)."""
+    floor = _newest_hard_boundary(conn)
+    row, _owner = _newest_standing(conn, floor["id"] if floor else 0, current, None)
+    if row is not None:
+        return row["id"]
+    if floor:
+        raise NotFound("nothing to undo since entry #{boundary} ({what}); undo does not reach across it",
+                       boundary=floor["id"], what=_boundary_words(floor))
+    raise NotFound("nothing to undo: the log has no entry that is not undone yet")
+
+
+def _boundary_words(row) -> Message:
+    """What a boundary entry records, in a few words."""
+    if row["boundary"] == "restore":
+        return Message("the database restored from {file}", file=row["file"] or "?")
+    if row["boundary"] == "loss":
+        return Message("{missing} entries found missing and the loss accepted",
+                       missing=json.loads(row["counts"] or "{}").get("missing", "?"))
+    return Message("migration {name}", name=row["command"].removeprefix("migration "))
+
+
+class _Change:
+    """One row of `log_changes` as undo reads it: its values parsed once."""
+
+    __slots__ = ("tbl", "row_key", "op", "before", "after", "written")
+
+    def __init__(self, row):
+        self.tbl, self.row_key, self.op = row["tbl"], row["row_key"], row["op"]
+        self.before = json.loads(row["before"]) if row["before"] else {}
+        self.after = json.loads(row["after"]) if row["after"] else {}
+        # the columns undoing it writes back: a row put back whole, or the columns an update
+        # changed (those it left alone are not written over)
+        if self.op == "delete":
+            self.written = list(self.before)
+        elif self.op == "update":
+            self.written = [c for c in self.before if c in self.after and self.before[c] != self.after[c]]
+        else:
+            self.written = []
 
 
 def _later_entries_that_count(conn, entry_id: int) -> str:
@@ -254,28 +407,31 @@ def _later_entries_that_count(conn, entry_id: int) -> str:
             f" AND (undoes IS NULL OR undoes < {int(entry_id)})")
 
 
-def _blocker(conn, entry_id: int, changes: list) -> int | None:
-    """The first later entry standing in the way of undoing `entry_id`, if any."""
+def _blocker(conn, entry_id: int, changes: list[_Change]) -> int | None:
+    """The first later entry standing in the way of undoing `entry_id`, if any: one that changed a
+    row this entry changed (or one of the rows it added), or added or changed a row pointing at
+    one it added."""
     later = _later_entries_that_count(conn, entry_id)
+    found = conn.execute(  # the rows it changed one by one, looked up together
+        f"SELECT min(l.entry_id) FROM log_changes t JOIN log_changes l ON l.tbl = t.tbl AND l.row_key = t.row_key"
+        f" WHERE t.entry_id = $1 AND t.op != 'inserted' AND l.entry_id IN ({later})", (entry_id,)).fetchone()[0]
+    if found:
+        return found
     parents = {}  # table → ranges of row numbers this entry added
     for change in changes:
-        table, key, op = change["tbl"], change["row_key"], change["op"]
-        if op == "inserted":
-            first, last = int(key), json.loads(change["after"])["through"]
-            parents.setdefault(table, []).append((first, last))
+        if change.op == "inserted":
+            first, last = int(change.row_key), change.after["through"]
+            parents.setdefault(change.tbl, []).append((first, last))
             found = conn.execute(
                 f"SELECT min(entry_id) FROM log_changes WHERE tbl = $1 AND entry_id IN ({later})"
-                " AND op != 'inserted' AND CAST(row_key AS INTEGER) BETWEEN $2 AND $3", (table, first, last)).fetchone()[0]
-        else:
-            if op == "insert" and key.isdigit():
-                parents.setdefault(table, []).append((int(key), int(key)))
-            found = conn.execute(f"SELECT min(entry_id) FROM log_changes WHERE tbl = $1 AND row_key = $2 AND entry_id IN ({later})",
-                                 (table, key)).fetchone()[0]
-        if found:
-            return found
+                " AND op != 'inserted' AND CAST(row_key AS INTEGER) BETWEEN $2 AND $3", (change.tbl, first, last)).fetchone()[0]
+            if found:
+                return found
+        elif change.op == "insert" and change.row_key.isdigit():
+            parents.setdefault(change.tbl, []).append((int(change.row_key), int(change.row_key)))
     tables = _tables(conn)
     for child, column, parent in _foreign_keys(conn):
-        for first, last in parents.get(parent, ()):
+        for first, last in _runs(parents.get(parent, ())):
             found = conn.execute(
                 f"SELECT min(entry_id) FROM log_changes WHERE tbl = $1 AND entry_id IN ({later}) AND op IN ('insert', 'update')"
                 f" AND json_extract(after, '$.{column}') BETWEEN $2 AND $3", (child, first, last)).fetchone()[0]
@@ -288,6 +444,17 @@ def _blocker(conn, entry_id: int, changes: list) -> int | None:
                                 " LIMIT 1", (start, through, first, last)).fetchone():
                     return later_id
     return None
+
+
+def _runs(ranges) -> list[tuple[int, int]]:
+    """Ranges of row numbers with those that touch or overlap joined: fewer look-ups."""
+    joined: list[list[int]] = []
+    for first, last in sorted(ranges):
+        if joined and first <= joined[-1][1] + 1:
+            joined[-1][1] = max(joined[-1][1], last)
+        else:
+            joined.append([first, last])
+    return [(first, last) for first, last in joined]
 
 
 def _clashing(conn, entry_id: int, error: BaseException) -> int | None:
@@ -306,9 +473,94 @@ def _foreign_keys(conn) -> list[tuple[str, str, str]]:
     return [key for key in conn.engine.foreign_keys(conn) if key[0] not in LOG_TABLES]
 
 
-def undo(store, entry_id: int | None, dry_run: bool = False) -> dict:
-    """Reverse one entry (the last one not undone, without `entry_id`); the undo is an entry itself."""
+def _rewritten_since(conn, entry_id: int, changes: list):
+    """(migration entry, table, columns) when undoing `entry_id` would write back, across a
+    migration that rewrote them, values of the columns it rewrote (in their older form); else None."""
+    for boundary in conn.execute("SELECT id, boundary, command, file, counts FROM log_entries WHERE boundary IS NOT NULL"
+                                 " AND boundary = 'migration' AND id > $1 ORDER BY id", (entry_id,)).fetchall():
+        rewrote = json.loads(boundary["counts"] or "{}").get("rewrote", {})
+        for change in changes:
+            hit = [c for c in change.written if c in rewrote.get(change.tbl, ())]
+            if hit:
+                return boundary, change.tbl, hit
+    return None
+
+
+def _changed_outside_log(conn, changes: list, tables: dict) -> tuple[str, str] | None:
+    """(table, row) of a row whose columns undo would write back no longer hold what the entry left
+    in them, though no later entry changed them: something the log does not record did (a
+    migration of a database upgraded before migrations were logged, an edit outside redprop)."""
+    left: dict[tuple[str, str], dict] = {}  # (table, row key) → the values the entry left in the columns it changed
+    for change in changes:
+        key = (change.tbl, change.row_key)
+        if change.op in ("insert", "delete", "inserted"):
+            left[key] = None  # added (undo removes it) or removed (undo puts it back): nothing to compare
+        elif left.get(key, {}) is not None:
+            left.setdefault(key, {}).update({c: change.after[c] for c in change.written})
+    by_table: dict[str, dict[str, dict]] = {}
+    for (table, key), values in left.items():
+        if values and table in tables:
+            by_table.setdefault(table, {})[key] = values
+    for table, rows in by_table.items():
+        row = tables[table]
+        columns = sorted({c for values in rows.values() for c in values})
+        keys = list(rows)
+        for start in range(0, len(keys), 500):
+            part = keys[start:start + 500]
+            if row and all(k.isdigit() for k in part):
+                found = {str(r[0]): r for r in conn.execute(
+                    f"SELECT {row}, {', '.join(map(_q, columns))} FROM {table} WHERE {row} IN ({_marks(len(part))})",
+                    [int(k) for k in part])}
+            else:
+                found = {}
+                for k in part:
+                    where, values = _row_where(conn, table, k, row if k.isdigit() else None, 1)
+                    hit = conn.execute(f"SELECT NULL, {', '.join(map(_q, columns))} FROM {table} WHERE {where}", values).fetchone()
+                    if hit:
+                        found[k] = hit
+            for k in part:
+                current = found.get(k)
+                if current is None:
+                    continue  # gone: a later entry removed it (the blocker says so) or undo meets it as it is
+                now = dict(zip(columns, tuple(current)[1:]))
+                if any(not _same(now[c], v) for c, v in rows[k].items()):
+                    return table, _row_id(k)
+    return None
+
+
+def _put_back_from_less(conn, changes, table: str) -> list[int]:
+    """The rows of `table` an undo changed or put back from values that lack columns the table has
+    now (an entry logged before a migration added them): what is derived from the others must be
+    worked out again (hooks.after_undo). Rows put back from values of every column are exactly
+    as they were."""
+    columns = set(conn.engine.columns(conn, table))
+    ids = set()
+    for change in changes:
+        if change.tbl == table and change.op in ("update", "delete") and change.row_key.isdigit():
+            if not columns <= change.before.keys():
+                ids.add(int(change.row_key))
+    return sorted(ids)
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        return a is not None and b is not None and abs(a - b) <= 1e-9 * max(abs(a), abs(b), 1)
+    return a == b
+
+
+def _marks(count: int) -> str:
+    return ", ".join(f"${n}" for n in range(1, count + 1))
+
+
+def undo(store, entry_id: int | None, dry_run: bool = False, show_private: bool = False) -> dict:
+    """Reverse one entry (the last change that still stands, without `entry_id`); the undo is an
+    entry itself. Undoing an undo makes what it undid count as done again."""
     with store.write() as conn:
+        masks = Masks(conn, show_private)
+
+        def said(entry):
+            return masks.said(conn, entry["id"], entry["command"])
+
         target = entry_id if entry_id is not None else last_undoable(conn, store.entry_id)
         entry = conn.execute("SELECT * FROM log_entries WHERE id = $1", (target,)).fetchone()
         if entry is None:
@@ -317,28 +569,56 @@ def undo(store, entry_id: int | None, dry_run: bool = False) -> dict:
             raise InvalidValue("log entry #{id} was already undone by #{by}", id=target, by=entry["undone_by"])
         if entry["id"] == store.entry_id:
             raise InvalidValue("log entry #{id} is this very command", id=target)
-        changes = conn.execute("SELECT * FROM log_changes WHERE entry_id = $1 ORDER BY id", (target,)).fetchall()
-        blocker = _blocker(conn, target, changes)
+        if entry["boundary"]:
+            raise InvalidValue("log entry #{id} records {what}, not a change a command made; it cannot be undone", id=target,
+                               what=_boundary_words(entry))
+        floor = _newest_hard_boundary(conn, after=target)
+        if floor:
+            raise InvalidValue("cannot undo log entry #{id}: it is older than entry #{boundary} ({what}); undo does not"
+                               " reach across it", id=target, boundary=floor["id"], what=_boundary_words(floor))
+        changes = [_Change(row) for row in conn.execute("SELECT * FROM log_changes WHERE entry_id = $1 ORDER BY id",
+                                                        (target,))]
+        tables = _tables(conn)
+        rewritten = _rewritten_since(conn, target, changes)
+        blocker = _blocker(conn, target, changes) if rewritten is None else None
+        if blocker is not None:
+            later = conn.execute("SELECT * FROM log_entries WHERE id = $1", (blocker,)).fetchone()
+            if later["boundary"] == "migration":
+                touched = next((c.tbl for c in changes if conn.execute(
+                    "SELECT 1 FROM log_changes WHERE entry_id = $1 AND tbl = $2 LIMIT 1", (blocker, c.tbl)).fetchone()),
+                    changes[0].tbl)
+                rewritten = later, touched, json.loads(later["counts"] or "{}").get("rewrote", {}).get(touched, [])
+        if rewritten is not None:
+            boundary, table, columns = rewritten
+            raise InvalidValue("cannot undo log entry #{id}: {what} (entry #{boundary}) rewrote {columns} of {table} since;"
+                               " undo does not write back what was there before it", id=target, boundary=boundary["id"],
+                               what=_boundary_words(boundary), table=table, columns=", ".join(columns))
         if blocker is None:
+            stale = _changed_outside_log(conn, changes, tables)
+            if stale is not None:
+                raise InvalidValue("cannot undo log entry #{id}: row {row} of {table} was changed since by something the"
+                                   " log does not record (a migration, an edit outside redprop); undo does not reach"
+                                   " across it", id=target, table=stale[0], row=stale[1])
             try:
-                tables = _tables(conn)
-                for change in reversed(changes):
-                    _reverse(conn, change, tables)
+                _reverse_all(conn, changes, tables, store.entry_id)
             except conn.engine.IntegrityError as clash:  # what it puts back is taken now (an address lived in again)
                 blocker = _clashing(conn, target, clash)
                 if blocker is None:
                     raise
         if blocker is not None:
-            later = conn.execute("SELECT command FROM log_entries WHERE id = $1", (blocker,)).fetchone()[0]
+            later = conn.execute("SELECT * FROM log_entries WHERE id = $1", (blocker,)).fetchone()
             raise InvalidValue("cannot undo log entry #{id}: the later entry #{later} ({command}) changed what it wrote;"
-                               " undo #{later} first", id=target, later=blocker, command=later)
+                               " undo #{later} first", id=target, later=blocker, command=said(later))
         for table, works in hooks.undo_work().items():
-            ids = sorted({int(c["row_key"]) for c in changes if c["tbl"] == table and c["op"] in ("update", "delete")})
+            ids = _put_back_from_less(conn, changes, table)
             for work in works if ids else ():
                 work(conn, ids)
         conn.execute("UPDATE log_entries SET undone_by = $1 WHERE id = $2", (store.entry_id, target))
         conn.execute("UPDATE log_entries SET undoes = $1 WHERE id = $2", (target, store.entry_id))
-        result = {"undone": target, "command": entry["command"], "changes": len(changes), "dry_run": dry_run,
+        if entry["undoes"] is not None:  # an undo undone: what it had undone counts as done again
+            conn.execute("UPDATE log_entries SET undone_by = NULL WHERE id = $1", (entry["undoes"],))
+        command, masked = masks.of_entry(conn, target, entry["command"])
+        result = {"undone": target, "command": command, "masked": masked, "changes": len(changes), "dry_run": dry_run,
                   "entry": store.entry_id}
         if dry_run:
             raise _DryRun(result)
@@ -351,35 +631,85 @@ class _DryRun(Exception):
         self.result = result
 
 
-def undo_or_preview(store, entry_id: int | None, dry_run: bool) -> dict:
+def undo_or_preview(store, entry_id: int | None, dry_run: bool, show_private: bool = False) -> dict:
     """`undo`, or with `dry_run` everything up to the commit, then rolled back."""
     try:
-        return undo(store, entry_id, dry_run)
+        return undo(store, entry_id, dry_run, show_private)
     except _DryRun as preview:
         store.forget_entry()
         return preview.result
 
 
-def _reverse(conn, change, tables: dict[str, str | None]) -> None:
-    table, key, op = change["tbl"], change["row_key"], change["op"]
+def _reverse_all(conn, changes: list[_Change], tables: dict[str, str | None], entry_id: int) -> None:
+    """Reverse `changes` newest first, each run of like changes (the same table, the same kind, the
+    same columns) in one statement over many rows: a thousand rows put back cost one statement.
+    Rows put back under their numbers are logged as ranges, as an import's are (see _put_back)."""
+    run, shape = [], None
+    for change in reversed(changes):
+        step = _reversal(conn, change, tables)
+        if step is None:
+            continue
+        if step[0] != shape:
+            _flush(conn, shape, run, entry_id)
+            run, shape = [], step[0]
+        run.append(step[1:])
+    _flush(conn, shape, run, entry_id)
+
+
+def _flush(conn, sql: str | None, steps: list, entry_id: int) -> None:
+    if sql is None or not steps:
+        return
+    rows = [values for values, _put in steps]
+    put = [put for _values, put in steps if put]
+    if put and len(put) == len(steps):
+        _put_back(conn, sql, rows, put, entry_id)
+    elif len(rows) == 1:
+        conn.execute(sql, rows[0])
+    else:
+        conn.executemany(sql, rows)
+
+
+def _put_back(conn, sql: str, rows: list, put: list[tuple[str, int]], entry_id: int) -> None:
+    """Rows put back under their numbers: written without a copy of each in the log (the log's
+    triggers leave inserts alone while `bulk` is set), and logged as ranges of numbers, as an
+    import's rows are — undoing the undo of an import of thousands costs what the import did."""
+    conn.execute("UPDATE log_state SET bulk = 1")
+    conn.executemany(sql, rows)
+    conn.execute("UPDATE log_state SET bulk = 0")
+    table = put[0][0]
+    numbers = sorted(number for _table, number in put)
+    conn.executemany("INSERT INTO log_changes (entry_id, tbl, row_key, op, after) VALUES ($1, $2, $3, 'inserted', $4)",
+                     [(entry_id, table, str(first), json.dumps({"through": last}))
+                      for first, last in _runs((n, n) for n in numbers)])
+
+
+def _reversal(conn, change: _Change, tables: dict[str, str | None]):
+    """(SQL, its values, (table, row number) of a row put back under its number or None) reversing
+    one change, or None when there is nothing to write."""
+    table, key, op = change.tbl, change.row_key, change.op
     row = tables.get(table) if key.isdigit() else None  # numbered rows' keys are their numbers
     if op == "inserted":
-        first, last = int(key), json.loads(change["after"])["through"]
-        conn.execute(f"DELETE FROM {table} WHERE {row} BETWEEN $1 AND $2", (first, last))
-    elif op == "insert":
+        return f"DELETE FROM {table} WHERE {row} BETWEEN $1 AND $2", (int(key), change.after["through"]), None
+    if op == "insert":
         where, where_params = _row_where(conn, table, key, row, 1)
-        conn.execute(f"DELETE FROM {table} WHERE {where}", where_params)
-    elif op == "update":  # the values before ($1, a JSON object) put back, column by column
-        names = list(json.loads(change["before"]))
-        where, where_params = _row_where(conn, table, key, row, 2)
-        conn.execute(f"UPDATE {table} SET {', '.join(f'{_q(c)} = json_extract($1, {_path(c)})' for c in names)} WHERE {where}",
-                     (change["before"], *where_params))
-    elif op == "delete":  # the row put back as it was ($1), under its number ($2) where it has one
-        names = list(json.loads(change["before"]))
-        values = [f"json_extract($1, {_path(c)})" for c in names]
-        conn.execute(f"INSERT INTO {table} ({', '.join([*([row] if row else []), *map(_q, names)])}) VALUES"
-                     f" ({', '.join([*(['$2'] if row else []), *values])})",
-                     (change["before"], *([int(key)] if row else [])))
+        return f"DELETE FROM {table} WHERE {where}", where_params, None
+    names = change.written
+    if not names:
+        return None
+    values = tuple(change.before[c] for c in names)
+    if op == "update":  # the values before put back, in the columns the change changed
+        where, where_params = _row_where(conn, table, key, row, len(names) + 1)
+        assigned = ", ".join(f"{_q(c)} = ${n}" for n, c in enumerate(names, start=1))
+        return f"UPDATE {table} SET {assigned} WHERE {where}", (*values, *where_params), None
+    # delete: the row put back as it was, under its number where it has one
+    return (_insert_sql(table, row, tuple(names)), (*([int(key)] if row else []), *values),
+            (table, int(key)) if row else None)
+
+
+@lru_cache(maxsize=64)
+def _insert_sql(table: str, row: str | None, names: tuple[str, ...]) -> str:
+    columns = [*([row] if row else []), *map(_q, names)]
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({_marks(len(columns))})"
 
 
 def _row_where(conn, table: str, key: str, row: str | None, first: int) -> tuple[str, tuple]:
@@ -392,7 +722,3 @@ def _row_where(conn, table: str, key: str, row: str | None, first: int) -> tuple
 
 def _q(name: str) -> str:
     return f'"{name}"'
-
-
-def _path(name: str) -> str:
-    return "'$.\"" + name + "\"'"

@@ -695,6 +695,27 @@ def m012_work_orders(conn) -> None:
     )
 
 
+def m013_log_boundaries(conn) -> None:
+    """What undo does not reach across (issue 21). `log_entries.boundary` marks an entry that
+    records something other than a command's own writes: `restore` (a backup put in place by
+    `redprop restore`; `file` and `file_sha256` name it), `loss` (entries found missing — a
+    damaged -wal, an older copy put in place of the file — and accepted by `redprop check
+    --accept-loss`; `counts` holds how many: {"missing": N, "last": the newest entry the mark
+    named}), `migration` (a migration that rewrote values people typed, logged row by row;
+    `counts`: {"rewrote": {table: [columns]}}). And an index of the issues marked duplicates of
+    another: deleting an issue — the undo of an import deletes thousands — makes SQLite look for
+    the issues whose `duplicate_of` points at it, through every issue without one (IF NOT
+    EXISTS: another line of work adds the same index)."""
+    _run(
+        conn,
+        """
+        ALTER TABLE log_entries ADD COLUMN boundary TEXT CHECK (boundary IN ('restore', 'loss', 'migration'));
+        CREATE INDEX log_entries_boundaries ON log_entries (id) WHERE boundary IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS issues_duplicate ON issues (duplicate_of) WHERE duplicate_of IS NOT NULL;
+        """,
+    )
+
+
 MIGRATIONS = [
     m001_households_residents_staff,
     m002_focus_groups_and_visits,
@@ -708,7 +729,17 @@ MIGRATIONS = [
     m010_names_and_phones_as_typed_now,
     m011_database_identity,
     m012_work_orders,
+    m013_log_boundaries,
 ]
+
+# Migrations that rewrote values people typed, not only the schema: the columns each rewrote. On a
+# database whose change log has entries, each runs as an entry of its own, its changes logged row
+# by row, marked as a boundary (m013): undo does not write back, across it, values of these
+# columns in the form from before it (store/log.py).
+REWRITES = {
+    "m010_names_and_phones_as_typed_now": {"residents": ["name", "phone"], "households": ["head", "phone"],
+                                           "staff": ["name", "phone"]},
+}
 
 
 def migrate(conn, migrations=None) -> int:
@@ -732,12 +763,43 @@ def migrate(conn, migrations=None) -> int:
     engine.begin_write(conn)
     try:
         version = engine.schema_version(conn)  # another process may have migrated
+        boundaries = []
         for number, migration in enumerate(migrations[version:], start=version + 1):
-            migration(conn)
+            rewrites = REWRITES.get(migration.__name__)
+            if rewrites and _has_entries(conn):
+                boundaries.append(_logged(conn, migration, rewrites))
+            else:
+                migration(conn)
             engine.set_schema_version(conn, number)
         refresh_audit_triggers(conn)
+        for entry_id in boundaries:
+            conn.execute("UPDATE log_entries SET boundary = 'migration' WHERE id = $1", (entry_id,))
     except BaseException:
         engine.rollback(conn)
         raise
     engine.commit(conn)
     return latest
+
+
+def _has_entries(conn) -> bool:
+    return conn.engine.has_table(conn, "log_entries") and conn.execute("SELECT 1 FROM log_entries LIMIT 1").fetchone()
+
+
+def _logged(conn, migration, rewrites: dict) -> int:
+    """Run a migration that rewrites rows as an entry of the change log of its own (see REWRITES):
+    every row it changes logged, before and after, by the log's triggers. Its entry's id (marked
+    a boundary once the schema has the column)."""
+    import json
+    from datetime import datetime, timezone
+
+    from redprop.store.instants import to_db
+    from redprop.store.log import refresh_audit_triggers, user_name
+
+    refresh_audit_triggers(conn)  # the triggers as the tables are now (a rewound test database has none)
+    entry_id = conn.execute("INSERT INTO log_entries (at, user, command, counts) VALUES ($1, $2, $3, $4) RETURNING id",
+                            (to_db(datetime.now(timezone.utc)), user_name(), f"migration {migration.__name__}",
+                             json.dumps({"rewrote": rewrites}))).fetchone()[0]
+    conn.execute("UPDATE log_state SET entry_id = $1, bulk = 0", (entry_id,))
+    migration(conn)
+    conn.execute("UPDATE log_state SET entry_id = NULL, bulk = 0")
+    return entry_id

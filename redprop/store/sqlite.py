@@ -8,6 +8,7 @@ and every write starts with `BEGIN IMMEDIATE` (in WAL a transaction that reads a
 writes would otherwise fail with SQLITE_BUSY_SNAPSHOT however long the timeout).
 """
 
+import fcntl
 import os
 import sqlite3
 from contextlib import contextmanager
@@ -26,6 +27,8 @@ from redprop.store.files import (
 )
 
 MOST_VARIABLES = 32766  # SQLite's limit on the values of one statement (since 3.32)
+SCAN_CHUNK = 2000  # rows read at a time looking for values that cannot be read
+MARK_SIZE = 512  # bytes of the mark file (store/mark.py): its text, padded
 NOT_REDPROP = N_("{path} is not a redprop database; create one with `redprop --db NEW_FILE init`")
 _NUMBERS = tuple(str(n) for n in range(1, 1025))
 
@@ -143,6 +146,24 @@ def connect_read_only(path: Path) -> Connection:
     return _connect_read_only(path, factory=Connection)
 
 
+def mark_path(path: Path) -> Path:
+    """The mark of the database at `path` (store/mark.py): beside it, named from it."""
+    return Path(f"{os.fspath(path)}-mark")
+
+
+def _undecodable(error: BaseException) -> bool:
+    """A stored text that is not UTF-8 (bytes flipped inside a record): Python cannot read it."""
+    return isinstance(error, sqlite3.OperationalError) and str(error).startswith("Could not decode to UTF-8")
+
+
+def reason(error: BaseException) -> str:
+    """What SQLite's error says, without the value it could not read (it may be anyone's data)."""
+    text = str(error)
+    if _undecodable(error):
+        return text.split(" with text ", 1)[0]
+    return text
+
+
 class TemporaryMap:
     """Integers to integers for one write (the keys an import met so far, by their 64-bit hash),
     in a temporary table of the database's own temporary storage rather than in Python's
@@ -239,6 +260,7 @@ class SQLite(Engine):
                                        path=shown(path)) from None
                 remove_quietly(building, *sidecars(building))
             clear_damage(path)  # a note left by a damaged file of that name, since deleted
+            remove_quietly(mark_path(path))  # and the mark of a database of that name, since deleted
         except sqlite3.Error as error:
             raise DatabaseError("could not create {path}: {reason}; nothing was left behind", path=shown(path),
                                 reason=str(error)) from None
@@ -283,7 +305,7 @@ class SQLite(Engine):
         if isinstance(error, sqlite3.IntegrityError):
             return "rule"
         if name.startswith("SQLITE_CORRUPT") or name == "SQLITE_NOTADB" or "malformed" in english \
-                or "not a database" in english:
+                or "not a database" in english or _undecodable(error):
             return "damaged"
         if name.startswith("SQLITE_FULL") or "database or disk is full" in english:
             return "full"
@@ -294,6 +316,9 @@ class SQLite(Engine):
         return "other"
 
     # -- the schema -----------------------------------------------------------------------------
+
+    def reason(self, error: BaseException) -> str:
+        return reason(error)
 
     def schema_version(self, conn) -> int:
         return conn.execute("PRAGMA user_version").fetchone()[0]
@@ -473,6 +498,75 @@ class SQLite(Engine):
 
     def put_back(self, backup: Path, current: Path, aside: Path) -> dict[str, int]:
         return put_back(backup, current, aside)
+
+    def unreadable_values(self, conn) -> list[tuple[str, object]]:
+        """SQLite stores whatever bytes it is given as text and its integrity check reads no
+        values: bytes flipped inside a record leave text that is not UTF-8, which Python cannot
+        read ("could not decode"). Every row of every table is read, a chunk at a time by rowid;
+        a chunk that fails is read row by row to name the rows."""
+        found = []
+        for table, row in self.tables(conn).items():
+            if row is None:
+                try:
+                    conn.execute(f'SELECT * FROM "{table}"').fetchall()
+                except sqlite3.OperationalError as error:
+                    if not _undecodable(error):
+                        raise
+                    found.append((table, None))
+                continue
+            last = 0
+            while True:
+                numbers = [r[0] for r in conn.execute(f'SELECT {row} FROM "{table}" WHERE {row} > $1 ORDER BY {row}'
+                                                      f" LIMIT {SCAN_CHUNK}", (last,))]
+                if not numbers:
+                    break
+                try:
+                    conn.execute(f'SELECT * FROM "{table}" WHERE {row} BETWEEN $1 AND $2', (numbers[0], numbers[-1])).fetchall()
+                except sqlite3.OperationalError as error:
+                    if not _undecodable(error):
+                        raise
+                    for number in numbers:
+                        try:
+                            conn.execute(f'SELECT * FROM "{table}" WHERE {row} = $1', (number,)).fetchall()
+                        except sqlite3.OperationalError as error:
+                            if not _undecodable(error):
+                                raise
+                            found.append((table, number))
+                last = numbers[-1]
+        return found
+
+    # -- the mark: NAME-mark beside the file (store/mark.py) ---------------------------------------
+
+    keeps_marks = True
+
+    def read_mark(self, path: Path) -> str | None:
+        """One small file read (no more: every command pays it)."""
+        try:
+            with open(mark_path(path), "rb") as f:
+                return f.read(MARK_SIZE).decode("ascii", "replace")
+        except OSError:
+            return None
+
+    def write_mark(self, path: Path, update) -> None:
+        """Written in place, always MARK_SIZE bytes at the start of the file, under an exclusive
+        lock of the file (so a reader never meets it shorter or longer); 0600, never through a
+        link."""
+        try:
+            fd = os.open(mark_path(path), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        except OSError:
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            os.fchmod(fd, 0o600)
+            old = os.pread(fd, MARK_SIZE, 0).decode("ascii", "replace") or None
+            new = update(old)
+            if new is not None and new != old:
+                data = new.encode("ascii")
+                os.pwrite(fd, data + b" " * max(0, MARK_SIZE - len(data)), 0)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
 
 
 ENGINE = SQLite()

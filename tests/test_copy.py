@@ -96,9 +96,12 @@ def test_a_target_holding_data_is_refused_whole_unless_replace(source, tmp_path)
     before = digest(target)
     one_line(invoke("copy", source, target), 4, "copy.db", "--replace")
     assert digest(target) == before, "refused whole: nothing written"
+    ok("--db", target, "household", "add", "30-1-103", "--head", "只在副本里")  # the copy's own entry, since gone
     ok("copy", source, target, "--replace")
     assert rows_of(target) == rows_of(source)
     assert as_json("--db", target, "household", "show", "30-1-102")["head"] == "又一户"
+    ok("--db", target, "household", "add", "30-1-104", "--head", "再添一户")  # no loss found: its mark is the copy's
+    assert as_json("--db", target, "check")["ok"] is True
 
 
 def test_a_new_empty_community_of_the_same_code_takes_the_copy(source, tmp_path):

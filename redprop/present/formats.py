@@ -46,19 +46,19 @@ def _is_iterator(data) -> bool:
 
 
 def write_json_rows(stream, rows: Iterable[dict], extra: dict | None = None) -> None:
-    """Objects one to a line; with `extra`, its fields added to each object that has none of
+    """Objects one to a line; with `extra`, its fields put first in each object that has none of
     them (the community a listing comes from), spliced onto the object's text once encoded: a
     million rows pay a slice each, not a copy of each row."""
     encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
-    tail = ", " + encode(extra)[1:] if extra else None
+    head = encode(extra)[:-1] + ", " if extra else None
     first = True
     for row in rows:
         text = encode(row)
-        if tail is not None:
+        if head is not None:
             if row.keys().isdisjoint(extra):
-                text = text[:-1] + tail if len(text) > 2 else "{" + tail[2:]
+                text = head + text[1:] if len(text) > 2 else head[:-2] + "}"
             else:
-                text = encode({**extra, **row})
+                text = encode({**{k: v for k, v in extra.items() if k not in row}, **row})
         stream.write(("[\n" if first else ",\n") + text)
         first = False
     stream.write("[]\n" if first else "\n]\n")
@@ -87,9 +87,9 @@ def csv_value(value):
 
 
 def write_csv(stream, rows: Iterable[dict], fields: list[str] | None = None, extra: dict | None = None) -> None:
-    """CSV with the JSON field names as its header: `fields`, else the first row's keys; then
-    the fields of `extra` that are not among them (the community a listing comes from), their
-    values the row's own where it has them."""
+    """CSV with the JSON field names as its header: `fields`, else the first row's keys; before
+    them the fields of `extra` that are not among them (the community a listing comes from),
+    their values the row's own where it has them."""
     import csv
 
     writer = csv.writer(stream, lineterminator="\n")
@@ -98,14 +98,14 @@ def write_csv(stream, rows: Iterable[dict], fields: list[str] | None = None, ext
     if fields is None:
         if first is None:
             return
-        fields = list(first or ())
+        fields = list(first)
     added = [k for k in (extra or ()) if k not in fields]
-    writer.writerow(fields + added)
+    writer.writerow(added + fields)
     if first is None:
         return
-    tail = [csv_value(extra[k]) for k in added]
+    head = [csv_value(extra[k]) for k in added]
     for row in chain((first,), rows):
         cells = [csv_value(row.get(f)) for f in fields]
         if added:
-            cells += tail if row.keys().isdisjoint(added) else [csv_value(row.get(k, extra[k])) for k in added]
+            cells = (head if row.keys().isdisjoint(added) else [csv_value(row.get(k, extra[k])) for k in added]) + cells
         writer.writerow(cells)

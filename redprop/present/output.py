@@ -153,7 +153,7 @@ class Output:
     def record(self, table: Table, record: dict, cells: Callable[[dict], dict] | None = None) -> None:
         """One thing (a household, an issue): `label  value` lines, or one JSON object / CSV row."""
         if self.fmt == Format.json:
-            formats.write_json(self.stdout, {**record, **{k: v for k, v in self.community.items() if k not in record}})
+            formats.write_json(self.stdout, {**{k: v for k, v in self.community.items() if k not in record}, **record})
         elif self.fmt == Format.csv:
             formats.write_csv(self.stdout, [record], extra=self.community)
         else:

@@ -98,7 +98,7 @@ def test_policy_set_kind_wish_changes_only_wishes(estate, run, run_json):
     shown = run("policy", "show", lang="en").stdout
     assert "Wish" in shown and "Problem" in shown and "Follow-up call" in shown
     rows = run("policy", "show", "--format", "csv").stdout.splitlines()
-    assert len(rows) == 7 and rows[0].split(",")[4:6] == ["kind", "tier"], "one row per kind and tier"
+    assert len(rows) == 7 and rows[0].split(",")[6:8] == ["kind", "tier"], "one row per kind and tier"
     one_line(run("policy", "set", "--kind", "colour", "--plan", "1d", lang="en"), 4, "unknown kind")
 
 
@@ -158,7 +158,7 @@ def test_a_late_follow_up_call_is_listed_by_overdue_and_counted_by_stats(estate,
     text = run("overdue", "--at", "2026-11-19 09:30").stdout
     assert "回访超时 (1)" in text and "门禁坏了" in text and "回访超时 1 件" in text
     csv_rows = run("overdue", "--at", "2026-11-19 09:30", "--format", "csv").stdout.splitlines()
-    assert csv_rows[1].startswith("follow_up,")
+    assert csv_rows[1].startswith("测试小区,,follow_up,")
     assert run_json("overdue", "--at", "2026-11-19 09:10")["follow_ups"] == [], "not due yet"
     [before] = run_json("stats", "--at", "2026-11-19 09:30")
     assert (before["follow_up_owed"], before["follow_up_made"], before["follow_up_on_time"]) == (2, 1, 1)

@@ -1,41 +1,53 @@
-"""District-scale benchmarks: each figure beside floors measured in the same run.
+"""District-scale benchmarks: each figure of issue 22 beside its floors, measured in the same run.
 
-    python benchmarks/bench.py                      # every section
-    python benchmarks/bench.py --only issues        # one section (repeat --only for more)
-    python benchmarks/bench.py --households 20000 --runs 9
+    python benchmarks/bench.py                  # the district (100,000 households), every figure
+    python benchmarks/bench.py --quick          # 10,000 households, 3 rounds: while developing
+    python benchmarks/bench.py --only worker    # one section (repeatable): worker, listings, reports, imports
 
-Run it with the Python that has redprop installed (the commands run as
-`<this python> -m redprop`, each in its own process). Not part of the test suite: timings
-depend on the machine, so every figure is a ratio to a floor timed on the same machine in
-the same run, alternating candidate and floors so that noise falls on all of them.
+Honest floors: redprop is installed as cron runs it — `pip install .` (not editable) into a venv
+of its own, benchmarks/out/venv, made again whenever the source changes — and redprop, `python
+-c pass` and the bare Typer + Rich app (bare_typer_app.py) all run with that venv's interpreter,
+in a bare environment (PATH, HOME, LANG=C.UTF-8; no REDPROP_*, PAGER or LESS).
 
-Times are CPU time (user + system) of the child process, read with `os.wait4`, medians of
-paired runs: CPU time is what a command costs, and it is far steadier than wall time on a
-shared machine. A command a worker types is measured twice:
-- piped, as cron and scripts run it, beside `python -c pass` (target: within 8×);
-- on a terminal (a pseudo-terminal, 120 columns), beside the bare Typer + Rich app printing a
-  three-row table on the same terminal (target: within 1.2×).
-Imports are throughput (rows per second of wall time, CPU time beside it) and peak memory
-(the child's maximum resident set). Exit status 1 if a target is missed.
+One database: every command runs on the district (households with their residents and focus
+groups, a building leader per building, a million visits — the last month typed in, each in the
+change log — and a million issues, in one file; benchmarks/district.py). It is built once and
+kept in benchmarks/out/district-N/, made again when its generator, the schema or the size
+changes, or when it is older than --max-age hours (its visits fall due as it ages). Each run
+works on copies of it in two states, and times everything on both: as redprop leaves it, and
+after `ANALYZE` (SQLite then plans with statistics; issue 22 item 2).
 
-Adding a section: write `def my_section(bench: Bench) -> None` that builds its data under
-`bench.workdir` and calls `bench.command(...)`, `bench.compare(...)` or `bench.figure(...)`,
-and decorate it with `@section("name")`.
+Times are CPU time (user + system) of the child process and of the children it waited for (a
+pager), read with `os.wait4`: medians of rounds that run the command and its floor in turn,
+rotated, after a warm-up of each. A command a worker types is measured
+- piped, as cron and scripts run it, beside `python -c pass` (target within 8×);
+- on an 80×24 pseudo-terminal beside the bare app printing a three-row table there (1.2×);
+  once the first screen is full the benchmark presses q, as a person who has read it does (a
+  pager then quits; output that is no pager's goes on to its end).
+Imports are throughput (rows per second of wall time, CPU time beside it) and peak memory (the
+child's maximum resident set). The commands and their targets are benchmarks/commands.py, the
+list tests/test_query_plans.py guards. Exit status 1 if a target is missed.
+
+Another engine (issue 18): an engine is a class like SQLiteEngine — where the district's
+database is, how a state of it is prepared, how redprop is pointed at it, how facts are read
+off it, and its import floor; everything else runs as it is.
 """
 
 import argparse
+import errno
 import fcntl
+import hashlib
 import json
 import os
 import pty
 import select
 import shutil
+import signal
 import sqlite3
 import statistics
 import struct
 import subprocess
 import sys
-import tempfile
 import termios
 import time
 from dataclasses import dataclass, field
@@ -46,57 +58,144 @@ from zoneinfo import ZoneInfo
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
+OUT = HERE / "out"
 sys.path.insert(0, str(HERE))
 
-from roster_csv import write_roster  # noqa: E402
+import commands as catalogue  # noqa: E402
+from commands import LISTING_TARGET, PIPED_TARGET, TERMINAL_TARGET, Command  # noqa: E402
+from district import build_district, district_sizes, remove_database  # noqa: E402
+from issues_csv import write_issues  # noqa: E402
 
-PYTHON = sys.executable
 SQLITE3 = os.environ.get("SQLITE3") or shutil.which("sqlite3") or "/usr/bin/sqlite3"
-SQLITE3_MISSING = "the sqlite3 command-line tool is missing: install it with `sudo apt-get install sqlite3` (Debian/Ubuntu)"
-PASS = [PYTHON, "-c", "pass"]
-BARE = [PYTHON, HERE / "bare_typer_app.py"]
-PIPED_TARGET = 8.0  # × `python -c pass`, CPU, output to a pipe
-TERMINAL_TARGET = 1.2  # × the bare Typer + Rich app, CPU, on a terminal
+TIME = "/usr/bin/time"  # GNU time: the peak memory of the command alone (see run_command)
+ROWS, COLUMNS = 24, 80
 LISTING_MEMORY_MB = 100
 IMPORT_MEMORY_MB = 300
+ISSUE_IMPORT_ROWS_PER_S = 20_000
+HOUSEHOLD_IMPORT_SHARE = 0.45  # of the fair floor's rows/s
+UNDO_TARGET = 2.0  # × the import's CPU time
+STATES = {"as_left": "as left", "analyzed": "ANALYZE"}
+SOURCES = ("pyproject.toml", "README.md", "redprop", "sample_data")  # what `pip install .` reads
+
+
+# ---------------------------------------------------------------------------------------------
+# The install: a venv of its own, redprop installed as cron runs it
+
+
+def source_digest() -> str:
+    """SHA-256 over the files `pip install .` installs from (caches and bytecode left out)."""
+    digest = hashlib.sha256()
+    for name in SOURCES:
+        root = REPO / name
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file()
+                                                     and "__pycache__" not in p.parts and p.suffix != ".pyc")
+        for path in files:
+            digest.update(str(path.relative_to(REPO)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def installed_venv(python: str) -> Path:
+    """benchmarks/out/venv with this checkout installed (`pip install .`, not editable), made
+    again from nothing when the source has changed since. The source is copied aside first, so
+    that no build/ left in the checkout ships a module since removed."""
+    venv = OUT / "venv"
+    stamp = venv / "redprop-source.sha256"
+    digest = source_digest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return venv
+    started = time.perf_counter()
+    shutil.rmtree(venv, ignore_errors=True)
+    staging = OUT / "source"
+    shutil.rmtree(staging, ignore_errors=True)
+    for name in SOURCES:
+        source = REPO / name
+        if source.is_file():
+            staging.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, staging / name)
+        else:
+            shutil.copytree(source, staging / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    subprocess.run([python, "-m", "venv", venv], check=True)
+    done = subprocess.run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                           staging], capture_output=True, text=True)
+    if done.returncode != 0:  # pip's warnings are shown only when it failed
+        sys.exit(f"pip install {staging} failed:\n{done.stdout}{done.stderr}")
+    shutil.rmtree(staging)
+    stamp.write_text(digest)
+    print(f"installed this checkout into {venv} ({time.perf_counter() - started:.0f} s)", flush=True)
+    return venv
+
+
+# ---------------------------------------------------------------------------------------------
+# Running one command and reading its cost
 
 
 @dataclass
 class Run:
-    cpu: float  # seconds of user + system time
+    cpu: float  # seconds of user + system time, the child's and its waited-for children's
     wall: float
-    peak_mb: float  # maximum resident set size
+    peak_mb: Optional[float] = None  # maximum resident set size, when asked for
+    paged: bool = False  # on the terminal: the first screen filled, q pressed
 
 
-def run_command(cmd: list, env: dict, *, terminal: bool = False) -> Run:
-    """One run of `cmd`, its output drained from pipes (or from a pseudo-terminal), its cost
-    read from the kernel's accounting for that child alone; a failure stops the benchmark."""
+def bare_environment(terminal: bool = False) -> dict:
+    """What every command runs with: cron's kind of environment, nothing of the person's."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/"), "LANG": "C.UTF-8"}
+    if terminal:
+        env["TERM"] = "xterm-256color"
+    return env
+
+
+def run_command(cmd: list, cwd: Path, *, terminal: bool = False, codes=(0,), timeout: float = 1800,
+                peak: bool = False) -> Run:
+    """One run of `cmd`: its output drained from pipes, or shown on an 80×24 pseudo-terminal
+    that is its controlling terminal (where a pager reads its keys), q pressed once the first
+    screen is full. A failure stops the benchmark with the command's last output.
+
+    With `peak`, the command runs under GNU time, whose report of its maximum resident set is
+    the command's own: a process started straight from this one carries this one's resident
+    set from before its exec into the kernel's figure."""
+    env = bare_environment(terminal)
+    peak_file = cwd / "peak-kb.txt"
+    if peak:
+        if not Path(TIME).exists():
+            sys.exit("GNU time is missing (/usr/bin/time): install it with `sudo apt-get install time`")
+        cmd = [TIME, "-f", "%M", "-o", peak_file, *cmd]
     if terminal:
         master, slave = pty.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-        env = {**env, "TERM": "xterm-256color"}
-        out = err = slave
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
+        streams = {"stdin": slave, "stdout": slave, "stderr": slave, "start_new_session": True,
+                   "preexec_fn": lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0)}
     else:
-        out = err = subprocess.PIPE
+        streams = {"stdin": subprocess.DEVNULL, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
     start = time.perf_counter()
-    proc = subprocess.Popen([str(c) for c in cmd], cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=out,
-                            stderr=err)
+    proc = subprocess.Popen([str(c) for c in cmd], cwd=cwd, env=env, **streams)
     if terminal:
         os.close(slave)
         readers = [master]
     else:
         readers = [proc.stdout.fileno(), proc.stderr.fileno()]
-    tail = b""
+    tail, lines, pressed = b"", 0, False
     while readers:
-        for fd in select.select(readers, [], [])[0]:
+        ready = select.select(readers, [], [], 1.0)[0]
+        if not ready and time.perf_counter() - start > timeout:
+            os.killpg(proc.pid, signal.SIGKILL) if terminal else proc.kill()
+            sys.exit(f"benchmark command still running after {timeout:.0f} s: {' '.join(map(str, cmd))}\n"
+                     f"{tail.decode(errors='replace')}")
+        for fd in ready:
             try:
                 data = os.read(fd, 1 << 16)
-            except OSError:  # a pseudo-terminal reports EIO once the child has closed it
+            except OSError as error:  # a pseudo-terminal reports EIO once every writer has closed it
+                if error.errno != errno.EIO:
+                    raise
                 data = b""
-            if data:
-                tail = (tail + data)[-4000:]
-            else:
+            if not data:
                 readers.remove(fd)
+                continue
+            tail = (tail + data)[-4000:]
+            lines += data.count(b"\n")
+            if terminal and not pressed and lines >= ROWS - 1:
+                os.write(master, b"q")  # read the first screen: quit (a pager's key; ignored otherwise)
+                pressed = True
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -105,407 +204,457 @@ def run_command(cmd: list, env: dict, *, terminal: bool = False) -> Run:
             stream.close()
     if terminal:
         os.close(master)
-    if proc.returncode != 0:
+    if proc.returncode not in codes:
         sys.exit(f"benchmark command failed ({proc.returncode}): {' '.join(map(str, cmd))}\n"
                  f"{tail.decode(errors='replace')}")
-    return Run(usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss / 1024)
+    peak_mb = int(peak_file.read_text().split()[-1]) / 1024 if peak else None
+    return Run(usage.ru_utime + usage.ru_stime, wall, peak_mb, pressed)
 
 
 @dataclass
-class Comparison:
-    name: str
-    candidate: float  # median seconds (CPU, or wall for throughput)
-    floor: float
-    target: float
-    floor_name: str = "floor"
-    rows: Optional[int] = None  # throughput comparison: target is the least share of the floor's rows/s
+class Timed:
+    """A command line to time: how it runs (piped or on the terminal), what must run untimed
+    before each run (a fresh copy of a file), the exit codes that mean it ran."""
 
-    @property
-    def ratio(self) -> float:
-        """Time ratio candidate/floor; for a throughput comparison, the candidate's share of the floor's rows/s."""
-        return self.floor / self.candidate if self.rows else self.candidate / self.floor
+    cmd: list
+    terminal: bool = False
+    before: Optional[Callable[[], None]] = None
+    codes: tuple = (0,)
 
-    @property
-    def met(self) -> bool:
-        return self.ratio >= self.target if self.rows else self.ratio <= self.target
 
-    def describe(self) -> str:
-        verdict = "ok" if self.met else "MISSED"
-        if self.rows:
-            return (f"{self.name}: {self.rows / self.candidate:,.0f} rows/s ({self.candidate:.2f} s) vs "
-                    f"{self.floor_name} {self.rows / self.floor:,.0f} rows/s ({self.floor:.2f} s) = {self.ratio:.0%} "
-                    f"(target >= {self.target:.0%}) {verdict}")
-        return (f"{self.name}: {self.candidate * 1000:.0f} ms vs {self.floor_name} {self.floor * 1000:.0f} ms = "
-                f"{self.ratio:.2f}x (target <= {self.target:.2f}x) {verdict}")
+# ---------------------------------------------------------------------------------------------
+# Results
 
 
 @dataclass
-class Figure:
-    """A figure with an absolute target (rows/s, megabytes), printed as it is measured."""
-
+class Result:
     name: str
-    text: str
+    state: str  # a key of STATES, or "" where the database's state plays no part
+    value: str  # redprop's figure as printed: "98 ms", "54,700 rows/s", "186 MB"
+    floor: str  # the floor's, or ""
+    ratio: str  # "8.9×", "32%", or ""
+    target: str
     met: bool
+    core: bool  # named by issue 22
 
-    def describe(self) -> str:
-        return f"{self.name}: {self.text} {'ok' if self.met else 'MISSED'}"
+    def line(self) -> str:
+        where = f"[{STATES[self.state]}] " if self.state else ""
+        beside = f" vs {self.floor}" if self.floor else ""
+        ratio = f" = {self.ratio}" if self.ratio else ""
+        return f"{where}{self.name}: {self.value}{beside}{ratio} (target {self.target}) {'ok' if self.met else 'MISSED'}"
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.0f} ms"
+
+
+# ---------------------------------------------------------------------------------------------
+# The engine: where the district lives and how redprop reaches it
+
+
+@dataclass
+class Database:
+    """One database the commands run on."""
+
+    path: Path
+
+    def args(self) -> list:
+        """What points redprop at it."""
+        return ["--db", self.path]
+
+    def query(self, sql: str) -> list:
+        conn = sqlite3.connect(self.path)
+        try:
+            return conn.execute(sql).fetchall()
+        finally:
+            conn.close()
+
+
+class SQLiteEngine:
+    """The district as one SQLite file: built into the cache, copied for each run."""
+
+    name = "sqlite"
+
+    def __init__(self, work: Path):
+        self.work = work
+
+    def copy(self, source: Path, name: str, state: str = "as_left") -> Database:
+        """A working copy of `source` in `state`: as redprop left it, or after ANALYZE."""
+        target = self.work / f"{name}.db"
+        remove_database(target)
+        shutil.copyfile(source, target)
+        if state == "analyzed":
+            conn = sqlite3.connect(target)
+            conn.execute("ANALYZE")
+            conn.close()
+        return Database(target)
+
+    def fair_floor(self, roster: Path, db: Database) -> list:
+        """SQLite alone writing the roster's rows into redprop's own `households` table, with its
+        indexes and constraints, as fast as it can: `.import` into a scratch table, then one
+        INSERT … SELECT of the cells as they are (no cleaning, no checks, no Python)."""
+        if not Path(SQLITE3).exists():
+            sys.exit("the sqlite3 command-line tool is missing: install it with `sudo apt-get install sqlite3`")
+        columns = ", ".join(f"c{i} TEXT" for i in range(9))
+        script = self.work / "fair-floor.sql"
+        script.write_text("\n".join([
+            f"CREATE TEMP TABLE roster ({columns});",
+            f".import --csv --skip 1 {roster} roster",
+            "BEGIN;",
+            "INSERT INTO households (key, building, unit, room, head, phone, grid, members, moved_in_on, note,"
+            " created_at, updated_at)"
+            " SELECT c0 || '-' || c1 || '-' || c2, c0, c1, c2, c3, nullif(c4, ''), c5, CAST(nullif(c6, '') AS INTEGER),"
+            " nullif(c7, ''), nullif(c8, ''), '2026-12-01T00:00:00+00:00', '2026-12-01T00:00:00+00:00' FROM roster;",
+            "COMMIT;",
+        ]), encoding="utf-8")
+        return [SQLITE3, db.path, f".read {script}"]
+
+    def bare_import(self, roster: Path, db: Database) -> list:
+        """sqlite3's own .import of the CSV into a table it makes (a reference, not a target)."""
+        return [SQLITE3, db.path, f".import --csv {roster} households"]
+
+
+ENGINES = {"sqlite": SQLiteEngine}
+
+
+# ---------------------------------------------------------------------------------------------
+# The district, built once and kept
+
+
+def generator_digest() -> str:
+    digest = hashlib.sha256()
+    for name in ("district.py", "issues_csv.py", "roster_csv.py"):
+        digest.update((HERE / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def schema_version(python: Path) -> int:
+    done = subprocess.run([python, "-c", "from redprop.store.migrations import MIGRATIONS; print(len(MIGRATIONS))"],
+                          env=bare_environment(), capture_output=True, text=True, check=True, cwd=OUT)
+    return int(done.stdout)
+
+
+def cached_district(households: int, redprop: Path, python: Path, max_age_hours: float, rebuild: bool) -> dict:
+    """benchmarks/out/district-N/: district.db, care.db (no issues yet), households.csv,
+    issues.csv and built.json (when, the key it was built for); built again when stale."""
+    folder = OUT / f"district-{households}"
+    built = folder / "built.json"
+    key = {"households": households, "generator": generator_digest(), "schema": schema_version(python)}
+    if built.exists() and not rebuild:
+        meta = json.loads(built.read_text())
+        age = datetime.now().astimezone() - datetime.fromisoformat(meta["now"])
+        if meta["key"] == key and age < timedelta(hours=max_age_hours) and (folder / "district.db").exists():
+            return meta
+        print(f"the district in {folder} is {'stale' if meta['key'] == key else 'of another generator or schema'}"
+              f" (built {meta['now']}): building it again", flush=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    now = datetime.now(ZoneInfo("Asia/Shanghai")).replace(microsecond=0)
+    started = time.perf_counter()
+    print(f"building the district of {households:,} households in {folder}", flush=True)
+
+    def run(db, *args):
+        run_command([redprop, "--db", db, *args], folder)
+
+    counts = build_district(folder, households=households, now=now, redprop=run)
+    meta = {"key": key, "now": now.isoformat(), "counts": counts, "seconds": round(time.perf_counter() - started)}
+    built.write_text(json.dumps(meta, ensure_ascii=False, indent=1))
+    return meta
+
+
+# ---------------------------------------------------------------------------------------------
+# The benchmark
 
 
 @dataclass
 class Bench:
-    workdir: Path
+    venv: Path
+    engine: SQLiteEngine
+    district: Path  # the cache folder
     households: int
     runs: int
     import_runs: int
-    issue_years: int = 3
+    states: list
     results: list = field(default_factory=list)
-    now: datetime = field(default_factory=lambda: datetime.now(ZoneInfo("Asia/Shanghai")).replace(microsecond=0))
-    _households_db: Optional[Path] = None
-    _care_db: Optional[Path] = None
-    _district: Optional[tuple] = None
+    last: dict = field(default_factory=dict)
+    databases: dict = field(default_factory=dict)  # state -> Database (working copies of the district)
+    values: dict = field(default_factory=dict)
 
     @property
-    def env(self) -> dict:
-        """The environment for every command: no REDPROP_* settings of the person running it."""
-        return {k: v for k, v in os.environ.items() if not k.startswith("REDPROP_")}
+    def python(self) -> Path:
+        return self.venv / "bin" / "python"
 
-    def redprop(self, db: Path, *args) -> list:
-        return [PYTHON, "-m", "redprop", "--db", db, *args]
+    @property
+    def work(self) -> Path:
+        return self.engine.work
 
-    def medians(self, commands: dict, runs: int, *, wall: bool = False) -> dict:
-        """Median cost of each command: after a warm-up of each, `runs` rounds, each round
-        running every command once in a rotated order. `commands` maps a name to
-        (cmd, terminal, before) where `before` runs untimed before each run (a fresh file)."""
-        samples = {name: [] for name in commands}
+    def redprop(self, db: Database, *args) -> list:
+        return [self.venv / "bin" / "redprop", *db.args(), *args]
+
+    def filled(self, command: Command) -> Command:
+        return command.filled(self.values)
+
+    def python_pass(self, terminal=False) -> Timed:
+        return Timed([self.python, "-c", "pass"], terminal)
+
+    def bare(self, terminal=False) -> Timed:
+        return Timed([self.python, HERE / "bare_typer_app.py"], terminal)
+
+    def medians(self, timed: dict, runs: int, *, wall: bool = False) -> dict:
+        """Median cost of each: after a warm-up of each, `runs` rounds, each running every one
+        once, in an order rotated from round to round. (`self.last`: each one's last Run.)"""
+        samples = {name: [] for name in timed}
 
         def once(name):
-            cmd, terminal, before = commands[name]
-            if before:
-                before()
-            return run_command(cmd, self.env, terminal=terminal)
+            t = timed[name]
+            if t.before:
+                t.before()
+            return run_command(t.cmd, self.work, terminal=t.terminal, codes=t.codes)
 
-        names = list(commands)
+        names = list(timed)
         for name in names:
             once(name)
         for i in range(runs):
             for name in names[i % len(names):] + names[:i % len(names)]:
                 samples[name].append(once(name))
-        return {name: statistics.median(r.wall if wall else r.cpu for r in runs_) for name, runs_ in samples.items()}
+        self.last = {name: got[-1] for name, got in samples.items()}
+        return {name: statistics.median(r.wall if wall else r.cpu for r in got) for name, got in samples.items()}
 
-    def report(self, result):
+    def report(self, result: Result) -> Result:
         self.results.append(result)
-        print(f"  {result.describe()}", flush=True)
+        print(f"  {result.line()}", flush=True)
         return result
 
-    def command(self, name: str, cmd: list) -> float:
-        """A command a worker types: piped beside `python -c pass`, on a terminal beside the bare
-        Typer app. Returns its median CPU seconds piped (a floor for the listings)."""
-        m = self.medians({"piped": (cmd, False, None), "pass": (PASS, False, None),
-                          "terminal": (cmd, True, None), "bare": (BARE, True, None)}, self.runs)
-        self.report(Comparison(f"{name} (piped)", m["piped"], m["pass"], PIPED_TARGET, "python -c pass"))
-        self.report(Comparison(f"{name} (terminal)", m["terminal"], m["bare"], TERMINAL_TARGET, "bare Typer app"))
-        return m["piped"]
+    def ratio(self, name, state, candidate, floor, floor_name, target, core) -> Result:
+        ratio = candidate / floor
+        return self.report(Result(name, state, ms(candidate), f"{floor_name} {ms(floor)}", f"{ratio:.2f}×",
+                                  f"≤ {target:g}×", ratio <= target, core))
 
-    def compare(self, name: str, candidate_cmd: list, floor_cmd: list, target: float, *, floor_name: str = "floor",
-                rows: Optional[int] = None, runs: Optional[int] = None, before_candidate: Callable[[], None] = None,
-                before_floor: Callable[[], None] = None) -> Comparison:
-        """Median cost of `candidate_cmd` beside `floor_cmd` (CPU time; wall time with `rows`).
+    def worker(self, state: str, command: Command, core: bool) -> None:
+        """Piped beside `python -c pass`, on the terminal beside the bare app."""
+        c = self.filled(command)
+        cmd = self.redprop(self.databases[state], *c.args)
+        m = self.medians({"piped": Timed(cmd, codes=c.codes), "pass": self.python_pass(),
+                          "terminal": Timed(cmd, True, codes=c.codes), "bare": self.bare(True)}, self.runs)
+        self.ratio(f"{c.name}, piped", state, m["piped"], m["pass"], "python -c pass", PIPED_TARGET, core)
+        screen = "longer than the screen, q pressed" if self.last["terminal"].paged else "one screen"
+        self.ratio(f"{c.name}, 80×24 terminal ({screen})", state, m["terminal"], m["bare"], "bare app", TERMINAL_TARGET,
+                   core)
 
-        With `rows`, the figure is throughput and `target` is the least acceptable share of the
-        floor's rows/s (0.45); without, `target` is the largest acceptable time ratio (3.0).
-        """
-        m = self.medians({"candidate": (candidate_cmd, False, before_candidate),
-                          "floor": (floor_cmd, False, before_floor)}, runs or self.runs, wall=rows is not None)
-        return self.report(Comparison(name, m["candidate"], m["floor"], target, floor_name, rows))
+    def beside(self, state: str, command: Command, floor: Timed, floor_name: str, target: float, core: bool,
+               runs: Optional[int] = None) -> None:
+        """Piped, beside a floor also piped (`issue show`, the bare app)."""
+        c = self.filled(command)
+        m = self.medians({"candidate": Timed(self.redprop(self.databases[state], *c.args), codes=c.codes),
+                          "floor": floor}, runs or self.runs)
+        self.ratio(c.name, state, m["candidate"], m["floor"], floor_name, target, core)
 
-    def figure(self, name: str, text: str, met: bool) -> Figure:
-        return self.report(Figure(name, text, met))
-
-    def peak_memory(self, name: str, cmd: list, limit_mb: float, *, before: Callable[[], None] = None) -> Run:
-        if before:
-            before()
-        run = run_command(cmd, self.env)
-        self.figure(f"{name} peak memory", f"{run.peak_mb:,.0f} MB in {run.wall:.1f} s (target < {limit_mb:,.0f} MB)",
-                    run.peak_mb < limit_mb)
-        return run
-
-    def households_db(self) -> Path:
-        """A database with the generated roster imported (made once, shared by every section)."""
-        if self._households_db is None:
-            roster = self.roster_csv()
-            db = self.workdir / "households.db"
-            fresh_database(db)
-            run_command(self.redprop(db, "init", "--community", "基准小区"), self.env)
-            run_command(self.redprop(db, "household", "import", roster), self.env)
-            self._households_db = db
-        return self._households_db
-
-    def care_db(self) -> Path:
-        """The households, a building leader per building, 20,000 of them in focus groups and
-        1,000,000 visits over half a year (made once, shared)."""
-        if self._care_db is None:
-            from district import add_building_leaders, build_care
-
-            db = self.workdir / "care.db"
-            fresh_database(db)
-            shutil.copyfile(self.households_db(), db)
-            members, visits = min(20_000, self.households // 5), self.households * 10
-            started = time.perf_counter()
-            counts = build_care(db, now=self.now, members=members, visits=visits)
-            add_building_leaders(db, self.now)
-            print(f"care: {counts['households']:,} households, {counts['memberships']:,} memberships, "
-                  f"{counts['visits']:,} visits (generated in {time.perf_counter() - started:.0f} s)", flush=True)
-            self._care_db = db
-        return self._care_db
-
-    def issues_csv(self) -> Path:
-        from issues_csv import write_issues
-
-        count = self.households * 10
-        return write_issues(self.workdir / f"issues_{count}_{self.issue_years}y.csv", count, self.households, self.now,
-                            years=self.issue_years)
-
-    def district_db(self) -> tuple[Path, Optional[Run]]:
-        """The care database with a million issues imported into it, and that import's run (made once)."""
-        if self._district is None:
-            db = self.workdir / "district.db"
-            fresh_database(db)
-            shutil.copyfile(self.care_db(), db)
-            run = run_command(self.redprop(db, "issue", "import", self.issues_csv()), self.env)
-            self._district = (db, run)
-        return self._district
-
-    def roster_csv(self) -> Path:
-        path = self.workdir / f"households_{self.households}.csv"
-        if not path.exists():
-            write_roster(path, self.households)
-        return path
+    def peak(self, name: str, state: str, run: Run, limit_mb: float, core: bool) -> None:
+        self.report(Result(f"{name}, peak memory", state, f"{run.peak_mb:,.0f} MB", "", "", f"< {limit_mb:,.0f} MB",
+                           run.peak_mb < limit_mb, core))
 
 
-def fresh_database(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+SECTIONS: dict[str, Callable[[Bench, str], None]] = {}
+ONCE = set()  # sections where the district's state plays no part: run once, not per state
 
 
-def run_sql_size(db: Path) -> int:
-    """Bytes the change log takes in a database (SQLite's dbstat, else the text it holds)."""
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute("SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'log_%'").fetchone()[0] or 0
-    except sqlite3.OperationalError:
-        return conn.execute("SELECT coalesce(sum(length(before) + length(after)), 0) FROM log_changes").fetchone()[0]
-    finally:
-        conn.close()
-
-
-def fair_floor_script(roster: Path) -> str:
-    """sqlite3 commands that write the roster's rows into redprop's own `households` table, with
-    its indexes and constraints, as fast as SQLite can: `.import` into a scratch table, then one
-    INSERT … SELECT of the cells as they are (no cleaning, no checks, no Python)."""
-    columns = ", ".join(f'c{i} TEXT' for i in range(9))
-    return "\n".join([
-        f"CREATE TEMP TABLE roster ({columns});",
-        f".import --csv --skip 1 {roster} roster",
-        "BEGIN;",
-        "INSERT INTO households (key, building, unit, room, head, phone, grid, members, moved_in_on, note,"
-        " created_at, updated_at)"
-        " SELECT c0 || '-' || c1 || '-' || c2, c0, c1, c2, c3, nullif(c4, ''), c5, CAST(nullif(c6, '') AS INTEGER),"
-        " nullif(c7, ''), nullif(c8, ''), '2026-12-01T00:00:00+00:00', '2026-12-01T00:00:00+00:00' FROM roster;",
-        "COMMIT;",
-    ])
-
-
-SECTIONS: dict[str, Callable[[Bench], None]] = {}
-
-
-def section(name: str):
+def section(name: str, once: bool = False):
     def register(function):
         SECTIONS[name] = function
+        if once:
+            ONCE.add(name)
         return function
 
     return register
 
 
-@section("households")
-def households_section(bench: Bench) -> None:
-    """Roster import against SQLite alone (the fair floor) and sqlite3's .import; the change log's
-    cost; list and show as a worker types them."""
-    if not Path(SQLITE3).exists():
-        sys.exit(SQLITE3_MISSING)
-    roster = bench.roster_csv()
-    n = bench.households
-    print(f"households: {n:,}-row roster {roster.name} ({roster.stat().st_size / 1e6:.1f} MB)", flush=True)
-
-    imported = bench.workdir / "import.db"
-    floor_db = bench.workdir / "fair-floor.db"
-    template = bench.workdir / "empty.db"
-    fresh_database(template)
-    run_command(bench.redprop(template, "init"), bench.env)
-    script = bench.workdir / "fair-floor.sql"
-    script.write_text(fair_floor_script(roster), encoding="utf-8")
-
-    def fresh_copy(path):
-        def make():
-            fresh_database(path)
-            shutil.copyfile(template, path)
-        return make
-
-    bench.compare(f"household import ({n:,} rows) vs SQLite alone into the same indexed table",
-                  bench.redprop(imported, "household", "import", roster),
-                  [SQLITE3, floor_db, f".read {script}"], 0.45, floor_name="SQLite alone", rows=n,
-                  runs=bench.import_runs, before_candidate=fresh_copy(imported), before_floor=fresh_copy(floor_db))
-    dot_import = bench.workdir / "dot-import.db"
-    bench.compare(f"household import ({n:,} rows) vs sqlite3 .import (reference)",
-                  bench.redprop(imported, "household", "import", roster),
-                  [SQLITE3, dot_import, f".import --csv {roster} households"], 0.0, floor_name=".import", rows=n,
-                  runs=bench.import_runs, before_candidate=fresh_copy(imported),
-                  before_floor=lambda: fresh_database(dot_import))
-    bench.peak_memory(f"household import ({n:,} rows)", bench.redprop(imported, "household", "import", roster),
-                      IMPORT_MEMORY_MB, before=fresh_copy(imported))
-
-    logged = bench.workdir / "logged.db"
-    unlogged = bench.workdir / "unlogged.db"
-    bench.compare(f"household import ({n:,} rows) with the change log vs without",
-                  [PYTHON, HERE / "import_log.py", "on", logged, roster],
-                  [PYTHON, HERE / "import_log.py", "off", unlogged, roster], 0.85, floor_name="no log", rows=n,
-                  runs=bench.import_runs, before_candidate=fresh_copy(logged), before_floor=fresh_copy(unlogged))
-    log_bytes = run_sql_size(logged)
-    bench.figure("change log after the import", f"{log_bytes:,} bytes in log_entries and log_changes", True)
-
-    db = bench.households_db()
-    building = str(max(1, n // 100 // 2))
-    bench.command(f"household list --building {building}", bench.redprop(db, "household", "list", "--building", building))
-    bench.command(f"household show {building}-1-301", bench.redprop(db, "household", "show", f"{building}-1-301"))
-    bench.command("household list (first 50)", bench.redprop(db, "household", "list"))
-    bench.peak_memory("household list -f csv (every household)", bench.redprop(db, "household", "list", "-f", "csv"),
-                      LISTING_MEMORY_MB)
+@section("worker")
+def worker_section(bench: Bench, state: str) -> None:
+    """What a worker types (issue 22 items 3 and 4), then what earlier rounds timed the same way;
+    first, what Typer and Rich alone cost piped (the floor of any command, for reference)."""
+    m = bench.medians({"bare": bench.bare(), "pass": bench.python_pass()}, bench.runs)
+    bench.report(Result("bare Typer + Rich app, piped (reference)", state, ms(m["bare"]), f"python -c pass {ms(m['pass'])}",
+                        f"{m['bare'] / m['pass']:.2f}×", "none", True, True))
+    for command in catalogue.WORKER:
+        bench.worker(state, command, core=True)
+    for command in catalogue.MORE_WORKER:
+        bench.worker(state, command, core=False)
 
 
-@section("visits")
-def visits_section(bench: Bench) -> None:
-    """`visit due`, `visit log` and `visit list` with 20,000 households in focus groups and 1,000,000 visits."""
-    db, _ = bench.district_db()
-    bench.command("visit due", bench.redprop(db, "visit", "due"))
-    done = subprocess.run([str(c) for c in bench.redprop(db, "visit", "due", "--format", "json")], env=bench.env,
-                          stdout=subprocess.PIPE, check=True)
-    print(f"    ({len(json.loads(done.stdout)):,} households listed by visit due)", flush=True)
-    bench.command("visit log", bench.redprop(db, "visit", "log", "1-1-101", "--by", "楼长1", "--outcome", "well"))
-    bench.command("visit list (newest 50)", bench.redprop(db, "visit", "list"))
-    bench.peak_memory("visit list -f json (every visit)", bench.redprop(db, "visit", "list", "-f", "json"),
-                      LISTING_MEMORY_MB)
-
-
-@section("issues")
-def issues_section(bench: Bench) -> None:
-    """1,000,000 issues over three years: the import, the morning list, single-issue commands,
-    the filtered listings beside `issue show`."""
-    count = bench.households * 10
-    db, run = bench.district_db()
-    bench.figure(f"issue import ({count:,} rows)",
-                 f"{count / run.wall:,.0f} rows/s ({run.wall:.1f} s, {run.cpu:.1f} s CPU) (target >= 20,000 rows/s)",
-                 count / run.wall >= 20_000)
-    bench.figure(f"issue import ({count:,} rows) peak memory", f"{run.peak_mb:,.0f} MB (target < {IMPORT_MEMORY_MB} MB)",
-                 run.peak_mb < IMPORT_MEMORY_MB)
-    conn = sqlite3.connect(db)
-    unfinished = str(conn.execute("SELECT id FROM issues WHERE resolved_at IS NULL ORDER BY id LIMIT 1").fetchone()[0])
-    grid = conn.execute("SELECT grid FROM households WHERE grid IS NOT NULL LIMIT 1 OFFSET 500").fetchone()[0]
-    conn.close()
-
-    bench.command("overdue", bench.redprop(db, "overdue"))
-    some = str(count // 2)
-    bench.command(f"issue show {some}", bench.redprop(db, "issue", "show", some))
-    bench.command(f"issue note {unfinished}", bench.redprop(db, "issue", "note", unfinished, "已电话联系居民"))
-    bench.command(f"issue assign {unfinished}", bench.redprop(db, "issue", "assign", unfinished, "--to", "楼长1"))
-    bench.command("issue open", bench.redprop(db, "issue", "open", "--kind", "problem", "--category", "parking",
-                                              "--channel", "patrol", "--place", "1栋消防通道", "--title", "乱停车堵住消防通道"))
-    week_ago = (bench.now - timedelta(days=7)).date().isoformat()
-    filters = {
-        "--handler 楼长5 --status all": ["--handler", "楼长5", "--status", "all"],
-        "--category parking --status all": ["--category", "parking", "--status", "all"],
-        "--channel hotline --status all": ["--channel", "hotline", "--status", "all"],
-        f"--grid {grid} --status all": ["--grid", grid, "--status", "all"],
-        "--building 7 --status all": ["--building", "7", "--status", "all"],
-        "--status resolved": ["--status", "resolved"],
-        f"--from {week_ago} --status all": ["--from", week_ago, "--status", "all"],
-        "(open, default)": [],
-    }
-    for name, args in filters.items():
-        bench.compare(f"issue list {name}", bench.redprop(db, "issue", "list", *args),
-                      bench.redprop(db, "issue", "show", some), 1.3, floor_name="issue show")
-    bench.command("issue list --status all (newest 50)", bench.redprop(db, "issue", "list", "--status", "all"))
-    bench.command("log (newest 50)", bench.redprop(db, "log"))
-    bench.peak_memory(f"issue list --status all -f json (all {count:,})",
-                      bench.redprop(db, "issue", "list", "--status", "all", "-f", "json"), LISTING_MEMORY_MB)
-    bench.peak_memory("log -f json", bench.redprop(db, "log", "-f", "json"), LISTING_MEMORY_MB)
+@section("listings")
+def listings_section(bench: Bench, state: str) -> None:
+    """Filtered listings beside `issue show`; complete listings streamed in flat memory."""
+    db = bench.databases[state]
+    show = Timed(bench.redprop(db, "issue", "show", bench.values["issue"]))
+    for i, command in enumerate(catalogue.BESIDE_ISSUE_SHOW):
+        bench.beside(state, command, show, "issue show", LISTING_TARGET, core=i == 0)
+    for command in catalogue.STREAMS:
+        c = bench.filled(command)
+        bench.peak(c.name, state, run_command(bench.redprop(db, *c.args), bench.work, peak=True), LISTING_MEMORY_MB,
+                   core=False)
 
 
 @section("reports")
-def reports_section(bench: Bench) -> None:
-    """`stats`, the monthly report and a month's problem ledger on the district, beside the bare
-    Typer app. Figures as of an hour after the newest issue (the data is generated relative to the
-    day it was built), periods counted back from then."""
-    db, _ = bench.district_db()
-    conn = sqlite3.connect(db)
-    newest = conn.execute("SELECT max(reported_at) FROM issues").fetchone()[0]
-    conn.close()
-    end = datetime.fromisoformat(newest).astimezone(bench.now.tzinfo) + timedelta(hours=1)
-    at, day = end.strftime("%Y-%m-%d %H:%M"), end.date()
-    year_ago = day.replace(year=day.year - 1).isoformat()
-    last_month_end = day.replace(day=1) - timedelta(days=1)
-    month = last_month_end.strftime("%Y-%m")
+def reports_section(bench: Bench, state: str) -> None:
+    """stats, the monthly report and a month's ledger beside the bare app, as of an hour after the newest issue."""
     runs = max(3, bench.runs // 2)
-    checks = [
-        ("stats over the last year", ["stats", "--from", year_ago, "--to", day.isoformat(), "--at", at], 3.0),
-        ("stats over the whole history", ["stats", "--at", at], 6.0),
-        ("stats over the last year --by category", ["stats", "--from", year_ago, "--to", day.isoformat(), "--at", at,
-                                                    "--by", "category"], 3.0),
-        (f"report month --month {month} -f json", ["report", "month", "--month", month, "--at", at, "-f", "json"], 3.0),
-        (f"report month --month {month} -o report.html", ["report", "month", "--month", month, "--at", at,
-                                                          "-o", bench.workdir / "report.html"], 10.0),
-        (f"ledger problems ({month}) -o problems.xlsx", ["ledger", "problems", "--from", f"{month}-01", "--to",
-                                                         last_month_end.isoformat(), "--at", at,
-                                                         "-o", bench.workdir / "problems.xlsx"], 10.0),
-    ]
-    for name, args, target in checks:
-        bench.compare(name, bench.redprop(db, *args), BARE, target, floor_name="bare Typer app", runs=runs)
+    for i, (command, target) in enumerate(catalogue.REPORTS):
+        bench.beside(state, command, bench.bare(), "bare app", target, core=i < 3, runs=runs)
+
+
+@section("household-import", once=True)
+def household_import_section(bench: Bench, state: str) -> None:
+    """The roster into a new database, beside SQLite alone into the same indexed table (the fair
+    floor) and sqlite3's .import; its peak memory; what the change log costs it."""
+    roster = bench.district / "households.csv"
+    n = bench.households
+    template = bench.work / "empty.db"
+    remove_database(template)
+    run_command(bench.redprop(Database(template), "init", "--community", "基准小区"), bench.work)
+
+    def fresh(name) -> tuple[Database, Callable[[], None]]:
+        db = Database(bench.work / f"{name}.db")
+        return db, lambda: (remove_database(db.path), shutil.copyfile(template, db.path))
+
+    imported, fresh_import = fresh("household-import")
+    floor_db, fresh_floor = fresh("fair-floor")
+    command = bench.redprop(imported, *bench.filled(catalogue.HOUSEHOLD_IMPORT).args)
+    m = bench.medians({"redprop": Timed(command, before=fresh_import),
+                       "floor": Timed(bench.engine.fair_floor(roster, floor_db), before=fresh_floor)},
+                      bench.import_runs, wall=True)
+    share = m["floor"] / m["redprop"]
+    bench.report(Result(f"household import ({n:,} rows)", "", f"{n / m['redprop']:,.0f} rows/s",
+                        f"fair floor {n / m['floor']:,.0f} rows/s", f"{share:.0%}", f"≥ {HOUSEHOLD_IMPORT_SHARE:.0%}",
+                        share >= HOUSEHOLD_IMPORT_SHARE, True))
+    dot = Database(bench.work / "dot-import.db")
+    m = bench.medians({"redprop": Timed(command, before=fresh_import),
+                       "floor": Timed(bench.engine.bare_import(roster, dot), before=lambda: remove_database(dot.path))},
+                      bench.import_runs, wall=True)
+    bench.report(Result(f"household import ({n:,} rows) beside sqlite3 .import (reference)", "",
+                        f"{n / m['redprop']:,.0f} rows/s", f".import {n / m['floor']:,.0f} rows/s",
+                        f"{m['floor'] / m['redprop']:.0%}", "none", True, False))
+    fresh_import()
+    bench.peak(f"household import ({n:,} rows)", "", run_command(command, bench.work, peak=True), IMPORT_MEMORY_MB,
+               core=False)
+    logged, fresh_logged = fresh("logged")
+    unlogged, fresh_unlogged = fresh("unlogged")
+    m = bench.medians({"on": Timed([bench.python, HERE / "import_log.py", "on", logged.path, roster], before=fresh_logged),
+                       "off": Timed([bench.python, HERE / "import_log.py", "off", unlogged.path, roster],
+                                    before=fresh_unlogged)}, bench.import_runs, wall=True)
+    share = m["off"] / m["on"]
+    bench.report(Result(f"household import ({n:,} rows) with the change log", "", f"{n / m['on']:,.0f} rows/s",
+                        f"without {n / m['off']:,.0f} rows/s", f"{share:.0%}", "≥ 85%", share >= 0.85, False))
+
+
+@section("imports")
+def imports_section(bench: Bench, state: str) -> None:
+    """The district's history (a million issues) into its care data: rows/s and peak memory; a
+    month more into the district, then its undo, beside the import's CPU time."""
+    count = district_sizes(bench.households)["issues"]
+    care = bench.engine.copy(bench.district / "care.db", f"care-{state}", state)
+    run = run_command(bench.redprop(care, *bench.filled(catalogue.ISSUE_IMPORT).args), bench.work, peak=True)
+    remove_database(care.path)
+    rate = count / run.wall
+    bench.report(Result(f"issue import ({count:,} rows)", state, f"{rate:,.0f} rows/s ({run.wall:.1f} s,"
+                        f" {run.cpu:.1f} s CPU)", "", "", f"≥ {ISSUE_IMPORT_ROWS_PER_S:,} rows/s",
+                        rate >= ISSUE_IMPORT_ROWS_PER_S, True))
+    bench.peak(f"issue import ({count:,} rows)", state, run, IMPORT_MEMORY_MB, core=True)
+
+    db = bench.databases[state]
+    month = bench.values["month_issues"]
+    rows = sum(1 for _ in open(month, encoding="utf-8")) - 1
+    imports, undos = [], []
+    for _ in range(bench.import_runs):
+        imports.append(run_command(bench.redprop(db, *bench.filled(catalogue.MONTH_IMPORT).args), bench.work).cpu)
+        undos.append(run_command(bench.redprop(db, *catalogue.UNDO.args), bench.work).cpu)
+    imported, undone = statistics.median(imports), statistics.median(undos)
+    bench.report(Result(f"undo of an import of a month ({rows:,} issues)", state, f"{undone:.1f} s CPU",
+                        f"the import {imported:.1f} s", f"{undone / imported:.2f}×", f"≤ {UNDO_TARGET:g}×",
+                        undone / imported <= UNDO_TARGET, True))
+
+
+ORDER = ["worker", "reports", "listings", "household-import", "imports"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The table at the end
+
+
+def table(results: list[Result]) -> str:
+    """One row per figure, its value in each state side by side (a figure the state plays no part
+    in stands in the first column): issue 22's figures first, then those timed since earlier rounds."""
+    states = [s for s in STATES if any(r.state == s for r in results)] or [next(iter(STATES))]
+    rows: dict[str, dict] = {}
+    for r in results:
+        row = rows.setdefault(r.name, {"core": r.core, "floor": r.floor, "target": r.target, "cells": {}})
+        row["cells"][r.state or states[0]] = " ".join(filter(None, (r.value, r.ratio, "ok" if r.met else "MISSED")))
+    header = ["figure", *(STATES[s] for s in states), "floor", "target"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for core in (True, False):
+        if not core:
+            lines.append("| *also timed* |" + " |" * (len(header) - 1))
+        lines += ["| " + " | ".join([name, *(row["cells"].get(s, "") for s in states), row["floor"], row["target"]]) + " |"
+                  for name, row in rows.items() if row["core"] == core]
+    return "\n".join(lines)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", action="append", choices=sorted(SECTIONS), help="Run only this section (repeatable).")
-    parser.add_argument("--households", type=int, default=100_000, help="Households in the roster (default 100,000).")
-    parser.add_argument("--runs", type=int, default=11, help="Timed rounds of each command (default 11).")
-    parser.add_argument("--import-runs", type=int, default=5, help="Timed rounds of each bulk import (default 5).")
-    parser.add_argument("--issues-years", type=int, default=3, help="Years the generated issues span (default 3).")
-    parser.add_argument("--workdir", type=Path, help="Keep the generated data here (default: a temporary folder).")
+    parser.add_argument("--only", action="append", choices=ORDER, help="Run only this section (repeatable).")
+    parser.add_argument("--state", action="append", choices=list(STATES),
+                        help="Time the district only as left, or only after ANALYZE (default: both).")
+    parser.add_argument("--quick", action="store_true", help="10,000 households, 3 rounds, 1 import run: for development.")
+    parser.add_argument("--households", type=int, help="Households in the district (default 100,000).")
+    parser.add_argument("--runs", type=int, help="Timed rounds of each command (default 11).")
+    parser.add_argument("--import-runs", type=int, help="Timed rounds of each import (default 3).")
+    parser.add_argument("--max-age", type=float, default=20, help="Build the district again when older (hours, default 20).")
+    parser.add_argument("--rebuild", action="store_true", help="Build the district again now.")
     args = parser.parse_args(argv)
+    households = args.households or (10_000 if args.quick else 100_000)
+    runs = args.runs or (3 if args.quick else 11)
+    import_runs = args.import_runs or (1 if args.quick else 3)
 
-    temporary = None
-    if args.workdir:
-        args.workdir.mkdir(parents=True, exist_ok=True)
-        workdir = args.workdir
-    else:
-        temporary = tempfile.TemporaryDirectory(prefix="redprop-bench-")
-        workdir = Path(temporary.name)
-    import typer
+    started = time.perf_counter()
+    OUT.mkdir(exist_ok=True)
+    lock = open(OUT / "running.lock", "a+")
+    try:  # one run at a time: another would remake the venv or the district under this one
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        sys.exit(f"another benchmark is running (it holds {OUT / 'running.lock'})")
+    venv = installed_venv(sys.executable)
+    python, redprop = venv / "bin" / "python", venv / "bin" / "redprop"
+    meta = cached_district(households, redprop, python, args.max_age, args.rebuild)
+    work = OUT / f"run-{households}"
+    work.mkdir(exist_ok=True)
+    engine = ENGINES["sqlite"](work)
+    bench = Bench(venv, engine, OUT / f"district-{households}", households, runs, import_runs,
+                  args.state or list(STATES))
+    versions = subprocess.run([python, "-c", "import sqlite3, sys, typer, rich.console; from importlib.metadata import"
+                               " version; print(sys.version.split()[0], version('typer'), version('rich'),"
+                               " sqlite3.sqlite_version)"], capture_output=True, text=True, check=True, cwd=work).stdout.split()
+    counts = meta["counts"]
+    print(f"python {versions[0]}, typer {versions[1]}, rich {versions[2]}, SQLite {versions[3]}, {os.cpu_count()} cores,"
+          f" load {os.getloadavg()[0]:.1f}; district built {meta['now'][:16]} in {meta['seconds']} s:"
+          f" {counts['households']:,} households, {counts['residents']:,} residents, {counts['memberships']:,} in focus"
+          f" groups, {counts['visits']:,} visits, {counts['issues']:,} issues; {runs} rounds", flush=True)
 
-    print(f"python {sys.version.split()[0]}, typer {typer.__version__}, SQLite {sqlite3.sqlite_version} (library); "
-          f"data in {workdir}", flush=True)
-    # As `pip install .` does: redprop's bytecode compiled once, not on every command (this matters
-    # where PYTHONDONTWRITEBYTECODE is set, or the source folder is not writable).
-    import compileall
+    sections = [name for name in ORDER if not args.only or name in args.only]
+    for state in bench.states if any(s not in ONCE for s in sections) else []:
+        copied = time.perf_counter()
+        bench.databases[state] = engine.copy(bench.district / "district.db", f"district-{state}", state)
+        print(f"district {STATES[state]}: {bench.databases[state].path} ({time.perf_counter() - copied:.0f} s)", flush=True)
+    first = bench.databases.get(bench.states[0]) or Database(bench.district / "district.db")
+    bench.values = {**catalogue.read_facts(first.query), "roster": bench.district / "households.csv",
+                    "issues": bench.district / "issues.csv", "out": ".",  # the runs' folder, `work`
+                    "month_issues": write_issues(work / "month.csv", district_sizes(households)["issues"] // 36, households,
+                                                 datetime.fromisoformat(meta["now"]), years=1 / 12, ref="MX")}
+    for name in sections:
+        for state in [""] if name in ONCE else bench.states:
+            print(f"{name}{f' ({STATES[state]})' if state else ''}:", flush=True)
+            SECTIONS[name](bench, state)
 
-    compileall.compile_dir(REPO / "redprop", quiet=1)
-    bench = Bench(workdir, args.households, args.runs, args.import_runs, args.issues_years)
-    try:
-        for name in args.only or SECTIONS:
-            SECTIONS[name](bench)
-    finally:
-        if temporary:
-            temporary.cleanup()
     missed = [r for r in bench.results if not r.met]
-    print(f"\n{len(bench.results) - len(missed)} of {len(bench.results)} targets met"
-          + (f"; missed: {', '.join(r.name for r in missed)}" if missed else ""))
+    print(f"\n{table(bench.results)}\n\n{len(bench.results) - len(missed)} of {len(bench.results)} targets met"
+          f" ({(time.perf_counter() - started) / 60:.0f} min)", flush=True)
     return 1 if missed else 0
 
 

@@ -23,9 +23,10 @@ CHANNELS = ["一站式窗口", "热线", "微信群", "许愿墙", "巡查", "�
 
 
 def write_issues(path: Path, count: int, households: int, now: datetime, seed: int = 11, open_share: float = 0.0004,
-                 years: int = 3) -> Path:
+                 years: float = 3, ref: str = "HX") -> Path:
     """`count` issues spread over the last `years` years (a million is a district's history:
-    seed 002 counts 480 property complaints in a district in a year)."""
+    seed 002 counts 480 property complaints in a district in a year), numbered `ref`0000001…
+    in the other system (a second file with another `ref` adds issues, not updates)."""
     rng = random.Random(seed)
     span = timedelta(days=365 * years).total_seconds()
     fmt = "%Y-%m-%d %H:%M"
@@ -46,7 +47,7 @@ def write_issues(path: Path, count: int, households: int, now: datetime, seed: i
                 on_site = rng.random() < 0.5 and arrived < now
                 status, resolve_text, rating = ("已到场" if on_site else "待派单"), "", ""
                 arrive_text = arrived.strftime(fmt) if on_site else ""
-            out.writerow([f"HX{n:07d}", reported.strftime(fmt), "问题" if rng.random() < 0.85 else "需求", category,
+            out.writerow([f"{ref}{n:07d}", reported.strftime(fmt), "问题" if rng.random() < 0.85 else "需求", category,
                           rng.choice(CHANNELS), f"{b}-{u}-{r}", TITLES[category], tier, f"楼长{b}",
                           arrive_text, resolve_text, status, rating])
     return path

@@ -122,6 +122,8 @@ def connect(path: Path, existing: bool = False, read_only: str | None = None) ->
         else:
             conn = sqlite3.connect(path, timeout=busy_timeout(), isolation_level=None, factory=Connection)
         conn.row_factory = sqlite3.Row
+        if os.environ.get("REDPROP_TRACE_SQL"):
+            trace_statements(conn, os.environ["REDPROP_TRACE_SQL"])
         if existing and conn.execute("PRAGMA user_version").fetchone()[0] == 0:
             # redprop init migrates at once, so version 0 is an empty file or someone else's
             # database: adopting it would write redprop's tables (and WAL mode) into it.
@@ -139,6 +141,22 @@ def connect(path: Path, existing: bool = False, read_only: str | None = None) ->
                                 " backup in its place", path=shown(path), reason=str(e)) from None
         raise DatabaseError("cannot open {path}: {reason}", path=shown(path), reason=str(e)) from None
     return conn
+
+
+def trace_statements(conn, path: str) -> None:
+    """Append every statement `conn` runs to `path`, its values filled in, a JSON string a line
+    ($REDPROP_TRACE_SQL: tests/test_query_plans.py explains them). A trigger's program reports
+    the statement that fired it again, row after row: written once."""
+    import json
+
+    trace, last = open(path, "a", encoding="utf-8", buffering=1), [None]
+
+    def write(sql: str) -> None:
+        if sql != last[0]:
+            last[0] = sql
+            trace.write(json.dumps(sql, ensure_ascii=False) + "\n")
+
+    conn.set_trace_callback(write)
 
 
 def connect_read_only(path: Path) -> Connection:

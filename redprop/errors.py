@@ -58,7 +58,8 @@ class ExitCode(IntEnum):
     NOT_FOUND = 3  # no such household, staff member, issue, grid point, file…
     INVALID = 4  # a value that cannot be right: bad date, phone, unknown code, impossible step
     IMPORT_REFUSED = 5  # an import refused rows and wrote nothing
-    DATABASE = 6  # locked after the timeout, newer schema, damaged or unreadable file, anything unexpected
+    DATABASE = 6  # locked after the timeout, newer schema, damaged or unreadable file, server unreachable, anything unexpected
+    DENIED = 7  # a shared database's login may not work in this community, or may only read it
 
 
 class RedpropError(Exception):
@@ -105,6 +106,13 @@ class BadPath(RedpropError):
 
 class DatabaseError(RedpropError):
     exit_code = ExitCode.DATABASE
+
+
+class AccessDenied(RedpropError):
+    """A login working in a community of a shared database it was not granted, or writing where
+    it may only read: the database itself refuses (its grants), and redprop says so before trying."""
+
+    exit_code = ExitCode.DENIED
 
 
 class OutputFailed(RedpropError):

@@ -88,9 +88,11 @@ def nothing_to_change(record: Record, *first: str) -> InvalidValue:
                         options=[*first, *(f.option.name for f in record.options())])
 
 
-def address_order(prefix: str = "") -> str:
-    """SQL ORDER BY terms for address order: building 2 before 10, room 302 before 1001."""
-    return ", ".join(f"CAST({prefix}{c} AS INTEGER), {prefix}{c}" for c in ("building", "unit", "room")) + f", {prefix}id"
+def address_order(store: Store, prefix: str = "") -> str:
+    """SQL ORDER BY terms for address order: building 2 before 10, room 302 before 1001 (the
+    terms of the households_address index)."""
+    return ", ".join(f"{store.leading_number(prefix + c)}, {prefix}{c}" for c in ("building", "unit", "room")) \
+        + f", {prefix}id"
 
 
 def household_row(row) -> dict:
@@ -111,7 +113,7 @@ def get_household(store: Store, key: str, on: date | None = None):
     day = on.isoformat() if on else None
     row = store.conn.execute(
         "SELECT * FROM households WHERE key = $1 ORDER BY"
-        " ($2 IS NOT NULL AND (moved_in_on IS NULL OR moved_in_on <= $2) AND (moved_out_on IS NULL OR moved_out_on > $2)) DESC,"
+        " (CAST($2 AS TEXT) IS NOT NULL AND (moved_in_on IS NULL OR moved_in_on <= $2) AND (moved_out_on IS NULL OR moved_out_on > $2)) DESC,"
         " moved_out_on IS NULL DESC, id DESC LIMIT 1",
         (normalized, day),
     ).fetchone()
@@ -226,7 +228,7 @@ def _end_memberships(conn, column: str, value: int, on: date, now: datetime) -> 
     """Whoever moves out leaves their focus groups that day (the memberships stay on record);
     one that was to start later ends where it would have begun."""
     conn.execute(
-        f"UPDATE memberships SET until = MAX(since, $1), left_reason = 'moved_out', left_recorded_at = $2"
+        f"UPDATE memberships SET until = CASE WHEN since > $1 THEN since ELSE $1 END, left_reason = 'moved_out', left_recorded_at = $2"
         f" WHERE {column} = $3 AND (until IS NULL OR until > $1)",
         (on.isoformat(), to_db(now), value),
     )
@@ -289,7 +291,7 @@ def list_households(
     condition = " WHERE " + " AND ".join(where) if where else ""
     if count:
         return store.conn.execute(f"SELECT count(*) FROM households{condition}", params).fetchone()[0]
-    sql = f"SELECT * FROM households{condition} ORDER BY {address_order()}"
+    sql = f"SELECT * FROM households{condition} ORDER BY {address_order(store)}"
     if limit:
         sql += f" LIMIT {int(limit)}"
     read = HOUSEHOLD.reader()
@@ -381,7 +383,7 @@ def list_residents(store: Store, key: str | None = None, search: str | None = No
     sql = "SELECT r.*, h.key AS household_key FROM residents r JOIN households h ON h.id = r.household_id"
     if where:
         sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY " + address_order("h.") + ", r.relation = 'head' DESC, r.id"
+    sql += " ORDER BY " + address_order(store, "h.") + ", r.relation = 'head' DESC, r.id"
     read = RESIDENT.reader("household")
     return [read(r, household=r["household_key"]) for r in store.conn.execute(sql, params)]
 

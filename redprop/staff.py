@@ -198,8 +198,8 @@ def list_staff(store: Store, role: str | None = None, area: str | None = None) -
     if area:
         where.append(f"s.id IN (SELECT staff_id FROM staff_areas WHERE area = {params(clean_building(area))})")
     sql = (
-        "SELECT s.*, (SELECT group_concat(area, ',') FROM (SELECT area FROM staff_areas a"
-        " WHERE a.staff_id = s.id ORDER BY area)) AS areas FROM staff s"
+        f"SELECT s.*, (SELECT {store.joined('area', 'area')} FROM (SELECT area FROM staff_areas a"
+        " WHERE a.staff_id = s.id ORDER BY area) AS a) AS areas FROM staff s"
     )
     if where:
         sql += " WHERE " + " AND ".join(where)
@@ -238,8 +238,9 @@ def save_grids(conn, rows: list[tuple]) -> None:
     building and upstream code a row leaves empty, and takes its updated_at."""
     conn.executemany(
         "INSERT INTO grids (code, name, building, upstream_code, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)"
-        " ON CONFLICT (code) DO UPDATE SET name = COALESCE(excluded.name, name),"
-        " building = COALESCE(excluded.building, building), upstream_code = COALESCE(excluded.upstream_code, upstream_code),"
+        " ON CONFLICT (code) DO UPDATE SET name = COALESCE(excluded.name, grids.name),"
+        " building = COALESCE(excluded.building, grids.building),"
+        " upstream_code = COALESCE(excluded.upstream_code, grids.upstream_code),"
         " updated_at = excluded.updated_at",
         rows,
     )
@@ -265,11 +266,11 @@ def known_grid(store: Store, text: str) -> str:
 def list_grids(store: Store) -> list[dict]:
     """Grid points known by `grid add` or named by any household, with their households and staff."""
     rows = store.conn.execute(
-        """
+        f"""
         WITH codes AS (SELECT code FROM grids UNION SELECT DISTINCT grid FROM households WHERE grid IS NOT NULL)
         SELECT c.code, g.name, g.building, g.upstream_code,
                (SELECT count(*) FROM households h WHERE h.grid = c.code AND h.moved_out_on IS NULL) AS households,
-               (SELECT group_concat(s.name, ',') FROM staff_areas a JOIN staff s ON s.id = a.staff_id
+               (SELECT {store.joined('s.name', 's.id')} FROM staff_areas a JOIN staff s ON s.id = a.staff_id
                  WHERE a.area = c.code) AS staff
         FROM codes c LEFT JOIN grids g ON g.code = c.code
         ORDER BY c.code

@@ -25,7 +25,7 @@ KEYWORDS = {
     "_": None, "N_": None, "Message": None, "Column": (2,), "LedgerColumn": (1,),
     **{name: None for name in ("RedpropError", "InvalidValue", "InvalidSetting", "NotFound", "DatabaseError",
                                "DatabaseMissing", "MissingValue", "BadPath", "DamagedDatabase", "ImportRefused",
-                               "UsageMistake")},
+                               "UsageMistake", "AccessDenied")},
 }
 
 

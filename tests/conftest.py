@@ -10,6 +10,11 @@
 `redprop init`; `demo` the path of one made by `redprop demo`.
 Nothing here mocks the store.
 
+REDPROP_TEST_ENGINE=postgresql runs the same fixtures in a community of a PostgreSQL database
+instead of a file: `db_path` is then the URL of a new database on the test server (pg_server.py),
+`db` and `demo` copies of databases made once a session (`CREATE DATABASE … TEMPLATE`), and a
+test about SQLite's own files is skipped (`@pytest.mark.sqlite_only(reason)`).
+
 As fast as it is honest: `redprop init` and `redprop demo` run once a session, through the real
 CLI, and each test gets its own copy of the file they made (`db`, `demo`); a test module's own
 community, built through the CLI by a fixture marked `@built_once`, is built by the first test
@@ -27,6 +32,7 @@ import copy
 import functools
 import inspect
 import json
+import os
 import shutil
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -41,7 +47,22 @@ SAMPLE_DATA = REPO / "sample_data"
 DB_NAME = "redprop.db"
 START = datetime(2026, 12, 7, 10, 0, tzinfo=timezone(timedelta(hours=8)))  # a Monday morning in Shanghai
 _SHIFT = START - datetime.now(timezone.utc)
-ENVIRONMENT = ("REDPROP_DB", "REDPROP_LANG", "REDPROP_BUSY_TIMEOUT", "REDPROP_USER", "REDPROP_CONFIG")  # the developer's
+ENVIRONMENT = ("REDPROP_DB", "REDPROP_LANG", "REDPROP_BUSY_TIMEOUT", "REDPROP_USER", "REDPROP_CONFIG",
+               "REDPROP_COMMUNITY")  # the developer's
+ON_POSTGRES = os.environ.get("REDPROP_TEST_ENGINE", "sqlite") == "postgresql"
+pytest_plugins = ["pg_server"]
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only(reason): a test about SQLite's files, skipped on PostgreSQL")
+
+
+def pytest_collection_modifyitems(config, items):
+    if ON_POSTGRES:
+        for item in items:
+            marker = item.get_closest_marker("sqlite_only")
+            if marker is not None:
+                item.add_marker(pytest.mark.skip(reason=f"SQLite only: {marker.args[0] if marker.args else ''}"))
 
 
 def now() -> datetime:
@@ -71,8 +92,11 @@ def machine_clock() -> datetime:
 
 
 @pytest.fixture
-def db_path(tmp_path) -> Path:
-    """Where the test's database lives (not created yet)."""
+def db_path(tmp_path, request) -> Path:
+    """Where the test's database lives (not created yet): a file, or with the PostgreSQL switch the
+    URL of a new empty database on the test server."""
+    if ON_POSTGRES:
+        return request.getfixturevalue("pg_database")()
     return tmp_path / DB_NAME
 
 
@@ -112,12 +136,22 @@ def _not_files(folder: str, names: list[str]) -> set[str]:
 
 
 @pytest.fixture(scope="session")
-def _initialised(tmp_path_factory) -> Path:
+def _initialised(tmp_path_factory, request) -> Path:
+    if ON_POSTGRES:
+        url = request.getfixturevalue("pg_session_database")()
+        with pytest.MonkeyPatch.context() as patch:
+            for name in ENVIRONMENT:
+                patch.delenv(name, raising=False)
+            result = invoke(url, "init", "--community", "测试小区")
+        assert result.exit_code == 0, result.output
+        return url
     return _made_once(tmp_path_factory, "init", "--community", "测试小区")
 
 
 @pytest.fixture(scope="session")
-def _demo(tmp_path_factory) -> Path:
+def _demo(tmp_path_factory, request) -> Path:
+    if ON_POSTGRES:
+        return request.getfixturevalue("pg_demo_template")
     return _made_once(tmp_path_factory, "demo")
 
 
@@ -125,30 +159,56 @@ def _demo(tmp_path_factory) -> Path:
 def demo_db(_demo) -> Path:
     """The demo community (`redprop demo`'s database, as of 2026-11-24 08:00), made once a session:
     for tests that only read it (`demo` for a copy to change)."""
-    return _demo / DB_NAME
+    return _demo if ON_POSTGRES else _demo / DB_NAME
+
+
+def _copy_database(made, db_path, tmp_path, request) -> None:
+    """What was made once, copied as the test's own: its folder, or its database on the server."""
+    if ON_POSTGRES:
+        request.getfixturevalue("pg_copy")(made, db_path)
+    else:
+        _copy_into(made, tmp_path)
 
 
 @pytest.fixture
-def db(_initialised, db_path, tmp_path) -> Path:
+def db(_initialised, db_path, tmp_path, request) -> Path:
     """A database made by `redprop init --community 测试小区`, ready for commands: the test's own copy."""
-    _copy_into(_initialised, tmp_path)
+    _copy_database(_initialised, db_path, tmp_path, request)
     return db_path
 
 
 @pytest.fixture
-def demo(_demo, db_path, tmp_path) -> Path:
+def demo(_demo, db_path, tmp_path, request) -> Path:
     """The demo community (350 households, 335 issues, 672 visits) made by `redprop demo` at db_path,
     its report beside it: the test's own copy."""
-    _copy_into(_demo, tmp_path)
+    _copy_database(_demo, db_path, tmp_path, request)
     return db_path
 
 
 @pytest.fixture(scope="module")
-def module_demo(_demo, tmp_path_factory) -> Path:
+def module_demo(_demo, tmp_path_factory, request) -> Path:
     """A copy of the demo database that the tests of one module share (they only read it)."""
+    if ON_POSTGRES:
+        return _demo
     folder = tmp_path_factory.mktemp("demo")
     _copy_into(_demo, folder)
     return folder / DB_NAME
+
+
+@pytest.fixture(scope="session")
+def copy_demo(_demo, tmp_path_factory, request):
+    """`copy_demo(name)`: a new copy of the demo community to change (a file, or a database on the
+    test server with the PostgreSQL switch)."""
+    def copy(name: str):
+        if ON_POSTGRES:
+            target = request.getfixturevalue("pg_session_database")()
+            request.getfixturevalue("pg_admin_copy")(_demo, target)
+            return target
+        folder = tmp_path_factory.mktemp(name)
+        _copy_into(_demo, folder)
+        return folder / DB_NAME
+
+    return copy
 
 
 @pytest.fixture
@@ -181,6 +241,8 @@ def built_once(build):
         @built_once
         def estate(db, run): ...
     """
+    if ON_POSTGRES:  # (a database on the server is not in the test's folder: built for each test)
+        return build
     signature = inspect.signature(build)
     own = list(signature.parameters)
     extra = [name for name in ("request", "tmp_path", "tmp_path_factory") if name not in own]

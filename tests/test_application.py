@@ -5,6 +5,7 @@ Nothing carries the database or the language from one invocation to the next, so
 presentation receives its labels from the command instead of querying.
 """
 
+import pytest
 import json
 import sqlite3
 from datetime import datetime, timezone
@@ -75,6 +76,7 @@ def test_the_clock_is_the_applications_and_a_caller_may_hand_in_another(db, db_p
     assert json.loads(later.stdout)["at"] > "2026-03-02", "without a clock handed in, the machine's"
 
 
+@pytest.mark.sqlite_only("edits the database file by hand with sqlite3")
 def test_a_command_reads_the_catalogues_only_when_its_output_shows_their_labels(db, db_path, run):
     """The community's focus groups and categories are read for a table that shows them, never
     for JSON (codes, not labels) nor for a listing without them."""

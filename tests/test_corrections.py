@@ -58,6 +58,7 @@ def test_a_wrong_visit_voided_brings_the_household_back_escalated(community, run
     assert again.exit_code == ExitCode.INVALID and "already voided" in again.stderr
 
 
+@pytest.mark.sqlite_only("edits the database file by hand with sqlite3")
 def test_undo_of_an_import_restores_the_database_exactly(db, run, run_json, sample_data):
     assert run("grid", "import", sample_data / "grids.csv").exit_code == 0
     before = dump(db)
@@ -128,6 +129,7 @@ def test_the_log_names_who_typed_what(db, run, run_json):
     assert "熊秀英" in run("log").stdout and "住户" in run("log").stdout
 
 
+@pytest.mark.sqlite_only("edits the database file by hand with sqlite3")
 def test_log_and_undo_alone_in_a_fresh_process_know_the_rows_the_domain_registered(db, run, run_json):
     """`log` and `undo` load only their own modules: the store learns which rows belong to a
     household or an issue, and what to redo after an undo, from the domain's registrations,

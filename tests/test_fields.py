@@ -41,6 +41,7 @@ def floor_area(db, monkeypatch):
     return db
 
 
+@pytest.mark.sqlite_only("adds a column to the database file by hand with sqlite3")
 def test_a_new_household_field_is_in_show_json_csv_the_ledger_and_the_import(floor_area, run, run_json, tmp_path):
     roster = tmp_path / "roster.csv"
     roster.write_text(ROSTER, encoding="utf-8")

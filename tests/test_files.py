@@ -31,6 +31,8 @@ from test_safety import REPO, cli, one_line, raw
 
 from redprop.errors import ExitCode
 
+pytestmark = pytest.mark.sqlite_only("backups and files beside a SQLite database")
+
 AT = "2026-11-24 08:00"
 NOBODY = 65534  # another account, for the tests that run as root
 

@@ -33,6 +33,7 @@ def keys(rows):
 # --- init and the missing database ------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only("a file is never overwritten")
 def test_init_creates_the_database_and_never_overwrites_it(run, db_path):
     result = run("init", "--community", "美仑盛景小区", "--timezone", "Asia/Shanghai")
     assert result.exit_code == 0, result.output
@@ -481,6 +482,7 @@ def test_search_takes_percent_and_underscore_literally(db, run, run_json):
     assert run_json("household", "list", "--search", "_") == []
 
 
+@pytest.mark.sqlite_only("another program's SQLite file")
 def test_someone_elses_database_is_refused_and_left_alone(run, db_path):
     import sqlite3
 
@@ -495,6 +497,7 @@ def test_someone_elses_database_is_refused_and_left_alone(run, db_path):
     assert check.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
 
 
+@pytest.mark.sqlite_only("an empty file")
 def test_an_empty_file_is_not_a_database(run, db_path):
     db_path.write_bytes(b"")
     assert run("household", "list").exit_code == ExitCode.DATABASE

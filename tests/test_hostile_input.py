@@ -286,6 +286,7 @@ def test_a_note_keeps_its_tabs_and_line_breaks(db, run, run_json):
     assert households(run_json)["8-2-301"]["note"] == "第一行\n第二行\t备注"
 
 
+@pytest.mark.sqlite_only("edits the database file by hand with sqlite3")
 def test_old_data_with_control_characters_never_reaches_plain_text(db, run):
     assert run("household", "add", "8-2-301", "--head", "熊秀英").exit_code == 0
     with sqlite3.connect(db) as conn:  # written before names were cleaned
@@ -302,6 +303,7 @@ def test_names_are_normalised(db, run, run_json, typed, stored):
     assert households(run_json)["8-2-301"]["head"] == stored
 
 
+@pytest.mark.sqlite_only("edits the database file by hand with sqlite3")
 def test_a_padded_name_is_found_by_the_name_and_the_name_by_the_padded_one(db, run, run_json, tmp_path):
     write(tmp_path / "roster.csv", [HEADER, "8,2,301,赵 强,,,,,", "8,2,302,钱\u3000进,,,,,"])
     assert run("household", "import", tmp_path / "roster.csv").exit_code == 0
@@ -439,6 +441,7 @@ def test_community_worker_is_a_visiting_role(db, run, run_json):
     assert run_json("visit", "due")[0]["staff"] == ["王社工"]
 
 
+@pytest.mark.sqlite_only("edits the database file by hand with sqlite3")
 def test_names_and_phones_recorded_before_normalising_are_normalised_on_upgrade(db, db_path, run, run_json):
     """A database written by an earlier version, names padded and phones spaced: once migrated,
     they are found, matched and updated in their normal form; a second staff record that would

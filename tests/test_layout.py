@@ -234,3 +234,22 @@ def test_only_the_engine_module_knows_sqlite():
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and (match := SQLITE_ONLY.search(node.value)):
                 found.append(f"{module}:{node.lineno}: {match.group(0)}")
     assert not found, "SQLite's own, outside its engine module:\n" + "\n".join(found)
+
+
+POSTGRES_MODULES = {"redprop.store.postgres", "redprop.store.postgres_ddl"}  # PostgreSQL's: the engine and its DDL
+POSTGRES_ONLY = re.compile(r"((?<=[\w)'])::\w|\bpg_\w+|\bplpgsql\b|\bstring_agg\b|\bjson_populate_record\b|\bjson_build_\w+|"
+                           r"\bILIKE\b|\bSERIAL\b|\bRETURNS trigger\b|\bCOLLATE \"C\")")
+
+
+def test_only_the_engine_module_knows_postgresql():
+    """psycopg and what is PostgreSQL's alone (casts with ::, its catalogue, PL/pgSQL, its own
+    functions) stay in its engine's modules: the SQL the engines share is written once."""
+    found = []
+    for module, path in modules().items():
+        if module in POSTGRES_MODULES:
+            continue
+        found += [f"{module} imports psycopg" for i in imports_of(path) if i.split(".")[0] == "psycopg"]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and (match := POSTGRES_ONLY.search(node.value)):
+                found.append(f"{module}:{node.lineno}: {match.group(0)}")
+    assert not found, "PostgreSQL's own, outside its engine modules:\n" + "\n".join(found)

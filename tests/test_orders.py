@@ -153,6 +153,7 @@ def test_an_order_step_is_undone_like_any_other(staffed, run, run_json):
     assert run("check").exit_code == 0
 
 
+@pytest.mark.sqlite_only("edits the database file by hand with sqlite3")
 def test_check_compares_an_orders_cached_state_with_its_steps(staffed, db_path, run, run_json):
     import sqlite3
 

@@ -77,7 +77,8 @@ def test_by_defaults_to_me_and_the_log_records_me(demo, run, run_json):
     assert json.loads(other.stdout)["by"] == "刘磊"
 
 
-def test_a_me_who_is_not_staff_is_one_clear_line_when_a_write_needs_a_staff_member(demo, run, run_json, db_path):
+def test_a_me_who_is_not_staff_is_one_clear_line_when_a_write_needs_a_staff_member(demo, run, run_json, db_path,
+                                                                                     tmp_path):
     assert run("config", "set", "me", "杜丽帆").exit_code == 0
     refused = run("visit", "log", "8-2-301", "--at", "2026-11-24 09:10", "--outcome", "不在家", lang="en")
     assert refused.exit_code == 3 and refused.stderr.count("\n") == 1
@@ -86,7 +87,7 @@ def test_a_me_who_is_not_staff_is_one_clear_line_when_a_write_needs_a_staff_memb
     step = run_json("issue", "note", "305", "配件已订", "--at", "2026-11-24 09:00")
     assert step["steps"][-1]["by"] == "邓俊芬"
     nobody = CliRunner().invoke(app, ["--db", str(db_path), "--lang", "en", "visit", "log", "8-2-301", "--outcome", "well"],
-                                env={"XDG_CONFIG_HOME": str(db_path.parent / "none")})
+                                env={"XDG_CONFIG_HOME": str(tmp_path / "none")})
     assert nobody.exit_code == 2 and "--by" in nobody.stderr and "config set me" in nobody.stderr
 
 

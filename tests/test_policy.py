@@ -298,6 +298,7 @@ def test_holidays_leaving_no_working_time_are_refused(office, run, run_json):
     assert len(run_json("policy", "show", "--history")) == 1
 
 
+@pytest.mark.sqlite_only("edits the database file by hand with sqlite3")
 def test_a_promise_that_cannot_be_counted_is_a_one_line_error_when_opening(office, run, run_json, db):
     """The safety net: a policy `policy set` could not foresee (its holidays start after it comes into
     force), or one stored before it checked promises, makes `issue open` refuse in one line."""

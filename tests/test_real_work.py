@@ -108,6 +108,7 @@ def test_correcting_the_kind_takes_the_other_kinds_promises(estate, run_json):
     assert [(d["promise"], d["due_at"]) for d in corrected["deadlines"]] == [("plan", local("2026-11-23 09:30"))]
 
 
+@pytest.mark.sqlite_only("edits the database file by hand with sqlite3")
 def test_an_existing_database_gets_the_wish_promise_from_the_migration_on(tmp_path, run_json, db_path):
     """A database made before wishes had promises of their own: its wish keeps the 5341 deadlines
     it was given; a wish reported after the migration gets the shipped reply within 3 days."""

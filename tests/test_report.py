@@ -16,15 +16,10 @@ AT = "2026-11-24 08:00"
 WEEK = ("2026-11-16", "2026-11-22")  # the last complete week before AT
 
 
-@pytest.fixture(scope="module")
-def sample_db(module_demo):
-    return module_demo  # made by `redprop demo` once a session, copied for this module
-
-
 @pytest.fixture
-def sample(sample_db, db_path):
-    shutil.copyfile(sample_db, db_path)
-    return db_path
+def sample(demo):
+    """The demo community (conftest's, built once a run) at the test's database."""
+    return demo
 
 
 def rate_of(r):
@@ -190,6 +185,7 @@ def test_the_html_report_renders_in_a_browser(sample, run, run_json, tmp_path):
     assert shot.exists() and shot.stat().st_size > 20_000, "the page was drawn"
 
 
+@pytest.mark.sqlite_only("redprop demo builds a file")
 def test_the_demo_writes_last_weeks_report_beside_its_database(run, db_path):
     result = run("demo")
     assert result.exit_code == 0, result.output
@@ -216,6 +212,7 @@ def test_stats_by_kind(sample, run_json):
     assert json.dumps(rows)  # plain data
 
 
+@pytest.mark.sqlite_only("edits the database file by hand with sqlite3")
 def test_a_database_from_before_the_settled_figures_counts_the_same_once_migrated(sample, run_json, db_path):
     """m009 fills the settled figures of the issues already there with the writer's own rule."""
     import sqlite3
@@ -272,6 +269,7 @@ def test_only_the_html_report_loads_the_charting_library(sample, db_path, tmp_pa
     assert loads("report", "week", "--at", AT, "-o", str(tmp_path / "r.html")) == "True"
 
 
+@pytest.mark.sqlite_only("edits the database file by hand with sqlite3")
 def test_an_undone_step_leaves_the_settled_figures_of_the_issue_before_it(sample, run, run_json, db_path):
     LATER = "2026-11-30 08:00"  # after the call was due: the issue settled either way
     opened = run_json("issue", "open", "--kind", "problem", "--category", "repair", "--channel", "patrol",
@@ -293,6 +291,7 @@ def test_an_undone_step_leaves_the_settled_figures_of_the_issue_before_it(sample
     assert after == before
 
 
+@pytest.mark.sqlite_only("redprop demo builds a file")
 def test_the_demo_speaks_the_language_asked_and_keeps_what_was_typed_into_it(run, run_json, db_path):
     english = run("demo", lang="en")
     assert english.exit_code == 0 and "Head" in english.stdout and "户主" not in english.stdout, "every part in English"

@@ -22,6 +22,8 @@ import pytest
 
 from redprop.errors import ExitCode
 
+pytestmark = pytest.mark.sqlite_only("a SQLite file's damage, permissions, backups and locks (test_postgres.py has the server's)")
+
 REPO = Path(__file__).resolve().parent.parent
 AT = "2026-11-24 08:00"  # the demo's moment
 
@@ -54,6 +56,17 @@ def one_line(text: str) -> str:
 
 
 def raw(path, sql, *args):
+    """Rows read past redprop (`?` placeholders): from the file, or from the one community of a
+    test database on the PostgreSQL server."""
+    if isinstance(path, str) and path.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(path, cursor_factory=psycopg.RawCursor) as conn:
+            schema = conn.execute("SELECT schema FROM redprop.communities").fetchone()[0]
+            conn.execute(f'SET search_path = "{schema}"')
+            parts = sql.split("?")
+            numbered = parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], start=1))
+            return [tuple(r) for r in conn.execute(numbered, args).fetchall()]
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         return conn.execute(sql, args).fetchall()

@@ -8,8 +8,12 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from redprop.errors import ExitCode
 from redprop.store.migrations import MIGRATIONS, migrate
+
+pytestmark = pytest.mark.sqlite_only("SQLite's WAL, user_version and locks (test_postgres.py has the server's)")
 
 REPO = Path(__file__).resolve().parent.parent
 

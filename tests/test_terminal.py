@@ -168,13 +168,11 @@ def driven(db, commands, columns: int | None, **env) -> list[tuple[list, int, st
 
 def known_names(db) -> set[str]:
     """Names, addresses and issue numbers of the demo: none may be broken across lines."""
-    import sqlite3
+    from test_safety import raw
 
-    with sqlite3.connect(db) as conn:
-        names = {r[0] for r in conn.execute("SELECT name FROM staff UNION SELECT head FROM households"
-                                            " UNION SELECT key FROM households") if r[0] and len(r[0]) > 1}
-        names |= {f"#{r[0]}" for r in conn.execute("SELECT id FROM issues")}
-    return names
+    names = {r[0] for r in raw(db, "SELECT name FROM staff UNION SELECT head FROM households"
+                                    " UNION SELECT key FROM households") if r[0] and len(r[0]) > 1}
+    return names | {f"#{r[0]}" for r in raw(db, "SELECT id FROM issues")}
 
 
 DATE_OR_TIME = re.compile(r"^(\d{4}-\d\d-\d\d|\d{1,2}:\d\d)$")
@@ -202,23 +200,16 @@ def broken_names(text: str, names: set[str]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def written_demo(demo_db, tmp_path_factory):
+def written_demo(copy_demo):
     """A copy of the demo for the commands that write."""
-    import shutil
-
-    def copy(name):
-        path = tmp_path_factory.mktemp(name) / "demo.db"
-        shutil.copyfile(demo_db, path)
-        return path
-
-    return copy
+    return copy_demo
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_every_command_fits_60_columns_with_no_name_broken(written_demo, lang):
+def test_every_command_fits_60_columns_with_no_name_broken(written_demo, lang, tmp_path):
     db = written_demo(f"sixty-{lang}")
     names = known_names(db)
-    for args, code, shown in driven(db, EVERY_COMMAND, 60, REDPROP_LANG=lang, XDG_CONFIG_HOME=str(db.parent)):
+    for args, code, shown in driven(db, EVERY_COMMAND, 60, REDPROP_LANG=lang, XDG_CONFIG_HOME=str(tmp_path)):
         assert code == 0, (args, shown[-500:])
         assert len(shown.splitlines()) >= 1, args
         widest = max(shown.splitlines(), key=width)
@@ -226,11 +217,11 @@ def test_every_command_fits_60_columns_with_no_name_broken(written_demo, lang):
         assert not broken_names(shown, names), (args, broken_names(shown, names))
 
 
-def test_every_listing_exits_in_gbk_as_in_utf8(written_demo):
+def test_every_listing_exits_in_gbk_as_in_utf8(written_demo, tmp_path):
     """A console or file that cannot show ‼ ✓ … gets plain stand-ins; nothing fails."""
     db = written_demo("gbk")
-    utf8 = driven(db, LISTINGS_FOR_GBK, None, XDG_CONFIG_HOME=str(db.parent))
-    gbk = driven(db, LISTINGS_FOR_GBK, None, PYTHONIOENCODING="gbk", XDG_CONFIG_HOME=str(db.parent))
+    utf8 = driven(db, LISTINGS_FOR_GBK, None, XDG_CONFIG_HOME=str(tmp_path))
+    gbk = driven(db, LISTINGS_FOR_GBK, None, PYTHONIOENCODING="gbk", XDG_CONFIG_HOME=str(tmp_path))
     assert [code for _a, code, _s in gbk] == [code for _a, code, _s in utf8] == [0] * len(LISTINGS_FOR_GBK)
     shown = {" ".join(args): text for args, _code, text in gbk}
     due = shown[f"visit due --at {AT}"]
@@ -273,12 +264,9 @@ def converse(line: list[str], answers: list[bytes], columns: int = 60, cwd=None,
     return code, ANSI.sub("", said.decode(encoding, errors="replace")).replace("\r\n", "\n")
 
 
-def test_a_missing_word_is_asked_for_on_a_terminal(demo_db, tmp_path):
+def test_a_missing_word_is_asked_for_on_a_terminal(copy_demo):
     """`类别？ 1 乱停车  2 犬只 …`: the choices numbered, the answer read; Enter takes the closest."""
-    import shutil
-
-    db = tmp_path / "demo.db"
-    shutil.copyfile(demo_db, db)
+    db = copy_demo("asked")
     line = [sys.executable, "-m", "redprop", "--db", str(db), "issue", "open", "--place", "3栋门口", "--title", "狗叫",
             "--category", "狗", "-f", "json"]
     code, text = converse(line, [b"\n", b"2\n"])  # the category by Enter (犬只 suggested), the channel by its number
@@ -321,11 +309,8 @@ def test_a_building_leaders_week_runs_as_written_at_60_columns(tmp_path):
     assert users == {"杜丽娟"}
 
 
-def test_undo_on_a_terminal_shows_what_it_takes_back_and_asks(demo_db, tmp_path):
-    import shutil
-
-    db = tmp_path / "demo.db"
-    shutil.copyfile(demo_db, db)
+def test_undo_on_a_terminal_shows_what_it_takes_back_and_asks(copy_demo):
+    db = copy_demo("test_undo_on_a_terminal_shows_")  # (the folder tmp_path would be: the line wraps as it did)
     assert piped(db, ["visit", "log", "8-2-301", "--by", "杜丽娟", "--at", AT, "--outcome", "不在家"]).returncode == 0
     line = [sys.executable, "-m", "redprop", "--db", str(db), "undo"]
     code, text = converse(line, [b"n\n"])

@@ -148,6 +148,8 @@ LEFT_OUT = {  # why these are not walked: none of them says anything about anyon
     "group list": "the catalogue of focus groups, the same in every community: it names groups, not anyone in them",
     "group add": "a new group in the catalogue",
     "group edit": "a group of the catalogue",
+    "grant": "a shared database's login given a community: says the login and the community, nobody's data",
+    "revoke": "a shared database's login's grant taken back: says the login and the community, nobody's data",
 }
 
 
@@ -268,6 +270,7 @@ def _thirty_entries(run, db) -> sqlite3.Connection:
 
 
 @pytest.mark.parametrize("harm", ["flipped", "truncated"])
+@pytest.mark.sqlite_only("a SQLite file's -wal, mark, backup and restore")
 def test_committed_work_lost_from_the_wal_is_said_at_the_next_open(db, run, tmp_path, harm):
     holder = _thirty_entries(run, db)
     copy = _snapshot(db, tmp_path / "crashed")
@@ -306,6 +309,7 @@ def test_committed_work_lost_from_the_wal_is_said_at_the_next_open(db, run, tmp_
     assert at_copy("check").exit_code == 0
 
 
+@pytest.mark.sqlite_only("a SQLite file's -wal, mark, backup and restore")
 def test_a_file_replaced_by_an_older_copy_is_found_and_a_restore_puts_things_right(db, run, tmp_path):
     ok(run, "household", "add", "1-1-101", "--head", "甲")
     ok(run, "backup", tmp_path / "good.db")
@@ -329,6 +333,7 @@ def test_a_file_replaced_by_an_older_copy_is_found_and_a_restore_puts_things_rig
     assert run("staff", "add", "新同事", "--role", "网格员").exit_code == 0, "a restore puts the mark right"
 
 
+@pytest.mark.sqlite_only("a SQLite file's -wal, mark, backup and restore")
 def test_the_mark_is_private_beside_the_database_and_names_its_newest_entry(db, run):
     """(A read-only database works without one: test_safety's read-only copy has none and cannot get one.)"""
     mark = Path(f"{db}-mark")
@@ -351,6 +356,7 @@ def run_log_newest(db) -> int:
         conn.close()
 
 
+@pytest.mark.sqlite_only("a SQLite file's -wal, mark, backup and restore")
 def test_a_value_that_cannot_be_read_is_damage(db, run, tmp_path):
     ok(run, "household", "add", "8-2-301", "--head", "熊秀英")
     ok(run, "household", "add", "8-2-302", "--head", "王五")
@@ -374,6 +380,7 @@ def test_a_value_that_cannot_be_read_is_damage(db, run, tmp_path):
 # 3. Undo never restores the wrong rows
 
 
+@pytest.mark.sqlite_only("a SQLite file's -wal, mark, backup and restore")
 def test_undo_does_not_reach_across_a_restore(db, run, run_json, tmp_path):
     ok(run, "household", "add", "1-1-101", "--head", "甲")
     ok(run, "backup", tmp_path / "b.db")
@@ -393,6 +400,7 @@ def test_undo_does_not_reach_across_a_restore(db, run, run_json, tmp_path):
     assert [h["key"] for h in run_json("household", "list")] == ["1-1-101"], "what came after the restore is undone"
 
 
+@pytest.mark.sqlite_only("edits the database file by hand with sqlite3")
 def test_a_migration_that_rewrote_rows_is_a_boundary_for_them(db, run, run_json, db_path):
     """A database written by a redprop before names and phones were normalised: an older entry's
     undo must not write `熊 秀英` or `138 1234 0015` back once migration m010 rewrote them."""
@@ -433,6 +441,7 @@ def test_a_migration_that_rewrote_rows_is_a_boundary_for_them(db, run, run_json,
     assert households["8-2-302"]["phone"] == "13812340098"
 
 
+@pytest.mark.sqlite_only("edits the database file by hand with sqlite3")
 def test_a_row_changed_outside_the_log_is_not_written_over(db, run, run_json, db_path):
     """A database migrated before migrations were logged: the row no longer holds what the entry
     left, and nothing in the log says why — undo refuses; an entry that wrote other columns of it
@@ -490,6 +499,7 @@ def test_undo_of_the_undo_of_an_edit_puts_the_edit_back(db, run, run_json):
     assert run_json("household", "list")[0]["phone"] == "13800000001"
 
 
+@pytest.mark.sqlite_only("edits the database file by hand with sqlite3")
 def test_undoing_an_import_of_issues_deletes_through_an_index(db):
     """The undo of an import deletes its issues by range; each deletion makes SQLite look for the
     issues marked duplicates of it, through the index m013 adds (without it, a pass over every

@@ -155,8 +155,9 @@ def join_group(
         # member of the group already, who would be listed and visited twice.
         clash = conn.execute(
             "SELECT m.since, m.until, r.name FROM memberships m LEFT JOIN residents r ON r.id = m.resident_id"
-            " WHERE m.household_id = $1 AND (m.resident_id IS $2 OR m.resident_id IS NULL OR $3 IS NULL)"
-            " AND m.group_code = $4 AND (m.until IS NULL OR m.until > $5) AND ($6 IS NULL OR m.since < $7)",
+            " WHERE m.household_id = $1 AND (coalesce(m.resident_id, 0) = coalesce($2, 0) OR m.resident_id IS NULL"
+            " OR CAST($3 AS INTEGER) IS NULL)"
+            " AND m.group_code = $4 AND (m.until IS NULL OR m.until > $5) AND (CAST($6 AS TEXT) IS NULL OR m.since < $7)",
             (household["id"], resident_id, resident_id, group.code, since.isoformat(), until and until.isoformat(),
              until and until.isoformat()),
         ).fetchone()
@@ -203,7 +204,7 @@ def leave_group(
     resident_id = resident_row["id"] if resident_row else None
     with store.write() as conn:
         row = conn.execute(
-            "SELECT * FROM memberships WHERE household_id = $1 AND resident_id IS $2 AND group_code = $3"
+            "SELECT * FROM memberships WHERE household_id = $1 AND coalesce(resident_id, 0) = coalesce($2, 0) AND group_code = $3"
             " AND since <= $4 AND (until IS NULL OR until > $5) ORDER BY since DESC LIMIT 1",
             (household["id"], resident_id, group.code, on.isoformat(), on.isoformat()),
         ).fetchone()
@@ -254,7 +255,7 @@ def list_members(
         raise InvalidValue("this is a sensitive group: add --show-sensitive to list its members")
     first, last = between if between else (on, on)
     sql = (MEMBERSHIP_SQL + " WHERE m.group_code = $1 AND m.since <= $2 AND (m.until IS NULL OR m.until > $3)"
-           " ORDER BY " + address_order("h.") + ", m.since")
+           " ORDER BY " + address_order(store, "h.") + ", m.since")
     params = (group.code, last.isoformat(), first.isoformat())
     return [membership_row(r, group, show_sensitive, on) for r in store.conn.execute(sql, params)]
 

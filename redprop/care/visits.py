@@ -253,7 +253,7 @@ def _care_from_cache(store: Store, day: date, loosest_cutoff: str) -> dict[int, 
     part = (
         "SELECT m.household_id, g.cadence_days, m.since, m.group_code, m.last_contact_at, m.knocks"
         " FROM memberships m JOIN focus_groups g ON g.code = m.group_code"
-        " WHERE {} AND +m.since <= $1 AND (m.until IS NULL OR m.until > $1)"
+        f" WHERE {{}} AND {store.unindexed('m.since')} <= $1 AND (m.until IS NULL OR m.until > $1)"
     )
     sql = " UNION ALL ".join(part.format(w) for w in (  # a literal 3: the partial index memberships_knocks applies
         "m.last_contact_at IS NULL", "m.last_contact_at <= $2", f"m.knocks >= {ESCALATE_AFTER} AND m.last_contact_at > $2"))
@@ -271,7 +271,7 @@ def _care_from_cache(store: Store, day: date, loosest_cutoff: str) -> dict[int, 
 def _care_recomputed(store: Store, day: date, at: datetime) -> dict[int, list]:
     """Every current member household with its last contact and knocks as they stood at `at`."""
     current = store.conn.execute(
-        "SELECT m.household_id, MIN(g.cadence_days), MIN(m.since), group_concat(DISTINCT m.group_code)"
+        f"SELECT m.household_id, MIN(g.cadence_days), MIN(m.since), {store.joined('m.group_code', distinct=True)}"
         " FROM memberships m JOIN focus_groups g ON g.code = m.group_code"
         " WHERE m.since <= $1 AND (m.until IS NULL OR m.until > $1) GROUP BY m.household_id",
         (day.isoformat(),),
@@ -406,7 +406,7 @@ def _households_by_id(store: Store, ids: list[int]) -> dict[int, dict]:
         row["id"]: dict(row)
         for row in store.conn.execute(
             "SELECT id, key, head, phone, building, grid, moved_out_on FROM households"
-            " WHERE id IN (SELECT value FROM json_each($1))",
+            f" WHERE id IN ({store.json_values('$1', 'INTEGER')})",
             (json.dumps(sorted(ids)),),
         )
     }

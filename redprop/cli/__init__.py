@@ -13,7 +13,6 @@
 - A mistyped command gets the nearest one suggested.
 """
 
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -34,7 +33,8 @@ app = Typer(
 @app.callback()
 def root(
     ctx: typer.Context,
-    db: Annotated[Optional[list[Path]], typer.Option("--db", help="Database file (default: $REDPROP_DB, else `redprop config set db`, else ~/.local/share/redprop/redprop.db). May stand anywhere on the line; given several times only for the street's picture (report, overdue, stats --by community).")] = None,
+    db: Annotated[Optional[list[str]], typer.Option("--db", help="Database file, or a shared database's URL (postgresql://USER@HOST/DBNAME) (default: $REDPROP_DB, else `redprop config set db`, else ~/.local/share/redprop/redprop.db). May stand anywhere on the line; given several times only for the street's picture (report, overdue, stats --by community).")] = None,
+    community: Annotated[Optional[str], typer.Option("--community", help="The community to work in, by its code or name (default: $REDPROP_COMMUNITY, else `redprop config set community`; a database holding one needs none). For init: the new community's name. May stand anywhere on the line.")] = None,
     lang: Annotated[Optional[str], typer.Option("--lang", help="Language: zh or en (default: $REDPROP_LANG, else `redprop config set lang`, else the locale, else zh). May stand anywhere on the line.")] = None,
 ):
     # The application object of this invocation, from the options as declared (not a docstring:
@@ -45,7 +45,7 @@ def root(
 
     preset = ctx.obj if isinstance(ctx.obj, dict) else {}
     ctx.obj = Application(db, ctx.meta.get(LANGUAGE), lang=lang, command_line=ctx.meta.get(COMMAND_LINE, "redprop"),
-                          clock=preset.get("clock", system_clock))
+                          clock=preset.get("clock", system_clock), community=community)
 
 
 def _register():

@@ -18,27 +18,59 @@ def register(root: typer.Typer) -> None:
     root.command("backup")(backup)
     root.command("restore")(restore)
     root.command("copy")(copy)
+    root.command("grant")(grant)
+    root.command("revoke")(revoke)
 
 
 def init(
     ctx: typer.Context,
-    community: Annotated[str, typer.Option("--community", help="The community's name, e.g. 美仑盛景小区.")] = "",
     timezone: Annotated[str, typer.Option("--timezone", help="IANA time zone of the community.")] = "Asia/Shanghai",
-    code: Annotated[Optional[str], typer.Option("--code", help="The community's 12-digit code (6-digit 行政区划, 3-digit 街道, 3-digit 社区), like 530324001001.")] = None,
+    code: Annotated[Optional[str], typer.Option("--code", help="The community's 12-digit code (6-digit 行政区划, 3-digit 街道, 3-digit 社区), like 530324001001; needed in a shared database.")] = None,
 ):
-    """Create the database for one community. Example: redprop --db mlsj.db init --community 美仑盛景小区 --code 530324001001"""
-    from redprop.store import create_store
+    """Create the database for one community, or add a community to a shared database (--community NAME).
+    Example: redprop --db mlsj.db init --community 美仑盛景小区 --code 530324001001"""
+    from redprop.store import Server, create_store
 
     app = ctx.obj
-    path = app.db_path
+    target = app.target
+    community = app.community_option or ""
     if code is not None:
-        from redprop.codes import check_community_code, set_community_code
+        from redprop.codes import check_community_code
 
-        check_community_code(code)  # before the file is made
-    store = create_store(path, community, timezone)
-    if code is not None:
-        set_community_code(store, code)
-    show.created(app.output(), path, community, timezone)
+        code = check_community_code(code)  # before anything is made
+    if isinstance(target, Server):
+        target = Server(target.url, None)
+    create_store(target, community, timezone, code)
+    show.created(app.output(), target, community, timezone)
+
+
+StreetOption = Annotated[bool, typer.Option("--street", help="Every community of the database, to read only (the street's roll-up).")]
+
+
+def grant(
+    ctx: typer.Context,
+    login: Annotated[str, typer.Argument(help="A login of the PostgreSQL server (made with createuser).")],
+    street: StreetOption = False,
+):
+    """Let a login of a shared database work in one community (--community CODE), or read every community and write
+    none (--street). The database refuses it everything else. Example: redprop --db postgresql://admin@db/street grant wang --community 530324001001"""
+    from redprop.store import access
+
+    app = ctx.obj
+    show.access_changed(app.output(), access(app.target, login, street=street, allow=True))
+
+
+def revoke(
+    ctx: typer.Context,
+    login: Annotated[str, typer.Argument(help="A login of the PostgreSQL server.")],
+    street: StreetOption = False,
+):
+    """Take back what grant gave a login: one community (--community CODE) or the street's reading (--street).
+    Example: redprop --db postgresql://admin@db/street revoke wang --community 530324001001"""
+    from redprop.store import access
+
+    app = ctx.obj
+    show.access_changed(app.output(), access(app.target, login, street=street, allow=False))
 
 
 DEMO_AT = "2026-11-24 08:00"
@@ -57,7 +89,13 @@ def demo(
     from redprop.exchange.demo import DEMO_NOW, build_demo
 
     app = ctx.obj
-    path = app.db_option or Path("redprop-demo.db")
+    from redprop.store import is_server
+
+    if is_server(app.db_option):
+        from redprop.errors import InvalidValue
+
+        raise InvalidValue("the demo builds a database file; give --db a file name (or none)")
+    path = Path(app.db_option) if app.db_option else Path("redprop-demo.db")
     out = app.output()
     show.demo_built(out, path, build_demo(path, data), DEMO_NOW)
     report = path.with_name(f"{path.stem}-report.html")  # last week's report, beside the database
@@ -123,10 +161,19 @@ def copy(
     quick: Annotated[bool, typer.Option("--quick", help="Check both sides as check --quick does (no replay of the issues).")] = False,
     fmt: common.FormatOption = common.Format.table,
 ):
-    """Copy one community whole — every row, the change log, the holidays — into a new database or in place of
-    an older copy; both sides checked and their rows counted, nothing written unless all agree.
-    Example: redprop copy mlsj.db /mnt/usb/mlsj-copy.db"""
+    """Copy one community whole — every row, the change log, the holidays — between database files and shared
+    databases: into a new file or community, or in place of an older copy; both sides checked and their rows
+    counted, nothing written unless all agree. --community names the community on a shared database's side.
+    Example: redprop copy mlsj.db postgresql://redprop@db.example/street
+    Example: redprop copy postgresql://redprop@db.example/street mlsj-2026-12-01.db --community 530324001001"""
     from redprop.reports.upkeep import copy_community
+    from redprop.store import Server, target_of
 
     app = ctx.obj
-    show.copied(app.output(fmt), copy_community(source, target, replace=replace, quick=quick))
+    sides = [target_of(source, app.community), target_of(target, app.community)]
+    if app.community_option and not any(isinstance(side, Server) for side in sides):
+        from redprop.errors import UsageMistake
+
+        raise UsageMistake("--community names a community of a shared database; {source} and {target} are files",
+                           source=source, target=target)
+    show.copied(app.output(fmt), copy_community(*sides, replace=replace, quick=quick))

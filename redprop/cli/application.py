@@ -32,14 +32,16 @@ def system_clock() -> datetime:
 class Application:
     """One invocation of redprop: its database, language, user, clock and output."""
 
-    def __init__(self, db: Optional[list[Path]], language: Optional[Language] = None, *, lang: Optional[str] = None,
-                 command_line: str = "redprop", clock: Callable[[], datetime] = system_clock, environ=None):
-        """`db`, `lang`: the options as given (None: the environment, else the user's settings,
-        else the default; --db may be given several times, for the street's picture);
+    def __init__(self, db: Optional[list[str]], language: Optional[Language] = None, *, lang: Optional[str] = None,
+                 command_line: str = "redprop", clock: Callable[[], datetime] = system_clock, environ=None,
+                 community: Optional[str] = None):
+        """`db`, `lang`, `community`: the options as given (None: the environment, else the user's
+        settings, else the default; --db may be given several times, for the street's picture);
         `language`: the language already chosen from them (the root group reads it off the line
         before the command runs)."""
-        self.db_options = [db] if isinstance(db, Path) else list(db or ())
-        self.options = {"db": self.db_options[0] if len(self.db_options) == 1 else None, "lang": lang}
+        self.db_options = [os.fspath(db)] if isinstance(db, (str, os.PathLike)) else [os.fspath(d) for d in db or ()]
+        self.options = {"db": self.db_options[0] if len(self.db_options) == 1 else None, "lang": lang,
+                        "community": community}
         self.environ = os.environ if environ is None else environ
         self._config: Optional[dict] = None
         self.language = language or Language(choose_language(lang, self.environ, lambda: self.setting("lang")[::2]))
@@ -51,9 +53,23 @@ class Application:
         self._catalogues: dict = {}
 
     @property
-    def db_option(self) -> Optional[Path]:
-        """The --db given, if one was (several: refused, see db_path)."""
-        return self.db_path if len(self.db_options) > 1 else self.options["db"]
+    def db_option(self) -> Optional[str]:
+        """The --db given, if one was (several: refused, see `target`)."""
+        self._one_database()
+        return self.options["db"]
+
+    def _one_database(self) -> None:
+        """A --db given several times is refused: only the street's picture reads several (and
+        never silently the last one)."""
+        if len(self.db_options) > 1:
+            from redprop.errors import UsageMistake
+
+            raise UsageMistake("--db is given {count} times; several databases are read only by the street's picture:"
+                               " report week|month, overdue or stats with --by community", count=len(self.db_options))
+
+    @property
+    def community_option(self) -> Optional[str]:
+        return self.options["community"]
 
     # -- the user's settings -----------------------------------------------------------------
 
@@ -90,31 +106,42 @@ class Application:
     # -- the database ----------------------------------------------------------------------
 
     @property
-    def db_path(self) -> Path:
-        """The database file: --db, else $REDPROP_DB, else the user's setting, else the one in the
-        user's data directory. A --db given several times is refused: only the street's picture
-        reads several (and never silently the last one)."""
-        if len(self.db_options) > 1:
-            from redprop.errors import UsageMistake
+    def community(self) -> Optional[str]:
+        """The community chosen (--community, else $REDPROP_COMMUNITY, else the user's setting), by
+        its code or name; None: the only one there (or the only one this login may work in)."""
+        return self.setting("community")[0]
 
-            raise UsageMistake("--db is given {count} times; several databases are read only by the street's picture:"
-                               " report week|month, overdue or stats with --by community", count=len(self.db_options))
-        value, source, where = self.setting("db")
+    @property
+    def target(self):
+        """Where the community's data is: --db, else $REDPROP_DB, else the user's setting, else the
+        file in the user's data directory; a PostgreSQL URL names a shared database (store.Server,
+        with the community chosen), anything else a file (a Path)."""
+        from redprop.store import Server, default_db_path, is_server
+
+        self._one_database()
+        value, source, _where = self.setting("db")
         if value is None:
-            from redprop.store import default_db_path
-
             return default_db_path()
-        if "://" in value:
-            raise InvalidValue("{where}: {url} is a database server's address; this redprop keeps a community in a"
-                               " file (give a file: redprop config set db ~/mlsj.db)", where=where, url=value)
+        if is_server(value):
+            return Server(value, self.community)
         return Path(value).expanduser() if source == "file" else Path(value)
+
+    @property
+    def db_path(self) -> Path:
+        """The database file, for what only a file has (init of a file, restore): a shared database
+        is refused here with one line."""
+        target = self.target
+        if not isinstance(target, Path):
+            raise InvalidValue("{server} is a shared database on a server; this command works on a database file",
+                               server=str(target))
+        return target
 
     @property
     def store(self):
         """The community's database, opened and migrated once per command, its writes logged as
-        this command's entry in the change log (who typed what, when). The command that finds
-        entries missing since it was last written (store/mark.py) stops there, saying how many
-        (`check` lists it instead: see `open`)."""
+        this command's entry in the change log (who typed what, when). A community chosen for a
+        file must be the file's own. The command that finds entries missing since it was last
+        written (store/mark.py) stops there, saying how many (`check` lists it instead: see `open`)."""
         return self.open()
 
     def open(self, *, loss_listed: bool = False):
@@ -123,23 +150,29 @@ class Application:
         if self._store is None:
             from redprop.store import open_store
 
-            self._store = open_store(self.db_path)
+            target = self.target
+            store = open_store(target)
+            if isinstance(target, Path) and self.community:
+                _check_file_community(store, self.community)
+            self._store = store
             self._store.log_as(self.command_line, lambda: self.user, self.now())
         loss = self._store.loss
         if loss is not None and loss.new and not loss_listed:
             from redprop.store.files import shown
             from redprop.store.mark import found
 
-            raise found(shown(self.db_path), loss)
+            raise found(self._store.shown, loss)
         return self._store
 
     def communities(self) -> list:
-        """The stores of the street's picture: one for each --db given (one or several files,
-        opened and migrated as `store` opens one), in the order given."""
+        """The stores of the street's picture, in the order given: each --db file, and every
+        community of a shared database that this login may read (the one --community names, if
+        it names one)."""
         if self._communities is None:
-            from redprop.store import open_stores
+            from redprop.store import open_stores, readable_targets, target_of
 
-            self._communities = open_stores(self.db_options or [self.db_path])
+            targets = [target_of(text, self.community) for text in self.db_options] or [self.target]
+            self._communities = open_stores(readable_targets(targets))
         return self._communities
 
     @property
@@ -156,12 +189,19 @@ class Application:
 
     @property
     def user(self) -> str:
-        """Who is typing, as the change log and void marks record it: `me`, else the login name."""
+        """Who is typing, as the change log and void marks record it: `me`, else the login name —
+        on a shared database the server's login."""
         if self._user is None:
-            import getpass
-
-            self._user = self.me or getpass.getuser()
+            self._user = self.me or self._login()
         return self._user
+
+    def _login(self) -> str:
+        store = self._store
+        if store is not None and not store.is_file:
+            return store.conn.info.user
+        import getpass
+
+        return getpass.getuser()
 
     def doer(self, by: Optional[str], *, required: bool = False, option: str = "--by") -> Optional[str]:
         """The staff member doing it: `option` as typed, else `me` when the staff list has them.
@@ -394,3 +434,14 @@ class Application:
         check_range(start, end, options)
         return start, end
 
+
+def _check_file_community(store, wanted: str) -> None:
+    """A file holds one community: --community (or REDPROP_COMMUNITY) given for it must name it."""
+    from redprop.codes import community_code
+    from redprop.errors import DatabaseMissing
+
+    name, code = store.community, community_code(store)
+    if wanted.strip() not in (name, code):
+        store.close()
+        raise DatabaseMissing("no community {wanted!r} in {path}; it holds: {listed}", wanted=wanted, path=store.shown,
+                              listed=" ".join(filter(None, (code, name))))

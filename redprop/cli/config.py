@@ -31,7 +31,7 @@ def show_(ctx: typer.Context, fmt: FormatOption = Format.table):
 def _default(app, key: str):
     """What a setting is when nobody set it."""
     if key == "db":
-        return str(app.db_path)
+        return str(app.target)
     if key == "lang":
         return app.language.code
     return None
@@ -68,7 +68,9 @@ def _check_me(app, name: str, out) -> None:
     from redprop.staff import find_staff, nearest_staff
 
     try:
-        if not app.db_path.exists():
+        from redprop.store import Server
+
+        if not isinstance(app.target, Server) and not app.db_path.exists():
             return
         store = app.store
         if find_staff(store, name) is None:

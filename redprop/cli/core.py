@@ -5,6 +5,7 @@ import difflib
 import os
 import shlex
 import sys
+from pathlib import Path
 
 import typer
 from typer.core import TyperGroup
@@ -16,7 +17,7 @@ from redprop.errors import ExitCode, ImportRefused, InvalidValue, RedpropError
 from redprop.present.failures import complain, complain_row, interrupted, no_such_command, unexpected, usage_error
 from redprop.present.i18n import Language, choose_language, locale_language
 
-GLOBAL_OPTIONS = ("--db", "--lang")
+GLOBAL_OPTIONS = ("--db", "--lang", "--community")
 COMMAND_LINE = "redprop.command"  # in the root context's meta: the line as typed, for the change log
 
 
@@ -28,7 +29,7 @@ class Typer(typer.Typer):
 
 
 def hoist_global_options(args: list[str]) -> list[str]:
-    """The same arguments with --db/--lang (and their values) first, wherever they were typed."""
+    """The same arguments with --db/--lang/--community (and their values) first, wherever they were typed."""
     front, rest = [], []
     i = 0
     while i < len(args):
@@ -117,6 +118,10 @@ class RootGroup(RedpropGroup):
         """The line as typed kept for the change log, --db/--lang moved to the front, and the
         language chosen before Click reads the rest (its help and its usage errors need it)."""
         ctx.meta[COMMAND_LINE] = as_text(shlex.join(["redprop", *args]))
+        if "://" in ctx.meta[COMMAND_LINE]:  # a server's URL: kept without its password
+            from redprop.store import without_password
+
+            ctx.meta[COMMAND_LINE] = without_password(ctx.meta[COMMAND_LINE])
         args = hoist_global_options(list(args))
         try:
             ctx.meta[LANGUAGE] = line_language(args)
@@ -157,8 +162,9 @@ class RootGroup(RedpropGroup):
 
 
 def as_text(line: str) -> str:
-    """The command line as text the log can keep: bytes typed that are not UTF-8 written as \\xff."""
-    return os.fsencode(line).decode("utf-8", "backslashreplace")
+    """The command line as text the log can keep: bytes typed that are not UTF-8 written as \\xff (and
+    a NUL, which no shell passes but a caller in the same process may, as \\x00: no database keeps it)."""
+    return os.fsencode(line).decode("utf-8", "backslashreplace").replace("\x00", "\\x00")
 
 
 def _fallback_language(args: list[str]) -> Language:
@@ -176,10 +182,13 @@ def _note_damage(ctx, error: Exception) -> None:
     from redprop.store import reason
     from redprop.store.files import is_damage, note_damage
 
-    if not is_damage(error) or not hasattr(ctx.obj, "db_options") or len(ctx.obj.db_options) > 1:
-        return  # no application yet; or several databases (the street's picture): which one is not known here
-    what = error.message if isinstance(error, RedpropError) else reason(error)
-    note_damage(ctx.obj.db_path, f"{command_name(ctx.meta.get(COMMAND_LINE, 'redprop'))}: {what}")
+    try:
+        path = ctx.obj.target if ctx.obj is not None else None  # the application's database
+    except Exception:  # noqa: BLE001 - no target to note anything beside
+        path = None
+    if is_damage(error) and isinstance(path, Path):
+        what = error.message if isinstance(error, RedpropError) else reason(error)
+        note_damage(path, f"{command_name(ctx.meta.get(COMMAND_LINE, 'redprop'))}: {what}")
 
 
 def command_name(line: str) -> str:

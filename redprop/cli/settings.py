@@ -7,8 +7,8 @@ writes it (to the file `$REDPROP_CONFIG` names, when it names one).
 
 Each setting is resolved in one order, by the application object (application.py): an option
 on the line, else the environment, else this file, else the default. A setting is declared
-once, in SETTINGS, with its variable and how a typed value is cleaned; a new one (the
-`community` of a shared PostgreSQL server, later) is one more line there.
+once, in SETTINGS, with its variable and how a typed value is cleaned; a new one is one more
+line there (as `community`, of a shared PostgreSQL server, was).
 
 Reading costs nothing when there is no file; a file redprop wrote (`key = "value"` lines)
 is read without the TOML parser, whose import would cost every command a few milliseconds;
@@ -42,6 +42,13 @@ def _clean_db(text: str) -> str:
     return os.fspath(Path(text).expanduser().absolute())
 
 
+def _clean_community(text: str) -> str:
+    text = text.strip()
+    if not text:
+        raise InvalidValue("community: give the community's code or name, like 530324001001")
+    return text
+
+
 def _clean_lang(text: str) -> str:
     from redprop.present.i18n import language_code
 
@@ -60,6 +67,8 @@ SETTINGS = {s.key: s for s in (
                                      " records it"), _clean_me),
     Setting("db", "REDPROP_DB", N_("the database: a file (or a server's URL)"), _clean_db),
     Setting("lang", "REDPROP_LANG", N_("the language: zh or en"), _clean_lang),
+    Setting("community", "REDPROP_COMMUNITY", N_("the community to work in on a shared database: its code or name"),
+            _clean_community),
 )}
 
 

@@ -156,7 +156,7 @@ def import_visits(store: Store, path: Path, now: datetime, *, dry_run=False, ski
         inserts = []
         for row, values, household_id, resident_id, staff_id in resolved:
             if conn.execute(
-                "SELECT 1 FROM visits WHERE household_id = $1 AND at = $2 AND outcome = $3 AND staff_id IS $4",
+                "SELECT 1 FROM visits WHERE household_id = $1 AND at = $2 AND outcome = $3 AND coalesce(staff_id, 0) = coalesce($4, 0)",
                 (household_id, values["at"], values["outcome"], staff_id),
             ).fetchone():
                 result.unchanged += 1

@@ -17,7 +17,7 @@ from redprop.policy.terms import TermsCache
 from redprop.store import Store
 
 _PROVISIONAL_OPEN = (  # read through the small index of provisional issues
-    " WHERE i.provisional > 0 AND (i.resolved_at IS NULL OR (i.provisional & 8 AND i.called_at IS NULL AND i.closed_at IS NULL))"
+    " WHERE i.provisional > 0 AND (i.resolved_at IS NULL OR ((i.provisional & 8) <> 0 AND i.called_at IS NULL AND i.closed_at IS NULL))"
 )
 
 

@@ -1,5 +1,6 @@
 """What `init` and `demo` say."""
 
+from redprop.errors import N_
 from redprop.present.output import Format
 from redprop.store.files import shown
 from redprop.present.imports import summary
@@ -34,6 +35,17 @@ def copied(out: Output, result: dict) -> None:
     out.note(out._("copied {community} from {source} to {target}: {tables} tables, {rows} rows, counted and checked on"
                    " both sides", community=name, source=shown(result["source"]), target=shown(result["target"]),
                    tables=len(result["rows"]), rows=rows))
+
+
+def access_changed(out: Output, result: dict) -> None:
+    """`grant`/`revoke`: what the login may do now."""
+    if result["street"]:
+        template = (N_("{login} may now read every community (and write none)") if result["allowed"]
+                    else N_("{login} may no longer read every community"))
+    else:
+        template = (N_("{login} may now work in community {community}") if result["allowed"]
+                    else N_("{login} may no longer work in community {community}"))
+    out.note(out._(template, login=result["login"], community=result["community"]))
 
 
 def exported(out: Output, result: dict) -> None:

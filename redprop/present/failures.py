@@ -88,6 +88,9 @@ def unexpected(lang: Language, error: Exception) -> tuple[str, int]:
                       " UTF-8 and type it again (nothing was written)", bytes=typed), ExitCode.INVALID
     if isinstance(error, OverflowError):  # a date so far back or ahead that the calendar runs out
         return lang._("a date or time out of range (years 1–9999 only, and not at their very edges)"), ExitCode.INVALID
+    if kind == "denied":
+        return lang._("the shared database refused this login ({error}); nothing was written. Its owner can grant it"
+                      " the community: redprop grant LOGIN --community CODE", error=_first_line(error)), ExitCode.DENIED
     if kind is not None:
         return _database_error(lang, error, kind), ExitCode.DATABASE
     if isinstance(error, OSError) and error.filename:
@@ -101,6 +104,11 @@ def unexpected(lang: Language, error: Exception) -> tuple[str, int]:
                   kind=type(error).__name__, error=str(error)), ExitCode.DATABASE
 
 
+def _first_line(error: Exception) -> str:
+    """A database error's first line (a server's error carries a LINE and a caret below it)."""
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
 def _database_error(lang: Language, error: Exception, kind: str) -> str:
     """The database's error said for what it means to the office (store.failure): damage, a full
     disk, read-only. Never a stored value the error quotes (store.reason)."""
@@ -112,6 +120,9 @@ def _database_error(lang: Language, error: Exception, kind: str) -> str:
         return lang._("the disk is full ({error}); nothing was written", error=english)
     if kind == "read_only":
         return lang._("the database cannot be written here ({error}); nothing was written", error=english)
+    if kind == "unreachable":
+        return lang._("the database server could not be reached ({error}); nothing more was written",
+                      error=_first_line(error))
     if kind == "io":
         return lang._("the database file could not be read or written ({error}); nothing was written", error=english)
     return lang._("database error: {error} (nothing was written; REDPROP_DEBUG=1 shows where)", error=english)

@@ -134,10 +134,10 @@ def _households(store: Store, day: date, where: dict, show_sensitive: bool) -> I
     shown = _Shown(store, show_sensitive)
     extra, params = _filters(where, "h", 2)
     sql = (
-        "SELECT h.*, (SELECT group_concat(m.group_code) FROM memberships m WHERE m.household_id = h.id"
+        f"SELECT h.*, (SELECT {store.joined('m.group_code', 'm.group_code')} FROM memberships m WHERE m.household_id = h.id"
         "  AND m.since <= $1 AND (m.until IS NULL OR m.until > $1)) AS groups"
         " FROM households h WHERE (h.moved_in_on IS NULL OR h.moved_in_on <= $1)"
-        f" AND (h.moved_out_on IS NULL OR h.moved_out_on > $1){extra} ORDER BY {address_order('h.')}"
+        f" AND (h.moved_out_on IS NULL OR h.moved_out_on > $1){extra} ORDER BY {address_order(store, 'h.')}"
     )
     read = HOUSEHOLD.reader("groups")  # the household as `household list` gives it, with its groups that day
     for r in store.conn.execute(sql, [day.isoformat(), *params]):
@@ -158,7 +158,7 @@ def _focus(store: Store, first: date, last: date, end: datetime, where: dict, sh
         " FROM memberships m JOIN households h ON h.id = m.household_id"
         " JOIN focus_groups g ON g.code = m.group_code LEFT JOIN residents r ON r.id = m.resident_id"
         f" WHERE m.since <= $2 AND (m.until IS NULL OR m.until > $3){extra}"
-        f" ORDER BY {address_order('h.')}, m.resident_id IS NOT NULL, r.name, m.resident_id, m.since"
+        f" ORDER BY {address_order(store, 'h.')}, m.resident_id IS NOT NULL, r.name, m.resident_id, m.since"
     )
     rows = store.conn.execute(sql, [to_db(end), last.isoformat(), first.isoformat(), *params])
     tz = store.tz

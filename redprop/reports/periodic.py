@@ -281,8 +281,7 @@ def _care(store: Store, members, end: datetime, by_grid: bool = True) -> dict:
     if not care:
         return {}
     contact = ", ".join(f"'{o}'" for o in CONTACT_OUTCOMES)
-    cursor = store.conn.cursor()
-    cursor.row_factory = None
+    cursor = store.tuple_cursor()
     counts: dict = {}
     for cadence in sorted({entry[0] for entry in care.values()}):
         cutoff = end - timedelta(days=cadence)

@@ -40,6 +40,9 @@ from redprop.vocab import PROMISES
 
 KINDS = ("problem", "wish")
 WISH_BIT = 1 << 13  # beside the packed figures (bits 0-12): the issue is a wish
+# A LIMIT no query reaches: it keeps a subquery whole (SQLite would otherwise flatten it into the
+# query around it and lose the index it reads), in SQL both engines take (SQLite's LIMIT -1 is not).
+NO_LIMIT = (1 << 63) - 1
 
 GROUPINGS = ("kind", "tier", "category", "channel", "handler", "building", "grid", "source")
 _SQL_GROUP = {
@@ -169,7 +172,8 @@ def _figures(store: Store, at: datetime, bounds: list, by: str | None, medians: 
         where.append(f"i.reported_at < {params(texts[-1])}")
     filtered = Params(params)  # the values of `where` alone
     inner = texts[1:-1]  # the boundaries inside the range: a period's index is how many are passed
-    period_sql = "0" if not inner else "(" + " + ".join(f"(i.reported_at >= {params(t)})" for t in inner) + ")"
+    period_sql = "0" if not inner else "(" + " + ".join(f"CASE WHEN i.reported_at >= {params(t)} THEN 1 ELSE 0 END"
+                                                         for t in inner) + ")"
 
     def period_of(reported_at: str) -> int:
         return bisect.bisect_right(inner, reported_at)
@@ -220,12 +224,11 @@ def _aggregate_cached(store: Store, by, where: list[str], params: list, period_s
     # One pass: a row per issue as plain tuples (SQLite's GROUP BY would sort them all), counted
     # by its packed figures in C (Counter), its seconds kept for the medians.
     settled = f"""
-        SELECT {period_sql} AS p, {group} AS g, i.figures + (i.kind = 'wish') * {WISH_BIT},
+        SELECT {period_sql} AS p, {group} AS g, i.figures + CASE WHEN i.kind = 'wish' THEN {WISH_BIT} ELSE 0 END,
             {"i.arrive_seconds, i.resolve_seconds" if medians else "NULL, NULL"}
         {_from(by)} WHERE {condition} AND i.settled_at < $1
     """
-    cursor = store.conn.cursor()
-    cursor.row_factory = None
+    cursor = store.tuple_cursor()
     counted: Counter = Counter()
     if not settled_rows:  # counted off the indexes instead (_aggregate_settled)
         rows = []
@@ -235,7 +238,7 @@ def _aggregate_cached(store: Store, by, where: list[str], params: list, period_s
         if key not in shared:
             columns = ", ".join(_SQL_GROUP[g] for g in SHARED_GROUPINGS)
             shared[key] = cursor.execute(
-                f"SELECT {period_sql}, i.figures + (i.kind = 'wish') * {WISH_BIT}, {columns}"
+                f"SELECT {period_sql}, i.figures + CASE WHEN i.kind = 'wish' THEN {WISH_BIT} ELSE 0 END, {columns}"
                 f" FROM issues i LEFT JOIN staff s ON s.id = i.handler_id WHERE {condition} AND i.settled_at < $1",
                 params).fetchall()
         column = 2 + SHARED_GROUPINGS.index(by)
@@ -310,7 +313,8 @@ def _aggregate_unsettled(store: Store, by, where: list[str], params: list, perio
     # so "met by arrival, else by resolution" is a CASE. Each promise becomes one code per row
     # (1 kept, 2 met late, 3 unmet past its deadline, 0 not decided or no promise).
     def code_sql(due: str, met: str) -> str:
-        return f"CASE WHEN {due} IS NULL THEN 0 WHEN {met} IS NOT NULL THEN 1 + ({met} > {due}) WHEN {due} < $1 THEN 3 ELSE 0 END"
+        return (f"CASE WHEN {due} IS NULL THEN 0 WHEN {met} IS NOT NULL THEN CASE WHEN {met} > {due} THEN 2 ELSE 1 END"
+                f" WHEN {due} < $1 THEN 3 ELSE 0 END")
 
     met = {
         "arrive": "CASE WHEN i.arrived_at <= $1 THEN i.arrived_at WHEN i.resolved_at <= $1 THEN i.resolved_at END",
@@ -319,23 +323,26 @@ def _aggregate_unsettled(store: Store, by, where: list[str], params: list, perio
     }
     handler_group = "CASE WHEN i.assigned_at <= $1 THEN s.name END" if by == "handler" else group
     counts = f"""
-        SELECT p, g, count(*) AS issues, sum(kind = 'problem') AS problems, sum(kind = 'wish') AS wishes,
-            {", ".join(f"sum({p} = 1) AS {p}_kept, sum({p} >= 2) AS {p}_missed" for p in PROMISES)},
-            total(rating) AS rating_sum, count(rating) AS ratings, sum(rating >= 4) AS satisfied,
-            sum(open) AS unfinished, sum(open AND (arrive = 3 OR resolve = 3 OR plan = 3)) AS overdue,
-            sum(call = 1 OR call = 2 OR call = 3) AS calls_owed, sum(call = 1 OR call = 2) AS calls_made,
-            sum(call = 1) AS calls_on_time
+        SELECT p, g, count(*) AS issues, count(*) FILTER (WHERE kind = 'problem') AS problems,
+            count(*) FILTER (WHERE kind = 'wish') AS wishes,
+            {", ".join(f"count(*) FILTER (WHERE {p} = 1) AS {p}_kept, count(*) FILTER (WHERE {p} >= 2) AS {p}_missed"
+                       for p in PROMISES)},
+            coalesce(sum(rating), 0) AS rating_sum, count(rating) AS ratings, count(*) FILTER (WHERE rating >= 4) AS satisfied,
+            count(*) FILTER (WHERE open) AS unfinished,
+            count(*) FILTER (WHERE open AND (arrive = 3 OR resolve = 3 OR plan = 3)) AS overdue,
+            count(*) FILTER (WHERE call = 1 OR call = 2 OR call = 3) AS calls_owed,
+            count(*) FILTER (WHERE call = 1 OR call = 2) AS calls_made, count(*) FILTER (WHERE call = 1) AS calls_on_time
         FROM (
             SELECT {period_sql} AS p, {handler_group} AS g, i.kind,
                 {", ".join(f"{code_sql(f'i.{p}_due', met[p])} AS {p}" for p in PROMISES)},
                 CASE WHEN i.rated_at <= $1 THEN i.rating END AS rating,
                 i.resolved_at IS NULL OR i.resolved_at > $1 AS open,
                 CASE WHEN i.follow_up_due IS NULL OR i.resolved_at > $1 THEN 0
-                     WHEN i.called_at <= $1 THEN 1 + (i.called_at > i.follow_up_due)
+                     WHEN i.called_at <= $1 THEN CASE WHEN i.called_at > i.follow_up_due THEN 2 ELSE 1 END
                      WHEN i.follow_up_due < $1 THEN 3 ELSE 0 END AS call
             FROM issues i {store.indexed_by('issues_unsettled')} LEFT JOIN staff s ON s.id = i.handler_id
-            WHERE {condition} AND i.settled_at >= $1 LIMIT -1
-        ) GROUP BY p, g
+            WHERE {condition} AND i.settled_at >= $1 LIMIT {NO_LIMIT}
+        ) AS unsettled GROUP BY p, g
     """
     for r in store.conn.execute(counts, params):
         tally = _tally(tallies, (r["p"], r["g"]))

@@ -27,6 +27,7 @@ from redprop.store.files import (
 from redprop.store.log import file_digest, record_boundary
 
 KINDS = {"table": N_("table"), "index": N_("index"), "trigger": N_("trigger")}
+ENGINE_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 SHOWN_PER_KIND = 5  # wrong rows named per invariant; the rest are counted
 REPLAY_CHUNK = 2000
 
@@ -47,8 +48,10 @@ def check(store: Store, quick: bool = False, at: datetime | None = None, accept_
         record_boundary(store, "loss", counts={"missing": accepted.missing, "last": accepted.marked})
         mark.reset(store)
     elif store.loss is not None:
-        problems.append(mark.found(shown(store.path), store.loss).message)
+        problems.append(mark.found(store.shown, store.loss).message)
     problems += database_problems(store, quick, checked)
+    if not store.is_file:  # a community on a server: no file beside it to look after
+        return {"problems": problems, "warnings": [], "checked": checked, "quick": quick, "accepted": accepted}
     damaged = next((p for p in problems if p.template in (ENGINE_PROBLEM, UNREADABLE)), None)
     if damaged is not None:  # the engine met damage: noted beside the file, nothing more is written to it
         what = damaged.values["problem"] if damaged.template == ENGINE_PROBLEM else \
@@ -65,7 +68,7 @@ def check(store: Store, quick: bool = False, at: datetime | None = None, accept_
     return {"problems": problems, "warnings": warnings, "checked": checked, "quick": quick, "accepted": accepted}
 
 
-ENGINE_PROBLEM = N_("SQLite: {problem}")
+ENGINE_PROBLEM = N_("{engine}: {problem}")
 UNREADABLE = N_("{table} row {row}: a value cannot be read (it is not text in the database's encoding: bytes damaged"
                 " inside the record)")
 
@@ -93,7 +96,7 @@ def database_problems(store: Store, quick: bool = False, checked: dict | None = 
             if not is_damage(error):  # busy, out of memory, an I/O error: not a reason to stop every write
                 raise
             found = [reason(error)]
-        problems.extend(Message(ENGINE_PROBLEM, problem=problem) for problem in found)
+        problems.extend(Message(ENGINE_PROBLEM, engine=ENGINE_NAMES[engine.name], problem=problem) for problem in found)
 
     def values():
         unreadable = engine.unreadable_values(store.conn)
@@ -129,7 +132,9 @@ def schema_problems(conn) -> list[Message]:
     if version != len(MIGRATIONS):
         found.append(Message("schema version {version}, this redprop expects {latest}", version=version,
                              latest=len(MIGRATIONS)))
-    with engine.scratch() as fresh:
+    with engine.scratch(conn) as fresh:
+        if fresh is None:  # an engine that cannot make one for this login: the schema is not compared
+            return found
         migrate(fresh)
         expected, actual = _shape(fresh), _shape(conn)
     for name in sorted(expected.keys() - actual.keys()):
@@ -262,6 +267,8 @@ def backup(store: Store, target: str | Path | None, *, at: datetime, keep: int |
     In a folder, `keep` leaves the newest N dated copies of this database (known by what they
     hold, see store.backups) and removes the older, once the new one has passed its checks.
     {"path", "bytes", "rows", "removed": [paths]}."""
+    if not store.is_file:
+        store.engine.write_backup(store.conn, Path(), None)  # says how a shared database is backed up
     if keep is not None and keep < 1:
         raise InvalidValue("--keep {keep}: keep at least 1 backup", keep=keep)
     folder_given = target is None or os.fspath(target).endswith(("/", os.sep)) or Path(target).is_dir()
@@ -336,36 +343,40 @@ def restore(db_path: Path, backup_file: Path, *, at: datetime, logged_as: tuple[
 # Copying one community whole, between files and servers
 
 
-def copy_community(source: str | Path, target: str | Path, *, replace: bool = False, quick: bool = False) -> dict:
-    """Copy the community of `source` whole into `target` (store.copying): every row, the change
-    log, the holidays. Both sides are checked as `check` checks them — the source before, the
-    target inside its write, with the rows of every table counted on both sides — and only a
-    copy that passes is committed. A target that does not exist is made (whole or not at all);
-    one that holds data is refused unless `replace`, and one that keeps another community (its
-    code) always. An interruption leaves the target as it was.
+def copy_community(source, target, *, replace: bool = False, quick: bool = False) -> dict:
+    """Copy one community whole from `source` into `target` — each a file (a Path) or a community
+    of a shared database (a store.Server) — through store.copying: every row, the change log,
+    the holidays. Both sides are checked as `check` checks them — the source before, the target
+    inside its write, with the rows of every table counted on both sides — and only a copy that
+    passes is committed. A target that does not exist (a file, or a community of a server) is
+    made with the source's name and code, whole or not at all; one that holds data is refused
+    unless `replace`, and one that keeps another community's code always. An interruption leaves
+    the target as it was. Both sides must be at the same schema version.
     {"source", "target", "community", "community_code", "rows": {table: rows}, "created", "replaced"}."""
     from redprop.codes import community_columns
+    from redprop.store import Server, communities, shown_target
     from redprop.store.copying import copy_rows, holds_data, table_counts
     from redprop.store.migrations import MIGRATIONS, migrate
 
-    source, target = checked_path(Path(source)), checked_path(Path(target))
-    if os.path.realpath(source) == os.path.realpath(target):
+    source, target = (checked_path(t) if isinstance(t, Path) else t for t in (source, target))
+    if isinstance(source, Path) and isinstance(target, Path) and os.path.realpath(source) == os.path.realpath(target):
         raise InvalidValue("{path} is both the source and the target of the copy", path=shown(source))
     engine = engine_for(target)
     origin = open_store(source)
     try:
         if origin.loss is not None:  # entries lost since it was last written: `check` says so first
             raise DatabaseError("{path} does not pass its check ({problem}); `redprop check` lists what is wrong;"
-                                " nothing was copied", path=shown(source),
-                                problem=mark.found(shown(source), origin.loss).message)
+                                " nothing was copied", path=origin.shown,
+                                problem=mark.found(origin.shown, origin.loss).message)
         with origin.engine.snapshot(origin.conn):
             version = origin.engine.schema_version(origin.conn)
             found = database_problems(origin, quick)
             if found:
                 raise DatabaseError("{path} does not pass its check ({problem}); `redprop check` lists what is wrong;"
-                                    " nothing was copied", path=shown(source), problem=found[0])
+                                    " nothing was copied", path=origin.shown, problem=found[0])
             counts = table_counts(origin, origin.engine.tables(origin.conn))
             who = community_columns(origin)
+            result = {"source": shown_target(source), "target": shown_target(target), **who, "rows": counts}
 
             def fill(into: Store) -> None:
                 """Inside the target: the source's rows, counted and checked before the write ends."""
@@ -376,44 +387,70 @@ def copy_community(source: str | Path, target: str | Path, *, replace: bool = Fa
                         if written.get(table) != rows or found_there[table] != rows:
                             raise DatabaseError("the copy of {table} has {copied} rows, {source} has {rows}; nothing"
                                                 " was written", table=table, copied=found_there[table],
-                                                source=shown(source), rows=rows)
+                                                source=origin.shown, rows=rows)
                     problems = database_problems(into, quick)
                     if problems:
                         raise DatabaseError("the copy does not pass its check ({problem}); nothing was written",
                                             problem=problems[0])
 
-            created = not target.exists()
-            if created:
-                def build(conn, where: Path) -> None:
-                    migrate(conn)
-                    fill(Store(conn, where))
+            def build(conn, where) -> None:
+                migrate(conn)
+                fill(Store(conn, where))
 
-                engine.create(target, build)
-                _new_mark(target)
-                return {"source": source, "target": target, **who, "rows": counts, "created": True, "replaced": False}
-            destination = open_store(target, examine=False)  # its rows are replaced whole: so is its mark
+            existing = _copy_target(target, who, communities)
+            if existing is None:  # a new file, or a new community of a shared database
+                if isinstance(target, Path):
+                    engine.create(target, build)
+                    _new_mark(target)
+                else:
+                    engine.create(Server(target.url), build, code=who["community_code"] or None,
+                                  name=who["community"])
+                return {**result, "created": True, "replaced": False}
+            destination = open_store(existing, examine=False)  # its rows are replaced whole: so is its mark
             try:
                 there = destination.engine.schema_version(destination.conn)
                 if there != version or version != len(MIGRATIONS):
                     raise DatabaseError("{source} is at schema {version} and {target} at {there}; bring both up to"
-                                        " date first (any command on each does)", source=shown(source), version=version,
-                                        target=shown(target), there=there)
+                                        " date first (any command on each does)", source=origin.shown, version=version,
+                                        target=destination.shown, there=there)
                 theirs = community_columns(destination)
                 if theirs["community_code"] and who["community_code"] and theirs["community_code"] != who["community_code"]:
                     raise InvalidValue("{target} keeps the community {theirs}, not {ours}; nothing was copied",
-                                       target=shown(target), theirs=theirs["community_code"], ours=who["community_code"])
+                                       target=destination.shown, theirs=theirs["community_code"],
+                                       ours=who["community_code"])
                 filled = holds_data(destination)
                 if filled and not replace:
                     raise InvalidValue("{target} already holds {community}'s data; nothing was copied (--replace puts"
-                                       " the copy in its place)", target=shown(target),
-                                       community=theirs["community"] or theirs["community_code"] or shown(target))
+                                       " the copy in its place)", target=destination.shown,
+                                       community=theirs["community"] or theirs["community_code"] or destination.shown)
                 fill(destination)
                 mark.reset(destination)
             finally:
                 destination.close()
-            return {"source": source, "target": target, **who, "rows": counts, "created": False, "replaced": filled}
+            return {**result, "created": False, "replaced": filled}
     finally:
         origin.close()
+
+
+def _copy_target(target, who: dict, listed):
+    """The target of a copy as it is now: a file that exists, or the community of a shared
+    database that --community names (else the one of the source's code, else of its name); None
+    where there is none yet. A community named that is not the source's is refused."""
+    from redprop.store import Server
+
+    if isinstance(target, Path):
+        return target if target.exists() else None
+    found = listed(target)
+    if target.community:
+        match = next((c for c in found if target.community.strip() in (c["code"], c["name"])), None)
+        if match is None and target.community.strip() not in (who["community_code"], who["community"]):
+            raise InvalidValue("--community {wanted}: {server} holds no such community, and the copy of {community}"
+                               " would be made as {community} ({code})", wanted=target.community, server=str(target),
+                               community=who["community"], code=who["community_code"] or "-")
+    else:
+        match = next((c for c in found if who["community_code"] and c["code"] == who["community_code"]), None) or \
+            next((c for c in found if c["name"] == who["community"]), None)
+    return Server(target.url, match["code"] or match["name"]) if match else None
 
 
 def _new_mark(path: Path) -> None:

@@ -18,7 +18,6 @@ an error or an interruption (kill -9) leaves the target as it was.
 
 from redprop.errors import DatabaseError
 from redprop.store import Store
-from redprop.store.files import shown
 
 CHUNK = 5000  # rows read and written at a time: a district's issues never sit in memory at once
 
@@ -31,12 +30,16 @@ def table_counts(store: Store, tables) -> dict[str, int]:
     return {t: store.conn.execute(f"SELECT count(*) FROM {quoted(t)}").fetchone()[0] for t in tables}
 
 
-def data_tables(engine) -> list[str]:
+def data_tables(store: Store) -> list[str]:
     """The tables a new database leaves empty (a new one fills its catalogues, policy, holidays
     and settings): a community holds data when any of these has a row."""
     from redprop.store.migrations import migrate
 
-    with engine.scratch() as fresh:
+    engine = store.engine
+    with engine.scratch(store.conn) as fresh:
+        if fresh is None:
+            raise DatabaseError("{target}: this login cannot copy a community into it (only the login that ran init"
+                                " can)", target=store.shown)
         migrate(fresh)
         return [t for t in sorted(engine.tables(fresh))
                 if fresh.execute(f"SELECT 1 FROM {quoted(t)} LIMIT 1").fetchone() is None]
@@ -44,7 +47,7 @@ def data_tables(engine) -> list[str]:
 
 def holds_data(store: Store) -> bool:
     return any(store.conn.execute(f"SELECT 1 FROM {quoted(t)} LIMIT 1").fetchone() is not None
-               for t in data_tables(store.engine))
+               for t in data_tables(store))
 
 
 def copy_rows(source: Store, target: Store) -> dict[str, int]:
@@ -54,7 +57,7 @@ def copy_rows(source: Store, target: Store) -> dict[str, int]:
     numbers, target_numbers = source.engine.tables(source.conn), target.engine.tables(target.conn)
     if set(numbers) != set(target_numbers):
         raise DatabaseError("{source} and {target} have different tables ({tables}); bring both up to date first",
-                            source=shown(source.path), target=shown(target.path),
+                            source=source.shown, target=target.shown,
                             tables=", ".join(sorted(set(numbers) ^ set(target_numbers))))
     tables = sorted(numbers)
     rebuild = target.engine.loosen_for_copy(target.conn, tables) + target.drop_indexes(tables)
@@ -65,7 +68,7 @@ def copy_rows(source: Store, target: Store) -> dict[str, int]:
         columns = source.engine.columns(source.conn, table)
         if set(columns) != set(target.engine.columns(target.conn, table)):
             raise DatabaseError("{source} and {target} differ in the columns of {table}; bring both up to date first",
-                                source=shown(source.path), target=shown(target.path), table=table)
+                                source=source.shown, target=target.shown, table=table)
         number, target_number = numbers[table], target_numbers[table]
         # a target that numbers rows apart from their columns (SQLite's rowid, a rowid column) gets the source's numbers
         carried = number is not None and target_number is not None and target_number not in columns

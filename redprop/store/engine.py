@@ -15,6 +15,7 @@ store hands on.
 """
 
 import os
+import re
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -30,6 +31,8 @@ FAILURES = (
     "full",       # no room left to write
     "read_only",  # the database cannot be written here
     "io",         # the database could not be read or written (an I/O error, a file it cannot open)
+    "denied",     # a shared database refused this login what it asked (its grants)
+    "unreachable",  # the database server went away or cannot be reached
     "other",      # any other error of the database
 )
 
@@ -42,6 +45,16 @@ def failure(error: BaseException) -> str | None:
         if kind is not None:
             return kind
     return None
+
+
+def without_password(text: str) -> str:
+    """A server's URL (or a command line holding one) as a message or the change log shows it:
+    without its password (`postgresql://wang:secret@host/db` → `postgresql://wang@host/db`, and
+    libpq's `?password=…` left out)."""
+    text = re.sub(r"(postgres(?:ql)?://[^:@/?#\s]*):[^@/?#\s]*@", r"\1@", text)
+    text = re.sub(r"&password=[^&\s']*", "", text)
+    text = re.sub(r"\?password=[^&\s']*&", "?", text)
+    return re.sub(r"\?password=[^&\s']*", "", text)
 
 
 def reason(error: BaseException) -> str:
@@ -100,8 +113,9 @@ class Engine:
         raise NotImplementedError
 
     @contextmanager
-    def scratch(self):
-        """A new, empty database for the length of the block (the schema `check` compares with)."""
+    def scratch(self, conn):
+        """A new, empty database beside `conn`'s for the length of the block (the schema `check`
+        compares with), or None where this login cannot make one."""
         raise NotImplementedError
         yield
 
@@ -139,6 +153,21 @@ class Engine:
 
     def run_script(self, conn, script: str) -> None:
         """Run several statements (a migration's) inside the transaction under way."""
+        raise NotImplementedError
+
+    def run_migration_ddl(self, conn, name: str, script: str) -> None:
+        """Run the DDL of migration `name` (or a named part of it): SQLite's is `script`, another
+        engine keeps its own of that name, written by hand beside it (store/postgres_ddl.py)."""
+        raise NotImplementedError
+
+    def settle_schema(self, conn) -> None:
+        """After migrations ran, inside their transaction: what the engine keeps beside the schema
+        (PostgreSQL: the triggers that number rows, the community's grants)."""
+        raise NotImplementedError
+
+    def settings_saved(self, conn, values: dict[str, str]) -> None:
+        """Inside a write: the community's settings changed (its name or code are also kept where
+        a shared database lists its communities)."""
         raise NotImplementedError
 
     def has_table(self, conn, name: str) -> bool:
@@ -183,9 +212,44 @@ class Engine:
         table's name in FROM (an engine without such hints: "")."""
         raise NotImplementedError
 
+    def unindexed(self, expression: str) -> str:
+        """`expression` written so that the planner does not read it off an index (SQLite's `+col`:
+        its planner would otherwise pick a worse index); as it is where the planner chooses well."""
+        raise NotImplementedError
+
     def added_order(self) -> str:
         """An ORDER BY term listing a table's rows in the order they were added (a catalogue a
         community extends: its own entries after the shipped ones)."""
+        raise NotImplementedError
+
+    def leading_number(self, expression: str) -> str:
+        """SQL for the number a text starts with, 0 when none (building '12A' → 12, 'A' → 0): what
+        sorts addresses in the order people count, never failing on text that is not a number."""
+        raise NotImplementedError
+
+    def joined(self, expression: str, order: str | None = None, distinct: bool = False) -> str:
+        """SQL aggregating the texts of a group into one, comma-separated (DISTINCT ones with
+        `distinct`); `order`: the order they are joined in where the engine orders an aggregate
+        (SQLite joins them in the order it reads them: the query around says it)."""
+        raise NotImplementedError
+
+    def json_field(self, document: str, key: str) -> str:
+        """SQL for the value of `key` in a JSON object (an expression or a placeholder), as SQL's
+        own value (a number, a text, NULL); `key` comes from code."""
+        raise NotImplementedError
+
+    def json_values(self, placeholder: str, sql_type: str = "TEXT") -> str:
+        """A SELECT of the items of a JSON array given as a parameter, one row each, named `value`,
+        of `sql_type` (a list of ids handed to SQL as one value)."""
+        raise NotImplementedError
+
+    def restore_values(self, table: str, columns: list[str], placeholder: str) -> str:
+        """A SELECT of one row: the values of `columns` in a row image (a JSON object, as the
+        change log keeps it) given as a parameter, typed as the table's columns."""
+        raise NotImplementedError
+
+    def tuple_cursor(self, conn):
+        """A cursor whose rows are plain tuples (the fastest to read in bulk)."""
         raise NotImplementedError
 
     def insert_many(self, conn, table: str, columns, rows: list[tuple]) -> None:

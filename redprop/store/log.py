@@ -87,7 +87,7 @@ class Entry:
         from redprop.store.instants import to_db
 
         if self.id is None:
-            self.id = conn.execute("INSERT INTO log_entries (at, user, command) VALUES ($1, $2, $3) RETURNING id",
+            self.id = conn.execute('INSERT INTO log_entries (at, "user", command) VALUES ($1, $2, $3) RETURNING id',
                                    (to_db(self.now), self.user, self.command)).fetchone()[0]
         conn.execute("UPDATE log_state SET entry_id = $1, bulk = $2", (self.id, int(bulk)))
         self._ranges = {t: (row, _last_row(conn, t, row)) for t, row in _tables(conn).items() if row} if bulk else {}
@@ -230,7 +230,7 @@ def list_entries(store, *, limit: int | None = None, since: datetime | None = No
             continue
         table, one = subjects[keyword]
         params.append(json.dumps([value] if one else list(value)))
-        where.append(f"e.id IN ({_touching(table, len(params))})")
+        where.append(f"e.id IN ({_touching(store.engine, table, len(params))})")
     if since is not None:
         where.append(f"e.at >= ${len(params) + 1}")
         params.append(to_db(since))
@@ -245,18 +245,28 @@ def list_entries(store, *, limit: int | None = None, since: datetime | None = No
             for r in store.conn.execute(sql, params).fetchall())
 
 
-def _touching(table: str, n: int) -> str:
+# A row's number in the log (`row_key`: a number, or a primary key as a JSON array), as a number
+# (NULL for a key): SQL both engines run, never casting a JSON array.
+ROW_NUMBER = "(CASE WHEN row_key NOT LIKE '[%' THEN CAST(row_key AS BIGINT) END)"
+
+
+def _number(engine, document: str, key: str) -> str:
+    """A number kept in a row image (or a bulk range's `through`), as a number."""
+    return f"CAST({engine.json_field(document, key)} AS BIGINT)"
+
+
+def _touching(engine, table: str, n: int) -> str:
     """SQL for the entries that changed these rows of `table` (parameter `n`: their ids as a
     JSON array), added them in bulk, or changed a row pointing at one of them."""
-    ids = f"(SELECT value FROM json_each(${n}))"
-    clauses = [f"(tbl = '{table}' AND CAST(row_key AS INTEGER) IN {ids})",
-               f"(op = 'inserted' AND tbl = '{table}' AND EXISTS (SELECT 1 FROM json_each(${n}) r"
-               " WHERE r.value BETWEEN CAST(row_key AS INTEGER) AND json_extract(after, '$.through')))"]
+    ids = f"({engine.json_values(f'${n}', 'BIGINT')})"
+    clauses = [f"(tbl = '{table}' AND {ROW_NUMBER} IN {ids})",
+               f"(op = 'inserted' AND tbl = '{table}' AND EXISTS (SELECT 1 FROM {ids} AS r"
+               f" WHERE r.value BETWEEN {ROW_NUMBER} AND {_number(engine, 'after', 'through')}))"]
     by_column: dict[str, list[str]] = {}
     for child, column in hooks.pointers_to(table):
         by_column.setdefault(column, []).append(child)
     for column, children in by_column.items():
-        named = f"coalesce(json_extract(after, '$.{column}'), json_extract(before, '$.{column}'))"
+        named = f"coalesce({_number(engine, 'after', column)}, {_number(engine, 'before', column)})"
         clauses.append(f"(tbl IN ({', '.join(repr(c) for c in children)}) AND {named} IN {ids})")
     return "SELECT entry_id FROM log_changes WHERE " + " OR ".join(clauses)
 
@@ -306,7 +316,7 @@ def undo_target(store, *, user: str, entry_id: int | None = None, anyone: bool =
     elif about is not None:
         keyword, row_id, what = about
         table, _one = hooks.subjects()[keyword]
-        row = conn.execute(f"SELECT * FROM log_entries e WHERE {_STANDING} AND e.id > $2 AND e.id IN ({_touching(table, 1)})"
+        row = conn.execute(f"SELECT * FROM log_entries e WHERE {_STANDING} AND e.id > $2 AND e.id IN ({_touching(conn.engine, table, 1)})"
                            " ORDER BY e.id DESC LIMIT 1", (json.dumps([row_id]), since)).fetchone()
         if row is None:
             raise NotFound("nothing to undo: no entry still standing changed {what} #{id} (see `redprop log`)",
@@ -341,7 +351,7 @@ def _newest_standing(conn, since: int, current: int | None, user: str | None):
             terms.append(f"{alias}.id <> ${len(values)}")
         if user is not None:
             values.append(user)
-            terms.append(f"{alias}.user = ${len(values)}")
+            terms.append(f'{alias}."user" = ${len(values)}')
         return " AND ".join(terms)
 
     values = [since]
@@ -351,7 +361,7 @@ def _newest_standing(conn, since: int, current: int | None, user: str | None):
     condition = among("r", values)
     values.append(since)
     again = conn.execute(  # an undo undone after that entry: what it had undone was made again then
-        "SELECT x.*, r.user AS again_by FROM log_entries r JOIN log_entries u ON u.id = r.undoes"
+        'SELECT x.*, r."user" AS again_by FROM log_entries r JOIN log_entries u ON u.id = r.undoes'
         f" JOIN log_entries x ON x.id = u.undoes WHERE {condition} AND r.undone_by IS NULL AND x.undone_by IS NULL"
         f" AND x.boundary IS NULL AND x.id > ${len(values)} ORDER BY r.id DESC LIMIT 1", values).fetchone()
     if again:
@@ -424,7 +434,7 @@ def _blocker(conn, entry_id: int, changes: list[_Change]) -> int | None:
             parents.setdefault(change.tbl, []).append((first, last))
             found = conn.execute(
                 f"SELECT min(entry_id) FROM log_changes WHERE tbl = $1 AND entry_id IN ({later})"
-                " AND op != 'inserted' AND CAST(row_key AS INTEGER) BETWEEN $2 AND $3", (change.tbl, first, last)).fetchone()[0]
+                f" AND op != 'inserted' AND {ROW_NUMBER} BETWEEN $2 AND $3", (change.tbl, first, last)).fetchone()[0]
             if found:
                 return found
         elif change.op == "insert" and change.row_key.isdigit():
@@ -434,11 +444,11 @@ def _blocker(conn, entry_id: int, changes: list[_Change]) -> int | None:
         for first, last in _runs(parents.get(parent, ())):
             found = conn.execute(
                 f"SELECT min(entry_id) FROM log_changes WHERE tbl = $1 AND entry_id IN ({later}) AND op IN ('insert', 'update')"
-                f" AND json_extract(after, '$.{column}') BETWEEN $2 AND $3", (child, first, last)).fetchone()[0]
+                f" AND {_number(conn.engine, 'after', column)} BETWEEN $2 AND $3", (child, first, last)).fetchone()[0]
             if found:
                 return found
             for later_id, start, through in conn.execute(
-                f"SELECT entry_id, CAST(row_key AS INTEGER), json_extract(after, '$.through') FROM log_changes"
+                f"SELECT entry_id, {ROW_NUMBER}, {_number(conn.engine, 'after', 'through')} FROM log_changes"
                 f" WHERE tbl = $1 AND op = 'inserted' AND entry_id IN ({later}) ORDER BY entry_id", (child,)):
                 if conn.execute(f'SELECT 1 FROM {child} WHERE {tables[child]} BETWEEN $1 AND $2 AND "{column}" BETWEEN $3 AND $4'
                                 " LIMIT 1", (start, through, first, last)).fetchone():
@@ -600,7 +610,8 @@ def undo(store, entry_id: int | None, dry_run: bool = False, show_private: bool 
                                    " log does not record (a migration, an edit outside redprop); undo does not reach"
                                    " across it", id=target, table=stale[0], row=stale[1])
             try:
-                _reverse_all(conn, changes, tables, store.entry_id)
+                with store.savepoint("reverse"):  # a clash undoes the reversal alone: the write can still ask why
+                    _reverse_all(conn, changes, tables, store.entry_id)
             except conn.engine.IntegrityError as clash:  # what it puts back is taken now (an address lived in again)
                 blocker = _clashing(conn, target, clash)
                 if blocker is None:
@@ -701,8 +712,10 @@ def _reversal(conn, change: _Change, tables: dict[str, str | None]):
         where, where_params = _row_where(conn, table, key, row, len(names) + 1)
         assigned = ", ".join(f"{_q(c)} = ${n}" for n, c in enumerate(names, start=1))
         return f"UPDATE {table} SET {assigned} WHERE {where}", (*values, *where_params), None
-    # delete: the row put back as it was, under its number where it has one
-    return (_insert_sql(table, row, tuple(names)), (*([int(key)] if row else []), *values),
+    # delete: the row put back as it was, under its number where it has one (the number written
+    # apart where it is no column of the image: SQLite's rowid; PostgreSQL numbers by a column)
+    numbered = row if row and row not in names else None
+    return (_insert_sql(table, numbered, tuple(names)), (*([int(key)] if numbered else []), *values),
             (table, int(key)) if row else None)
 
 

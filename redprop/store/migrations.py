@@ -9,14 +9,16 @@ migration is never edited: change the schema by appending `m00N_what_it_does`.
 from redprop.errors import N_, DatabaseError
 
 
-def _run(conn, script: str) -> None:
-    """The statements of a migration, inside its transaction."""
-    conn.engine.run_script(conn, script)
+def _run(conn, name: str, script: str) -> None:
+    """The DDL of a migration (`name`: the migration's, or a part of it), inside its transaction:
+    on SQLite the statements given; another engine runs its own DDL of that name (PostgreSQL's:
+    store/postgres_ddl.py), written by hand beside these, never derived from them."""
+    conn.engine.run_migration_ddl(conn, name, script)
 
 
 def m001_households_residents_staff(conn) -> None:
     _run(
-        conn,
+        conn, "m001_households_residents_staff",
         """
         CREATE TABLE settings (
             key TEXT PRIMARY KEY,
@@ -103,7 +105,7 @@ FOCUS_GROUPS = [
 
 def m002_focus_groups_and_visits(conn) -> None:
     _run(
-        conn,
+        conn, "m002_focus_groups_and_visits",
         """
         CREATE TABLE focus_groups (
             code TEXT PRIMARY KEY CHECK (code <> ''),
@@ -219,7 +221,7 @@ def m003_issues_and_policy(conn) -> None:
     (`open_long`, its own small index): neither search walks the whole history.
     """
     _run(
-        conn,
+        conn, "m003_issues_and_policy",
         """
         CREATE TABLE issue_categories (
             code TEXT PRIMARY KEY CHECK (code <> ''),
@@ -331,7 +333,7 @@ def m004_change_log_and_voids(conn) -> None:
     list's contact columns, the partial indexes and every count leave it out.
     """
     _run(
-        conn,
+        conn, "m004_change_log_and_voids",
         """
         CREATE TABLE log_entries (
             id INTEGER PRIMARY KEY,
@@ -380,13 +382,15 @@ def m004_change_log_and_voids(conn) -> None:
         CREATE INDEX issues_voided ON issues (voided_at) WHERE voided_at IS NOT NULL;
         """,
     )
-    for name, event, household, which in (
-        ("visits_keep_contact", "AFTER INSERT ON visits", "NEW.household_id", "household_id = NEW.household_id"),
-        ("visits_void_contact", "AFTER UPDATE OF voided_at ON visits", "NEW.household_id", "household_id = NEW.household_id"),
-        ("visits_gone_contact", "AFTER DELETE ON visits", "OLD.household_id", "household_id = OLD.household_id"),
-        ("memberships_start_contact", "AFTER INSERT ON memberships", "NEW.household_id", "id = NEW.id"),
-    ):
-        conn.execute(f"CREATE TRIGGER {name} {event} BEGIN {CONTACT_SQL.format(household=household, which=which)} END")
+    _run(conn, "m004_change_log_and_voids.triggers", "".join(
+        f"CREATE TRIGGER {name} {event} BEGIN {CONTACT_SQL.format(household=household, which=which)} END;\n"
+        for name, event, household, which in (
+            ("visits_keep_contact", "AFTER INSERT ON visits", "NEW.household_id", "household_id = NEW.household_id"),
+            ("visits_void_contact", "AFTER UPDATE OF voided_at ON visits", "NEW.household_id",
+             "household_id = NEW.household_id"),
+            ("visits_gone_contact", "AFTER DELETE ON visits", "OLD.household_id", "household_id = OLD.household_id"),
+            ("memberships_start_contact", "AFTER INSERT ON memberships", "NEW.household_id", "id = NEW.id"),
+        )))
 
 
 def m005_listing_indexes(conn) -> None:
@@ -396,7 +400,7 @@ def m005_listing_indexes(conn) -> None:
     (building 2 before 10: the numbers as numbers), so that the first page of a roster is read,
     not sorted."""
     _run(
-        conn,
+        conn, "m005_listing_indexes",
         """
         CREATE INDEX issues_handler ON issues (handler_id, reported_at);
         CREATE INDEX issues_category ON issues (category, reported_at);
@@ -437,7 +441,7 @@ def m006_wishes_and_the_follow_up_call(conn) -> None:
     from datetime import datetime, timezone
 
     _run(
-        conn,
+        conn, "m006_wishes_and_the_follow_up_call",
         """
         ALTER TABLE issues ADD COLUMN follow_up_due TEXT;
         ALTER TABLE issues ADD COLUMN called_at TEXT;
@@ -490,7 +494,7 @@ def m007_holiday_calendar(conn) -> None:
     from importlib.resources import files
 
     _run(
-        conn,
+        conn, "m007_holiday_calendar",
         """
         CREATE TABLE holiday_days (
             day TEXT PRIMARY KEY,                -- local date YYYY-MM-DD
@@ -520,7 +524,7 @@ def m008_visit_times_and_issue_links(conn) -> None:
     """A visit given only its date (`time_known` 0: kept at the end of that day, shown as the
     date), and the issue a visit opened (`issues.visit_id`, issue 11)."""
     _run(
-        conn,
+        conn, "m008_visit_times_and_issue_links",
         """
         ALTER TABLE visits ADD COLUMN time_known INTEGER NOT NULL DEFAULT 1 CHECK (time_known IN (0, 1));
         ALTER TABLE issues ADD COLUMN visit_id INTEGER REFERENCES visits (id);
@@ -547,7 +551,7 @@ def m009_settled_figures(conn) -> None:
     from datetime import datetime
 
     _run(
-        conn,
+        conn, "m009_settled_figures",
         """
         ALTER TABLE issues ADD COLUMN settled_at TEXT;
         ALTER TABLE issues ADD COLUMN figures INTEGER;
@@ -589,8 +593,7 @@ def m009_settled_figures(conn) -> None:
         last = batch[-1][0]
         conn.executemany("UPDATE issues SET settled_at = $1, figures = $2, arrive_seconds = $3, resolve_seconds = $4"
                          " WHERE id = $5", [(*settled(dict(zip(names, values))), values[0]) for values in batch])
-    for statement in FIGURE_INDEXES:
-        conn.execute(statement)
+    _run(conn, "m009_settled_figures.indexes", ";\n".join(FIGURE_INDEXES))
 
 
 # `stats` counts an index range per kind and packed figures, and finds a median by walking the
@@ -629,15 +632,15 @@ def m010_names_and_phones_as_typed_now(conn) -> None:
     for table, column, normal in (("residents", "name", name), ("households", "head", name),
                                   ("residents", "phone", mobile), ("households", "phone", mobile),
                                   ("staff", "phone", mobile)):
-        changed = [(new, rowid) for rowid, old in conn.execute(f"SELECT rowid, {column} FROM {table}"
-                                                                f" WHERE {column} IS NOT NULL")
+        changed = [(new, row) for row, old in conn.execute(f"SELECT id, {column} FROM {table}"
+                                                            f" WHERE {column} IS NOT NULL")
                    if (new := normal(old)) != old and new]
-        conn.executemany(f"UPDATE {table} SET {column} = $1 WHERE rowid = $2", changed)
+        conn.executemany(f"UPDATE {table} SET {column} = $1 WHERE id = $2", changed)
     taken = {row[0] for row in conn.execute("SELECT name FROM staff")}
-    for rowid, old in conn.execute("SELECT rowid, name FROM staff").fetchall():
+    for row, old in conn.execute("SELECT id, name FROM staff ORDER BY id").fetchall():
         new = name(old)
         if new != old and new and new not in taken:
-            conn.execute("UPDATE staff SET name = $1 WHERE rowid = $2", (new, rowid))
+            conn.execute("UPDATE staff SET name = $1 WHERE id = $2", (new, row))
             taken.add(new)
 
 
@@ -645,7 +648,10 @@ def m011_database_identity(conn) -> None:
     """A random identity for the database, kept in its settings and so in every copy of it:
     backup rotation removes only copies that carry this database's identity, whatever files
     in the folder are named (a text file named like a backup is not one)."""
-    conn.execute("INSERT OR IGNORE INTO settings (key, value) VALUES ('database_id', lower(hex(randomblob(16))))")
+    import secrets
+
+    conn.execute("INSERT INTO settings (key, value) VALUES ('database_id', $1) ON CONFLICT (key) DO NOTHING",
+                 (secrets.token_hex(16),))
 
 
 def m012_work_orders(conn) -> None:
@@ -663,7 +669,7 @@ def m012_work_orders(conn) -> None:
     3-digit 街道, 3-digit 社区, 3-digit 网格), and the upstream class a category maps to.
     """
     _run(
-        conn,
+        conn, "m012_work_orders",
         """
         ALTER TABLE issue_steps ADD COLUMN party TEXT;
         ALTER TABLE issue_steps ADD COLUMN reason TEXT;
@@ -707,7 +713,7 @@ def m013_log_boundaries(conn) -> None:
     the issues whose `duplicate_of` points at it, through every issue without one (IF NOT
     EXISTS: another line of work adds the same index)."""
     _run(
-        conn,
+        conn, "m013_log_boundaries",
         """
         ALTER TABLE log_entries ADD COLUMN boundary TEXT CHECK (boundary IN ('restore', 'loss', 'migration'));
         CREATE INDEX log_entries_boundaries ON log_entries (id) WHERE boundary IS NOT NULL;
@@ -772,6 +778,7 @@ def migrate(conn, migrations=None) -> int:
                 migration(conn)
             engine.set_schema_version(conn, number)
         refresh_audit_triggers(conn)
+        engine.settle_schema(conn)
         for entry_id in boundaries:
             conn.execute("UPDATE log_entries SET boundary = 'migration' WHERE id = $1", (entry_id,))
     except BaseException:
@@ -796,7 +803,7 @@ def _logged(conn, migration, rewrites: dict) -> int:
     from redprop.store.log import refresh_audit_triggers, user_name
 
     refresh_audit_triggers(conn)  # the triggers as the tables are now (a rewound test database has none)
-    entry_id = conn.execute("INSERT INTO log_entries (at, user, command, counts) VALUES ($1, $2, $3, $4) RETURNING id",
+    entry_id = conn.execute('INSERT INTO log_entries (at, "user", command, counts) VALUES ($1, $2, $3, $4) RETURNING id',
                             (to_db(datetime.now(timezone.utc)), user_name(), f"migration {migration.__name__}",
                              json.dumps({"rewrote": rewrites}))).fetchone()[0]
     conn.execute("UPDATE log_state SET entry_id = $1, bulk = 0", (entry_id,))

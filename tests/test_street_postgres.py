@@ -1,0 +1,130 @@
+"""The street's picture and `copy` on a shared PostgreSQL database (issue 18 items 4-5): an office's
+file copied into a community of the server and back into a file, row for row; a street login's
+roll-up over every community it may read, the same figures as the files'; an interrupted copy into
+the server leaves it as it was.
+
+Against a real server (tests/pg_server.py: the embedded one, or $REDPROP_TEST_POSTGRES).
+"""
+
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from typer.testing import CliRunner
+
+from pg_server import as_login
+from redprop.cli import app
+from test_copy import rows_of
+
+psycopg = pytest.importorskip("psycopg")
+
+AT = "2026-11-24 08:00"
+A, B, C = "530324001001", "530324001002", "530324001003"
+
+
+def invoke(*args):
+    return CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+
+def ok(*args):
+    result = invoke(*args)
+    assert result.exit_code == 0, (args, result.output)
+    return result
+
+
+def as_json(*args):
+    return json.loads(ok(*args, "-f", "json").stdout)
+
+
+@pytest.fixture
+def files(demo_db, tmp_path):
+    """Two offices' files: the demo community (with its code) and a small one."""
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    shutil.copyfile(demo_db, a)
+    ok("--db", a, "community", "edit", "--code", A)
+    ok("--db", b, "init", "--community", "乙小区", "--code", B)
+    ok("--db", b, "issue", "open", "--kind", "problem", "--category", "乱停车", "--channel", "巡查", "--place", "1栋",
+       "--title", "楼下乱停车", "--at", "2026-11-17 09:00")
+    ok("--db", b, "issue", "resolve", "1", "--at", "2026-11-17 09:20")
+    return a, b
+
+
+def test_a_file_copied_into_the_server_and_back_is_the_same_row_for_row(files, pg_database, tmp_path):
+    url = pg_database()
+    a, _b = files
+    made = as_json("copy", a, url)
+    assert made["created"] is True and made["community_code"] == A
+    assert as_json("--db", url, "--community", A, "check")["ok"] is True
+    assert as_json("--db", url, "report", "week", "--at", AT, "--community", A) == as_json("--db", a, "report", "week",
+                                                                                             "--at", AT)
+    assert as_json("--db", url, "--community", A, "log", "--all") == as_json("--db", a, "log", "--all")
+    back = tmp_path / "back.db"
+    ok("copy", url, back, "--community", A)
+    assert rows_of(back)["tables"] == rows_of(a)["tables"], "every row, with its row number, back in a file"
+    assert as_json("--db", back, "check")["ok"] is True
+    ok("--db", a, "restore", back)  # the file a server's community is backed up into is a backup `restore` takes
+    refused = invoke("copy", a, url)
+    assert refused.exit_code == 4 and "--replace" in refused.stderr
+    ok("--db", url, "--community", A, "household", "add", "30-1-101", "--head", "服务器上新登记")
+    ok("copy", a, url, "--replace")
+    assert invoke("--db", url, "--community", A, "household", "show", "30-1-101").exit_code == 3, "replaced whole"
+
+
+def test_the_street_login_reads_every_community_the_same_as_their_files(files, pg_database):
+    url = pg_database()
+    a, b = files
+    ok("copy", a, url)
+    ok("copy", b, url)
+    ok("--db", url, "init", "--community", "丙小区", "--code", C)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute('DROP ROLE IF EXISTS "jiedao"')
+        conn.execute('CREATE ROLE "jiedao" LOGIN')
+    ok("--db", url, "grant", "jiedao", "--street")
+    street = as_login(url, "jiedao")
+    picture = as_json("report", "week", "--db", street, "--by", "community", "--at", AT)
+    from_files = as_json("report", "week", "--db", a, "--db", b, "--by", "community", "--at", AT)
+    assert [r["community_code"] for r in picture["communities"]] == [A, B, C], "29/41, then 1/1, then none decided"
+    assert picture["communities"][:2] == from_files["communities"], "the same figures as the offices' own files"
+    overdue = invoke("overdue", "--db", street, "--by", "community", "--at", AT, "--check")
+    assert overdue.exit_code == 1
+    stats = as_json("stats", "--db", street, "--by", "community", "--at", AT)
+    assert [r["community_code"] for r in stats][-1] == "" and len(stats) == 4
+    one = invoke("--db", street, "--community", A, "household", "add", "1-1-101", "--head", "x")
+    assert one.exit_code == 7, "the street reads and writes none"
+
+
+def writing_to(url) -> bool:
+    """Whether a copy is writing rows into the server (its COPY under way)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'redprop'"
+                            " AND query LIKE 'COPY %'").fetchone()[0] > 0
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT], ids=["kill -9", "Ctrl-C"])
+def test_an_interrupted_copy_leaves_the_server_as_it_was(files, pg_database, how):
+    url = pg_database()
+    a, _b = files
+    ok("--db", url, "init", "--community", "丙小区", "--code", C)
+    with psycopg.connect(url, autocommit=True) as conn:
+        before = conn.execute("SELECT code, name, schema FROM redprop.communities ORDER BY code").fetchall()
+    process = subprocess.Popen([sys.executable, "-m", "redprop", "copy", str(a), url], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while process.poll() is None and time.monotonic() < deadline:
+        if writing_to(url):
+            process.send_signal(how)
+            break
+        time.sleep(0.005)
+    process.wait(timeout=120)
+    assert process.returncode != 0, process.stderr.read()
+    time.sleep(0.5)  # the server notices the connection gone and rolls its transaction back
+    with psycopg.connect(url, autocommit=True) as conn:
+        after = conn.execute("SELECT code, name, schema FROM redprop.communities ORDER BY code").fetchall()
+        schemas = {r[0] for r in conn.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'community_%'")}
+    assert after == before and schemas == {b[2] for b in before}, "no community left half-made"
+    ok("copy", a, url)
+    assert as_json("--db", url, "--community", A, "check")["ok"] is True

@@ -128,3 +128,49 @@ def test_an_interrupted_copy_leaves_the_server_as_it_was(files, pg_database, how
     assert after == before and schemas == {b[2] for b in before}, "no community left half-made"
     ok("copy", a, url)
     assert as_json("--db", url, "--community", A, "check")["ok"] is True
+
+
+def test_the_readme_parts_on_copy_and_the_street_run_as_written(pg_database, tmp_path, monkeypatch):
+    """README's "A shared database": the administrator's block, then an office's file copied in and a
+    community copied back out, then the street's login's roll-up — as written, on the test server."""
+    import re
+    import shlex
+
+    from test_postgres import REPO, make_login
+
+    monkeypatch.chdir(REPO)
+    readme = (REPO / "README.md").read_text(encoding="utf-8").split("## A shared database", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", readme, re.S)
+    [admin_block] = [b for b in blocks if "redprop init" in b]
+    [copy_block] = [b for b in blocks if "redprop copy" in b]
+    [street_block] = [b for b in blocks if "--by community" in b]
+    url = pg_database()
+    for login in ("wang", "tongji"):
+        make_login(url, login)
+    example = "postgresql://jiedao@db.example/street"
+
+    def run_block(block: str, env: dict) -> None:
+        for words in filter(None, (shlex.split(line, comments=True) for line in block.splitlines())):
+            if words[0] == "export":
+                continue
+            words = [url if w == example else w for w in words]
+            result = CliRunner().invoke(app, words[1:], env=env, catch_exceptions=False)
+            assert result.exit_code == 0, f"{shlex.join(words)}\n{result.output}"
+
+    run_block(admin_block, {"REDPROP_DB": url})
+    jer = tmp_path / "jer.db"
+    ok("--db", jer, "init", "--community", "涧二社区", "--code", C)
+    ok("--db", jer, "issue", "open", "--kind", "problem", "--category", "报修", "--channel", "热线", "--place", "5栋",
+       "--title", "路灯不亮", "--at", "2026-11-18 09:00")
+    monkeypatch.chdir(tmp_path)
+    run_block(copy_block, {"REDPROP_DB": url})
+    assert [i["title"] for i in as_json("--db", url, "--community", C, "issue", "list", "--status", "all")] == ["路灯不亮"]
+    backup = tmp_path / "mlsj-2026-12-01.db"
+    assert len(as_json("--db", backup, "household", "list", "--all")) == 350 and as_json("--db", backup, "check")["ok"]
+    street = as_login(url, "tongji")
+    assert street.split("@")[0].endswith("tongji")
+    run_block(street_block.replace("postgresql://tongji@db.example/street", street), {"REDPROP_DB": street})
+    picture = json.loads(CliRunner().invoke(app, ["report", "week", "--by", "community", "--at", "2026-11-24 08:00",
+                                                  "-f", "json"], env={"REDPROP_DB": street}).stdout)
+    assert [r["community_code"] for r in picture["communities"]] == [C, A, B], "路灯不亮 late; the others none decided"
+    assert (tmp_path / "街道月报.html").exists()

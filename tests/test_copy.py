@@ -28,11 +28,11 @@ def one_line(result, code: int, *words):
 
 
 @pytest.fixture
-def source(demo_db, tmp_path, monkeypatch):
+def source(demo_file, tmp_path, monkeypatch):
     """The demo community with a code and a few changes in its change log."""
     monkeypatch.setenv("REDPROP_USER", "杜丽娟")
     path = tmp_path / "mlsj.db"
-    shutil.copyfile(demo_db, path)
+    shutil.copyfile(demo_file, path)
     ok("--db", path, "community", "edit", "--code", "530324001001")
     ok("--db", path, "household", "add", "30-1-101", "--head", "新住户")
     ok("--db", path, "issue", "resolve", "305", "--at", "2026-11-24 09:00")

@@ -35,13 +35,13 @@ def as_json(*args):
 
 
 @pytest.fixture(scope="module")
-def street(demo_db, tmp_path_factory):
+def street(demo_file, tmp_path_factory):
     """Three communities' files: the demo (美仑盛景小区), a small one made by hand (乙小区: two
     problems, one solved late, one wish, a work order, a household in care visited) and one
     with nothing recorded (丙小区)."""
     folder = tmp_path_factory.mktemp("files")
     a, b, c = folder / "a.db", folder / "b.db", folder / "c.db"
-    shutil.copyfile(demo_db, a)
+    shutil.copyfile(demo_file, a)
     ok("--db", b, "init", "--community", "乙小区", "--code", "530324001002")
     ok("--db", c, "init", "--community", "丙小区", "--code", "530324001003")
     ok("--db", b, "staff", "add", "王敏", "--role", "网格员")

@@ -96,7 +96,7 @@ def street_stats(stores: list[Store], at: datetime, date_from: date | None, date
     for store in stores:
         [row] = issue_stats(store, at, date_from, date_to, None)
         who = community_columns(store)
-        rows.append({**row, "group": who["community"], **who})
+        rows.append({**who, **row, "group": who["community"]})
 
     def rank(row: dict) -> tuple:
         kept = row["resolve_kept"] + row["plan_kept"]  # 按时办结: resolution and written-plan promises, as the report's
@@ -104,4 +104,5 @@ def street_stats(stores: list[Store], at: datetime, date_from: date | None, date
         return (*_lowest(kept / decided if decided else None), *_lowest(row["arrive_kept_share"]), *_by_name(row))
 
     rows.sort(key=rank)
-    return rows + [{**summed_rows(rows, TOTAL), **_total()}]
+    total = {**summed_rows(rows, TOTAL), **_total()}
+    return rows + [{**_total(), **total}]  # the community first, as in every row

@@ -122,6 +122,7 @@ def test_the_monthly_picture_and_the_table_for_people(street):
 
 def test_the_picture_as_csv_is_a_row_per_community_and_the_total(street):
     text = ok("report", "week", *dbs(street), "--by", "community", "--at", AT, "-f", "csv").stdout
+    assert text.splitlines()[0].startswith("community,community_code,period,")
     rows = list(csv.DictReader(io.StringIO(text)))
     picture = as_json("report", "week", *dbs(street), "--by", "community", "--at", AT)
     assert [r["community"] for r in rows] == [*(c["community"] for c in picture["communities"]), "all"]
@@ -168,6 +169,7 @@ def test_the_street_overdue_list_counts_each_community_most_overdue_first(street
     table = list(csv.DictReader(io.StringIO(text)))
     assert [r["community"] for r in table] == ["美仑盛景小区", "乙小区", "丙小区", "all"]
     assert table[-1]["overdue"] == str(total["overdue"]) and "overdue_by_promise_resolve" in table[0]
+    assert "staff" not in table[0] and "buildings" not in table[0], "each community whole: no part of one named"
 
 
 def test_overdue_check_by_community_fails_when_any_community_has_something_overdue(street):

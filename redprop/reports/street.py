@@ -25,6 +25,9 @@ from redprop.store import Store
 
 TOTAL = "all"  # the total row's community (as stats' total group)
 REPORT_SECTIONS = ("problems", "wishes", "care", "orders")
+# the morning list's summary, less what is no count: its moment and window (the picture's own), its
+# community (the row's), the part of it asked for (the picture takes each community whole)
+UNCOUNTED = ("at", "community", "soon_minutes", "staff", "buildings")
 
 
 def _total() -> dict:
@@ -75,7 +78,7 @@ def street_overdue(stores: list[Store], at: datetime, soon: timedelta) -> dict:
     rows = []
     for store in stores:
         report = overdue_report(store, at, soon=soon)
-        counts = {k: v for k, v in report["summary"].items() if k not in ("at", "community", "soon_minutes")}
+        counts = {k: v for k, v in report["summary"].items() if k not in UNCOUNTED}
         rows.append({**community_columns(store), **counts, "anything_overdue": anything_overdue(report)})
     rows.sort(key=lambda r: (-r["overdue"], -r["follow_ups"], -r["visits"], -r["due_soon"], *_by_name(r)))
     counts = [{k: v for k, v in r.items() if k not in ("community", "community_code")} for r in rows]

@@ -151,6 +151,10 @@ def test_communities_solving_alike_are_ranked_by_visit_coverage_lowest_first(tmp
     assert [rate(r["problems"]["solved_on_time"]) for r in rows] == [(1, 1), (1, 1)]
     assert [(r["community"], rate(r["care"]["visit_coverage"])) for r in rows] == [("丁2小区", (0, 1)), ("丁1小区", (1, 1))]
     assert rate(picture["total"]["care"]["visit_coverage"]) == (1, 2)
+    stats = as_json("stats", *dbs(files), "--by", "community", "--to", WEEK[1], "--at", AT)
+    assert [(r["group"], r["visit_coverage_share"]) for r in stats] == [("丁2小区", 0.0), ("丁1小区", 1.0), ("all", 0.5)]
+    text = ok("stats", *dbs(files), "--by", "community", "--to", WEEK[1], "--at", AT).stdout
+    assert "走访覆盖率" in text and "0% (0/1)" in text and text.index("丁2小区") < text.index("丁1小区")
 
 
 def test_the_street_overdue_list_counts_each_community_most_overdue_first(street):
@@ -185,12 +189,18 @@ def test_stats_by_community_is_each_communitys_stats_and_their_sum(street):
     rows = as_json("stats", *dbs(street), "--by", "community", "--from", WEEK[0], "--to", WEEK[1], "--at", AT)
     assert [r["group"] for r in rows] == ["乙小区", "美仑盛景小区", "丙小区", "all"]
     assert all(list(r)[:2] == ["community", "community_code"] for r in rows), "a listing names its community first"
+    coverage = ("households_in_care", "households_covered", "visit_coverage_share")
     for row, f in zip(rows, [street[1], street[0], street[2]]):
         [own] = as_json("--db", f, "stats", "--from", WEEK[0], "--to", WEEK[1], "--at", AT)
-        assert {k: v for k, v in row.items() if k not in ("group", "community", "community_code")} == \
+        assert {k: v for k, v in row.items() if k not in ("group", "community", "community_code", *coverage)} == \
             {k: v for k, v in own.items() if k not in ("group", "community", "community_code")}
         assert row["community"] == row["group"]
+        covered = as_json("--db", f, "report", "week", "--at", AT)["care"]["visit_coverage"]
+        assert (row["households_covered"], row["households_in_care"], row["visit_coverage_share"]) == \
+            (covered["numerator"], covered["denominator"], covered["rate"]), "走访覆盖率 as the week's report counts it"
     *each, total = rows
+    assert (total["households_covered"], total["households_in_care"]) == (
+        sum(r["households_covered"] for r in each), sum(r["households_in_care"] for r in each))
     assert (total["community"], total["community_code"]) == ("all", "")
     for key in ("issues", "resolve_kept", "resolve_missed", "ratings", "rating_sum", "follow_up_owed"):
         assert total[key] == sum(r[key] for r in each), key

@@ -40,7 +40,7 @@ def init(
         code = check_community_code(code)  # before anything is made
     if isinstance(target, Server):
         target = Server(target.url, None)
-    create_store(target, community, timezone, code)
+    create_store(target, community, timezone, code).close()  # its -wal and -shm go with it
     show.created(app.output(), target, community, timezone)
 
 

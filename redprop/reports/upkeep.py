@@ -445,7 +445,9 @@ def _copy_target(target, who: dict, listed):
         match = next((c for c in found if target.community.strip() in (c["code"], c["name"])), None)
         if match is None and target.community.strip() not in (who["community_code"], who["community"]):
             raise InvalidValue("--community {wanted}: {server} holds no such community, and the copy of {community}"
-                               " would be made as {community} ({code})", wanted=target.community, server=str(target),
+                               " would be made as {community} ({code}); to copy it under that code, give the source"
+                               " that code first (redprop --db SOURCE community edit --code CODE)",
+                               wanted=target.community, server=str(target),
                                community=who["community"], code=who["community_code"] or "-")
     else:
         match = next((c for c in found if who["community_code"] and c["code"] == who["community_code"]), None) or \

@@ -22,7 +22,7 @@ from redprop.store.backups import (
 )
 from redprop.store.engine import Engine, busy_timeout
 from redprop.store.files import (
-    checked_path, clear_damage, has_sqlite_header, is_regular_file, link_into_place, partial_beside, path_error,
+    checked_path, clear_damage, has_sqlite_header, is_regular_file, link_into_place, partial_beside,
     remove_quietly, shown, sidecars,
 )
 
@@ -256,11 +256,7 @@ class SQLite(Engine):
         empty = path.is_file() and path.stat().st_size == 0  # left by a failed init of an older redprop: no data
         if path.exists() and not empty:
             raise InvalidValue("{path} already exists; redprop init never overwrites a database", path=shown(path))
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise path_error(path.parent, error) from None
-        try:
+        try:  # a missing folder is refused (partial_beside): a mistyped path must not start a second database
             with partial_beside(path) as (_fd, building):  # private, locked, its leftovers removed by the next
                 conn = connect(building)
                 try:

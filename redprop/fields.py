@@ -21,7 +21,7 @@ test all derive from these catalogues. Adding a household field is a migration a
 
 Where it lives, and why: the fields are the domain's (names, checks, cleaners, import headers,
 whether a field may be cleared), so each catalogue sits beside its owner (`households.py`,
-`staff.py`, `care/`, `issues/`) and is built from this module, which imports nothing but
+`staff.py`, `groups.py`, `visits.py`, `issues/`) and is built from this module, which imports nothing but
 `errors`. How people read a field is presentation, but it is declared in the same entry as
 plain data — a msgid, a few numbers and words (`Show`, `Cell`) — that `present/` turns into its
 columns and labels: the domain never imports `present/`, and `present/` reads the catalogues as

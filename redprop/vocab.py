@@ -4,7 +4,7 @@ Scripts use slugs (`building_leader`); people type whatever they know (`楼栋�
 `Building leader`, `building-leader`). A `Catalogue` resolves any of the three to the
 slug; the presentation layer shows a slug's label in the chosen language. Fixed lists
 live here; the lists a community edits (focus groups, issue categories) are tables, loaded
-into the same class by `care.groups` and `issues.categories`.
+into the same class by `groups` and `issues.categories`.
 """
 
 from functools import cached_property

@@ -1,7 +1,7 @@
 """The shape of the code, held by a test so that it stays true.
 
-Dependencies run one way: cli → present, exchange → reports → care, issues → households,
-staff, policy → vocab, parsing → store → errors (STYLE.md). Nothing imports upward, no
+Dependencies run one way: cli → present, exchange → reports → visits → issues → groups,
+households, staff, policy → vocab, parsing → store → errors (STYLE.md). Nothing imports upward, no
 modules import each other in a loop, Typer, Click and Rich live only in cli/ and present/,
 and no domain function takes the language. The store knows no domain: it imports nothing but
 `redprop.errors` (what it needs to know of the domain, the domain registers: store/hooks.py).
@@ -26,19 +26,20 @@ LAYERS = {
     "store": 1,
     "vocab": 2, "parsing": 2, "spreadsheet": 2,
     "fields": 2,
-    "households": 3, "staff": 3, "policy": 3, "codes": 3,
-    "care": 4, "issues": 4,
-    "reports": 5,
-    "exchange": 6, "present": 6,
-    "cli": 7,
-    "sample_data": 8, "__main__": 8,
+    "households": 3, "staff": 3, "policy": 3, "codes": 3, "groups": 3,
+    "issues": 4,
+    "visits": 5,
+    "reports": 6,
+    "exchange": 7, "present": 7,
+    "cli": 8,
+    "sample_data": 9, "__main__": 9,
 }
 APART = {("exchange", "present"), ("present", "exchange")}  # siblings that must not lean on each other
 USER_INTERFACE = ("typer", "click", "rich")
 STORE_MAY_IMPORT = {"errors", "store"}  # the store knows no domain
 # Who may write SQL that changes the database: the owners of the tables, and the store (its
 # migrations name every table). Everyone else calls their writers.
-WRITERS = {"store", "households", "staff", "care", "issues", "policy"}
+WRITERS = {"store", "households", "staff", "groups", "visits", "issues", "policy"}
 WRITE_SQL = re.compile(
     r"\b(INSERT\s+(OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE\s+[\w.]+\s+SET|DELETE\s+FROM|"
     r"CREATE\s+(TEMP|TEMPORARY|UNIQUE\s+)?\s*(TABLE|INDEX|TRIGGER|VIEW)|DROP\s+(TABLE|INDEX|TRIGGER|VIEW)|ALTER\s+TABLE)\b"
@@ -110,7 +111,7 @@ def test_dependencies_run_one_way():
                 continue
             if LAYERS[there] > LAYERS[here] or (here, there) in APART:
                 upward.append(f"{module} imports {target}")
-    assert not upward, "imports against the layering (cli → present/exchange → reports → care/issues → …):\n" + "\n".join(upward)
+    assert not upward, "imports against the layering (cli → present/exchange → reports → visits → issues → groups, households → …):\n" + "\n".join(upward)
 
 
 def test_no_import_cycles():

@@ -185,8 +185,8 @@ def test_a_blank_database_migrates_to_the_expected_shape(tmp_path):
 
     import sqlite_utils
 
-    from redprop.care.groups import MEMBERSHIP
-    from redprop.care.visits import VISIT
+    from redprop.groups import MEMBERSHIP
+    from redprop.visits import VISIT
     from redprop.households import HOUSEHOLD, RESIDENT
     from redprop.staff import GRID, STAFF
     from redprop.store.migrations import MIGRATIONS, migrate

@@ -376,7 +376,7 @@ class Application:
         """The community's focus groups or issue categories, read once per command."""
         if name not in self._catalogues:
             if name == "groups":
-                from redprop.care.groups import group_catalogue, load_groups
+                from redprop.groups import group_catalogue, load_groups
 
                 self._catalogues[name] = group_catalogue(load_groups(self.store))
             else:

@@ -32,7 +32,7 @@ def _group_values(zh, en, duty, cadence, default_days, sensitive):
 @group_app.command("list")
 def list_(ctx: typer.Context, fmt: FormatOption = Format.table):
     """The focus groups with their visit cadence. Example: redprop group list"""
-    from redprop.care.groups import list_groups
+    from redprop.groups import list_groups
 
     app = ctx.obj
     show.groups(app.output(fmt), list_groups(app.store))
@@ -43,7 +43,7 @@ def add(ctx: typer.Context, code: Annotated[str, typer.Argument(help="New slug, 
         duty: Duty = None, cadence: Cadence = None, default_days: DefaultDays = None, sensitive: Sensitive = None,
         fmt: FormatOption = Format.table):
     """Add a focus group. Example: redprop group add veteran --zh 退役军人 --en Veteran --cadence 30"""
-    from redprop.care.groups import save_group
+    from redprop.groups import save_group
 
     app = ctx.obj
     group = save_group(app.store, code, _group_values(zh, en, duty, cadence, default_days, sensitive), create=True)
@@ -54,7 +54,7 @@ def add(ctx: typer.Context, code: Annotated[str, typer.Argument(help="New slug, 
 def edit(ctx: typer.Context, code: GroupArg, zh: Zh = None, en: En = None, duty: Duty = None, cadence: Cadence = None,
          default_days: DefaultDays = None, sensitive: Sensitive = None, fmt: FormatOption = Format.table):
     """Change a group's labels, cadence or default length. Example: redprop group edit 独居老人 --cadence 3"""
-    from redprop.care.groups import save_group
+    from redprop.groups import save_group
 
     app = ctx.obj
     group = save_group(app.store, code, _group_values(zh, en, duty, cadence, default_days, sensitive), create=False)
@@ -68,7 +68,7 @@ def join(ctx: typer.Context, household: Key, group: GroupArg, resident: Resident
          note: Annotated[Optional[str], typer.Option("--note", help="Why, in a few words.")] = None,
          fmt: FormatOption = Format.table):
     """Put a household (or one resident) in a focus group from a date. Example: redprop group join 8-2-301 独居老人 --since 2026-01-01"""
-    from redprop.care.groups import join_group
+    from redprop.groups import join_group
 
     app = ctx.obj
     store = app.store
@@ -84,7 +84,7 @@ def leave(ctx: typer.Context, household: Key, group: GroupArg, resident: Residen
           reason: Annotated[Optional[str], typer.Option("--reason", help="found_work 找到工作, recovered 康复, moved_out 迁出, died 去世, ended 期满, other 其他.")] = None,
           fmt: FormatOption = Format.table):
     """End a membership, keeping its history. Example: redprop group leave 5-1-202 新近失业居民 --reason 找到工作"""
-    from redprop.care.groups import leave_group
+    from redprop.groups import leave_group
     from redprop.vocab import LEAVE_REASONS
 
     app = ctx.obj
@@ -101,7 +101,7 @@ def members(ctx: typer.Context, group: GroupArg,
             to: Annotated[Optional[str], typer.Option("--to", help="…to this day (both needed).")] = None,
             show_sensitive: ShowSensitive = False, fmt: FormatOption = Format.table):
     """Who is (or was) in a group. Example: redprop group members 新近失业居民 --from 2026-03-01 --to 2026-03-31"""
-    from redprop.care.groups import list_members
+    from redprop.groups import list_members
     from redprop.errors import InvalidValue
 
     app = ctx.obj

@@ -34,7 +34,7 @@ def log(ctx: typer.Context, household: Key,
     Example: redprop visit log 8-2-301 --by 李建国 --at "yesterday 9:30" --outcome not_home
     Example: redprop visit log 8-2-301 --by 杜丽娟 --outcome 需要帮助 --need 厨房水管漏水 --open-issue --category 报修
     """
-    from redprop.care.visits import log_visit
+    from redprop.visits import log_visit
     from redprop.errors import InvalidValue
     from redprop.vocab import ISSUE_KINDS, TIER_CODES, VISIT_KINDS, VISIT_OUTCOMES
 
@@ -61,7 +61,7 @@ def void(ctx: typer.Context, visit: Annotated[int, typer.Argument(help="The visi
          reason: Annotated[str, typer.Option("--reason", help="Why it is voided, e.g. 误录：实际敲门未应.")],
          fmt: FormatOption = Format.table):
     """Void a visit recorded by mistake: it stays on record, marked, and counts nowhere. Example: redprop visit void 812 --reason 结果录错"""
-    from redprop.care.visits import void_visit
+    from redprop.visits import void_visit
 
     app = ctx.obj
     store = app.store
@@ -79,7 +79,7 @@ def list_(ctx: typer.Context, household: Annotated[Optional[str], typer.Option("
           voided: Annotated[bool, typer.Option("--voided", help="List voided visits too, marked.")] = False,
           fmt: FormatOption = Format.table):
     """Visits, newest first. Example: redprop visit list --household 8-2-301 --from 2026-11-01"""
-    from redprop.care.visits import list_visits
+    from redprop.visits import list_visits
     from redprop.present.output import Page, page_size
     from redprop.vocab import VISIT_OUTCOMES
 
@@ -106,7 +106,7 @@ def due(ctx: typer.Context, at: AtOption = None,
     Example: redprop visit due --grid G18
     Example: redprop visit due --building 5,8
     """
-    from redprop.care.visits import due_visits
+    from redprop.visits import due_visits
     from redprop.staff import known_grid
 
     app = ctx.obj
@@ -130,7 +130,7 @@ def plan(ctx: typer.Context, week: Annotated[Optional[str], typer.Option("--week
     """
     from datetime import timedelta
 
-    from redprop.care.visits import plan_rounds
+    from redprop.visits import plan_rounds
 
     app = ctx.obj
     store = app.store

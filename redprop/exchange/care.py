@@ -9,8 +9,8 @@ visitor) is unchanged, so importing one round sheet twice does not double it.
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from redprop.care.groups import MEMBERSHIP, end_memberships, group_catalogue, insert_memberships, load_groups
-from redprop.care.visits import VISIT, insert_visits
+from redprop.groups import MEMBERSHIP, end_memberships, group_catalogue, insert_memberships, load_groups
+from redprop.visits import VISIT, insert_visits
 from redprop.errors import N_, InvalidValue, Message
 from redprop.exchange.rosters import _require_address, _row_key, _validated, import_fields
 from redprop.exchange.sheets import DEFAULT_MAX_ROWS, ImportResult, finish, read_sheet, row_error

@@ -126,7 +126,7 @@ def show_issue(store: Store, issue_id: int, at: datetime) -> dict:
     state = replay(row, steps, moment.text, store.tz)
     record = issue_record(row, state, moment.outcomes(row, state), moment)
     if row["household_id"] is not None:  # said back beside the head's name (a sensitive one masked)
-        from redprop.care.groups import current_groups
+        from redprop.groups import current_groups
 
         record["groups"] = current_groups(store, row["household_id"], at.astimezone(store.tz).date())
     record["steps"] = [step_record(s, store.tz) for s in steps if s.at <= moment.text]

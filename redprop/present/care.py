@@ -2,8 +2,8 @@
 
 from redprop.errors import N_
 from redprop.present.output import Output
-from redprop.care.groups import MEMBERSHIP
-from redprop.care.visits import VISIT
+from redprop.groups import MEMBERSHIP
+from redprop.visits import VISIT
 from redprop.present.table import Column, Table, record_table
 from redprop.present.times import minute
 from redprop.vocab import DUTIES, LEAVE_REASONS, VISIT_KINDS, VISIT_OUTCOMES

@@ -2,8 +2,8 @@
 
 from datetime import datetime
 
-from redprop.care.groups import household_memberships, load_groups
-from redprop.care.visits import list_visits
+from redprop.groups import household_memberships, load_groups
+from redprop.visits import list_visits
 from redprop.households import get_household, household_row, households_at, residents_of
 from redprop.issues.reading import IssueFilter, list_issues, show_issue
 from redprop.parsing import local_day_start, show_local_iso

@@ -30,8 +30,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from redprop.care.groups import load_groups
-from redprop.care.visits import CONTACT_OUTCOMES
+from redprop.groups import load_groups
+from redprop.visits import CONTACT_OUTCOMES
 from redprop.households import HOUSEHOLD, address_order
 from redprop.issues.promises import Moment
 from redprop.issues.records import ISSUE_SELECT

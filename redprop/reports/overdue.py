@@ -210,7 +210,7 @@ def _area_staff(store: Store) -> dict[str, list[str]]:
 def _visits(store: Store, at: datetime, show_sensitive: bool, staff: str | None, buildings: list[str] | None) -> list[dict]:
     if store.conn.execute("SELECT 1 FROM memberships LIMIT 1").fetchone() is None:
         return []  # no focus groups kept here: nobody can be due a visit
-    from redprop.care.visits import due_visits
+    from redprop.visits import due_visits
 
     return due_visits(store, at, show_sensitive=show_sensitive, staff=staff, buildings=buildings)
 

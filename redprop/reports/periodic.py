@@ -16,7 +16,7 @@ presentation says in the worker's language.
 
 from datetime import date, datetime, timedelta
 
-from redprop.care.visits import CONTACT_OUTCOMES, ESCALATE_AFTER, ESCALATE_GROUP
+from redprop.visits import CONTACT_OUTCOMES, ESCALATE_AFTER, ESCALATE_GROUP
 from redprop.errors import N_, InvalidValue
 from redprop.parsing import local_day_start, show_local_iso, to_db
 from redprop.reports.rates import shaped_rate

@@ -10,7 +10,7 @@ community, said of one person, so that a building leader has a list of his own.
 
 from datetime import datetime, timedelta
 
-from redprop.care.visits import due_visits
+from redprop.visits import due_visits
 from redprop.issues.promises import Moment
 from redprop.issues.reading import IssueFilter, list_issues
 from redprop.parsing import local_day_start

@@ -11,7 +11,7 @@ on an elderly person living alone (the 熊婆婆 story in seed 002) escalate to 
 import json
 from datetime import date, datetime, timedelta
 
-from redprop.care.groups import current_groups, load_groups
+from redprop.groups import current_groups, load_groups
 from redprop.errors import N_, InvalidValue, NotFound
 from redprop.fields import Field, Record, Show
 from redprop.households import get_household, get_resident, lived_there

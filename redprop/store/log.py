@@ -217,9 +217,11 @@ def list_entries(store, *, limit: int | None = None, since: datetime | None = No
                  show_private: bool = False, **about):
     """Entries newest first, each with its changes, as a stream; filtered to those touching the
     rows a registered subject names (`household_ids=[…]`, `issue_id=N`: see hooks.subject) —
-    the rows themselves and the rows pointing at them. With `count`, how many there are instead.
+    the rows themselves and the rows pointing at them. With `count`, how many there are instead
+    (no further than store.sql.COUNT_BOUND + 1).
     Private rows and words are masked (see Masks) unless `show_private`."""
     from redprop.store.instants import to_db
+    from redprop.store.sql import bounded_count
 
     subjects = hooks.subjects()
     where, params = [], []
@@ -235,8 +237,8 @@ def list_entries(store, *, limit: int | None = None, since: datetime | None = No
         where.append(f"e.at >= ${len(params) + 1}")
         params.append(to_db(since))
     condition = " WHERE " + " AND ".join(where) if where else ""
-    if count:
-        return store.conn.execute(f"SELECT count(*) FROM log_entries e{condition}", params).fetchone()[0]
+    if count:  # no further than COUNT_BOUND + 1: the first entries of the filter, not the whole log
+        return store.conn.execute(bounded_count(f"SELECT 1 FROM log_entries e{condition}"), params).fetchone()[0]
     sql = f"SELECT e.* FROM log_entries e{condition} ORDER BY e.id DESC"
     if limit:
         sql += f" LIMIT {int(limit)}"

@@ -382,3 +382,12 @@ ALTER TABLE log_entries ADD COLUMN boundary TEXT COLLATE "C" CHECK (boundary IN 
 CREATE INDEX log_entries_boundaries ON log_entries (id) WHERE boundary IS NOT NULL;
 CREATE INDEX IF NOT EXISTS issues_duplicate ON issues (duplicate_of) WHERE duplicate_of IS NOT NULL;
 """
+
+DDL["m014_figures_by_category"] = """
+CREATE INDEX issues_category_figures ON issues (category, kind, figures, reported_at, settled_at)
+    WHERE replay = 0 AND voided_at IS NULL;
+CREATE INDEX issues_category_arrive ON issues (category, kind, (arrive_seconds / 60), reported_at, settled_at, arrive_seconds)
+    WHERE replay = 0 AND voided_at IS NULL AND arrive_seconds IS NOT NULL;
+CREATE INDEX issues_category_resolve ON issues (category, kind, (resolve_seconds / 60), reported_at, settled_at,
+    resolve_seconds) WHERE replay = 0 AND voided_at IS NULL AND resolve_seconds IS NOT NULL;
+"""

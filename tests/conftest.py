@@ -290,10 +290,12 @@ def undo_later_migrations(conn, before: str) -> None:
     names = [m.__name__ for m in MIGRATIONS]
     for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'log_audit_%'").fetchall():
         conn.execute(f"DROP TRIGGER {name}")
-    if names.index(before) <= names.index("m014_figures_by_category"):
-        from redprop.store.migrations import CATEGORY_FIGURE_INDEXES
+    if names.index(before) <= names.index("m015_memberships_by_end"):
+        conn.execute("DROP INDEX memberships_until")
+    if names.index(before) <= names.index("m014_figures_by_group"):
+        from redprop.store.migrations import GROUP_FIGURE_INDEXES
 
-        for statement in CATEGORY_FIGURE_INDEXES:
+        for statement in GROUP_FIGURE_INDEXES:
             conn.execute("DROP INDEX IF EXISTS " + statement.split()[2])
     if names.index(before) <= names.index("m013_log_boundaries"):
         conn.execute("DROP INDEX log_entries_boundaries")

@@ -52,7 +52,11 @@ _SQL_GROUP = {
     # so every issue read off its cache has none
     "source": "NULL",
 }
-SHARED_GROUPINGS = GROUPINGS[:-1]  # what the report's breakdowns read in one pass
+# What the monthly report's breakdowns by grid point and handler read in one pass, without medians:
+# the settled issues' figures off an index by report time that holds them with these columns
+# (m014), not the table's rows. A settled issue's handler is its row's (handler_id is set by the
+# assignment that sets assigned_at, before the issue settled): named from the staff table.
+SHARED_GROUPINGS = {"grid": "i.grid", "handler": "i.handler_id"}
 # Every statement below takes the moment the figures are as of as its first value ($1), then the
 # range's ends and the boundaries of the periods inside it, numbered by `_figures`.
 
@@ -203,17 +207,22 @@ def _aggregate_cached(store: Store, by, where: list[str], params: list, period_s
     counted: Counter = Counter()
     if not settled_rows:  # counted off the indexes instead (_aggregate_settled)
         rows = []
-    elif shared is not None and not medians and by is not None:
+    elif shared is not None and not medians and by in SHARED_GROUPINGS:
         # several groupings of the same issues: their rows read once, with every group column
         key = (period_sql, tuple(params))
         if key not in shared:
-            columns = ", ".join(_SQL_GROUP[g] for g in SHARED_GROUPINGS)
             shared[key] = cursor.execute(
-                f"SELECT {period_sql}, i.figures + CASE WHEN i.kind = 'wish' THEN {WISH_BIT} ELSE 0 END, {columns}"
-                f" FROM issues i LEFT JOIN staff s ON s.id = i.handler_id WHERE {condition} AND i.settled_at < $1",
-                params).fetchall()
-        column = 2 + SHARED_GROUPINGS.index(by)
+                f"SELECT {period_sql}, i.figures + CASE WHEN i.kind = 'wish' THEN {WISH_BIT} ELSE 0 END,"
+                f" {', '.join(SHARED_GROUPINGS.values())} FROM issues i {store.indexed_by('issues_reported_figures')}"
+                f" WHERE {condition} AND i.settled_at < $1", params).fetchall()
+        column = 2 + list(SHARED_GROUPINGS).index(by)
         counted = Counter((r[0], r[column], r[1]) for r in shared[key])
+        if by == "handler":
+            names = dict(store.conn.execute("SELECT id, name FROM staff").fetchall())
+            named: Counter = Counter()
+            for (p, handler_id, figures), n in counted.items():
+                named[p, names.get(handler_id), figures] += n
+            counted = named
         rows = []
     else:
         rows = cursor.execute(settled, params).fetchall()

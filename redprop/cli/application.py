@@ -34,10 +34,10 @@ class Application:
 
     def __init__(self, db: Optional[str], language: Optional[Language] = None, *, lang: Optional[str] = None,
                  command_line: str = "redprop", clock: Callable[[], datetime] = system_clock, environ=None,
-                 community: Optional[str] = None):
+                 community: Optional[str] = None, pager: bool = True):
         """`db`, `lang`, `community`: the options as given (None: the environment, else the user's
         settings, else the default); `language`: the language already chosen from them (the root
-        group reads it off the line before the command runs)."""
+        group reads it off the line before the command runs); `pager`: False with --no-pager."""
         self.options = {"db": db, "lang": lang, "community": community}
         self.environ = os.environ if environ is None else environ
         self._config: Optional[dict] = None
@@ -47,6 +47,8 @@ class Application:
         self._store = None
         self._user: Optional[str] = None
         self._catalogues: dict = {}
+        self.pager = pager
+        self._screen = None  # stdout for people on a terminal, paged when longer than the screen
 
     @property
     def db_option(self) -> Optional[str]:
@@ -147,6 +149,15 @@ class Application:
 
             raise found(self._store.shown, loss)
         return self._store
+
+    def close(self) -> None:
+        """The invocation is over: what it printed for people shown (the pager waited for), its
+        database closed (SQLite folds the write-ahead log back into the file as the last
+        connection closes)."""
+        self._release_screen()
+        if self._store is not None:
+            store, self._store = self._store, None
+            store.close()
 
     # -- who is working ------------------------------------------------------------------------
 
@@ -275,6 +286,7 @@ class Application:
 
         import typer
 
+        self._release_screen()  # what was printed before the question, read before it is asked
         sys.stderr.write(question)
         sys.stderr.flush()
         line = sys.stdin.readline()
@@ -291,7 +303,27 @@ class Application:
         catalogue is then read (for a table or a file; JSON and CSV carry codes, not labels)."""
         wanted = Format(fmt) == Format.table
         return Output(fmt, self.language, groups=self.catalogue("groups") if groups and wanted else None,
-                      categories=self.catalogue("categories") if categories and wanted else None)
+                      categories=self.catalogue("categories") if categories and wanted else None,
+                      stdout=self._paged() if wanted else None)
+
+    def _paged(self):
+        """stdout for people: on a terminal, through the pager when longer than the screen
+        (present/pager.py), unless --no-pager; else stdout itself (None)."""
+        if not self.pager:
+            return None
+        if self._screen is None:
+            import sys
+
+            from redprop.present.pager import screen
+
+            self._screen = screen(sys.stdout, self.environ) or False
+        return self._screen or None
+
+    def _release_screen(self) -> None:
+        """What is held for the screen shown, the pager (if it started) waited for; from here on
+        output goes straight to the terminal."""
+        if self._screen:
+            self._screen.close()
 
     def catalogue(self, name: str):
         """The community's focus groups or issue categories, read once per command."""

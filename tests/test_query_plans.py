@@ -277,3 +277,27 @@ def test_a_complete_listing_may_pass_over_its_table_but_not_once_per_row():
     sql = "SELECT v.*, (SELECT count(*) FROM issues i WHERE i.title = v.note) FROM visits v"
     plan = [(2, 0, 0, "SCAN v"), (4, 0, 0, "CORRELATED SCALAR SUBQUERY 1"), (7, 4, 0, "SCAN i")]
     assert bad_plan_lines(sql, plan, {"visits", "issues"}, whole=True) == ["SCAN i"]
+
+
+def test_a_household_added_and_undone_scans_nothing_big(district):
+    """Deleting a household looks up the rows pointing at it (its visits, voided or not, among
+    them: m016's index), as an undone `household add` does."""
+    db = district["folder"] / "household-undo.db"
+    shutil.copyfile(district["district"]["analyzed"], db)
+    add = type(UNDO)("household add", ("household", "add", "9999-1-101", "--head", "测试"))
+    statements = traced(district, db, add) + traced(district, db, UNDO)
+    assert any(s.lstrip().upper().startswith("DELETE FROM HOUSEHOLDS") for s in statements), "the undo deleted it"
+    found = scans({"analyzed": db}, statements)
+    assert not found, "\n\n".join(found)
+
+
+def test_the_log_of_a_household_finds_the_rows_pointing_at_it_off_an_index(district):
+    """`log --household`: the changes to its residents, memberships, visits and issues are found by
+    the household their row images name (m017's index), not by reading every such change."""
+    command = type(UNDO)("log --household {house}", ("log", "--household", "{house}"))
+    statements = [s for s in traced(district, district["district"]["analyzed"], command) if "household_id" in s]
+    assert statements, "the log was read by the rows pointing at the household"
+    for state, db in district["district"].items():
+        plans = explain(db, statements)
+        assert all(any("log_changes_household (tbl=? AND <expr>=?)" in row[3] for row in plan) for plan in plans.values()), \
+            f"[{state}] {plans}"

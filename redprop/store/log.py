@@ -244,7 +244,14 @@ def list_entries(store, *, limit: int | None = None, since: datetime | None = No
         sql += f" LIMIT {int(limit)}"
     masks = Masks(store.conn, show_private)
     return (masks.record(_entry_record(r, changes_of(store.conn, r["id"]), store.tz))
-            for r in store.conn.execute(sql, params).fetchall())
+            for r in _streamed(store.conn.execute(sql, params)))
+
+
+def _streamed(cursor, size: int = 500):
+    """A cursor's rows a few hundred at a time: the whole log is not held at once (`log -f json`
+    of a district's 150,000 entries peaked at 108 MB with every row read first)."""
+    while chunk := cursor.fetchmany(size):
+        yield from chunk
 
 
 # A row's number in the log (`row_key`: a number, or a primary key as a JSON array), as a number
@@ -270,7 +277,9 @@ def _touching(engine, table: str, n: int) -> str:
     for column, children in by_column.items():
         named = f"coalesce({_number(engine, 'after', column)}, {_number(engine, 'before', column)})"
         clauses.append(f"(tbl IN ({', '.join(repr(c) for c in children)}) AND {named} IN {ids})")
-    return "SELECT entry_id FROM log_changes WHERE " + " OR ".join(clauses)
+    # each way a change may touch them a query of its own, off its own index (one OR of them all
+    # is, with a district's statistics, read as one pass over the whole log)
+    return " UNION ".join(f"SELECT entry_id FROM log_changes WHERE {clause}" for clause in clauses)
 
 
 # ---------------------------------------------------------------------------------------

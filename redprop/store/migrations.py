@@ -751,6 +751,27 @@ def m015_memberships_by_end(conn) -> None:
     _run(conn, "m015_memberships_by_end", "CREATE INDEX memberships_until ON memberships (until)")
 
 
+def m016_visits_by_household(conn) -> None:
+    """The visits of a household, voided or not, off an index: what a deleted household's foreign
+    key looks up (an undone `household add` or roster import, a household removed), which the
+    partial index of the live visits cannot answer — each household deleted read a million
+    visits (issue 22)."""
+    _run(conn, "m016_visits_by_household", "CREATE INDEX visits_household ON visits (household_id)")
+
+
+def m017_log_by_household(conn) -> None:
+    """`log --household` finds the changes to the rows pointing at a household (its residents,
+    memberships, visits, issues) by the household named in their row images, off an index of
+    that number (store/log.py: `_touching`, the expression spelled as it spells it), not by
+    reading every such change the log holds (issue 22)."""
+    _run(conn, "m017_log_by_household", LOG_BY_HOUSEHOLD)
+
+
+LOG_BY_HOUSEHOLD = ("CREATE INDEX log_changes_household ON log_changes (tbl, coalesce("
+                    "CAST(json_extract(after, '$.\"household_id\"') AS BIGINT),"
+                    " CAST(json_extract(before, '$.\"household_id\"') AS BIGINT)))")
+
+
 MIGRATIONS = [
     m001_households_residents_staff,
     m002_focus_groups_and_visits,
@@ -767,6 +788,8 @@ MIGRATIONS = [
     m013_log_boundaries,
     m014_figures_by_group,
     m015_memberships_by_end,
+    m016_visits_by_household,
+    m017_log_by_household,
 ]
 
 # Migrations that rewrote values people typed, not only the schema: the columns each rewrote. On a

@@ -397,3 +397,12 @@ CREATE INDEX issues_reported_figures ON issues (reported_at, settled_at, kind, f
 DDL["m015_memberships_by_end"] = """
 CREATE INDEX memberships_until ON memberships (until);
 """
+
+DDL["m016_visits_by_household"] = """
+CREATE INDEX visits_household ON visits (household_id);
+"""
+
+DDL["m017_log_by_household"] = """
+CREATE INDEX log_changes_household ON log_changes (tbl, (coalesce(CAST((CAST(after AS json) ->> 'household_id') AS BIGINT),
+    CAST((CAST(before AS json) ->> 'household_id') AS BIGINT))));
+"""

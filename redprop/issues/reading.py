@@ -261,13 +261,13 @@ def _candidates(store: Store, moment: Moment, f: IssueFilter, count: bool = Fals
     handler_id = staff_id(conn, f.handler) if f.handler else None
     reported = Condition("i.reported_at <= {}", (moment.text,))
     if _unfinished_path(f):
+        if count:  # counted by listing them (count_issues): not read here as well
+            return None
         if handler_id is not None:
             where.append(Condition("(i.handler_id = {} OR i.replay = 1)", (handler_id,)))
         rows = unfinished_rows(store, moment.text, where, moment.text if f.overdue else None)
         if f.voided:
             rows += _select(store, [Condition("i.voided_at IS NOT NULL"), reported, *where]).fetchall()
-        if count:
-            return None
         return iter(sorted(rows, key=lambda r: (r["reported_at"], r["id"]), reverse=True))
     filters = where
     where = [reported, *where]
@@ -330,9 +330,15 @@ def _count(store: Store, moment: Moment, filters: list[Condition], cached: Condi
 
 def list_issues(store: Store, at: datetime, f: IssueFilter):
     """Issues as things stood at `at`, newest report first, as a stream (no further than f.limit)."""
+    moment = Moment(store, at)
+    for row, state, outcomes in _listed(store, moment, f):
+        yield issue_record(row, state, outcomes, moment)
+
+
+def _listed(store: Store, moment: Moment, f: IssueFilter):
+    """What `list_issues` lists, before it is made a record: (row, state, outcomes) each."""
     import itertools
 
-    moment = Moment(store, at)
     rows = _candidates(store, moment, f)
     handler = f.handler.strip() if f.handler else None
     listed = 0
@@ -352,7 +358,7 @@ def list_issues(store: Store, at: datetime, f: IssueFilter):
             if f.overdue and (status in FINISHED or not any(o.state == "overdue"
                                                              for o in outcomes + moment.order_outcomes(row, state))):
                 continue
-            yield issue_record(row, state, outcomes, moment)
+            yield row, state, outcomes
             listed += 1
             if f.limit and listed == f.limit:
                 return
@@ -365,5 +371,5 @@ def count_issues(store: Store, at: datetime, f: IssueFilter) -> int:
     moment = Moment(store, at)
     counted = _candidates(store, moment, f, count=True)
     if counted is None:
-        return sum(1 for _ in list_issues(store, at, f._replace(limit=None)))
+        return sum(1 for _ in _listed(store, moment, f._replace(limit=None)))
     return counted

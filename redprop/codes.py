@@ -42,6 +42,12 @@ def community_code(store) -> str | None:
     return store.setting(COMMUNITY_CODE)
 
 
+def community_columns(store) -> dict:
+    """`{"community": name, "community_code": 12 digits}` ("" for either not set): what every
+    JSON/CSV listing says of the community its rows come from, and every row of the street's."""
+    return {"community": store.community, "community_code": community_code(store) or ""}
+
+
 def show_community(store) -> dict:
     return {"community": store.community, "code": community_code(store), "timezone": str(store.tz)}
 

@@ -91,6 +91,12 @@ class MissingValue(RedpropError):
     exit_code = ExitCode.USAGE
 
 
+class UsageMistake(RedpropError):
+    """A command line that could be read two ways, and redprop will not guess (a --db given twice)."""
+
+    exit_code = ExitCode.USAGE
+
+
 class BadPath(RedpropError):
     """A path the system cannot use: too long, a file where a folder should be, no permission."""
 

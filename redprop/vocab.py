@@ -347,4 +347,6 @@ STATS_GROUPINGS = Catalogue(N_("grouping"), [  # `redprop stats --by`
     Code("building", "楼栋", "Building", ("楼",)),
     Code("grid", "网格", "Grid point", ("网格点",)),
     Code("source", "工单来源", "Order source", ("派单来源", "order_source")),  # who dispatched a work order
+    Code("community", "社区", "Community", ("小区",)),  # the street's picture: a row per community (reports.street)
 ])
+STREET_GROUPINGS = STATS_GROUPINGS.only(("community",))  # `report …`, `overdue --by`: the street's picture alone

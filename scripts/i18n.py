@@ -24,7 +24,8 @@ MO = PO.with_suffix(".mo")
 KEYWORDS = {
     "_": None, "N_": None, "Message": None, "Column": (2,), "LedgerColumn": (1,),
     **{name: None for name in ("RedpropError", "InvalidValue", "InvalidSetting", "NotFound", "DatabaseError",
-                               "DatabaseMissing", "MissingValue", "BadPath", "DamagedDatabase", "ImportRefused")},
+                               "DatabaseMissing", "MissingValue", "BadPath", "DamagedDatabase", "ImportRefused",
+                               "UsageMistake", "AccessDenied")},
 }
 
 

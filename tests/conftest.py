@@ -162,6 +162,14 @@ def demo_db(_demo) -> Path:
     return _demo if ON_POSTGRES else _demo / DB_NAME
 
 
+@pytest.fixture(scope="session")
+def demo_file(_demo, tmp_path_factory) -> Path:
+    """The demo community as a SQLite file whichever engine the suite runs on: for tests about
+    files side by side (the street's picture of several files) and copies between a file and a
+    server. Read it, or copy it to change it."""
+    return _made_once(tmp_path_factory, "demo") / DB_NAME if ON_POSTGRES else _demo / DB_NAME
+
+
 def _copy_database(made, db_path, tmp_path, request) -> None:
     """What was made once, copied as the test's own: its folder, or its database on the server."""
     if ON_POSTGRES:

@@ -18,7 +18,7 @@ from redprop.present.cells import width
 from test_terminal import environment, in_terminal
 
 REPO = Path(__file__).resolve().parent.parent
-CLICK_ENGLISH = ("Usage:", "Options:", "Arguments:", "Commands:", "[required]", "[default:", "<str>", "<int", "<path>",
+CLICK_ENGLISH = ("{household}", "{key}", "{issue}", "{file}", "Usage:", "Options:", "Arguments:", "Commands:", "[required]", "[default:", "<str>", "<int", "<path>",
                  "x>=", "[OPTIONS]", "COMMAND [ARGS]", "Show this message")
 PAGES = [["--help"], ["issue", "open", "--help"], ["household", "import", "--help"], ["overdue", "--help"],
          ["policy", "set", "--help"], ["visit", "--help"], ["ledger", "--help"]]
@@ -112,3 +112,13 @@ def test_the_terminal_width_is_read_as_the_terminal_says(tmp_path):
     text = in_terminal(tmp_path / "none.db", ["--lang", "zh", "issue", "open", "--help"], 100)
     assert max(width(line) for line in text.splitlines()) > 60, "wider terminal, longer lines (up to 80)"
 
+
+
+def test_an_argument_is_named_in_the_readers_language():
+    """Typer writes a required argument `{household}`; redprop says `<户号>` in the usage line and
+    the list of arguments (`<address>` in English), `[<年份>]` when it may be left out."""
+    zh, en = help_of("visit", "log"), help_of("visit", "log", lang="en")
+    assert "visit log [选项] <户号>" in zh and re.search(r"^  <户号>  户号", zh, re.M)
+    assert "visit log [OPTIONS] <address>" in en
+    assert "holidays show [选项] [<年份>]" in help_of("holidays", "show")
+    assert "config set [OPTIONS] <setting> <value>" in help_of("config", "set", lang="en")

@@ -395,7 +395,7 @@ def test_list_as_a_table_and_csv(several, run):
     table = run("issue", "list", "--status", "all")
     assert table.exit_code == 0 and "编号" in table.stdout and "#1" in table.stdout and "3栋门口" in table.stdout
     csv_out = run("issue", "list", "--format", "csv").stdout.splitlines()
-    assert csv_out[0].startswith("id,title,kind,") and len(csv_out) == 3, "for scripts: the JSON fields"
+    assert csv_out[0].startswith("community,community_code,id,title,kind,") and len(csv_out) == 3, "for scripts: the JSON fields"
 
 
 # ---------------------------------------------------------------------------------------

@@ -57,6 +57,7 @@ def test_a_12345_order_through_sign_reply_failed_verification_rework_and_closing
     order_deadline = next(d for d in closed["deadlines"] if d["promise"] == "order")
     assert order_deadline["state"] == "kept"
     shown = run_json("issue", "show", "1")
+    assert run_json("issue", "show", number) == shown, "every issue verb takes the order's number, show too"
     actions = [s["action"] for s in shown["steps"]]
     assert actions == ["open", "dispatch", "assign", "sign", "arrive", "resolve", "reply", "verify", "resolve", "reply",
                        "verify"]

@@ -160,8 +160,8 @@ def test_table_on_a_terminal(scene, run, monkeypatch):
 
 def test_csv_has_one_row_per_line_of_the_report(scene, run):
     lines = run("overdue", "--at", AT, "--format", "csv").stdout.splitlines()
-    assert lines[0].startswith("section,id,title,promise,due_at,late_minutes,handler,"), "the JSON fields"
-    assert [line.split(",")[0] for line in lines[1:]] == ["overdue", "overdue", "overdue", "due_soon", "due_soon"]
+    assert lines[0].startswith("community,community_code,section,id,title,promise,due_at,late_minutes,handler,"), "the JSON fields"
+    assert [line.split(",")[2] for line in lines[1:]] == ["overdue", "overdue", "overdue", "due_soon", "due_soon"]
 
 
 def test_check_exit_codes(scene, run):

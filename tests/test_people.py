@@ -151,6 +151,19 @@ def test_a_confirmation_names_the_head_and_the_groups(demo, run, run_json):
                  "--at", "2026-11-24 09:30").stdout
     assert "8-2-301 熊秀英（独居老人）" in opened
     assert "熊秀英（独居老人）" in run("issue", "resolve", "327", "--by", "郭涛", "--at", "2026-11-24 09:40").stdout
+    joined = run("group", "join", "8-2-302", "新近失业居民", "--since", "2026-11-20")
+    assert joined.exit_code == 0, joined.stderr
+    joined = joined.stdout
+    assert "8-2-302 邵俊飞" in joined and "新近失业居民" in joined
+    assert run_json("group", "leave", "8-2-302", "新近失业居民", "--on", "2026-11-23")["head"] == "邵俊飞"
+
+
+def test_voiding_a_visit_that_opened_an_issue_says_the_issue_stays(demo, run, run_json):
+    visit = run_json("visit", "log", "8-2-302", "--by", "杜丽娟", "--at", "2026-11-24 09:05", "--outcome", "需要帮助",
+                     "--need", "楼道灯坏了", "--open-issue", "--category", "设施")
+    voided = run("visit", "void", str(visit["id"]), "--reason", "录错")
+    assert f"事项 #{visit['issue']} 不随之作废" in voided.stderr and "已登记" not in voided.stderr
+    assert run_json("issue", "show", str(visit["issue"]))["status"] != "void"
 
 
 def test_visit_list_and_issue_list_carry_the_head(demo, run, run_json):

@@ -131,3 +131,23 @@ def test_cron_reports_a_failure_instead_of_an_empty_list(cron, tmp_path):
     mail = cron(tmp_path / "no-such.db")
     assert mail.startswith("subject: redprop 出错 (2)") and "redprop init" in mail
     assert "超时清单" not in mail
+
+
+def test_the_streets_section_runs_as_written(tmp_path, monkeypatch):
+    """Two offices' files, the street's report, page, morning list and stats across them, and a
+    copy of one community, as README shows them."""
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    run_section("## The street's picture, and copying a community", tmp_path / "mlsj.db")
+    runner = CliRunner()
+    picture = json.loads(runner.invoke(app, ["report", "week", "--db", "mlsj.db", "--db", "jer.db", "--by", "community",
+                                             "--at", "2026-11-24 08:00", "-f", "json"]).stdout)
+    assert [r["community"] for r in picture["communities"]] == ["涧二社区", "美仑盛景小区"], "the lowest solved on time first"
+    solved = picture["total"]["problems"]["solved_on_time"]
+    assert (solved["numerator"], solved["denominator"]) == (1, 2), "1/1 and 0/1 make 1/2"
+    assert (tmp_path / "街道周报.html").exists() and (tmp_path / "mlsj-copy.db").exists()
+    copied = runner.invoke(app, ["--db", "mlsj-copy.db", "issue", "list", "--status", "all", "-f", "json"])
+    assert [i["title"] for i in json.loads(copied.stdout)] == ["楼下乱停车"]
+    assert runner.invoke(app, ["overdue", "--db", "mlsj.db", "--db", "jer.db", "--by", "community", "--check",
+                               "--at", "2026-11-24 08:00"]).exit_code == 1, "路灯不亮 is past its promise"

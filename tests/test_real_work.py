@@ -98,7 +98,7 @@ def test_policy_set_kind_wish_changes_only_wishes(estate, run, run_json):
     shown = run("policy", "show", lang="en").stdout
     assert "Wish" in shown and "Problem" in shown and "Follow-up call" in shown
     rows = run("policy", "show", "--format", "csv").stdout.splitlines()
-    assert len(rows) == 7 and rows[0].split(",")[4:6] == ["kind", "tier"], "one row per kind and tier"
+    assert len(rows) == 7 and rows[0].split(",")[6:8] == ["kind", "tier"], "one row per kind and tier"
     one_line(run("policy", "set", "--kind", "colour", "--plan", "1d", lang="en"), 4, "unknown kind")
 
 
@@ -159,7 +159,7 @@ def test_a_late_follow_up_call_is_listed_by_overdue_and_counted_by_stats(estate,
     text = run("overdue", "--at", "2026-11-19 09:30").stdout
     assert "回访超时 (1)" in text and "门禁坏了" in text and "回访超时 1 件" in text
     csv_rows = run("overdue", "--at", "2026-11-19 09:30", "--format", "csv").stdout.splitlines()
-    assert csv_rows[1].startswith("follow_up,")
+    assert csv_rows[1].startswith("测试小区,,follow_up,")
     assert run_json("overdue", "--at", "2026-11-19 09:10")["follow_ups"] == [], "not due yet"
     [before] = run_json("stats", "--at", "2026-11-19 09:30")
     assert (before["follow_up_owed"], before["follow_up_made"], before["follow_up_on_time"]) == (2, 1, 1)
@@ -352,13 +352,12 @@ def test_an_event_needs_its_time_of_day_a_visit_may_have_only_its_date(estate, r
     assert today["time_known"] is False and today["at"] <= now().astimezone(SH).isoformat(), "today's: not in the future"
 
 
-def test_a_local_time_that_daylight_saving_skips_or_repeats_is_refused(run, tmp_path):
-    db = tmp_path / "ny.db"
-    assert run("--db", db, "init", "--community", "X", "--timezone", "America/New_York").exit_code == 0
-    one_line(run("--db", db, "overdue", "--at", "2026-03-08 02:30", lang="en"), 4, "does not exist", "jump forward")
-    one_line(run("--db", db, "overdue", "--at", "2026-11-01 01:30", lang="en"), 4, "happens twice", "-04:00")
-    one_line(run("--db", db, "overdue", "--at", "2026-11-01 1:30", lang="en"), 4, "01:30 at night or 13:30")
-    assert run("--db", db, "overdue", "--at", "2026-11-01T01:30-05:00").exit_code == 0
+def test_a_local_time_that_daylight_saving_skips_or_repeats_is_refused(run):
+    assert run("init", "--community", "X", "--timezone", "America/New_York").exit_code == 0
+    one_line(run("overdue", "--at", "2026-03-08 02:30", lang="en"), 4, "does not exist", "jump forward")
+    one_line(run("overdue", "--at", "2026-11-01 01:30", lang="en"), 4, "happens twice", "-04:00")
+    one_line(run("overdue", "--at", "2026-11-01 1:30", lang="en"), 4, "01:30 at night or 13:30")
+    assert run("overdue", "--at", "2026-11-01T01:30-05:00").exit_code == 0
 
 
 # ---------------------------------------------------------------------------------------

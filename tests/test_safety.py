@@ -239,6 +239,16 @@ def test_an_init_that_fails_on_a_full_disk_leaves_no_file_and_the_next_init_work
     assert raw(db, "SELECT value FROM settings WHERE key = 'community'") == [("美仑盛景小区",)]
 
 
+def test_init_into_a_folder_that_does_not_exist_is_refused_and_makes_none(tmp_path):
+    """A mistyped path (/srv/redrop/…) must not quietly start a second, empty database."""
+    db = tmp_path / "redrop" / "mlsj.db"
+    done = cli("init", "--community", "美仑盛景小区", db=db)
+    assert done.returncode == ExitCode.USAGE and "没有文件夹" in one_line(done.stderr)
+    assert os.listdir(tmp_path) == []
+    cli("init", "--community", "美仑盛景小区", db=tmp_path / "mlsj.db", check=True)
+    assert sorted(os.listdir(tmp_path)) == ["mlsj.db", "mlsj.db-mark"], "no -wal or -shm left open behind it"
+
+
 def test_init_takes_the_place_of_an_empty_file_a_failed_init_once_left_but_never_of_a_database(tmp_path, run, db_path):
     db_path.write_bytes(b"")
     assert run("init", "--community", "测试小区").exit_code == 0

@@ -102,6 +102,7 @@ WALK = [
     ("log", []), ("log", ["--household", "12-2-302"]), ("log", ["--household", "8-2-301"]),
     ("log", ["--household", "5-1-202"]), ("log", ["--issue", "1"]),
     ("community show", []), ("config show", []), ("check", []), ("backup", ["{tmp}/walk-backup.db"]),
+    ("copy", ["{tmp}/redprop.db", "{tmp}/out/walk-copy.db"]),
     ("export open311", ["{tmp}/open311", "--from", "2026-11-01", "--to", "2026-11-30"]),
     # what a worker types about these households: confirmations and errors
     ("group join", ["12-2-302", "correction"]), ("group join", ["12-2-302", "矫正人员", "--since", "2026-07-01"]),

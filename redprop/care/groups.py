@@ -175,8 +175,8 @@ def join_group(
                                code=group.code, since=clash["since"])
         insert_memberships(store, [(household["id"], resident_id, group.code, since.isoformat(),
                                     until and until.isoformat(), None, note, to_db(now))])
-    return {"household": household["key"], "resident": resident, "group": group.shown(show_sensitive=False),
-            "since": since.isoformat(), "until": until and until.isoformat()}
+    return {"household": household["key"], "head": household["head"], "resident": resident,
+            "group": group.shown(show_sensitive=False), "since": since.isoformat(), "until": until and until.isoformat()}
 
 
 MEMBERSHIP_COLUMNS = ("household_id", "resident_id", "group_code", "since", "until", "left_reason", "note", "recorded_at")
@@ -215,8 +215,8 @@ def leave_group(
                            day=on.isoformat())
         end_memberships(conn, [(on.isoformat(), reason, to_db(now), row["id"])])
     # a confirmation, like any output, says a sensitive group as 敏感 and repeats nothing written about it
-    return {"household": household["key"], "resident": resident, "group": group.shown(show_sensitive=False),
-            "since": row["since"], "until": on.isoformat(), "left_reason": None if group.sensitive else reason}
+    return {"household": household["key"], "head": household["head"], "resident": resident,
+            "group": group.shown(show_sensitive=False), "since": row["since"], "until": on.isoformat(), "left_reason": None if group.sensitive else reason}
 
 
 MEMBERSHIP_SQL = """

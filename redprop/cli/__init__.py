@@ -33,7 +33,7 @@ app = Typer(
 @app.callback()
 def root(
     ctx: typer.Context,
-    db: Annotated[Optional[str], typer.Option("--db", help="Database file, or a shared database's URL (postgresql://USER@HOST/DBNAME) (default: $REDPROP_DB, else `redprop config set db`, else ~/.local/share/redprop/redprop.db). May stand anywhere on the line.")] = None,
+    db: Annotated[Optional[list[str]], typer.Option("--db", help="Database file, or a shared database's URL (postgresql://USER@HOST/DBNAME) (default: $REDPROP_DB, else `redprop config set db`, else ~/.local/share/redprop/redprop.db). May stand anywhere on the line; given several times only for the street's picture (report, overdue, stats --by community).")] = None,
     community: Annotated[Optional[str], typer.Option("--community", help="The community to work in, by its code or name (default: $REDPROP_COMMUNITY, else `redprop config set community`; a database holding one needs none). For init: the new community's name. May stand anywhere on the line.")] = None,
     lang: Annotated[Optional[str], typer.Option("--lang", help="Language: zh or en (default: $REDPROP_LANG, else `redprop config set lang`, else the locale, else zh). May stand anywhere on the line.")] = None,
     no_pager: Annotated[bool, typer.Option("--no-pager", help="On a terminal, print a listing longer than the screen straight out instead of through the pager ($PAGER, else less). May stand anywhere on the line.")] = False,

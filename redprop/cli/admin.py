@@ -17,6 +17,7 @@ def register(root: typer.Typer) -> None:
     root.command("check")(check)
     root.command("backup")(backup)
     root.command("restore")(restore)
+    root.command("copy")(copy)
     root.command("grant")(grant)
     root.command("revoke")(revoke)
 
@@ -39,7 +40,7 @@ def init(
         code = check_community_code(code)  # before anything is made
     if isinstance(target, Server):
         target = Server(target.url, None)
-    create_store(target, community, timezone, code)
+    create_store(target, community, timezone, code).close()  # its -wal and -shm go with it
     show.created(app.output(), target, community, timezone)
 
 
@@ -150,3 +151,29 @@ def restore(
     app = ctx.obj
     path = checked_path(app.db_path)
     show.restored(app.output(), put_back(path, file, at=app.machine_now(), logged_as=(app.command_line, lambda: app.user)))
+
+
+def copy(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(help="The database to copy the community from.")],
+    target: Annotated[str, typer.Argument(help="Where to copy it: a new file, or one of the same community.")],
+    replace: Annotated[bool, typer.Option("--replace", help="Put the copy in place of the data the target already holds.")] = False,
+    quick: Annotated[bool, typer.Option("--quick", help="Check both sides as check --quick does (no replay of the issues).")] = False,
+    fmt: common.FormatOption = common.Format.table,
+):
+    """Copy one community whole — every row, the change log, the holidays — between database files and shared
+    databases: into a new file or community, or in place of an older copy; both sides checked and their rows
+    counted, nothing written unless all agree. --community names the community on a shared database's side.
+    Example: redprop copy mlsj.db postgresql://redprop@db.example/street
+    Example: redprop copy postgresql://redprop@db.example/street mlsj-2026-12-01.db --community 530324001001"""
+    from redprop.reports.upkeep import copy_community
+    from redprop.store import Server, target_of
+
+    app = ctx.obj
+    sides = [target_of(source, app.community), target_of(target, app.community)]
+    if app.community_option and not any(isinstance(side, Server) for side in sides):
+        from redprop.errors import UsageMistake
+
+        raise UsageMistake("--community names a community of a shared database; {source} and {target} are files",
+                           source=source, target=target)
+    show.copied(app.output(fmt), copy_community(*sides, replace=replace, quick=quick))

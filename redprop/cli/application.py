@@ -32,19 +32,23 @@ def system_clock() -> datetime:
 class Application:
     """One invocation of redprop: its database, language, user, clock and output."""
 
-    def __init__(self, db: Optional[str], language: Optional[Language] = None, *, lang: Optional[str] = None,
+    def __init__(self, db: Optional[list[str]], language: Optional[Language] = None, *, lang: Optional[str] = None,
                  command_line: str = "redprop", clock: Callable[[], datetime] = system_clock, environ=None,
                  community: Optional[str] = None, pager: bool = True):
         """`db`, `lang`, `community`: the options as given (None: the environment, else the user's
-        settings, else the default); `language`: the language already chosen from them (the root
-        group reads it off the line before the command runs); `pager`: False with --no-pager."""
-        self.options = {"db": db, "lang": lang, "community": community}
+        settings, else the default; --db may be given several times, for the street's picture);
+        `language`: the language already chosen from them (the root group reads it off the line
+        before the command runs); `pager`: False with --no-pager."""
+        self.db_options = [os.fspath(db)] if isinstance(db, (str, os.PathLike)) else [os.fspath(d) for d in db or ()]
+        self.options = {"db": self.db_options[0] if len(self.db_options) == 1 else None, "lang": lang,
+                        "community": community}
         self.environ = os.environ if environ is None else environ
         self._config: Optional[dict] = None
         self.language = language or Language(choose_language(lang, self.environ, lambda: self.setting("lang")[::2]))
         self.command_line = command_line  # as typed, for the change log
         self.clock = clock
         self._store = None
+        self._communities: Optional[list] = None
         self._user: Optional[str] = None
         self._catalogues: dict = {}
         self.pager = pager
@@ -52,7 +56,18 @@ class Application:
 
     @property
     def db_option(self) -> Optional[str]:
+        """The --db given, if one was (several: refused, see `target`)."""
+        self._one_database()
         return self.options["db"]
+
+    def _one_database(self) -> None:
+        """A --db given several times is refused: only the street's picture reads several (and
+        never silently the last one)."""
+        if len(self.db_options) > 1:
+            from redprop.errors import UsageMistake
+
+            raise UsageMistake("--db is given {count} times; several databases are read only by the street's picture:"
+                               " report week|month, overdue or stats with --by community", count=len(self.db_options))
 
     @property
     def community_option(self) -> Optional[str]:
@@ -105,6 +120,7 @@ class Application:
         with the community chosen), anything else a file (a Path)."""
         from redprop.store import Server, default_db_path, is_server
 
+        self._one_database()
         value, source, _where = self.setting("db")
         if value is None:
             return default_db_path()
@@ -150,14 +166,33 @@ class Application:
             raise found(self._store.shown, loss)
         return self._store
 
+    def communities(self) -> list:
+        """The stores of the street's picture, in the order given: each --db file, and every
+        community of a shared database that this login may read (the one --community names, if
+        it names one)."""
+        if self._communities is None:
+            from redprop.store import open_stores, readable_targets, target_of
+
+            targets = [target_of(text, self.community) for text in self.db_options] or [self.target]
+            self._communities = open_stores(readable_targets(targets))
+        return self._communities
+
+    @property
+    def tz(self):
+        """The community's time zone (the street's picture: its first community's)."""
+        return (self._communities[0] if self._communities else self.store).tz
+
     def close(self) -> None:
         """The invocation is over: what it printed for people shown (the pager waited for), its
-        database closed (SQLite folds the write-ahead log back into the file as the last
-        connection closes)."""
+        database and the street's closed (SQLite folds the write-ahead log back into the file as
+        the last connection closes)."""
         self._release_screen()
         if self._store is not None:
             store, self._store = self._store, None
             store.close()
+        for store in self._communities or ():
+            store.close()
+        self._communities = None
 
     # -- who is working ------------------------------------------------------------------------
 
@@ -304,7 +339,16 @@ class Application:
         wanted = Format(fmt) == Format.table
         return Output(fmt, self.language, groups=self.catalogue("groups") if groups and wanted else None,
                       categories=self.catalogue("categories") if categories and wanted else None,
-                      stdout=self._paged() if wanted else None)
+                      community=self.community_columns, stdout=self._paged() if wanted else None)
+
+    def community_columns(self) -> Optional[dict]:
+        """The community the command's data comes from, for every JSON/CSV listing: that of the
+        database it opened (None when it opened none)."""
+        if self._store is None:
+            return None
+        from redprop.codes import community_columns
+
+        return community_columns(self._store)
 
     def _paged(self):
         """stdout for people: on a terminal, through the pager when longer than the screen
@@ -342,7 +386,7 @@ class Application:
 
     def now(self) -> datetime:
         """Now, in the community's time zone."""
-        return self.clock().astimezone(self.store.tz)
+        return self.clock().astimezone(self.tz)
 
     def machine_now(self) -> datetime:
         """Now in this computer's own zone: what names files (cron runs by it)."""
@@ -359,7 +403,7 @@ class Application:
         from redprop.parsing import parse_instant
 
         with naming(option):
-            return parse_instant(at, now=self.now(), tz=self.store.tz, bare_date=bare_date, ahead=ahead, after=after)
+            return parse_instant(at, now=self.now(), tz=self.tz, bare_date=bare_date, ahead=ahead, after=after)
 
     def end_moment(self, text: Optional[str], option: str, start: Optional[datetime] = None) -> Optional[datetime]:
         """The end of a range as typed: a plain date means the whole of that day. A date without
@@ -369,10 +413,10 @@ class Application:
             return None
         from redprop.parsing import local_day_start, parse_date
 
-        after = start.astimezone(self.store.tz).date() if start else None
+        after = start.astimezone(self.tz).date() if start else None
         try:
             return local_day_start(parse_date(text, today=self.now().date(), after=after) + timedelta(days=1),
-                                   self.store.tz) - timedelta(seconds=1)
+                                   self.tz) - timedelta(seconds=1)
         except InvalidValue:
             return self.moment(text, option, after=after)
 
@@ -385,7 +429,7 @@ class Application:
         happened = self.moment(at, bare_date=bare_date)
         if (happened - current).total_seconds() > 60:
             raise InvalidValue("--at {at!r} is in the future ({when}); record things once they happened", at=at,
-                               when=show_time(happened, self.store.tz))
+                               when=show_time(happened, self.tz))
         return happened
 
     def visit_moment(self, at: Optional[str]) -> tuple[datetime, bool]:
@@ -396,11 +440,11 @@ class Application:
         if not at:
             return self.now(), True
         with naming("--at"):
-            _, with_time = read_instant(at, now=self.now(), tz=self.store.tz)
+            _, with_time = read_instant(at, now=self.now(), tz=self.tz)
         if with_time:
             return self.past_moment(at, bare_date="start"), True
         current, end = self.now(), self.moment(at, bare_date="end")
-        if end.astimezone(self.store.tz).date() > current.astimezone(self.store.tz).date():
+        if end.astimezone(self.tz).date() > current.astimezone(self.tz).date():
             self.past_moment(at, bare_date="end")  # refused: in the future
         return min(end, current), False
 

@@ -225,7 +225,7 @@ def command_name(line: str) -> str:
     return "redprop"
 
 
-ROOT_COMMANDS = ("init", "demo", "check", "backup", "restore")  # the root's own (cli/admin.py)
+ROOT_COMMANDS = ("init", "demo", "check", "backup", "restore", "copy")  # the root's own (cli/admin.py)
 
 
 def _fail(text: str, code: int):

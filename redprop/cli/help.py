@@ -42,6 +42,13 @@ RANGES = {  # which bounds a number's range has (low, high): how help says it
     (True, False): N_("x>={low}"), (False, True): N_("x<={high}"), (True, True): N_("{low}<=x<={high}"),
 }
 OPEN_RANGES = {(True, False): N_("x>{low}"), (False, True): N_("x<{high}")}
+ARGUMENTS = {  # an argument by its name (or metavar), as usage and help say it: `<户号>`, not Typer's `{household}`
+    "household": N_("address"), "key": N_("address"), "issue": N_("issue"), "visit": N_("visit"), "entry": N_("entry"),
+    "file": N_("file"), "folder": N_("folder"), "data": N_("folder"), "source": N_("source"), "target": N_("target"),
+    "code": N_("code"), "group": N_("group"), "grid": N_("grid point"), "name": N_("name"), "login": N_("login"),
+    "rating": N_("rating"), "text": N_("text"), "value": N_("value"), "year": N_("year"), "day": N_("date"),
+    "mark": N_("mark"), "kind": N_("ledger"), "setting": N_("setting"), "zh": N_("Chinese label"), "en": N_("English label"),
+}
 
 
 class Context(click.Context):
@@ -198,7 +205,7 @@ def help_record(param, ctx: Context) -> tuple[str, str] | None:
         return None
     lang = ctx.language
     if param.param_type_name == "argument":
-        term = param.make_metavar(ctx)
+        term = argument_word(param, lang)
     else:
         term = click.formatting.join_options(param.opts)[0]
         if not param.is_flag and not param.count:
@@ -214,6 +221,15 @@ def help_record(param, ctx: Context) -> tuple[str, str] | None:
         brackets = "[" + lang.gettext("; ").join(notes) + "]"
         text = f"{text}  {brackets}" if text else brackets
     return term, text
+
+
+def argument_word(param, lang: Language, usage: bool = False) -> str:
+    """`<户号>`; in a usage line `[<年份>]` when it may be left out, `<文件>...` when it takes several."""
+    name = param.metavar or param.name or ""
+    word = "<" + lang.gettext(ARGUMENTS[name]) + ">" if name in ARGUMENTS else name
+    if param.nargs != 1:
+        word += "..."
+    return f"[{word}]" if usage and not param.required else word
 
 
 def shown_default(param, ctx) -> str:
@@ -266,7 +282,16 @@ class SaidHelp:
     context_class = Context
 
     def collect_usage_pieces(self, ctx) -> list[str]:
-        return [ctx.language.gettext(piece) for piece in super().collect_usage_pieces(ctx)]
+        lang = ctx.language
+        pieces = [lang.gettext(self.options_metavar)] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if param.param_type_name == "argument":
+                pieces.append(argument_word(param, lang, usage=True))
+            else:
+                pieces.extend(lang.gettext(piece) for piece in param.get_usage_pieces(ctx))
+        if hasattr(self, "subcommand_metavar"):  # a group: `命令 [参数]...`
+            pieces.append(lang.gettext(self.subcommand_metavar))
+        return pieces
 
     def format_help_text(self, ctx, formatter) -> None:
         if self.help:

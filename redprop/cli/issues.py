@@ -16,15 +16,21 @@ issue_app = common.sub_app("Residents' issues (问题清单/需求清单): open,
 category_app = common.sub_app("The category catalogue (乱停车, 犬只, 报修…): list, add, edit.")
 issue_app.add_typer(category_app, name="category")
 
-IssueId = Annotated[str, typer.Argument(help="The issue number, like 37 or #37.")]
+IssueId = Annotated[str, typer.Argument(help="The issue number, like 37 or #37, or its work order's number, like 12345-20261204-0031.")]
 Note = Annotated[Optional[str], typer.Option("--note", help="A note kept with the step.")]
 Household = Annotated[Optional[str], typer.Option("--household", help="The household's address key, like 8-2-301.")]
 Place = Annotated[Optional[str], typer.Option("--place", help="A public place instead of a household, like '3栋门口'.")]
 
 
-def _id(text: str) -> int:
+def _id(store, text: str) -> int:
+    """An issue's number (37, #37), or the number of the work order it carries
+    (12345-20261204-0031), as the order verbs take it."""
     from redprop.issues.records import parse_issue_id
 
+    if any(c.isdigit() for c in str(text)) and "-" in str(text):
+        from redprop.issues.orders import find_issue
+
+        return find_issue(store.conn, text)
     return parse_issue_id(text)
 
 
@@ -33,7 +39,7 @@ def _step(app, verb: str, issue: str, at: Optional[str], by: Optional[str], fmt:
     from redprop.issues import commands
 
     store = app.store
-    record = getattr(commands, verb)(store, _id(issue), *args, at=app.past_moment(at),
+    record = getattr(commands, verb)(store, _id(store, issue), *args, at=app.past_moment(at),
                                      now=app.now(), by=app.doer(by), **fields)
     (show.rated if verb == "rate" else show.issue)(app.output(fmt, categories=True, groups=True), record)
 
@@ -189,7 +195,7 @@ def void(ctx: typer.Context, issue: IssueId,
          duplicate_of: Annotated[Optional[str], typer.Option("--duplicate-of", help="The issue it repeats, like 12 or #12.")] = None,
          by: By = None, fmt: FormatOption = Format.table):
     """Void an issue recorded by mistake or twice: it stays in `issue show`, marked, and counts nowhere else. Example: redprop issue void 38 --reason 重复登记 --duplicate-of 37"""
-    _step(ctx.obj, "void", issue, None, by, fmt, reason, duplicate_of=_id(duplicate_of) if duplicate_of else None)
+    _step(ctx.obj, "void", issue, None, by, fmt, reason, duplicate_of=_id(ctx.obj.store, duplicate_of) if duplicate_of else None)
 
 
 @issue_app.command("note")
@@ -231,7 +237,7 @@ def edit(
         category=app.catalogue("categories").resolve(category) if category else None,
         channel=CHANNELS.resolve(channel) if channel else None, reporter=reporter, place=place, household=household,
     )
-    record = edit_issue(store, _id(issue), edits, TIER_CODES.resolve(tier) if tier else None,
+    record = edit_issue(store, _id(store, issue), edits, TIER_CODES.resolve(tier) if tier else None,
                         app.past_moment(at), app.now(), by=app.doer(by))
     show.issue(app.output(fmt, categories=True, groups=True), record)
 
@@ -247,7 +253,7 @@ def show_(ctx: typer.Context, issue: IssueId, at: AtOption = None, fmt: FormatOp
 
     app = ctx.obj
     store = app.store
-    show.issue(app.output(fmt, categories=True, groups=True), show_issue(store, _id(issue), app.moment(at)), timeline=True)
+    show.issue(app.output(fmt, categories=True, groups=True), show_issue(store, _id(store, issue), app.moment(at)), timeline=True)
 
 
 @issue_app.command("list")

@@ -65,7 +65,7 @@ def void(ctx: typer.Context, visit: Annotated[int, typer.Argument(help="The visi
 
     app = ctx.obj
     store = app.store
-    show.visit(app.output(fmt, groups=True), void_visit(store, visit, reason=reason, by=app.user, now=app.now()))
+    show.visit(app.output(fmt, groups=True), void_visit(store, visit, reason=reason, by=app.user, now=app.now()), voided=True)
 
 
 @visit_app.command("list")

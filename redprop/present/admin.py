@@ -25,6 +25,18 @@ def community(out: Output, record: dict) -> None:
     out.record(COMMUNITY_CARD, record)
 
 
+def copied(out: Output, result: dict) -> None:
+    """`copy`: what was copied where (JSON: the whole result, with every table's rows)."""
+    if out.fmt == Format.json:
+        out.document({**result, "source": shown(result["source"]), "target": shown(result["target"])})
+        return
+    rows = sum(result["rows"].values())
+    name = " ".join(x for x in (result["community"], result["community_code"]) if x) or out._("the community")
+    out.note(out._("copied {community} from {source} to {target}: {tables} tables, {rows} rows, counted and checked on"
+                   " both sides", community=name, source=shown(result["source"]), target=shown(result["target"]),
+                   tables=len(result["rows"]), rows=rows))
+
+
 def access_changed(out: Output, result: dict) -> None:
     """`grant`/`revoke`: what the login may do now."""
     if result["street"]:

@@ -77,7 +77,9 @@ def memberships(out: Output, rows) -> None:
 
 
 def membership(out: Output, row: dict) -> None:
-    out.record(membership_table(), row, lambda m: membership_cells(out, m))
+    """A membership joined or left, said back: the address with its head."""
+    out.record(membership_table(), row, lambda m: {**membership_cells(out, m), "head": None,
+                                                    "household": out.labels.household(m["household"], m.get("head"), None)})
 
 
 def visit_cells(out: Output, row: dict) -> dict:
@@ -94,10 +96,12 @@ def visits(out: Output, rows, page=None) -> None:
     out.listing(visit_table(), rows, lambda v: visit_cells(out, v), VISIT.names(), page=page)
 
 
-def visit(out: Output, row: dict) -> None:
-    """A visit recorded or voided, said back: the address with its head and focus groups."""
+def visit(out: Output, row: dict, voided: bool = False) -> None:
+    """A visit recorded or voided, said back: the address with its head and focus groups (and
+    the issue it opened: a void leaves that issue as it is, and says so)."""
     if row.get("issue"):
-        out.note(out._("opened issue #{id}", id=row["issue"]))
+        out.note(out._("issue #{id}, opened at this visit, stays as it is: `redprop issue void {id}` if it was a mistake too", id=row["issue"])
+                 if voided else out._("opened issue #{id}", id=row["issue"]))
     said = lambda v: {**visit_cells(out, v), "household": out.labels.household(v["household"], v["head"], v.get("groups")),  # noqa: E731
                       "head": None}
     out.record(visit_table(), row, said)

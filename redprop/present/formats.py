@@ -9,6 +9,7 @@ OWASP advises; numbers stay numbers, JSON stays exact.
 
 import json
 from collections.abc import Iterable
+from itertools import chain
 
 from redprop.spreadsheet import FORMULA_STARTS
 
@@ -44,11 +45,21 @@ def _is_iterator(data) -> bool:
     return hasattr(data, "__next__")
 
 
-def write_json_rows(stream, rows: Iterable[dict]) -> None:
+def write_json_rows(stream, rows: Iterable[dict], extra: dict | None = None) -> None:
+    """Objects one to a line; with `extra`, its fields put first in each object that has none of
+    them (the community a listing comes from), spliced onto the object's text once encoded: a
+    million rows pay a slice each, not a copy of each row."""
     encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    head = encode(extra)[:-1] + ", " if extra else None
     first = True
     for row in rows:
-        stream.write(("[\n" if first else ",\n") + encode(row))
+        text = encode(row)
+        if head is not None:
+            if row.keys().isdisjoint(extra):
+                text = head + text[1:] if len(text) > 2 else head[:-2] + "}"
+            else:
+                text = encode({**{k: v for k, v in extra.items() if k not in row}, **row})
+        stream.write(("[\n" if first else ",\n") + text)
         first = False
     stream.write("[]\n" if first else "\n]\n")
 
@@ -75,8 +86,10 @@ def csv_value(value):
     return safe_text(str(value))
 
 
-def write_csv(stream, rows: Iterable[dict], fields: list[str] | None = None) -> None:
-    """CSV with the JSON field names as its header: `fields`, else the first row's keys."""
+def write_csv(stream, rows: Iterable[dict], fields: list[str] | None = None, extra: dict | None = None) -> None:
+    """CSV with the JSON field names as its header: `fields`, else the first row's keys; before
+    them the fields of `extra` that are not among them (the community a listing comes from),
+    their values the row's own where it has them."""
     import csv
 
     writer = csv.writer(stream, lineterminator="\n")
@@ -86,9 +99,13 @@ def write_csv(stream, rows: Iterable[dict], fields: list[str] | None = None) -> 
         if first is None:
             return
         fields = list(first)
-    writer.writerow(fields)
+    added = [k for k in (extra or ()) if k not in fields]
+    writer.writerow(added + fields)
     if first is None:
         return
-    writer.writerow([csv_value(first.get(f)) for f in fields])
-    for row in rows:
-        writer.writerow([csv_value(row.get(f)) for f in fields])
+    head = [csv_value(extra[k]) for k in added]
+    for row in chain((first,), rows):
+        cells = [csv_value(row.get(f)) for f in fields]
+        if added:
+            cells = (head if row.keys().isdisjoint(added) else [csv_value(row.get(k, extra[k])) for k in added]) + cells
+        writer.writerow(cells)

@@ -18,7 +18,7 @@ PROVISIONAL_WARNING = N_("the {years} holiday arrangement has not been imported 
 DAY_TABLE = Table((
     Column("date", "Date", keep=True),
     Column("weekday", "Weekday", keep=True),
-    Column("mark", "休/班", keep=True),
+    Column("mark", "Off/work", keep=True),
     Column("name", "Holiday", keep=True),
 ))
 DAY_FIELDS = ["date", "off", "name"]

@@ -71,8 +71,11 @@ def _joined(parts: list[str], separator: str, cells: int) -> list[str]:
 
 
 class Output:
-    def __init__(self, fmt: Format, language: Language, *, groups=None, categories=None, stdout=None, stderr=None):
-        """`groups`, `categories`: the community's catalogues, when this output shows their labels."""
+    def __init__(self, fmt: Format, language: Language, *, groups=None, categories=None, community=None, stdout=None,
+                 stderr=None):
+        """`groups`, `categories`: the community's catalogues, when this output shows their labels;
+        `community`: what gives the community the data comes from (`{"community", "community_code"}`),
+        asked once a listing for scripts is written."""
         from redprop.present.labels import Labels
 
         self.fmt = Format(fmt)
@@ -83,6 +86,7 @@ class Output:
         # the language's words, said through the Output: `out._`, `out.say` (what the catalogue's extractor reads)
         self._, self.say, self.gettext = language._, language.say, language.gettext
         self.separator = language.separator
+        self._community = community
 
     @cached_property
     def terminal(self) -> bool:
@@ -133,15 +137,23 @@ class Output:
 
     # -- data ----------------------------------------------------------------------------
 
+    @cached_property
+    def community(self) -> dict:
+        """The fields every JSON/CSV listing carries: the community's name and 12-digit code
+        ("" when not set), so that listings of several communities put together still say
+        whose each row is. A row that names its own community (the street's) keeps it."""
+        found = self._community() if self._community else None
+        return found or {"community": "", "community_code": ""}
+
     def listing(self, table: Table, records: Iterable[dict], cells: Callable[[dict], dict] | None = None,
                 fields: list[str] | None = None, title: str | None = None, page: "Page | None" = None) -> None:
         """Records as JSON or CSV for scripts (as they are, streamed), or as a table for people
         (`cells` turns a record into what its columns show). With a `page`, a table shows at most
         its size and says how many more there are."""
         if self.fmt == Format.json:
-            formats.write_json_rows(self.stdout, records)
+            formats.write_json_rows(self.stdout, records, self.community)
         elif self.fmt == Format.csv:
-            formats.write_csv(self.stdout, records, fields)
+            formats.write_csv(self.stdout, records, fields, self.community)
         else:
             rows = [cells(r) if cells and r else r for r in records]
             self.table(table, rows, title)
@@ -163,9 +175,9 @@ class Output:
     def record(self, table: Table, record: dict, cells: Callable[[dict], dict] | None = None) -> None:
         """One thing (a household, an issue): `label  value` lines, or one JSON object / CSV row."""
         if self.fmt == Format.json:
-            formats.write_json(self.stdout, record)
+            formats.write_json(self.stdout, {**{k: v for k, v in self.community.items() if k not in record}, **record})
         elif self.fmt == Format.csv:
-            formats.write_csv(self.stdout, [record])
+            formats.write_csv(self.stdout, [record], extra=self.community)
         else:
             self.fields(table, cells(record) if cells else record)
 

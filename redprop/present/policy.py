@@ -32,8 +32,8 @@ def policy_lines(out: Output, p: dict) -> list[str]:
     rows = [{"kind": labels.of(ISSUE_KINDS, kind) if tier == TIERS[0] else "", "tier": labels.of(TIER_CODES, tier),
              **{pr: said_time(out, _promises(p, kind)[tier].get(pr)) or "—" for pr in PROMISES}} for kind in KINDS for tier in TIERS]
     lines.extend(plain(columns, rows, out.language))
-    lines.append(out._("Follow-up call (回访): within {time} of the resolution", time=said_time(out, p["follow_up"])) if p.get("follow_up")
-                 else out._("Follow-up call (回访): no promise"))
+    lines.append(out._("Follow-up call: within {time} of the resolution", time=said_time(out, p["follow_up"])) if p.get("follow_up")
+                 else out._("Follow-up call: no promise"))
     lines.append(out._("Work orders from above: signed for within {time} of their dispatch", time=said_time(out, p["order_sign"]))
                  if p.get("order_sign") else out._("Work orders from above: no sign-for limit"))
     if p["hours"]:

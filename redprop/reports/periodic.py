@@ -233,6 +233,14 @@ def _sum_care(by_grid: dict) -> tuple[int, int, int]:
     return tuple(sum(v[i] for v in by_grid.values()) for i in range(3))
 
 
+def visit_coverage(store: Store, end: datetime) -> tuple[int, int]:
+    """走访覆盖率 as things stood at `end`, as the report counts it: (households in care, those
+    contacted within their cadence) — for `stats --by community`, which ranks by it."""
+    day = (end - timedelta(microseconds=1)).astimezone(store.tz).date().isoformat()
+    in_care, covered, _unseen = _sum_care(_care(store, Members(_members(store, day, day), day, day), end, by_grid=False))
+    return in_care, covered
+
+
 def _members(store: Store, first: str, last: str) -> list[tuple]:
     """The memberships current on some day from `first` to `last` (local days) with their group's
     cadence and their household's grid point and move-out day: (household id, since, until,

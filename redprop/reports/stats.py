@@ -94,6 +94,7 @@ class _Tally:
         medians = self.medians or (_median_minutes(self.to_arrive), _median_minutes(self.to_resolve))
         result["median_arrive_minutes"], result["median_resolve_minutes"] = medians
         result["average_rating"] = round(self.rating_sum / self.ratings, 2) if self.ratings else None
+        result["rating_sum"] = self.rating_sum  # the average's numerator: what adds up across communities
         result["ratings"] = self.ratings
         result["satisfied"] = self.satisfied
         result["satisfied_share"] = round(self.satisfied / self.ratings, 4) if self.ratings else None
@@ -107,6 +108,34 @@ class _Tally:
         result["overdue"] = self.overdue
         result["provisional_years"] = sorted(self.provisional_years)
         return result
+
+
+    @classmethod
+    def of_row(cls, row: dict) -> "_Tally":
+        """A row's counts back in a tally (no durations: its medians cannot be added up)."""
+        tally = cls()
+        for name in ("issues", "problems", "wishes", "rating_sum", "ratings", "satisfied", "unfinished", "overdue"):
+            setattr(tally, name, row[name])
+        tally.calls_owed, tally.calls_made, tally.calls_on_time = (
+            row["follow_up_owed"], row["follow_up_made"], row["follow_up_on_time"])
+        for p in PROMISES:
+            tally.kept[p], tally.missed[p] = row[f"{p}_kept"], row[f"{p}_missed"]
+        tally.provisional_years = set(row["provisional_years"])
+        return tally
+
+
+def summed_rows(rows: list[dict], group) -> dict:
+    """`issue_stats` rows of several communities as one row of `group`: every count added and
+    every share worked out again from the added counts (never the shares averaged), the work
+    orders' figures alike; the medians None (a median of medians is not the whole's median)."""
+    from redprop.reports.rates import summed
+
+    total = _Tally()
+    for row in rows:
+        total.add(_Tally.of_row(row))
+    total.medians = (None, None)
+    orders = summed([{k: v for k, v in row.items() if k.startswith(("order_", "orders_"))} for row in rows])
+    return {**total.row(group), **orders}
 
 
 def issue_stats(store: Store, at: datetime, date_from: date | None, date_to: date | None, by: str | None) -> list[dict]:

@@ -42,7 +42,6 @@ def check(store: Store, quick: bool = False, at: datetime | None = None, accept_
     accepts what is gone: an entry of the log that undo does not reach across."""
     problems: list[Message] = []
     checked: dict[str, int] = {}
-    engine = store.engine
     accepted = None
     if store.loss is not None and accept_loss:
         accepted, store.loss = store.loss, None
@@ -50,6 +49,39 @@ def check(store: Store, quick: bool = False, at: datetime | None = None, accept_
         mark.reset(store)
     elif store.loss is not None:
         problems.append(mark.found(store.shown, store.loss).message)
+    problems += database_problems(store, quick, checked)
+    if not store.is_file:  # a community on a server: no file beside it to look after
+        return {"problems": problems, "warnings": [], "checked": checked, "quick": quick, "accepted": accepted}
+    damaged = next((p for p in problems if p.template in (ENGINE_PROBLEM, UNREADABLE)), None)
+    if damaged is not None:  # the engine met damage: noted beside the file, nothing more is written to it
+        what = damaged.values["problem"] if damaged.template == ENGINE_PROBLEM else \
+            f"{damaged.values['table']} row {damaged.values['row']}: a value cannot be read"
+        note_damage(store.path, f"redprop check: {what}", at.isoformat(timespec="seconds") if at else None)
+    damage = noted_damage(store.path)
+    if not problems and damage and quick:  # it reads no values: what was met may be there still
+        problems.append(Message("{path} was found damaged ({when}: {what}); the quick check cannot say it is whole"
+                                " again: `redprop check` reads every value", path=shown(store.path), when=damage[0],
+                                what=damage[1]))
+    if not problems:
+        clear_damage(store.path)
+    warnings = permission_warnings(store.path) + leftover_warnings(store.path)
+    return {"problems": problems, "warnings": warnings, "checked": checked, "quick": quick, "accepted": accepted}
+
+
+ENGINE_PROBLEM = N_("{engine}: {problem}")
+UNREADABLE = N_("{table} row {row}: a value cannot be read (it is not text in the database's encoding: bytes damaged"
+                " inside the record)")
+
+
+def database_problems(store: Store, quick: bool = False, checked: dict | None = None) -> list[Message]:
+    """What `check` finds wrong in the database itself, and nothing else done (no note beside
+    it, no file looked at): the engine's own check of its storage, every value read back (not
+    `quick`), the references between tables, the schema, the due list's contact columns and
+    (not `quick`) every issue's cached state. Runs inside a transaction too (a copy checks what
+    it wrote before committing it)."""
+    problems: list[Message] = []
+    checked = {} if checked is None else checked
+    engine = store.engine
 
     def guarded(what: str, task) -> None:
         try:
@@ -64,21 +96,14 @@ def check(store: Store, quick: bool = False, at: datetime | None = None, accept_
             if not is_damage(error):  # busy, out of memory, an I/O error: not a reason to stop every write
                 raise
             found = [reason(error)]
-        for problem in found:
-            problems.append(Message("{engine}: {problem}", engine=ENGINE_NAMES[engine.name], problem=problem))
-        if found and store.is_file:
-            note_damage(store.path, f"redprop check: {found[0]}", at.isoformat(timespec="seconds") if at else None)
+        problems.extend(Message(ENGINE_PROBLEM, engine=ENGINE_NAMES[engine.name], problem=problem) for problem in found)
 
     def values():
         unreadable = engine.unreadable_values(store.conn)
         for table, row in unreadable[:SHOWN_PER_KIND]:
-            problems.append(Message("{table} row {row}: a value cannot be read (it is not text in the database's"
-                                    " encoding: bytes damaged inside the record)", table=table, row=row or "?"))
+            problems.append(Message(UNREADABLE, table=table, row=row or "?"))
         if len(unreadable) > SHOWN_PER_KIND:
             problems.append(Message("… and {count} more rows like these", count=len(unreadable) - SHOWN_PER_KIND))
-        if unreadable and store.is_file:
-            note_damage(store.path, f"redprop check: {unreadable[0][0]} row {unreadable[0][1]}: a value cannot be read",
-                        at.isoformat(timespec="seconds") if at else None)
 
     def references():
         for table, rowid, parent in engine.foreign_key_problems(store.conn):
@@ -93,17 +118,7 @@ def check(store: Store, quick: bool = False, at: datetime | None = None, accept_
     guarded(N_("the due list's contact columns"), lambda: problems.extend(contact_problems(store.conn, checked)))
     if not quick:
         guarded(N_("the issues' cached state"), lambda: problems.extend(issue_state_problems(store, checked)))
-    if not store.is_file:  # a community on a server: no file beside it to look after
-        return {"problems": problems, "warnings": [], "checked": checked, "quick": quick, "accepted": accepted}
-    damage = noted_damage(store.path)
-    if not problems and damage and quick:  # it reads no values: what was met may be there still
-        problems.append(Message("{path} was found damaged ({when}: {what}); the quick check cannot say it is whole"
-                                " again: `redprop check` reads every value", path=shown(store.path), when=damage[0],
-                                what=damage[1]))
-    if not problems:
-        clear_damage(store.path)
-    warnings = permission_warnings(store.path) + leftover_warnings(store.path)
-    return {"problems": problems, "warnings": warnings, "checked": checked, "quick": quick, "accepted": accepted}
+    return problems
 
 
 def schema_problems(conn) -> list[Message]:
@@ -322,3 +337,128 @@ def restore(db_path: Path, backup_file: Path, *, at: datetime, logged_as: tuple[
     finally:
         store.close()
     return {"path": db_path, "aside": aside if had_one else None, "rows": rows, "backup": backup_file, "entry": entry}
+
+
+# --------------------------------------------------------------------------------------------
+# Copying one community whole, between files and servers
+
+
+def copy_community(source, target, *, replace: bool = False, quick: bool = False) -> dict:
+    """Copy one community whole from `source` into `target` — each a file (a Path) or a community
+    of a shared database (a store.Server) — through store.copying: every row, the change log,
+    the holidays. Both sides are checked as `check` checks them — the source before, the target
+    inside its write, with the rows of every table counted on both sides — and only a copy that
+    passes is committed. A target that does not exist (a file, or a community of a server) is
+    made with the source's name and code, whole or not at all; one that holds data is refused
+    unless `replace`, and one that keeps another community's code always. An interruption leaves
+    the target as it was. Both sides must be at the same schema version.
+    {"source", "target", "community", "community_code", "rows": {table: rows}, "created", "replaced"}."""
+    from redprop.codes import community_columns
+    from redprop.store import Server, communities, shown_target
+    from redprop.store.copying import copy_rows, holds_data, table_counts
+    from redprop.store.migrations import MIGRATIONS, migrate
+
+    source, target = (checked_path(t) if isinstance(t, Path) else t for t in (source, target))
+    if isinstance(source, Path) and isinstance(target, Path) and os.path.realpath(source) == os.path.realpath(target):
+        raise InvalidValue("{path} is both the source and the target of the copy", path=shown(source))
+    engine = engine_for(target)
+    origin = open_store(source)
+    try:
+        if origin.loss is not None:  # entries lost since it was last written: `check` says so first
+            raise DatabaseError("{path} does not pass its check ({problem}); `redprop check` lists what is wrong;"
+                                " nothing was copied", path=origin.shown,
+                                problem=mark.found(origin.shown, origin.loss).message)
+        with origin.engine.snapshot(origin.conn):
+            version = origin.engine.schema_version(origin.conn)
+            found = database_problems(origin, quick)
+            if found:
+                raise DatabaseError("{path} does not pass its check ({problem}); `redprop check` lists what is wrong;"
+                                    " nothing was copied", path=origin.shown, problem=found[0])
+            counts = table_counts(origin, origin.engine.tables(origin.conn))
+            who = community_columns(origin)
+            result = {"source": shown_target(source), "target": shown_target(target), **who, "rows": counts}
+
+            def fill(into: Store) -> None:
+                """Inside the target: the source's rows, counted and checked before the write ends."""
+                with into.bulk_load(), into.write():
+                    written = copy_rows(origin, into)
+                    found_there = table_counts(into, counts)
+                    for table, rows in counts.items():
+                        if written.get(table) != rows or found_there[table] != rows:
+                            raise DatabaseError("the copy of {table} has {copied} rows, {source} has {rows}; nothing"
+                                                " was written", table=table, copied=found_there[table],
+                                                source=origin.shown, rows=rows)
+                    problems = database_problems(into, quick)
+                    if problems:
+                        raise DatabaseError("the copy does not pass its check ({problem}); nothing was written",
+                                            problem=problems[0])
+
+            def build(conn, where) -> None:
+                migrate(conn)
+                fill(Store(conn, where))
+
+            existing = _copy_target(target, who, communities)
+            if existing is None:  # a new file, or a new community of a shared database
+                if isinstance(target, Path):
+                    engine.create(target, build)
+                    _new_mark(target)
+                else:
+                    engine.create(Server(target.url), build, code=who["community_code"] or None,
+                                  name=who["community"])
+                return {**result, "created": True, "replaced": False}
+            destination = open_store(existing, examine=False)  # its rows are replaced whole: so is its mark
+            try:
+                there = destination.engine.schema_version(destination.conn)
+                if there != version or version != len(MIGRATIONS):
+                    raise DatabaseError("{source} is at schema {version} and {target} at {there}; bring both up to"
+                                        " date first (any command on each does)", source=origin.shown, version=version,
+                                        target=destination.shown, there=there)
+                theirs = community_columns(destination)
+                if theirs["community_code"] and who["community_code"] and theirs["community_code"] != who["community_code"]:
+                    raise InvalidValue("{target} keeps the community {theirs}, not {ours}; nothing was copied",
+                                       target=destination.shown, theirs=theirs["community_code"],
+                                       ours=who["community_code"])
+                filled = holds_data(destination)
+                if filled and not replace:
+                    raise InvalidValue("{target} already holds {community}'s data; nothing was copied (--replace puts"
+                                       " the copy in its place)", target=destination.shown,
+                                       community=theirs["community"] or theirs["community_code"] or destination.shown)
+                fill(destination)
+                mark.reset(destination)
+            finally:
+                destination.close()
+            return {**result, "created": False, "replaced": filled}
+    finally:
+        origin.close()
+
+
+def _copy_target(target, who: dict, listed):
+    """The target of a copy as it is now: a file that exists, or the community of a shared
+    database that --community names (else the one of the source's code, else of its name); None
+    where there is none yet. A community named that is not the source's is refused."""
+    from redprop.store import Server
+
+    if isinstance(target, Path):
+        return target if target.exists() else None
+    found = listed(target)
+    if target.community:
+        match = next((c for c in found if target.community.strip() in (c["code"], c["name"])), None)
+        if match is None and target.community.strip() not in (who["community_code"], who["community"]):
+            raise InvalidValue("--community {wanted}: {server} holds no such community, and the copy of {community}"
+                               " would be made as {community} ({code}); to copy it under that code, give the source"
+                               " that code first (redprop --db SOURCE community edit --code CODE)",
+                               wanted=target.community, server=str(target),
+                               community=who["community"], code=who["community_code"] or "-")
+    else:
+        match = next((c for c in found if who["community_code"] and c["code"] == who["community_code"]), None) or \
+            next((c for c in found if c["name"] == who["community"]), None)
+    return Server(target.url, match["code"] or match["name"]) if match else None
+
+
+def _new_mark(path: Path) -> None:
+    """The mark of a database just made (store/mark.py), in place of one a file of that name left."""
+    store = open_store(path, examine=False)
+    try:
+        mark.reset(store)
+    finally:
+        store.close()

@@ -315,6 +315,58 @@ def open_store(target, examine: bool = True) -> Store:
     return store
 
 
+def readable_targets(targets: list) -> list:
+    """The street's picture's communities: a file as it is; a shared database named without a
+    community, every community of it this login may read (a street's login: all of them), in
+    the order of their codes. One that holds none this login may read is one line (exit 7)."""
+    from redprop.errors import AccessDenied
+
+    found = []
+    for target in targets:
+        if not isinstance(target, Server) or target.community:
+            found.append(target)
+            continue
+        listed = communities(target)
+        readable = [c for c in listed if c["may_read"]]
+        if listed and not readable:
+            raise AccessDenied("this login may read no community of {server}; its owner can let it read every one:"
+                               " redprop grant LOGIN --street", server=str(target))
+        found += [Server(target.url, c["code"] or c["name"]) for c in readable] or [target]
+    return found
+
+
+def open_stores(targets: list) -> list[Store]:
+    """Several databases, each opened as `open_store` opens one, for a figure that adds them up
+    (the street's picture): a community named twice — the same file, a copy of another one
+    given (a backup: the same identity), or two that keep the same community's code — is
+    refused, since it would be counted twice."""
+    from redprop.errors import N_, UsageMistake
+
+    twice = {  # how a database can be named twice, and what the refusal says
+        "file": N_("--db {second} is {first} again; each community is counted once: give it once"),
+        "identity": N_("--db {second} is a copy of {first} (the same database); each community is counted once: give"
+                       " one of them"),
+        "code": N_("--db {first} and {second} both keep the community {code}; each community is counted once: give"
+                   " one of them"),
+    }
+    stores: list[Store] = []
+    seen: dict = {}
+    try:
+        for target in targets:
+            store = open_store(target)
+            stores.append(store)
+            for kind, value in (("file", os.path.realpath(target) if isinstance(target, Path) else None),
+                                ("identity", store.setting("database_id")), ("code", store.setting("community_code"))):
+                if value and (kind, value) in seen:
+                    raise UsageMistake(twice[kind], first=seen[kind, value], second=store.shown, code=value)
+                seen[kind, value] = store.shown
+    except BaseException:
+        for store in stores:
+            store.close()
+        raise
+    return stores
+
+
 def peek(path: Path) -> Store | None:
     """An existing database opened to be read as it is (no migration, nothing written: a demo
     about to be replaced), or None when there is none that can be read there."""

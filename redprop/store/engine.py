@@ -268,6 +268,21 @@ class Engine:
         build them again."""
         raise NotImplementedError
 
+    def loosen_for_copy(self, conn, tables) -> list[str]:
+        """Inside a write (under `bulk_load`), before rows copied from another database are
+        written into `tables`: take away what must not run on them — the triggers (they keep
+        derived columns and the change log: the copy writes those values as they are) and any
+        reference checked row by row (a row may point at one written after it); the statements
+        that put them back, to run at the end of the same write."""
+        raise NotImplementedError
+
+    @contextmanager
+    def snapshot(self, conn):
+        """Outside a transaction: every read of the block sees the database as of one moment (a
+        copy's), while others go on writing."""
+        raise NotImplementedError
+        yield
+
     def temporary_map(self, conn, name: str):
         """An empty map of integers to integers kept by the database for the write under way
         (`get_many(keys) -> {key: value}`, `put_many({key: value})`)."""

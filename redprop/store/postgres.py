@@ -104,6 +104,7 @@ class Connection(psycopg.Connection):
     schema: str | None = None  # the community's schema
     lock_key: int = 0  # the advisory lock that serialises the community's writes
     scratch_version: int | None = None  # a scratch schema's version (no registry row)
+    one_transaction: bool = False  # inside a transaction of its own (a community made): a write is a savepoint of it
     url: str = ""
 
     def executemany(self, sql, rows_):
@@ -245,6 +246,36 @@ def access(url: str, login: str, community: str | None, street: bool, allow: boo
         conn.close()
 
 
+def _register(conn, url: str, code: str | None, name: str) -> str:
+    """Inside a transaction: a new community registered, its schema and role made, sealed from
+    every other login; its schema."""
+    conn.execute(REGISTRY_DDL)
+    oid = conn.execute("SELECT oid FROM pg_database WHERE datname = current_database()").fetchone()[0]
+    street = f"redprop_{oid}_street"
+    conn.execute(f"INSERT INTO {REGISTRY}.database (one, street_role) VALUES (1, $1) ON CONFLICT (one) DO NOTHING",
+                 (street,))
+    street = conn.execute(f"SELECT street_role FROM {REGISTRY}.database").fetchone()[0]
+    clash = conn.execute(f"SELECT code, name FROM {REGISTRY}.communities WHERE code = $1 OR name = $2",
+                         (code, name)).fetchone()
+    if clash:
+        raise InvalidValue("{server} already holds community {community}", server=shown_url(url),
+                           community=" ".join(filter(None, clash)))
+    number = conn.execute(f"SELECT nextval(pg_get_serial_sequence('{REGISTRY}.communities', 'id'))").fetchone()[0]
+    key = code or f"n{number}"
+    schema, role = f"community_{key}", f"redprop_{oid}_{key}"
+    for each in (street, role):
+        if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = $1", (each,)).fetchone() is None:
+            conn.execute(f"CREATE ROLE {quoted(each)} NOLOGIN")
+    conn.execute(f"INSERT INTO {REGISTRY}.communities (id, code, name, schema, role, version, created_at)"
+                 " VALUES ($1, $2, $3, $4, $5, 0, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS+00:00'))",
+                 (number, code, name, schema, role))
+    conn.execute(f"CREATE SCHEMA {quoted(schema)}")
+    conn.execute(f"REVOKE ALL ON SCHEMA {quoted(schema)} FROM PUBLIC")
+    conn.execute(f"SET LOCAL search_path = {quoted(schema)}")
+    conn.execute(FUNCTIONS)
+    return schema
+
+
 class TemporaryMap:
     """Integers to integers for one write, in a temporary table of the session (see SQLite's)."""
 
@@ -304,53 +335,29 @@ class PostgreSQL(Engine):
 
     def create(self, target, build, code: str | None = None, name: str = "") -> None:
         """A new community in the database: registered, its schema and role made and sealed, then
-        built (`build`: migrations, first settings); a failure takes all of it away again."""
+        built (`build`: migrations, first settings; a copy's rows), all in one transaction — the
+        build's writes are savepoints of it —, so that a failure, or the process killed half-way,
+        leaves nothing of it (PostgreSQL's DDL is transactional)."""
         url, _wanted = target
         if not name:
             raise InvalidValue("--community: a community in a shared database needs its name (like 美仑盛景小区)")
         conn = connect(url)
         try:
-            with _transaction(conn):
-                conn.execute(REGISTRY_DDL)
-                oid = conn.execute("SELECT oid FROM pg_database WHERE datname = current_database()").fetchone()[0]
-                street = f"redprop_{oid}_street"
-                conn.execute(f"INSERT INTO {REGISTRY}.database (one, street_role) VALUES (1, $1)"
-                             " ON CONFLICT (one) DO NOTHING", (street,))
-                street = conn.execute(f"SELECT street_role FROM {REGISTRY}.database").fetchone()[0]
-                clash = conn.execute(f"SELECT code, name FROM {REGISTRY}.communities WHERE code = $1 OR name = $2",
-                                     (code, name)).fetchone()
-                if clash:
-                    raise InvalidValue("{server} already holds community {community}", server=shown_url(url),
-                                       community=" ".join(filter(None, clash)))
-                number = conn.execute(f"SELECT nextval(pg_get_serial_sequence('{REGISTRY}.communities', 'id'))").fetchone()[0]
-                key = code or f"n{number}"
-                schema, role = f"community_{key}", f"redprop_{oid}_{key}"
-                for each in (street, role):
-                    if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = $1", (each,)).fetchone() is None:
-                        conn.execute(f"CREATE ROLE {quoted(each)} NOLOGIN")
-                conn.execute(f"INSERT INTO {REGISTRY}.communities (id, code, name, schema, role, version, created_at)"
-                             " VALUES ($1, $2, $3, $4, $5, 0, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS+00:00'))",
-                             (number, code, name, schema, role))
-                conn.execute(f"CREATE SCHEMA {quoted(schema)}")
-                conn.execute(f"REVOKE ALL ON SCHEMA {quoted(schema)} FROM PUBLIC")
-                conn.execute(f"SET LOCAL search_path = {quoted(schema)}")
-                conn.execute(FUNCTIONS)
-        except psycopg.Error as error:
-            conn.close()
-            raise DatabaseError("could not add community {name} to {server}: {reason}; nothing was left behind",
-                                name=name, server=shown_url(url), reason=_reason(error)) from None
-        try:
+            conn.execute("BEGIN")
+            try:
+                schema = _register(conn, url, code, name)
+            except psycopg.Error as error:
+                raise DatabaseError("could not add community {name} to {server}: {reason}; nothing was left behind",
+                                    name=name, server=shown_url(url), reason=_reason(error)) from None
             community = next(c for c in communities(conn) if c["schema"] == schema)
             _in_community(conn, community)
+            conn.one_transaction = True
             build(conn, target)
+            conn.one_transaction = False
+            conn.execute("COMMIT")
         except BaseException:
+            conn.one_transaction = False
             self.rollback(conn)
-            try:
-                with _transaction(conn):
-                    conn.execute(f"DROP SCHEMA IF EXISTS {quoted(schema)} CASCADE")
-                    conn.execute(f"DELETE FROM {REGISTRY}.communities WHERE schema = $1", (schema,))
-            except psycopg.Error:
-                pass
             raise
         finally:
             conn.close()
@@ -385,18 +392,18 @@ class PostgreSQL(Engine):
     def begin_write(self, conn) -> None:
         """The community's write lock, waited for at most the busy timeout (0: not at all). In a
         scratch schema (inside its own transaction) a savepoint."""
-        if conn.scratch_version is not None:
+        if conn.scratch_version is not None or conn.one_transaction:
             conn.execute("SAVEPOINT scratch")
             return
         wait = max(1, int(busy_timeout() * 1000))
         conn.execute(f"BEGIN; SET LOCAL lock_timeout = {wait}; SELECT pg_advisory_xact_lock({int(conn.lock_key)})")
 
     def commit(self, conn) -> None:
-        conn.execute("RELEASE SAVEPOINT scratch" if conn.scratch_version is not None else "COMMIT")
+        conn.execute("RELEASE SAVEPOINT scratch" if conn.scratch_version is not None or conn.one_transaction else "COMMIT")
 
     def rollback(self, conn) -> None:
         try:
-            if conn.scratch_version is not None and not conn.closed:
+            if (conn.scratch_version is not None or conn.one_transaction) and not conn.closed:
                 conn.execute("ROLLBACK TO SAVEPOINT scratch")
                 return
             if conn.info.transaction_status != TransactionStatus.IDLE and not conn.closed:
@@ -650,6 +657,31 @@ class PostgreSQL(Engine):
             conn.execute(f"DROP INDEX {name}")
         return sorted(sql for _name, sql in indexes)
 
+    def loosen_for_copy(self, conn, tables) -> list[str]:
+        """Each table's own triggers disabled (its row numbering, the change log, the due list's
+        contact columns) and its foreign keys dropped; put back at the end, where each foreign
+        key added again checks every row. Needs the tables' owner (the login that ran init)."""
+        again = []
+        for table in tables:
+            for name, definition in conn.execute(
+                    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'f'"
+                    " AND conrelid = to_regclass(quote_ident(current_schema()) || '.' || quote_ident($1)) ORDER BY conname",
+                    (table,)).fetchall():
+                conn.execute(f"ALTER TABLE {quoted(table)} DROP CONSTRAINT {quoted(name)}")
+                again.append(f"ALTER TABLE {quoted(table)} ADD CONSTRAINT {quoted(name)} {definition}")
+            conn.execute(f"ALTER TABLE {quoted(table)} DISABLE TRIGGER USER")
+            again.append(f"ALTER TABLE {quoted(table)} ENABLE TRIGGER USER")
+        return again
+
+    @contextmanager
+    def snapshot(self, conn):
+        """A read-only transaction that sees one moment (REPEATABLE READ) for its length."""
+        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try:
+            yield
+        finally:
+            self.rollback(conn)
+
     def temporary_map(self, conn, name: str) -> TemporaryMap:
         return TemporaryMap(conn, name)
 
@@ -700,17 +732,6 @@ class PostgreSQL(Engine):
 
     def put_back(self, backup: Path, current: Path, aside: Path) -> dict[str, int]:
         self._copies_elsewhere()
-
-
-@contextmanager
-def _transaction(conn):
-    conn.execute("BEGIN")
-    try:
-        yield
-    except BaseException:
-        ENGINE.rollback(conn)
-        raise
-    conn.execute("COMMIT")
 
 
 ENGINE = PostgreSQL()

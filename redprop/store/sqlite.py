@@ -22,8 +22,8 @@ from redprop.store.backups import (
 )
 from redprop.store.engine import Engine, busy_timeout
 from redprop.store.files import (
-    NAME_MAX, checked_path, clear_damage, create_private, has_sqlite_header, is_regular_file, path_error, remove_quietly,
-    shown, sidecars,
+    checked_path, clear_damage, has_sqlite_header, is_regular_file, link_into_place, partial_beside,
+    remove_quietly, shown, sidecars,
 )
 
 MOST_VARIABLES = 32766  # SQLite's limit on the values of one statement (since 3.32)
@@ -245,9 +245,10 @@ class SQLite(Engine):
             return None
 
     def create(self, path: Path, build) -> None:
-        """Built under a temporary name beside it, private to its owner (0600, and so its -wal and
-        -shm), and put in place only once complete: an `init` that fails (a full disk, an
-        interruption) leaves no file behind."""
+        """Built under a temporary name beside it (store.files.partial_beside: private to its owner,
+        and so its -wal and -shm; locked while it is built), and put in place only once complete:
+        an `init` or a `copy` that fails leaves no file behind, and what one killed half-way left
+        is removed by the next build of the same file (and listed by `check`)."""
         path = checked_path(path)
         if path.is_dir():
             raise InvalidValue("{path} is a folder; give a file name, e.g. {example}", path=shown(path),
@@ -255,34 +256,23 @@ class SQLite(Engine):
         empty = path.is_file() and path.stat().st_size == 0  # left by a failed init of an older redprop: no data
         if path.exists() and not empty:
             raise InvalidValue("{path} already exists; redprop init never overwrites a database", path=shown(path))
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise path_error(path.parent, error) from None
-        building = path.with_name(f".{path.name}.init-{os.getpid()}")
-        if len(os.fsencode(building.name)) > NAME_MAX:
-            building = path.with_name(f".redprop-init-{os.getpid()}")
-        try:
-            try:
-                create_private(building)
-            except OSError as error:
-                raise path_error(path, error) from None
-            conn = connect(building)
-            try:
-                build(conn, building)
-                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            finally:
-                conn.close()
-            try:
-                if empty and path.is_file() and path.stat().st_size == 0:
-                    os.replace(building, path)
-                else:
-                    os.link(building, path)  # never over a file that appeared meanwhile
-            except FileExistsError:
-                raise InvalidValue("{path} already exists; redprop init never overwrites a database",
-                                   path=shown(path)) from None
-            except OSError:
-                os.rename(building, path)  # a file system without hard links
+        try:  # a missing folder is refused (partial_beside): a mistyped path must not start a second database
+            with partial_beside(path) as (_fd, building):  # private, locked, its leftovers removed by the next
+                conn = connect(building)
+                try:
+                    build(conn, building)
+                    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                finally:
+                    conn.close()
+                try:
+                    if empty and path.is_file() and path.stat().st_size == 0:
+                        os.replace(building, path)
+                    else:
+                        link_into_place(building, path)  # never over a file that appeared meanwhile
+                except FileExistsError:
+                    raise InvalidValue("{path} already exists; redprop init never overwrites a database",
+                                       path=shown(path)) from None
+                remove_quietly(building, *sidecars(building))
             clear_damage(path)  # a note left by a damaged file of that name, since deleted
             remove_quietly(mark_path(path))  # and the mark of a database of that name, since deleted
         except sqlite3.Error as error:
@@ -291,8 +281,6 @@ class SQLite(Engine):
         except OSError as error:
             raise DatabaseError("could not create {path}: {reason}; nothing was left behind", path=shown(path),
                                 reason=error.strerror or str(error)) from None
-        finally:
-            remove_quietly(building, *sidecars(building))
 
     def adopt(self, raw):
         return raw if isinstance(raw, (Connection, Adopted)) else Adopted(raw)
@@ -507,6 +495,25 @@ class SQLite(Engine):
         for name, _sql in indexes:
             conn.execute(f'DROP INDEX "{name}"')
         return [sql for _name, sql in indexes]
+
+    def loosen_for_copy(self, conn, tables) -> list[str]:
+        """The triggers dropped (made again at the end); references are not looked up while
+        `bulk_load` holds foreign keys off, and `check` finds any that lead nowhere."""
+        marks = ", ".join(f"${n}" for n in range(1, len(tables) + 1))
+        triggers = conn.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ({marks})"
+                                " ORDER BY name", tuple(tables)).fetchall()
+        for name, _sql in triggers:
+            conn.execute(f'DROP TRIGGER "{name}"')
+        return [sql for _name, sql in triggers]
+
+    @contextmanager
+    def snapshot(self, conn):
+        """A read transaction: in WAL mode its first read fixes the moment it sees until it ends."""
+        conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.rollback(conn)
 
     def temporary_map(self, conn, name: str) -> TemporaryMap:
         return TemporaryMap(conn, name)

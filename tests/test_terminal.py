@@ -390,6 +390,73 @@ def test_less_quit_after_the_first_screen_ends_the_command_at_once(demo_db):
     assert "户号" in first and "2-1-102" in first, "the first screen of the list, in less"
 
 
+def in_less(db, args, keys: list[bytes]) -> tuple[int, str, bool]:
+    """`redprop ARGS` on an 80×24 terminal with less as its pager: once the first screen is
+    shown, each of `keys` is typed in turn (a moment apart). The exit code, what was shown, and
+    whether the terminal's modes are as they were before."""
+    import select
+    import shutil
+    import time
+
+    if shutil.which("less") is None:
+        pytest.skip("less is not installed")
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    modes = termios.tcgetattr(slave)
+    env = environment()
+    del env["PAGER"]
+    process = subprocess.Popen([sys.executable, "-m", "redprop", "--db", str(db), *args], stdin=slave, stdout=slave,
+                               stderr=slave, env=env, start_new_session=True,
+                               preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0))
+    shown, deadline = b"", time.monotonic() + 60
+
+    def read(until) -> bytes:
+        got = b""
+        while not until(got) and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.2)[0]:
+                got += os.read(master, 65536)
+        return got
+
+    shown += read(lambda got: got.count(b"\n") >= 23)
+    for key in keys:
+        os.write(master, key)
+        pause = time.monotonic() + 0.5
+        shown += read(lambda got: time.monotonic() > pause)
+    code = process.wait(timeout=60)
+    shown += read(lambda got: not select.select([master], [], [], 0.2)[0])
+    sane = termios.tcgetattr(slave) == modes
+    os.close(slave)
+    os.close(master)
+    return code, ANSI.sub("", shown.decode(errors="replace")), sane
+
+
+def test_ctrl_c_while_the_pager_shows_a_listing(demo_db):
+    """Ctrl-C reaches redprop and less alike: less keeps the screen until q (as under git), then
+    redprop ends with 130 (interrupted), no traceback, the terminal as it was."""
+    code, shown, sane = in_less(demo_db, ["overdue", "--at", AT], [b"\x03", b"q"])
+    assert "#305" in shown, "the first screen was shown"
+    assert code == 130, shown[-500:]
+    assert "Traceback" not in shown
+    assert sane, "the terminal's modes are restored"
+
+
+def test_overdue_check_says_what_it_found_when_the_pager_is_quit_early(demo_db):
+    """q on the first screen of `overdue --check`: the rest is not shown, the exit code still is the check's."""
+    code, shown, sane = in_less(demo_db, ["overdue", "--at", AT, "--check"], [b"q"])
+    assert code == 1, shown[-500:]
+    assert sane
+
+
+def test_overdue_check_says_what_it_found_to_a_reader_that_leaves_early(demo_db):
+    """`redprop overdue --check | head -1`: the pipe closed early, the exit code is still the check's."""
+    process = subprocess.Popen([sys.executable, "-m", "redprop", "--db", str(demo_db), "overdue", "--at", AT, "--check"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment())
+    process.stdout.readline()
+    process.stdout.close()  # the reader is gone
+    assert process.wait(timeout=60) == 1
+    assert b"Traceback" not in process.stderr.read()
+
+
 def test_a_table_for_the_pager_is_drawn_as_rich_draws_it():
     """A table bound for the pager is drawn row by row by redprop (present/table.boxed), not by
     Rich: it must look the same, byte for byte, colours and all."""

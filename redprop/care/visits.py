@@ -248,7 +248,7 @@ def _care_from_cache(store: Store, day: date, loosest_cutoff: str) -> dict[int, 
     sql = " UNION ALL ".join(part.format(w) for w in (  # a literal 3: the partial index memberships_knocks applies
         "m.last_contact_at IS NULL", "m.last_contact_at <= $2", f"m.knocks >= {ESCALATE_AFTER} AND m.last_contact_at > $2"))
     care: dict[int, list] = {}
-    for household_id, cadence, since, code, last, knocks in store.conn.execute(sql, (day.isoformat(), loosest_cutoff)):
+    for household_id, cadence, since, code, last, knocks in store.tuple_cursor().execute(sql, (day.isoformat(), loosest_cutoff)):
         entry = care.get(household_id)
         if entry is None:
             care[household_id] = [cadence, since, [code], last, knocks]
@@ -314,7 +314,10 @@ def due_visits(
     Narrowed to a grid point, to the areas a staff member covers, to some buildings.
 
     With `horizon`, also those that will fall due before it (for planning a week's rounds).
-    Stored instants are UTC text, so "seen since the cut-off?" is a string comparison.
+    Stored instants are UTC text, so "seen since the cut-off?" is a string comparison. A
+    district's list is a thousand rows and more: each is worked out with one parse of its
+    reference time, and what recurs (the start of care on a day, the names of a set of groups,
+    who covers an area) once.
     """
     tz = store.tz
     day = at.astimezone(tz).date()
@@ -365,46 +368,45 @@ def due_visits(
 
     rows = []
     today = day.isoformat()
+    days = {c: timedelta(days=c) for c in cadences}
     for household_id, cadence, codes, last, reference, knocks, escalated in due:
-        h = households[household_id]
-        if h["moved_out_on"] and h["moved_out_on"] <= today:
+        key, head, phone, building, grid_code, moved_out_on = households[household_id]
+        if moved_out_on and moved_out_on <= today:
             continue
-        if grid and h["grid"] != grid or buildings and h["building"] not in buildings:
+        if grid and grid_code != grid or buildings and building not in buildings:
             continue
-        if areas is not None and h["building"] not in areas and h["grid"] not in areas:
+        if areas is not None and building not in areas and grid_code not in areas:
             continue
-        names = list(names_for(h["grid"], h["building"]))
-        group_codes = show_groups(codes)
         reference_at = from_db(reference)
-        due_at = reference_at + timedelta(days=cadence)
-        rows.append({
-            "household": h["key"],
-            "head": h["head"],
-            "phone": h["phone"],
-            "building": h["building"],
-            "grid": h["grid"],
-            "groups": group_codes,
+        unseen = (at - reference_at).days
+        due_at = reference_at + days[cadence]
+        rows.append(({
+            "household": key,
+            "head": head,
+            "phone": phone,
+            "building": building,
+            "grid": grid_code,
+            "groups": show_groups(codes),
             "cadence_days": cadence,
             "last_seen_at": show_local_iso(last, tz),
-            "days_since_seen": (at - reference_at).days,
+            "days_since_seen": unseen,
             "never_seen": last is None,
             "due_at": due_at.astimezone(tz).isoformat(),
-            "overdue_days": (at - due_at).days if due_at <= at else None,
+            "overdue_days": unseen - cadence if unseen >= cadence else None,  # days past due_at, once it has passed
             "failed_attempts": knocks,
             "escalated": escalated,
-            "staff": names,
-            "_order": (not escalated, due_at, h["key"]),
-        })
-    rows.sort(key=lambda r: r.pop("_order"))
-    return rows
+            "staff": list(names_for(grid_code, building)),
+        }, (not escalated, due_at, key)))
+    rows.sort(key=lambda r: r[1])
+    return [row for row, _order in rows]
 
 
-def _households_by_id(store: Store, ids: list[int]) -> dict[int, dict]:
-    # One query for any number of ids; in id order, the pages are read in file order. Rows as
-    # the database gives them (read by name), not copied into dicts.
+def _households_by_id(store: Store, ids: list[int]) -> dict[int, tuple]:
+    """id → (key, head, phone, building, grid, moved_out_on). One query for any number of ids; in
+    id order, the pages are read in file order."""
     return {
-        row["id"]: row
-        for row in store.conn.execute(
+        household_id: house
+        for household_id, *house in store.tuple_cursor().execute(
             "SELECT id, key, head, phone, building, grid, moved_out_on FROM households"
             f" WHERE id IN ({store.json_values('$1', 'INTEGER')})",
             (json.dumps(sorted(ids)),),

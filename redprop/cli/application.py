@@ -358,6 +358,9 @@ class Application:
         if self._screen is None:
             import sys
 
+            if not sys.stdout.isatty():  # a pipe or a file: no pager to think of (nor its module to load)
+                self._screen = False
+                return None
             from redprop.present.pager import screen
 
             self._screen = screen(sys.stdout, self.environ) or False

@@ -45,7 +45,7 @@ def overdue(
     most overdue first; --check then exits 1 when any community has something overdue.
     """
     from redprop.errors import ExitCode
-    from redprop.reports.overdue import anything_overdue, overdue_report, soon_window
+    from redprop.reports.overdue import add_visits, anything_overdue, overdue_report, soon_window
 
     app = ctx.obj
     if _street(by):
@@ -62,9 +62,25 @@ def overdue(
             raise typer.Exit(int(ExitCode.CHECK_FAILED))
         return
     store = app.store
-    report = overdue_report(store, app.moment(at), soon=soon_window(soon), show_sensitive=show_sensitive,
-                            staff=app.staff_name(staff), buildings=app.buildings(building))
-    show.overdue(app.output(fmt, groups=True), report)
+    moment, narrowed = app.moment(at), {"show_sensitive": show_sensitive, "staff": app.staff_name(staff),
+                                        "buildings": app.buildings(building)}
+    report = overdue_report(store, moment, soon=soon_window(soon), visits=False, **narrowed)
+    out = app.output(fmt, groups=True)
+    try:
+        if out.fmt == Format.table:  # drawn in order: a reader who quits the pager on the first screen spares the due list
+            show.overdue_issues(out, report)
+            add_visits(store, report, moment, **narrowed)
+            show.overdue_visits(out, report)
+        else:
+            add_visits(store, report, moment, **narrowed)
+            show.overdue(out, report)
+    except BrokenPipeError:  # the reader left early (q in the pager, `| head`): the check still says what it found
+        if not check:
+            raise
+        if report["visits"] is None and not anything_overdue(report):
+            add_visits(store, report, moment, **narrowed)
+        if not anything_overdue(report):
+            raise
     if check and anything_overdue(report):
         raise typer.Exit(int(ExitCode.CHECK_FAILED))
 

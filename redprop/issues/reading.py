@@ -343,7 +343,9 @@ def _listed(store: Store, moment: Moment, f: IssueFilter):
     handler = f.handler.strip() if f.handler else None
     listed = 0
     while True:
-        chunk = list(itertools.islice(rows, 200))
+        # read as many as are still wanted (a page of 50 reads 50 rows, not 200, when most are
+        # listed), at most 200 at a time
+        chunk = list(itertools.islice(rows, min(200, f.limit - listed) if f.limit else 200))
         if not chunk:
             return
         for row, state, _ in moment.states(chunk):

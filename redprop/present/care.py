@@ -116,7 +116,7 @@ def alert(out: Output, row: dict) -> str:
 
 
 def due_cells(out: Output, row: dict) -> dict:
-    return {**row, "alert": alert(out, row), "groups": [out.labels.group(g) for g in row["groups"]],
+    return {**row, "alert": alert(out, row), "groups": out.labels.group_list(row["groups"]),
             "last_seen": minute(row["last_seen_at"]) or out._("never")}
 
 

@@ -38,6 +38,26 @@ def width(text: str) -> int:
     return sum(map(_char_width, text))
 
 
+class _TextWidths(dict):
+    """Cells per text, each distinct text measured once: a column repeats its labels and names."""
+
+    def __missing__(self, text: str) -> int:
+        cells = self[text] = width(text)
+        return cells
+
+
+def widths(texts: list[str]) -> list[int]:
+    """The width of each text of a column: an ASCII column (numbers, addresses, times) by its
+    lengths, any other each distinct text once — a district's listing is thousands of cells."""
+    if "".join(texts).isascii():
+        return list(map(len, texts))
+    return list(map(_TextWidths().__getitem__, texts))
+
+
+def widest(texts: list[str]) -> int:
+    return max(widths(texts), default=0)
+
+
 def printable(text: str) -> str:
     """The text with line breaks as spaces and nothing a terminal would obey instead of show."""
     if text.isprintable():  # every character the pattern removes is one Python calls unprintable

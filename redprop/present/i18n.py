@@ -63,6 +63,9 @@ def locale_language(environ=None) -> str:
     return "zh"
 
 
+_AS_THEY_ARE = frozenset({str, int, float})
+
+
 class Language:
     """One language, `zh` or `en`, and redprop's words said in it."""
 
@@ -116,6 +119,8 @@ class Language:
         return code.zh if self.code == "zh" else code.en
 
     def render_value(self, value):
+        if value.__class__ in _AS_THEY_ARE:  # most values: said as they are, without a look at the vocabulary
+            return value
         from redprop.vocab import Choices, Code
 
         if isinstance(value, Message):
@@ -130,25 +135,24 @@ class Language:
 
 
 class Compiled:
-    """A compiled catalogue (.mo, GNU gettext's format), each message decoded the first time it is
-    said: the standard library's reader decodes all 1,300 of redprop's on every start (2 ms of a
-    command that says a dozen). Says what `gettext.GNUTranslations` says (tests/test_language.py)."""
+    """A compiled catalogue (.mo, GNU gettext's format), each message looked up and decoded the
+    first time it is said: the standard library's reader decodes all 1,300 of redprop's on every
+    start (2 ms of a command that says a dozen), and even an index of them costs a millisecond.
+    A .mo lists its messages sorted (the format's rule, by which C's gettext searches it too), so
+    a message is found by bisection. Says what `gettext.GNUTranslations` says (tests/test_language.py)."""
 
     def __init__(self, data: bytes = b""):
         self.data = data
         self.said: dict[str, str] = {}
-        self.where: dict[bytes, tuple[int, int]] = {}
+        self.count = 0
         self.plural = lambda n: int(n != 1)
         if not data:  # no catalogue: the English msgids are said as they are
             return
         import struct
 
-        order = "<" if data[:4] == b"\xde\x12\x04\x95" else ">"
-        count, originals, translations = struct.unpack_from(order + "4xIII", data, 4)
-        ids = struct.iter_unpack(order + "II", data[originals:originals + 8 * count])
-        strings = struct.iter_unpack(order + "II", data[translations:translations + 8 * count])
-        self.where = {data[start:start + size]: (at, length) for (size, start), (length, at) in zip(ids, strings)}
-        for line in self._text(b"").splitlines():  # the header: how plurals are chosen
+        self.entry = struct.Struct(("<" if data[:4] == b"\xde\x12\x04\x95" else ">") + "II").unpack_from
+        self.count, self.originals, self.translations = self.entry(data, 8) + self.entry(data, 16)[:1]
+        for line in (self._text(b"") or "").splitlines():  # the header: how plurals are chosen
             name, _colon, value = line.partition(":")
             if name.strip().lower() == "plural-forms" and "plural=" in value:
                 from gettext import c2py
@@ -163,8 +167,23 @@ class Compiled:
             return cls()
 
     def _text(self, key: bytes) -> str | None:
-        found = self.where.get(key)
-        return None if found is None else self.data[found[0]:found[0] + found[1]].decode("utf-8")
+        """The translation of the msgid `key`, or None: a bisection of the sorted msgids."""
+        if not self.count:
+            return None
+        data, entry = self.data, self.entry
+        low, high = 0, self.count
+        while low < high:
+            middle = (low + high) // 2
+            size, start = entry(data, self.originals + 8 * middle)
+            found = data[start:start + size]
+            if found < key:
+                low = middle + 1
+            elif found > key:
+                high = middle
+            else:
+                size, start = entry(data, self.translations + 8 * middle)
+                return data[start:start + size].decode("utf-8")
+        return None
 
     def gettext(self, msgid: str) -> str:
         said = self.said.get(msgid)

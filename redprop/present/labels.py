@@ -15,6 +15,7 @@ class Labels:
     def __init__(self, language: Language, groups: Catalogue | None = None, categories: Catalogue | None = None):
         self.language = language
         self._groups, self._categories = groups, categories
+        self._group_lists: dict[tuple, list[str]] = {}
 
     def of(self, catalogue: Catalogue, slug: str | None) -> str:
         """The label of `slug` in `catalogue`; an unknown slug shows as itself."""
@@ -43,6 +44,15 @@ class Labels:
         if slug == SENSITIVE.slug:
             return self.language.label(SENSITIVE)
         return self.of(self.groups, slug)
+
+    def group_list(self, slugs) -> list[str]:
+        """The labels of a list of focus groups: a district's due list is a thousand rows of the same
+        few sets of groups, each set said once."""
+        key = tuple(slugs)
+        said = self._group_lists.get(key)
+        if said is None:
+            said = self._group_lists[key] = [self.group(g) for g in key]
+        return list(said)
 
     def category(self, slug: str | None) -> str:
         return self.of(self.categories, slug)

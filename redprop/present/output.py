@@ -211,8 +211,8 @@ class Output:
         if not self.terminal:
             if title:
                 self.line(title)
-            for text in plain(columns, rows, self.language):
-                self.stdout.write(text + "\n")
+            lines = plain(columns, rows, self.language)
+            self.stdout.write("\n".join(lines) + "\n")  # at once: a district's listing is thousands of lines
             return
         headers, cells = grid(columns, rows, self.language)
         layout = fit(columns, headers, cells, self.width)

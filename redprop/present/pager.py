@@ -89,19 +89,41 @@ class Screen:
 
     def close(self) -> None:
         """The command is done (or asks something next): what was held to the terminal, or the
-        pager's input closed and the pager waited for — the person reads, then quits it."""
+        pager's input closed and the pager waited for — the person reads, then quits it. Ctrl-C
+        meanwhile reaches the pager too, and less stays until q (as under git): the terminal is
+        the pager's until it quits, so the interruption is raised only then."""
         self.command = None
+        if self.process is None:
+            if self.held:
+                held, self.held = "".join(self.held), []
+                self.terminal.write(held)
+                self.terminal.flush()
+            return
+        interrupted = False
         if self.stream is not None:
             stream, self.stream = self.stream, None
-            try:
-                stream.close()
-            except OSError:  # the person quit the pager before the end (q): nothing more to show
-                pass
-            self.process.wait()
-        elif self.held:
-            held, self.held = "".join(self.held), []
-            self.terminal.write(held)
-            self.terminal.flush()
+            interrupted = _through_interruptions(lambda: _close_quietly(stream))
+        process, self.process = self.process, None
+        if _through_interruptions(process.wait) or interrupted:
+            raise KeyboardInterrupt
+
+
+def _close_quietly(stream) -> None:
+    try:
+        stream.close()
+    except OSError:  # the person quit the pager before the end (q): nothing more to show
+        pass
+
+
+def _through_interruptions(step) -> bool:
+    """`step` run to its end however often Ctrl-C comes meanwhile; whether it came."""
+    interrupted = False
+    while True:
+        try:
+            step()
+            return interrupted
+        except KeyboardInterrupt:
+            interrupted = True
 
 
 def screen(terminal=None, environ=None) -> Screen | None:

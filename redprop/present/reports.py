@@ -63,6 +63,10 @@ URGED_LEGEND = N_("‼ a work order urged from above (督办), with how many tim
 
 def overdue(out: Output, report: dict) -> None:
     """`redprop overdue`: the JSON document, one CSV row per item, or the list for people."""
+    if out.fmt == Format.table:
+        overdue_issues(out, report)
+        overdue_visits(out, report)
+        return
     warn_provisional(out, report["summary"].get("provisional_years"))
     if out.fmt == Format.json:
         out.document(report)
@@ -72,8 +76,6 @@ def overdue(out: Output, report: dict) -> None:
         rows += [{**i, "section": "follow_up"} for i in report.get("follow_ups", [])]
         rows += [{**v, "section": "visit"} for v in report["visits"]]
         out.listing(OVERDUE_TABLE, rows, fields=OVERDUE_FIELDS)
-    else:
-        _overdue_text(out, report)
 
 
 def _issue_line(out: Output, item: dict) -> dict:
@@ -99,20 +101,25 @@ def _issue_line(out: Output, item: dict) -> dict:
 
 def grouped(items: list[dict], key) -> list[dict]:
     """Rows in groups (in the order each group first appears), a blank row between groups, the
-    key on every row (a table shows it on a group's first row, a card on every card): each
-    worker finds their own part."""
+    key on every row as its "holder" (a table shows it on a group's first row, a card on every
+    card): each worker finds their own part. `items` are rows made for the table: each is
+    given its holder, not copied."""
     groups: dict[str, list[dict]] = {}
     for item in items:
-        groups.setdefault(key(item), []).append(item)
+        holder = item["holder"] = key(item)
+        groups.setdefault(holder, []).append(item)
     rows: list[dict] = []
-    for holder, group in groups.items():
+    for group in groups.values():
         if rows:
             rows.append({})
-        rows.extend({**item, "holder": holder} for item in group)
+        rows.extend(group)
     return rows
 
 
-def _overdue_text(out: Output, report: dict) -> None:
+def overdue_issues(out: Output, report: dict) -> None:
+    """The list for people up to the households due a visit: its title, the issues past or
+    near a promise, the late follow-up calls (then `overdue_visits`)."""
+    warn_provisional(out, report["summary"].get("provisional_years"))
     s = report["summary"]
     title = out._("Overdue list · {at}", at=minute(s["at"]))
     narrowed = [s.get("staff"), s.get("buildings") and out._("building {building}", building=out.separator.join(s["buildings"]))]
@@ -145,10 +152,15 @@ def _overdue_text(out: Output, report: dict) -> None:
                   title="== " + out._("Follow-up calls late ({count})", count=len(calls)) + " ==")
         if any(c["provisional"] for c in calls):
             out.line(out._(PROVISIONAL_LEGEND))
+
+
+def overdue_visits(out: Output, report: dict) -> None:
+    """The rest of the list for people: the households due a visit, and the summary line."""
+    s = report["summary"]
     if report["visits"]:
         out.line()
         nobody = out._("Nobody covers")
-        rows = [{**v, "alert": alert(out, v), "groups": [out.labels.group(g) for g in v["groups"]]} for v in report["visits"]]
+        rows = [{**v, "alert": alert(out, v), "groups": out.labels.group_list(v["groups"])} for v in report["visits"]]
         # One row per household, under its first responsible person (a grid worker before a building
         # leader), with everyone responsible in the last column: the section's count stays the number of
         # households, a WeChat paste does not repeat them, and a worker scanning for their name finds

@@ -10,7 +10,7 @@ with every column and every cell whole, however long the lines.
 
 from typing import NamedTuple
 
-from redprop.present.cells import pad, printable, width, wrap
+from redprop.present.cells import pad, printable, widest, width, widths, wrap
 from redprop.present.i18n import Language
 
 MIN_WRAPPED = 8  # cells: a wrapped column narrower than this reads as a column of fragments
@@ -49,6 +49,20 @@ def cell_text(value) -> str:
     return printable(str(value))
 
 
+def _cell(value) -> str:
+    """cell_text, with the cells a listing has by the thousand — a number, a list of names —
+    made without a call per name: a list of printable names reads the same joined at once."""
+    if value is None:
+        return ""
+    if value.__class__ is int:
+        return str(value)
+    if value.__class__ is list and not {*map(type, value)} - {str}:  # text only (no None, no number)
+        text = ", ".join(value)
+        if text.isprintable():
+            return text
+    return cell_text(value)
+
+
 def grid(columns, rows: list[dict], language: Language) -> tuple[list[str], list[list[str] | None]]:
     """Headers in `language`, and each row's cells as text (None: a blank row between groups).
 
@@ -56,8 +70,8 @@ def grid(columns, rows: list[dict], language: Language) -> tuple[list[str], list
     of thousands of cells."""
     headers = [language.gettext(c.header) for c in columns]
     filled = [row for row in rows if row]
-    texts = [["" if v is None else v if v.__class__ is str and v.isprintable() else cell_text(v)
-              for v in [row.get(c.key) for row in filled]] for c in columns]
+    texts = [[v if v.__class__ is str and v.isprintable() else _cell(v) for v in [row.get(c.key) for row in filled]]
+             for c in columns]
     made = iter(list(cells) for cells in zip(*texts)) if columns else iter([] for _ in filled)
     return headers, [next(made) if row else None for row in rows]
 
@@ -85,7 +99,8 @@ def borders(count: int) -> int:
 
 def fit(columns, headers: list[str], cells: list, cells_wide: int) -> list[tuple[int, int]] | None:
     """The columns to show on a terminal `cells_wide` wide, as (index, width), or None: cards."""
-    natural = [max([width(h)] + [width(r[i]) for r in cells if r]) for i, h in enumerate(headers)]
+    filled = [r for r in cells if r]
+    natural = [max(width(h), widest([r[i] for r in filled])) for i, h in enumerate(headers)]
     shown = list(range(len(columns)))
     empty = [i for i in shown if not columns[i].keep and all(not r or not r[i] for r in cells)]
     while True:
@@ -132,22 +147,22 @@ def plain(columns, rows: list[dict], language: Language) -> list[str]:
     cells = once_per_group(columns, cells)
     filled = [r for r in cells if r is not None]
     padded = []
-    widths = []
+    column_widths = []
     for i, (header, column) in enumerate(zip(headers, columns)):
         texts = [r[i] for r in filled]
         if "".join(texts).isascii():  # numbers, addresses, times: a cell is as wide as it is long
             size = max(max(map(len, texts), default=0), width(header))
             padded.append([t.rjust(size) for t in texts] if column.justify == "right" else [t.ljust(size) for t in texts])
-            widths.append(size)
+            column_widths.append(size)
             continue
-        sizes = list(map(width, texts))
+        sizes = widths(texts)
         size = max(max(sizes, default=0), width(header))
-        widths.append(size)
+        column_widths.append(size)
         if column.justify == "right":
             padded.append([" " * (size - n) + t for t, n in zip(texts, sizes)])
         else:
             padded.append([t + " " * (size - n) for t, n in zip(texts, sizes)])
-    lines = ["  ".join(pad(h, w) for h, w in zip(headers, widths)).rstrip(), "  ".join("-" * w for w in widths)]
+    lines = ["  ".join(pad(h, w) for h, w in zip(headers, column_widths)).rstrip(), "  ".join("-" * w for w in column_widths)]
     body = iter(["  ".join(parts).rstrip() for parts in zip(*padded)])
     lines += ["" if r is None else next(body) for r in cells]
     return lines

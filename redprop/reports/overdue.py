@@ -43,12 +43,14 @@ def soon_window(text: str) -> timedelta:
 
 
 def overdue_report(store: Store, at: datetime, *, soon: timedelta = DEFAULT_SOON, show_sensitive: bool = False,
-                   staff: str | None = None, buildings: list[str] | None = None) -> dict:
+                   staff: str | None = None, buildings: list[str] | None = None, visits: bool = True) -> dict:
     """`{"issues": [...], "due_soon": [...], "follow_ups": [...], "visits": [...], "summary": {...}}` as of `at`.
 
     Narrowed to one person (`staff`: the issues and follow-up calls they hold, the unassigned
     issues in the areas they cover, the households they are responsible for) and to some
-    buildings, when asked; the summary then counts what is listed."""
+    buildings, when asked; the summary then counts what is listed. Without `visits`, the
+    households due a visit are left for `add_visits` (their "visits" None until then): a list
+    drawn for people in order works them out only when it reaches them."""
     moment = Moment(store, at)
     horizon = to_db(at + soon)
     rows = unfinished_rows(store, moment.text, [], due_before=horizon)
@@ -86,18 +88,29 @@ def overdue_report(store: Store, at: datetime, *, soon: timedelta = DEFAULT_SOON
     late_items.sort(key=lambda i: (-i["late_minutes"], i["id"]))
     soon_items.sort(key=lambda i: (-i["late_minutes"], i["id"]))
     calls = late_calls(store, moment, provisional_years, staff, buildings)
-    visits = _visits(store, at, show_sensitive, staff, buildings)
-    summary = _summary(store, at, soon, late_items, soon_items, visits)
+    summary = _summary(store, at, soon, late_items, soon_items)
     summary["follow_ups"] = len(calls)
     summary["provisional_years"] = sorted(provisional_years)
     summary["staff"], summary["buildings"] = staff, buildings
-    return {
+    report = {
         "issues": late_items,
         "due_soon": soon_items,
         "follow_ups": calls,
-        "visits": visits,
+        "visits": None,
         "summary": summary,
     }
+    if visits:
+        add_visits(store, report, at, show_sensitive=show_sensitive, staff=staff, buildings=buildings)
+    return report
+
+
+def add_visits(store: Store, report: dict, at: datetime, *, show_sensitive: bool = False, staff: str | None = None,
+               buildings: list[str] | None = None) -> None:
+    """The households due a visit as of `at` into a morning list made without them, counted in its summary."""
+    visits = _visits(store, at, show_sensitive, staff, buildings)
+    report["visits"] = visits
+    report["summary"]["visits"] = len(visits)
+    report["summary"]["escalated_visits"] = sum(1 for v in visits if v.get("escalated"))
 
 
 def late_calls(store: Store, moment: Moment, provisional_years: set, staff: str | None = None,
@@ -202,7 +215,8 @@ def _visits(store: Store, at: datetime, show_sensitive: bool, staff: str | None,
     return due_visits(store, at, show_sensitive=show_sensitive, staff=staff, buildings=buildings)
 
 
-def _summary(store: Store, at: datetime, soon: timedelta, late: list, coming: list, visits: list) -> dict:
+def _summary(store: Store, at: datetime, soon: timedelta, late: list, coming: list) -> dict:
+    """The counts of the morning list; those of the households due a visit are `add_visits`'s."""
     by_promise = {"arrive": 0, "resolve": 0, "plan": 0}
     by_order = {"sign": 0, "order": 0}  # a work order's deadlines
     for item in late:
@@ -213,12 +227,12 @@ def _summary(store: Store, at: datetime, soon: timedelta, late: list, coming: li
         "community": store.community,
         "overdue": len(late),
         "due_soon": len(coming),
-        "visits": len(visits),
+        "visits": None,
         "overdue_by_promise": by_promise,
         "orders_overdue": by_order,
         "urged_orders": sum(1 for item in late + coming if item["order"] and item["order"]["urges"]),
         "unassigned": sum(1 for item in late if not item["handler"]),
-        "escalated_visits": sum(1 for v in visits if v.get("escalated")),
+        "escalated_visits": None,
         "soon_minutes": int(soon.total_seconds() // 60),
     }
 

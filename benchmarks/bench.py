@@ -514,7 +514,8 @@ def household_import_section(bench: Bench, state: str) -> None:
 
     def fresh(name) -> tuple[Database, Callable[[], None]]:
         db = Database(bench.work / f"{name}.db")
-        return db, lambda: (remove_database(db.path), shutil.copyfile(template, db.path))
+        mark = Path(f"{db.path}-mark")  # the last run's: it would take the fresh copy for one that lost entries
+        return db, lambda: (remove_database(db.path), mark.unlink(missing_ok=True), shutil.copyfile(template, db.path))
 
     imported, fresh_import = fresh("household-import")
     floor_db, fresh_floor = fresh("fair-floor")

@@ -18,7 +18,7 @@ from redprop.households import get_household, get_resident, lived_there
 from redprop.parsing import clean_text, cleaned, from_db, local_day_start, show_local_iso, to_db
 from redprop.staff import get_staff, responsible_staff, staff_areas
 from redprop.store import Store, hooks
-from redprop.store.sql import Params, marks
+from redprop.store.sql import Params, bounded_count, marks
 from redprop.vocab import VISIT_KINDS, VISIT_OUTCOMES, Choices
 
 CONTACT_OUTCOMES = ("well", "needs_help", "refused")
@@ -195,26 +195,16 @@ def list_visits(
     if outcome:
         where.append(f"v.outcome = {params(outcome)}")
     if count:
-        filtered = bool(household or household_id is not None or staff or since or outcome)  # by more than the moment
-        return _count_visits(store, where, params, until, voided, filtered)
+        return _count_visits(store, where, params)
     return _visit_rows(store, where, params, limit, voided)
 
 
-def _count_visits(store: Store, where: list[str], params: list, until: datetime | None, voided: bool,
-                  filtered: bool) -> int:
-    """How many visits `list_visits` would list. With no filter but the moment, the whole
-    table's count (SQLite reads it off the b-tree's pages) less those voided and those after
-    the moment, each off its own index — not a million rows read to look at their marks."""
-    conn = store.conn
-    if filtered:
-        joined = " JOIN households h ON h.id = v.household_id" if any("h." in w for w in where) else ""
-        return conn.execute(f"SELECT count(*) FROM visits v{joined} WHERE " + " AND ".join(where), params).fetchone()[0]
-    total = conn.execute("SELECT count(*) FROM visits").fetchone()[0]
-    moment = to_db(until) if until else "9999"
-    total -= conn.execute("SELECT count(*) FROM visits WHERE voided_at IS NULL AND at > $1", (moment,)).fetchone()[0]
-    total -= conn.execute(f"SELECT count(*) FROM visits {store.indexed_by('visits_voided')} WHERE voided_at IS NOT NULL"
-                          + (" AND at > $1" if voided else ""), (moment,) if voided else ()).fetchone()[0]
-    return total
+def _count_visits(store: Store, where: list[str], params: list) -> int:
+    """How many visits `list_visits` would list, counted no further than COUNT_BOUND + 1 (more:
+    "more than"): the first rows of the index the filter reads, not a million visits."""
+    joined = " JOIN households h ON h.id = v.household_id" if any("h." in w for w in where) else ""
+    condition = " WHERE " + " AND ".join(where) if where else ""
+    return store.conn.execute(bounded_count(f"SELECT 1 FROM visits v{joined}{condition}"), params).fetchone()[0]
 
 
 def _visit_rows(store: Store, where: list[str], params: list, limit: int | None = None, voided: bool = False):

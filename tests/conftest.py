@@ -298,6 +298,17 @@ def undo_later_migrations(conn, before: str) -> None:
     names = [m.__name__ for m in MIGRATIONS]
     for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'log_audit_%'").fetchall():
         conn.execute(f"DROP TRIGGER {name}")
+    if names.index(before) <= names.index("m017_log_by_household"):
+        conn.execute("DROP INDEX log_changes_household")
+    if names.index(before) <= names.index("m016_visits_by_household"):
+        conn.execute("DROP INDEX visits_household")
+    if names.index(before) <= names.index("m015_memberships_by_end"):
+        conn.execute("DROP INDEX memberships_until")
+    if names.index(before) <= names.index("m014_figures_by_group"):
+        from redprop.store.migrations import GROUP_FIGURE_INDEXES
+
+        for statement in GROUP_FIGURE_INDEXES:
+            conn.execute("DROP INDEX IF EXISTS " + statement.split()[2])
     if names.index(before) <= names.index("m013_log_boundaries"):
         conn.execute("DROP INDEX log_entries_boundaries")
         conn.execute("DROP INDEX issues_duplicate")

@@ -281,6 +281,27 @@ def test_the_cached_state_of_every_issue_equals_its_replayed_steps(desk, run, ru
     assert not wrong, wrong[:3]
 
 
+def test_a_listing_longer_than_the_count_goes_says_more_than(db, run, run_json, tmp_path):
+    """The "N more" of a page is counted no further than COUNT_BOUND + 1 rows: past it, "more than"."""
+    from redprop.store.sql import COUNT_BOUND
+
+    rows = COUNT_BOUND + 20
+    lines = ["编号,报告时间,类型,类别,渠道,地点,标题,状态,解决时间"]
+    lines += [f"B{n:06d},2026/10/{1 + n % 28} {8 + n % 10}:{n % 60:02d},问题,报修,热线,1栋,楼道灯坏了,已解决,"
+              f"2026/10/{1 + n % 28} {9 + n % 10}:{n % 60:02d}" for n in range(rows)]
+    sheet = tmp_path / "many.csv"
+    sheet.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert run("issue", "import", sheet).exit_code == 0
+    assert run("issue", "list", "--status", "all").stdout.splitlines()[-1] == \
+        f"另有超过 {COUNT_BOUND - 50} 条未显示：用 --limit N 显示更多，用 --all 显示全部"
+    assert run("issue", "list", "--status", "resolved", lang="en").stdout.splitlines()[-1].startswith(
+        f"more than {COUNT_BOUND - 50} not shown")
+    assert len(run_json("issue", "list", "--status", "all")) == rows, "JSON for scripts stays complete"
+    some = run("issue", "list", "--status", "all", "--from", "2026-10-01", "--to", "2026-10-01").stdout.splitlines()
+    assert some[-1].startswith(f"另有 {len(run_json('issue', 'list', '--status', 'all', '--from', '2026-10-01', '--to', '2026-10-01')) - 50} 条"), \
+        "below the bound, the exact count"
+
+
 def test_a_long_history_listing_shows_the_newest_50_and_says_how_many_more(community, run, run_json, sample_data):
     assert run("issue", "import", sample_data / "issues.csv").exit_code == 0
     table = run("issue", "list", "--status", "all", "--at", AT).stdout.splitlines()

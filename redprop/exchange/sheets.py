@@ -592,24 +592,25 @@ def remembering(cleaner: Callable[[str], object]) -> Callable[[str], object]:
 
     A roster repeats its buildings, units, rooms, grid points and dates thousands of times;
     a 100,000-row import then cleans a few thousand texts instead of a million. The
-    cleaner must depend on its text alone (bind `today` and the like before wrapping).
+    cleaner must depend on its text alone (bind `today` and the like before wrapping). A text
+    seen before is a dict look-up in C, no Python call; a bad one (rare) is cleaned again each
+    time, raising as the cleaner does.
     """
-    cache: dict[str, tuple[bool, object]] = {}
+    return _Remembered(cleaner).__getitem__
 
-    def clean(text: str):
-        try:
-            ok, outcome = cache[text]
-        except KeyError:
-            try:
-                ok, outcome = True, cleaner(text)
-            except RedpropError as error:
-                ok, outcome = False, error
-            cache[text] = ok, outcome
-        if ok:
-            return outcome
-        raise outcome.with_traceback(None)
 
-    return clean
+class _Remembered(dict):
+    """text → the cleaner's value, filled as texts come."""
+
+    __slots__ = ("cleaner",)
+
+    def __init__(self, cleaner: Callable[[str], object]):
+        super().__init__()
+        self.cleaner = cleaner
+
+    def __missing__(self, text: str):
+        value = self[text] = self.cleaner(text)
+        return value
 
 
 def one_per_key(cleaned, errors: list[str]) -> dict:

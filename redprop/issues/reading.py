@@ -18,7 +18,7 @@ from redprop.issues.promises import Moment, Outcome, late_minutes
 from redprop.issues.records import ISSUE_SELECT, LONG_OPEN, get_issue_row, history, issue_select, staff_id
 from redprop.parsing import from_db, show_local_iso, show_time, to_db
 from redprop.store import Store
-from redprop.store.sql import Condition, Params
+from redprop.store.sql import COUNT_BOUND, Condition, Params, bounded_count
 from redprop.vocab import FINISHED, STATUSES, UNFINISHED, Choices
 
 
@@ -261,13 +261,13 @@ def _candidates(store: Store, moment: Moment, f: IssueFilter, count: bool = Fals
     handler_id = staff_id(conn, f.handler) if f.handler else None
     reported = Condition("i.reported_at <= {}", (moment.text,))
     if _unfinished_path(f):
+        if count:  # counted by listing them (count_issues): not read here as well
+            return None
         if handler_id is not None:
             where.append(Condition("(i.handler_id = {} OR i.replay = 1)", (handler_id,)))
         rows = unfinished_rows(store, moment.text, where, moment.text if f.overdue else None)
         if f.voided:
             rows += _select(store, [Condition("i.voided_at IS NOT NULL"), reported, *where]).fetchall()
-        if count:
-            return None
         return iter(sorted(rows, key=lambda r: (r["reported_at"], r["id"]), reverse=True))
     filters = where
     where = [reported, *where]
@@ -313,30 +313,32 @@ def _stepped_after(conn, moment: str) -> bool:
 
 def _count(store: Store, moment: Moment, filters: list[Condition], cached: Condition | None, voided: bool) -> int:
     """How many issues a filter matches, off the cache (exact as of now; for a past moment an
-    estimate): every issue reported by the moment that the index of the filter holds, less the
-    voided ones among them (read off their own small index) — so that neither count reads the
-    rows of a million issues to look at their voided mark."""
+    estimate), counted no further than COUNT_BOUND + 1 (more: "more than"): the issues reported
+    by the moment that the index of the filter holds, less the voided ones among them (read off
+    their own small index) — so that the count reads neither the rows to look at their voided
+    mark nor, past the bound, the entries of a million issues."""
     conn = store.conn
     where = [Condition("i.reported_at <= {}", (moment.text,)), *filters] + ([cached] if cached else [])
     params = Params()
     condition = params.where(where)
-    if len(where) == 1:  # every issue: SQLite counts a whole table off its b-tree pages, far faster than a range
-        total = conn.execute("SELECT count(*) FROM issues").fetchone()[0] - conn.execute(
-            "SELECT count(*) FROM issues WHERE reported_at > $1", (moment.text,)).fetchone()[0]
-    else:
-        total = conn.execute(f"SELECT count(*) FROM issues i WHERE {condition}", params).fetchone()[0]
-    if voided:
-        return total
-    void = conn.execute(f"SELECT count(*) FROM issues i {store.indexed_by('issues_voided')} WHERE i.voided_at IS NOT NULL"
-                        f" AND {condition}", params).fetchone()[0]
+    void = 0 if voided else conn.execute(
+        f"SELECT count(*) FROM issues i {store.indexed_by('issues_voided')} WHERE i.voided_at IS NOT NULL AND {condition}",
+        params).fetchone()[0]
+    total = conn.execute(bounded_count(f"SELECT 1 FROM issues i WHERE {condition}", COUNT_BOUND + void), params).fetchone()[0]
     return total - void
 
 
 def list_issues(store: Store, at: datetime, f: IssueFilter):
     """Issues as things stood at `at`, newest report first, as a stream (no further than f.limit)."""
+    moment = Moment(store, at)
+    for row, state, outcomes in _listed(store, moment, f):
+        yield issue_record(row, state, outcomes, moment)
+
+
+def _listed(store: Store, moment: Moment, f: IssueFilter):
+    """What `list_issues` lists, before it is made a record: (row, state, outcomes) each."""
     import itertools
 
-    moment = Moment(store, at)
     rows = _candidates(store, moment, f)
     handler = f.handler.strip() if f.handler else None
     listed = 0
@@ -358,7 +360,7 @@ def list_issues(store: Store, at: datetime, f: IssueFilter):
             if f.overdue and (status in FINISHED or not any(o.state == "overdue"
                                                              for o in outcomes + moment.order_outcomes(row, state))):
                 continue
-            yield issue_record(row, state, outcomes, moment)
+            yield row, state, outcomes
             listed += 1
             if f.limit and listed == f.limit:
                 return
@@ -366,10 +368,10 @@ def list_issues(store: Store, at: datetime, f: IssueFilter):
 
 def count_issues(store: Store, at: datetime, f: IssueFilter) -> int:
     """How many issues `list_issues` lists without a limit: counted in SQL off the cached state
-    (exact as of now; for a past moment, with a handler or a status, an estimate), or, for the
-    unfinished ones, by listing them (they are few)."""
+    (exact as of now; for a past moment, with a handler or a status, an estimate) no further than
+    COUNT_BOUND + 1, or, for the unfinished ones, by listing them (they are few)."""
     moment = Moment(store, at)
     counted = _candidates(store, moment, f, count=True)
     if counted is None:
-        return sum(1 for _ in list_issues(store, at, f._replace(limit=None)))
+        return sum(1 for _ in _listed(store, moment, f._replace(limit=None)))
     return counted

@@ -30,7 +30,8 @@ class Format(str, Enum):
 
 
 class Page:
-    """The first `size` rows of a long listing for people, and how to count all of them."""
+    """The first `size` rows of a long listing for people, and how to count all of them (a count
+    may stop past store.sql.COUNT_BOUND: the page then says "more than")."""
 
     def __init__(self, size: int | None, count: Callable[[], int], every: str = "--all"):
         self.size, self.count, self.every = size, count, every  # `every`: the option that lists them all
@@ -161,10 +162,15 @@ class Output:
     def more(self, page: "Page | None", listed: int) -> None:
         """After the first page of a listing for people: how many more there are, and how to see them."""
         if page and page.size and listed >= page.size:
-            more = page.count() - listed
-            if more > 0:
-                self.line(self._("{more} more not shown: --limit N to show more, {every} for every one", more=more,
-                                 every=page.every))
+            from redprop.store.sql import COUNT_BOUND
+
+            total = page.count()  # counted no further than COUNT_BOUND + 1 (a listing's count is bounded)
+            if total > COUNT_BOUND:
+                self.line(self._("more than {more} not shown: --limit N to show more, {every} for every one",
+                                 more=COUNT_BOUND - listed, every=page.every))
+            elif total > listed:
+                self.line(self._("{more} more not shown: --limit N to show more, {every} for every one",
+                                 more=total - listed, every=page.every))
 
     def record(self, table: Table, record: dict, cells: Callable[[dict], dict] | None = None) -> None:
         """One thing (a household, an issue): `label  value` lines, or one JSON object / CSV row."""

@@ -14,6 +14,7 @@ Data only: codes, numbers, instants; the definitions are English templates that 
 presentation says in the worker's language.
 """
 
+import bisect
 from datetime import date, datetime, timedelta
 
 from redprop.visits import CONTACT_OUTCOMES, ESCALATE_AFTER, ESCALATE_GROUP
@@ -150,7 +151,7 @@ def period_report(store: Store, kind: str, at: datetime, period: str | None = No
                            for r in rows if r["group"] != "all"]
     ends = [min(local_day_start(d, tz), at) for d in starts[1:]]
     days = [(e - timedelta(microseconds=1)).astimezone(tz).date().isoformat() for e in ends]
-    members = Members(_members(store), days[0], days[-1])
+    members = Members(_members(store, days[0], days[-1]), days[0], days[-1])
     care_by_period = [_care(store, members, e, by_grid=n == len(ends) - 1) for n, e in enumerate(ends)]
     care_now = care_by_period[-1]
     for row in breakdowns["by_grid"]:
@@ -235,17 +236,21 @@ def _sum_care(by_grid: dict) -> tuple[int, int, int]:
 def visit_coverage(store: Store, end: datetime) -> tuple[int, int]:
     """走访覆盖率 as things stood at `end`, as the report counts it: (households in care, those
     contacted within their cadence) — for `stats --by community`, which ranks by it."""
-    in_care, covered, _unseen = _sum_care(_care(store, _members(store), end, by_grid=False))
+    day = (end - timedelta(microseconds=1)).astimezone(store.tz).date().isoformat()
+    in_care, covered, _unseen = _sum_care(_care(store, Members(_members(store, day, day), day, day), end, by_grid=False))
     return in_care, covered
 
 
-def _members(store: Store) -> list[tuple]:
-    """Every membership with its group's cadence and its household's grid point and move-out day:
-    (household id, since, until, cadence, grid, moved out on), read once for all the periods."""
-    return store.conn.execute(
-        "SELECT m.household_id, m.since, m.until, g.cadence_days, h.grid, h.moved_out_on"
-        f" FROM memberships m {store.indexed_by('memberships_household')} JOIN focus_groups g ON g.code = m.group_code"
-        " JOIN households h ON h.id = m.household_id ORDER BY m.household_id").fetchall()
+def _members(store: Store, first: str, last: str) -> list[tuple]:
+    """The memberships current on some day from `first` to `last` (local days) with their group's
+    cadence and their household's grid point and move-out day: (household id, since, until,
+    cadence, grid, moved out on), read once for all the periods — off the index by end (the
+    current ones, and those ended since `first`), not the history of every membership."""
+    select = ("SELECT m.household_id, m.since, m.until, g.cadence_days, h.grid, h.moved_out_on"
+              f" FROM memberships m {store.indexed_by('memberships_until')} JOIN focus_groups g ON g.code = m.group_code"
+              " JOIN households h ON h.id = m.household_id WHERE m.since <= $2 AND ")
+    # two ranges of the index, not one pass over it with an OR
+    return store.conn.execute(f"{select}m.until IS NULL UNION ALL {select}m.until > $1", (first, last)).fetchall()
 
 
 def _in_care(members, day: str, base: dict | None = None) -> dict[int, tuple]:
@@ -261,59 +266,78 @@ def _in_care(members, day: str, base: dict | None = None) -> dict[int, tuple]:
 
 
 class Members:
-    """The memberships, split once for a run of periods from the day `first` to `last`: those
-    current on every day of it are gathered once, only the others looked at for each day."""
+    """The memberships, split once for a run of periods from the day `first` to `last`: the
+    households whose every membership is current on every day of it (and who live there all
+    along) are gathered once, by cadence; only the others are looked at for each day."""
 
     def __init__(self, rows: list[tuple], first: str, last: str):
         def steady(r) -> bool:
             return r[1] <= first and (r[2] is None or r[2] > last) and (r[5] is None or r[5] > last)
 
-        self.steady = _in_care([r for r in rows if steady(r)], first)
-        self.changing = [r for r in rows if not steady(r)]
+        changing = {r[0] for r in rows if not steady(r)}
+        self.steady = _in_care([r for r in rows if r[0] not in changing], first)
+        self.changing = [r for r in rows if r[0] in changing]
+        self.by_cadence: dict[int, set] = {}  # cadence → the steady households
+        for household, entry in self.steady.items():
+            self.by_cadence.setdefault(entry[0], set()).add(household)
+        self.starts = sorted((entry[1], household) for household, entry in self.steady.items())
 
     def current(self, day: str) -> dict[int, tuple]:
-        return _in_care(self.changing, day, self.steady)
+        """{household: (tightest cadence, earliest start, grid)} of the households whose
+        memberships change in the run, as of `day` (the steady ones are `steady`)."""
+        return _in_care(self.changing, day)
+
+    def started_after(self, day: str) -> set:
+        """The steady households whose care started after `day` (a few, near the run's start)."""
+        return {household for _since, household in self.starts[bisect.bisect_right(self.starts, (day, float("inf"))):]}
 
 
-def _care(store: Store, members, end: datetime, by_grid: bool = True) -> dict:
+def _care(store: Store, members: Members, end: datetime, by_grid: bool = True) -> dict:
     """{grid: (households in care, contacted within their cadence, unseen longer than it)} as things
     stood at `end` ({None: …} for all of them without `by_grid`): households with a current
     focus-group member on the period's last day (the day `end` falls in, or before it at
     midnight), by the tightest cadence of their groups, the way `visit due` counts: contacted
     within the cadence when a contact (seen, in need, refusing) is later than `end` less the
-    cadence; unseen when neither a contact nor the start of care is."""
+    cadence; unseen when neither a contact nor the start of care is. The steady households are
+    counted as sets (`members`), one by one only for the grid breakdown."""
     tz = store.tz
     day = (end - timedelta(microseconds=1)).astimezone(tz).date().isoformat()
-    care = members.current(day) if isinstance(members, Members) else _in_care(members, day)
-    if not care:
-        return {}
+    changing = members.current(day)
+    cadences = sorted(set(members.by_cadence) | {entry[0] for entry in changing.values()})
     contact = ", ".join(f"'{o}'" for o in CONTACT_OUTCOMES)
     cursor = store.tuple_cursor()
     counts: dict = {}
-    for cadence in sorted({entry[0] for entry in care.values()}):
+    for cadence in cadences:
         cutoff = end - timedelta(days=cadence)
         cutoff_day = cutoff.astimezone(tz).date().isoformat()
-        # households contacted after the cut-off: one range of the covering index on visit time
-        seen = {h for (h,) in cursor.execute(
-            f"SELECT household_id FROM visits {store.indexed_by('visits_at')} WHERE at > $1 AND at < $2"
-            f" AND voided_at IS NULL AND outcome IN ({contact})", (to_db(cutoff), to_db(end)))}
-        mine = {h for h, entry in care.items() if entry[0] == cadence}
-        covered = mine & seen
+        # households contacted after the cut-off: one range of the covering index on visit time,
+        # handed over as one text (a row each would cost more than the range)
+        [joined] = cursor.execute(
+            f"SELECT {store.joined('CAST(household_id AS TEXT)')} FROM visits {store.indexed_by('visits_at')}"
+            f" WHERE at > $1 AND at < $2 AND voided_at IS NULL AND outcome IN ({contact})",
+            (to_db(cutoff), to_db(end))).fetchone()
+        seen = set(map(int, joined.split(","))) if joined else set()
+        steady = members.by_cadence.get(cadence, set())
+        mine = {h for h, entry in changing.items() if entry[0] == cadence}
         if not by_grid:
             tally = counts.setdefault(None, [0, 0, 0])
-            tally[0] += len(mine)
-            tally[1] += len(covered)
-            tally[2] += sum(1 for h in mine - covered if care[h][1] <= cutoff_day)
+            unseen = steady - seen
+            tally[0] += len(steady) + len(mine)
+            tally[1] += len(steady) - len(unseen) + len(mine & seen)
+            tally[2] += len(unseen - members.started_after(cutoff_day)) + sum(
+                1 for h in mine - seen if changing[h][1] <= cutoff_day)
             continue
-        for h in mine:
-            entry = care[h]
-            tally = counts.setdefault(entry[2], [0, 0, 0])
-            tally[0] += 1
-            if h in covered:
-                tally[1] += 1
-            elif entry[1] <= cutoff_day:
-                tally[2] += 1
-    return {g: tuple(v) for g, v in counts.items()}
+        for group in (steady, mine):
+            entries = members.steady if group is steady else changing
+            for h in group:
+                entry = entries[h]
+                tally = counts.setdefault(entry[2], [0, 0, 0])
+                tally[0] += 1
+                if h in seen:
+                    tally[1] += 1
+                elif entry[1] <= cutoff_day:
+                    tally[2] += 1
+    return {g: tuple(v) for g, v in counts.items() if v[0]}
 
 
 def _visits_made(store: Store, start: datetime, end: datetime) -> tuple[int, int]:

@@ -52,7 +52,11 @@ _SQL_GROUP = {
     # so every issue read off its cache has none
     "source": "NULL",
 }
-SHARED_GROUPINGS = GROUPINGS[:-1]  # what the report's breakdowns read in one pass
+# What the monthly report's breakdowns by grid point and handler read in one pass, without medians:
+# the settled issues' figures off an index by report time that holds them with these columns
+# (m014), not the table's rows. A settled issue's handler is its row's (handler_id is set by the
+# assignment that sets assigned_at, before the issue settled): named from the staff table.
+SHARED_GROUPINGS = {"grid": "i.grid", "handler": "i.handler_id"}
 # Every statement below takes the moment the figures are as of as its first value ($1), then the
 # range's ends and the boundaries of the periods inside it, numbered by `_figures`.
 
@@ -180,7 +184,7 @@ def _figures(store: Store, at: datetime, bounds: list, by: str | None, medians: 
 
     tallies: dict = {}
     _aggregate_replayed(store, moment, by, where, filtered, period_of, tallies)
-    fast = by in (None, "kind")  # off the indexes of settled figures, without reading a row
+    fast = by in (None, "kind") or by in SETTLED_INDEXES  # off the indexes of settled figures, without reading a row
     _aggregate_cached(store, by, where, params, period_sql, tallies, medians, settled_rows=not fast, shared=shared)
     totals = _aggregate_settled(store, by, texts, moment.text, tallies, medians) if fast else {}
     _provisional(store, moment, by, where, params, period_sql, tallies)
@@ -216,7 +220,7 @@ def _from(by) -> str:
 def _aggregate_cached(store: Store, by, where: list[str], params: list, period_sql: str, tallies: dict,
                       medians: bool = True, settled_rows: bool = True, shared: dict | None = None) -> None:
     """The issues read off their cache (replay = 0), grouped by tier, category, channel, handler,
-    building or grid (without `settled_rows`, by none or kind: _aggregate_settled counts those
+    building or grid (without `settled_rows`, by none, kind or category: _aggregate_settled counts those
     off the indexes): the settled ones (all but the newest) row by row, counted by their packed
     figures, the rest with each promise worked out as of the moment."""
     group = _SQL_GROUP[by]
@@ -232,17 +236,22 @@ def _aggregate_cached(store: Store, by, where: list[str], params: list, period_s
     counted: Counter = Counter()
     if not settled_rows:  # counted off the indexes instead (_aggregate_settled)
         rows = []
-    elif shared is not None and not medians and by is not None:
+    elif shared is not None and not medians and by in SHARED_GROUPINGS:
         # several groupings of the same issues: their rows read once, with every group column
         key = (period_sql, tuple(params))
         if key not in shared:
-            columns = ", ".join(_SQL_GROUP[g] for g in SHARED_GROUPINGS)
             shared[key] = cursor.execute(
-                f"SELECT {period_sql}, i.figures + CASE WHEN i.kind = 'wish' THEN {WISH_BIT} ELSE 0 END, {columns}"
-                f" FROM issues i LEFT JOIN staff s ON s.id = i.handler_id WHERE {condition} AND i.settled_at < $1",
-                params).fetchall()
-        column = 2 + SHARED_GROUPINGS.index(by)
+                f"SELECT {period_sql}, i.figures + CASE WHEN i.kind = 'wish' THEN {WISH_BIT} ELSE 0 END,"
+                f" {', '.join(SHARED_GROUPINGS.values())} FROM issues i {store.indexed_by('issues_reported_figures')}"
+                f" WHERE {condition} AND i.settled_at < $1", params).fetchall()
+        column = 2 + list(SHARED_GROUPINGS).index(by)
         counted = Counter((r[0], r[column], r[1]) for r in shared[key])
+        if by == "handler":
+            names = dict(store.conn.execute("SELECT id, name FROM staff").fetchall())
+            named: Counter = Counter()
+            for (p, handler_id, figures), n in counted.items():
+                named[p, names.get(handler_id), figures] += n
+            counted = named
         rows = []
     else:
         rows = cursor.execute(settled, params).fetchall()
@@ -379,20 +388,50 @@ def _settled(moment: str) -> str:
     return f"replay = 0 AND voided_at IS NULL AND settled_at < {moment}"
 
 
+# The indexes the settled figures are counted off (no row read): by kind and packed figures, and
+# the minutes to arrive and to resolve (migration m009); and, for a grouping whose column (NOT
+# NULL) leads indexes of its own before the kind, the same led by it (m014). Every grouping's own
+# indexes would cost each import and each write: only the category, which the office's bulletins
+# and the monthly report break their figures down by, has them; the others are read row by row.
+SETTLED_INDEXES = {
+    None: ("issues_figures", "issues_arrive_minutes", "issues_resolve_minutes"),
+    "category": ("issues_category_figures", "issues_category_arrive", "issues_category_resolve"),
+}
+
+
+def _lead_values(conn, hint: str, column: str) -> list:
+    """The values of `column` among the settled-figure rows of its index, one seek each."""
+    first = f"SELECT {column} FROM issues {hint} WHERE replay = 0 AND voided_at IS NULL ORDER BY {column} LIMIT 1"
+    following = (f"SELECT {column} FROM issues {hint} WHERE {column} > $1 AND replay = 0 AND voided_at IS NULL"
+                 f" ORDER BY {column} LIMIT 1")
+    values = []
+    while (row := conn.execute(following, (values[-1],)).fetchone() if values else conn.execute(first).fetchone()):
+        values.append(row[0])
+    return values
+
+
 def _aggregate_settled(store: Store, by, texts: list, moment: str, tallies: dict, medians: bool) -> dict:
-    """The issues settled by the moment, by period and kind: for each kind and packed figures
-    (found by skipping along `issues_figures`), the length of its range of report times in each
-    period. The medians walk the minutes of `issues_arrive_minutes` / `issues_resolve_minutes`."""
+    """The issues settled by the moment, by period and group (by none, kind, or a grouping of
+    SETTLED_INDEXES): for each group value, kind and packed figures (found by skipping along the
+    figures index), the length of its range of report times in each period. The medians walk the
+    minutes of the arrive / resolve minutes indexes."""
     conn = store.conn
-    kinds_figures = []
-    by_figures = store.indexed_by("issues_figures")
-    step = (f"SELECT figures FROM issues {by_figures} WHERE kind = $1 AND figures > $2"
-            " AND replay = 0 AND voided_at IS NULL ORDER BY figures LIMIT 1")
-    for kind in KINDS:  # one seek a value: (kind, figures) > (?, ?) would walk the index
-        last = -1
-        while (row := conn.execute(step, (kind, last)).fetchone()) is not None:
-            last = row[0]
-            kinds_figures.append((kind, last))
+    lead = by if by in SETTLED_INDEXES else None  # the grouping's column leads its own indexes
+    figures_index, *minutes_indexes = SETTLED_INDEXES[lead]
+    by_figures = store.indexed_by(figures_index)
+    leads = _lead_values(conn, by_figures, lead) if lead else [None]
+    lead_at = {}  # the lead's condition at each placeholder number it may take
+    if lead:
+        lead_at = {n: f" AND {lead} = ${n}" for n in (3, 6)}
+    combinations = []  # (lead value, kind, packed figures)
+    for value in leads:
+        step = (f"SELECT figures FROM issues {by_figures} WHERE kind = $1 AND figures > $2"
+                f" AND replay = 0 AND voided_at IS NULL{lead_at.get(3, '')} ORDER BY figures LIMIT 1")
+        for kind in KINDS:  # one seek a value: (kind, figures) > (?, ?) would walk the index
+            last = -1
+            while (row := conn.execute(step, (kind, last) + ((value,) if lead else ())).fetchone()) is not None:
+                last = row[0]
+                combinations.append((value, kind, last))
     periods = len(texts) - 1
     ranges = []
     for n in range(periods):
@@ -400,83 +439,167 @@ def _aggregate_settled(store: Store, by, texts: list, moment: str, tallies: dict
         end = texts[n + 1] if texts[n + 1] is not None else "~"  # after every stored instant
         ranges.append((start, min(end, moment + " ")))  # reported by the moment (inclusive)
     count = (f"SELECT count(*) FROM issues {by_figures} WHERE kind = $1 AND figures = $2"
-             f" AND reported_at >= $3 AND reported_at < $4 AND {_settled('$5')}")
+             f" AND reported_at >= $3 AND reported_at < $4 AND {_settled('$5')}{lead_at.get(6, '')}")
     counted: Counter = Counter()
-    settled = {}  # (period, kind) → (issues with an arrival, resolved issues), settled
-    for kind, figures in kinds_figures:
+    settled = {}  # (period, group, kind) → (issues with an arrival, resolved issues), settled
+    for value, kind, figures in combinations:
         key = figures | (WISH_BIT if kind == "wish" else 0)
+        group = value if lead else "all" if by is None else kind
         for n, (start, end) in enumerate(ranges):
-            found = conn.execute(count, (kind, figures, start, end, moment)).fetchone()[0] if start < end else 0
+            found = conn.execute(count, (kind, figures, start, end, moment) + ((value,) if lead else ())).fetchone()[0] \
+                if start < end else 0
             if found:
-                counted[n, "all" if by is None else kind, key] += found
-                arrived, resolved = settled.get((n, kind), (0, 0))
-                settled[n, kind] = (arrived + (found if figures & ARRIVED_BIT else 0),
-                                    resolved + (found if not figures & OPEN_BIT else 0))
+                counted[n, group, key] += found
+                arrived, resolved = settled.get((n, group, kind), (0, 0))
+                settled[n, group, kind] = (arrived + (found if figures & ARRIVED_BIT else 0),
+                                           resolved + (found if not figures & OPEN_BIT else 0))
     _add_counted(tallies, counted)
-    totals: dict = {}  # period → the medians of both kinds (the total row of by=kind)
+    totals: dict = {}  # period → the medians of every group together (the total row of a grouping)
     if not medians:
         return totals
+    lead_column = lead or "kind"  # the column the walk counts by: the kind leads m009's indexes
+    values = leads if lead else list(KINDS)
+    hints = [store.indexed_by(i) for i in minutes_indexes]
+    jumps = [store.indexed_by(i) for i in SETTLED_INDEXES[None][1:]]  # led by the kind: a seek to a minute
     for n, (start, end) in enumerate(ranges):
-        groups = [("all", KINDS)] if by is None else [(k, (k,)) for k in KINDS] + [(None, KINDS)]
-        for group, kinds in groups:
-            if group is None:  # the total row of by=kind: both kinds, the replayed of both
-                extra = [t for (p, g), t in tallies.items() if p == n]
-            else:
-                extra = [tallies[n, group]] if (n, group) in tallies else []
-            values = []
-            for measure, index, column, which in (("arrive", "issues_arrive_minutes", "arrive_seconds", 0),
-                                                  ("resolve", "issues_resolve_minutes", "resolve_seconds", 1)):
-                own = sorted(v for t in extra for v in (t.to_arrive if which == 0 else t.to_resolve))
-                total = sum(settled.get((n, k), (0, 0))[which] for k in kinds)
-                values.append(_walk_median(conn, store.indexed_by(index), column, kinds, start, end, moment, total, own))
-            if group is None:
-                totals[n] = tuple(values)
-            elif (n, group) in tallies or any(v is not None for v in values):  # no row for a kind with no issues
-                _tally(tallies, (n, group)).medians = tuple(values)
+        others = {g: t for (p, g), t in tallies.items() if p == n}  # the replayed and unsettled, by group
+        if by is None:
+            names = []  # one row: the total of both kinds
+        else:
+            names = sorted(set(values) | set(others), key=str)
+        found = []
+        for which, column in ((0, "arrive_seconds"), (1, "resolve_seconds")):
+            def settled_of(group) -> int:
+                return sum(v[which] for (p, g, _k), v in settled.items() if p == n and (group is None or g == group))
+
+            def own_of(tally_list) -> list:
+                return sorted(v for t in tally_list for v in (t.to_arrive if which == 0 else t.to_resolve))
+
+            groups = {g: (settled_of(g), own_of([others[g]] if g in others else [])) for g in names}
+            total = (settled_of(None), own_of(others.values()))
+            found.append(_walk_medians(conn, hints[which], jumps[which], column, lead_column, values, groups, total,
+                                       start, end, moment))
+        for group in names:
+            medians = (found[0][group], found[1][group])
+            if (n, group) in tallies or any(v is not None for v in medians):  # no row for a group with no issues
+                _tally(tallies, (n, group)).medians = medians
+        if by is None:
+            if (n, "all") in tallies or any(f[None] is not None for f in found):
+                _tally(tallies, (n, "all")).medians = (found[0][None], found[1][None])
+        else:
+            totals[n] = (found[0][None], found[1][None])
     return totals
 
 
-def _walk_median(conn, hint: str, column: str, kinds, start: str, end: str, moment: str, settled: int,
-                 own: list) -> float | None:
-    """The median, in minutes, of `column` over the settled issues of these kinds reported in
-    [start, end) and the values `own` (sorted seconds of the others): the minutes are walked in
-    order, each one's count read off the index range (the one `hint` names), until the middle is
-    reached; only the middle minute's seconds are read."""
-    size = settled + len(own)
-    if not size:
-        return None
-    ranks = ((size - 1) // 2, size // 2)
-    minute = f"{column} / 60"
-    nxt = (f"SELECT {minute} FROM issues {hint} WHERE kind = $1 AND {minute} > $2 AND {column} IS NOT NULL"
-           f" AND replay = 0 AND voided_at IS NULL ORDER BY {minute} LIMIT 1")
-    in_minute = (f"FROM issues {hint} WHERE kind IN ({marks(len(kinds), 5)}) AND {minute} = $1 AND reported_at >= $2"
-                 f" AND reported_at < $3 AND {column} IS NOT NULL AND {_settled('$4')}")
-    before = 0  # values below the current minute
-    found: list = []
-    current = -1
-    o = 0  # own values below the current minute
-    while len(found) < 2:
-        following = [r[0] for k in kinds if (r := conn.execute(nxt, (k, current)).fetchone())] if settled else []
-        row = (min(following) if following else None,)
-        candidates = [x for x in (row[0], int(own[o] // 60) if o < len(own) else None) if x is not None]
-        if not candidates:
-            break
-        current = min(candidates)
-        here = conn.execute(f"SELECT count(*) {in_minute}", (current, start, end, moment, *kinds)).fetchone()[0] \
-            if settled else 0
+class _Walk:
+    """One median being found by `_walk_medians`: its ranks in the sorted values, the values
+    below the minute the walk is at, its own values (sorted seconds, read off no index)."""
+
+    def __init__(self, settled: int, own: list):
+        size = settled + len(own)
+        self.ranks = ((size - 1) // 2, size // 2) if size else ()
+        self.own, self.o, self.before, self.found = own, 0, 0, []
+
+    @property
+    def done(self) -> bool:
+        return len(self.found) == len(self.ranks)
+
+    def own_in(self, minute: int) -> int:
+        """Its own values in `minute` (and any of an earlier minute not yet passed)."""
         mine = 0
-        while o + mine < len(own) and int(own[o + mine] // 60) == current:
+        while self.o + mine < len(self.own) and int(self.own[self.o + mine] // 60) <= minute:
             mine += 1
-        inside = here + mine
-        for rank in ranks[len(found):]:
-            if before <= rank < before + inside:
-                seconds = sorted([*(v for (v,) in conn.execute(f"SELECT {column} {in_minute}",
-                                                               (current, start, end, moment, *kinds))),
-                                  *own[o:o + mine]]) if here else own[o:o + mine]
-                found.append(seconds[rank - before])
-        before += inside
-        o += mine
-    return round((found[0] + found[-1]) / 2 / 60, 1) if found else None
+        return mine
+
+    def wanted(self, inside: int) -> list[int]:
+        """The ranks, within the minute, of those of its middle values the minute holds."""
+        return [rank - self.before for rank in self.ranks[len(self.found):] if self.before <= rank < self.before + inside]
+
+    def take(self, counts: Counter, wanted: list[int]) -> None:
+        """The middle values, from the minute's values (value → how many have it)."""
+        below = 0
+        for value in sorted(counts):
+            below += counts[value]
+            while wanted and wanted[0] < below:
+                self.found.append(value)
+                wanted.pop(0)
+
+    def median(self) -> float | None:
+        return round((self.found[0] + self.found[-1]) / 2 / 60, 1) if self.found else None
+
+
+def _walk_medians(conn, hint: str, jump: str, column: str, lead: str, values: list, groups: dict, total: tuple,
+                  start: str, end: str, moment: str) -> dict:
+    """The medians, in minutes, of `column` over the settled issues reported in [start, end) and
+    the values held apart (the replayed and unsettled issues' seconds, sorted): of each group
+    (`groups`: {value of `lead`: (settled issues, values apart)}) and, under None, of every value
+    of `lead` in `values` together (`total`: settled issues, values apart). One walk over the
+    minutes in order — the next one, else a seek along `jump` (led by the kind) to the next
+    holding a value — each minute's count per group read off the index range `hint` names (led by
+    `lead`), until every middle is reached; only a middle minute's values are read, counted by
+    value (a minute holds at most 60 whole seconds). Reading every group's minute at once reads
+    the district's issues up to the highest middle once, not once per group and again for the total."""
+    walks = {g: _Walk(*settled_own) for g, settled_own in groups.items()}
+    walks[None] = _Walk(*total)
+    any_settled = total[0] > 0
+    minute = f"{column} / 60"
+    nxt = (f"SELECT {minute} FROM issues {jump} WHERE kind = $1 AND {minute} > $2 AND {column} IS NOT NULL"
+           f" AND replay = 0 AND voided_at IS NULL ORDER BY {minute} LIMIT 1")
+
+    kinds = "" if lead == "kind" else f" AND kind IN ({', '.join(repr(k) for k in KINDS)})"
+
+    def read(m: int, active: list, by_value: bool) -> dict:
+        """{group: count} of minute `m` (by_value: {group: Counter of its seconds}); when only
+        the total is walked, all under None."""
+        if not active or not any_settled:
+            return {}
+        apart = any(g is not None and not w.done for g, w in walks.items())  # a group's own count is wanted
+        group = f"{lead}, " if apart else ""
+        grouping = ", ".join(filter(None, (lead if apart else "", column if by_value else "")))
+        sql = (f"SELECT {group}{column + ', ' if by_value else ''}count(*) FROM issues {hint}"
+               f" WHERE {lead} IN ({marks(len(active), 5)}){kinds} AND {minute} = $1 AND reported_at >= $2"
+               f" AND reported_at < $3 AND {column} IS NOT NULL AND {_settled('$4')}"
+               f"{' GROUP BY ' + grouping if grouping else ''}")
+        rows = conn.execute(sql, (m, start, end, moment, *active)).fetchall()
+        if not apart:
+            rows = [(None, *r) for r in rows]
+        if not by_value:
+            return dict(rows)
+        result: dict = {}
+        for g, value, count in rows:
+            result.setdefault(g, Counter())[value] += count
+        return result
+
+    current = -1
+    while not all(w.done for w in walks.values()):
+        active = values if not walks[None].done else [v for v in values if v in walks and not walks[v].done]
+        current += 1  # the minutes near a median are dense: the next one first
+        counts = read(current, active, False)
+        mine = {g: w.own_in(current) for g, w in walks.items()}
+        if not any(counts.values()) and not any(mine.values()):  # none in it: on to the next minute any value is in
+            following = [r[0] for k in KINDS if (r := conn.execute(nxt, (k, current)).fetchone())] if any_settled else []
+            candidates = following + [int(w.own[w.o] // 60) for w in walks.values() if w.o < len(w.own)]
+            if not candidates:
+                break
+            current = max(current + 1, min(candidates))
+            counts = read(current, active, False)
+            mine = {g: w.own_in(current) for g, w in walks.items()}
+        inside = {g: (sum(counts.values()) if g is None else counts.get(g, 0)) + mine[g] for g in walks}
+        wanted = {g: got for g, w in walks.items() if not w.done and (got := w.wanted(inside[g]))}
+        if wanted:  # a middle minute: its values
+            detail = read(current, active, True)
+            for g, ranks in wanted.items():
+                w = walks[g]
+                counts_here = Counter()
+                for group, counter in detail.items():
+                    if g is None or group == g:
+                        counts_here.update(counter)
+                counts_here.update(w.own[w.o:w.o + mine[g]])
+                w.take(counts_here, ranks)
+        for g, w in walks.items():
+            w.before += inside[g]
+            w.o += mine[g]
+    return {g: w.median() for g, w in walks.items()}
 
 
 def _median_minutes(seconds: list) -> float | None:

@@ -722,6 +722,56 @@ def m013_log_boundaries(conn) -> None:
     )
 
 
+def m014_figures_by_group(conn) -> None:
+    """What a grouped count of the settled figures reads instead of the table's rows (issue 22):
+    `stats --by category` and the monthly report's breakdown by category count them off indexes
+    led by the category, as the figures without a grouping are counted off m009's; the report's
+    breakdowns by grid point and handler read a month's figures off an index by report time
+    that holds them with those two columns (reports/stats.py: SETTLED_INDEXES, SHARED_GROUPINGS).
+    A year of a district grouped by category reads no row, rather than a third of a million."""
+    _run(conn, "m014_figures_by_group", ";\n".join(GROUP_FIGURE_INDEXES))
+
+
+GROUP_FIGURE_INDEXES = [
+    "CREATE INDEX issues_category_figures ON issues (category, kind, figures, reported_at, settled_at)"
+    " WHERE replay = 0 AND voided_at IS NULL",
+    "CREATE INDEX issues_category_arrive ON issues (category, kind, arrive_seconds / 60, reported_at, settled_at,"
+    " arrive_seconds) WHERE replay = 0 AND voided_at IS NULL AND arrive_seconds IS NOT NULL",
+    "CREATE INDEX issues_category_resolve ON issues (category, kind, resolve_seconds / 60, reported_at, settled_at,"
+    " resolve_seconds) WHERE replay = 0 AND voided_at IS NULL AND resolve_seconds IS NOT NULL",
+    "CREATE INDEX issues_reported_figures ON issues (reported_at, settled_at, kind, figures, grid, handler_id)"
+    " WHERE replay = 0 AND voided_at IS NULL",
+]
+
+
+def m015_memberships_by_end(conn) -> None:
+    """The monthly report's coverage trend reads the memberships current at some time in its nine
+    periods — those not ended, and those ended since its first — off an index by end, not every
+    membership the community ever recorded (issue 22)."""
+    _run(conn, "m015_memberships_by_end", "CREATE INDEX memberships_until ON memberships (until)")
+
+
+def m016_visits_by_household(conn) -> None:
+    """The visits of a household, voided or not, off an index: what a deleted household's foreign
+    key looks up (an undone `household add` or roster import, a household removed), which the
+    partial index of the live visits cannot answer — each household deleted read a million
+    visits (issue 22)."""
+    _run(conn, "m016_visits_by_household", "CREATE INDEX visits_household ON visits (household_id)")
+
+
+def m017_log_by_household(conn) -> None:
+    """`log --household` finds the changes to the rows pointing at a household (its residents,
+    memberships, visits, issues) by the household named in their row images, off an index of
+    that number (store/log.py: `_touching`, the expression spelled as it spells it), not by
+    reading every such change the log holds (issue 22)."""
+    _run(conn, "m017_log_by_household", LOG_BY_HOUSEHOLD)
+
+
+LOG_BY_HOUSEHOLD = ("CREATE INDEX log_changes_household ON log_changes (tbl, coalesce("
+                    "CAST(json_extract(after, '$.\"household_id\"') AS BIGINT),"
+                    " CAST(json_extract(before, '$.\"household_id\"') AS BIGINT)))")
+
+
 MIGRATIONS = [
     m001_households_residents_staff,
     m002_focus_groups_and_visits,
@@ -736,6 +786,10 @@ MIGRATIONS = [
     m011_database_identity,
     m012_work_orders,
     m013_log_boundaries,
+    m014_figures_by_group,
+    m015_memberships_by_end,
+    m016_visits_by_household,
+    m017_log_by_household,
 ]
 
 # Migrations that rewrote values people typed, not only the schema: the columns each rewrote. On a

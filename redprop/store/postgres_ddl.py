@@ -382,3 +382,27 @@ ALTER TABLE log_entries ADD COLUMN boundary TEXT COLLATE "C" CHECK (boundary IN 
 CREATE INDEX log_entries_boundaries ON log_entries (id) WHERE boundary IS NOT NULL;
 CREATE INDEX IF NOT EXISTS issues_duplicate ON issues (duplicate_of) WHERE duplicate_of IS NOT NULL;
 """
+
+DDL["m014_figures_by_group"] = """
+CREATE INDEX issues_category_figures ON issues (category, kind, figures, reported_at, settled_at)
+    WHERE replay = 0 AND voided_at IS NULL;
+CREATE INDEX issues_category_arrive ON issues (category, kind, (arrive_seconds / 60), reported_at, settled_at, arrive_seconds)
+    WHERE replay = 0 AND voided_at IS NULL AND arrive_seconds IS NOT NULL;
+CREATE INDEX issues_category_resolve ON issues (category, kind, (resolve_seconds / 60), reported_at, settled_at,
+    resolve_seconds) WHERE replay = 0 AND voided_at IS NULL AND resolve_seconds IS NOT NULL;
+CREATE INDEX issues_reported_figures ON issues (reported_at, settled_at, kind, figures, grid, handler_id)
+    WHERE replay = 0 AND voided_at IS NULL;
+"""
+
+DDL["m015_memberships_by_end"] = """
+CREATE INDEX memberships_until ON memberships (until);
+"""
+
+DDL["m016_visits_by_household"] = """
+CREATE INDEX visits_household ON visits (household_id);
+"""
+
+DDL["m017_log_by_household"] = """
+CREATE INDEX log_changes_household ON log_changes (tbl, (coalesce(CAST((CAST(after AS json) ->> 'household_id') AS BIGINT),
+    CAST((CAST(before AS json) ->> 'household_id') AS BIGINT))));
+"""

@@ -48,3 +48,14 @@ class Params(list):
     def where(self, conditions) -> str:
         """The conditions joined by AND, each value added and its placeholder put in its place."""
         return " AND ".join(c.text.format(*map(self, c.values)) for c in conditions)
+
+
+# How far a listing's "N more not shown" counts: past it, the page says "more than" (counting a
+# million issues, visits or log entries to print one number would read every page of an index).
+COUNT_BOUND = 10_000
+
+
+def bounded_count(select: str, bound: int = COUNT_BOUND) -> str:
+    """SQL counting the rows `select` (a `SELECT 1 FROM … WHERE …`) yields, stopping after
+    `bound` + 1: a result above `bound` means "more than `bound`"."""
+    return f"SELECT count(*) FROM ({select} LIMIT {int(bound) + 1}) AS counted"

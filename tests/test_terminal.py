@@ -422,7 +422,15 @@ def in_less(db, args, keys: list[bytes]) -> tuple[int, str, bool]:
         os.write(master, key)
         pause = time.monotonic() + 0.5
         shown += read(lambda got: time.monotonic() > pause)
-    code = process.wait(timeout=60)
+    code, until = None, time.monotonic() + 60
+    while code is None:  # a pager slow to start on a loaded machine may miss the last key: pressed again, as a person would
+        try:
+            code = process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            if time.monotonic() > until:
+                raise
+            if keys:
+                os.write(master, keys[-1])
     shown += read(lambda got: not select.select([master], [], [], 0.2)[0])
     sane = termios.tcgetattr(slave) == modes
     os.close(slave)

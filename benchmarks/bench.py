@@ -323,6 +323,7 @@ class SQLiteEngine:
         """A working copy of `source` in `state`: as redprop left it, or after ANALYZE."""
         target = self.work / f"{name}.db"
         remove_database(target)
+        Path(f"{target}-mark").unlink(missing_ok=True)  # an earlier run's: it would take the copy for a loss
         shutil.copyfile(source, target)
         if state == "analyzed":
             conn = sqlite3.connect(target)

@@ -98,6 +98,11 @@ class _Grammar:
         self.separator = re.compile(r"^[\stT,，]*")
 
 
+# The module's patterns are kept as text and compiled the first time one is used: compiling
+# them all costs every start, and most commands read no address, phone or time.
+_compiled = cache(re.compile)
+
+
 @cache
 def _grammar() -> _Grammar:
     return _Grammar()
@@ -424,9 +429,8 @@ def show_time(text_or_moment, tz: tzinfo) -> str:
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
-_WORKING_SPAN = re.compile(
-    r"^([0-9]+|[零〇一二两三四五六七八九十]+)\s*(?:个)?\s*(工作日|工作天|working\s*days?|工作时|工作小时|working\s*hours?)$",
-    re.IGNORECASE)
+_WORKING_SPAN = (
+    r"(?i)^([0-9]+|[零〇一二两三四五六七八九十]+)\s*(?:个)?\s*(工作日|工作天|working\s*days?|工作时|工作小时|working\s*hours?)$")
 _WORKING_WORDS = ("工作日", "工作天", "工作时", "工作小时", "working")
 
 
@@ -435,7 +439,7 @@ def parse_working_span(text: str) -> tuple[int, str] | None:
     None when the text says no working time at all (a deadline written as a time). A text that
     says working time in a form not understood (`3个工作日x`) is refused, not read as a time."""
     raw = unicodedata.normalize("NFKC", text or "").strip()
-    m = _WORKING_SPAN.match(raw)
+    m = _compiled(_WORKING_SPAN).match(raw)
     if m is None:
         if any(word in raw.lower() for word in _WORKING_WORDS):
             raise InvalidValue("{text!r} is not a deadline redprop understands (like 3个工作日, 24个工作时 or"
@@ -459,11 +463,11 @@ def show_duration(delta: timedelta) -> str:
     return f"{minutes}m"
 
 
-_BUILDING = re.compile(r"^(?:第)?([0-9A-Za-z]+)\s*(?:栋|幢|号楼|楼|座|号)?$")
-_UNIT = re.compile(r"^(?:第)?([0-9A-Za-z]+)\s*(?:单元|单|门)?$")
-_ROOM = re.compile(r"^([0-9A-Za-z]+)\s*(?:室|号|房)?$")
-_PHONE = re.compile(r"^\+?[0-9][0-9 \-]{2,24}$")
-_CHINESE_ADDRESS = re.compile(
+_BUILDING = r"^(?:第)?([0-9A-Za-z]+)\s*(?:栋|幢|号楼|楼|座|号)?$"
+_UNIT = r"^(?:第)?([0-9A-Za-z]+)\s*(?:单元|单|门)?$"
+_ROOM = r"^([0-9A-Za-z]+)\s*(?:室|号|房)?$"
+_PHONE = r"^\+?[0-9][0-9 \-]{2,24}$"
+_CHINESE_ADDRESS = (
     r"^(?:第)?([0-9A-Za-z]+)\s*(?:栋|幢|号楼|楼|座)\s*(?:(?:第)?([0-9A-Za-z]+)\s*单元)?\s*([0-9A-Za-z]+)\s*(?:室|号)?$"
 )
 
@@ -474,10 +478,10 @@ def _nfkc(text: str | None) -> str:
     return text if text.isascii() else unicodedata.normalize("NFKC", text)
 
 
-def _part(pattern: re.Pattern, text: str | None, refusal: str) -> str:
+def _part(pattern: str, text: str | None, refusal: str) -> str:
     """The code in `text`, upper-cased; else InvalidValue(refusal), a template naming {text}."""
     text = _nfkc(text).strip()
-    m = pattern.match(text)
+    m = _compiled(pattern).match(text)
     if not m:
         raise InvalidValue(refusal, text=text)
     return m.group(1).upper()
@@ -511,7 +515,7 @@ def _at_most_4_digits(code: str, refusal: str) -> str:
     return code
 
 
-_GRID = re.compile(r"^([0-9A-Za-z][0-9A-Za-z_]*)$")
+_GRID = r"^([0-9A-Za-z][0-9A-Za-z_]*)$"
 
 
 def clean_grid(text: str | None) -> str:
@@ -519,7 +523,7 @@ def clean_grid(text: str | None) -> str:
     text = _nfkc(text).strip()
     if not text:
         raise InvalidValue("no grid point code")
-    if not _GRID.match(text):
+    if not _compiled(_GRID).match(text):
         raise InvalidValue("{text!r} is not a grid point code (letters and digits, like G07)", text=text)
     return text.upper()
 
@@ -536,7 +540,7 @@ def parse_address_key(text: str) -> tuple[str, str, str]:
         return clean_building(parts[0]), clean_unit(parts[1]), clean_room(parts[2])
     if len(parts) == 2:
         return clean_building(parts[0]), "", clean_room(parts[1])
-    m = _CHINESE_ADDRESS.match(text)
+    m = _compiled(_CHINESE_ADDRESS).match(text)
     if m:
         return m.group(1).upper(), (m.group(2) or "").upper(), m.group(3).upper()
     raise InvalidValue("{text!r} is not an address key (building-unit-room like 8-2-301, or 8-301)", text=text)
@@ -559,7 +563,7 @@ def clean_phone(text: str | None) -> str | None:
     text = _nfkc(text).strip()
     if not text:
         return None
-    if not _PHONE.match(text):
+    if not _compiled(_PHONE).match(text):
         raise InvalidValue("{text!r} is not a phone number (digits, spaces, '-' and a leading '+')", text=text)
     digits = text.replace(" ", "").replace("-", "")
     for prefix in ("+86", "0086"):
@@ -641,8 +645,8 @@ _BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 _ZERO_WIDTH = "\u180e\u200b-\u200d\u2060-\u2064\ufeff"
 # A byte that is not UTF-8, typed on a terminal in another encoding, reaches Python as a lone surrogate.
 _NOT_UTF8 = "\ud800-\udfff"
-_UNSAFE_IN_NOTES = re.compile(f"[{_CONTROL}{_BIDI}{_ZERO_WIDTH}{_NOT_UTF8}\u2028\u2029]")  # tab, newline and CR allowed
-_UNSAFE_IN_LINES = re.compile(f"[\t\n\r{_CONTROL}{_BIDI}{_ZERO_WIDTH}{_NOT_UTF8}\u2028\u2029]")
+_UNSAFE_IN_NOTES = f"[{_CONTROL}{_BIDI}{_ZERO_WIDTH}{_NOT_UTF8}\u2028\u2029]"  # tab, newline and CR allowed
+_UNSAFE_IN_LINES = f"[\t\n\r{_CONTROL}{_BIDI}{_ZERO_WIDTH}{_NOT_UTF8}\u2028\u2029]"
 _KINDS = ((f"[{_BIDI}]", N_("a right-to-left or bidirectional control")),  # compiled only to say what was refused
           (f"[{_NOT_UTF8}]", N_("a byte that is not UTF-8")),
           (f"[{_ZERO_WIDTH}]", N_("a zero-width character")),
@@ -651,7 +655,7 @@ _KINDS = ((f"[{_BIDI}]", N_("a right-to-left or bidirectional control")),  # com
 # Chinese characters (with the CJK symbols offices use between them): a space between two is
 # padding (`赵 强`, `钱　进`), not part of the name.
 _CJK = "\u2e80-\u2fff\u3005-\u3007\u3021-\u3029\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
-_SPACES = re.compile("\\s+")
+_SPACES = "\\s+"
 
 
 @cache
@@ -659,8 +663,8 @@ def _cjk_gap() -> re.Pattern:  # compiled when a name has a space in it: its ran
     return re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}])")
 
 
-def _refuse_unsafe(text: str, pattern: re.Pattern) -> None:
-    m = pattern.search(text)
+def _refuse_unsafe(text: str, pattern: str) -> None:
+    m = _compiled(pattern).search(text)
     if m is None:
         return
     char = m.group()
@@ -715,7 +719,7 @@ def normalize_name(text: str) -> str:
         return " ".join(text.split()) if "  " in text or "\t" in text else text
     if not any(char.isspace() for char in text):  # a no-break space pasted from Excel is a space too
         return text
-    return _SPACES.sub(" ", _cjk_gap().sub("", text.replace("\u3000", " "))).strip()
+    return _compiled(_SPACES).sub(" ", _cjk_gap().sub("", text.replace("\u3000", " "))).strip()
 
 
 def clean_name(text: str | None) -> str | None:

@@ -22,6 +22,25 @@ def test_every_word_has_its_chinese_and_the_catalogue_is_compiled():
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def test_the_catalogue_says_what_gettext_says():
+    """redprop reads its compiled catalogue itself, a message when it is first said
+    (present/i18n.Compiled); the standard library's reader must agree on every message."""
+    import gettext
+
+    from redprop.present.i18n import LOCALE_DIR, Compiled
+
+    path = LOCALE_DIR / "zh" / "LC_MESSAGES" / "redprop.mo"
+    with open(path, "rb") as f:
+        standard = gettext.GNUTranslations(f)
+    ours = Compiled.read(path)
+    messages = [k for k in standard._catalog if isinstance(k, str) and k]
+    assert len(messages) > 1000
+    assert [ours.gettext(m) for m in messages] == [standard.gettext(m) for m in messages]
+    assert ours.gettext("not a message of redprop's") == "not a message of redprop's"
+    assert [ours.ngettext("one visit", "{n} visits", n) for n in (1, 2)] == ["one visit", "{n} visits"]
+    assert Compiled.read(path.with_name("missing.mo")).gettext("Title") == "Title"
+
+
 def test_no_message_is_an_f_string():
     """An f-string cannot be looked up in the catalogue: messages are templates with named values."""
     keywords = {"_", "N_", "Message", "RedpropError", "InvalidValue", "InvalidSetting", "NotFound", "DatabaseError",

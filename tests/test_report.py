@@ -258,8 +258,8 @@ def test_figures_as_of_a_moment_before_they_settled(sample, run_json):
 def test_only_the_html_report_loads_the_charting_library(sample, db_path, tmp_path):
     import sys
 
-    code = ("import sys\nfrom redprop.cli import main\nsys.argv = ['redprop', '--db', sys.argv[1], *sys.argv[2:]]\n"
-            "try:\n    main()\nexcept SystemExit:\n    pass\nprint('pygal' in sys.modules, file=sys.stderr)\n")
+    code = ("import sys\nfrom redprop.cli import run\nsys.argv = ['redprop', '--db', sys.argv[1], *sys.argv[2:]]\n"
+            "run()\nprint('pygal' in sys.modules, file=sys.stderr)\n")
     def loads(*args):
         done = subprocess.run([sys.executable, "-c", code, str(db_path), *args], capture_output=True, text=True, timeout=120)
         return done.stderr.strip().splitlines()[-1]

@@ -259,12 +259,16 @@ def test_the_database_its_wal_and_shm_and_backups_are_0600_under_umask_022(tmp_p
     cli("init", db=db_path, umask=0o022, check=True)
     assert mode(db_path) == 0o600
     old = os.umask(0o022)
+    held = None
     try:
+        held = sqlite3.connect(db_path)  # another worker's command, reading still: the -wal and -shm stay
+        held.execute("SELECT count(*) FROM settings").fetchall()
         assert run("household", "add", "8-2-301", "--head", "熊秀英").exit_code == 0
-        # the command's connection is still open in this process: its -wal and -shm are there
         assert mode(f"{db_path}-wal") == 0o600 and mode(f"{db_path}-shm") == 0o600
     finally:
         os.umask(old)
+        if held is not None:
+            held.close()
     cli("backup", db=db_path, umask=0o022, check=True)
     folder = tmp_path / "backups"
     (copy,) = folder.iterdir()

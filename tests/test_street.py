@@ -122,6 +122,7 @@ def test_the_monthly_picture_and_the_table_for_people(street):
 
 def test_the_picture_as_csv_is_a_row_per_community_and_the_total(street):
     text = ok("report", "week", *dbs(street), "--by", "community", "--at", AT, "-f", "csv").stdout
+    assert text.splitlines()[0].startswith("community,community_code,period,")
     rows = list(csv.DictReader(io.StringIO(text)))
     picture = as_json("report", "week", *dbs(street), "--by", "community", "--at", AT)
     assert [r["community"] for r in rows] == [*(c["community"] for c in picture["communities"]), "all"]
@@ -132,6 +133,28 @@ def test_the_picture_as_csv_is_a_row_per_community_and_the_total(street):
         assert row["problems_solved_on_time"] == ("" if solved["rate"] is None else str(solved["rate"]))
         assert int(row["care_visit_coverage_denominator"]) == figures["care"]["visit_coverage"]["denominator"]
         assert row["period"] == "2026-W47"
+
+
+def test_communities_solving_alike_are_ranked_by_visit_coverage_lowest_first(tmp_path):
+    files = [tmp_path / "d1.db", tmp_path / "d2.db"]
+    for n, f in enumerate(files, 1):
+        ok("--db", f, "init", "--community", f"丁{n}小区", "--code", f"53032400101{n}")
+        ok("--db", f, "staff", "add", "王敏", "--role", "网格员")
+        ok("--db", f, "household", "add", "1-1-101", "--head", "李秀兰")
+        ok("--db", f, "group", "join", "1-1-101", "独居老人", "--since", "2026-01-01")
+        ok("--db", f, "issue", "open", "--kind", "problem", "--category", "乱停车", "--channel", "巡查", "--place", "1栋",
+           "--title", "路灯不亮", "--at", "2026-11-17 09:00")
+        ok("--db", f, "issue", "resolve", "1", "--at", "2026-11-17 09:20")
+    ok("--db", files[0], "visit", "log", "1-1-101", "--by", "王敏", "--outcome", "平安", "--at", "2026-11-20 10:00")
+    picture = as_json("report", "week", *dbs(files), "--by", "community", "--at", AT)
+    rows = picture["communities"]
+    assert [rate(r["problems"]["solved_on_time"]) for r in rows] == [(1, 1), (1, 1)]
+    assert [(r["community"], rate(r["care"]["visit_coverage"])) for r in rows] == [("丁2小区", (0, 1)), ("丁1小区", (1, 1))]
+    assert rate(picture["total"]["care"]["visit_coverage"]) == (1, 2)
+    stats = as_json("stats", *dbs(files), "--by", "community", "--to", WEEK[1], "--at", AT)
+    assert [(r["group"], r["visit_coverage_share"]) for r in stats] == [("丁2小区", 0.0), ("丁1小区", 1.0), ("all", 0.5)]
+    text = ok("stats", *dbs(files), "--by", "community", "--to", WEEK[1], "--at", AT).stdout
+    assert "走访覆盖率" in text and "0% (0/1)" in text and text.index("丁2小区") < text.index("丁1小区")
 
 
 def test_the_street_overdue_list_counts_each_community_most_overdue_first(street):
@@ -150,6 +173,7 @@ def test_the_street_overdue_list_counts_each_community_most_overdue_first(street
     table = list(csv.DictReader(io.StringIO(text)))
     assert [r["community"] for r in table] == ["美仑盛景小区", "乙小区", "丙小区", "all"]
     assert table[-1]["overdue"] == str(total["overdue"]) and "overdue_by_promise_resolve" in table[0]
+    assert "staff" not in table[0] and "buildings" not in table[0], "each community whole: no part of one named"
 
 
 def test_overdue_check_by_community_fails_when_any_community_has_something_overdue(street):
@@ -164,12 +188,19 @@ def test_overdue_check_by_community_fails_when_any_community_has_something_overd
 def test_stats_by_community_is_each_communitys_stats_and_their_sum(street):
     rows = as_json("stats", *dbs(street), "--by", "community", "--from", WEEK[0], "--to", WEEK[1], "--at", AT)
     assert [r["group"] for r in rows] == ["乙小区", "美仑盛景小区", "丙小区", "all"]
+    assert all(list(r)[:2] == ["community", "community_code"] for r in rows), "a listing names its community first"
+    coverage = ("households_in_care", "households_covered", "visit_coverage_share")
     for row, f in zip(rows, [street[1], street[0], street[2]]):
         [own] = as_json("--db", f, "stats", "--from", WEEK[0], "--to", WEEK[1], "--at", AT)
-        assert {k: v for k, v in row.items() if k not in ("group", "community", "community_code")} == \
+        assert {k: v for k, v in row.items() if k not in ("group", "community", "community_code", *coverage)} == \
             {k: v for k, v in own.items() if k not in ("group", "community", "community_code")}
         assert row["community"] == row["group"]
+        covered = as_json("--db", f, "report", "week", "--at", AT)["care"]["visit_coverage"]
+        assert (row["households_covered"], row["households_in_care"], row["visit_coverage_share"]) == \
+            (covered["numerator"], covered["denominator"], covered["rate"]), "走访覆盖率 as the week's report counts it"
     *each, total = rows
+    assert (total["households_covered"], total["households_in_care"]) == (
+        sum(r["households_covered"] for r in each), sum(r["households_in_care"] for r in each))
     assert (total["community"], total["community_code"]) == ("all", "")
     for key in ("issues", "resolve_kept", "resolve_missed", "ratings", "rating_sum", "follow_up_owed"):
         assert total[key] == sum(r[key] for r in each), key
@@ -228,7 +259,7 @@ def test_the_picture_fits_a_60_column_terminal(street):
 
     from redprop.present.cells import width
 
-    for args in (("report", "week"), ("overdue",)):
+    for args in (("report", "week"), ("report", "month"), ("overdue",), ("stats",)):
         text = in_terminal(street[0], [*dbs(street[1:]), *args, "--by", "community", "--at", AT], 60)
         assert max(width(line) for line in text.splitlines()) <= 60, text
         assert "乙小区" in text and "合计" in text

@@ -19,25 +19,12 @@ from typer.testing import CliRunner
 from pg_server import as_login
 from redprop.cli import app
 from test_copy import rows_of
+from test_street import as_json, invoke, ok
 
 psycopg = pytest.importorskip("psycopg")
 
 AT = "2026-11-24 08:00"
 A, B, C = "530324001001", "530324001002", "530324001003"
-
-
-def invoke(*args):
-    return CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
-
-
-def ok(*args):
-    result = invoke(*args)
-    assert result.exit_code == 0, (args, result.output)
-    return result
-
-
-def as_json(*args):
-    return json.loads(ok(*args, "-f", "json").stdout)
 
 
 @pytest.fixture
@@ -103,6 +90,43 @@ def test_the_street_login_reads_every_community_the_same_as_their_files(files, p
     assert one.exit_code == 7, "the street reads and writes none"
 
 
+def test_a_login_reading_a_community_it_was_not_granted_is_refused_never_an_empty_picture(files, pg_database):
+    from test_postgres import make_login
+
+    url = pg_database()
+    a, b = files
+    ok("copy", a, url)
+    ok("copy", b, url)
+    for login in ("wang", "nobody"):
+        make_login(url, login)
+    ok("--db", url, "grant", "wang", "--community", A)
+    wang, nobody = as_login(url, "wang"), as_login(url, "nobody")
+    own = as_json("report", "week", "--db", wang, "--by", "community", "--at", AT)
+    assert [r["community_code"] for r in own["communities"]] == [A], "a community's login: its own community"
+    for args in (("report", "week", "--db", wang, "--community", B), ("overdue", "--db", wang, "--community", B, "--check"),
+                 ("stats", "--db", wang, "--community", B), ("report", "week", "--db", nobody),
+                 ("overdue", "--db", nobody, "--check"), ("stats", "--db", nobody)):
+        refused = invoke(*args, "--by", "community", "--at", AT)
+        assert refused.exit_code == 7 and refused.stdout == "", (args, refused.output)
+        assert len(refused.stderr.strip().splitlines()) == 1 and "grant" in refused.stderr, refused.stderr
+
+
+def test_a_community_copied_between_two_servers_databases_and_back_into_a_file(files, pg_database, tmp_path):
+    street, other = pg_database(), pg_database()
+    a, b = files
+    ok("copy", a, street)
+    ok("copy", b, street)
+    made = as_json("copy", street, other, "--community", B)
+    assert (made["created"], made["community_code"], made["community"]) == (True, B, "乙小区")
+    assert as_json("--db", other, "report", "week", "--at", AT) == as_json("--db", b, "report", "week", "--at", AT)
+    again = invoke("copy", street, other, "--community", B)
+    assert again.exit_code == 4 and "--replace" in again.stderr
+    assert as_json("copy", street, other, "--community", B, "--replace")["replaced"] is True
+    back = tmp_path / "b-back.db"
+    ok("copy", other, back)  # one community there: none to name
+    assert rows_of(back)["tables"] == rows_of(b)["tables"]
+
+
 def writing_to(url) -> bool:
     """Whether a copy is writing into the server: a transaction of redprop's that has written
     (the new community's whole build is one transaction, committed at its end)."""
@@ -111,15 +135,11 @@ def writing_to(url) -> bool:
                             " AND backend_xid IS NOT NULL").fetchone()[0] > 0
 
 
-@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT], ids=["kill -9", "Ctrl-C"])
-def test_an_interrupted_copy_leaves_the_server_as_it_was(files, pg_database, how):
-    url = pg_database()
-    a, _b = files
-    ok("--db", url, "init", "--community", "丙小区", "--code", C)
-    with psycopg.connect(url, autocommit=True) as conn:
-        before = conn.execute("SELECT code, name, schema FROM redprop.communities ORDER BY code").fetchall()
-    process = subprocess.Popen([sys.executable, "-m", "redprop", "copy", str(a), url], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
+def interrupt_copy(how, source, url, *options) -> None:
+    """`redprop copy SOURCE URL OPTIONS` in a process of its own, sent `how` once it is writing into
+    the server; returns when the server has rolled its transaction back."""
+    process = subprocess.Popen([sys.executable, "-m", "redprop", "copy", str(source), url, *options],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     while process.poll() is None and time.monotonic() < deadline:
         if writing_to(url):
@@ -129,11 +149,34 @@ def test_an_interrupted_copy_leaves_the_server_as_it_was(files, pg_database, how
     process.wait(timeout=120)
     assert process.returncode != 0, process.stderr.read()
     time.sleep(0.5)  # the server notices the connection gone and rolls its transaction back
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT], ids=["kill -9", "Ctrl-C"])
+def test_an_interrupted_copy_leaves_the_server_as_it_was(files, pg_database, how):
+    url = pg_database()
+    a, _b = files
+    ok("--db", url, "init", "--community", "丙小区", "--code", C)
+    with psycopg.connect(url, autocommit=True) as conn:
+        before = conn.execute("SELECT code, name, schema FROM redprop.communities ORDER BY code").fetchall()
+    interrupt_copy(how, a, url)
     with psycopg.connect(url, autocommit=True) as conn:
         after = conn.execute("SELECT code, name, schema FROM redprop.communities ORDER BY code").fetchall()
         schemas = {r[0] for r in conn.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'community_%'")}
     assert after == before and schemas == {b[2] for b in before}, "no community left half-made"
     ok("copy", a, url)
+    assert as_json("--db", url, "--community", A, "check")["ok"] is True
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT], ids=["kill -9", "Ctrl-C"])
+def test_an_interrupted_replace_leaves_the_servers_community_as_it_was(files, pg_database, how):
+    url = pg_database()
+    a, _b = files
+    ok("copy", a, url)
+    ok("--db", url, "--community", A, "household", "add", "30-1-101", "--head", "服务器上新登记")
+    before = as_json("--db", url, "--community", A, "log", "--all")
+    interrupt_copy(how, a, url, "--replace")
+    assert as_json("--db", url, "--community", A, "household", "show", "30-1-101")["head"] == "服务器上新登记"
+    assert as_json("--db", url, "--community", A, "log", "--all") == before, "its rows and its log as they were"
     assert as_json("--db", url, "--community", A, "check")["ok"] is True
 
 

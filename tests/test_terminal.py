@@ -31,15 +31,19 @@ LISTINGS = [
 
 
 def environment(**extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("REDPROP_", "COLUMNS", "LINES", "LC_", "LANG"))}
-    env.update(TERM="xterm-256color", **extra)
+    """The developer's environment for a command on a terminal: no pager (PAGER=cat, as git
+    reads it), so that everything it shows is read here; the pager's own tests name theirs."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("REDPROP_", "COLUMNS", "LINES", "LC_", "LANG", "LESS"))}
+    env.update(TERM="xterm-256color", PAGER="cat")
+    env.update(extra)
     return env
 
 
-def in_terminal(db, args, columns: int, **env) -> str:
+def in_terminal(db, args, columns: int, rows: int = 40, **env) -> str:
     """What `redprop --db DB ARGS` shows on a terminal `columns` wide, colour codes removed."""
     master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
     process = subprocess.Popen([sys.executable, "-m", "redprop", "--db", str(db), *args], stdin=slave, stdout=slave,
                                stderr=slave, env=environment(**env), close_fds=True)
     os.close(slave)
@@ -110,20 +114,16 @@ def test_a_pipe_gets_plain_text_with_every_cell_whole(demo_db):
 
 # -- every command at 60 columns, in both languages (issue 19) ---------------------------------
 
-# One process runs every command in turn, as `redprop` would (its `main`, its streams), on a
+# One process runs every command in turn, as `redprop` would (its `run`: `main` then ends the process), on a
 # real pseudo-terminal: the sizes, the wrapping and the encoding are a terminal's, and the
 # suite pays for two starts instead of eighty.
 DRIVER = r"""
 import json, sys
-from redprop.cli import main
+from redprop.cli import run
 for args in json.loads(sys.argv[1]):
     sys.stdout.write("\x1e" + json.dumps(args, ensure_ascii=False) + "\n"); sys.stdout.flush()
     sys.argv = ["redprop", *args]
-    try:
-        main()
-        code = 0
-    except SystemExit as stop:
-        code = stop.code or 0
+    code = run() or 0
     sys.stdout.flush(); sys.stderr.flush()
     sys.stdout.write("\x1f%s\n" % code); sys.stdout.flush()
 """
@@ -318,3 +318,109 @@ def test_undo_on_a_terminal_shows_what_it_takes_back_and_asks(copy_demo):
     assert json.loads(piped(db, ["log", "-f", "json"]).stdout)[0]["undone_by"] is None
     code, text = converse(line + ["--yes"], [])
     assert code == 0 and "已撤销" in text and "[y/N]" not in text
+
+
+# -- a listing longer than the screen goes through the pager (issue 22) ------------------------
+
+PAGER_SCRIPT = """
+import os, sys
+folder = sys.argv[1]
+open(os.path.join(folder, "LESS"), "w").write(os.environ.get("LESS", "(unset)"))
+open(os.path.join(folder, "paged.txt"), "wb").write(sys.stdin.buffer.read())
+"""
+
+
+@pytest.fixture
+def pager(tmp_path):
+    """A pager that keeps what it was given (paged.txt) and the LESS it ran with: $PAGER for a test."""
+    script = tmp_path / "pager.py"
+    script.write_text(PAGER_SCRIPT, encoding="utf-8")
+    return {"PAGER": f"{sys.executable} {script} {tmp_path}", "paged": tmp_path / "paged.txt", "less": tmp_path / "LESS"}
+
+
+def test_a_listing_longer_than_the_screen_goes_through_the_pager(demo_db, pager):
+    shown = in_terminal(demo_db, ["overdue", "--at", AT], 80, rows=24, PAGER=pager["PAGER"])
+    paged = ANSI.sub("", pager["paged"].read_text(encoding="utf-8"))
+    assert "#305" in paged and "单元门禁坏了" in paged and "┏" in paged, "the whole list, in the table's look"
+    assert "#305" not in shown, "nothing of it printed past the pager"
+    assert pager["less"].read_text() == "FRX", "less quits at once on a short text, shows colours, leaves the screen"
+    in_terminal(demo_db, ["overdue", "--at", AT], 80, rows=24, PAGER=pager["PAGER"], LESS="-S")
+    assert pager["less"].read_text() == "-S", "the worker's own LESS is kept"
+
+
+@pytest.mark.parametrize("args", [["overdue", "--at", AT, "--no-pager"], ["--no-pager", "overdue", "--at", AT],
+                                  ["overdue", "--no-pager", "--at", AT], ["overdue", "--at", AT, "-f", "json"],
+                                  ["overdue", "--at", AT, "-f", "csv"], ["group", "list"]],
+                         ids=["--no-pager last", "--no-pager first", "--no-pager between", "json", "csv", "one screen"])
+def test_no_pager_for_no_pager_machine_formats_or_what_fits_on_the_screen(demo_db, pager, args):
+    shown = in_terminal(demo_db, args, 80, rows=24, PAGER=pager["PAGER"])
+    assert not pager["paged"].exists(), "no pager started"
+    assert len(shown.splitlines()) > 3, "printed on the terminal itself"
+
+
+def test_a_pipe_never_gets_the_pager(demo_db, pager):
+    assert "#305" in piped(demo_db, ["overdue", "--at", AT], PAGER=pager["PAGER"]).stdout
+    assert not pager["paged"].exists()
+
+
+def test_less_quit_after_the_first_screen_ends_the_command_at_once(demo_db):
+    """A person reads the first screen and presses q: less quits, redprop stops drawing, exit 0."""
+    import select
+    import shutil
+    import time
+
+    if shutil.which("less") is None:
+        pytest.skip("less is not installed")
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    env = environment()
+    del env["PAGER"]
+    process = subprocess.Popen([sys.executable, "-m", "redprop", "--db", str(demo_db), "household", "list"],
+                               stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True,
+                               preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0))
+    os.close(slave)
+    shown, deadline = b"", time.monotonic() + 60
+    while shown.count(b"\n") < 23 and time.monotonic() < deadline:
+        if select.select([master], [], [], 1)[0]:
+            shown += os.read(master, 65536)
+    os.write(master, b"q")
+    assert process.wait(timeout=60) == 0
+    os.close(master)
+    first = ANSI.sub("", shown.decode(errors="replace"))
+    assert "户号" in first and "2-1-102" in first, "the first screen of the list, in less"
+
+
+def test_a_table_for_the_pager_is_drawn_as_rich_draws_it():
+    """A table bound for the pager is drawn row by row by redprop (present/table.boxed), not by
+    Rich: it must look the same, byte for byte, colours and all."""
+    import io
+
+    from rich.console import Console
+
+    from redprop.present.i18n import Language
+    from redprop.present.reports import OVERDUE_TABLE
+    from redprop.present.table import boxed, fit, grid, rich_table
+
+    rows = [{"holder": "楼长214", "number": "#840016", "promise": "书面方案", "due": "2023-12-13 08:13", "late": "1090天6小时",
+             "where": "214-2-601", "title": "健身器材损坏", "tier": "一般", "status": "已派单",
+             "area": ["雷丽仙", "姜红华", "许绍强 Xu Shaoqiang", "龙丽仙"]},
+            {"holder": "楼长214", "number": "#17", "promise": "到场+", "due": "", "late": "1天", "where": "x",
+             "title": "[bold]装修噪音 ‼ ✓ …", "tier": "一般", "status": "已派单", "area": None},
+            {},
+            {"holder": "Unassigned", "number": "#9", "promise": "", "title": "t", "area": ["a"]}]
+    columns, compared = OVERDUE_TABLE.columns, 0
+    for language in (Language("zh"), Language("en")):
+        headers, cells = grid(columns, rows, language)
+        for cells_wide in (44, 60, 80, 120, 200):
+            layout = fit(columns, headers, cells, cells_wide)
+            if layout is None:
+                continue
+            for title in ("== 超时未办 (394) ==", None, "a title longer than a narrow table, 一个比窄表还长的标题 " * 2):
+                for styled in (True, False):
+                    drawn = io.StringIO()
+                    Console(file=drawn, width=cells_wide, highlight=False, soft_wrap=False, force_terminal=True,
+                            color_system="256" if styled else None).print(rich_table(columns, rows, layout, title, language))
+                    mine = "".join(line + "\n" for line in boxed(columns, headers, cells, layout, title, styled))
+                    assert mine == drawn.getvalue(), (cells_wide, title, styled)
+                    compared += 1
+    assert compared > 20

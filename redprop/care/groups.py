@@ -6,8 +6,8 @@ A group with a default length ("newly moved in" for 90 days) gives a new members
 sets `until` and keeps the row: "who was newly unemployed in March?" stays answerable.
 """
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from redprop.errors import N_, InvalidValue, Message, NotFound
 from redprop.fields import Field, Record, Show, optional
@@ -49,8 +49,7 @@ MEMBERSHIP = Record("memberships", (
 ))
 
 
-@dataclass(frozen=True)
-class Group:
+class Group(NamedTuple):  # not a dataclass: one costs half a millisecond of every start
     code: str
     zh: str
     en: str
@@ -67,7 +66,7 @@ class Group:
         return Code(self.code, self.zh, self.en)
 
     def as_dict(self) -> dict:
-        return dict(self.__dict__)
+        return self._asdict()
 
 
 def load_groups(store: Store) -> dict[str, Group]:

@@ -365,16 +365,25 @@ def due_visits(
             shown[key] = list(dict.fromkeys(groups[c].shown(show_sensitive) for c in ordered))
         return shown[key]
 
+    responsible: dict[tuple, list] = {}  # (grid, building) → everyone covering it: the same few pairs recur
+
+    def names_for(grid_code, building):
+        names = responsible.get((grid_code, building))
+        if names is None:
+            names = responsible[grid_code, building] = list(dict.fromkeys(covering.get(grid_code, []) + covering.get(building, [])))
+        return names
+
     rows = []
+    today = day.isoformat()
     for household_id, cadence, codes, last, reference, knocks, escalated in due:
         h = households[household_id]
-        if h["moved_out_on"] and h["moved_out_on"] <= day.isoformat():
+        if h["moved_out_on"] and h["moved_out_on"] <= today:
             continue
         if grid and h["grid"] != grid or buildings and h["building"] not in buildings:
             continue
         if areas is not None and h["building"] not in areas and h["grid"] not in areas:
             continue
-        names = list(dict.fromkeys(covering.get(h["grid"], []) + covering.get(h["building"], [])))
+        names = list(names_for(h["grid"], h["building"]))
         group_codes = show_groups(codes)
         reference_at = from_db(reference)
         due_at = reference_at + timedelta(days=cadence)
@@ -401,9 +410,10 @@ def due_visits(
 
 
 def _households_by_id(store: Store, ids: list[int]) -> dict[int, dict]:
-    # One query for any number of ids; in id order, the pages are read in file order.
+    # One query for any number of ids; in id order, the pages are read in file order. Rows as
+    # the database gives them (read by name), not copied into dicts.
     return {
-        row["id"]: dict(row)
+        row["id"]: row
         for row in store.conn.execute(
             "SELECT id, key, head, phone, building, grid, moved_out_on FROM households"
             f" WHERE id IN ({store.json_values('$1', 'INTEGER')})",

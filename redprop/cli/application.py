@@ -34,11 +34,11 @@ class Application:
 
     def __init__(self, db: Optional[list[str]], language: Optional[Language] = None, *, lang: Optional[str] = None,
                  command_line: str = "redprop", clock: Callable[[], datetime] = system_clock, environ=None,
-                 community: Optional[str] = None):
+                 community: Optional[str] = None, pager: bool = True):
         """`db`, `lang`, `community`: the options as given (None: the environment, else the user's
         settings, else the default; --db may be given several times, for the street's picture);
         `language`: the language already chosen from them (the root group reads it off the line
-        before the command runs)."""
+        before the command runs); `pager`: False with --no-pager."""
         self.db_options = [os.fspath(db)] if isinstance(db, (str, os.PathLike)) else [os.fspath(d) for d in db or ()]
         self.options = {"db": self.db_options[0] if len(self.db_options) == 1 else None, "lang": lang,
                         "community": community}
@@ -51,6 +51,8 @@ class Application:
         self._communities: Optional[list] = None
         self._user: Optional[str] = None
         self._catalogues: dict = {}
+        self.pager = pager
+        self._screen = None  # stdout for people on a terminal, paged when longer than the screen
 
     @property
     def db_option(self) -> Optional[str]:
@@ -180,6 +182,18 @@ class Application:
         """The community's time zone (the street's picture: its first community's)."""
         return (self._communities[0] if self._communities else self.store).tz
 
+    def close(self) -> None:
+        """The invocation is over: what it printed for people shown (the pager waited for), its
+        database and the street's closed (SQLite folds the write-ahead log back into the file as
+        the last connection closes)."""
+        self._release_screen()
+        if self._store is not None:
+            store, self._store = self._store, None
+            store.close()
+        for store in self._communities or ():
+            store.close()
+        self._communities = None
+
     # -- who is working ------------------------------------------------------------------------
 
     @property
@@ -307,6 +321,7 @@ class Application:
 
         import typer
 
+        self._release_screen()  # what was printed before the question, read before it is asked
         sys.stderr.write(question)
         sys.stderr.flush()
         line = sys.stdin.readline()
@@ -324,7 +339,7 @@ class Application:
         wanted = Format(fmt) == Format.table
         return Output(fmt, self.language, groups=self.catalogue("groups") if groups and wanted else None,
                       categories=self.catalogue("categories") if categories and wanted else None,
-                      community=self.community_columns)
+                      community=self.community_columns, stdout=self._paged() if wanted else None)
 
     def community_columns(self) -> Optional[dict]:
         """The community the command's data comes from, for every JSON/CSV listing: that of the
@@ -334,6 +349,25 @@ class Application:
         from redprop.codes import community_columns
 
         return community_columns(self._store)
+
+    def _paged(self):
+        """stdout for people: on a terminal, through the pager when longer than the screen
+        (present/pager.py), unless --no-pager; else stdout itself (None)."""
+        if not self.pager:
+            return None
+        if self._screen is None:
+            import sys
+
+            from redprop.present.pager import screen
+
+            self._screen = screen(sys.stdout, self.environ) or False
+        return self._screen or None
+
+    def _release_screen(self) -> None:
+        """What is held for the screen shown, the pager (if it started) waited for; from here on
+        output goes straight to the terminal."""
+        if self._screen:
+            self._screen.close()
 
     def catalogue(self, name: str):
         """The community's focus groups or issue categories, read once per command."""

@@ -3,7 +3,6 @@ nearest command for a typo, and the one edge where errors become a line and an e
 
 import difflib
 import os
-import shlex
 import sys
 from pathlib import Path
 
@@ -17,7 +16,8 @@ from redprop.errors import ExitCode, ImportRefused, InvalidValue, RedpropError
 from redprop.present.failures import complain, complain_row, interrupted, no_such_command, unexpected, usage_error
 from redprop.present.i18n import Language, choose_language, locale_language
 
-GLOBAL_OPTIONS = ("--db", "--lang", "--community")
+GLOBAL_OPTIONS = ("--db", "--lang", "--community")  # the root's options that take a value
+GLOBAL_FLAGS = ("--no-pager",)
 COMMAND_LINE = "redprop.command"  # in the root context's meta: the line as typed, for the change log
 
 
@@ -29,7 +29,8 @@ class Typer(typer.Typer):
 
 
 def hoist_global_options(args: list[str]) -> list[str]:
-    """The same arguments with --db/--lang/--community (and their values) first, wherever they were typed."""
+    """The same arguments with --db/--lang/--community (and their values) and --no-pager first,
+    wherever they were typed."""
     front, rest = [], []
     i = 0
     while i < len(args):
@@ -41,6 +42,10 @@ def hoist_global_options(args: list[str]) -> list[str]:
             width = 1 if "=" in arg else 2
             front.extend(args[i:i + width])
             i += width
+            continue
+        if arg in GLOBAL_FLAGS:
+            front.append(arg)
+            i += 1
             continue
         rest.append(arg)
         i += 1
@@ -65,7 +70,18 @@ def line_language(args: list[str]) -> Language:
 
 class RedpropGroup(SaidHelp, TyperGroup):
     """A group of commands whose help is said in the worker's language, suggesting the nearest
-    command for a typo."""
+    command for a typo. A noun's group makes each of its commands from its Typer declaration
+    only when that one is asked for (`made_lazily`)."""
+
+    unmade: dict = {}  # name → what makes the command, in the order declared
+
+    def list_commands(self, ctx):
+        return [*super().list_commands(ctx), *(n for n in self.unmade if n not in self.commands)]
+
+    def get_command(self, ctx, name):
+        if name not in self.commands and name in self.unmade:
+            self.add_command(self.unmade[name](), name)
+        return super().get_command(ctx, name)
 
     def format_options(self, ctx, formatter):
         super().format_options(ctx, formatter)
@@ -117,7 +133,9 @@ class RootGroup(RedpropGroup):
     def parse_args(self, ctx, args):
         """The line as typed kept for the change log, --db/--lang moved to the front, and the
         language chosen before Click reads the rest (its help and its usage errors need it)."""
-        ctx.meta[COMMAND_LINE] = as_text(shlex.join(["redprop", *args]))
+        from shlex import join
+
+        ctx.meta[COMMAND_LINE] = as_text(join(["redprop", *args]))
         if "://" in ctx.meta[COMMAND_LINE]:  # a server's URL: kept without its password
             from redprop.store import without_password
 
@@ -159,6 +177,10 @@ class RootGroup(RedpropGroup):
             _note_damage(ctx, error)
             text, code = unexpected(ctx.language, error)
             _fail(text, code)
+        finally:
+            close = getattr(ctx.obj, "close", None)  # the application: what this invocation opened
+            if close is not None:
+                close()
 
 
 def as_text(line: str) -> str:
@@ -243,8 +265,40 @@ def _load(name: str):
     from typer.main import get_command
 
     module, attribute = LAZY_COMMANDS[name]
-    command = get_command(getattr(importlib.import_module(module), attribute))
+    noun = getattr(importlib.import_module(module), attribute)
+    command = made_lazily(noun) if _is_group(noun) else get_command(noun)
     command.name = name
     return command
+
+
+def _is_group(noun: typer.Typer) -> bool:
+    """Whether Typer makes this app a group of commands (as `typer.main.get_command` decides)."""
+    return bool(noun.registered_callback or noun.info.callback or noun.registered_groups
+                or len(noun.registered_commands) > 1)
+
+
+def made_lazily(noun: typer.Typer, name: str | None = None) -> RedpropGroup:
+    """The Click group of a noun's Typer app, made without its commands: each is made from its
+    declaration when asked for (RedpropGroup.get_command). Typer would make all of them, every
+    option of every verb read off its signature — `issue` has 24 — for the one that runs."""
+    import copy
+    from functools import partial
+
+    from typer.main import get_command_from_info, get_command_name, get_group
+
+    bare = copy.copy(noun)
+    bare.registered_commands, bare.registered_groups = [], []
+    group = get_group(bare)
+    if name:
+        group.name = name
+    unmade = {}
+    for info in noun.registered_commands:
+        unmade[info.name or get_command_name(info.callback.__name__)] = partial(
+            get_command_from_info, info, pretty_exceptions_short=noun.pretty_exceptions_short,
+            rich_markup_mode=noun.rich_markup_mode)
+    for info in noun.registered_groups:  # `issue category`: a group within, made lazily in turn
+        unmade[info.name] = partial(made_lazily, info.typer_instance, info.name)
+    group.unmade = unmade
+    return group
 
 

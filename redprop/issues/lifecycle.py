@@ -25,7 +25,6 @@ an order, and nothing is verified before it is replied to.
 what the step does to the state, or why it cannot happen.
 """
 
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from redprop.errors import InvalidValue
@@ -37,78 +36,99 @@ REOPEN_AT_RATING = 2  # a follow-up rating this low means it was not really solv
 IMPORTED_NOTE = "imported"  # the note on steps an import told; timelines label it in the chosen language
 
 
-@dataclass
-class Step:
-    action: str
-    at: str
-    recorded_at: str
-    id: int | None = None
-    by: str | None = None
-    by_id: int | None = None
-    staff: str | None = None
-    staff_id: int | None = None
-    value: str | None = None
-    meeting_at: str | None = None
-    decision: str | None = None
-    note: str | None = None
-    party: str | None = None  # extend: who approved it; urge: who urged
-    reason: str | None = None  # reply: why it was not solved
+class _Record:
+    """What a dataclass would give the three classes below — equality field by field, a repr
+    naming the fields — read off their `_fields`. Written out, not dataclasses: making a
+    dataclass costs half a millisecond of every start, and each of these is made per issue
+    or per step, so its __init__ is written out too."""
+
+    _fields: tuple = ()
+    __hash__ = None  # mutable, compared by value: unhashable, as a dataclass
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return tuple(getattr(self, f) for f in self._fields) == tuple(getattr(other, f) for f in other._fields)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}({', '.join(f'{f}={getattr(self, f)!r}' for f in self._fields)})"
+
+
+class Step(_Record):
+    _fields = ("action", "at", "recorded_at", "id", "by", "by_id", "staff", "staff_id", "value", "meeting_at", "decision",
+               "note", "party", "reason")
+
+    def __init__(self, action: str, at: str, recorded_at: str, id: int | None = None, by: str | None = None,
+                 by_id: int | None = None, staff: str | None = None, staff_id: int | None = None, value: str | None = None,
+                 meeting_at: str | None = None, decision: str | None = None, note: str | None = None,
+                 party: str | None = None, reason: str | None = None):
+        self.action, self.at, self.recorded_at, self.id = action, at, recorded_at, id
+        self.by, self.by_id, self.staff, self.staff_id = by, by_id, staff, staff_id
+        self.value, self.meeting_at, self.decision, self.note = value, meeting_at, decision, note
+        self.party = party  # extend: who approved it; urge: who urged
+        self.reason = reason  # reply: why it was not solved
 
     def order(self):
         return (self.at, self.id if self.id is not None else float("inf"))
 
 
-@dataclass
-class Order:
+class Order(_Record):
     """The work order an issue carries, as things stood at a moment (who sent it and its number
     are in `orders`; its life is in the issue's steps)."""
 
-    dispatched_at: str
-    due_given: str  # the deadline as dispatched
-    due_at: str  # after extensions
-    extended: list = field(default_factory=list)  # [at, old deadline, new deadline]
-    signed_at: str | None = None
-    returned_at: str | None = None
-    replied_at: str | None = None  # the reply awaiting verification (None once a verification failed)
-    solved: bool | None = None
-    last_reply_at: str | None = None
-    closed_at: str | None = None  # 结案: the verification that passed
-    failed: list = field(default_factory=list)  # when verifications failed (返工)
-    urged: list = field(default_factory=list)  # when it was urged (督办)
+    _fields = ("dispatched_at", "due_given", "due_at", "extended", "signed_at", "returned_at", "replied_at", "solved",
+               "last_reply_at", "closed_at", "failed", "urged")
+
+    def __init__(self, dispatched_at: str, due_given: str, due_at: str, extended: list | None = None,
+                 signed_at: str | None = None, returned_at: str | None = None, replied_at: str | None = None,
+                 solved: bool | None = None, last_reply_at: str | None = None, closed_at: str | None = None,
+                 failed: list | None = None, urged: list | None = None):
+        self.dispatched_at = dispatched_at
+        self.due_given = due_given  # the deadline as dispatched
+        self.due_at = due_at  # after extensions
+        self.extended = [] if extended is None else extended  # [at, old deadline, new deadline]
+        self.signed_at, self.returned_at = signed_at, returned_at
+        self.replied_at = replied_at  # the reply awaiting verification (None once a verification failed)
+        self.solved, self.last_reply_at = solved, last_reply_at
+        self.closed_at = closed_at  # 结案: the verification that passed
+        self.failed = [] if failed is None else failed  # when verifications failed (返工)
+        self.urged = [] if urged is None else urged  # when it was urged (督办)
 
 
 def backdated(recorded_at: str, at: str) -> bool:
     return from_db(recorded_at) - from_db(at) > BACKDATED_AFTER
 
 
-@dataclass
-class State:
+class State(_Record):
     """An issue as things stood at one moment."""
 
-    reported_at: str
-    tier: str
-    tz: object = None
-    work: str = "new"  # new / assigned / on_site / reopened
-    hold: str | None = None  # waiting_resident / waiting_parts / escalated
-    handler: str | None = None
-    handler_id: int | None = None
-    assigned_at: str | None = None
-    arrived_at: str | None = None
-    planned_at: str | None = None
-    first_resolved_at: str | None = None
-    resolved_at: str | None = None
-    closed_at: str | None = None
-    rating: int | None = None
-    rated_at: str | None = None
-    called_at: str | None = None  # the follow-up call (回访): the first rating since the current resolution
-    holds: list = field(default_factory=list)  # [status, from, to or None]
-    finished: list = field(default_factory=list)  # [resolved, reopened]: sat resolved
-    escalation: dict | None = None
-    voided_at: str | None = None  # a correction: the issue should never have been recorded (or is a duplicate)
-    duplicate_of: int | None = None
-    replay: bool = False  # the cached columns alone cannot tell this issue's past
-    last_step_at: str = ""
-    order: Order | None = None  # a work order from above
+    _fields = ("reported_at", "tier", "tz", "work", "hold", "handler", "handler_id", "assigned_at", "arrived_at",
+               "planned_at", "first_resolved_at", "resolved_at", "closed_at", "rating", "rated_at", "called_at", "holds",
+               "finished", "escalation", "voided_at", "duplicate_of", "replay", "last_step_at", "order")
+
+    def __init__(self, reported_at: str, tier: str, tz: object = None, work: str = "new", hold: str | None = None,
+                 handler: str | None = None, handler_id: int | None = None, assigned_at: str | None = None,
+                 arrived_at: str | None = None, planned_at: str | None = None, first_resolved_at: str | None = None,
+                 resolved_at: str | None = None, closed_at: str | None = None, rating: int | None = None,
+                 rated_at: str | None = None, called_at: str | None = None, holds: list | None = None,
+                 finished: list | None = None, escalation: dict | None = None, voided_at: str | None = None,
+                 duplicate_of: int | None = None, replay: bool = False, last_step_at: str = "",
+                 order: Order | None = None):
+        self.reported_at, self.tier, self.tz = reported_at, tier, tz
+        self.work = work  # new / assigned / on_site / reopened
+        self.hold = hold  # waiting_resident / waiting_parts / escalated
+        self.handler, self.handler_id, self.assigned_at, self.arrived_at = handler, handler_id, assigned_at, arrived_at
+        self.planned_at, self.first_resolved_at, self.resolved_at = planned_at, first_resolved_at, resolved_at
+        self.closed_at, self.rating, self.rated_at = closed_at, rating, rated_at
+        self.called_at = called_at  # the follow-up call (回访): the first rating since the current resolution
+        self.holds = [] if holds is None else holds  # [status, from, to or None]
+        self.finished = [] if finished is None else finished  # [resolved, reopened]: sat resolved
+        self.escalation = escalation
+        self.voided_at = voided_at  # a correction: the issue should never have been recorded (or is a duplicate)
+        self.duplicate_of = duplicate_of
+        self.replay = replay  # the cached columns alone cannot tell this issue's past
+        self.last_step_at = last_step_at
+        self.order = order  # a work order from above
 
     @property
     def returned(self) -> bool:

@@ -18,8 +18,8 @@ done, solved or not, why not) and verify it (核查): passed closes it (结案),
 back for rework (返工). A reply alone never closes an order.
 """
 
-from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from redprop.errors import InvalidValue, NotFound, naming
 from redprop.issues.lifecycle import Order, State, Step
@@ -31,8 +31,7 @@ from redprop.store.sql import marks
 STAGES = ("dispatched", "signed", "replied", "rework", "closed", "returned")  # see `stage`
 
 
-@dataclass
-class NewOrder:
+class NewOrder(NamedTuple):  # not a dataclass: one costs half a millisecond of every start
     """An order as it came down: its number and source, its deadline as written (a time, or
     N个工作日 / N个工作时 from the dispatch), and what the order sheet said of it."""
 
@@ -55,7 +54,7 @@ def cleaned_order(order: NewOrder) -> NewOrder:
     phone = None
     if order.caller_phone:
         phone = clean_phone(order.caller_phone)
-    return replace(order, number=number, source=source, due=order.due.strip(),
+    return order._replace(number=number, source=source, due=order.due.strip(),
                    upstream_type=cleaned(order.upstream_type, clean_line, "诉求类型") or None, caller_phone=phone)
 
 

@@ -8,8 +8,8 @@ have their steps read.
 """
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from redprop.errors import InvalidValue, NotFound
 from redprop.issues.lifecycle import State, Step, backdated, replay
@@ -133,8 +133,7 @@ def show_issue(store: Store, issue_id: int, at: datetime) -> dict:
     return record
 
 
-@dataclass
-class IssueFilter:
+class IssueFilter(NamedTuple):  # not a dataclass: one costs half a millisecond of every start
     status: str = "open"  # open (unfinished), done, all, or one status slug
     kind: str | None = None
     category: str | None = None
@@ -370,10 +369,8 @@ def count_issues(store: Store, at: datetime, f: IssueFilter) -> int:
     """How many issues `list_issues` lists without a limit: counted in SQL off the cached state
     (exact as of now; for a past moment, with a handler or a status, an estimate), or, for the
     unfinished ones, by listing them (they are few)."""
-    from dataclasses import replace
-
     moment = Moment(store, at)
     counted = _candidates(store, moment, f, count=True)
     if counted is None:
-        return sum(1 for _ in list_issues(store, at, replace(f, limit=None)))
+        return sum(1 for _ in list_issues(store, at, f._replace(limit=None)))
     return counted

@@ -7,38 +7,47 @@ words, and anywhere inside Chinese text, which has no spaces to break at.
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache
+
+_compiled = cache(re.compile)  # a pattern compiled the first time it is used: every start would pay for all of them
 
 # What a cell of plain text may not carry into a terminal or a WeChat paste: control
 # characters (an ANSI escape starts with one), bidi overrides and zero-width characters.
-_UNPRINTABLE = re.compile(
+_UNPRINTABLE = (  # compiled on first use (`_compiled`), as the other patterns here
     "\x1b\\[[0-?]*[ -/]*[@-~]|\x1b\\][^\x07\x1b]*(?:\x07|\x1b\\\\)?|\x1b[@-_]?"  # a whole ANSI sequence (CSI, OSC, other)
     "|[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2028\u2029\u2060-\u2064\u2066-\u2069\ufeff]"
 )
 
 
+class _Widths(dict):
+    """Cells per character, each character looked up in the Unicode tables once (a regex of the
+    wide ranges would cost 20 ms to compile on every start), then read as a dict, through C."""
+
+    def __missing__(self, char: str) -> int:
+        cells = self[char] = 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+        return cells
+
+
+_WIDTHS = _Widths()
+_char_width = _WIDTHS.__getitem__
+
+
 def width(text: str) -> int:
     if text.isascii():
         return len(text)
-    return sum(1 if char.isascii() else _char_width(char) for char in text)
+    return sum(map(_char_width, text))
 
 
 def printable(text: str) -> str:
     """The text with line breaks as spaces and nothing a terminal would obey instead of show."""
-    if text.isascii() and text.isprintable():
+    if text.isprintable():  # every character the pattern removes is one Python calls unprintable
         return text
-    return _UNPRINTABLE.sub("", text.replace("\r\n", " ").replace("\n", " ").replace("\r", " "))
+    return _compiled(_UNPRINTABLE).sub("", text.replace("\r\n", " ").replace("\n", " ").replace("\r", " "))
 
 
 def pad(text: str, cells: int, justify: str = "left") -> str:
     gap = " " * max(0, cells - width(text))
     return gap + text if justify == "right" else text + gap
-
-
-@lru_cache(maxsize=8192)
-def _char_width(char: str) -> int:
-    # per character, cached: a regex of the wide ranges would cost 20 ms to compile on every start
-    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
 # A token is a run of printable ASCII (a word, a number, an option), a short Chinese word
@@ -49,12 +58,12 @@ def _char_width(char: str) -> int:
 _OPENING = "（《〈「『【〔“‘"
 _CLOSING = re.escape("，。、；：？！）》〉」』】〕”’…" + ")]},.;:!?")
 _WORD = 6  # characters: a name, a place; a longer run is running text, broken anywhere
-_TOKENS = re.compile(
+_TOKENS = (
     rf"\s+|[{_OPENING}]*"
     rf"(?:\[[^\s\[\]]{{1,{2 * _WORD}}}\]"  # a short note in brackets: `[必填]`, `[默认：table]`
     rf"|(?:(?<=\s)|^)[^\s\x00-\x7f]{{1,{_WORD}}}(?=[{_CLOSING}]|\s|$)"  # a short Chinese word
     rf"|[\x21-\x7e]*[\[(<]+(?=[^\s\x00-\x7f])[^\s]"  # `(中`
-    rf"|[\x21-\x7e]+|[^\s])[{_CLOSING}]*", re.S)
+    rf"|[\x21-\x7e]+|[^\s])[{_CLOSING}]*")
 
 
 def wrap(text: str, cells: int) -> list[str]:
@@ -64,7 +73,7 @@ def wrap(text: str, cells: int) -> list[str]:
         return [text]
     lines: list[str] = []
     line, used = "", 0
-    for token in _TOKENS.findall(text):
+    for token in _compiled(_TOKENS, re.S).findall(text):
         if token.isspace():  # kept as typed inside a line (two spaces before `[default: …]`), gone at a break
             if line:
                 space = " " if "\n" in token or "\t" in token else token

@@ -32,21 +32,22 @@ def no_such_command(lang: Language, name: str, nearest: str | None) -> str:
     return lang._("no command {name!r} (see --help)", name=name)
 
 
-# Click's usage errors, read back into the catalogue: (pattern of Click's English, msgid).
+# Click's usage errors, read back into the catalogue: (pattern of Click's English, msgid), compiled
+# only when one is said (re keeps them).
 _USAGE = [
-    (re.compile(r"^Missing option (?P<name>'[^']+'(?: / '[^']+')*)\.?(?P<more>.*)$"), N_("option {name} is missing")),
-    (re.compile(r"^Missing argument '(?P<name>[^']+)'\.?(?P<more>.*)$"), N_("{name} is missing")),
-    (re.compile(r"^No such option: (?P<name>\S+) \(Possible options: (?P<near>.*)\)$"), N_("no option {name}; did you mean {near}?")),
-    (re.compile(r"^No such option: (?P<name>\S+)$"), N_("no option {name}")),
-    (re.compile(r"^Option '(?P<name>[^']+)' requires an argument\.$"), N_("option {name} needs a value")),
-    (re.compile(r"^Got unexpected extra argument(?:s|\(s\))? \((?P<words>.*)\)$"), N_("unexpected words on the line: {words}")),
-    (re.compile(r"^Invalid value for (?P<name>.+?): '(?P<value>.*)' is not one of (?P<choices>.*)\.$"),
+    (r"^Missing option (?P<name>'[^']+'(?: / '[^']+')*)\.?(?P<more>.*)$", N_("option {name} is missing")),
+    (r"^Missing argument '(?P<name>[^']+)'\.?(?P<more>.*)$", N_("{name} is missing")),
+    (r"^No such option: (?P<name>\S+) \(Possible options: (?P<near>.*)\)$", N_("no option {name}; did you mean {near}?")),
+    (r"^No such option: (?P<name>\S+)$", N_("no option {name}")),
+    (r"^Option '(?P<name>[^']+)' requires an argument\.$", N_("option {name} needs a value")),
+    (r"^Got unexpected extra argument(?:s|\(s\))? \((?P<words>.*)\)$", N_("unexpected words on the line: {words}")),
+    (r"^Invalid value for (?P<name>.+?): '(?P<value>.*)' is not one of (?P<choices>.*)\.$",
      N_("{name}: {value!r} is not one of {choices}")),
-    (re.compile(r"^Invalid value for (?P<name>.+?): '(?P<value>.*)' is not a valid (?:integer|int)(?: range)?\.$"),
+    (r"^Invalid value for (?P<name>.+?): '(?P<value>.*)' is not a valid (?:integer|int)(?: range)?\.$",
      N_("{name}: {value!r} is not a whole number")),
-    (re.compile(r"^Invalid value for (?P<name>.+?): '(?P<value>.*)' is not a valid float(?: range)?\.$"),
+    (r"^Invalid value for (?P<name>.+?): '(?P<value>.*)' is not a valid float(?: range)?\.$",
      N_("{name}: {value!r} is not a number")),
-    (re.compile(r"^Invalid value for (?P<name>.+?): (?P<value>.+) is not in the range (?P<range>.*)\.$"),
+    (r"^Invalid value for (?P<name>.+?): (?P<value>.+) is not in the range (?P<range>.*)\.$",
      N_("{name}: {value} is not in the range {range}")),
 ]
 
@@ -55,7 +56,7 @@ def usage_error(lang: Language, english: str, command: str | None) -> str:
     """A Click usage error in the worker's language, with where to read more."""
     said = english
     for pattern, template in _USAGE:
-        match = pattern.match(english)
+        match = re.match(pattern, english)
         if match:
             values = {k: v for k, v in match.groupdict().items() if k != "more"}
             if "name" in values:  # '--output' / '-o' → --output; an argument's name as its placeholder: KEY

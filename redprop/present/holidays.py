@@ -5,7 +5,6 @@ its time with `~` (the legend says why), and the commands that show deadlines sa
 stderr which year to import — cron's exit codes do not change.
 """
 
-import calendar as months
 
 from redprop.errors import N_
 from redprop.present.output import Format, Output
@@ -83,6 +82,8 @@ def month_grid(out: Output, shown: dict) -> list[str]:
     from datetime import date
 
     marks = {date.fromisoformat(d["date"]): (HOLIDAY_MARKS.get("off" if d["off"] else "work").zh) for d in shown["days"]}
+    from calendar import Calendar
+
     from redprop.present.cells import width
 
     head = " ".join(out._(w)[:2] if out.language.code == "en" else out._(w)[-1:] for w in WEEKDAY_NAMES)  # 2 columns each
@@ -90,7 +91,7 @@ def month_grid(out: Output, shown: dict) -> list[str]:
     for month in range(1, 13):
         title = out._("{month}/{year}", month=month, year=shown["year"])
         lines = [" " * ((20 - width(title)) // 2) + title, head]
-        for week in months.Calendar().monthdatescalendar(shown["year"], month):
+        for week in Calendar().monthdatescalendar(shown["year"], month):
             cells = []
             for day in week:
                 if day.month != month:

@@ -1,7 +1,8 @@
 """Where a command's data goes: stdout in the format asked for, words for people on stderr.
 
 `Output` is the one path to the screen. `table` is for people: a Rich table fitted to the
-terminal, or plain text when stdout is a pipe or a file (no colour, nothing cut off);
+terminal (one longer than the screen drawn row by row in Rich's look, for the pager), or plain
+text when stdout is a pipe or a file (no colour, nothing cut off);
 `json` and `csv` are for scripts (see `formats`). Messages for the person at the keyboard
 go to stderr, so stdout stays clean for pipes.
 
@@ -19,7 +20,7 @@ from functools import cached_property
 from redprop.present import formats
 from redprop.present.cells import for_stderr, pad, printable, width, wrap
 from redprop.present.i18n import Language
-from redprop.present.table import Table, cards, fit, grid, plain, rich_table
+from redprop.present.table import Table, boxed, cards, fit, grid, plain, rich_table
 
 
 class Format(str, Enum):
@@ -92,9 +93,24 @@ class Output:
 
     @cached_property
     def width(self) -> int:
+        return self._size.columns
+
+    @cached_property
+    def height(self) -> int:
+        return self._size.lines
+
+    @cached_property
+    def _size(self):
         import shutil
 
-        return shutil.get_terminal_size((100, 24)).columns
+        return shutil.get_terminal_size((100, 24))
+
+    @cached_property
+    def styled(self) -> bool:
+        """Bold and italic on this terminal, as Rich decides: not on a dumb one."""
+        import os
+
+        return os.environ.get("TERM", "").lower() not in ("dumb", "unknown")
 
     # -- words ---------------------------------------------------------------------------
 
@@ -200,11 +216,21 @@ class Output:
             for text in cards(columns, rows, self.width, self.language):
                 self.stdout.write(text + "\n")
             return
-        self.console.print(rich_table(columns, rows, layout, title, self.language))
+        if self._fits(len(cells) + 5):  # its rows, the title, the header and three borders (at least)
+            self.console.print(rich_table(columns, rows, layout, title, self.language))
+        else:  # bound for the pager: drawn here in Rich's look, row by row, as the pager reads them
+            for text in boxed(columns, headers, cells, layout, title, self.styled):
+                self.stdout.write(text + "\n")
         shown = {i for i, _w in layout}
         hidden = [headers[i] for i in range(len(columns)) if i not in shown and any(r and r[i] for r in cells)]
         if hidden:  # never silently: the worker knows what a wider window (or a file) would show
             self.line(self._("narrow window: not shown {columns} (widen it, or -f csv)", columns=self.separator.join(hidden)))
+
+    def _fits(self, lines: int) -> bool:
+        """Whether `lines` more lines still fit on the screen, below what this command printed
+        before (present/pager.py), or on a screen of their own when stdout is not paged."""
+        fits = getattr(self.stdout, "fits", None)
+        return fits(lines) if fits else lines <= self.height
 
     @cached_property
     def console(self):

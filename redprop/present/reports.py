@@ -236,16 +236,33 @@ def stats_cells(out: Output, by: str | None, row: dict) -> dict:
     return cells
 
 
+STREET_STATS_TABLE = Table((*STATS_TABLE.columns[:5], Column("coverage", "Visit coverage", "right", keep=True),
+                           *STATS_TABLE.columns[5:]))  # by community: the street's ranking, 按时办结率 then 走访覆盖率
+COVERAGE_FIELDS = ["households_in_care", "households_covered", "visit_coverage_share"]
+
+
+def _street_cells(out: Output, row: dict) -> dict:
+    share, in_care = row["visit_coverage_share"], row["households_in_care"]
+    return {**stats_cells(out, "community", row),
+            "coverage": f"{share * 100:.0f}% ({row['households_covered']}/{in_care})" if share is not None else "—"}
+
+
 def stats(out: Output, rows: list[dict], by: str | None) -> None:
     """`redprop stats`: a row per group, with the figures of the work orders from above beside
-    the issues' (`orders_…`, `order_…`; for people, a table of their own)."""
+    the issues' (`orders_…`, `order_…`; for people, a table of their own); by community (the
+    street's), each community's 走访覆盖率 too."""
     from redprop.present import orders
 
+    street = by == "community"
     warn_provisional(out, sorted({y for r in rows for y in r.get("provisional_years", ())}))
     if out.fmt != Format.table:
-        out.listing(STATS_TABLE, [orders.translated(out, r) for r in rows], fields=STATS_FIELDS + orders.STATS_FIELDS)
+        out.listing(STATS_TABLE, [orders.translated(out, r) for r in rows],
+                    fields=STATS_FIELDS + (COVERAGE_FIELDS if street else []) + orders.STATS_FIELDS)
         return
-    out.listing(STATS_TABLE, rows, lambda r: stats_cells(out, by, r), STATS_FIELDS)
+    if street:
+        out.listing(STREET_STATS_TABLE, rows, lambda r: _street_cells(out, r))
+    else:
+        out.listing(STATS_TABLE, rows, lambda r: stats_cells(out, by, r), STATS_FIELDS)
     figures = [(r, orders.from_stats(r)) for r in rows]
     if any(orders.any_orders(f) for _r, f in figures):
         out.line()

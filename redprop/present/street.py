@@ -131,10 +131,15 @@ def report(out: Output, picture: dict) -> None:
     if out.fmt == Format.json:
         out.report_document(said(out, picture))
     elif out.fmt == Format.csv:
-        period = picture["period"]["label"]
-        out.listing(REPORT_TABLE, ({"period": period, **flat(row)} for row in report_rows(picture)))
+        period = {"period": picture["period"]["label"]}  # after the community, which every listing names first
+        out.listing(REPORT_TABLE, (_after_community(flat(row), period) for row in report_rows(picture)))
     else:
         _report_text(out, picture)
+
+
+def _after_community(row: dict, fields: dict) -> dict:
+    named = {key: row[key] for key in ("community", "community_code")}
+    return {**named, **fields, **row}
 
 
 def _report_text(out: Output, picture: dict) -> None:

@@ -38,6 +38,8 @@ class Table(NamedTuple):
 
 
 def cell_text(value) -> str:
+    if type(value) is str:  # most cells: text as it is (printable, the common case, is one check in C)
+        return value if value.isprintable() else printable(value)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -48,10 +50,16 @@ def cell_text(value) -> str:
 
 
 def grid(columns, rows: list[dict], language: Language) -> tuple[list[str], list[list[str] | None]]:
-    """Headers in `language`, and each row's cells as text (None: a blank row between groups)."""
+    """Headers in `language`, and each row's cells as text (None: a blank row between groups).
+
+    Column by column, plain text taken as it is without a call: a district's listing is tens
+    of thousands of cells."""
     headers = [language.gettext(c.header) for c in columns]
-    cells = [[cell_text(row.get(c.key)) for c in columns] if row else None for row in rows]
-    return headers, cells
+    filled = [row for row in rows if row]
+    texts = [["" if v is None else v if v.__class__ is str and v.isprintable() else cell_text(v)
+              for v in [row.get(c.key) for row in filled]] for c in columns]
+    made = iter(list(cells) for cells in zip(*texts)) if columns else iter([] for _ in filled)
+    return headers, [next(made) if row else None for row in rows]
 
 
 def once_per_group(columns, cells: list) -> list:
@@ -116,13 +124,32 @@ def _wrapped(columns, headers, natural, shown, room) -> dict | None:
 
 
 def plain(columns, rows: list[dict], language: Language) -> list[str]:
-    """Aligned plain text, every cell whole: for pipes, files and cron mail."""
+    """Aligned plain text, every cell whole: for pipes, files and cron mail.
+
+    Column by column, each cell measured once: a morning list of a district is thousands of
+    rows, and this is most of what it costs to print."""
     headers, cells = grid(columns, rows, language)
     cells = once_per_group(columns, cells)
-    widths = [max([width(h)] + [width(r[i]) for r in cells if r]) for i, h in enumerate(headers)]
+    filled = [r for r in cells if r is not None]
+    padded = []
+    widths = []
+    for i, (header, column) in enumerate(zip(headers, columns)):
+        texts = [r[i] for r in filled]
+        if "".join(texts).isascii():  # numbers, addresses, times: a cell is as wide as it is long
+            size = max(max(map(len, texts), default=0), width(header))
+            padded.append([t.rjust(size) for t in texts] if column.justify == "right" else [t.ljust(size) for t in texts])
+            widths.append(size)
+            continue
+        sizes = list(map(width, texts))
+        size = max(max(sizes, default=0), width(header))
+        widths.append(size)
+        if column.justify == "right":
+            padded.append([" " * (size - n) + t for t, n in zip(texts, sizes)])
+        else:
+            padded.append([t + " " * (size - n) for t, n in zip(texts, sizes)])
     lines = ["  ".join(pad(h, w) for h, w in zip(headers, widths)).rstrip(), "  ".join("-" * w for w in widths)]
-    for r in cells:
-        lines.append("" if r is None else "  ".join(pad(v, w, c.justify) for v, w, c in zip(r, widths, columns)).rstrip())
+    body = iter(["  ".join(parts).rstrip() for parts in zip(*padded)])
+    lines += ["" if r is None else next(body) for r in cells]
     return lines
 
 
@@ -141,6 +168,44 @@ def cards(columns, rows: list[dict], cells_wide: int, language: Language) -> lis
                 lines.extend("  " + part for part in wrap(f"{header}: {value}", cells_wide - 2))
         lines.append("")
     return lines[:-1] if lines else lines
+
+
+# Rich's look for a table (box.HEAVY_HEAD, a bold header, an italic title), as `boxed` draws it
+_BOLD, _ITALIC, _PLAIN = "\x1b[1m", "\x1b[3m", "\x1b[0m"
+
+
+def boxed(columns, headers: list[str], cells: list, layout: list[tuple[int, int]], title: str | None,
+          styled: bool = True):
+    """The lines Rich prints for `rich_table` with the same layout, drawn here a row at a time
+    (`styled`: with Rich's bold and italic; a dumb terminal gets none, as from Rich): a table
+    longer than the screen streams into the pager as it is drawn, and the pager shows its
+    first screen at once, while Rich would lay out every row before printing one.
+    tests/test_terminal.py holds the two the same."""
+    widths = [w for _i, w in layout]
+    total = sum(widths) + borders(len(layout))
+    for line in wrap(title, total) if title else ():  # a title wider than its table wraps
+        text = pad(line, total)
+        yield f"{_ITALIC}{text}{_PLAIN}" if styled else text
+    yield "┏" + "┳".join("━" * (w + 2) for w in widths) + "┓"
+    heads = [pad(headers[i], w, columns[i].justify) for i, w in layout]
+    if styled:
+        yield "┃" + "┃".join(f"{_BOLD} {_PLAIN}{_BOLD}{h}{_PLAIN}{_BOLD} {_PLAIN}" for h in heads) + "┃"
+    else:
+        yield "┃" + "┃".join(f" {h} " for h in heads) + "┃"
+    yield "┡" + "╇".join("━" * (w + 2) for w in widths) + "┩"
+    rule = "├" + "┼".join("─" * (w + 2) for w in widths) + "┤"
+    shown = once_per_group(columns, cells)
+    last = len(shown) - 1
+    for n, r in enumerate(shown):
+        if r is None:
+            continue
+        parts = [wrap(r[i], w) if columns[i].wrap else [r[i]] for i, w in layout]
+        for k in range(max(map(len, parts))):
+            yield "│" + "│".join(" " + pad(part[k] if k < len(part) else "", w, columns[i].justify) + " "
+                                 for part, (i, w) in zip(parts, layout)) + "│"
+        if n < last and shown[n + 1] is None:  # a rule between groups, as Rich's end_section
+            yield rule
+    yield "└" + "┴".join("─" * (w + 2) for w in widths) + "┘"
 
 
 def rich_table(columns, rows: list[dict], layout: list[tuple[int, int]], title: str | None, language: Language):

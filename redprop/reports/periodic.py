@@ -232,6 +232,13 @@ def _sum_care(by_grid: dict) -> tuple[int, int, int]:
     return tuple(sum(v[i] for v in by_grid.values()) for i in range(3))
 
 
+def visit_coverage(store: Store, end: datetime) -> tuple[int, int]:
+    """走访覆盖率 as things stood at `end`, as the report counts it: (households in care, those
+    contacted within their cadence) — for `stats --by community`, which ranks by it."""
+    in_care, covered, _unseen = _sum_care(_care(store, _members(store), end, by_grid=False))
+    return in_care, covered
+
+
 def _members(store: Store) -> list[tuple]:
     """Every membership with its group's cadence and its household's grid point and move-out day:
     (household id, since, until, cadence, grid, moved out on), read once for all the periods."""

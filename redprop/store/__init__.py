@@ -222,6 +222,11 @@ class Store:
         """A cursor whose rows are plain tuples (the fastest to read in bulk)."""
         return self.engine.tuple_cursor(self.conn)
 
+    def stream(self, sql: str, params, first: int = 100):
+        """The rows of `sql` (a SELECT ending in its ORDER BY) read only as far as the caller
+        reads them; `first`: how many it is likely to read."""
+        return self.engine.stream(self.conn, sql, params, first)
+
     def indexed_by(self, index: str) -> str:
         """The planner's hint to read a table through `index`, written after the table's name in
         FROM where the speed of a query rests on that index (tests/test_query_plans.py holds

@@ -252,6 +252,12 @@ class Engine:
         """A cursor whose rows are plain tuples (the fastest to read in bulk)."""
         raise NotImplementedError
 
+    def stream(self, conn, sql: str, params, first: int):
+        """The rows of `sql` (a SELECT ending in its ORDER BY), read only as far as the caller
+        reads them — a listing of the newest twenty of a million issues reads twenty-odd
+        rows. `first`: how many the caller is likely to read."""
+        raise NotImplementedError
+
     def insert_many(self, conn, table: str, columns, rows: list[tuple]) -> None:
         """Add `rows` (values of `columns`) to `table` as fast as the engine can."""
         raise NotImplementedError
@@ -274,6 +280,12 @@ class Engine:
         derived columns and the change log: the copy writes those values as they are) and any
         reference checked row by row (a row may point at one written after it); the statements
         that put them back, to run at the end of the same write."""
+        raise NotImplementedError
+
+    def after_load(self, conn) -> None:
+        """Outside a transaction, once a load (a copy) has been committed: what the planner and
+        the readers need of a table filled at once, where the engine does not do it by itself
+        at once."""
         raise NotImplementedError
 
     @contextmanager

@@ -623,6 +623,20 @@ class PostgreSQL(Engine):
     def tuple_cursor(self, conn):
         return conn.cursor(row_factory=tuple_row)
 
+    def stream(self, conn, sql: str, params, first: int):
+        """Pages of growing length (LIMIT … OFFSET): psycopg's cursor fetches a whole result at
+        once, and a cursor on the server needs a transaction the caller's other reads would run
+        in. A row written meanwhile in front of the next page pushes the page's rows back by one:
+        those already read are not given twice."""
+        offset, size, previous = 0, max(first, 50), set()
+        while True:
+            page = conn.execute(f"{sql} LIMIT {size} OFFSET {offset}", params).fetchall()
+            yield from (row for row in page if tuple(row) not in previous)
+            if len(page) < size:
+                return
+            previous = {tuple(row) for row in page}
+            offset, size = offset + size, size * 4
+
     # -- reading and writing in bulk ------------------------------------------------------------
 
     def insert_many(self, conn, table: str, columns, rows_: list[tuple]) -> None:
@@ -672,6 +686,13 @@ class PostgreSQL(Engine):
             conn.execute(f"ALTER TABLE {quoted(table)} DISABLE TRIGGER USER")
             again.append(f"ALTER TABLE {quoted(table)} ENABLE TRIGGER USER")
         return again
+
+    def after_load(self, conn) -> None:
+        """VACUUM (ANALYZE) of every table of the community: the planner's statistics, and the
+        visibility map without which a count off an index (`stats`) reads every row it counts.
+        Autovacuum would do it a minute later; the first commands after a copy need it now."""
+        for table in sorted(self.tables(conn)):
+            conn.execute(f"VACUUM (ANALYZE) {quoted(table)}")
 
     @contextmanager
     def snapshot(self, conn):

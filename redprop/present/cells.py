@@ -82,6 +82,7 @@ _TOKENS = (
     rf"\s+|[{_OPENING}]*"
     rf"(?:\[[^\s\[\]]{{1,{2 * _WORD}}}\]"  # a short note in brackets: `[必填]`, `[默认：table]`
     rf"|(?:(?<=\s)|^)[^\s\x00-\x7f]{{1,{_WORD}}}(?=[{_CLOSING}]|\s|$)"  # a short Chinese word
+    rf"|'[^\s']{{1,{2 * _WORD}}}'"  # a quoted word of a command line: `--by '杜丽娟'`
     rf"|[\x21-\x7e]*[\[(<]+(?=[^\s\x00-\x7f])[^\s]"  # `(中`
     rf"|[\x21-\x7e]+|[^\s])[{_CLOSING}]*")
 

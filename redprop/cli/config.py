@@ -11,7 +11,7 @@ from redprop.present.output import Format
 
 config_app = common.sub_app("Your own settings (me, db, lang): show, set, unset.")
 
-Key = Annotated[str, typer.Argument(metavar="setting", help="me (your name in the staff list), db (the database file) or lang (zh or en).")]
+Key = Annotated[str, typer.Argument(metavar="setting", help="me (your name in the staff list), db (the database file or a server's URL), lang (zh or en) or community (a shared database's community, by code or name).")]
 
 
 @config_app.command("show")

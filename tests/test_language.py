@@ -143,7 +143,7 @@ def test_a_mistyped_command_suggests_the_nearest(run, typed, nearest):
     (("household", "list", "--limit", "abc"), "--limit：'abc' 不是整数"),
     (("household", "show", "8-2-301", "extra"), "命令行中有多余的内容：extra"),
     (("ledger", "problems"), "缺少选项 --output"),
-    (("household", "show"), "缺少参数 KEY"),
+    (("household", "show"), "缺少参数 <户号>"),
 ])
 def test_clicks_own_usage_errors_are_said_in_chinese(db, run, args, said):
     result = run(*args)

@@ -31,6 +31,7 @@ NoArgsIsHelp = getattr(click.exceptions, "NoArgsIsHelpError", ())  # `redprop`, 
 from redprop.errors import N_
 from redprop.present.cells import pad, width, wrap
 from redprop.present.i18n import Language, locale_language
+from redprop.present.labels import argument_said
 
 LANGUAGE = "redprop.language"  # in the root context's meta: the language read off the line
 CLICK_WORDS = (  # Click's and Typer's words in help, as msgids of the catalogue
@@ -42,13 +43,6 @@ RANGES = {  # which bounds a number's range has (low, high): how help says it
     (True, False): N_("x>={low}"), (False, True): N_("x<={high}"), (True, True): N_("{low}<=x<={high}"),
 }
 OPEN_RANGES = {(True, False): N_("x>{low}"), (False, True): N_("x<{high}")}
-ARGUMENTS = {  # an argument by its name (or metavar), as usage and help say it: `<户号>`, not Typer's `{household}`
-    "household": N_("address"), "key": N_("address"), "issue": N_("issue"), "visit": N_("visit"), "entry": N_("entry"),
-    "file": N_("file"), "folder": N_("folder"), "data": N_("folder"), "source": N_("source"), "target": N_("target"),
-    "code": N_("code"), "group": N_("group"), "grid": N_("grid point"), "name": N_("name"), "login": N_("login"),
-    "rating": N_("rating"), "text": N_("text"), "value": N_("value"), "year": N_("year"), "day": N_("date"),
-    "mark": N_("mark"), "kind": N_("ledger"), "setting": N_("setting"), "zh": N_("Chinese label"), "en": N_("English label"),
-}
 
 
 class Context(click.Context):
@@ -225,8 +219,7 @@ def help_record(param, ctx: Context) -> tuple[str, str] | None:
 
 def argument_word(param, lang: Language, usage: bool = False) -> str:
     """`<户号>`; in a usage line `[<年份>]` when it may be left out, `<文件>...` when it takes several."""
-    name = param.metavar or param.name or ""
-    word = "<" + lang.gettext(ARGUMENTS[name]) + ">" if name in ARGUMENTS else name
+    word = argument_said(param.metavar or param.name or "", lang)
     if param.nargs != 1:
         word += "..."
     return f"[{word}]" if usage and not param.required else word

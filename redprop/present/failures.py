@@ -12,6 +12,7 @@ import sys
 from redprop.errors import N_, ExitCode
 from redprop.present.cells import for_stderr, printable
 from redprop.present.i18n import Language
+from redprop.present.labels import argument_said
 from redprop.store import failure, reason
 from redprop.store.files import path_error, shown
 
@@ -59,9 +60,9 @@ def usage_error(lang: Language, english: str, command: str | None) -> str:
         match = re.match(pattern, english)
         if match:
             values = {k: v for k, v in match.groupdict().items() if k != "more"}
-            if "name" in values:  # '--output' / '-o' → --output; an argument's name as its placeholder: KEY
+            if "name" in values:  # '--output' / '-o' → --output; an argument as help says it: <户号>
                 name = values["name"].split(" / ")[0].strip("'")
-                values["name"] = name if name.startswith("-") else name.upper()
+                values["name"] = name if name.startswith("-") else argument_said(name.lower(), lang)
             said = lang._(template, **values)
             break
     if command:

@@ -7,8 +7,24 @@ hands in only the catalogues its output shows, so that one that shows no group l
 not pay for reading them; asking for a catalogue that was not handed in is a bug, said loudly.
 """
 
+from redprop.errors import N_
 from redprop.present.i18n import Language
 from redprop.vocab import SENSITIVE, Catalogue
+
+
+ARGUMENTS = {  # an argument by its name (or metavar), as usage and help say it: `<户号>`, not Typer's `{household}`
+    "household": N_("address"), "key": N_("address"), "issue": N_("issue"), "visit": N_("visit"), "entry": N_("entry"),
+    "file": N_("file"), "folder": N_("folder"), "data": N_("folder"), "source": N_("source"), "target": N_("target"),
+    "code": N_("code"), "group": N_("group"), "grid": N_("grid point"), "name": N_("name"), "login": N_("login"),
+    "rating": N_("rating"), "text": N_("text"), "value": N_("value"), "year": N_("year"), "day": N_("date"),
+    "mark": N_("mark"), "kind": N_("ledger"), "setting": N_("setting"), "zh": N_("Chinese label"), "en": N_("English label"),
+}
+
+
+def argument_said(name: str, lang: Language) -> str:
+    """An argument of the command line by its name (or metavar), as help, usage lines and the
+    error that finds it missing say it: `<户号>`; a name with no word, as it is."""
+    return "<" + lang.gettext(ARGUMENTS[name]) + ">" if name in ARGUMENTS else name
 
 
 class Labels:

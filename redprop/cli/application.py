@@ -118,15 +118,15 @@ class Application:
         """Where the community's data is: --db, else $REDPROP_DB, else the user's setting, else the
         file in the user's data directory; a PostgreSQL URL names a shared database (store.Server,
         with the community chosen), anything else a file (a Path)."""
-        from redprop.store import Server, default_db_path, is_server
+        from redprop.store import default_db_path, is_server, target_of
 
         self._one_database()
         value, source, _where = self.setting("db")
         if value is None:
             return default_db_path()
-        if is_server(value):
-            return Server(value, self.community)
-        return Path(value).expanduser() if source == "file" else Path(value)
+        if source == "file" and not is_server(value):  # a path in the settings file may start with ~
+            value = os.path.expanduser(value)
+        return target_of(value, self.community)
 
     @property
     def db_path(self) -> Path:

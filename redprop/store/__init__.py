@@ -48,22 +48,17 @@ def is_server(text) -> bool:
     return isinstance(text, str) and text.startswith(SERVER_SCHEMES)
 
 
-def target_of(text: str | os.PathLike | None, community: str | None = None):
-    """The target `--db` (or REDPROP_DB, else the default file) names: a Server for a
+def target_of(text: str | os.PathLike, community: str | None = None):
+    """The target a `--db` (or the setting that stands for it) names: a Server for a
     PostgreSQL URL, else a Path. `community`: as chosen (--community, REDPROP_COMMUNITY)."""
-    if text is None:
-        text = os.environ.get("REDPROP_DB") or None
-    if text is None:
-        return default_db_path()
-    if is_server(os.fspath(text) if not isinstance(text, str) else text):
+    if is_server(os.fspath(text)):
         return Server(str(text), community or None)
     return Path(text)
 
 
 def default_db_path() -> Path:
-    """`$REDPROP_DB`, else redprop.db in the user's data directory (XDG on Linux)."""
-    if os.environ.get("REDPROP_DB") and not is_server(os.environ["REDPROP_DB"]):
-        return Path(os.environ["REDPROP_DB"])
+    """redprop.db in the user's data directory (XDG on Linux): where no --db, REDPROP_DB or
+    setting names a database."""
     base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
     return Path(base) / "redprop" / "redprop.db"
 
@@ -81,7 +76,7 @@ def engine_for(target):
             from redprop.store.postgres import ENGINE
         except ImportError:
             raise DatabaseError("{server} is a PostgreSQL database, and PostgreSQL's driver is not installed here:"
-                                " pip install 'redprop[postgres]'", server=target.url.split("@")[-1]) from None
+                                " pip install 'redprop[postgres]'", server=str(target)) from None
         return ENGINE
     from redprop.store.sqlite import ENGINE
 
@@ -209,10 +204,6 @@ class Store:
         """SQL joining a group's texts with commas (SQLite's group_concat), in `order` where the
         engine orders an aggregate, else in the order the query reads them."""
         return self.engine.joined(expression, order, distinct)
-
-    def json_field(self, document: str, key: str) -> str:
-        """SQL for the value of `key` in a JSON object (a column or a placeholder)."""
-        return self.engine.json_field(document, key)
 
     def json_values(self, placeholder: str, sql_type: str = "TEXT") -> str:
         """A SELECT of the items of a JSON array parameter, one row each, named `value`, of `sql_type`."""

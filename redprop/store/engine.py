@@ -243,11 +243,6 @@ class Engine:
         of `sql_type` (a list of ids handed to SQL as one value)."""
         raise NotImplementedError
 
-    def restore_values(self, table: str, columns: list[str], placeholder: str) -> str:
-        """A SELECT of one row: the values of `columns` in a row image (a JSON object, as the
-        change log keeps it) given as a parameter, typed as the table's columns."""
-        raise NotImplementedError
-
     def tuple_cursor(self, conn):
         """A cursor whose rows are plain tuples (the fastest to read in bulk)."""
         raise NotImplementedError

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from redprop.errors import InvalidValue, Message, NotFound
 from redprop.store import hooks
+from redprop.store.sql import assignments, marks
 
 LOG_TABLES = ("log_entries", "log_changes", "log_state")
 _PREFIX = "log_audit_"
@@ -530,7 +531,7 @@ def _changed_outside_log(conn, changes: list, tables: dict) -> tuple[str, str] |
             part = keys[start:start + 500]
             if row and all(k.isdigit() for k in part):
                 found = {str(r[0]): r for r in conn.execute(
-                    f"SELECT {row}, {', '.join(map(_q, columns))} FROM {table} WHERE {row} IN ({_marks(len(part))})",
+                    f"SELECT {row}, {', '.join(map(_q, columns))} FROM {table} WHERE {row} IN ({marks(len(part))})",
                     [int(k) for k in part])}
             else:
                 found = {}
@@ -567,10 +568,6 @@ def _same(a, b) -> bool:
     if isinstance(a, float) or isinstance(b, float):
         return a is not None and b is not None and abs(a - b) <= 1e-9 * max(abs(a), abs(b), 1)
     return a == b
-
-
-def _marks(count: int) -> str:
-    return ", ".join(f"${n}" for n in range(1, count + 1))
 
 
 def undo(store, entry_id: int | None, dry_run: bool = False, show_private: bool = False) -> dict:
@@ -721,8 +718,7 @@ def _reversal(conn, change: _Change, tables: dict[str, str | None]):
     values = tuple(change.before[c] for c in names)
     if op == "update":  # the values before put back, in the columns the change changed
         where, where_params = _row_where(conn, table, key, row, len(names) + 1)
-        assigned = ", ".join(f"{_q(c)} = ${n}" for n, c in enumerate(names, start=1))
-        return f"UPDATE {table} SET {assigned} WHERE {where}", (*values, *where_params), None
+        return f"UPDATE {table} SET {assignments(map(_q, names))} WHERE {where}", (*values, *where_params), None
     # delete: the row put back as it was, under its number where it has one (the number written
     # apart where it is no column of the image: SQLite's rowid; PostgreSQL numbers by a column)
     numbered = row if row and row not in names else None
@@ -733,7 +729,7 @@ def _reversal(conn, change: _Change, tables: dict[str, str | None]):
 @lru_cache(maxsize=64)
 def _insert_sql(table: str, row: str | None, names: tuple[str, ...]) -> str:
     columns = [*([row] if row else []), *map(_q, names)]
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({_marks(len(columns))})"
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks(len(columns))})"
 
 
 def _row_where(conn, table: str, key: str, row: str | None, first: int) -> tuple[str, tuple]:

@@ -615,11 +615,6 @@ class PostgreSQL(Engine):
     def json_values(self, placeholder: str, sql_type: str = "TEXT") -> str:
         return f"SELECT CAST(value AS {sql_type}) AS value FROM json_array_elements_text(CAST({placeholder} AS json)) AS value"
 
-    def restore_values(self, table: str, columns: list[str], placeholder: str) -> str:
-        """The values of `columns` of a row image (a JSON object), typed as the table's columns."""
-        names = ", ".join(quoted(c) for c in columns)
-        return f"SELECT {names} FROM json_populate_record(NULL::{table}, CAST({placeholder} AS json))"
-
     def tuple_cursor(self, conn):
         return conn.cursor(row_factory=tuple_row)
 

@@ -449,9 +449,6 @@ class SQLite(Engine):
     def json_values(self, placeholder: str, sql_type: str = "TEXT") -> str:
         return f"SELECT value FROM json_each({placeholder})"
 
-    def restore_values(self, table: str, columns: list[str], placeholder: str) -> str:
-        return "SELECT " + ", ".join(self.json_field(placeholder, c) for c in columns)
-
     def tuple_cursor(self, conn):
         cursor = conn.cursor()
         cursor.row_factory = None

@@ -210,22 +210,20 @@ def _note_damage(ctx, error: Exception) -> None:
         path = None
     if is_damage(error) and isinstance(path, Path):
         what = error.message if isinstance(error, RedpropError) else reason(error)
-        note_damage(path, f"{command_name(ctx.meta.get(COMMAND_LINE, 'redprop'))}: {what}")
+        line = ctx.meta.get(COMMAND_LINE, "redprop")
+        note_damage(path, f"{command_name(line, set(ctx.find_root().command.list_commands(ctx)))}: {what}")
 
 
-def command_name(line: str) -> str:
+def command_name(line: str, commands: set[str]) -> str:
     """The command a line ran, without its arguments: `redprop --db x.db group join 8-2-301 …` →
-    `redprop group join`."""
+    `redprop group join` (`commands`: the root's, as it lists them)."""
     words = line.split()
     for i, word in enumerate(words):
-        if word in LAZY_COMMANDS or word in ROOT_COMMANDS:
+        if word in commands:
             verb = words[i + 1] if i + 1 < len(words) else ""
             named = verb.isascii() and not verb.startswith("-") and verb.replace("-", "").isalpha()
             return " ".join(["redprop", word, *([verb] if named else [])])
     return "redprop"
-
-
-ROOT_COMMANDS = ("init", "demo", "check", "backup", "restore", "copy")  # the root's own (cli/admin.py)
 
 
 def _fail(text: str, code: int):

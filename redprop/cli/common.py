@@ -25,6 +25,17 @@ def naming(option: Optional[str]):
         raise
 
 
+def issue_step(app, verb: str, issue_id: int, at: Optional[str], by: Optional[str], fmt: Format, *args, **fields) -> None:
+    """One step of an issue (at --at, typed in now) through its verb in `issues.commands`, an
+    order's verbs' too; the issue as it stands after it (a rating as the rating said back)."""
+    from redprop.issues import commands
+    from redprop.present import issues as show
+
+    record = getattr(commands, verb)(app.store, issue_id, *args, at=app.past_moment(at), now=app.now(),
+                                     by=app.doer(by), **fields)
+    (show.rated if verb == "rate" else show.issue)(app.output(fmt, categories=True, groups=True), record)
+
+
 def check_range(first, last, options: str) -> None:
     if first is not None and last is not None and first > last:
         raise InvalidValue("{options}: the range ends before it starts", options=options)

@@ -7,7 +7,7 @@ import typer
 
 from redprop.cli import common, orders
 from redprop.errors import N_
-from redprop.cli.common import AtOption, By, DryRun, FormatOption, Sheet, SkipInvalid, run_import, MaxRows
+from redprop.cli.common import AtOption, By, DryRun, FormatOption, Sheet, SkipInvalid, issue_step, run_import, MaxRows
 from redprop.exchange.limits import DEFAULT_MAX_ROWS
 from redprop.present import issues as show
 from redprop.present.output import Format
@@ -35,13 +35,7 @@ def _id(store, text: str) -> int:
 
 
 def _step(app, verb: str, issue: str, at: Optional[str], by: Optional[str], fmt: Format, *args, **fields) -> None:
-    """One step (at --at, typed in now) through its verb in `issues.commands`; the issue as it stands after it."""
-    from redprop.issues import commands
-
-    store = app.store
-    record = getattr(commands, verb)(store, _id(store, issue), *args, at=app.past_moment(at),
-                                     now=app.now(), by=app.doer(by), **fields)
-    (show.rated if verb == "rate" else show.issue)(app.output(fmt, categories=True, groups=True), record)
+    issue_step(app, verb, _id(app.store, issue), at, by, fmt, *args, **fields)
 
 
 @issue_app.command("open")

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from redprop.cli.common import AtOption, By, FormatOption
+from redprop.cli.common import AtOption, By, FormatOption, issue_step
 from redprop.present.output import Format
 
 Issue = Annotated[str, typer.Argument(help="The issue's number (37, #37) or its order's number (12345-20261204-0031).")]
@@ -34,15 +34,9 @@ def new_order(number: Optional[str], source: Optional[str], due: Optional[str]):
 
 
 def _step(app, verb: str, issue: str, at: Optional[str], by: Optional[str], fmt: Format, *args, **fields) -> None:
-    """One step of the order's issue through its verb in `issues.commands`; the issue as it stands after it."""
-    from redprop.issues import commands
     from redprop.issues.orders import find_issue
-    from redprop.present import issues as show
 
-    store = app.store
-    record = getattr(commands, verb)(store, find_issue(store.conn, issue), *args, at=app.past_moment(at), now=app.now(),
-                                     by=app.doer(by), **fields)
-    show.issue(app.output(fmt, categories=True, groups=True), record)
+    issue_step(app, verb, find_issue(app.store.conn, issue), at, by, fmt, *args, **fields)
 
 
 def sign(ctx: typer.Context, issue: Issue, at: AtOption = None, by: By = None, note: Note = None, fmt: FormatOption = Format.table):

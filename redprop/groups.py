@@ -15,7 +15,7 @@ from redprop.households import address_order, get_household, get_resident
 from redprop.parsing import SINCE_FUTURE, clean_date, clean_past_date, clean_text, to_db
 from redprop.store import Store, hooks
 from redprop.store.sql import assignments, marks
-from redprop.vocab import LEAVE_REASONS, SENSITIVE, Catalogue, Code
+from redprop.vocab import LEAVE_REASONS, SENSITIVE, Catalogue, Code, fold
 
 hooks.points_at("memberships", "household_id", "households")  # a membership is part of its household's story
 
@@ -303,7 +303,7 @@ class SensitiveMemberships:
     def __init__(self, conn):
         rows = conn.execute("SELECT code, zh, en FROM focus_groups WHERE sensitive = 1").fetchall()
         self.codes = {row[0] for row in rows}
-        spellings = {_folded(text) for row in rows for text in row if text}
+        spellings = {fold(text) for row in rows for text in row if text}
         self.exact = spellings
         # inside a longer word: the labels and slugs long enough not to turn up by chance
         self.inside = {s for s in spellings if len(s) >= (2 if not s.isascii() else 4)}
@@ -315,7 +315,7 @@ class SensitiveMemberships:
         return {k: MASK if k in PRIVATE_FIELDS and v is not None else v for k, v in values.items()}
 
     def words(self, command: str) -> str:
-        folded = _folded(command)
+        folded = fold(command)
         if not self.codes or (" group " not in f" {command} " and not any(s in folded for s in self.exact)):
             return command  # the usual case, said without splitting the line
         import shlex
@@ -349,12 +349,8 @@ class SensitiveMemberships:
         return Message(template.replace("{", "{{").replace("}", "}}").replace("\x00", "{mask}"), mask=SENSITIVE)
 
     def _names_group(self, word: str) -> bool:
-        folded = _folded(word)
+        folded = fold(word)
         return folded in self.exact or any(s in folded for s in self.inside)
-
-
-def _folded(text: str) -> str:
-    return text.strip().casefold().replace("-", "_").replace(" ", "_")
 
 
 def _membership_command(words: list[str]) -> bool:

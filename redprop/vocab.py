@@ -59,7 +59,8 @@ class Choices:
         return ", ".join(f"{c.slug} ({c.en})" for c in self.codes)
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
+    """A word as spellings are compared: case, spaces and hyphens aside."""
     return text.strip().casefold().replace("-", "_").replace(" ", "_")
 
 
@@ -73,7 +74,7 @@ def closest(text: str, spellings: dict[str, str]) -> str | None:
     a code (狗 for 犬只) is close when the catalogue knows it as a hint."""
     import difflib
 
-    folded = _fold(text)
+    folded = fold(text)
     if not folded:
         return None
     found = difflib.get_close_matches(folded, list(spellings), n=1, cutoff=CLOSE_ENOUGH)
@@ -107,13 +108,13 @@ class Catalogue:
     def _lookup(self) -> dict[str, str]:
         """Every spelling, folded → its slug: made when a word is first read, not for each of the
         lists at every start (most commands read none)."""
-        return {_fold(spelling): code.slug for code in self.codes.values()
+        return {fold(spelling): code.slug for code in self.codes.values()
                 for spelling in (code.slug, code.zh, code.en, *code.aliases)}
 
     def resolve(self, text: str) -> str:
         """The slug for any spelling of a code; an unknown one is a one-line error listing the
         choices and suggesting the closest (UnknownWord)."""
-        slug = self._lookup.get(_fold(text))
+        slug = self._lookup.get(fold(text))
         if slug is None:
             raise UnknownWord(self, text, self.nearest(text))
         return slug
@@ -122,7 +123,7 @@ class Catalogue:
         """The slug a person most likely meant by an unknown word, if any is close."""
         spellings = dict(self._lookup)
         for slug, words in self.hints.items():
-            spellings.update((_fold(w), slug) for w in words)
+            spellings.update((fold(w), slug) for w in words)
         return closest(text, spellings)
 
     def get(self, slug: str | None) -> Code | None:

@@ -2,7 +2,6 @@
 
 from redprop.errors import N_
 from redprop.present.care import membership_cells, membership_table, visit_cells, visit_table
-from redprop.present.log import command as log_command
 from redprop.present.output import Output
 from redprop.households import HOUSEHOLD, RESIDENT
 from redprop.staff import GRID, STAFF
@@ -107,6 +106,8 @@ def history_lines(out: Output, history: dict) -> list[dict]:
             if e["voided"]:
                 what += " " + out._("(voided)")
         elif kind == "log":
+            from redprop.present.log import command as log_command  # only a history has log entries
+
             what = out._("log #{id} {user}: {command}", id=e["entry"], user=e["user"], command=log_command(out, e))
         elif kind in ("joined", "left"):
             what = out._(EVENTS[kind], group=out.labels.group(e["group"]))

@@ -100,7 +100,7 @@ def log_visit(
                            reporter=resident_row["name"] if resident_row else household["head"],
                            description=text if text != title else None)
             insert_issue(store, conn, new, at, now, by=staff["name"], visit_id=visit_id, arrived_by=staff["name"])
-    return said_back(store, visit_id)
+    return said_back(store, visit_id, household["id"], at)
 
 
 
@@ -120,22 +120,21 @@ def void_visit(store: Store, visit_id: int, *, reason: str, by: str, now: dateti
     if not reason or not reason.strip():
         raise InvalidValue("say why it is voided: --reason TEXT")
     with store.write() as conn:
-        row = conn.execute("SELECT id, voided_at FROM visits WHERE id = $1", (visit_id,)).fetchone()
+        row = conn.execute("SELECT id, voided_at, household_id, at FROM visits WHERE id = $1", (visit_id,)).fetchone()
         if row is None:
             raise NotFound("no visit #{id} (see `redprop visit list`)", id=visit_id)
         if row["voided_at"]:
             raise InvalidValue("visit #{id} was already voided", id=visit_id)
         conn.execute("UPDATE visits SET voided_at = $1, voided_by = $2, void_reason = $3 WHERE id = $4",
                      (to_db(now), by, reason.strip(), visit_id))
-    return said_back(store, visit_id)
+    return said_back(store, visit_id, row["household_id"], from_db(row["at"]))
 
 
-def said_back(store: Store, visit_id: int) -> dict:
+def said_back(store: Store, visit_id: int, household_id: int, at: datetime) -> dict:
     """A visit as its confirmation says it back: with the household's head and its focus groups
     on the day (a sensitive one masked), so that a wrong address shows as a wrong name."""
     record = next(_visit_rows(store, ["v.id = $1"], [visit_id]))
-    household_id, at = store.conn.execute("SELECT household_id, at FROM visits WHERE id = $1", (visit_id,)).fetchone()
-    return {**record, "groups": current_groups(store, household_id, from_db(at).astimezone(store.tz).date())}
+    return {**record, "groups": current_groups(store, household_id, at.astimezone(store.tz).date())}
 
 
 def check_lived_there(household, day: date) -> None:

@@ -512,8 +512,9 @@ class PostgreSQL(Engine):
         return conn.execute("SELECT to_regclass(quote_ident(current_schema()) || '.' || quote_ident($1))",
                             (name,)).fetchone()[0] is not None
 
-    def tables(self, conn) -> dict[str, str | None]:
-        """A table SQLite numbers has a `rowid` column here, or an integer key of one column."""
+    def tables(self, conn, only: str | None = None) -> dict[str, str | None]:
+        """A table SQLite numbers has a `rowid` column here, or an integer key of one column
+        (`only`: of that one table, as a bulk insert asks for each batch)."""
         found = {}
         for name, has_rowid, key in conn.execute(
                 "SELECT c.relname, EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'rowid'"
@@ -521,7 +522,7 @@ class PostgreSQL(Engine):
                 " (SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]"
                 "  WHERE i.indrelid = c.oid AND i.indisprimary AND i.indnatts = 1 AND a.atttypid IN (20, 21, 23))"
                 " FROM pg_class c WHERE c.relnamespace = to_regnamespace(current_schema()) AND c.relkind IN ('r', 'p')"
-                " ORDER BY c.oid"):
+                f"{' AND c.relname = $1' if only else ''} ORDER BY c.oid", (only,) if only else ()):
             found[name] = "rowid" if has_rowid else key
         return found
 
@@ -639,7 +640,7 @@ class PostgreSQL(Engine):
         if not rows_:
             return
         columns = list(columns)
-        row = self.tables(conn).get(table)
+        row = self.tables(conn, only=table).get(table)
         if row and row not in columns:
             first = conn.execute(f"SELECT coalesce(max({row}), 0) + 1 FROM {table}").fetchone()[0]
             columns = [row, *columns]

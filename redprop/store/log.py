@@ -381,18 +381,6 @@ def _newest_standing(conn, since: int, current: int | None, user: str | None):
     return plain, None
 
 
-def last_undoable(conn, current: int | None) -> int:
-    """The entry an undo without a number reverses, whoever made it (see _newest_standing)."""
-    floor = _newest_hard_boundary(conn)
-    row, _owner = _newest_standing(conn, floor["id"] if floor else 0, current, None)
-    if row is not None:
-        return row["id"]
-    if floor:
-        raise NotFound("nothing to undo since entry #{boundary} ({what}); undo does not reach across it",
-                       boundary=floor["id"], what=_boundary_words(floor))
-    raise NotFound("nothing to undo: the log has no entry that is not undone yet")
-
-
 def _boundary_words(row) -> Message:
     """What a boundary entry records, in a few words."""
     if row["boundary"] == "restore":
@@ -570,8 +558,8 @@ def _same(a, b) -> bool:
     return a == b
 
 
-def undo(store, entry_id: int | None, dry_run: bool = False, show_private: bool = False) -> dict:
-    """Reverse one entry (the last change that still stands, without `entry_id`); the undo is an
+def undo(store, entry_id: int, dry_run: bool = False, show_private: bool = False) -> dict:
+    """Reverse one entry (the one `undo_target` chose, checked again in the write); the undo is an
     entry itself. Undoing an undo makes what it undid count as done again."""
     with store.write() as conn:
         masks = Masks(conn, show_private)
@@ -579,7 +567,7 @@ def undo(store, entry_id: int | None, dry_run: bool = False, show_private: bool 
         def said(entry):
             return masks.said(conn, entry["id"], entry["command"])
 
-        target = entry_id if entry_id is not None else last_undoable(conn, store.entry_id)
+        target = entry_id
         entry = conn.execute("SELECT * FROM log_entries WHERE id = $1", (target,)).fetchone()
         if entry is None:
             raise NotFound("no log entry #{id} (see `redprop log`)", id=target)
@@ -650,7 +638,7 @@ class _DryRun(Exception):
         self.result = result
 
 
-def undo_or_preview(store, entry_id: int | None, dry_run: bool, show_private: bool = False) -> dict:
+def undo_or_preview(store, entry_id: int, dry_run: bool, show_private: bool = False) -> dict:
     """`undo`, or with `dry_run` everything up to the commit, then rolled back."""
     try:
         return undo(store, entry_id, dry_run, show_private)

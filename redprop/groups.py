@@ -273,15 +273,35 @@ def household_memberships(store: Store, household_id: int, on: date, show_sensit
     return result
 
 
+class ShownGroups:
+    """Focus-group codes as people are shown them: in the catalogue's order, a sensitive group
+    masked (`sensitive`, once) unless shown; the few sets that recur over many rows worked out once."""
+
+    def __init__(self, groups: dict[str, "Group"], show_sensitive: bool = False):
+        self.groups = groups
+        self.order = {code: i for i, code in enumerate(groups)}
+        self.show_sensitive = show_sensitive
+        self.cache: dict[tuple, list[str]] = {}
+
+    def __call__(self, codes) -> list[str]:
+        key = tuple(codes)
+        shown = self.cache.get(key)
+        if shown is None:
+            ordered = sorted(set(key), key=lambda c: self.order.get(c, len(self.order)))
+            shown = self.cache[key] = list(dict.fromkeys(
+                self.groups[c].shown(self.show_sensitive) if c in self.groups else c for c in ordered))
+        return shown
+
+
 def current_groups(store: Store, household_id: int, on: date, show_sensitive: bool = False) -> list[str]:
-    """The focus groups a household (or one of its residents) is in on day `on`, in the
-    catalogue's order, a sensitive one masked (`sensitive`, once): what a confirmation says
-    back beside the head's name, so the worker sees whom they recorded."""
+    """The focus groups a household (or one of its residents) is in on day `on`, as shown
+    (ShownGroups): what a confirmation says back beside the head's name, so the worker sees
+    whom they recorded."""
     day = on.isoformat()
-    codes = {r[0] for r in store.conn.execute(
+    codes = [r[0] for r in store.conn.execute(
         "SELECT group_code FROM memberships WHERE household_id = $1 AND since <= $2 AND (until IS NULL OR until > $2)",
-        (household_id, day))}
-    return list(dict.fromkeys(g.shown(show_sensitive) for code, g in load_groups(store).items() if code in codes))
+        (household_id, day))]
+    return ShownGroups(load_groups(store), show_sensitive)(codes)
 
 
 # -- the change log: a sensitive group's memberships, masked where the log is read ----------

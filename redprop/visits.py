@@ -11,7 +11,7 @@ on an elderly person living alone (the 熊婆婆 story in seed 002) escalate to 
 import json
 from datetime import date, datetime, timedelta
 
-from redprop.groups import current_groups, load_groups
+from redprop.groups import ShownGroups, current_groups, load_groups
 from redprop.errors import N_, InvalidValue, NotFound
 from redprop.fields import Field, Record, Show
 from redprop.households import get_household, get_resident, lived_there
@@ -346,16 +346,7 @@ def due_visits(
     households = _households_by_id(store, [d[0] for d in due])
     covering = responsible_staff(store)
     areas = set(staff_areas(store, get_staff(store, staff)["id"])) if staff else None
-    groups = load_groups(store)
-    order = list(groups)
-    shown: dict[tuple, list] = {}  # the same few sets of groups recur on many rows
-
-    def show_groups(codes: list[str]) -> list:
-        key = tuple(codes)
-        if key not in shown:
-            ordered = sorted(codes, key=order.index)
-            shown[key] = list(dict.fromkeys(groups[c].shown(show_sensitive) for c in ordered))
-        return shown[key]
+    show_groups = ShownGroups(load_groups(store), show_sensitive)  # the same few sets of groups recur on many rows
 
     responsible: dict[tuple, list] = {}  # (grid, building) → everyone covering it: the same few pairs recur
 

@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from redprop.groups import load_groups
+from redprop.groups import ShownGroups, load_groups
 from redprop.visits import CONTACT_OUTCOMES
 from redprop.households import HOUSEHOLD, address_order
 from redprop.issues.promises import Moment
@@ -109,29 +109,9 @@ def _day(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
-class _Shown:
-    """Focus-group codes as a ledger shows them: in the catalogue's order, a masked group as
-    `sensitive` (once); the few sets that recur are worked out once."""
-
-    def __init__(self, store: Store, show_sensitive: bool):
-        self.groups = load_groups(store)
-        self.order = {code: i for i, code in enumerate(self.groups)}
-        self.show_sensitive = show_sensitive
-        self.cache: dict[tuple, list[str]] = {}
-
-    def __call__(self, codes) -> list[str]:
-        key = tuple(codes)
-        shown = self.cache.get(key)
-        if shown is None:
-            ordered = sorted(set(key), key=lambda c: self.order.get(c, len(self.order)))
-            shown = self.cache[key] = list(dict.fromkeys(
-                self.groups[c].shown(self.show_sensitive) if c in self.groups else c for c in ordered))
-        return shown
-
-
 def _households(store: Store, day: date, where: dict, show_sensitive: bool) -> Iterator[dict]:
     """The households living there on `day`, in address order, with their focus groups that day."""
-    shown = _Shown(store, show_sensitive)
+    shown = ShownGroups(load_groups(store), show_sensitive)
     extra, params = _filters(where, "h", 2)
     sql = (
         f"SELECT h.*, (SELECT {store.joined('m.group_code', 'm.group_code')} FROM memberships m WHERE m.household_id = h.id"
@@ -147,7 +127,7 @@ def _households(store: Store, day: date, where: dict, show_sensitive: bool) -> I
 def _focus(store: Store, first: date, last: date, end: datetime, where: dict, show_sensitive: bool) -> Iterator[dict]:
     """Each member (a household, or one of its residents) in a focus group at some time in the
     period, with the household's last contact before `end`."""
-    shown = _Shown(store, show_sensitive)
+    shown = ShownGroups(load_groups(store), show_sensitive)
     extra, params = _filters(where, "h", 4)
     contacts = ", ".join(f"'{o}'" for o in CONTACT_OUTCOMES)
     sql = (
@@ -183,7 +163,7 @@ def _focus(store: Store, first: date, last: date, end: datetime, where: dict, sh
 
 def _visits(store: Store, start: datetime, end: datetime, where: dict, show_sensitive: bool) -> Iterator[dict]:
     """The visits made in [start, end), oldest first, each with the household's focus groups that day."""
-    shown = _Shown(store, show_sensitive)
+    shown = ShownGroups(load_groups(store), show_sensitive)
     tz = store.tz
     extra, params = _filters(where, "h", 3)
     of_households, household_params = _filters({k: v for k, v in where.items() if k != "staff_id"}, "h", 3)
